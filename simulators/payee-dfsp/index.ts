@@ -1,0 +1,407 @@
+/**
+ * Payee DFSP simulator: one per FSP id. Speaks FSPIOP v1.1 to the hub (quotes, transfers, bulk) and the ALS
+ * (parties), answers 202 then calls back, honours idempotency, applies fault rules, keeps a ledger.
+ */
+import Hapi, { Request, ResponseToolkit, ResponseObject } from '@hapi/hapi';
+import type { Logger } from 'pino';
+import { bindHost, DEFAULT_PORTS, RunningServer } from '../../shared/server';
+import { componentLogger, maskId } from '../../shared/logger';
+import { defaultPayeeConfig, PayeeDfspConfig } from './config';
+import { payeeAdminPlugin } from './admin';
+import { PayeeCore, PayeeError } from './domain/payee';
+import type {
+  BulkQuotesPostRequest, BulkTransfersPostRequest, QuotesPostRequest, TransfersIDPatchResponse, TransfersPostRequest,
+} from './domain/payee';
+import {
+  checkBody, checkHeaders, describeError, errorBody, FSPIOP_MAX_BODY, fspiopHeaders, fspiopPayloadErrors, FspiopResource,
+  HeaderProblem, PeerClient, warmValidators,
+} from './edge';
+import { FaultAction, FaultRule, FaultRuleError, FaultRules } from './faults';
+import { Outbound, PayeeService } from './service';
+
+export interface PayeeDfspOptions extends Partial<PayeeDfspConfig> {
+  port?: number;
+  host?: string;
+  /** Where quote/transfer/bulk callbacks go (the switch). */
+  hubUrl?: string;
+  /** Where PUT /parties callbacks go (the ALS, or the switch if it proxies parties). */
+  alsUrl?: string;
+  faultRules?: FaultRule[];
+  seed?: number;
+  logger?: Logger;
+}
+
+export interface Violation {
+  at: string;
+  method: string;
+  path: string;
+  source?: string;
+  errorCode: string;
+  detail: string;
+}
+
+export interface SentCallback {
+  at: number;
+  method: string;
+  url: string;
+  status?: number;
+  error?: string;
+  isError: boolean;
+}
+
+export interface RunningPayeeDfsp extends RunningServer {
+  readonly fspId: string;
+  readonly core: PayeeCore;
+  readonly service: PayeeService;
+  readonly faults: FaultRules;
+  readonly violations: Violation[];
+  /** Callbacks sent so far (bounded ring of the last 10,000), for diagnosis. */
+  readonly sent: SentCallback[];
+  setHubUrl(url: string): void;
+  setAlsUrl(url: string): void;
+  /** Resolves when no callback is pending (queued, delayed or in flight). */
+  idle(): Promise<void>;
+}
+
+const SCHEMAS = [
+  'QuotesPostRequest', 'TransfersPostRequest', 'BulkQuotesPostRequest', 'BulkTransfersPostRequest',
+  'ErrorInformationObject', 'QuotesIDPutResponse', 'TransfersIDPutResponse', 'BulkQuotesIDPutResponse',
+  'BulkTransfersIDPutResponse', 'PartiesTypeIDPutResponse',
+];
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+
+export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<RunningPayeeDfsp> {
+  const fspId = opts.fspId ?? 'payeefsp1';
+  const base = defaultPayeeConfig(fspId);
+  const cfg: PayeeDfspConfig = {
+    fspId,
+    currencies: opts.currencies ?? base.currencies,
+    parties: opts.parties ?? base.parties,
+    partyRules: opts.partyRules ?? base.partyRules,
+    fees: opts.fees ?? base.fees,
+    ilpSecret: opts.ilpSecret ?? base.ilpSecret,
+    ilpVersion: opts.ilpVersion ?? base.ilpVersion,
+    quoteTtlMs: opts.quoteTtlMs ?? base.quoteTtlMs,
+    answeringMode: opts.answeringMode ?? base.answeringMode,
+  };
+  const log = opts.logger ?? componentLogger('payee-dfsp', { fspId });
+  const core = new PayeeCore(cfg);
+  const service = new PayeeService(core, describeError);
+  const faults = new FaultRules(opts.faultRules ?? [], opts.seed ?? 1);
+  const client = new PeerClient();
+  let hubUrl = (opts.hubUrl ?? `http://127.0.0.1:${DEFAULT_PORTS.switch}`).replace(/\/+$/, '');
+  let alsUrl = (opts.alsUrl ?? `http://127.0.0.1:${DEFAULT_PORTS.als}`).replace(/\/+$/, '');
+  const violations: Violation[] = [];
+  const sent: SentCallback[] = [];
+  let pending = 0;
+  let idleWaiters: Array<() => void> = [];
+  warmValidators(SCHEMAS);
+
+  const server = Hapi.server({
+    port: opts.port ?? DEFAULT_PORTS.payeeFirst,
+    host: opts.host ?? bindHost(),
+    routes: { payload: { maxBytes: FSPIOP_MAX_BODY } },
+  });
+  fspiopPayloadErrors(server);
+  await server.register({ plugin: payeeAdminPlugin, options: { core } });
+
+  const sweeper = setInterval(() => core.sweep(), 10_000);
+  sweeper.unref();
+
+  function violation(req: Request, p: HeaderProblem): ResponseObject {
+    const v: Violation = {
+      at: new Date().toISOString(), method: req.method.toUpperCase(), path: req.path,
+      source: req.headers['fspiop-source'] as string | undefined, errorCode: p.body.errorInformation.errorCode, detail: p.body.errorInformation.errorDescription,
+    };
+    violations.push(v);
+    if (violations.length > 10_000) violations.shift();
+    log.warn({ violation: v }, 'FSPIOP request refused');
+    return undefined as unknown as ResponseObject;
+  }
+
+  /** Header + body checks; returns the sync error response, or undefined when the request is acceptable. */
+  function refuse(req: Request, h: ResponseToolkit, resource: FspiopResource, schema: string | undefined, isCallback: boolean): ResponseObject | undefined {
+    const hasBody = schema !== undefined;
+    const problem = checkHeaders(req.headers, resource, { hasBody, isCallback })
+      ?? (schema ? checkBody(schema, req.payload) : undefined);
+    if (!problem) return undefined;
+    violation(req, problem);
+    return h.response(problem.body).code(problem.status);
+  }
+
+  function settle(): void {
+    if (--pending === 0) {
+      const w = idleWaiters;
+      idleWaiters = [];
+      w.forEach((f) => f());
+    }
+  }
+
+  async function send(out: Outbound): Promise<void> {
+    const url = (out.target === 'als' ? alsUrl : hubUrl) + out.path;
+    const rec: SentCallback = { at: Date.now(), method: 'PUT', url, isError: out.isError };
+    try {
+      rec.status = await client.send('PUT', url, fspiopHeaders(out.resource, fspId, out.destination, true), out.body);
+      if (rec.status >= 400) log.warn({ url, status: rec.status }, 'callback refused by peer');
+    } catch (err) {
+      rec.error = (err as Error).message;
+      log.warn({ url, err: rec.error }, 'callback could not be delivered');
+    }
+    sent.push(rec);
+    if (sent.length > 10_000) sent.shift();
+  }
+
+  /** Sends a callback honouring delay / no-callback / twice / late fault actions. */
+  function dispatch(make: () => Outbound | undefined, actions: FaultAction[]): void {
+    pending++;
+    const run = async () => {
+      try {
+        let delay = 0;
+        for (const a of actions) if (a.type === 'delay' || a.type === 'lateCallback') delay += a.ms;
+        if (delay > 0) await sleep(delay);
+        const out = make();
+        if (!out || actions.some((a) => a.type === 'noCallback')) return;
+        await send(out);
+        if (actions.some((a) => a.type === 'callbackTwice')) await send(out);
+      } catch (err) {
+        log.error({ err }, 'payee processing failed');
+      } finally {
+        settle();
+      }
+    };
+    setImmediate(() => void run());
+  }
+
+  /** Sync fault actions: HTTP 500/503 or a dropped connection instead of 202. */
+  function syncFault(req: Request, h: ResponseToolkit, actions: FaultAction[]): ResponseObject | symbol | undefined {
+    for (const a of actions) {
+      if (a.type === 'httpStatus') return h.response(errorBody(a.status === 503 ? '2003' : '2001')).code(a.status);
+      if (a.type === 'dropConnection') {
+        req.raw.req.socket.destroy();
+        return h.abandon;
+      }
+    }
+    return undefined;
+  }
+
+  const forcedError = (actions: FaultAction[]): PayeeError | undefined => {
+    const a = actions.find((x) => x.type === 'error') as Extract<FaultAction, { type: 'error' }> | undefined;
+    return a ? { errorCode: a.errorCode, errorDescription: a.errorDescription } : undefined;
+  };
+
+  const failItems = (actions: FaultAction[], count: number): Map<number, PayeeError> | undefined => {
+    const a = actions.find((x) => x.type === 'failBulkItems') as Extract<FaultAction, { type: 'failBulkItems' }> | undefined;
+    if (!a) return undefined;
+    const code = a.errorCode ?? '5105';
+    return new Map(faults.pickItems(count, a.fraction).map((i) => [i, { errorCode: code }]));
+  };
+
+  const source = (req: Request): string => String(req.headers['fspiop-source']);
+  const accepted = (h: ResponseToolkit) => h.response().code(202);
+
+  server.route([
+    { method: 'GET', path: '/health', handler: () => ({ status: 'OK', fspId }) },
+    {
+      method: 'GET',
+      path: '/parties/{Type}/{ID}/{SubId?}',
+      handler: (req, h) => {
+        const bad = refuse(req, h, 'parties', undefined, false);
+        if (bad) return bad;
+        const p = { idType: String(req.params.Type), idValue: String(req.params.ID), subId: req.params.SubId ? String(req.params.SubId) : undefined };
+        const actions = faults.evaluate({ resource: 'parties', method: 'GET', partyId: p.idValue, fsp: source(req) });
+        const sync = syncFault(req, h, actions);
+        if (sync) return sync;
+        log.debug({ party: maskId(p.idValue) }, 'party lookup');
+        dispatch(() => service.getParty(source(req), p, forcedError(actions)), actions);
+        return accepted(h);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/quotes',
+      handler: (req, h) => {
+        const bad = refuse(req, h, 'quotes', 'QuotesPostRequest', false);
+        if (bad) return bad;
+        const body = req.payload as QuotesPostRequest;
+        const actions = faults.evaluate({ resource: 'quotes', method: 'POST', partyId: body.payee.partyIdInfo.partyIdentifier, amount: body.amount.amount, fsp: source(req) });
+        const sync = syncFault(req, h, actions);
+        if (sync) return sync;
+        dispatch(() => service.postQuote(source(req), body, forcedError(actions)), actions);
+        return accepted(h);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/quotes/{ID}',
+      handler: (req, h) => {
+        const bad = refuse(req, h, 'quotes', undefined, false);
+        if (bad) return bad;
+        dispatch(() => service.getQuote(source(req), String(req.params.ID)), []);
+        return accepted(h);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/transfers',
+      handler: (req, h) => {
+        const bad = refuse(req, h, 'transfers', 'TransfersPostRequest', false);
+        if (bad) return bad;
+        const body = req.payload as TransfersPostRequest;
+        const actions = faults.evaluate({ resource: 'transfers', method: 'POST', amount: body.amount.amount, fsp: source(req) });
+        const sync = syncFault(req, h, actions);
+        if (sync) return sync;
+        const wrongFulfilment = actions.some((a) => a.type === 'wrongFulfilment');
+        dispatch(() => service.postTransfer(source(req), body, { wrongFulfilment, forced: forcedError(actions) }), actions);
+        return accepted(h);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/transfers/{ID}',
+      handler: (req, h) => {
+        const bad = refuse(req, h, 'transfers', undefined, false);
+        if (bad) return bad;
+        dispatch(() => service.getTransfer(source(req), String(req.params.ID)), []);
+        return accepted(h);
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/transfers/{ID}',
+      handler: (req, h) => {
+        const bad = refuse(req, h, 'transfers', 'TransfersIDPutResponse', true);
+        if (bad) return bad;
+        const body = req.payload as TransfersIDPatchResponse;
+        if (!body.completedTimestamp) {
+          const p: HeaderProblem = { status: 400, body: errorBody('3102', '/completedTimestamp is required') };
+          violation(req, p);
+          return h.response(p.body).code(400);
+        }
+        service.patchTransfer(String(req.params.ID), body);
+        return h.response().code(200);
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/transfers/{ID}/error',
+      handler: (req, h) => {
+        const bad = refuse(req, h, 'transfers', 'ErrorInformationObject', true);
+        if (bad) return bad;
+        const e = (req.payload as { errorInformation: { errorCode: string; errorDescription: string } }).errorInformation;
+        service.transferError(String(req.params.ID), e.errorCode, e.errorDescription);
+        return h.response().code(200);
+      },
+    },
+    {
+      // the hub may tell the payee that a quote failed downstream; nothing to do but acknowledge
+      method: 'PUT',
+      path: '/{resource}/{ID}/error',
+      handler: (req, h) => {
+        const resource = String(req.params.resource);
+        if (!['quotes', 'bulkQuotes', 'bulkTransfers'].includes(resource)) return h.response(errorBody('3002')).code(404);
+        const bad = refuse(req, h, resource as FspiopResource, 'ErrorInformationObject', true);
+        if (bad) return bad;
+        return h.response().code(200);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/bulkQuotes',
+      handler: (req, h) => {
+        const bad = refuse(req, h, 'bulkQuotes', 'BulkQuotesPostRequest', false);
+        if (bad) return bad;
+        const body = req.payload as BulkQuotesPostRequest;
+        const actions = faults.evaluate({ resource: 'bulkQuotes', method: 'POST', fsp: source(req) });
+        const sync = syncFault(req, h, actions);
+        if (sync) return sync;
+        dispatch(() => service.postBulkQuote(source(req), body, { forced: forcedError(actions), failItems: failItems(actions, body.individualQuotes.length) }), actions);
+        return accepted(h);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/bulkQuotes/{ID}',
+      handler: (req, h) => {
+        const bad = refuse(req, h, 'bulkQuotes', undefined, false);
+        if (bad) return bad;
+        dispatch(() => service.getBulkQuote(source(req), String(req.params.ID)), []);
+        return accepted(h);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/bulkTransfers',
+      handler: (req, h) => {
+        const bad = refuse(req, h, 'bulkTransfers', 'BulkTransfersPostRequest', false);
+        if (bad) return bad;
+        const body = req.payload as BulkTransfersPostRequest;
+        const actions = faults.evaluate({ resource: 'bulkTransfers', method: 'POST', fsp: source(req) });
+        const sync = syncFault(req, h, actions);
+        if (sync) return sync;
+        const wrongFulfilment = actions.some((a) => a.type === 'wrongFulfilment');
+        dispatch(() => service.postBulkTransfer(source(req), body, {
+          forced: forcedError(actions), wrongFulfilment, failItems: failItems(actions, body.individualTransfers.length),
+        }), actions);
+        return accepted(h);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/bulkTransfers/{ID}',
+      handler: (req, h) => {
+        const bad = refuse(req, h, 'bulkTransfers', undefined, false);
+        if (bad) return bad;
+        dispatch(() => service.getBulkTransfer(source(req), String(req.params.ID)), []);
+        return accepted(h);
+      },
+    },
+    // fault rules and violations (admin, JSON)
+    { method: 'GET', path: '/admin/rules', handler: () => ({ rules: faults.list() }) },
+    {
+      method: 'PUT',
+      path: '/admin/rules',
+      handler: (req, h) => {
+        const rules = (req.payload as { rules?: FaultRule[] } | null)?.rules;
+        if (!Array.isArray(rules)) return h.response({ error: { code: 'INVALID_RULES', message: 'expected {rules:[...]}' } }).code(400);
+        try {
+          faults.replace(rules);
+        } catch (err) {
+          if (err instanceof FaultRuleError) return h.response({ error: { code: 'INVALID_RULE', message: err.message } }).code(400);
+          throw err;
+        }
+        return { rules: faults.list() };
+      },
+    },
+    { method: 'GET', path: '/admin/violations', handler: () => ({ violations }) },
+  ]);
+
+  await server.start();
+  const port = server.info.port as number;
+  const url = `http://${server.info.host === '0.0.0.0' ? '127.0.0.1' : server.info.host}:${port}`;
+  log.info({ url, hubUrl, alsUrl, ilpVersion: cfg.ilpVersion, answeringMode: cfg.answeringMode }, 'payee DFSP listening');
+
+  return {
+    name: fspId,
+    fspId,
+    url,
+    port,
+    core,
+    service,
+    faults,
+    violations,
+    sent,
+    setHubUrl: (u) => { hubUrl = u.replace(/\/+$/, ''); },
+    setAlsUrl: (u) => { alsUrl = u.replace(/\/+$/, ''); },
+    idle: () => (pending === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
+    async stop() {
+      clearInterval(sweeper);
+      await server.stop({ timeout: 1000 });
+      await client.close();
+    },
+  };
+}
+
+export { PayeeCore } from './domain/payee';
+export { defaultPayeeConfig, defaultOracleRules, defaultParties } from './config';
+export type { FaultRule, FaultAction } from './faults';
