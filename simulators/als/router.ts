@@ -56,7 +56,7 @@ export class AlsRouter {
   }
 
   /** Sends a party error callback to the requester (or records that it cannot). */
-  private async partyError(requester: string, p: PartyPath, code: string, detail?: string): Promise<void> {
+  async partyErrorTo(requester: string, p: PartyPath, code: string, detail?: string): Promise<void> {
     const url = await this.urlFor(requester, 'FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR', p);
     if (!url) {
       this.o.onProblem?.('no PARTIES_PUT_ERROR endpoint for requester', { requester, code });
@@ -68,13 +68,13 @@ export class AlsRouter {
   /** GET /parties: oracle → forward to the owning FSP; unknown party → 3204 to the requester. */
   async getParty(requester: string, p: PartyPath, headers: Record<string, string>): Promise<void> {
     const fspId = this.o.oracle.lookup(p.idType, p.idValue, p.subId);
-    if (!fspId) return this.partyError(requester, p, '3204');
+    if (!fspId) return this.partyErrorTo(requester, p, '3204');
     const url = await this.urlFor(fspId, 'FSPIOP_CALLBACK_URL_PARTIES_GET', p);
-    if (!url) return this.partyError(requester, p, '3201', `no parties endpoint for ${fspId}`);
+    if (!url) return this.partyErrorTo(requester, p, '3201', `no parties endpoint for ${fspId}`);
     try {
       await this.o.send({ method: 'GET', url, resource: 'parties', source: requester, destination: fspId, forwardHeaders: headers });
     } catch (err) {
-      await this.partyError(requester, p, '1001', `${fspId}: ${(err as Error).message}`);
+      await this.partyErrorTo(requester, p, '1001', `${fspId}: ${(err as Error).message}`);
     }
   }
 
@@ -84,7 +84,7 @@ export class AlsRouter {
     const url = await this.urlFor(destination, type, p);
     if (!url) {
       this.o.onProblem?.('no parties callback endpoint for destination', { from, destination });
-      return this.partyError(from, p, '3201', `no parties endpoint for ${destination}`);
+      return this.partyErrorTo(from, p, '3201', `no parties endpoint for ${destination}`);
     }
     await this.o.send({ method: 'PUT', url, resource: 'parties', source: from, destination, body, forwardHeaders: headers });
   }
