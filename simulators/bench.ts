@@ -195,13 +195,13 @@ export async function runSimulatorBenchmark(opts: SimBenchOptions = {}): Promise
       started.push(p);
       if (sw) await onboardParticipant(sw.url, fspId, p.url);
       else als.endpoints.setBase(fspId, p.url);
-      pools.set(fspId, new Pool(sw?.url ?? p.url, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000 }));
+      pools.set(fspId, new Pool(sw?.url ?? p.url, { connections: 32, pipelining: 8, keepAliveTimeout: 30_000 }));
     }
     if (sw) await onboardParticipant(sw.url, 'govbank', payer.url);
     else for (const ep of standardEndpoints(payer.url)) als.endpoints.set('govbank', ep.type, ep.value);
     // parties: the switch or the ALS, as configured; party callbacks come back to the payer either way
     const lookupUrl = opts.lookupViaSwitch && sw ? sw.url : als.url;
-    const alsPool = new Pool(lookupUrl, { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 });
+    const alsPool = new Pool(lookupUrl, { connections: 16, pipelining: 8, keepAliveTimeout: 30_000 });
     const hubFor = (fsp: string): Pool => pools.get(fsp) as Pool;
 
     const send = async (pool: Pool, method: 'GET' | 'POST', p: string, resource: FspiopResource, destination: string | undefined, body?: unknown) => {

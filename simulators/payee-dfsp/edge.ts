@@ -188,7 +188,7 @@ export class PeerClient {
   private pool(origin: string): Pool {
     let p = this.pools.get(origin);
     if (!p) {
-      p = new Pool(origin, { connections: this.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+      p = new Pool(origin, { connections: this.connections, pipelining: 8, keepAliveTimeout: 30_000 });
       this.pools.set(origin, p);
     }
     return p;
