@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { endpointUrl, StaticEndpoints } from '../../simulators/als/endpoints';
+import Hapi from '@hapi/hapi';
+import { endpointUrl, HubEndpoints, StaticEndpoints } from '../../simulators/als/endpoints';
 import { Oracle, OracleError } from '../../simulators/als/oracle';
 
 describe('ALS oracle and endpoints', () => {
@@ -54,5 +55,34 @@ describe('ALS oracle and endpoints', () => {
     const eps = await s.endpointsOf('dfsp');
     assert.equal(eps?.get('FSPIOP_CALLBACK_URL_PARTIES_PUT'), 'http://127.0.0.1:9');
     assert.equal(await s.endpointsOf('nobody'), undefined);
+  });
+});
+
+describe('ALS endpoints read from a hub admin API', () => {
+  it('fetches central-ledger style endpoints once, caches them, and answers undefined for unknown participants', async () => {
+    let calls = 0;
+    const hub = Hapi.server({ port: 0, host: '127.0.0.1' });
+    hub.route({
+      method: 'GET',
+      path: '/participants/{name}/endpoints',
+      handler: (req, h) => {
+        calls++;
+        if (req.params.name !== 'dfsp1') return h.response({ errorInformation: { errorCode: '3200', errorDescription: 'Generic ID not found' } }).code(400);
+        return [{ type: 'FSPIOP_CALLBACK_URL_PARTIES_GET', value: 'http://x/parties/{{partyIdType}}/{{partyIdentifier}}' }];
+      },
+    });
+    await hub.start();
+    const eps = new HubEndpoints(`http://127.0.0.1:${hub.info.port}`);
+    try {
+      const [a, b] = await Promise.all([eps.endpointsOf('dfsp1'), eps.endpointsOf('dfsp1')]);
+      assert.equal(a?.get('FSPIOP_CALLBACK_URL_PARTIES_GET'), 'http://x/parties/{{partyIdType}}/{{partyIdentifier}}');
+      assert.equal(a, b);
+      await eps.endpointsOf('dfsp1');
+      assert.equal(calls, 1);
+      assert.equal(await eps.endpointsOf('nobody'), undefined);
+    } finally {
+      await eps.close();
+      await hub.stop();
+    }
   });
 });
