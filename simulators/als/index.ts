@@ -11,7 +11,7 @@ import {
   checkBody, checkHeaders, describeError, errorBody, FSPIOP_MAX_BODY, fspiopHeaders, fspiopPayloadErrors, HeaderProblem,
   PeerClient, warmValidators,
 } from '../payee-dfsp/edge';
-import { FaultAction, FaultRule, FaultRuleError, FaultRules } from '../payee-dfsp/faults';
+import { callbackDelay, FaultAction, FaultRule, FaultRuleError, FaultRules } from '../payee-dfsp/faults';
 import { ChainedEndpoints, EndpointSource, HubEndpoints, StaticEndpoints } from './endpoints';
 import { Oracle, OracleEntry, OracleError, OracleRule } from './oracle';
 import { AlsRouter, BatchParty, OutgoingRequest } from './router';
@@ -113,8 +113,7 @@ export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
     pending++;
     setImmediate(async () => {
       try {
-        let delay = 0;
-        for (const a of actions) if (a.type === 'delay' || a.type === 'lateCallback') delay += a.ms;
+        const delay = callbackDelay(actions);
         if (delay > 0) await sleep(delay);
         if (actions.some((a) => a.type === 'noCallback')) return;
         await work();

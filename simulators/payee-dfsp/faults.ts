@@ -11,7 +11,8 @@ export type FaultAction =
   | { type: 'delay'; ms: number }
   | { type: 'noCallback' }
   | { type: 'callbackTwice' }
-  | { type: 'lateCallback'; ms: number }
+  /** Call back `ms` after the request's own expiration (or after `ms` when it has none). */
+  | { type: 'lateCallback'; ms?: number }
   | { type: 'httpStatus'; status: 500 | 503 }
   | { type: 'dropConnection' }
   | { type: 'wrongFulfilment' }
@@ -59,13 +60,24 @@ const ACTIONS = new Set(['error', 'delay', 'noCallback', 'callbackTwice', 'lateC
 
 export class FaultRuleError extends Error {}
 
+/** How long to hold a callback back: delays add up; a late callback waits until past the request's expiry. */
+export function callbackDelay(actions: readonly FaultAction[], expiresAt?: number, now = Date.now()): number {
+  let delay = 0;
+  for (const a of actions) {
+    if (a.type === 'delay') delay += a.ms;
+    if (a.type === 'lateCallback') delay += (expiresAt !== undefined ? Math.max(0, expiresAt - now) : 0) + (a.ms ?? 100);
+  }
+  return delay;
+}
+
 function compile(rule: FaultRule): LiveRule {
   if (!rule || typeof rule !== 'object' || !rule.action || !ACTIONS.has(rule.action.type)) {
     throw new FaultRuleError(`unknown fault action ${JSON.stringify(rule?.action)}`);
   }
   const a = rule.action;
   if (a.type === 'error' && !/^[0-9]{4}$/.test(a.errorCode)) throw new FaultRuleError('error action needs a 4-digit errorCode');
-  if ((a.type === 'delay' || a.type === 'lateCallback') && !(Number.isFinite(a.ms) && a.ms >= 0)) throw new FaultRuleError(`${a.type} needs ms >= 0`);
+  if (a.type === 'delay' && !(Number.isFinite(a.ms) && a.ms >= 0)) throw new FaultRuleError('delay needs ms >= 0');
+  if (a.type === 'lateCallback' && a.ms !== undefined && !(Number.isFinite(a.ms) && a.ms >= 0)) throw new FaultRuleError('lateCallback ms must be >= 0');
   if (a.type === 'httpStatus' && a.status !== 500 && a.status !== 503) throw new FaultRuleError('httpStatus must be 500 or 503');
   if (a.type === 'failBulkItems' && !(a.fraction >= 0 && a.fraction <= 1)) throw new FaultRuleError('fraction must be within 0..1');
   const live: LiveRule = { rule, fired: 0 };

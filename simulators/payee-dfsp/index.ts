@@ -16,7 +16,7 @@ import {
   checkBody, checkHeaders, describeError, errorBody, FSPIOP_MAX_BODY, fspiopHeaders, fspiopPayloadErrors, FspiopResource,
   HeaderProblem, PeerClient, warmValidators,
 } from './edge';
-import { FaultAction, FaultRule, FaultRuleError, FaultRules } from './faults';
+import { callbackDelay, FaultAction, FaultRule, FaultRuleError, FaultRules } from './faults';
 import { Outbound, PayeeService } from './service';
 
 export interface PayeeDfspOptions extends Partial<PayeeDfspConfig> {
@@ -153,14 +153,17 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
   }
 
   /** Sends a callback honouring delay / no-callback / twice / late fault actions. */
-  function dispatch(make: () => Outbound | undefined, actions: FaultAction[]): void {
+  function dispatch(make: () => Outbound | undefined, actions: FaultAction[], expiration?: string): void {
     pending++;
     const run = async () => {
       try {
-        let delay = 0;
-        for (const a of actions) if (a.type === 'delay' || a.type === 'lateCallback') delay += a.ms;
+        const expiresAt = expiration ? Date.parse(expiration) : undefined;
+        const delay = callbackDelay(actions, Number.isNaN(expiresAt) ? undefined : expiresAt);
+        // a late callback is decided on time and only delivered late; a delay slows the decision itself
+        const late = actions.some((a) => a.type === 'lateCallback');
+        let out = late ? make() : undefined;
         if (delay > 0) await sleep(delay);
-        const out = make();
+        if (!late) out = make();
         if (!out || actions.some((a) => a.type === 'noCallback')) return;
         await send(out);
         if (actions.some((a) => a.type === 'callbackTwice')) await send(out);
@@ -227,7 +230,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const actions = faults.evaluate({ resource: 'quotes', method: 'POST', partyId: body.payee.partyIdInfo.partyIdentifier, amount: body.amount.amount, fsp: source(req) });
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
-        dispatch(() => service.postQuote(source(req), body, forcedError(actions)), actions);
+        dispatch(() => service.postQuote(source(req), body, forcedError(actions)), actions, body.expiration);
         return accepted(h);
       },
     },
@@ -252,7 +255,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
         const wrongFulfilment = actions.some((a) => a.type === 'wrongFulfilment');
-        dispatch(() => service.postTransfer(source(req), body, { wrongFulfilment, forced: forcedError(actions) }), actions);
+        dispatch(() => service.postTransfer(source(req), body, { wrongFulfilment, forced: forcedError(actions) }), actions, body.expiration);
         return accepted(h);
       },
     },
@@ -342,7 +345,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const wrongFulfilment = actions.some((a) => a.type === 'wrongFulfilment');
         dispatch(() => service.postBulkTransfer(source(req), body, {
           forced: forcedError(actions), wrongFulfilment, failItems: failItems(actions, body.individualTransfers.length),
-        }), actions);
+        }), actions, body.expiration);
         return accepted(h);
       },
     },

@@ -159,6 +159,16 @@ describe('payee DFSP simulator over HTTP', () => {
     assert.equal(abort.status, 200);
     assert.equal(payee.core.ledger.get(transferId)?.state, 'ABORTED');
     assert.equal(payee.faults.list().length, 1);
+
+    // a late callback: decided (and credited) on time, delivered after the transfer expired
+    payee.faults.replace([]);
+    const late = await quoteAndTransfer('2');
+    payee.faults.replace([{ match: { resource: 'transfers' }, action: { type: 'lateCallback', ms: 20 } }]);
+    const expiresAt = Date.now() + 300;
+    await fspiop(payee.url, 'POST', '/transfers', 'transfers', 'govbank', { ...late.transfer, expiration: new Date(expiresAt).toISOString() });
+    const latePut = await sink.waitFor(cb(`/transfers/${late.transferId}`));
+    assert.ok(Date.now() >= expiresAt, 'callback arrived before expiry');
+    assert.equal((latePut.body as Body).transferState, 'COMMITTED');
   });
 
   it('bulk: 1000-item bulkQuotes and bulkTransfers complete with per-item results; 1001 refused with 3103', async () => {
