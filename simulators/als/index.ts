@@ -179,12 +179,12 @@ export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
         const actions = faults.evaluate({ resource: 'parties', method: 'GET', partyId: p.idValue, fsp: src(req) });
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
-        log.debug({ party: maskId(p.idValue), from: src(req) }, 'party lookup');
+        if (log.isLevelEnabled('debug')) log.debug({ party: maskId(p.idValue), from: src(req) }, 'party lookup');
         const forced = actions.find((a) => a.type === 'error') as Extract<FaultAction, { type: 'error' }> | undefined;
         const headers = forwardable(req.headers);
         later(forced
           ? () => router.partyErrorTo(src(req), p, forced.errorCode, forced.errorDescription)
-          : () => router.getParty(src(req), p, headers), actions);
+          : () => router.getParty(src(req), p, headers, req.headers['fspiop-destination'] as string | undefined), actions);
         return h.response().code(202);
       },
     },

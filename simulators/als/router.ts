@@ -65,9 +65,10 @@ export class AlsRouter {
     await this.o.send({ method: 'PUT', url, resource: 'parties', source: this.hubName, destination: requester, body: this.errorBody(code, detail) });
   }
 
-  /** GET /parties: oracle → forward to the owning FSP; unknown party → 3204 to the requester. */
-  async getParty(requester: string, p: PartyPath, headers: Record<string, string>): Promise<void> {
-    const fspId = this.o.oracle.lookup(p.idType, p.idValue, p.subId);
+  /** GET /parties: oracle (or FSPIOP-Destination) → forward to the owning FSP; unknown party → 3204 to the requester. */
+  async getParty(requester: string, p: PartyPath, headers: Record<string, string>, destination?: string): Promise<void> {
+    // a requester that already knows the FSP names it in FSPIOP-Destination; the oracle is skipped
+    const fspId = destination || this.o.oracle.lookup(p.idType, p.idValue, p.subId);
     if (!fspId) return this.partyErrorTo(requester, p, '3204');
     const url = await this.urlFor(fspId, 'FSPIOP_CALLBACK_URL_PARTIES_GET', p);
     if (!url) return this.partyErrorTo(requester, p, '3201', `no parties endpoint for ${fspId}`);

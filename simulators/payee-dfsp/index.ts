@@ -215,7 +215,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const actions = faults.evaluate({ resource: 'parties', method: 'GET', partyId: p.idValue, fsp: source(req) });
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
-        log.debug({ party: maskId(p.idValue) }, 'party lookup');
+        if (log.isLevelEnabled('debug')) log.debug({ party: maskId(p.idValue) }, 'party lookup');
         dispatch(() => service.getParty(source(req), p, forcedError(actions)), actions);
         return accepted(h);
       },
