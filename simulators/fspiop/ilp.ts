@@ -15,7 +15,7 @@
  * of the base64url packet, v4 the ASCII of base64(JSON transaction object).
  * The packet's `data` is the ASCII of base64url(JSON transaction object) in both versions.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import { deserializeIlpPrepare, serializeIlpPrepare } from 'ilp-packet';
 import { MoneyError, toMinorUnits } from '../../shared/money';
 
@@ -268,7 +268,7 @@ export function decodeIlpPacket(ilpPacket: string): DecodedIlpPacket {
 export function transactionFromPacket(decoded: DecodedIlpPacket): TransactionObject {
   let tx: unknown;
   try {
-    tx = JSON.parse(fromBase64Url(decoded.data).toString('utf8'));
+    tx = JSON.parse(Buffer.from(decoded.data, 'base64url').toString('utf8'));
   } catch {
     throw new IlpError('ILP packet data is not a base64url JSON transaction object');
   }
@@ -335,11 +335,11 @@ export type IlpCheck = { ok: true; fulfilment: string; transaction: TransactionO
  * Stateless, so one instance serves any number of quotes and transfers.
  */
 export class PayeeIlp {
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
 
   constructor(secret: string, readonly version: IlpVersion = 'v1') {
     if (!secret) throw new IlpError('an ILP secret is required');
-    this.key = Buffer.from(Buffer.from(secret, 'utf8').toString('base64'), 'ascii');
+    this.key = createSecretKey(Buffer.from(Buffer.from(secret, 'utf8').toString('base64'), 'ascii'));
   }
 
   private hmac(text: string): string {
