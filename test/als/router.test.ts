@@ -49,6 +49,10 @@ describe('ALS routing', () => {
     });
     await failing.getParty('govbank', { idType: 'MSISDN', idValue: '2' }, {});
     assert.equal((sent[1].body as { errorInformation: { errorCode: string } }).errorInformation.errorCode, '1001');
+    // an FSP the oracle names but that has no endpoints: 3201
+    (router as unknown as { o: { oracle: Oracle } }).o.oracle.set('MSISDN', '3', 'ghostfsp');
+    await router.getParty('govbank', { idType: 'MSISDN', idValue: '3' }, {});
+    assert.equal((sent[2].body as { errorInformation: { errorCode: string } }).errorInformation.errorCode, '3201');
   });
 
   it('participants: register, look up, delete (owner only), batch with per-party errors', async () => {

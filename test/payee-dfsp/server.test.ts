@@ -144,6 +144,18 @@ describe('payee DFSP simulator over HTTP', () => {
     assert.equal(r503.status, 503);
     assert.equal((r503.body as Body).errorInformation?.errorCode, '2003');
 
+    payee.faults.replace([{ match: { resource: 'quotes' }, action: { type: 'httpStatus', status: 500 } }]);
+    const r500 = await fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', quote('1'));
+    assert.equal(r500.status, 500);
+    assert.equal((r500.body as Body).errorInformation?.errorCode, '2001');
+
+    payee.faults.replace([{ match: { resource: 'quotes' }, action: { type: 'delay', ms: 150 } }]);
+    const q4 = quote('1');
+    const sentAt = Date.now();
+    await fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', q4);
+    await sink.waitFor(cb(`/quotes/${q4.quoteId}`));
+    assert.ok(Date.now() - sentAt >= 140, 'delayed callback came too early');
+
     payee.faults.replace([{ match: { resource: 'quotes' }, action: { type: 'dropConnection' } }]);
     await assert.rejects(fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', quote('1')));
 
