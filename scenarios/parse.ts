@@ -23,7 +23,7 @@ export interface ScenarioProblem {
   message: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateSchema = ajv.compile(schema);
 
 export function parseDuration(d: Duration | undefined, fallbackMs: number): number {
@@ -63,7 +63,11 @@ function describe(e: ErrorObject): string | undefined {
     case 'additionalProperties': return `${where}: unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
     case 'enum': return `${where}: must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'pattern': return `${where}: ${JSON.stringify(e.data)} does not match the expected format ${e.schema === schema.definitions.decimal.pattern ? '(a decimal amount written as a quoted string, e.g. "100.50")' : (e.parentSchema as { description?: string })?.description ?? String(e.schema)}`;
-    case 'type': return `${where}: must be ${(e.params as { type: string | string[] }).type}${e.parentSchema && (e.parentSchema as { $ref?: string }).$ref ? '' : ''} (found ${Array.isArray(e.data) ? 'a list' : e.data === null ? 'nothing' : typeof e.data})`;
+    case 'type': {
+      const found = Array.isArray(e.data) ? 'a list' : e.data === null ? 'nothing' : typeof e.data;
+      const hint = (e.parentSchema as { pattern?: string } | undefined)?.pattern === schema.definitions.decimal.pattern && typeof e.data === 'number' ? ` (found the number ${e.data}: write amounts as quoted strings, e.g. "${e.data}")` : ` (found ${found})`;
+      return `${where}: must be ${(e.params as { type: string | string[] }).type}${hint}`;
+    }
     case 'oneOf': return undefined;
     case 'minProperties': case 'maxProperties': return `${where}: ${e.message}`;
     default: return `${where}: ${e.message}`;

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { scenarioCommand } from './scenario';
 
 /** Every `gpo` sub-command, one module each. Add new commands here. */
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [scenarioCommand];
