@@ -216,8 +216,16 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
       return undefined;
     },
     recentMessages: (needles, max) => {
-      const handles = Object.values(world).filter((v) => v && typeof v === 'object');
-      const all = handles.flatMap(handleMessages).concat(Array.isArray(world.payees) ? (world.payees as unknown[]).flatMap(handleMessages) : []);
+      // Handles sit at the top of the world object or one level down (a list or map of payee DFSPs).
+      const handles: unknown[] = [];
+      for (const v of Object.values(world)) {
+        if (!v || typeof v !== 'object') continue;
+        handles.push(v);
+        if (v instanceof Map) handles.push(...v.values());
+        else if (Array.isArray(v)) handles.push(...v);
+        else if (!('url' in v)) handles.push(...Object.values(v as Loose));
+      }
+      const all = handles.flatMap(handleMessages);
       return all.filter((m) => needles.some((n) => n && m.includes(n))).slice(-max);
     },
     stop: async () => {

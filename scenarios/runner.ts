@@ -426,7 +426,7 @@ async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpe
     if (run.stepErrors.length) error = [error, ...run.stepErrors].filter(Boolean).join('; ');
     if (mismatches.length || error) {
       const concerned = (run.cycle?.payments ?? []).filter((p) => p.status !== 'paid').slice(0, 5);
-      const needles = concerned.flatMap((p) => [p.registrant.idValue, p.reference, p.batchId]);
+      const needles = concerned.flatMap((p) => [p.registrant.idValue, p.reference, p.batchId, p.transferId ?? '']).filter(Boolean);
       messages = env.recentMessages(needles, 20);
       const ex = g2p.log.items.slice(-10).map((x) => `openg2p ${x.method} ${x.url} -> ${x.status ?? x.error} (${x.ms} ms)`);
       messages = messages.concat(ex);

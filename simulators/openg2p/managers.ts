@@ -129,7 +129,7 @@ export function nativeCsv(batch: PaymentBatch, note: string): string {
   return [NATIVE_CSV_HEADER, ...rows].join('\n') + '\n';
 }
 
-function applyFinal(p: Payment, outcome: 'paid' | 'failed' | undefined, fields: { managerStatus: string; errorCode?: string; amountCredited?: string; timestamp?: string }): void {
+function applyFinal(p: Payment, outcome: 'paid' | 'failed' | undefined, fields: { managerStatus: string; errorCode?: string; amountCredited?: string; timestamp?: string; transferId?: string }): void {
   if (p.state === 'reconciled') return; // OpenG2P keeps the first final answer; later ones change nothing
   Object.assign(p, fields);
   if (outcome) {
@@ -186,6 +186,7 @@ interface NativePayment {
   errorCode?: string;
   amountCredited?: string;
   completedAt?: string;
+  transferId?: string;
 }
 
 function applyNative(batch: PaymentBatch, items: NativePayment[]): void {
@@ -194,7 +195,7 @@ function applyNative(batch: PaymentBatch, items: NativePayment[]): void {
     const p = (it.reference && byRef.get(it.reference)) || (typeof it.position === 'number' ? batch.payments[it.position] : undefined);
     if (!p) continue;
     const outcome = it.status === 'COMPLETED' ? 'paid' : it.status === 'FAILED' || it.status === 'CANCELLED' ? 'failed' : undefined;
-    applyFinal(p, outcome, { managerStatus: it.status ?? '', errorCode: it.errorCode, amountCredited: it.amountCredited, timestamp: it.completedAt });
+    applyFinal(p, outcome, { managerStatus: it.status ?? '', errorCode: it.errorCode, amountCredited: it.amountCredited, timestamp: it.completedAt, transferId: it.transferId });
   }
 }
 

@@ -63,6 +63,8 @@ export interface Payment {
   errorCode?: string;
   amountCredited?: string;
   timestamp?: string;
+  /** The transfer id the orchestrator reports, when its API gives one (native). */
+  transferId?: string;
 }
 
 export type BatchState = 'draft' | 'sent' | 'send_failed' | 'reconciled';
