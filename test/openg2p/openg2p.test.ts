@@ -33,6 +33,19 @@ async function fakeOrchestrator() {
       return { message: { ack_status: 'ACK', timestamp: new Date().toISOString(), correlation_id: env.header.message_id } };
     },
   });
+  const native = new Map<string, Array<{ reference: string; status: string; errorCode?: string; amountCredited?: string; transferId: string }>>();
+  server.route({
+    method: 'POST', path: '/v1/batches', options: { payload: { parse: false } },
+    handler: (req, h) => {
+      const raw = (req.payload as Buffer).toString();
+      posts.push({ path: '/v1/batches', raw: `${req.headers['content-type']}|${req.headers['idempotency-key']}|${raw}` });
+      const rows = raw.trim().split('\n').slice(1).map((l) => l.split(','));
+      const id = `b-${native.size + 1}`;
+      native.set(id, rows.map((r, i) => ({ reference: r[0], status: i === 0 ? 'FAILED' : 'COMPLETED', errorCode: i === 0 ? '3204' : undefined, amountCredited: i === 0 ? undefined : r[7], transferId: `t-${i}` })));
+      return h.response({ id, status: 'RECEIVED' }).code(202);
+    },
+  });
+  server.route({ method: 'GET', path: '/v1/batches/{id}/payments', handler: (req) => { const items = native.get(String(req.params.id)) ?? []; return { total: items.length, items }; } });
   await server.start();
   return { url: `http://127.0.0.1:${server.info.port}`, posts, failNextPosts: (n: number) => { failNext = n; }, stop: () => server.stop() };
 }
@@ -86,6 +99,27 @@ describe('OpenG2P side', () => {
     assert.equal(pythonFloatLiteral('12.50'), '12.5');
     assert.equal(pythonFloatLiteral('123456789012345678.25'), '123456789012345678.25');
     assert.ok(interopLayerBody);
+  });
+
+  it('runs a cycle through the native API as CSV and reads results by reference', async () => {
+    const g2p = await startOpenG2p({ orchestratorUrl: orch.url, seed: 5, nativeFormat: 'csv', program: { name: 'Pension', currency: 'USD', paymentManager: 'native', eligibility: { minAge: 60 }, amount: { base: '80' } } });
+    started.push(g2p);
+    const regs = generateRegistrants({ count: 40, fsps: { payeefsp1: 1 } }, 9);
+    const [enrolled, rejected] = g2p.enrol(regs);
+    assert.equal(enrolled, regs.filter((r) => r.age >= 60).length);
+    assert.equal(enrolled + rejected, 40);
+    const cycle = g2p.createCycle();
+    cycle.createEntitlements(); cycle.approveEntitlements(); cycle.approve(); cycle.preparePayments(g2p.rnd);
+    await g2p.sendPayments(cycle);
+    const [ctype, key, csv] = orch.posts[orch.posts.length - 1].raw.split('|');
+    assert.equal(ctype, 'text/csv');
+    assert.equal(key, cycle.batches[0].id);
+    assert.equal(csv.split('\n')[0], 'id,request_id,payment_mode,payer_identifier_type,payer_identifier,payee_identifier_type,payee_identifier,amount,currency,note');
+    assert.equal(await g2p.reconcile(cycle, 5000), true);
+    assert.equal(cycle.payments[0].status, 'failed');
+    assert.equal(cycle.payments[0].errorCode, '3204');
+    assert.ok(cycle.payments.slice(1).every((p) => p.status === 'paid' && p.amountCredited === '80' && p.transferId));
+    assert.equal(cycle.batches[0].state, 'reconciled');
   });
 
   it('runs a cycle through G2P Connect and reconciles by reference from on-disburse callbacks, once', async () => {
