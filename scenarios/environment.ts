@@ -4,6 +4,8 @@
  * runner could drive containers; the in-process handles are used only to start, stop and restart them.
  */
 import path from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request } from 'undici';
 import type { Scenario, FaultRuleSpec, OrchestratorSpec } from './types';
 
@@ -166,7 +168,10 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
     if (!u) throw new EnvironmentUnavailable(`the world does not expose a URL for "${target}"`);
     return u.replace(/\/$/, '');
   };
+  // Each scenario's orchestrator has its own store, so scenarios can run side by side; a restart reuses it.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gpo-scenario-'));
   const orchOpts: Loose = {
+    dataDir,
     port: 0,
     host: '127.0.0.1',
     seed,
@@ -231,6 +236,7 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
     stop: async () => {
       await (orch.stop as () => Promise<void>).call(orch).catch(() => undefined);
       await (world.stop as () => Promise<void>).call(world);
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return env;
