@@ -184,14 +184,28 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
     ...(orchestratorSpec.options ?? {}),
   };
   const start = orchMod.startOrchestrator as (o: Loose) => Promise<Loose>;
-  let orch = await start(orchOpts);
+  let orch: Loose;
+  try {
+    orch = await start(orchOpts);
+  } catch (err) {
+    await (world.stop as () => Promise<void>).call(world).catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   // A restart reuses the store the first instance chose, so the new instance recovers the old one's work.
   const storeOpts = (o: Loose): Loose => {
     const keep: Loose = {};
     for (const k of ['dataDir', 'storeDir', 'store', 'dbPath']) if (o[k] !== undefined) keep[k] = o[k];
     return keep;
   };
-  for (const f of net.faults ?? []) await putRules(adminUrl(f.target), f.rules);
+  try {
+    for (const f of net.faults ?? []) await putRules(adminUrl(f.target), f.rules);
+  } catch (err) {
+    await (orch.stop as () => Promise<void>).call(orch).catch(() => undefined);
+    await (world.stop as () => Promise<void>).call(world).catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const fspIds = payeeFsps.map((f) => f.id);
   const env: Environment = {
     get orchestratorUrl() { return String(orch.url); },
