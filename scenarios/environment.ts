@@ -221,13 +221,15 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
     payeeAccount: (fspId, idType, idValue) => readPayeeAccount(adminUrl(fspId), idType, idValue),
     treasury: async (cur) => {
       // The payer DFSP's admin ledger (or the switch's position) is where the treasury's debits are.
+      const payer = net.payer ?? 'govbank';
       for (const target of ['payer', 'switch']) {
         let base: string;
         try { base = adminUrl(target); } catch { continue; }
-        for (const p of ['/admin/ledger', '/admin/positions']) {
+        const paths = target === 'switch' ? [`/participants/${payer}/positions`, '/admin/positions', '/admin/ledger'] : ['/admin/ledger', '/admin/treasury'];
+        for (const p of paths) {
           try {
-            const body = (await getJson(base + p)) as Loose;
-            const debited = pickDebited(body, cur, net.payer ?? 'govbank');
+            const body = (await getJson(base + p)) as Loose | Loose[];
+            const debited = pickDebited(body, cur, payer);
             if (debited !== undefined) return { debited, source: `${target} ${p}` };
           } catch { /* try the next place */ }
         }
@@ -257,7 +259,12 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
 };
 
 /** Find the treasury's debited total in a ledger/positions document, in the shapes the payer DFSP and switch use. */
-export function pickDebited(body: Loose, currency: string, payer: string): string | undefined {
+export function pickDebited(body: Loose | Loose[], currency: string, payer: string): string | undefined {
+  // Central-ledger style positions: [{currency, value}] (or one such object): the payer's net debit at the hub.
+  const positions = Array.isArray(body) ? body : typeof body.value !== 'undefined' && body.currency ? [body] : [];
+  const pos = positions.find((p) => p && p.currency === currency);
+  if (pos && (typeof pos.value === 'string' || typeof pos.value === 'number')) return String(pos.value);
+  if (Array.isArray(body)) return undefined;
   const candidates: unknown[] = [body, (body.totals as Loose | undefined)?.[currency], (body.treasury as Loose | undefined), (body[payer] as Loose | undefined), ((body.positions as Loose | undefined)?.[payer] as Loose | undefined)?.[currency]];
   for (const c of candidates) {
     if (!c || typeof c !== 'object') continue;

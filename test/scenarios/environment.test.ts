@@ -33,5 +33,6 @@ describe('scenario environment against a real payee DFSP simulator', () => {
     assert.equal(findUrl({}, 'pil'), undefined);
     assert.equal(pickDebited({ totals: { USD: { debited: '12.5' } } }, 'USD', 'govbank'), '12.5');
     assert.equal(pickDebited({ positions: { govbank: { USD: { debited: '7' } } } }, 'USD', 'govbank'), '7');
+    assert.equal(pickDebited([{ currency: 'EUR', value: 1 }, { currency: 'USD', value: '1200.5' }], 'USD', 'govbank'), '1200.5');
   });
 });
