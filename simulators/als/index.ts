@@ -12,6 +12,7 @@ import {
   PeerClient, warmValidators,
 } from '../payee-dfsp/edge';
 import { callbackDelay, FaultAction, FaultRule, FaultRuleError, FaultRules } from '../payee-dfsp/faults';
+import { defaultOracleRules } from '../payee-dfsp/config';
 import { ChainedEndpoints, EndpointSource, HubEndpoints, StaticEndpoints } from './endpoints';
 import { Oracle, OracleEntry, OracleError, OracleRule } from './oracle';
 import { AlsRouter, BatchParty, OutgoingRequest } from './router';
@@ -19,11 +20,12 @@ import { AlsRouter, BatchParty, OutgoingRequest } from './router';
 export interface AlsOptions {
   port?: number;
   host?: string;
-  /** Hub admin API base URL to read participant endpoints from (central-ledger convention). */
+  /** Hub admin API base URL to read participant endpoints from (central-ledger convention); default $GPO_SWITCH_URL. */
   hubAdminUrl?: string;
   /** Endpoints held by the ALS itself: fspId → base URL, or fspId → {endpointType: url template}. */
   endpoints?: Record<string, string | Record<string, string>>;
   oracleEntries?: OracleEntry[];
+  /** Default: the default world's rules (`defaultOracleRules`) for payeefsp1 and payeefsp2 (or $GPO_PAYEE_URLS). */
   oracleRules?: OracleRule[];
   faultRules?: FaultRule[];
   seed?: number;
@@ -50,15 +52,38 @@ function forwardable(headers: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
+/**
+ * Endpoints and oracle rules from the environment (containers): $GPO_PAYEE_URLS (`fsp=url,fsp=url`) and
+ * $GPO_PAYER_FSP=$GPO_PAYER_INBOUND_URL.
+ */
+export function alsEnvDefaults(env: NodeJS.ProcessEnv = process.env): { endpoints: Record<string, string>; payeeFsps: string[] } {
+  const endpoints: Record<string, string> = {};
+  const payeeFsps: string[] = [];
+  for (const pair of (env.GPO_PAYEE_URLS ?? '').split(',')) {
+    const [fsp, url] = pair.split('=');
+    if (fsp && url) {
+      endpoints[fsp.trim()] = url.trim();
+      payeeFsps.push(fsp.trim());
+    }
+  }
+  if (env.GPO_PAYER_FSP && env.GPO_PAYER_INBOUND_URL) endpoints[env.GPO_PAYER_FSP] = env.GPO_PAYER_INBOUND_URL;
+  return { endpoints, payeeFsps };
+}
+
 export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
   const log = opts.logger ?? componentLogger('als');
-  const oracle = new Oracle(opts.oracleEntries ?? [], opts.oracleRules ?? []);
+  const envDefaults = alsEnvDefaults();
+  const oracle = new Oracle(
+    opts.oracleEntries ?? [],
+    opts.oracleRules ?? defaultOracleRules(envDefaults.payeeFsps.length ? envDefaults.payeeFsps : ['payeefsp1', 'payeefsp2']),
+  );
   const own = new StaticEndpoints();
-  for (const [fsp, eps] of Object.entries(opts.endpoints ?? {})) {
+  for (const [fsp, eps] of Object.entries(opts.endpoints ?? envDefaults.endpoints)) {
     if (typeof eps === 'string') own.setBase(fsp, eps);
     else for (const [t, v] of Object.entries(eps)) own.set(fsp, t, v);
   }
-  const hub = opts.hubAdminUrl ? new HubEndpoints(opts.hubAdminUrl) : undefined;
+  const hubAdminUrl = opts.hubAdminUrl ?? process.env.GPO_SWITCH_URL;
+  const hub = hubAdminUrl ? new HubEndpoints(hubAdminUrl) : undefined;
   const source: EndpointSource = hub ? new ChainedEndpoints([own, hub]) : own;
   const faults = new FaultRules(opts.faultRules ?? [], opts.seed ?? 1);
   const client = new PeerClient();
@@ -308,7 +333,7 @@ export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
   await server.start();
   const port = server.info.port as number;
   const url = `http://${server.info.host === '0.0.0.0' ? '127.0.0.1' : server.info.host}:${port}`;
-  log.info({ url, oracleSize: oracle.size, hubAdminUrl: opts.hubAdminUrl }, 'ALS listening');
+  log.info({ url, oracleSize: oracle.size, hubAdminUrl }, 'ALS listening');
   return {
     name: 'als',
     url,

@@ -22,9 +22,9 @@ import { Outbound, PayeeService } from './service';
 export interface PayeeDfspOptions extends Partial<PayeeDfspConfig> {
   port?: number;
   host?: string;
-  /** Where quote/transfer/bulk callbacks go (the switch). */
+  /** Where quote/transfer/bulk callbacks go (the switch); default $GPO_SWITCH_URL or :4030. */
   hubUrl?: string;
-  /** Where PUT /parties callbacks go (the ALS, or the switch if it proxies parties). */
+  /** Where PUT /parties callbacks go (the ALS, or the switch if it proxies parties); default $GPO_ALS_URL or :4040. */
   alsUrl?: string;
   faultRules?: FaultRule[];
   seed?: number;
@@ -76,7 +76,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
   const base = defaultPayeeConfig(fspId);
   const cfg: PayeeDfspConfig = {
     fspId,
-    currencies: opts.currencies ?? base.currencies,
+    currencies: opts.currencies ?? (process.env.GPO_CURRENCY ? [process.env.GPO_CURRENCY] : base.currencies),
     parties: opts.parties ?? base.parties,
     partyRules: opts.partyRules ?? base.partyRules,
     fees: opts.fees ?? base.fees,
@@ -90,8 +90,8 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
   const service = new PayeeService(core, describeError);
   const faults = new FaultRules(opts.faultRules ?? [], opts.seed ?? 1);
   const client = new PeerClient();
-  let hubUrl = (opts.hubUrl ?? `http://127.0.0.1:${DEFAULT_PORTS.switch}`).replace(/\/+$/, '');
-  let alsUrl = (opts.alsUrl ?? `http://127.0.0.1:${DEFAULT_PORTS.als}`).replace(/\/+$/, '');
+  let hubUrl = (opts.hubUrl ?? process.env.GPO_SWITCH_URL ?? `http://127.0.0.1:${DEFAULT_PORTS.switch}`).replace(/\/+$/, '');
+  let alsUrl = (opts.alsUrl ?? process.env.GPO_ALS_URL ?? `http://127.0.0.1:${DEFAULT_PORTS.als}`).replace(/\/+$/, '');
   const violations: Violation[] = [];
   const sent: SentCallback[] = [];
   let pending = 0;
