@@ -12,7 +12,7 @@ import {
   PeerClient, warmValidators,
 } from '../payee-dfsp/edge';
 import { callbackDelay, FaultAction, FaultRule, FaultRuleError, FaultRules } from '../payee-dfsp/faults';
-import { defaultOracleRules } from '../payee-dfsp/config';
+import { defaultOracleRules, readConfigFile } from '../payee-dfsp/config';
 import { ChainedEndpoints, EndpointSource, HubEndpoints, StaticEndpoints } from './endpoints';
 import { Oracle, OracleEntry, OracleError, OracleRule } from './oracle';
 import { AlsRouter, BatchParty, OutgoingRequest } from './router';
@@ -353,3 +353,8 @@ export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
 
 export { Oracle } from './oracle';
 export type { OracleEntry, OracleRule } from './oracle';
+
+/** Options from a YAML or JSON file (for `gpo sim als --config file`). */
+export function readAlsConfigFile(file: string): Record<string, unknown> {
+  return readConfigFile(file, ['port', 'host', 'hubAdminUrl', 'endpoints', 'oracleEntries', 'oracleRules', 'faultRules', 'seed', 'hubName']);
+}

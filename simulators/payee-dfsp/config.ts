@@ -7,6 +7,8 @@
  * - every ACCOUNT_ID matching `PFn-<digits>` (e.g. `PF1-1001`).
  * `defaultOracleRules()` gives the ALS the matching identifier → FSP rules.
  */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import type { IlpVersion } from '../fspiop/ilp';
 import type { PartyConfig, PartyGeneratorRule } from './domain/directory';
 import type { FeeRule } from './domain/fees';
@@ -80,4 +82,24 @@ export function defaultPayeeConfig(fspId = 'payeefsp1'): PayeeDfspConfig {
     quoteTtlMs: 60_000,
     answeringMode: 'COMMITTED',
   };
+}
+
+/**
+ * Options from a YAML or JSON file (for `gpo sim payee-dfsp --config file`): any PayeeDfspConfig field plus
+ * hubUrl, alsUrl, faultRules, seed. Unknown keys are refused so a typo does not pass silently.
+ */
+export function readPayeeConfigFile(file: string): Record<string, unknown> {
+  return readConfigFile(file, [
+    'fspId', 'currencies', 'parties', 'partyRules', 'fees', 'ilpSecret', 'ilpVersion', 'quoteTtlMs', 'answeringMode',
+    'hubUrl', 'alsUrl', 'faultRules', 'seed', 'port', 'host',
+  ]);
+}
+
+/** Reads a YAML/JSON object and checks its top-level keys. */
+export function readConfigFile(file: string, allowed: string[]): Record<string, unknown> {
+  const doc = parseYaml(readFileSync(file, 'utf8')) as unknown;
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${file}: expected a mapping of options`);
+  const unknown = Object.keys(doc).filter((k) => !allowed.includes(k));
+  if (unknown.length) throw new Error(`${file}: unknown option(s) ${unknown.join(', ')}; allowed: ${allowed.join(', ')}`);
+  return doc as Record<string, unknown>;
 }
