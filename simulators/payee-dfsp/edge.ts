@@ -99,6 +99,17 @@ export function checkHeaders(
   return undefined;
 }
 
+/**
+ * The version to answer a request in: the one it was sent in (Mojaloop's SDK sends 1.0 for parties, quotes and
+ * bulk, 1.1 for transfers), 1.1 otherwise.
+ */
+export function answerVersion(headers: Record<string, unknown>): string {
+  const ct = headers['content-type'];
+  const accept = headers.accept;
+  const text = typeof ct === 'string' ? ct : typeof accept === 'string' ? accept : '';
+  return /version\s*=\s*1\.0\b/.test(text) ? '1.0' : '1.1';
+}
+
 /** Headers for a request or callback we originate. Callbacks carry no Accept (the spec). */
 export function fspiopHeaders(resource: FspiopResource, source: string, destination: string | undefined, isCallback: boolean, version = '1.1'): Record<string, string> {
   const headers: Record<string, string> = {

@@ -13,7 +13,7 @@ import type {
   BulkQuotesPostRequest, BulkTransfersPostRequest, QuotesPostRequest, TransfersIDPatchResponse, TransfersPostRequest,
 } from './domain/payee';
 import {
-  checkBody, checkHeaders, describeError, errorBody, FSPIOP_MAX_BODY, fspiopHeaders, fspiopPayloadErrors, FspiopResource,
+  answerVersion, checkBody, checkHeaders, describeError, errorBody, FSPIOP_MAX_BODY, fspiopHeaders, fspiopPayloadErrors, FspiopResource,
   HeaderProblem, PeerClient, warmValidators,
 } from './edge';
 import { callbackDelay, FaultAction, FaultRule, FaultRuleError, FaultRules } from './faults';
@@ -138,11 +138,11 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
     }
   }
 
-  async function send(out: Outbound): Promise<void> {
+  async function send(out: Outbound, version: string): Promise<void> {
     const url = (out.target === 'als' ? alsUrl : hubUrl) + out.path;
     const rec: SentCallback = { at: Date.now(), method: 'PUT', url, isError: out.isError };
     try {
-      rec.status = await client.send('PUT', url, fspiopHeaders(out.resource, fspId, out.destination, true), out.body);
+      rec.status = await client.send('PUT', url, fspiopHeaders(out.resource, fspId, out.destination, true, version), out.body);
       if (rec.status >= 400) log.warn({ url, status: rec.status }, 'callback refused by peer');
     } catch (err) {
       rec.error = (err as Error).message;
@@ -153,8 +153,9 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
   }
 
   /** Sends a callback honouring delay / no-callback / twice / late fault actions. */
-  function dispatch(make: () => Outbound | undefined, actions: FaultAction[], expiration?: string): void {
+  function dispatch(req: Request, make: () => Outbound | undefined, actions: FaultAction[], expiration?: string): void {
     pending++;
+    const version = answerVersion(req.headers);
     const run = async () => {
       try {
         const expiresAt = expiration ? Date.parse(expiration) : undefined;
@@ -165,8 +166,8 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         if (delay > 0) await sleep(delay);
         if (!late) out = make();
         if (!out || actions.some((a) => a.type === 'noCallback')) return;
-        await send(out);
-        if (actions.some((a) => a.type === 'callbackTwice')) await send(out);
+        await send(out, version);
+        if (actions.some((a) => a.type === 'callbackTwice')) await send(out, version);
       } catch (err) {
         log.error({ err }, 'payee processing failed');
       } finally {
@@ -216,7 +217,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
         if (log.isLevelEnabled('debug')) log.debug({ party: maskId(p.idValue) }, 'party lookup');
-        dispatch(() => service.getParty(source(req), p, forcedError(actions)), actions);
+        dispatch(req, () => service.getParty(source(req), p, forcedError(actions)), actions);
         return accepted(h);
       },
     },
@@ -230,7 +231,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const actions = faults.evaluate({ resource: 'quotes', method: 'POST', partyId: body.payee.partyIdInfo.partyIdentifier, amount: body.amount.amount, fsp: source(req) });
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
-        dispatch(() => service.postQuote(source(req), body, forcedError(actions)), actions, body.expiration);
+        dispatch(req, () => service.postQuote(source(req), body, forcedError(actions)), actions, body.expiration);
         return accepted(h);
       },
     },
@@ -240,7 +241,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
       handler: (req, h) => {
         const bad = refuse(req, h, 'quotes', undefined, false);
         if (bad) return bad;
-        dispatch(() => service.getQuote(source(req), String(req.params.ID)), []);
+        dispatch(req, () => service.getQuote(source(req), String(req.params.ID)), []);
         return accepted(h);
       },
     },
@@ -255,7 +256,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
         const wrongFulfilment = actions.some((a) => a.type === 'wrongFulfilment');
-        dispatch(() => service.postTransfer(source(req), body, { wrongFulfilment, forced: forcedError(actions) }), actions, body.expiration);
+        dispatch(req, () => service.postTransfer(source(req), body, { wrongFulfilment, forced: forcedError(actions) }), actions, body.expiration);
         return accepted(h);
       },
     },
@@ -265,7 +266,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
       handler: (req, h) => {
         const bad = refuse(req, h, 'transfers', undefined, false);
         if (bad) return bad;
-        dispatch(() => service.getTransfer(source(req), String(req.params.ID)), []);
+        dispatch(req, () => service.getTransfer(source(req), String(req.params.ID)), []);
         return accepted(h);
       },
     },
@@ -318,7 +319,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const actions = faults.evaluate({ resource: 'bulkQuotes', method: 'POST', fsp: source(req) });
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
-        dispatch(() => service.postBulkQuote(source(req), body, { forced: forcedError(actions), failItems: failItems(actions, body.individualQuotes.length) }), actions);
+        dispatch(req, () => service.postBulkQuote(source(req), body, { forced: forcedError(actions), failItems: failItems(actions, body.individualQuotes.length) }), actions);
         return accepted(h);
       },
     },
@@ -328,7 +329,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
       handler: (req, h) => {
         const bad = refuse(req, h, 'bulkQuotes', undefined, false);
         if (bad) return bad;
-        dispatch(() => service.getBulkQuote(source(req), String(req.params.ID)), []);
+        dispatch(req, () => service.getBulkQuote(source(req), String(req.params.ID)), []);
         return accepted(h);
       },
     },
@@ -343,7 +344,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
         const wrongFulfilment = actions.some((a) => a.type === 'wrongFulfilment');
-        dispatch(() => service.postBulkTransfer(source(req), body, {
+        dispatch(req, () => service.postBulkTransfer(source(req), body, {
           forced: forcedError(actions), wrongFulfilment, failItems: failItems(actions, body.individualTransfers.length),
         }), actions, body.expiration);
         return accepted(h);
@@ -355,7 +356,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
       handler: (req, h) => {
         const bad = refuse(req, h, 'bulkTransfers', undefined, false);
         if (bad) return bad;
-        dispatch(() => service.getBulkTransfer(source(req), String(req.params.ID)), []);
+        dispatch(req, () => service.getBulkTransfer(source(req), String(req.params.ID)), []);
         return accepted(h);
       },
     },

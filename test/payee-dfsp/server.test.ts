@@ -94,6 +94,16 @@ describe('payee DFSP simulator over HTTP', () => {
     await sink.waitForCount(cb(`/transfers/${transferId}`), 3);
   });
 
+  it('answers in the version it was asked in (1.0 from an SDK, 1.1 otherwise)', async () => {
+    const q = quote('4');
+    const res = await fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', q, {
+      headers: { 'content-type': 'application/vnd.interoperability.quotes+json;version=1.0', accept: 'application/vnd.interoperability.quotes+json;version=1.0' },
+    });
+    assert.equal(res.status, 202);
+    const put = await sink.waitFor(cb(`/quotes/${q.quoteId}`));
+    assert.equal(put.headers['content-type'], 'application/vnd.interoperability.quotes+json;version=1.0');
+  });
+
   it('bad input gets the spec answer and changes nothing', async () => {
     const before = JSON.stringify(payee.core.ledger.summary());
     const q = quote('10');
