@@ -51,6 +51,7 @@ function emptyTotals(): CurrencyTotals {
 
 export class PayeeLedger {
   private readonly transfers = new Map<string, TransferRecord>();
+  /** currency → account → credited units (one map per currency, not one per account: a million accounts fit). */
   private readonly balances = new Map<string, Map<string, bigint>>();
   private readonly totalsByCurrency = new Map<string, CurrencyTotals>();
 
@@ -104,9 +105,9 @@ export class PayeeLedger {
     t.credited += record.credit;
     t.fees += record.fee;
     if (record.account) {
-      let acc = this.balances.get(record.account);
-      if (!acc) this.balances.set(record.account, (acc = new Map()));
-      acc.set(record.currency, (acc.get(record.currency) ?? 0n) + record.credit);
+      let cur = this.balances.get(record.currency);
+      if (!cur) this.balances.set(record.currency, (cur = new Map()));
+      cur.set(record.account, (cur.get(record.account) ?? 0n) + record.credit);
     }
     return true;
   }
@@ -142,19 +143,22 @@ export class PayeeLedger {
     t.fees -= record.fee;
     t.abortedCount++;
     if (record.account) {
-      const acc = this.balances.get(record.account);
-      if (acc) acc.set(record.currency, (acc.get(record.currency) ?? 0n) - record.credit);
+      const cur = this.balances.get(record.currency);
+      if (cur) cur.set(record.account, (cur.get(record.account) ?? 0n) - record.credit);
     }
     return true;
   }
 
   balance(account: string, currency: string): bigint {
-    return this.balances.get(account)?.get(currency) ?? 0n;
+    return this.balances.get(currency)?.get(account) ?? 0n;
   }
 
   balancesOf(account: string): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [cur, units] of this.balances.get(account) ?? []) out[cur] = fromUnits(units);
+    for (const [cur, byAccount] of this.balances) {
+      const units = byAccount.get(account);
+      if (units !== undefined) out[cur] = fromUnits(units);
+    }
     return out;
   }
 
@@ -163,7 +167,7 @@ export class PayeeLedger {
   }
 
   get accountCount(): number {
-    return this.balances.size;
+    return this.accountNames().size;
   }
 
   /** Totals per currency as decimal strings (for the admin API and reconciliation). */
@@ -193,12 +197,23 @@ export class PayeeLedger {
   accounts(offset = 0, limit = 1000): Array<{ account: string; balances: Record<string, string> }> {
     const out: Array<{ account: string; balances: Record<string, string> }> = [];
     let i = 0;
-    for (const account of this.balances.keys()) {
+    for (const account of this.accountNames().names) {
       if (i++ < offset) continue;
       if (out.length >= limit) break;
       out.push({ account, balances: this.balancesOf(account) });
     }
     return out;
+  }
+
+  /** Every account with a balance in any currency (the map itself when there is one currency). */
+  private accountNames(): { size: number; names: Iterable<string> } {
+    if (this.balances.size === 1) {
+      const only = this.balances.values().next().value as Map<string, bigint>;
+      return { size: only.size, names: only.keys() };
+    }
+    const all = new Set<string>();
+    for (const byAccount of this.balances.values()) for (const a of byAccount.keys()) all.add(a);
+    return { size: all.size, names: all };
   }
 
   reset(): void {

@@ -93,6 +93,14 @@ export function bodyHash(body: unknown): string {
   return createHash('sha1').update(JSON.stringify(body)).digest('base64url');
 }
 
+const currencies = new Map<string, string>();
+/** One string instance per currency code, however many records carry it. */
+function internCurrency(code: string): string {
+  let c = currencies.get(code);
+  if (c === undefined && currencies.size < 512) currencies.set(code, (c = code));
+  return c ?? code;
+}
+
 let lastTimeMs = Number.NaN;
 let lastTimeText = '';
 /** FSPIOP DateTime for epoch ms (memoised: a bulk stamps a thousand items with the same instant). */
@@ -110,7 +118,7 @@ function fspiopTime(ms: number): string {
  */
 function itemFingerprint(item: { transferAmount: Money; condition: string; ilpPacket: string; extensionList?: unknown }, payerFsp: string, payeeFsp: string): string {
   const ext = item.extensionList ? JSON.stringify(item.extensionList) : '';
-  return `${payerFsp}|${payeeFsp}|${item.transferAmount.currency}|${item.transferAmount.amount}|${item.condition}|${item.ilpPacket.length}|${ext}`;
+  return `${item.condition}|${item.transferAmount.amount}|${item.transferAmount.currency}|${payerFsp}|${payeeFsp}${ext}`;
 }
 
 export class PayeeCore {
@@ -256,7 +264,7 @@ export class PayeeCore {
     bulkTransferId: string | undefined,
     forcedError: PayeeError | undefined,
   ): TransferRecord {
-    const base = { transferId: t.transferId, bodyHash: hash, currency: t.amount.currency, amount: 0n, bulkTransferId };
+    const base = { transferId: t.transferId, bodyHash: hash, currency: internCurrency(t.amount.currency), amount: 0n, bulkTransferId };
     const reject = (e: PayeeError, quoteId?: string): TransferRecord =>
       this.ledger.reject({ ...base, quoteId, errorCode: e.errorCode, errorDescription: e.errorDescription });
     if (forcedError) return reject(forcedError);
