@@ -75,6 +75,7 @@ export class PayeeLedger {
   /** Stores a refused transfer so that a resend gets the same error. Never credits. */
   reject(rec: Omit<TransferRecord, 'state' | 'credit' | 'fee'> & { errorCode: string }): TransferRecord {
     const record: TransferRecord = { ...rec, state: 'REJECTED', credit: 0n, fee: 0n };
+    // a refused transfer keeps its requested amount for idempotency checks; totals count it separately
     this.transfers.set(record.transferId, record);
     this.totals(record.currency).rejectedCount++;
     return record;
@@ -229,7 +230,7 @@ export function transferView(r: TransferRecord): Record<string, unknown> {
     transferId: r.transferId,
     state: r.state,
     currency: r.currency,
-    amount: fromUnits(r.amount),
+    amount: r.amount >= 0n ? fromUnits(r.amount) : undefined,
     credited: r.state === 'COMMITTED' ? fromUnits(r.credit) : '0',
     fee: fromUnits(r.fee),
     account: r.account,

@@ -112,13 +112,13 @@ function fspiopTime(ms: number): string {
   return lastTimeText;
 }
 
-/**
- * Fingerprint of one bulk item for idempotency: its money, FSPs and condition (which binds the packet),
- * cheap enough for a thousand items per message.
- */
-function itemFingerprint(item: { transferAmount: Money; condition: string; ilpPacket: string; extensionList?: unknown }, payerFsp: string, payeeFsp: string): string {
-  const ext = item.extensionList ? JSON.stringify(item.extensionList) : '';
-  return `${item.condition}|${item.transferAmount.amount}|${item.transferAmount.currency}|${payerFsp}|${payeeFsp}${ext}`;
+/** Units of an amount, or -1n when it is not one (never throws: the domain may be called without validation). */
+function unitsOrInvalid(amount: string): bigint {
+  try {
+    return toUnits(amount);
+  } catch {
+    return -1n;
+  }
 }
 
 export class PayeeCore {
@@ -264,7 +264,7 @@ export class PayeeCore {
     bulkTransferId: string | undefined,
     forcedError: PayeeError | undefined,
   ): TransferRecord {
-    const base = { transferId: t.transferId, bodyHash: hash, currency: internCurrency(t.amount.currency), amount: 0n, bulkTransferId };
+    const base = { transferId: t.transferId, bodyHash: hash, currency: internCurrency(t.amount.currency), amount: unitsOrInvalid(t.amount.amount), bulkTransferId };
     const reject = (e: PayeeError, quoteId?: string): TransferRecord =>
       this.ledger.reject({ ...base, quoteId, errorCode: e.errorCode, errorDescription: e.errorDescription });
     if (forcedError) return reject(forcedError);
@@ -276,7 +276,7 @@ export class PayeeCore {
     const info = tx.payee.partyIdInfo;
     const party: PartyEntry | undefined = this.directory.lookup(info.partyIdType, info.partyIdentifier, info.partySubIdOrType);
     if (!party) return reject({ errorCode: '3204' }, tx.quoteId);
-    const amount = toUnits(t.amount.amount);
+    const amount = base.amount;
     const agreed = this.quoteFees.get(tx.quoteId);
     const fee = agreed ? agreed.fee : computeFee(this.fees, amount, t.amount.currency);
     if (agreed) this.quoteFees.delete(tx.quoteId);
@@ -389,10 +389,14 @@ export class PayeeCore {
     const transferIds: string[] = [];
     req.individualTransfers.forEach((item, i) => {
       transferIds.push(item.transferId);
-      const itemHash = itemFingerprint(item, req.payerFsp, req.payeeFsp);
+      // the condition binds the packet (and so amount, currency and FSPs) for a thousand items at no cost;
+      // the stored amount and currency are compared too
+      const itemHash = item.condition;
       const gate = this.ledger.begin(item.transferId, itemHash);
-      if (gate.kind === 'duplicate') return; // already answered for this id: keep its record
-      if (gate.kind === 'modified') {
+      const same = gate.kind === 'duplicate' && gate.record.currency === item.transferAmount.currency
+        && gate.record.amount === unitsOrInvalid(item.transferAmount.amount);
+      if (same) return; // already answered for this id: keep its record
+      if (gate.kind !== 'new') {
         itemErrors.set(i, { errorCode: '3106', errorDescription: 'Transfer ID already used with a different body' });
         return;
       }
