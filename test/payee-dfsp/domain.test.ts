@@ -208,5 +208,13 @@ describe('payee DFSP domain', () => {
     assert.equal(c.bulkTransfer(JSON.parse(JSON.stringify(req)), NOW).kind, 'resend');
     assert.equal(c.bulkTransfer({ ...req, expiration: '2030-01-01T10:00:31.000Z' }, NOW).kind, 'modified');
     assert.equal(c.ledger.currencyTotals('USD').committedCount, 1);
+    // another bulk reusing a transfer id: same item is kept (no second credit), a changed amount is 3106
+    const again = c.bulkTransfer({ ...req, bulkTransferId: rnd.uuid(), individualTransfers: [req.individualTransfers[0], { ...req.individualTransfers[0], transferAmount: { currency: 'USD', amount: '10.01' } }] }, NOW);
+    assert.ok(again.kind === 'new' && again.decision.ok);
+    if (again.kind !== 'new' || !again.decision.ok) return;
+    const ar = again.decision.body.individualTransferResults ?? [];
+    assert.ok(ar[0].fulfilment && !ar[0].errorInformation);
+    assert.equal(ar[1].errorInformation?.errorCode, '3106');
+    assert.equal(c.ledger.currencyTotals('USD').committedCount, 1);
   });
 });
