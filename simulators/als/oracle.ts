@@ -67,6 +67,14 @@ function key(idType: string, idValue: string, subId?: string): string {
 
 export class Oracle {
   private readonly map = new Map<string, string>();
+  /** One string instance per FSP id, however many identifiers map to it. */
+  private readonly fspIds = new Map<string, string>();
+
+  private intern(fspId: string): string {
+    let f = this.fspIds.get(fspId);
+    if (f === undefined) this.fspIds.set(fspId, (f = fspId));
+    return f;
+  }
   private rules: CompiledOracleRule[] = [];
 
   constructor(entries: readonly OracleEntry[] = [], rules: readonly OracleRule[] = []) {
@@ -97,7 +105,7 @@ export class Oracle {
   }
 
   set(idType: string, idValue: string, fspId: string, subId?: string): void {
-    this.map.set(key(idType, idValue, subId), fspId);
+    this.map.set(key(idType, idValue, subId), this.intern(fspId));
   }
 
   delete(idType: string, idValue: string, subId?: string): boolean {
@@ -150,7 +158,7 @@ export class Oracle {
       if (!FSP_ID_RE.test(fspId)) throw new OracleError(`line ${lineNo}: fspId must be 1..32 characters`);
       parsed.push([key(parts[0], parts[1], parts.length === 4 ? parts[2] : undefined), fspId]);
     }
-    for (const [k, v] of parsed) this.map.set(k, v);
+    for (const [k, v] of parsed) this.map.set(k, this.intern(v));
     return parsed.length;
   }
 
