@@ -55,7 +55,7 @@ export interface RunningPayeeDfsp extends RunningServer {
   readonly service: PayeeService;
   readonly faults: FaultRules;
   readonly violations: Violation[];
-  /** Callbacks sent so far (bounded ring of the last 10,000), for diagnosis. */
+  /** The last callbacks sent (up to 10,000, oldest first), for diagnosis. */
   readonly sent: SentCallback[];
   setHubUrl(url: string): void;
   setAlsUrl(url: string): void;
@@ -93,7 +93,9 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
   let hubUrl = (opts.hubUrl ?? process.env.GPO_SWITCH_URL ?? `http://127.0.0.1:${DEFAULT_PORTS.switch}`).replace(/\/+$/, '');
   let alsUrl = (opts.alsUrl ?? process.env.GPO_ALS_URL ?? `http://127.0.0.1:${DEFAULT_PORTS.als}`).replace(/\/+$/, '');
   const violations: Violation[] = [];
+  const SENT_KEEP = 10_000;
   const sent: SentCallback[] = [];
+  let sentNext = 0;
   let pending = 0;
   let idleWaiters: Array<() => void> = [];
   warmValidators(SCHEMAS);
@@ -148,8 +150,10 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
       rec.error = (err as Error).message;
       log.warn({ url, err: rec.error }, 'callback could not be delivered');
     }
-    sent.push(rec);
-    if (sent.length > 10_000) sent.shift();
+    // a ring: constant work per callback however long the run
+    if (sent.length < SENT_KEEP) sent.push(rec);
+    else sent[sentNext] = rec;
+    sentNext = (sentNext + 1) % SENT_KEEP;
   }
 
   /** Sends a callback honouring delay / no-callback / twice / late fault actions. */
@@ -394,7 +398,9 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
     service,
     faults,
     violations,
-    sent,
+    get sent() {
+      return sent.length < SENT_KEEP ? [...sent] : [...sent.slice(sentNext), ...sent.slice(0, sentNext)];
+    },
     setHubUrl: (u) => { hubUrl = u.replace(/\/+$/, ''); },
     setAlsUrl: (u) => { alsUrl = u.replace(/\/+$/, ''); },
     idle: () => (pending === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
