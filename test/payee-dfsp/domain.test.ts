@@ -99,6 +99,7 @@ describe('payee DFSP domain', () => {
     assert.equal(code({ ...quoteReq('10'), amount: { currency: 'EUR', amount: '10' } }), '5106');
     assert.equal(code(quoteReq('0.5')), '5103');
     assert.equal(code(quoteReq('10.001')), '3100');
+    assert.equal(code(quoteReq('999999999999999999')), '3100'); // does not fit an ILP packet's uint64
     assert.equal(code({ ...quoteReq('10'), expiration: '2029-01-01T00:00:00.000Z' }), '3302');
     const q = quoteReq('10');
     const first = c.quote(q, NOW);

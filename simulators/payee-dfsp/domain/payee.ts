@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { v1_1 } from '@mojaloop/api-snippets';
 import { fitsCurrency, fromUnits, toUnits } from '../../../shared/money';
-import { IlpVersion, PayeeIlp, randomFulfilment, transactionObjectFor } from '../../fspiop/ilp';
+import { IlpError, IlpVersion, PayeeIlp, randomFulfilment, transactionObjectFor } from '../../fspiop/ilp';
 import { fspiopParty, PartyConfig, PartyDirectory, PartyEntry, PartyGeneratorRule } from './directory';
 import { computeFee, FeeRule, validateFeeRule } from './fees';
 import { PayeeLedger, TransferRecord } from './ledger';
@@ -218,7 +218,13 @@ export class PayeeCore {
       { quoteId: req.quoteId, transactionId: req.transactionId, transactionType: req.transactionType, payee: payeeParty, payer },
       { transferAmount: money(transferUnits), expiration, note: req.note },
     );
-    const terms = this.ilp.terms(tx);
+    let terms;
+    try {
+      terms = this.ilp.terms(tx);
+    } catch (e) {
+      if (e instanceof IlpError) return err('3100', e.message);
+      throw e;
+    }
     this.quoteFees.set(req.quoteId, { fee, forgetAt: expiresAt + this.retentionMs });
     const body: QuotesIDPutResponse = {
       transferAmount: money(transferUnits),
