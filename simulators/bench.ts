@@ -59,8 +59,15 @@ type SwitchModule = { startSwitch(opts: Record<string, unknown>): Promise<Runnin
 
 /** The switch simulator, loaded at run time so this module does not depend on its shape at compile time. */
 export function loadSwitch(): SwitchModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path.join(__dirname, 'switch')) as SwitchModule;
+  let mod: SwitchModule;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(path.join(__dirname, 'switch')) as SwitchModule;
+  } catch (err) {
+    throw new Error(`the switch simulator (simulators/switch) could not be loaded: ${(err as Error).message.split('\n')[0]}; use --direct to measure the ALS and payee DFSPs alone`);
+  }
+  if (typeof mod.startSwitch !== 'function') throw new Error('simulators/switch does not export startSwitch');
+  return mod;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -347,7 +354,7 @@ if (require.main === module) {
     if (r.firstError) console.log(`first error: ${r.firstError}`);
     process.exit(r.flowErrors + r.bulkErrors > 0 ? 1 : 0);
   }).catch((err) => {
-    console.error(err);
+    console.error(`bench:sims failed: ${(err as Error).message}`);
     process.exit(1);
   });
 }
