@@ -1,0 +1,84 @@
+/**
+ * The orchestrator's configuration: every field has a default, every one can come from options, a config file or
+ * GPO_* environment variables (cli). Amount limits are decimal strings.
+ */
+import type { Logger } from 'pino';
+import type { MojaloopSdkMode, RailName } from './domain/types';
+
+export interface RetryPolicy {
+  /** Attempts per payment on transient failures (timeouts, 5xx, 1001, 2003, 2004), first one included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface OrchestratorConfig {
+  port: number;
+  host: string;
+  /** nedb data directory (default .gpo/ or $GPO_DATA_DIR). */
+  dataDir: string;
+  payerFspId: string;
+  /** The treasury's party at its bank (SDK `from`). */
+  payer: { idType: string; idValue: string; displayName?: string };
+  currency: string;
+  /** Default rail and mode when the batch does not say. */
+  rail: RailName;
+  railMode: MojaloopSdkMode;
+  /** Payer DFSP's SDK outbound API base URL (rail mojaloop-sdk); default $GPO_PAYER_OUTBOUND_URL or :4020. */
+  sdkUrl: string;
+  /** A PIL's base URL (rail pil); default $GPO_PIL_URL or :4010. */
+  pilUrl: string;
+  /** Items per chunk (<= 1000) and chunks in flight, overall and per payee FSP. */
+  chunkSize: number;
+  railConcurrency: number;
+  perFspConcurrency: number;
+  retry: RetryPolicy;
+  /** How long one rail call may take before it counts as a timeout (ms). */
+  railTimeoutMs: number;
+  /** Largest fee accepted per transfer, per currency (decimal string); a quote above it fails the payment. */
+  feeLimits: Record<string, string>;
+  duplicatePayees: 'reject' | 'allow';
+  onInsufficientLiquidity: 'fail' | 'pause';
+  /** PIL-compatible intake: answer synchronously if the batch is final within this window (ms). */
+  pilSyncWindowMs: number;
+  /** Upstream callbacks / webhooks: attempts and backoff. */
+  notify: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; progressEveryMs: number };
+  seed?: number;
+  logger?: Logger;
+}
+
+export type OrchestratorOptions = Partial<Omit<OrchestratorConfig, 'retry' | 'notify' | 'payer'>> & {
+  retry?: Partial<RetryPolicy>;
+  notify?: Partial<OrchestratorConfig['notify']>;
+  payer?: Partial<OrchestratorConfig['payer']>;
+  /** Alias of sdkUrl. */
+  payerOutboundUrl?: string;
+};
+
+export function resolveConfig(opts: OrchestratorOptions = {}, env: NodeJS.ProcessEnv = process.env): OrchestratorConfig {
+  const payerFspId = opts.payerFspId ?? env.GPO_PAYER_FSP ?? 'govbank';
+  return {
+    port: opts.port ?? Number(env.GPO_PORT ?? 4000),
+    host: opts.host ?? env.GPO_HOST ?? '127.0.0.1',
+    dataDir: opts.dataDir ?? env.GPO_DATA_DIR ?? '.gpo',
+    payerFspId,
+    payer: { idType: 'ACCOUNT_ID', idValue: 'treasury', displayName: 'Treasury', ...(opts.payer ?? {}) },
+    currency: opts.currency ?? env.GPO_CURRENCY ?? 'USD',
+    rail: opts.rail ?? (env.GPO_RAIL as RailName | undefined) ?? 'mojaloop-sdk',
+    railMode: opts.railMode ?? (env.GPO_RAIL_MODE as MojaloopSdkMode | undefined) ?? 'bulkTransactions',
+    sdkUrl: opts.sdkUrl ?? opts.payerOutboundUrl ?? env.GPO_PAYER_OUTBOUND_URL ?? 'http://127.0.0.1:4020',
+    pilUrl: opts.pilUrl ?? env.GPO_PIL_URL ?? 'http://127.0.0.1:4010',
+    chunkSize: Math.min(opts.chunkSize ?? 1000, 1000),
+    railConcurrency: opts.railConcurrency ?? 8,
+    perFspConcurrency: opts.perFspConcurrency ?? 4,
+    retry: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 5000, ...(opts.retry ?? {}) },
+    railTimeoutMs: opts.railTimeoutMs ?? 60_000,
+    feeLimits: opts.feeLimits ?? {},
+    duplicatePayees: opts.duplicatePayees ?? 'reject',
+    onInsufficientLiquidity: opts.onInsufficientLiquidity ?? 'fail',
+    pilSyncWindowMs: opts.pilSyncWindowMs ?? 15_000,
+    notify: { maxAttempts: 8, baseDelayMs: 250, maxDelayMs: 30_000, progressEveryMs: 1000, ...(opts.notify ?? {}) },
+    seed: opts.seed,
+    logger: opts.logger,
+  };
+}
