@@ -1,6 +1,11 @@
 import type { CommandModule } from 'yargs';
-import { scenarioCommand } from './scenario';
+import { upCommand } from './up';
+import { simCommand } from './sim';
+import { orchestratorCommand } from './orchestrator';
 import { demoCommand } from './demo';
+import { scenarioCommand } from './scenario';
+import { loadCommand } from './load';
+import { benchCommand } from './bench';
 
-/** Every `gpo` sub-command, one module each. Add new commands here. */
-export const commands: CommandModule<any, any>[] = [scenarioCommand, demoCommand];
+/** Every `gpo` sub-command, one module each. */
+export const commands: CommandModule<any, any>[] = [upCommand, simCommand, orchestratorCommand, demoCommand, scenarioCommand, loadCommand, benchCommand];
