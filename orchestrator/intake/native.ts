@@ -1,7 +1,223 @@
-import type { Server } from '@hapi/hapi';
+/**
+ * The native northbound API: batches as JSON or as a bulk CSV file, their summary, their payments page by page,
+ * cancel/resume, a reconciliation report and a webhook. Thin adapter: input rules in native/schemas.ts and
+ * native/csv.ts, command building in native/batch.ts, views in native/report.ts, the work in the DisbursementService.
+ */
+import { Readable } from 'node:stream';
+import type { Request, ResponseToolkit, Server, ResponseObject } from '@hapi/hapi';
+import type { Logger } from 'pino';
+import { newId } from '../../shared/ids';
+import { BatchStatus } from '../domain/types';
+import { startWebhookNotifier, type WebhookNotifier } from '../notify/webhook';
 import type { IntakeDeps } from './deps';
+import { buildFromCsv, buildFromJson, type BatchFields } from './native/batch';
+import { reportChunks, toNativeBatch } from './native/report';
+import { batchIdSchema, csvQuerySchema, fieldPath, idempotencyKeySchema, joiErrors, paymentsQuerySchema, type NativeErrorBody } from './native/schemas';
 
-/** Placeholder: the native northbound API registers its routes here. */
-export function registerNativeApi(_server: Server, _deps: IntakeDeps): void {
-  // routes land with the native API
+/** Largest request body: a 1,000,000-payment batch as JSON is about 150 MB. */
+export const NATIVE_MAX_BYTES = 512 * 1024 * 1024;
+const FINAL_BATCH: ReadonlySet<BatchStatus> = new Set([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED]);
+const CSV_TYPES = new Set(['text/csv', 'application/csv', 'text/comma-separated-values']);
+
+export interface NativeApiHandle {
+  notifier: WebhookNotifier;
+}
+
+function fail(h: ResponseToolkit, status: number, body: NativeErrorBody): ResponseObject {
+  return h.response(body).code(status).takeover();
+}
+
+/** Any hapi error on a native route (bad payload size, unknown media type, a crash) in the native error format. */
+function nativeErrors(log: Logger) {
+  return (request: Request, h: ResponseToolkit) => {
+    const res = request.response as unknown as { isBoom?: boolean; output?: { statusCode: number }; message?: string };
+    if (!res || !res.isBoom) return h.continue;
+    const status = res.output?.statusCode ?? 500;
+    if (status >= 500) log.error({ err: res, path: request.path }, 'native API request failed');
+    const errorCode = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST';
+    const message = status >= 500 ? 'the request could not be processed; nothing was changed by this error' : res.message ?? 'bad request';
+    return h.response({ errorCode, message } satisfies NativeErrorBody).code(status);
+  };
+}
+
+function mediaType(request: Request): string {
+  return String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHandle {
+  const { service, config } = deps;
+  const log = deps.logger.child({ component: 'native-api' });
+  const ext = { onPreResponse: { method: nativeErrors(log) } };
+  const webhookSecret = (config as { webhookSecret?: string }).webhookSecret ?? process.env.GPO_WEBHOOK_SECRET;
+  const notifier = startWebhookNotifier({ service, config, logger: deps.logger, secret: webhookSecret || undefined });
+  server.ext('onPreStop', async () => {
+    await notifier.stop();
+  });
+
+  const batchIdOr400 = (request: Request, h: ResponseToolkit): string | ResponseObject => {
+    const id = request.params.id as string;
+    const { error } = batchIdSchema.validate(id);
+    if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the batch id is not valid', errors: [{ field: 'id', code: 'INVALID_FORMAT', message: 'a batch id is 1-128 letters, digits or ._:-' }] });
+    return id;
+  };
+  const notFound = (h: ResponseToolkit, id: string) => fail(h, 404, { errorCode: 'BATCH_NOT_FOUND', message: `no batch ${id}` });
+
+  server.route({
+    method: 'POST',
+    path: '/v1/batches',
+    options: {
+      ext,
+      payload: { parse: false, output: 'data', maxBytes: NATIVE_MAX_BYTES, timeout: false },
+      handler: async (request, h) => {
+        const type = mediaType(request);
+        const isCsv = CSV_TYPES.has(type);
+        if (!isCsv && type !== 'application/json') {
+          return fail(h, 415, { errorCode: 'UNSUPPORTED_MEDIA_TYPE', message: `send the batch as application/json or text/csv, not ${type || 'no content type'}` });
+        }
+        const keyHeader = request.headers['idempotency-key'];
+        if (keyHeader !== undefined && idempotencyKeySchema.validate(keyHeader).error) {
+          return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the Idempotency-Key header is not valid', errors: [{ field: 'Idempotency-Key', code: 'INVALID_FORMAT', message: 'an idempotency key is 1-256 printable ASCII characters without spaces' }] });
+        }
+        // Without a key the batch is accepted once and cannot be replayed safely: callers should always send one.
+        const sourceKey = (keyHeader as string | undefined) ?? newId();
+        const opts = { sourceKey, duplicatePayees: config.duplicatePayees };
+        const raw = (request.payload as Buffer | undefined) ?? Buffer.alloc(0);
+        let built;
+        if (isCsv) {
+          const q = { ...request.query } as Record<string, unknown>;
+          const callbackHeader = request.headers['x-callbackurl'];
+          if (callbackHeader && q.webhookUrl === undefined) q.webhookUrl = callbackHeader;
+          const { error, value } = csvQuerySchema.validate(q, { abortEarly: false, convert: true });
+          if (error) {
+            return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the batch parameters of the upload are not valid; nothing was stored', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
+          }
+          const { type: _type, ...fields } = value as Partial<BatchFields> & { type?: string };
+          built = buildFromCsv(raw.toString('utf8'), fields, opts);
+        } else {
+          let body: unknown;
+          try {
+            body = JSON.parse(raw.toString('utf8'));
+          } catch (err) {
+            return fail(h, 400, { errorCode: 'MALFORMED_JSON', message: `the body is not valid JSON: ${(err as Error).message}` });
+          }
+          built = buildFromJson(body, opts);
+        }
+        if (!built.ok) {
+          log.info({ errorCode: built.body.errorCode, errors: built.body.errorCount ?? built.body.errors?.length }, 'batch refused');
+          return fail(h, built.status, built.body);
+        }
+        const outcome = await service.submitBatch(built.command);
+        const view = toNativeBatch(outcome.batch);
+        if (outcome.outcome === 'conflict') {
+          return fail(h, 409, {
+            errorCode: 'IDEMPOTENCY_CONFLICT',
+            message: `Idempotency-Key ${sourceKey} was already used for a different batch (${outcome.batch.id}); nothing was stored`,
+            details: { batchId: outcome.batch.id },
+          });
+        }
+        const warnings = built.duplicatePayees > 0 ? { warnings: built.warnings, ...(built.duplicatePayees > built.warnings.length ? { warningCount: built.duplicatePayees } : {}) } : {};
+        log.info({ batchId: view.id, outcome: outcome.outcome, payments: view.totalCount }, outcome.outcome === 'created' ? 'batch accepted' : 'batch replayed');
+        return h.response({ ...view, ...warnings })
+          .code(outcome.outcome === 'created' ? 202 : 200)
+          .header('location', `/v1/batches/${encodeURIComponent(view.id)}`);
+      },
+    },
+  });
+
+  server.route({
+    method: 'GET',
+    path: '/v1/batches/{id}',
+    options: {
+      ext,
+      handler: async (request, h) => {
+        const id = batchIdOr400(request, h);
+        if (typeof id !== 'string') return id;
+        const batch = await service.getBatch(id);
+        return batch ? toNativeBatch(batch) : notFound(h, id);
+      },
+    },
+  });
+
+  server.route({
+    method: 'GET',
+    path: '/v1/batches/{id}/payments',
+    options: {
+      ext,
+      handler: async (request, h) => {
+        const id = batchIdOr400(request, h);
+        if (typeof id !== 'string') return id;
+        const { error, value } = paymentsQuerySchema.validate(request.query, { abortEarly: false, convert: true });
+        if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
+        const batch = await service.getBatch(id);
+        if (!batch) return notFound(h, id);
+        const q = value as { status?: string; offset: number; limit: number };
+        const page = await service.listPayments(id, { status: q.status as never, offset: q.offset, limit: q.limit });
+        return { total: page.total, offset: q.offset, limit: q.limit, items: page.items };
+      },
+    },
+  });
+
+  server.route({
+    method: 'POST',
+    path: '/v1/batches/{id}/cancel',
+    options: {
+      ext,
+      payload: { parse: false, output: 'data', maxBytes: 64 * 1024 },
+      handler: async (request, h) => {
+        const id = batchIdOr400(request, h);
+        if (typeof id !== 'string') return id;
+        const batch = await service.getBatch(id);
+        if (!batch) return notFound(h, id);
+        if (batch.status === BatchStatus.CANCELLED) return toNativeBatch(batch);
+        if (FINAL_BATCH.has(batch.status)) {
+          return fail(h, 409, { errorCode: 'BATCH_FINAL', message: `batch ${id} is already ${batch.status}; there is nothing left to cancel`, details: { status: batch.status } });
+        }
+        const after = await service.cancelBatch(id);
+        log.info({ batchId: id }, 'batch cancel requested');
+        return after ? toNativeBatch(after) : notFound(h, id);
+      },
+    },
+  });
+
+  server.route({
+    method: 'POST',
+    path: '/v1/batches/{id}/resume',
+    options: {
+      ext,
+      payload: { parse: false, output: 'data', maxBytes: 64 * 1024 },
+      handler: async (request, h) => {
+        const id = batchIdOr400(request, h);
+        if (typeof id !== 'string') return id;
+        const batch = await service.getBatch(id);
+        if (!batch) return notFound(h, id);
+        if (batch.status !== BatchStatus.PAUSED) {
+          return fail(h, 409, { errorCode: 'BATCH_NOT_PAUSED', message: `batch ${id} is ${batch.status}; only a PAUSED batch can be resumed`, details: { status: batch.status } });
+        }
+        const after = await service.resumeBatch(id);
+        log.info({ batchId: id }, 'batch resume requested');
+        return after ? toNativeBatch(after) : notFound(h, id);
+      },
+    },
+  });
+
+  server.route({
+    method: 'GET',
+    path: '/v1/batches/{id}/report.csv',
+    options: {
+      ext,
+      handler: async (request, h) => {
+        const id = batchIdOr400(request, h);
+        if (typeof id !== 'string') return id;
+        const batch = await service.getBatch(id);
+        if (!batch) return notFound(h, id);
+        const stream = Readable.from(reportChunks(service.iteratePayments(id)));
+        stream.on('error', (err) => log.error({ err, batchId: id }, 'report stream failed'));
+        return h.response(stream)
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="batch-${id}.csv"`);
+      },
+    },
+  });
+
+  return { notifier };
 }

@@ -1,0 +1,128 @@
+/**
+ * CSV bulk-file intake in the Payment Hub EE / GovStack column set (REFERENCE.md §5). Pure: text in, payments and
+ * per-row errors out. Rows are numbered as a spreadsheet shows them: the header is row 1, the first payment row 2.
+ */
+import { parse } from 'csv-parse/sync';
+import { ErrorList, type FieldError } from './schemas';
+
+/** The bulk-file columns, in their usual order. */
+export const CSV_COLUMNS = ['id', 'request_id', 'payment_mode', 'payer_identifier_type', 'payer_identifier', 'payee_identifier_type', 'payee_identifier', 'amount', 'currency', 'note'] as const;
+/** Columns every file must have. */
+export const REQUIRED_CSV_COLUMNS = ['id', 'payee_identifier_type', 'payee_identifier', 'amount', 'currency'] as const;
+/** GPO extension: the payee's FSP when known (skips the party lookup). */
+export const EXTRA_CSV_COLUMNS = ['payee_fsp'] as const;
+/** payment_mode values this orchestrator pays through (empty means the batch's rail). */
+export const CSV_PAYMENT_MODES = ['mojaloop', ''];
+
+/** A CSV row mapped to the JSON payment shape, with the row number it came from. */
+export interface CsvPayment {
+  row: number;
+  item: Record<string, string>;
+}
+
+export interface CsvBatch {
+  payments: CsvPayment[];
+  /** request_id shared by all rows (the upstream batch id), when present. */
+  requestId?: string;
+  /** Payer named by the rows, when they name one (all rows must agree). */
+  payer?: { idType: string; idValue: string };
+  /** Columns present in the header that GPO does not read (ignored). */
+  ignoredColumns: string[];
+}
+
+/** Maps a CSV column to the JSON field the payment schema checks (so errors name the column). */
+export const COLUMN_OF_FIELD: Record<string, string> = {
+  reference: 'id',
+  payeeIdType: 'payee_identifier_type',
+  payeeIdValue: 'payee_identifier',
+  payeeFsp: 'payee_fsp',
+  amount: 'amount',
+  currency: 'currency',
+  note: 'note',
+};
+
+/**
+ * Reads a bulk file. Structural problems (no header, missing columns, broken quoting, wrong number of cells) are
+ * reported per row; field values are left to the payment schema.
+ */
+export function parseBulkCsv(textIn: string, errors: ErrorList): CsvBatch {
+  const empty: CsvBatch = { payments: [], ignoredColumns: [] };
+  let records: string[][];
+  try {
+    records = parse(textIn, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: false }) as string[][];
+  } catch (err) {
+    const e = err as { message?: string; lines?: number; code?: string };
+    errors.add({ row: e.lines, code: 'CSV_MALFORMED', message: `the file is not valid CSV${e.lines ? ` near row ${e.lines}` : ''}: ${e.message ?? String(err)}` });
+    return empty;
+  }
+  if (records.length === 0) {
+    errors.add({ row: 1, code: 'CSV_EMPTY', message: `the file is empty; expected a header row: ${CSV_COLUMNS.join(',')}` });
+    return empty;
+  }
+  const header = records[0].map((h) => h.trim().toLowerCase());
+  const index = new Map<string, number>();
+  header.forEach((h, i) => {
+    if (!h) return;
+    if (index.has(h)) errors.add({ row: 1, column: h, code: 'CSV_DUPLICATE_COLUMN', message: `column ${h} appears more than once in the header` });
+    else index.set(h, i);
+  });
+  for (const c of REQUIRED_CSV_COLUMNS) {
+    if (!index.has(c)) errors.add({ row: 1, column: c, code: 'CSV_MISSING_COLUMN', message: `the header has no ${c} column; expected ${CSV_COLUMNS.join(',')}` });
+  }
+  if (!errors.empty) return empty;
+  if (records.length === 1) {
+    errors.add({ row: 2, code: 'CSV_NO_ROWS', message: 'the file has a header but no payment rows' });
+    return empty;
+  }
+  const known = new Set<string>([...CSV_COLUMNS, ...EXTRA_CSV_COLUMNS]);
+  const ignoredColumns = header.filter((h) => h && !known.has(h));
+  const at = (rec: string[], col: string): string | undefined => {
+    const i = index.get(col);
+    return i === undefined ? undefined : rec[i];
+  };
+
+  const payments: CsvPayment[] = new Array(records.length - 1);
+  let requestId: string | undefined;
+  let payer: CsvBatch['payer'];
+  for (let r = 1; r < records.length; r++) {
+    const rec = records[r];
+    const row = r + 1;
+    if (rec.length !== header.length) {
+      errors.add({ row, code: 'CSV_CELL_COUNT', message: `row ${row} has ${rec.length} cells, the header has ${header.length}` });
+    }
+    const item: Record<string, string> = {};
+    for (const [field, col] of Object.entries(COLUMN_OF_FIELD)) {
+      const v = at(rec, col);
+      // An empty optional cell means "not given"; an empty required cell is reported as missing by the schema.
+      if (v !== undefined && v.trim() !== '') item[field] = col === 'note' ? v : v.trim();
+    }
+    const mode = (at(rec, 'payment_mode') ?? '').trim().toLowerCase();
+    if (!CSV_PAYMENT_MODES.includes(mode)) {
+      errors.add({ row, column: 'payment_mode', code: 'NOT_ALLOWED', message: `payment_mode ${mode} is not supported; use mojaloop or leave it empty` });
+    }
+    const req = (at(rec, 'request_id') ?? '').trim();
+    if (req) {
+      if (requestId === undefined) requestId = req;
+      else if (req !== requestId) errors.add({ row, column: 'request_id', code: 'REQUEST_ID_MISMATCH', message: `request_id ${req} differs from ${requestId} on an earlier row; one file is one batch` });
+    }
+    const payerType = (at(rec, 'payer_identifier_type') ?? '').trim();
+    const payerId = (at(rec, 'payer_identifier') ?? '').trim();
+    if (payerType || payerId) {
+      if (!payerType || !payerId) {
+        errors.add({ row, column: payerType ? 'payer_identifier' : 'payer_identifier_type', code: 'REQUIRED', message: 'payer_identifier_type and payer_identifier go together' });
+      } else if (!payer) {
+        payer = { idType: payerType, idValue: payerId };
+      } else if (payer.idType !== payerType || payer.idValue !== payerId) {
+        errors.add({ row, column: 'payer_identifier', code: 'PAYER_MISMATCH', message: `payer ${payerType}/${payerId} differs from ${payer.idType}/${payer.idValue} on an earlier row; one file has one payer` });
+      }
+    }
+    payments[r - 1] = { row, item };
+  }
+  return { payments, requestId, payer, ignoredColumns };
+}
+
+/** A FieldError from the payment schema, placed on the CSV row and column. */
+export function csvLocation(row: number, path: (string | number)[]): Pick<FieldError, 'row' | 'column'> {
+  const field = typeof path[0] === 'string' ? path[0] : '';
+  return { row, column: COLUMN_OF_FIELD[field] ?? field };
+}

@@ -1,0 +1,161 @@
+/**
+ * The native API's input rules (joi, compiled once) and its error vocabulary. Pure: no I/O.
+ * Every rejection names the field (JSON) or the row and column (CSV), a machine-readable code and a readable message.
+ */
+import Joi from 'joi';
+import { currencyExponent, fitsCurrency, isDecimalString, toUnits } from '../../../shared/money';
+import { PaymentStatus } from '../../domain/types';
+import { CURRENCY_RE, fieldPath } from '../common';
+
+export { CURRENCY_RE, fieldPath };
+
+/** FSPIOP PartyIdType values a payee may be addressed by. */
+export const PAYEE_ID_TYPES = ['MSISDN', 'EMAIL', 'PERSONAL_ID', 'BUSINESS', 'DEVICE', 'ACCOUNT_ID', 'IBAN', 'ALIAS'] as const;
+export const RAILS = ['mojaloop-sdk', 'pil'] as const;
+export const RAIL_MODES = ['bulkTransactions', 'bulkQuotesTransfers', 'transfers'] as const;
+/** Largest batch one request may carry. */
+export const MAX_PAYMENTS = 1_000_000;
+/** Largest page of GET /v1/batches/{id}/payments. */
+export const MAX_PAGE = 10_000;
+export const DEFAULT_PAGE = 1000;
+/** At most this many detailed errors are listed in one answer; errorCount still counts all of them. */
+export const MAX_LISTED_ERRORS = 1000;
+
+/** One thing wrong with the input: `field` for JSON (payments[3].amount), `row` + `column` for CSV. */
+export interface FieldError {
+  field?: string;
+  row?: number;
+  column?: string;
+  code: string;
+  message: string;
+  /** For duplicates: the row (CSV) or index (JSON) of the first occurrence. */
+  duplicateOf?: number | string;
+}
+
+/** The native API's error body. */
+export interface NativeErrorBody {
+  errorCode: string;
+  message: string;
+  errors?: FieldError[];
+  /** Total errors found when more than the listed ones. */
+  errorCount?: number;
+  details?: Record<string, unknown>;
+}
+
+/** Collects errors, listing at most MAX_LISTED_ERRORS but counting all. */
+export class ErrorList {
+  readonly items: FieldError[] = [];
+  count = 0;
+  add(e: FieldError): void {
+    this.count++;
+    if (this.items.length < MAX_LISTED_ERRORS) this.items.push(e);
+  }
+  get empty(): boolean {
+    return this.count === 0;
+  }
+}
+
+
+/** An amount at our edge: a plain decimal string, positive, no more decimals than the currency has. */
+export function checkAmount(value: unknown, currency: string | undefined): { code: string; message: string } | undefined {
+  if (typeof value === 'number') return { code: 'AMOUNT_NOT_STRING', message: 'amount must be a decimal string such as "10.50", not a JSON number' };
+  if (typeof value !== 'string') return { code: 'WRONG_TYPE', message: 'amount must be a decimal string' };
+  if (!isDecimalString(value)) return { code: 'AMOUNT_INVALID', message: `"${value.slice(0, 40)}" is not a plain decimal amount (digits, optional point and at most 4 decimals, no sign, exponent or leading zeros)` };
+  if (toUnits(value) <= 0n) return { code: 'AMOUNT_NOT_POSITIVE', message: 'amount must be greater than zero' };
+  if (currency && CURRENCY_RE.test(currency) && !fitsCurrency(value, currency)) {
+    return { code: 'AMOUNT_TOO_MANY_DECIMALS', message: `${currency} allows at most ${currencyExponent(currency)} decimals, got "${value}"` };
+  }
+  return undefined;
+}
+
+const amountField = Joi.any().custom((value, helpers) => {
+  const currency = (helpers.state.ancestors[0] as { currency?: unknown } | undefined)?.currency;
+  const problem = checkAmount(value, typeof currency === 'string' ? currency : undefined);
+  if (problem) return helpers.message({ custom: problem.message } as never, { gpoCode: problem.code });
+  return value;
+});
+
+const batchAmountField = Joi.any().custom((value, helpers) => {
+  if (typeof value === 'number') return helpers.message({ custom: 'declaredAmount must be a decimal string, not a JSON number' } as never, { gpoCode: 'AMOUNT_NOT_STRING' });
+  if (typeof value !== 'string' || !isDecimalString(value)) return helpers.message({ custom: 'declaredAmount must be a plain decimal string' } as never, { gpoCode: 'AMOUNT_INVALID' });
+  return value;
+});
+
+const text = (max: number) => Joi.string().min(1).max(max);
+
+/** One payment of a JSON batch (CSV rows are mapped to the same shape and checked by the same schema). */
+export const paymentSchema = Joi.object({
+  reference: text(128).required(),
+  payeeIdType: Joi.string().valid(...PAYEE_ID_TYPES).required(),
+  payeeIdValue: text(128).required(),
+  payeeIdSubValue: text(128),
+  payeeFsp: text(32),
+  amount: amountField.required(),
+  currency: Joi.string().pattern(CURRENCY_RE).required(),
+  note: Joi.string().allow('').max(128),
+}).required();
+
+/** The JSON batch envelope; `payments` items are checked one by one with paymentSchema (bounded error list). */
+export const batchSchema = Joi.object({
+  reference: text(128),
+  currency: Joi.string().pattern(CURRENCY_RE).required(),
+  note: Joi.string().allow('').max(128),
+  rail: Joi.string().valid(...RAILS),
+  railMode: Joi.string().valid(...RAIL_MODES),
+  webhookUrl: Joi.string().uri({ scheme: ['http', 'https'] }).max(2048),
+  webhookSecret: Joi.string().min(16).max(256),
+  declaredCount: Joi.number().integer().min(1).max(MAX_PAYMENTS).strict(),
+  declaredAmount: batchAmountField,
+  payer: Joi.object({ idType: Joi.string().valid(...PAYEE_ID_TYPES).required(), idValue: text(128).required() }),
+  payments: Joi.array().min(1).max(MAX_PAYMENTS).required(),
+}).required();
+
+/** Batch-level fields of a CSV upload, from the query string (and the X-CallbackURL header). */
+export const csvQuerySchema = Joi.object({
+  reference: text(128),
+  currency: Joi.string().pattern(CURRENCY_RE),
+  note: Joi.string().allow('').max(128),
+  rail: Joi.string().valid(...RAILS),
+  railMode: Joi.string().valid(...RAIL_MODES),
+  webhookUrl: Joi.string().uri({ scheme: ['http', 'https'] }).max(2048),
+  declaredCount: Joi.number().integer().min(1).max(MAX_PAYMENTS),
+  declaredAmount: batchAmountField,
+  /** Payment Hub EE's ?type=csv is accepted and ignored. */
+  type: Joi.string().valid('csv'),
+});
+
+export const paymentsQuerySchema = Joi.object({
+  status: Joi.string().valid(...Object.values(PaymentStatus)),
+  offset: Joi.number().integer().min(0).default(0),
+  limit: Joi.number().integer().min(1).max(MAX_PAGE).default(DEFAULT_PAGE),
+});
+
+export const batchIdSchema = Joi.string().min(1).max(128).pattern(/^[A-Za-z0-9._:-]+$/);
+export const idempotencyKeySchema = Joi.string().min(1).max(256).pattern(/^[\x21-\x7e]+$/);
+
+function codeFor(d: Joi.ValidationErrorItem): string {
+  const gpo = (d.context as { gpoCode?: string } | undefined)?.gpoCode;
+  if (gpo) return gpo;
+  switch (d.type) {
+    case 'any.required': return 'REQUIRED';
+    case 'object.unknown': return 'UNKNOWN_FIELD';
+    case 'any.only': return 'NOT_ALLOWED';
+    case 'string.max': return 'TOO_LONG';
+    case 'string.min': case 'string.empty': return d.path.length ? 'EMPTY' : 'INVALID';
+    case 'array.min': return 'TOO_FEW';
+    case 'array.max': return 'TOO_MANY';
+    case 'string.pattern.base': case 'string.uri': case 'string.uriCustomScheme': return 'INVALID_FORMAT';
+    case 'number.min': case 'number.max': case 'number.integer': return 'OUT_OF_RANGE';
+    default:
+      if (/\.base$/.test(d.type)) return 'WRONG_TYPE';
+      return 'INVALID';
+  }
+}
+
+/** joi details as FieldErrors (message without joi's quoting noise). */
+export function joiErrors(err: Joi.ValidationError | undefined, where: (path: (string | number)[]) => Pick<FieldError, 'field' | 'row' | 'column'>): FieldError[] {
+  if (!err) return [];
+  return err.details.map((d) => ({ ...where(d.path), code: codeFor(d), message: d.message.replace(/"/g, '') }));
+}
+
+export const JOI_OPTS: Joi.ValidationOptions = { abortEarly: false, convert: false };

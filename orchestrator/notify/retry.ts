@@ -1,0 +1,140 @@
+/**
+ * Retry with exponential backoff and jitter, and an HTTP JSON sender built on it. Used for upstream callbacks
+ * (webhooks, G2P Connect on-disburse): a bounded number of attempts, transient failures retried, definitive
+ * ones (a 4xx other than 408/429) given up at once.
+ */
+import { Agent, request, type Dispatcher } from 'undici';
+
+export interface BackoffPolicy {
+  /** Attempts in all, the first one included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/**
+ * Delay before retry number `failures` (1 after the first failure): base * 2^(failures-1), capped, then "equal
+ * jitter" (half fixed, half random) so many senders retrying together spread out.
+ */
+export function backoffDelay(failures: number, policy: Pick<BackoffPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
+  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failures - 1));
+  return Math.round(exp / 2 + random() * (exp / 2));
+}
+
+export class RetryAbortedError extends Error {
+  constructor() {
+    super('retry aborted');
+    this.name = 'RetryAbortedError';
+  }
+}
+
+/** Waits `ms`, or rejects with RetryAbortedError as soon as the signal aborts. */
+export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new RetryAbortedError());
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new RetryAbortedError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export interface RetryOptions {
+  policy: BackoffPolicy;
+  /** False: give up at once (definitive failure). Default: retry everything. */
+  isRetryable?: (err: unknown) => boolean;
+  random?: () => number;
+  signal?: AbortSignal;
+  onRetry?: (err: unknown, failures: number, delayMs: number) => void;
+}
+
+/** Runs fn until it resolves, a failure is definitive, the attempts run out or the signal aborts. */
+export async function retryWithBackoff<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
+  const max = Math.max(1, opts.policy.maxAttempts);
+  for (let attempt = 1; ; attempt++) {
+    if (opts.signal?.aborted) throw new RetryAbortedError();
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (attempt >= max || (opts.isRetryable && !opts.isRetryable(err)) || opts.signal?.aborted) throw err;
+      const delay = backoffDelay(attempt, opts.policy, opts.random);
+      opts.onRetry?.(err, attempt, delay);
+      await abortableDelay(delay, opts.signal);
+    }
+  }
+}
+
+/** An HTTP answer that is not 2xx. */
+export class HttpStatusError extends Error {
+  constructor(readonly status: number, readonly bodyText: string) {
+    super(`HTTP ${status}${bodyText ? `: ${bodyText.slice(0, 200)}` : ''}`);
+    this.name = 'HttpStatusError';
+  }
+}
+
+/** Network errors, timeouts, 5xx, 408 and 429 are worth another try; other 4xx are not. */
+export function isTransientHttpFailure(err: unknown): boolean {
+  if (err instanceof RetryAbortedError) return false;
+  if (err instanceof HttpStatusError) return err.status >= 500 || err.status === 408 || err.status === 429;
+  return true;
+}
+
+export interface JsonDelivery {
+  url: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+export interface SendResult {
+  status: number;
+  attempts: number;
+}
+
+export interface JsonSenderOptions {
+  policy: BackoffPolicy;
+  /** Per attempt (headers and body), ms. */
+  timeoutMs?: number;
+  random?: () => number;
+  /** Headers added per attempt (e.g. the attempt number); called before each try. */
+  onAttempt?: (attempt: number) => void;
+  onRetry?: (err: unknown, failures: number, delayMs: number) => void;
+}
+
+/** POSTs JSON with keep-alive connections, retried per policy. close() ends its connections. */
+export class JsonSender {
+  private readonly agent: Dispatcher;
+  constructor(private readonly opts: JsonSenderOptions) {
+    this.agent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+  }
+
+  async post(d: JsonDelivery, signal?: AbortSignal): Promise<SendResult> {
+    let attempts = 0;
+    const timeout = this.opts.timeoutMs ?? 10_000;
+    const status = await retryWithBackoff(async (attempt) => {
+      attempts = attempt;
+      this.opts.onAttempt?.(attempt);
+      const res = await request(d.url, {
+        method: 'POST',
+        body: d.body,
+        headers: { 'content-type': 'application/json', ...(d.headers ?? {}) },
+        dispatcher: this.agent,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        signal,
+      });
+      const text = await res.body.text();
+      if (res.statusCode < 200 || res.statusCode >= 300) throw new HttpStatusError(res.statusCode, text);
+      return res.statusCode;
+    }, { policy: this.opts.policy, isRetryable: isTransientHttpFailure, random: this.opts.random, signal, onRetry: this.opts.onRetry });
+    return { status, attempts };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
