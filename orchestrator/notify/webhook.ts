@@ -184,6 +184,7 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
       checkIdle();
     }),
     async stop() {
+      if (stopping.signal.aborted) return;
       unsubscribe();
       stopping.abort();
       for (const s of states.values()) if (s.timer) clearTimeout(s.timer);

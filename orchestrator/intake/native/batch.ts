@@ -74,21 +74,27 @@ function finish(fields: BatchFields, raw: unknown[], locate: Locate, errors: Err
   for (let i = 0; i < raw.length; i++) {
     const item = raw[i];
     const { error } = paymentSchema.validate(item, JOI_OPTS);
+    const p = item as PaymentInput;
+    let bad = false;
     if (error) {
       for (const e of joiErrors(error, (path) => locate(i, path))) errors.add(e);
-      continue;
+      bad = true;
     }
-    const p = item as PaymentInput;
-    if (CURRENCY_RE.test(fields.currency) && p.currency !== fields.currency) {
+    if (!bad && CURRENCY_RE.test(fields.currency) && p.currency !== fields.currency) {
       errors.add({ ...locate(i, ['currency']), code: 'CURRENCY_MISMATCH', message: `payment currency ${p.currency} differs from the batch currency ${fields.currency}` });
-      continue;
+      bad = true;
     }
-    const seen = firstRef.get(p.reference);
-    if (seen !== undefined) {
-      errors.add({ ...locate(i, ['reference']), code: 'DUPLICATE_REFERENCE', message: `reference ${p.reference} is used twice in one batch`, duplicateOf: where(seen, rows) });
-      continue;
+    const ref = p && typeof p === 'object' && typeof p.reference === 'string' ? p.reference : undefined;
+    if (ref !== undefined) {
+      const seen = firstRef.get(ref);
+      if (seen !== undefined) {
+        errors.add({ ...locate(i, ['reference']), code: 'DUPLICATE_REFERENCE', message: `reference ${ref} is used twice in one batch`, duplicateOf: where(seen, rows) });
+        bad = true;
+      } else {
+        firstRef.set(ref, i);
+      }
     }
-    firstRef.set(p.reference, i);
+    if (bad) continue;
     payments[i] = {
       reference: p.reference,
       payeeIdType: p.payeeIdType,
