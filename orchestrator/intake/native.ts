@@ -210,7 +210,7 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         if (typeof id !== 'string') return id;
         const batch = await service.getBatch(id);
         if (!batch) return notFound(h, id);
-        const stream = Readable.from(reportChunks(service.iteratePayments(id)));
+        const stream = Readable.from(reportChunks(service.iteratePayments(id)), { objectMode: false });
         stream.on('error', (err) => log.error({ err, batchId: id }, 'report stream failed'));
         return h.response(stream)
           .type('text/csv; charset=utf-8')
