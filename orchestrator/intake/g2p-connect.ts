@@ -48,15 +48,28 @@ export interface FinancialAddress {
   provider?: string;
 }
 
-const FA_RE = /^([A-Za-z][A-Za-z0-9_]*):([^@\s]{1,128})(?:@([A-Za-z0-9._-]{1,32}))?$/;
+const FA_RE = /^([A-Za-z][A-Za-z0-9_]*):(\S{1,300})$/;
+const FA_ID_RE = /^[^@\s]{1,128}$/;
+const EMAIL_RE = /^[^@\s]{1,64}@[^@\s]{1,255}$/;
+const PROVIDER_RE = /^[A-Za-z0-9._-]{1,32}$/;
 
-/** `type:id@provider` (provider optional) -> party id type, value and FSP; undefined when it does not parse. */
+/**
+ * `type:id@provider` (provider optional) -> party id type, value and FSP; undefined when it does not parse.
+ * An email carries its own `@`: `email:a@b.org` has no provider, `email:a@b.org@bank` has one.
+ */
 export function parseFinancialAddress(fa: string): FinancialAddress | undefined {
   const m = FA_RE.exec(fa);
   if (!m) return undefined;
   const idType = FA_TYPES[m[1].toLowerCase()];
   if (!idType) return undefined;
-  return { idType, idValue: m[2], provider: m[3] };
+  const rest = m[2];
+  const at = rest.lastIndexOf('@');
+  const hasProvider = at >= 0 && (idType !== 'EMAIL' || rest.indexOf('@') !== at);
+  const idValue = hasProvider ? rest.slice(0, at) : rest;
+  const provider = hasProvider ? rest.slice(at + 1) : undefined;
+  if (!(idType === 'EMAIL' ? EMAIL_RE : FA_ID_RE).test(idValue)) return undefined;
+  if (provider !== undefined && !PROVIDER_RE.test(provider)) return undefined;
+  return { idType, idValue, provider };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -82,7 +95,7 @@ const headerSchema = Joi.object({
   message_ts: Joi.string().isoDate().required(),
   action: Joi.string().required(),
   sender_id: Joi.string().min(1).max(256).required(),
-  sender_uri: Joi.string().uri({ scheme: ['http', 'https'] }).max(2048),
+  sender_uri: Joi.string().allow('').uri({ scheme: ['http', 'https'] }).max(2048),
   receiver_id: Joi.string().allow('').max(256),
   total_count: Joi.number().integer().min(0).required(),
   is_msg_encrypted: Joi.boolean(),
@@ -214,14 +227,25 @@ export function parseDisburse(body: unknown, opts: { currency: string; sync: boo
       if (!problems.some((q) => q.field === p.field)) problems.push(p);
     }
   }
-  if (problems.length) return { ok: false, rejection: rejection(problems) };
+  if (problems.some((p) => !p.field.startsWith('message.disbursements[')) || !items) return { ok: false, rejection: rejection(problems) };
 
+  // Item checks beyond the schema run on every item, so one answer lists every problem.
+  const flagged = new Set(problems.map((p) => p.field));
   const seen = new Set<string>();
-  const currency = env.message.disbursements[0].currency_code ?? opts.currency;
+  const first = items[0] as DisburseItem | undefined;
+  const currency = (typeof first?.currency_code === 'string' ? first.currency_code : undefined) ?? opts.currency;
   const payments: PaymentInput[] = [];
-  env.message.disbursements.forEach((d, i) => {
+  items.forEach((d, i) => {
+    if (!d || typeof d !== 'object') return;
     const at = (f: string) => `message.disbursements[${i}].${f}`;
-    const ref = { reference_id: d.reference_id };
+    const ok = (f: string) => !flagged.has(at(f)) && typeof (d as unknown as Record<string, unknown>)[f] === 'string';
+    const ref = typeof d.reference_id === 'string' ? { reference_id: d.reference_id } : {};
+    if (!ok('reference_id') || !ok('payee_fa') || !ok('payer_fa') || !ok('amount') || (d.currency_code !== undefined && !ok('currency_code'))) {
+      // Report what can still be judged; the schema already reported the rest.
+      if (ok('reference_id')) seen.add(d.reference_id);
+      if (ok('payee_fa') && !parseFinancialAddress(d.payee_fa)) problems.push({ ...ref, code: 'rjct.payee_fa.invalid', field: at('payee_fa'), message: `'${d.payee_fa}' is not a financial address type:id@provider with a known type` });
+      return;
+    }
     if (seen.has(d.reference_id)) problems.push({ ...ref, code: 'rjct.reference_id.duplicate', field: at('reference_id'), message: `reference_id ${d.reference_id} appears more than once in the message` });
     seen.add(d.reference_id);
     const payee = parseFinancialAddress(d.payee_fa);
@@ -432,6 +456,7 @@ export class OnDisburseNotifier {
     if (this.stopped) return;
     const batch = await this.deps.service.getBatch(batchId);
     if (!batch || batch.callback?.kind !== 'g2p-connect') return;
+    if (!final && FINAL_BATCH.has(batch.status)) return; // the final callback, already on its way, says it all
     const items: DisbursementStatusItem[] = [];
     for await (const p of this.deps.service.iteratePayments(batchId)) {
       const s = g2pStatus(p.status);
