@@ -1,12 +1,22 @@
 /**
- * Payer DFSP simulator (the treasury's bank): the Mojaloop SDK scheme adapter's outbound API on one port and the
- * FSPIOP inbound API (callbacks from the switch and ALS) on another. Placeholder until the simulator lands:
- * it answers /health and 501 elsewhere.
+ * Payer DFSP simulator (the treasury's bank): the Mojaloop SDK scheme adapter's outbound API (v2.1) plus an admin
+ * API on one port, the FSPIOP inbound API (callbacks from the switch and ALS) on another. Pays from a treasury
+ * account with a balance, onboards itself on the switch at start. See README.md.
  */
 import Hapi from '@hapi/hapi';
 import type { Logger } from 'pino';
-import type { RunningServer } from '../../shared/server';
-import type { FaultRule } from '../rules';
+import { Pool } from 'undici';
+import { componentLogger } from '../../shared/logger';
+import { bindHost, DEFAULT_PORTS, RunningServer } from '../../shared/server';
+import { onboardParticipant } from '../bench';
+import { FspiopClient } from '../fspiop/client';
+import { describeError, FSPIOP_MAX_BODY, fspiopPayloadErrors, warmValidators } from '../payee-dfsp/edge';
+import { FaultRules, type FaultRule } from '../rules';
+import { Treasury } from './domain/treasury';
+import { INBOUND_SCHEMAS, registerInbound, Violation } from './inbound';
+import { registerOutbound } from './outbound';
+import { BulkTransaction, PayerService } from './service';
+import { warmSdkValidators } from './spec';
 
 export interface PayerDfspOptions {
   fspId?: string;
@@ -32,6 +42,16 @@ export interface PayerDfspOptions {
   autoAcceptQuote?: boolean;
   /** How long to wait for an FSPIOP callback before failing the item with a timeout (ms, default 30000). */
   callbackTimeoutMs?: number;
+  /** FSPIOP expiration given to transfers and bulk transfers we send (ms from now; default callbackTimeoutMs). */
+  transferExpiryMs?: number;
+  /** Back office base URL for bulk transaction reports (`PUT {backendUrl}/bulkTransactions/{id}`); default $GPO_PAYER_BACKEND_URL. */
+  backendUrl?: string;
+  /** Party lookups in flight per bulk transaction (default 256). */
+  lookupConcurrency?: number;
+  /** FSPIOP bulks in flight per bulk transaction (default 8). */
+  bulkConcurrency?: number;
+  /** Connections per FSPIOP peer (default 32). */
+  connections?: number;
   faultRules?: FaultRule[];
   seed?: number;
   logger?: Logger;
@@ -44,22 +64,178 @@ export interface RunningPayerDfsp extends RunningServer {
   /** FSPIOP inbound base URL. */
   readonly inboundUrl: string;
   readonly inboundPort: number;
+  readonly service: PayerService;
+  readonly treasury: Treasury;
+  readonly faults: FaultRules;
+  /** FSPIOP callbacks refused by the inbound API. */
+  readonly violations: Violation[];
+  /** Changes where bulk transaction reports go (undefined: nowhere). */
+  setBackendUrl(url: string | undefined): void;
+  /** Resolves when every bulk transaction report sent so far has been delivered (or given up). */
+  reportsIdle(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+
+/** Delivers bulk transaction reports in order per transaction, retrying a few times. */
+class BackOffice {
+  private readonly pools = new Map<string, Pool>();
+  private readonly queues = new Map<string, Promise<void>>();
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+  delivered = 0;
+  failed = 0;
+
+  constructor(readonly target: { url?: string }, private readonly log: Logger) {}
+
+  private pool(origin: string): Pool {
+    let p = this.pools.get(origin);
+    if (!p) this.pools.set(origin, (p = new Pool(origin, { connections: 8, keepAliveTimeout: 30_000 })));
+    return p;
+  }
+
+  send(txn: BulkTransaction, body: Record<string, unknown>): void {
+    const base = this.target.url;
+    if (!base) return;
+    const id = txn.bulkTransactionId;
+    const json = JSON.stringify(body);
+    this.inFlight++;
+    const prev = this.queues.get(id) ?? Promise.resolve();
+    const next = prev.then(() => this.deliver(base, id, json)).finally(() => {
+      if (this.queues.get(id) === next) this.queues.delete(id);
+      if (--this.inFlight === 0) {
+        const w = this.idleWaiters;
+        this.idleWaiters = [];
+        w.forEach((f) => f());
+      }
+    });
+    this.queues.set(id, next);
+  }
+
+  private async deliver(base: string, id: string, json: string): Promise<void> {
+    const u = new URL(base.replace(/\/+$/, '') + `/bulkTransactions/${encodeURIComponent(id)}`);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      try {
+        const res = await this.pool(u.origin).request({ method: 'PUT', path: u.pathname, headers: { 'content-type': 'application/json' }, body: json });
+        await res.body.dump();
+        if (res.statusCode < 300) {
+          this.delivered++;
+          return;
+        }
+        this.log.warn({ bulkTransactionId: id, status: res.statusCode }, 'back office refused the bulk transaction report');
+        if (res.statusCode < 500) break;
+      } catch (err) {
+        this.log.warn({ bulkTransactionId: id, err: (err as Error).message }, 'bulk transaction report could not be delivered');
+      }
+      await sleep(200 * 2 ** attempt);
+    }
+    this.failed++;
+  }
+
+  idle(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => undefined)));
+  }
 }
 
 export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<RunningPayerDfsp> {
-  const fspId = opts.fspId ?? 'govbank';
-  const host = opts.host ?? '127.0.0.1';
-  const outbound = Hapi.server({ port: opts.port ?? 4020, host });
-  const inbound = Hapi.server({ port: opts.inboundPort ?? 4021, host });
-  for (const s of [outbound, inbound]) {
-    s.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK' }) });
-    s.route({ method: '*', path: '/{any*}', handler: (_r, h) => h.response({ statusCode: '501', message: 'payer DFSP simulator not implemented yet' }).code(501) });
-    await s.start();
+  const fspId = opts.fspId ?? process.env.GPO_PAYER_FSP ?? 'govbank';
+  const host = opts.host ?? bindHost();
+  const currency = opts.currency ?? process.env.GPO_CURRENCY ?? 'USD';
+  const treasuryBalance = opts.treasuryBalance ?? '1000000000';
+  const log = opts.logger ?? componentLogger('payer-dfsp', { fspId });
+  const switchUrl = (opts.switchUrl ?? process.env.GPO_SWITCH_URL ?? `http://127.0.0.1:${DEFAULT_PORTS.switch}`).replace(/\/+$/, '');
+  const alsUrl = (opts.alsUrl ?? process.env.GPO_ALS_URL ?? `http://127.0.0.1:${DEFAULT_PORTS.als}`).replace(/\/+$/, '');
+  const callbackTimeoutMs = opts.callbackTimeoutMs ?? 30_000;
+
+  warmSdkValidators();
+  warmValidators(INBOUND_SCHEMAS);
+
+  const treasury = new Treasury({ [currency]: treasuryBalance });
+  const client = new FspiopClient({ fspId, connections: opts.connections });
+  const faults = new FaultRules(opts.faultRules ?? [], opts.seed ?? 1);
+  const backend = { url: opts.backendUrl ?? process.env.GPO_PAYER_BACKEND_URL };
+  const backOffice = new BackOffice(backend, log);
+  const violations: Violation[] = [];
+  const service = new PayerService({
+    fspId, switchUrl, alsUrl, callbackTimeoutMs,
+    transferExpiryMs: opts.transferExpiryMs ?? callbackTimeoutMs,
+    autoAcceptParty: opts.autoAcceptParty ?? true,
+    autoAcceptQuote: opts.autoAcceptQuote ?? true,
+    lookupConcurrency: opts.lookupConcurrency ?? 256,
+    bulkConcurrency: opts.bulkConcurrency ?? 8,
+  }, client, treasury, describeError, log, {
+    report: (txn, body) => backOffice.send(txn, body),
+    // rules with match.method "SEND" force an FSPIOP error on a transfer before it leaves
+    forcedError: (ctx) => {
+      if (faults.size === 0) return undefined;
+      const a = faults.evaluate({ resource: ctx.resource, method: 'SEND', amount: ctx.amount, partyId: ctx.partyId }).find((x) => x.type === 'error');
+      return a && a.type === 'error' ? { errorCode: a.errorCode, errorDescription: a.errorDescription ?? describeError(a.errorCode) } : undefined;
+    },
+  });
+
+  const outbound = Hapi.server({ port: opts.port ?? DEFAULT_PORTS.payerOutbound, host, routes: { payload: { maxBytes: 20 * 1024 * 1024 } } });
+  const inbound = Hapi.server({ port: opts.inboundPort ?? DEFAULT_PORTS.payerInbound, host, routes: { payload: { maxBytes: FSPIOP_MAX_BODY } } });
+  fspiopPayloadErrors(inbound);
+  inbound.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK', fspId }) });
+  registerInbound(inbound, client, violations);
+  registerOutbound(outbound, { service, faults, violations, log, backend });
+
+  await inbound.start();
+  try {
+    await outbound.start();
+  } catch (err) {
+    await inbound.stop();
+    throw err;
   }
-  const url = `http://${host}:${outbound.info.port}`;
+  const shownHost = (h: string | undefined) => (h === '0.0.0.0' || !h ? '127.0.0.1' : h);
+  const url = `http://${shownHost(outbound.info.host)}:${outbound.info.port}`;
+  const inboundUrl = `http://${shownHost(inbound.info.host)}:${inbound.info.port}`;
+  let stopped = false;
+  const stop = async () => {
+    stopped = true;
+    await outbound.stop({ timeout: 1000 });
+    await inbound.stop({ timeout: 1000 });
+    await client.close();
+    await backOffice.close();
+  };
+
+  if (opts.onboard !== false) {
+    const callbackBase = opts.inboundPublicUrl ?? process.env.GPO_PAYER_INBOUND_URL ?? inboundUrl;
+    const onboard = () => onboardParticipant(switchUrl, fspId, callbackBase, { currency, netDebitCap: opts.netDebitCap ?? treasuryBalance });
+    try {
+      await onboard();
+    } catch (err) {
+      if (opts.onboard === true) {
+        await stop();
+        throw new Error(`payer DFSP ${fspId} could not onboard on the switch at ${switchUrl}: ${(err as Error).message}`);
+      }
+      // the switch may come up later (containers): keep trying in the background
+      log.warn({ switchUrl, err: (err as Error).message }, 'onboarding on the switch failed; retrying in the background');
+      void (async () => {
+        for (let i = 0; i < 30 && !stopped; i++) {
+          await sleep(2000);
+          if (stopped) return;
+          try {
+            await onboard();
+            log.info({ switchUrl }, 'onboarded on the switch');
+            return;
+          } catch { /* keep trying */ }
+        }
+        log.error({ switchUrl }, 'gave up onboarding on the switch');
+      })();
+    }
+  }
+  log.info({ url, inboundUrl, switchUrl, alsUrl, currency, treasuryBalance }, 'payer DFSP listening');
+
   return {
-    name: fspId, fspId, url, port: outbound.info.port as number, outboundUrl: url,
-    inboundUrl: `http://${host}:${inbound.info.port}`, inboundPort: inbound.info.port as number,
-    stop: async () => { await outbound.stop(); await inbound.stop(); },
+    name: fspId, fspId, url, port: outbound.info.port as number, outboundUrl: url, inboundUrl, inboundPort: inbound.info.port as number,
+    service, treasury, faults, violations,
+    setBackendUrl: (u) => { backend.url = u; },
+    reportsIdle: () => backOffice.idle(),
+    stop,
   };
 }

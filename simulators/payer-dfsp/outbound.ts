@@ -1,0 +1,304 @@
+/**
+ * The SDK scheme adapter outbound API (v2.1) and the payer DFSP's admin API, on the outbound port. Requests are
+ * validated against the official spec (spec.ts); errors answer in the SDK's errorResponse shape
+ * `{statusCode, message}` (plus transferState / bulkQuoteState / bulkTransferState where the spec has them).
+ */
+import type { Request, ResponseToolkit, Server } from '@hapi/hapi';
+import type { Logger } from 'pino';
+import { FaultAction, FaultRule, FaultRuleError, FaultRules } from '../rules';
+import type { Violation } from './inbound';
+import { BulkTransaction, PayerService, RequestError, TransferRecord } from './service';
+import { sdkProblem } from './spec';
+import type {
+  BulkTransactionContinuation, BulkTransactionRequest, SdkBulkQuoteRequest, SdkBulkTransferRequest, TransferRequest,
+} from './domain/types';
+
+export interface OutboundDeps {
+  service: PayerService;
+  faults: FaultRules;
+  violations: Violation[];
+  log: Logger;
+  /** Current back-office URL (PUT /bulkTransactions/{id} reports); settable through the admin API. */
+  backend: { url?: string };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+
+function refuse(h: ResponseToolkit, statusCode: string, message: string, status = 400) {
+  return h.response({ statusCode, message }).code(status);
+}
+
+function bool(v: unknown): boolean | undefined {
+  if (v === 'true' || v === true) return true;
+  if (v === 'false' || v === false) return false;
+  return undefined;
+}
+
+/** The SDK's answer for a transfer record: 200 for COMPLETED or a WAITING state, 500/504 with transferState otherwise. */
+function transferAnswer(h: ResponseToolkit, service: PayerService, rec: TransferRecord) {
+  const view = service.transferView(rec);
+  if (rec.currentState !== 'ERROR_OCCURRED') return h.response(view).code(200);
+  const e = rec.lastError?.mojaloopError.errorInformation;
+  const status = rec.lastError?.httpStatusCode === 504 ? 504 : 500;
+  return h.response({ statusCode: e?.errorCode ?? '2001', message: e?.errorDescription ?? 'transfer failed', transferState: view }).code(status);
+}
+
+function caught(h: ResponseToolkit, log: Logger, err: unknown) {
+  if (err instanceof RequestError) return refuse(h, err.statusCode, err.message, err.httpStatus);
+  log.error({ err }, 'outbound request failed');
+  return refuse(h, '2001', 'internal error', 500);
+}
+
+export function registerOutbound(server: Server, deps: OutboundDeps): void {
+  const { service, faults, log } = deps;
+
+  /** Fault actions at the HTTP edge: answer 500/503, drop the connection, or delay. */
+  async function edgeFault(req: Request, h: ResponseToolkit, resource: string): Promise<ReturnType<typeof refuse> | symbol | undefined> {
+    if (faults.size === 0) return undefined;
+    const actions: FaultAction[] = faults.evaluate({ resource, method: req.method.toUpperCase() });
+    for (const a of actions) {
+      if (a.type === 'delay') await sleep(a.ms);
+      if (a.type === 'httpStatus') return refuse(h, a.status === 503 ? '2003' : '2001', 'fault rule', a.status);
+      if (a.type === 'dropConnection') {
+        req.raw.req.socket.destroy();
+        return h.abandon;
+      }
+    }
+    return undefined;
+  }
+
+  // Bad JSON and oversize bodies in the SDK's error format.
+  server.ext('onPreResponse', (request: Request, h: ResponseToolkit) => {
+    const r = request.response;
+    if (!r || !('isBoom' in r) || !r.isBoom) return h.continue;
+    const status = r.output.statusCode;
+    if (request.path.startsWith('/admin')) return h.continue;
+    if (status === 400) return refuse(h, '3101', r.message?.slice(0, 120) ?? 'malformed request', 400);
+    if (status === 413) return refuse(h, '3100', 'request body too large', 413);
+    if (status === 415) return refuse(h, '3101', 'unsupported media type', 415);
+    if (status === 404) return refuse(h, '3002', 'unknown URI', 404);
+    if (status === 405) return refuse(h, '3000', 'method not allowed', 405);
+    return h.continue;
+  });
+
+  const validated = <T>(h: ResponseToolkit, schema: string, body: unknown): T | ReturnType<typeof refuse> => {
+    const problem = sdkProblem(schema, body);
+    return problem ? refuse(h, '3100', `${schema}: ${problem}`) : (body as T);
+  };
+  const isResponse = (v: unknown): v is ReturnType<typeof refuse> => typeof v === 'object' && v !== null && 'statusCode' in v && typeof (v as { code?: unknown }).code === 'function';
+
+  server.route([
+    { method: 'GET', path: '/health', handler: () => ({ status: 'OK', fspId: service.cfg.fspId }) },
+    {
+      method: 'POST',
+      path: '/transfers',
+      handler: async (req, h) => {
+        const body = validated<TransferRequest>(h, 'transferRequest', req.payload);
+        if (isResponse(body)) return body;
+        const f = await edgeFault(req, h, 'transfers');
+        if (f) return f;
+        try {
+          const rec = await service.startTransfer(body, { autoAcceptParty: bool(req.query.autoAcceptParty), autoAcceptQuote: bool(req.query.autoAcceptQuote) });
+          return transferAnswer(h, service, rec);
+        } catch (err) {
+          return caught(h, log, err);
+        }
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/transfers/{transferId}',
+      handler: async (req, h) => {
+        const body = validated<{ acceptParty?: boolean; acceptQuote?: boolean }>(h, 'transferContinuation', req.payload);
+        if (isResponse(body)) return body;
+        try {
+          return transferAnswer(h, service, await service.continueTransfer(String(req.params.transferId), body));
+        } catch (err) {
+          return caught(h, log, err);
+        }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/transfers/{transferId}',
+      handler: async (req, h) => {
+        const id = String(req.params.transferId);
+        const ref = service.byTransferId.get(id);
+        if (!ref) return refuse(h, '3208', `no transfer ${id}`, 404);
+        if (ref.kind === 'transfer') {
+          await service.settled(ref.rec);
+          return service.transferStatusView(ref.rec);
+        }
+        if (ref.kind === 'bulkItem' && ref.txn.phase !== 'partyAcceptance' && ref.txn.phase !== 'quoteAcceptance') await service.settled(ref.txn);
+        const info = service.transferInfo(id) as { fulfilment?: string; transferState?: string; lastError?: unknown; fulfil?: { transferState?: string; fulfilment?: string } };
+        const transferState = info.fulfil?.transferState ?? info.transferState;
+        const fulfilment = info.fulfil?.fulfilment ?? info.fulfilment;
+        const currentState = transferState === 'COMMITTED'
+          ? 'COMPLETED'
+          : info.lastError ? 'ERROR_OCCURRED'
+            : ref.kind === 'bulkItem' ? (ref.txn.currentState === 'COMPLETED' ? 'ERROR_OCCURRED' : ref.txn.currentState) : 'ERROR_OCCURRED';
+        return {
+          transferId: id, currentState,
+          fulfil: { body: { transferState: transferState ?? (currentState === 'ERROR_OCCURRED' ? 'ABORTED' : 'RECEIVED'), ...(fulfilment ? { fulfilment } : {}) }, headers: {} },
+          ...(info.lastError ? { lastError: info.lastError } : {}),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/parties/{Type}/{ID}/{SubId?}',
+      handler: async (req, h) => {
+        const f = await edgeFault(req, h, 'parties');
+        if (f) return f;
+        const o = await service.lookup(String(req.params.Type), String(req.params.ID), req.params.SubId ? String(req.params.SubId) : undefined);
+        if (o.kind === 'success') return { party: { body: o.body.party, headers: {} }, currentState: 'COMPLETED' };
+        if (o.kind === 'error') return h.response({ errorInformation: o.errorInformation }).code(404);
+        if (o.kind === 'timeout') return h.response({ errorInformation: { errorCode: '2004', errorDescription: 'Server timed out - no party callback' } }).code(504);
+        return h.response({ errorInformation: o.errorInformation ?? { errorCode: '1001', errorDescription: `Destination communication error - ${o.message}`.slice(0, 128) } }).code(502);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/bulkQuotes',
+      handler: async (req, h) => {
+        const body = validated<SdkBulkQuoteRequest>(h, 'bulkQuoteRequest', req.payload);
+        if (isResponse(body)) return body;
+        const f = await edgeFault(req, h, 'bulkQuotes');
+        if (f) return f;
+        try {
+          const r = await service.bulkQuote(body);
+          return h.response(r.body as object).code(r.status);
+        } catch (err) {
+          return caught(h, log, err);
+        }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/bulkQuotes/{bulkQuoteId}',
+      handler: (req, h) => service.bulkQuoteStatus(String(req.params.bulkQuoteId)) ?? refuse(h, '3200', 'no such bulk quote', 404),
+    },
+    {
+      method: 'POST',
+      path: '/bulkTransfers',
+      handler: async (req, h) => {
+        const body = validated<SdkBulkTransferRequest>(h, 'bulkTransferRequest', req.payload);
+        if (isResponse(body)) return body;
+        const f = await edgeFault(req, h, 'bulkTransfers');
+        if (f) return f;
+        try {
+          const r = await service.bulkTransfer(body);
+          return h.response(r.body as object).code(r.status);
+        } catch (err) {
+          return caught(h, log, err);
+        }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/bulkTransfers/{bulkTransferId}',
+      handler: (req, h) => service.bulkTransferStatus(String(req.params.bulkTransferId)) ?? refuse(h, '3200', 'no such bulk transfer', 404),
+    },
+    {
+      method: 'POST',
+      path: '/bulkTransactions',
+      options: { payload: { maxBytes: 200 * 1024 * 1024 } },
+      handler: async (req, h) => {
+        const body = validated<BulkTransactionRequest>(h, 'bulkTransactionRequest', req.payload);
+        if (isResponse(body)) return body;
+        const f = await edgeFault(req, h, 'bulkTransactions');
+        if (f) return f;
+        let txn: BulkTransaction;
+        try {
+          txn = service.startBulkTransaction(body);
+        } catch (err) {
+          return caught(h, log, err);
+        }
+        if (body.options.synchronous) {
+          await service.settled(txn);
+          return h.response(service.bulkTransactionView(txn)).code(200);
+        }
+        return h.response({ bulkTransactionId: txn.bulkTransactionId }).code(202);
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/bulkTransactions/{bulkTransactionId}',
+      options: { payload: { maxBytes: 200 * 1024 * 1024 } },
+      handler: async (req, h) => {
+        const body = validated<BulkTransactionContinuation>(h, 'bulkTransactionContinuation', req.payload);
+        if (isResponse(body)) return body;
+        try {
+          await service.continueBulkTransaction(String(req.params.bulkTransactionId), body);
+        } catch (err) {
+          return caught(h, log, err);
+        }
+        return h.response().code(202);
+      },
+    },
+    {
+      // GPO extension (the SDK has none): the current state of a bulk transaction, in the report's shape
+      method: 'GET',
+      path: '/bulkTransactions/{bulkTransactionId}',
+      handler: (req, h) => {
+        const txn = service.bulkTransactions.get(String(req.params.bulkTransactionId));
+        return txn ? service.bulkTransactionView(txn) : refuse(h, '3200', 'no such bulk transaction', 404);
+      },
+    },
+
+    // ---- admin
+    {
+      method: 'GET',
+      path: '/admin/ledger',
+      handler: () => ({ fspId: service.cfg.fspId, totals: service.treasury.totals(), lateCommits: service.lateCommits }),
+    },
+    {
+      method: 'PUT',
+      path: '/admin/treasury',
+      handler: (req, h) => {
+        const b = req.payload as { currency?: unknown; balance?: unknown } | null;
+        if (typeof b?.currency !== 'string' || typeof b.balance !== 'string') return h.response({ error: { code: 'INVALID_TREASURY', message: 'expected {currency, balance} strings' } }).code(400);
+        try {
+          service.treasury.setBalance(b.currency, b.balance);
+        } catch (err) {
+          return h.response({ error: { code: 'INVALID_AMOUNT', message: (err as Error).message } }).code(400);
+        }
+        return { fspId: service.cfg.fspId, totals: service.treasury.totals() };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/transfers/{transferId}',
+      handler: (req, h) => service.transferInfo(String(req.params.transferId)) ?? h.response({ error: { code: 'TRANSFER_NOT_FOUND', message: `no transfer ${req.params.transferId}` } }).code(404),
+    },
+    { method: 'GET', path: '/admin/bulks', handler: () => ({ bulkSizes: service.bulkSizes }) },
+    { method: 'GET', path: '/admin/rules', handler: () => ({ rules: faults.list() }) },
+    {
+      method: 'PUT',
+      path: '/admin/rules',
+      handler: (req, h) => {
+        const rules = (req.payload as { rules?: FaultRule[] } | null)?.rules;
+        if (!Array.isArray(rules)) return h.response({ error: { code: 'INVALID_RULES', message: 'expected {rules:[...]}' } }).code(400);
+        try {
+          faults.replace(rules);
+        } catch (err) {
+          if (err instanceof FaultRuleError) return h.response({ error: { code: 'INVALID_RULE', message: err.message } }).code(400);
+          throw err;
+        }
+        return { rules: faults.list() };
+      },
+    },
+    { method: 'GET', path: '/admin/violations', handler: () => ({ violations: deps.violations }) },
+    { method: 'GET', path: '/admin/backend', handler: () => ({ url: deps.backend.url ?? null }) },
+    {
+      method: 'PUT',
+      path: '/admin/backend',
+      handler: (req, h) => {
+        const url = (req.payload as { url?: unknown } | null)?.url;
+        if (url !== null && (typeof url !== 'string' || !/^https?:\/\//.test(url))) return h.response({ error: { code: 'INVALID_URL', message: 'expected {url: "http://..."} or {url: null}' } }).code(400);
+        deps.backend.url = url ?? undefined;
+        return { url: deps.backend.url ?? null };
+      },
+    },
+  ]);
+}

@@ -1,0 +1,949 @@
+/**
+ * The payer DFSP's use cases behind the SDK outbound API: single transfers (lookup, quote, transfer, with or
+ * without the caller's acceptance), party lookups, SDK bulk quotes and bulk transfers, and bulk transactions
+ * (lookup every party, group per payee FSP in FSPIOP bulks of at most 1000, quote, transfer, report per item).
+ * Money moves through the Treasury (reserve at quote acceptance, debit on COMMITTED). Idempotent on
+ * homeTransactionId, transferId, bulkQuoteId, bulkTransferId and bulkTransactionId.
+ */
+import type { Logger } from 'pino';
+import { newId, fspiopNow } from '../../shared/ids';
+import { callbackKey, ErrorInformation, FspiopClient, FspiopOutcome } from '../fspiop/client';
+import {
+  Chunk, Describe, errorFromOutcome, feeWithinLimits, fingerprint, itemError, planChunks, SdkError, sdkError,
+} from './domain/model';
+import { Treasury } from './domain/treasury';
+import type {
+  BulkQuoteCallback, BulkTransactionContinuation, BulkTransactionRequest, BulkTransactionStatus, BulkTransferCallback,
+  Party, QuoteCallback, SdkBulkQuoteRequest, SdkBulkTransferRequest, SdkIndividualQuoteResult,
+  SdkIndividualTransferResult, SdkTransferStatus, TransferCallback, TransferParty, TransferRequest, TransferState,
+} from './domain/types';
+
+export interface PayerServiceConfig {
+  fspId: string;
+  switchUrl: string;
+  alsUrl: string;
+  callbackTimeoutMs: number;
+  /** Lifetime of a transfer we send (FSPIOP expiration); default callbackTimeoutMs. */
+  transferExpiryMs: number;
+  autoAcceptParty: boolean;
+  autoAcceptQuote: boolean;
+  /** Party lookups in flight per bulk transaction. */
+  lookupConcurrency: number;
+  /** FSPIOP bulks in flight per bulk transaction. */
+  bulkConcurrency: number;
+}
+
+/** Thrown for a request the API refuses (HTTP 400-ish): carries the FSPIOP-style code. */
+export class RequestError extends Error {
+  constructor(readonly statusCode: string, message: string, readonly httpStatus = 400) {
+    super(message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// records
+
+type TransferStep = 'party' | 'partyAcceptance' | 'quote' | 'quoteAcceptance' | 'transfer' | 'done';
+
+export interface TransferRecord {
+  kind: 'transfer';
+  transferId: string;
+  homeTransactionId: string;
+  fp: string;
+  request: TransferRequest;
+  step: TransferStep;
+  currentState: SdkTransferStatus;
+  autoAcceptParty: boolean;
+  autoAcceptQuote: boolean;
+  party?: Party;
+  payeeFsp?: string;
+  quoteId?: string;
+  quote?: QuoteCallback;
+  fulfil?: TransferCallback;
+  lastError?: SdkError;
+  transferSent: boolean;
+  busy?: Promise<void>;
+  createdAt: string;
+}
+
+type ItemStatus = 'new' | 'resolved' | 'quoted' | 'accepted' | 'sent' | 'committed' | 'failed' | 'mirror';
+
+export interface BulkItem {
+  homeTransactionId: string;
+  transferId: string;
+  request: BulkTransactionRequest['individualTransfers'][number];
+  status: ItemStatus;
+  party?: Party;
+  fspId?: string;
+  quoteId?: string;
+  bulkQuoteId?: string;
+  quote?: SdkIndividualQuoteResult;
+  fulfil?: SdkIndividualTransferResult;
+  lastError?: SdkError;
+  transferSent: boolean;
+  /** For a resend of an item already paid or in flight elsewhere: that item. */
+  mirror?: ItemRef;
+}
+
+type BulkPhase = 'lookup' | 'partyAcceptance' | 'quote' | 'quoteAcceptance' | 'transfer' | 'done';
+
+export interface BulkTransaction {
+  kind: 'bulkTransaction';
+  bulkTransactionId: string;
+  fp: string;
+  request: BulkTransactionRequest;
+  items: BulkItem[];
+  phase: BulkPhase;
+  currentState: BulkTransactionStatus;
+  chunks: Array<Chunk & { bulkQuoteId?: string; bulkTransferId?: string }>;
+  busy?: Promise<void>;
+  createdAt: string;
+  /** FSPIOP bulk sizes sent, for diagnosis and tests. */
+  bulkSizes: Array<{ resource: 'bulkQuotes' | 'bulkTransfers'; fspId: string; size: number }>;
+}
+
+/** Where a transfer id or homeTransactionId lives. */
+export type ItemRef = { kind: 'transfer'; rec: TransferRecord } | { kind: 'bulkItem'; txn: BulkTransaction; item: BulkItem } | { kind: 'sdkBulkTransfer'; rec: SdkBulkTransferRecord; index: number };
+
+interface SdkBulkQuoteRecord {
+  bulkQuoteId: string;
+  fp: string;
+  request: SdkBulkQuoteRequest;
+  payeeFsp: string;
+  result?: { status: number; body: unknown };
+  busy?: Promise<void>;
+}
+
+export interface SdkBulkTransferRecord {
+  bulkTransferId: string;
+  fp: string;
+  request: SdkBulkTransferRequest;
+  payeeFsp: string;
+  results: SdkIndividualTransferResult[];
+  bulkTransferState?: string;
+  completedTimestamp?: string;
+  result?: { status: number; body: unknown };
+  busy?: Promise<void>;
+}
+
+export interface ServiceHooks {
+  /** Sends a bulk transaction report to the caller's back office (PUT /bulkTransactions/{id}). */
+  report?: (txn: BulkTransaction, body: Record<string, unknown>) => void;
+  /** Fault rules: an error to force on a transfer before it is sent (simulating the payer's own refusal). */
+  forcedError?: (ctx: { resource: string; amount?: string; partyId?: string }) => ErrorInformation | undefined;
+}
+
+const TRANSACTION_TYPE = (initiatorType: string) => ({ scenario: 'TRANSFER', initiator: 'PAYER', initiatorType });
+
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  });
+  await Promise.all(workers);
+}
+
+/** FSPIOP Party for an SDK transferParty. */
+function fspiopParty(p: TransferParty, fspId?: string): Party {
+  const party: Party = { partyIdInfo: { partyIdType: p.idType, partyIdentifier: p.idValue } };
+  if (p.idSubValue) party.partyIdInfo.partySubIdOrType = p.idSubValue;
+  if (fspId ?? p.fspId) party.partyIdInfo.fspId = fspId ?? p.fspId;
+  if (p.displayName) party.name = p.displayName;
+  if (p.firstName || p.lastName || p.middleName) {
+    party.personalInfo = { complexName: { firstName: p.firstName, middleName: p.middleName, lastName: p.lastName } };
+    for (const k of ['firstName', 'middleName', 'lastName'] as const) if (!party.personalInfo.complexName![k]) delete party.personalInfo.complexName![k];
+  }
+  return party;
+}
+
+/** SDK transferParty for an FSPIOP Party (names from the lookup). */
+function transferPartyOf(base: TransferParty, party?: Party): TransferParty {
+  if (!party) return base;
+  const out: TransferParty = { ...base, fspId: party.partyIdInfo.fspId ?? base.fspId };
+  if (party.name) out.displayName = party.name;
+  const cn = party.personalInfo?.complexName;
+  if (cn?.firstName) out.firstName = cn.firstName;
+  if (cn?.middleName) out.middleName = cn.middleName;
+  if (cn?.lastName) out.lastName = cn.lastName;
+  return out;
+}
+
+const stripEmpty = <T extends Record<string, unknown>>(o: T): T => {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
+};
+
+export class PayerService {
+  readonly transfersByHome = new Map<string, TransferRecord>();
+  readonly byTransferId = new Map<string, ItemRef>();
+  readonly byHomeTransactionId = new Map<string, ItemRef>();
+  readonly bulkTransactions = new Map<string, BulkTransaction>();
+  readonly sdkBulkQuotes = new Map<string, SdkBulkQuoteRecord>();
+  readonly sdkBulkTransfers = new Map<string, SdkBulkTransferRecord>();
+  /** FSPIOP bulkTransferId → the items it carried (late callbacks). */
+  private readonly bulkTransferItems = new Map<string, Array<{ transferId: string; currency: string; amount: string }>>();
+  /** FSPIOP bulk sizes sent by anything (bulkQuotes / bulkTransfers), most recent last, up to 10,000. */
+  readonly bulkSizes: Array<{ resource: 'bulkQuotes' | 'bulkTransfers'; fspId: string; size: number }> = [];
+  lateCommits = 0;
+
+  constructor(
+    readonly cfg: PayerServiceConfig,
+    private readonly client: FspiopClient,
+    readonly treasury: Treasury,
+    private readonly describe: Describe,
+    private readonly log: Logger,
+    private readonly hooks: ServiceHooks = {},
+  ) {
+    client.onUnmatched = (key, isError, body) => this.onLateCallback(key, isError, body);
+  }
+
+  setHooks(h: ServiceHooks): void {
+    Object.assign(this.hooks, h);
+  }
+
+  private noteBulk(resource: 'bulkQuotes' | 'bulkTransfers', fspId: string, size: number, txn?: BulkTransaction): void {
+    const e = { resource, fspId, size };
+    this.bulkSizes.push(e);
+    if (this.bulkSizes.length > 10_000) this.bulkSizes.shift();
+    txn?.bulkSizes.push(e);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // FSPIOP steps
+
+  lookup(idType: string, idValue: string, subId?: string): Promise<FspiopOutcome<{ party: Party }>> {
+    const ids = subId ? [idType, idValue, subId] : [idType, idValue];
+    return this.client.request<{ party: Party }>({
+      method: 'GET', baseUrl: this.cfg.alsUrl, path: '/parties/' + ids.map(encodeURIComponent).join('/'),
+      resource: 'parties', key: callbackKey('parties', ...ids), timeoutMs: this.cfg.callbackTimeoutMs,
+    });
+  }
+
+  private postQuote(body: Record<string, unknown>, payeeFsp: string): Promise<FspiopOutcome<QuoteCallback>> {
+    return this.client.request<QuoteCallback>({
+      method: 'POST', baseUrl: this.cfg.switchUrl, path: '/quotes', resource: 'quotes', destination: payeeFsp, body,
+      key: callbackKey('quotes', body.quoteId as string), timeoutMs: this.cfg.callbackTimeoutMs,
+    });
+  }
+
+  private postTransfer(body: Record<string, unknown>, payeeFsp: string): Promise<FspiopOutcome<TransferCallback>> {
+    return this.client.request<TransferCallback>({
+      method: 'POST', baseUrl: this.cfg.switchUrl, path: '/transfers', resource: 'transfers', destination: payeeFsp, body,
+      key: callbackKey('transfers', body.transferId as string), timeoutMs: this.cfg.callbackTimeoutMs,
+    });
+  }
+
+  private postBulkQuote(body: Record<string, unknown>, payeeFsp: string): Promise<FspiopOutcome<BulkQuoteCallback>> {
+    return this.client.request<BulkQuoteCallback>({
+      method: 'POST', baseUrl: this.cfg.switchUrl, path: '/bulkQuotes', resource: 'bulkQuotes', destination: payeeFsp, body,
+      key: callbackKey('bulkQuotes', body.bulkQuoteId as string), timeoutMs: this.cfg.callbackTimeoutMs,
+    });
+  }
+
+  private postBulkTransfer(body: Record<string, unknown>, payeeFsp: string): Promise<FspiopOutcome<BulkTransferCallback>> {
+    return this.client.request<BulkTransferCallback>({
+      method: 'POST', baseUrl: this.cfg.switchUrl, path: '/bulkTransfers', resource: 'bulkTransfers', destination: payeeFsp, body,
+      key: callbackKey('bulkTransfers', body.bulkTransferId as string), timeoutMs: this.cfg.callbackTimeoutMs,
+    });
+  }
+
+  private expiration(limit?: string): string {
+    let at = Date.now() + this.cfg.transferExpiryMs;
+    const l = limit ? Date.parse(limit) : NaN;
+    if (!Number.isNaN(l) && l < at) at = l;
+    return fspiopNow(new Date(at));
+  }
+
+  private payerParty(p: Party): Party {
+    return { ...p, partyIdInfo: { ...p.partyIdInfo, fspId: this.cfg.fspId } };
+  }
+
+  /** A COMMITTED/ABORTED answer that arrives after we stopped waiting: the money moved, so the books follow. */
+  private onLateCallback(key: string, isError: boolean, body: unknown): void {
+    if (isError) return;
+    const slash = key.indexOf('/');
+    const resource = key.slice(0, slash);
+    const id = key.slice(slash + 1);
+    if (resource === 'transfers') {
+      const b = body as TransferCallback;
+      const ref = this.byTransferId.get(id);
+      if (b?.transferState !== 'COMMITTED' || !ref) return;
+      if (ref.kind === 'transfer' && ref.rec.quote) {
+        if (this.treasury.commitLate(id, ref.rec.quote.transferAmount.currency, ref.rec.quote.transferAmount.amount)) {
+          this.lateCommits++;
+          ref.rec.fulfil = b;
+          ref.rec.currentState = 'COMPLETED';
+          this.log.warn({ transferId: id }, 'transfer committed after it had timed out; treasury debited');
+        }
+      }
+    } else if (resource === 'bulkTransfers') {
+      const b = body as BulkTransferCallback;
+      const items = this.bulkTransferItems.get(id);
+      if (!items || !b?.individualTransferResults) return;
+      const byId = new Map(items.map((i) => [i.transferId, i]));
+      for (const r of b.individualTransferResults) {
+        const it = byId.get(r.transferId);
+        if (!it || !r.fulfilment || r.errorInformation) continue;
+        if (this.treasury.commitLate(r.transferId, it.currency, it.amount)) {
+          this.lateCommits++;
+          const ref = this.byTransferId.get(r.transferId);
+          if (ref?.kind === 'bulkItem') {
+            ref.item.status = 'committed';
+            ref.item.fulfil = { transferId: r.transferId, fulfilment: r.fulfilment, transferState: 'COMMITTED' };
+          }
+        }
+      }
+      if (items.length) this.log.warn({ bulkTransferId: id }, 'bulk transfer answered after it had timed out; treasury debited for committed items');
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // single transfers
+
+  /** POST /transfers: starts (or, for a resend of homeTransactionId, re-reads) a transfer and runs it as far as it goes. */
+  async startTransfer(req: TransferRequest, overrides: { autoAcceptParty?: boolean; autoAcceptQuote?: boolean } = {}): Promise<TransferRecord> {
+    const fp = fingerprint(req);
+    const known = this.transfersByHome.get(req.homeTransactionId);
+    if (known) {
+      if (known.fp !== fp) throw new RequestError('3106', `homeTransactionId ${req.homeTransactionId} was already used with a different request`);
+      await this.settled(known);
+      return known;
+    }
+    if (this.byHomeTransactionId.has(req.homeTransactionId)) {
+      throw new RequestError('3106', `homeTransactionId ${req.homeTransactionId} was already used in a bulk`);
+    }
+    const rec: TransferRecord = {
+      kind: 'transfer', transferId: newId(), homeTransactionId: req.homeTransactionId, fp, request: req,
+      step: 'party', currentState: 'WAITING_FOR_PARTY_ACCEPTANCE',
+      autoAcceptParty: overrides.autoAcceptParty ?? this.cfg.autoAcceptParty,
+      autoAcceptQuote: overrides.autoAcceptQuote ?? this.cfg.autoAcceptQuote,
+      transferSent: false, createdAt: fspiopNow(),
+    };
+    this.transfersByHome.set(req.homeTransactionId, rec);
+    this.byTransferId.set(rec.transferId, { kind: 'transfer', rec });
+    this.byHomeTransactionId.set(req.homeTransactionId, { kind: 'transfer', rec });
+    await this.run(rec, () => this.advance(rec));
+    return rec;
+  }
+
+  /** Waits for whatever step is in flight. */
+  async settled(rec: { busy?: Promise<void> }): Promise<void> {
+    while (rec.busy) await rec.busy;
+  }
+
+  private async run(rec: { busy?: Promise<void> }, fn: () => Promise<void>): Promise<void> {
+    const p = fn().catch((err: Error) => {
+      this.log.error({ err }, 'payer processing failed');
+    }).finally(() => {
+      if (rec.busy === p) rec.busy = undefined;
+    });
+    rec.busy = p;
+    await p;
+  }
+
+  private fail(rec: TransferRecord, e: SdkError): void {
+    rec.lastError = e;
+    rec.currentState = 'ERROR_OCCURRED';
+    rec.step = 'done';
+  }
+
+  private async advance(rec: TransferRecord): Promise<void> {
+    const req = rec.request;
+    if (rec.step === 'party') {
+      if (req.skipPartyLookup && req.to.fspId) {
+        rec.payeeFsp = req.to.fspId;
+        rec.party = fspiopParty(req.to);
+      } else {
+        const o = await this.lookup(req.to.idType, req.to.idValue, req.to.idSubValue);
+        if (o.kind !== 'success') return this.fail(rec, errorFromOutcome(o, 'party', this.describe));
+        rec.party = o.body.party;
+        rec.payeeFsp = o.body.party?.partyIdInfo?.fspId;
+        if (!rec.payeeFsp) return this.fail(rec, sdkError('3204', this.describe, 'party lookup named no FSP'));
+      }
+      rec.step = 'quote';
+      if (!rec.autoAcceptParty) {
+        rec.step = 'partyAcceptance';
+        rec.currentState = 'WAITING_FOR_PARTY_ACCEPTANCE';
+        return;
+      }
+    }
+    if (rec.step === 'quote') {
+      rec.quoteId = newId();
+      const body = stripEmpty({
+        quoteId: rec.quoteId, transactionId: rec.transferId,
+        payee: { partyIdInfo: { ...rec.party!.partyIdInfo, fspId: rec.payeeFsp } },
+        payer: fspiopParty(req.from, this.cfg.fspId),
+        amountType: req.amountType, amount: { currency: req.currency, amount: req.amount },
+        transactionType: TRANSACTION_TYPE(req.from.type ?? 'CONSUMER'), note: req.note,
+      });
+      const o = await this.postQuote(body, rec.payeeFsp!);
+      if (o.kind !== 'success') return this.fail(rec, errorFromOutcome(o, 'quote', this.describe));
+      rec.quote = o.body;
+      rec.step = 'transfer';
+      if (!rec.autoAcceptQuote) {
+        rec.step = 'quoteAcceptance';
+        rec.currentState = 'WAITING_FOR_QUOTE_ACCEPTANCE';
+        return;
+      }
+    }
+    if (rec.step === 'transfer') {
+      const q = rec.quote!;
+      const forced = this.hooks.forcedError?.({ resource: 'transfers', amount: req.amount, partyId: req.to.idValue });
+      if (forced) return this.fail(rec, itemError(forced));
+      const held = this.treasury.reserve(rec.transferId, q.transferAmount.currency, q.transferAmount.amount);
+      if (held === 'insufficient') {
+        return this.fail(rec, sdkError('4001', this.describe, `treasury cannot cover ${q.transferAmount.amount} ${q.transferAmount.currency}`));
+      }
+      rec.transferSent = true;
+      const o = await this.postTransfer({
+        transferId: rec.transferId, payerFsp: this.cfg.fspId, payeeFsp: rec.payeeFsp, amount: q.transferAmount,
+        ilpPacket: q.ilpPacket, condition: q.condition, expiration: this.expiration(q.expiration),
+      }, rec.payeeFsp!);
+      if (o.kind === 'success' && o.body.transferState === 'COMMITTED') {
+        this.treasury.commit(rec.transferId);
+        rec.fulfil = o.body;
+        rec.currentState = 'COMPLETED';
+        rec.step = 'done';
+        return;
+      }
+      this.treasury.release(rec.transferId);
+      if (o.kind === 'success') {
+        rec.fulfil = o.body;
+        return this.fail(rec, sdkError('5105', this.describe, `transfer ${o.body.transferState}`));
+      }
+      return this.fail(rec, errorFromOutcome(o, 'transfer', this.describe));
+    }
+  }
+
+  /** PUT /transfers/{transferId} {acceptParty} | {acceptQuote}. */
+  async continueTransfer(transferId: string, body: { acceptParty?: boolean; acceptQuote?: boolean }): Promise<TransferRecord> {
+    const ref = this.byTransferId.get(transferId);
+    if (!ref || ref.kind !== 'transfer') throw new RequestError('3208', `no transfer ${transferId}`, 404);
+    const rec = ref.rec;
+    await this.settled(rec);
+    if ('acceptParty' in body) {
+      if (rec.step !== 'partyAcceptance') throw new RequestError('3100', `transfer ${transferId} is not waiting for party acceptance`);
+      if (!body.acceptParty) {
+        this.fail(rec, sdkError('4100', this.describe, 'payer did not accept the party'));
+        return rec;
+      }
+      rec.step = 'quote';
+    } else {
+      if (rec.step !== 'quoteAcceptance') throw new RequestError('3100', `transfer ${transferId} is not waiting for quote acceptance`);
+      if (!body.acceptQuote) {
+        this.fail(rec, sdkError('4100', this.describe, 'payer did not accept the quote'));
+        return rec;
+      }
+      rec.step = 'transfer';
+    }
+    await this.run(rec, () => this.advance(rec));
+    return rec;
+  }
+
+  /** SDK transferResponse. */
+  transferView(rec: TransferRecord): Record<string, unknown> {
+    const req = rec.request;
+    return stripEmpty({
+      transferId: rec.transferId, homeTransactionId: rec.homeTransactionId, from: req.from,
+      to: transferPartyOf(req.to, rec.party), amountType: req.amountType, currency: req.currency, amount: req.amount,
+      transactionType: req.transactionType, subScenario: req.subScenario, note: req.note, currentState: rec.currentState,
+      quoteId: rec.quoteId,
+      getPartiesResponse: rec.party ? { body: { party: rec.party }, headers: {} } : undefined,
+      quoteResponse: rec.quote ? { body: rec.quote, headers: {} } : undefined,
+      quoteResponseSource: rec.quote ? rec.payeeFsp : undefined,
+      fulfil: rec.fulfil ? { body: rec.fulfil, headers: {} } : undefined,
+      lastError: rec.lastError,
+      skipPartyLookup: req.skipPartyLookup,
+    });
+  }
+
+  /** SDK transferStatusResponse, plus homeTransactionId and lastError. */
+  transferStatusView(rec: TransferRecord): Record<string, unknown> {
+    const transferState: TransferState = rec.fulfil?.transferState ?? (rec.currentState === 'ERROR_OCCURRED' ? 'ABORTED' : 'RECEIVED');
+    return stripEmpty({
+      transferId: rec.transferId, currentState: rec.currentState, homeTransactionId: rec.homeTransactionId,
+      fulfil: { body: rec.fulfil ?? { transferState }, headers: {} }, lastError: rec.lastError,
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // SDK bulk quotes / bulk transfers (thin wrappers over FSPIOP bulk calls)
+
+  private singlePayeeFsp(tos: TransferParty[], what: string): string {
+    const first = tos[0]?.fspId;
+    if (!first || tos.some((t) => t.fspId !== first)) {
+      throw new RequestError('3100', `every ${what} needs to.fspId, the same payee FSP for the whole bulk`);
+    }
+    return first;
+  }
+
+  async bulkQuote(req: SdkBulkQuoteRequest): Promise<{ status: number; body: unknown }> {
+    const bulkQuoteId = req.bulkQuoteId ?? newId();
+    const fp = fingerprint(req);
+    const known = this.sdkBulkQuotes.get(bulkQuoteId);
+    if (known) {
+      if (known.fp !== fp) throw new RequestError('3106', `bulkQuoteId ${bulkQuoteId} was already used with a different request`);
+      await this.settled(known);
+      return known.result!;
+    }
+    const payeeFsp = this.singlePayeeFsp(req.individualQuotes.map((q) => q.to), 'individualQuote');
+    const rec: SdkBulkQuoteRecord = { bulkQuoteId, fp, request: req, payeeFsp };
+    this.sdkBulkQuotes.set(bulkQuoteId, rec);
+    await this.run(rec, async () => {
+      const body = {
+        bulkQuoteId, payer: fspiopParty(req.from, this.cfg.fspId),
+        individualQuotes: req.individualQuotes.map((q) => stripEmpty({
+          quoteId: q.quoteId, transactionId: newId(), payee: fspiopParty(q.to, payeeFsp), amountType: q.amountType,
+          amount: { currency: q.currency, amount: q.amount }, transactionType: TRANSACTION_TYPE(req.from.type ?? 'CONSUMER'),
+          note: q.note,
+        })),
+      };
+      this.noteBulk('bulkQuotes', payeeFsp, body.individualQuotes.length);
+      const o = await this.postBulkQuote(body, payeeFsp);
+      const view = (results: SdkIndividualQuoteResult[], expiration: string, state: 'COMPLETED' | 'ERROR_OCCURRED') => stripEmpty({
+        bulkQuoteId, homeTransactionId: req.homeTransactionId, expiration, currentState: state, individualQuoteResults: results,
+      });
+      if (o.kind !== 'success') {
+        const e = errorFromOutcome(o, 'quote', this.describe);
+        rec.result = {
+          status: o.kind === 'timeout' ? 504 : 500,
+          body: { statusCode: e.mojaloopError.errorInformation.errorCode, message: e.mojaloopError.errorInformation.errorDescription, bulkQuoteState: { ...view([], fspiopNow(), 'ERROR_OCCURRED'), lastError: e } },
+        };
+        return;
+      }
+      const byQuote = new Map((o.body.individualQuoteResults ?? []).map((r) => [r.quoteId, r]));
+      const results = req.individualQuotes.map((q): SdkIndividualQuoteResult => {
+        const r = byQuote.get(q.quoteId);
+        if (!r) return { quoteId: q.quoteId, lastError: sdkError('2001', this.describe, 'no result for this quote in the bulk answer') };
+        if (r.errorInformation) return { quoteId: q.quoteId, lastError: itemError(r.errorInformation) };
+        return stripEmpty({
+          quoteId: q.quoteId, transferAmount: r.transferAmount, payeeReceiveAmount: r.payeeReceiveAmount, payeeFspFee: r.payeeFspFee,
+          payeeFspCommission: r.payeeFspCommission, ilpPacket: r.ilpPacket, condition: r.condition,
+        });
+      });
+      rec.result = { status: 200, body: view(results, o.body.expiration, 'COMPLETED') };
+    });
+    return rec.result!;
+  }
+
+  bulkQuoteStatus(id: string): Record<string, unknown> | undefined {
+    const rec = this.sdkBulkQuotes.get(id);
+    if (!rec) return undefined;
+    const body = rec.result?.body as { currentState?: string; individualQuoteResults?: unknown } | undefined;
+    return {
+      bulkQuoteId: id, currentState: rec.result?.status === 200 ? 'COMPLETED' : 'ERROR_OCCURRED', individualQuotes: rec.request.individualQuotes,
+      individualQuoteResults: body?.individualQuoteResults,
+    };
+  }
+
+  async bulkTransfer(req: SdkBulkTransferRequest): Promise<{ status: number; body: unknown }> {
+    const fp = fingerprint(req);
+    const known = this.sdkBulkTransfers.get(req.bulkTransferId);
+    if (known) {
+      if (known.fp !== fp) throw new RequestError('3106', `bulkTransferId ${req.bulkTransferId} was already used with a different request`);
+      await this.settled(known);
+      return known.result!;
+    }
+    const payeeFsp = this.singlePayeeFsp(req.individualTransfers.map((t) => t.to), 'individualTransfer');
+    for (const t of req.individualTransfers) {
+      if (this.byTransferId.has(t.transferId)) throw new RequestError('3106', `transferId ${t.transferId} was already used`);
+    }
+    const rec: SdkBulkTransferRecord = { bulkTransferId: req.bulkTransferId, fp, request: req, payeeFsp, results: [] };
+    this.sdkBulkTransfers.set(req.bulkTransferId, rec);
+    req.individualTransfers.forEach((t, index) => this.byTransferId.set(t.transferId, { kind: 'sdkBulkTransfer', rec, index }));
+    await this.run(rec, async () => {
+      const results: SdkIndividualTransferResult[] = req.individualTransfers.map((t) => ({ transferId: t.transferId }));
+      rec.results = results;
+      const send: number[] = [];
+      req.individualTransfers.forEach((t, i) => {
+        const forced = this.hooks.forcedError?.({ resource: 'bulkTransfers', amount: t.amount, partyId: t.to.idValue });
+        if (forced) {
+          results[i].lastError = itemError(forced);
+          results[i].transferState = 'ABORTED';
+          return;
+        }
+        const held = this.treasury.reserve(t.transferId, t.currency, t.amount);
+        if (held === 'insufficient') {
+          results[i].lastError = sdkError('4001', this.describe, `treasury cannot cover ${t.amount} ${t.currency}`);
+          results[i].transferState = 'ABORTED';
+        } else send.push(i);
+      });
+      const finish = (status: number, state: 'COMPLETED' | 'ERROR_OCCURRED', extra: Record<string, unknown> = {}) => {
+        const view = stripEmpty({
+          bulkTransferId: req.bulkTransferId, bulkQuoteId: req.bulkQuoteId, homeTransactionId: req.homeTransactionId,
+          bulkTransferState: rec.bulkTransferState, completedTimestamp: rec.completedTimestamp, currentState: state,
+          individualTransferResults: results.map((r) => stripEmpty({ ...r })),
+        });
+        rec.result = status === 200 ? { status, body: view } : { status, body: { ...extra, bulkTransferState: view } };
+      };
+      if (send.length === 0) return finish(200, 'COMPLETED');
+      const items = send.map((i) => req.individualTransfers[i]);
+      const fspiopItems = items.map((t) => ({ transferId: t.transferId, transferAmount: { currency: t.currency, amount: t.amount }, ilpPacket: t.ilpPacket, condition: t.condition }));
+      this.bulkTransferItems.set(req.bulkTransferId, items.map((t) => ({ transferId: t.transferId, currency: t.currency, amount: t.amount })));
+      this.noteBulk('bulkTransfers', payeeFsp, items.length);
+      const o = await this.postBulkTransfer({
+        bulkTransferId: req.bulkTransferId, bulkQuoteId: req.bulkQuoteId, payerFsp: this.cfg.fspId, payeeFsp,
+        individualTransfers: fspiopItems, expiration: this.expiration(),
+      }, payeeFsp);
+      const settled = this.settleBulkItems(o, send.map((i) => req.individualTransfers[i].transferId));
+      send.forEach((i, k) => Object.assign(results[i], settled.results[k]));
+      rec.bulkTransferState = settled.bulkTransferState;
+      rec.completedTimestamp = settled.completedTimestamp;
+      if (o.kind !== 'success') {
+        const e = errorFromOutcome(o, 'transfer', this.describe);
+        return finish(o.kind === 'timeout' ? 504 : 500, 'ERROR_OCCURRED', { statusCode: e.mojaloopError.errorInformation.errorCode, message: e.mojaloopError.errorInformation.errorDescription });
+      }
+      finish(200, 'COMPLETED');
+    });
+    return rec.result!;
+  }
+
+  bulkTransferStatus(id: string): Record<string, unknown> | undefined {
+    const rec = this.sdkBulkTransfers.get(id);
+    if (!rec) return undefined;
+    return {
+      bulkTransferId: id, currentState: rec.result && rec.result.status !== 200 ? 'ERROR_OCCURRED' : 'COMPLETED',
+      fulfils: rec.results.length ? rec.results.map((r) => (r.fulfilment ? { fulfilment: r.fulfilment } : {})) : [{}],
+      individualTransferResults: rec.results,
+    };
+  }
+
+  /**
+   * Applies a bulk transfer's outcome to the treasury, item by item (same order as `transferIds`): committed
+   * items are debited, the others released with their error.
+   */
+  private settleBulkItems(o: FspiopOutcome<BulkTransferCallback>, transferIds: string[]): {
+    results: SdkIndividualTransferResult[]; bulkTransferState?: string; completedTimestamp?: string;
+  } {
+    if (o.kind !== 'success') {
+      const e = errorFromOutcome(o, 'transfer', this.describe);
+      for (const id of transferIds) this.treasury.release(id);
+      return { results: transferIds.map((transferId) => ({ transferId, transferState: 'ABORTED' as const, lastError: e })) };
+    }
+    const byId = new Map((o.body.individualTransferResults ?? []).map((r) => [r.transferId, r]));
+    const rejected = o.body.bulkTransferState === 'REJECTED';
+    const results = transferIds.map((transferId): SdkIndividualTransferResult => {
+      const r = byId.get(transferId);
+      if (!rejected && r?.fulfilment && !r.errorInformation) {
+        this.treasury.commit(transferId);
+        return { transferId, fulfilment: r.fulfilment, transferState: 'COMMITTED' };
+      }
+      this.treasury.release(transferId);
+      const lastError = r?.errorInformation
+        ? itemError(r.errorInformation)
+        : sdkError('5105', this.describe, rejected ? 'bulk transfer REJECTED' : 'no fulfilment for this transfer');
+      return { transferId, transferState: 'ABORTED', lastError };
+    });
+    return { results, bulkTransferState: o.body.bulkTransferState, completedTimestamp: o.body.completedTimestamp };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // bulk transactions
+
+  /**
+   * POST /bulkTransactions: registers the transaction and starts it. Resolves at once with the record (its work
+   * runs on); `txn.busy` settles when it stops (finished or waiting for the caller's acceptance).
+   */
+  startBulkTransaction(req: BulkTransactionRequest): BulkTransaction {
+    const fp = fingerprint(req);
+    const known = this.bulkTransactions.get(req.bulkTransactionId);
+    if (known) {
+      if (known.fp !== fp) throw new RequestError('3106', `bulkTransactionId ${req.bulkTransactionId} was already used with a different request`);
+      return known;
+    }
+    const txn: BulkTransaction = {
+      kind: 'bulkTransaction', bulkTransactionId: req.bulkTransactionId, fp, request: req, items: [], phase: 'lookup',
+      currentState: 'COMPLETED', chunks: [], createdAt: fspiopNow(), bulkSizes: [],
+    };
+    for (const t of req.individualTransfers) {
+      const item: BulkItem = { homeTransactionId: t.homeTransactionId, transferId: newId(), request: t, status: 'new', transferSent: false };
+      const prior = this.byHomeTransactionId.get(t.homeTransactionId);
+      if (prior && !this.retryable(prior)) {
+        item.status = 'mirror';
+        item.mirror = prior;
+        if (prior.kind === 'bulkItem') item.transferId = prior.item.transferId;
+        else if (prior.kind === 'transfer') item.transferId = prior.rec.transferId;
+      } else {
+        const ref: ItemRef = { kind: 'bulkItem', txn, item };
+        this.byHomeTransactionId.set(t.homeTransactionId, ref);
+        this.byTransferId.set(item.transferId, ref);
+      }
+      txn.items.push(item);
+    }
+    this.bulkTransactions.set(req.bulkTransactionId, txn);
+    void this.run(txn, () => this.advanceBulk(txn));
+    return txn;
+  }
+
+  /** A previous attempt for the same homeTransactionId may be tried again only if no money could have moved. */
+  private retryable(ref: ItemRef): boolean {
+    if (ref.kind === 'transfer') return ref.rec.currentState === 'ERROR_OCCURRED' && !ref.rec.transferSent;
+    if (ref.kind === 'bulkItem') return ref.item.status === 'failed' && !ref.item.transferSent;
+    return false;
+  }
+
+  private failItem(item: BulkItem, e: SdkError): void {
+    item.status = 'failed';
+    item.lastError = e;
+  }
+
+  private async advanceBulk(txn: BulkTransaction): Promise<void> {
+    const opts = txn.request.options;
+    if (txn.phase === 'lookup') {
+      await this.resolveParties(txn);
+      if (opts.onlyValidateParty) return this.finishBulk(txn);
+      txn.phase = 'quote';
+      if (!opts.autoAcceptParty.enabled && txn.items.some((i) => i.status === 'resolved')) {
+        txn.phase = 'partyAcceptance';
+        txn.currentState = 'WAITING_FOR_PARTY_ACCEPTANCE';
+        this.report(txn);
+        return;
+      }
+    }
+    if (txn.phase === 'quote') {
+      await this.quoteItems(txn);
+      txn.phase = 'transfer';
+      if (!opts.autoAcceptQuote.enabled && txn.items.some((i) => i.status === 'quoted')) {
+        txn.phase = 'quoteAcceptance';
+        txn.currentState = 'WAITING_FOR_QUOTE_ACCEPTANCE';
+        this.report(txn);
+        return;
+      }
+      for (const i of txn.items) if (i.status === 'quoted') i.status = 'accepted';
+    }
+    if (txn.phase === 'transfer') {
+      await this.transferItems(txn);
+      this.finishBulk(txn);
+    }
+  }
+
+  private finishBulk(txn: BulkTransaction): void {
+    txn.phase = 'done';
+    txn.currentState = 'COMPLETED';
+    this.report(txn);
+  }
+
+  private report(txn: BulkTransaction): void {
+    if (txn.request.options.synchronous) return;
+    try {
+      this.hooks.report?.(txn, this.bulkTransactionView(txn));
+    } catch (err) {
+      this.log.warn({ err, bulkTransactionId: txn.bulkTransactionId }, 'bulk transaction report failed');
+    }
+  }
+
+  private async resolveParties(txn: BulkTransaction): Promise<void> {
+    const skip = txn.request.options.skipPartyLookup === true;
+    const pending = new Map<string, BulkItem[]>();
+    for (const item of txn.items) {
+      if (item.status !== 'new') continue;
+      const info = item.request.to.partyIdInfo;
+      if (skip) {
+        if (!info.fspId) {
+          this.failItem(item, sdkError('3100', this.describe, 'skipPartyLookup needs to.partyIdInfo.fspId'));
+          continue;
+        }
+        item.party = item.request.to;
+        item.fspId = info.fspId;
+        item.status = 'resolved';
+        continue;
+      }
+      const key = `${info.partyIdType}/${info.partyIdentifier}/${info.partySubIdOrType ?? ''}`;
+      const list = pending.get(key);
+      if (list) list.push(item);
+      else pending.set(key, [item]);
+    }
+    const groups = [...pending.values()];
+    await eachLimited(groups, this.cfg.lookupConcurrency, async (items) => {
+      const info = items[0].request.to.partyIdInfo;
+      const o = await this.lookup(info.partyIdType, info.partyIdentifier, info.partySubIdOrType);
+      for (const item of items) {
+        if (o.kind !== 'success') {
+          this.failItem(item, errorFromOutcome(o, 'party', this.describe));
+        } else if (!o.body.party?.partyIdInfo?.fspId) {
+          this.failItem(item, sdkError('3204', this.describe, 'party lookup named no FSP'));
+        } else {
+          item.party = o.body.party;
+          item.fspId = o.body.party.partyIdInfo.fspId;
+          item.status = 'resolved';
+        }
+      }
+    });
+  }
+
+  private async quoteItems(txn: BulkTransaction): Promise<void> {
+    const req = txn.request;
+    const items = txn.items;
+    const chunks = planChunks(items.map((i) => (i.status === 'resolved' ? i.fspId : undefined)));
+    const payer = this.payerParty(req.from);
+    const initiatorType = 'BUSINESS';
+    const limits = req.options.autoAcceptQuote.enabled ? req.options.autoAcceptQuote.perTransferFeeLimits : undefined;
+    const expiration = Date.parse(req.options.bulkExpiration) > Date.now() ? req.options.bulkExpiration : undefined;
+    await eachLimited(chunks, this.cfg.bulkConcurrency, async (chunk) => {
+      const bulkQuoteId = newId();
+      const c = { ...chunk, bulkQuoteId };
+      txn.chunks.push(c);
+      const individualQuotes = chunk.items.map((idx) => {
+        const item = items[idx];
+        item.quoteId = newId();
+        item.bulkQuoteId = bulkQuoteId;
+        const t = item.request;
+        const q: Record<string, unknown> = {
+          quoteId: item.quoteId, transactionId: item.transferId,
+          payee: { partyIdInfo: { ...item.party!.partyIdInfo, fspId: chunk.fspId } }, amountType: t.amountType,
+          amount: { currency: t.currency, amount: t.amount }, transactionType: TRANSACTION_TYPE(initiatorType),
+        };
+        if (t.note) q.note = t.note;
+        return q;
+      });
+      const body: Record<string, unknown> = { bulkQuoteId, payer, individualQuotes };
+      if (expiration) body.expiration = expiration;
+      this.noteBulk('bulkQuotes', chunk.fspId, individualQuotes.length, txn);
+      const o = await this.postBulkQuote(body, chunk.fspId);
+      if (o.kind !== 'success') {
+        const e = errorFromOutcome(o, 'quote', this.describe);
+        for (const idx of chunk.items) this.failItem(items[idx], e);
+        return;
+      }
+      const byQuote = new Map((o.body.individualQuoteResults ?? []).map((r) => [r.quoteId, r]));
+      for (const idx of chunk.items) {
+        const item = items[idx];
+        const r = byQuote.get(item.quoteId!);
+        if (!r) {
+          this.failItem(item, sdkError('2001', this.describe, 'no result for this quote in the bulk answer'));
+          continue;
+        }
+        if (r.errorInformation || !r.transferAmount || !r.ilpPacket || !r.condition) {
+          this.failItem(item, r.errorInformation ? itemError(r.errorInformation) : sdkError('3100', this.describe, 'quote result lacks terms'));
+          continue;
+        }
+        item.quote = stripEmpty({
+          quoteId: item.quoteId!, transferAmount: r.transferAmount, payeeReceiveAmount: r.payeeReceiveAmount, payeeFspFee: r.payeeFspFee,
+          payeeFspCommission: r.payeeFspCommission, ilpPacket: r.ilpPacket, condition: r.condition,
+        });
+        if (!feeWithinLimits(limits, item.request.currency, item.request.amount, r.transferAmount.amount, r.payeeFspFee?.amount)) {
+          this.failItem(item, sdkError('4100', this.describe, 'fee above perTransferFeeLimits'));
+          continue;
+        }
+        item.status = 'quoted';
+      }
+    });
+  }
+
+  private async transferItems(txn: BulkTransaction): Promise<void> {
+    const items = txn.items;
+    const expiration = this.expiration(txn.request.options.bulkExpiration);
+    if (Date.parse(expiration) <= Date.now()) {
+      for (const i of items) if (i.status === 'accepted') this.failItem(i, sdkError('3303', this.describe, 'bulkExpiration has passed'));
+      return;
+    }
+    await eachLimited(txn.chunks, this.cfg.bulkConcurrency, async (chunk) => {
+      const send: BulkItem[] = [];
+      for (const idx of chunk.items) {
+        const item = items[idx];
+        if (item.status !== 'accepted') continue;
+        const q = item.quote!;
+        const forced = this.hooks.forcedError?.({ resource: 'bulkTransfers', amount: item.request.amount, partyId: item.request.to.partyIdInfo.partyIdentifier });
+        if (forced) {
+          this.failItem(item, itemError(forced));
+          continue;
+        }
+        const held = this.treasury.reserve(item.transferId, q.transferAmount!.currency, q.transferAmount!.amount);
+        if (held === 'insufficient') {
+          this.failItem(item, sdkError('4001', this.describe, `treasury cannot cover ${q.transferAmount!.amount} ${q.transferAmount!.currency}`));
+          continue;
+        }
+        send.push(item);
+      }
+      if (send.length === 0) return;
+      const bulkTransferId = newId();
+      chunk.bulkTransferId = bulkTransferId;
+      for (const item of send) {
+        item.status = 'sent';
+        item.transferSent = true;
+      }
+      this.bulkTransferItems.set(bulkTransferId, send.map((i) => ({ transferId: i.transferId, currency: i.quote!.transferAmount!.currency, amount: i.quote!.transferAmount!.amount })));
+      this.noteBulk('bulkTransfers', chunk.fspId, send.length, txn);
+      const o = await this.postBulkTransfer({
+        bulkTransferId, bulkQuoteId: chunk.bulkQuoteId, payerFsp: this.cfg.fspId, payeeFsp: chunk.fspId, expiration,
+        individualTransfers: send.map((i) => ({ transferId: i.transferId, transferAmount: i.quote!.transferAmount, ilpPacket: i.quote!.ilpPacket, condition: i.quote!.condition })),
+      }, chunk.fspId);
+      const settled = this.settleBulkItems(o, send.map((i) => i.transferId));
+      send.forEach((item, k) => {
+        const r = settled.results[k];
+        item.fulfil = stripEmpty({ transferId: r.transferId, fulfilment: r.fulfilment, transferState: r.transferState });
+        if (r.transferState === 'COMMITTED') item.status = 'committed';
+        else this.failItem(item, r.lastError ?? sdkError('5105', this.describe));
+      });
+    });
+  }
+
+  /** PUT /bulkTransactions/{id}: the caller's acceptance of parties or quotes. Unlisted items count as not accepted. */
+  async continueBulkTransaction(id: string, body: BulkTransactionContinuation): Promise<BulkTransaction> {
+    const txn = this.bulkTransactions.get(id);
+    if (!txn) throw new RequestError('3200', `no bulk transaction ${id}`, 404);
+    await this.settled(txn);
+    const isParty = body.individualTransfers.some((t) => 'acceptParty' in t);
+    const wanted = isParty ? 'partyAcceptance' : 'quoteAcceptance';
+    if (txn.phase !== wanted) throw new RequestError('3100', `bulk transaction ${id} is not waiting for ${isParty ? 'party' : 'quote'} acceptance (${txn.currentState})`);
+    const accepted = new Map<string, boolean>();
+    for (const t of body.individualTransfers) accepted.set(t.transferId, Boolean(isParty ? t.acceptParty : t.acceptQuote));
+    const from: ItemStatus = isParty ? 'resolved' : 'quoted';
+    for (const item of txn.items) {
+      if (item.status !== from) continue;
+      if (accepted.get(item.transferId)) {
+        if (!isParty) item.status = 'accepted';
+      } else this.failItem(item, sdkError('4100', this.describe, `payer did not accept the ${isParty ? 'party' : 'quote'}`));
+    }
+    txn.phase = isParty ? 'quote' : 'transfer';
+    txn.currentState = 'COMPLETED';
+    void this.run(txn, () => this.advanceBulk(txn));
+    return txn;
+  }
+
+  private itemView(item: BulkItem): Record<string, unknown> {
+    const src = item.mirror ? this.refItem(item.mirror) : item;
+    const t = item.request;
+    const fulfil = src.fulfil;
+    return stripEmpty({
+      transferId: item.transferId, homeTransactionId: item.homeTransactionId, transactionId: item.transferId,
+      to: src.party ?? t.to, reference: t.reference, amountType: t.amountType, currency: t.currency, amount: t.amount, note: t.note,
+      quoteId: src.quoteId, quoteResponse: src.quote, fulfil, lastError: src.lastError,
+      transferState: fulfil?.transferState ?? (src.lastError ? 'ABORTED' : undefined),
+    });
+  }
+
+  /** A bulk item's state as seen through any record kind (for resends mirroring an earlier payment). */
+  private refItem(ref: ItemRef): Pick<BulkItem, 'party' | 'quoteId' | 'quote' | 'fulfil' | 'lastError'> {
+    if (ref.kind === 'bulkItem') return ref.item.mirror ? this.refItem(ref.item.mirror) : ref.item;
+    if (ref.kind === 'transfer') {
+      const r = ref.rec;
+      return {
+        party: r.party, quoteId: r.quoteId, lastError: r.lastError,
+        quote: r.quote ? { quoteId: r.quoteId!, transferAmount: r.quote.transferAmount, ilpPacket: r.quote.ilpPacket, condition: r.quote.condition } : undefined,
+        fulfil: r.fulfil ? { transferId: r.transferId, fulfilment: r.fulfil.fulfilment, transferState: r.fulfil.transferState } : undefined,
+      };
+    }
+    const res = ref.rec.results[ref.index];
+    return { fulfil: res, lastError: res?.lastError };
+  }
+
+  /** The back-office report body (backend bulkTransactionResponse), also what GET /bulkTransactions/{id} returns. */
+  bulkTransactionView(txn: BulkTransaction): Record<string, unknown> {
+    return {
+      bulkHomeTransactionID: txn.request.bulkHomeTransactionID, bulkTransactionId: txn.bulkTransactionId,
+      currentState: txn.currentState, options: txn.request.options,
+      individualTransferResults: txn.items.map((i) => this.itemView(i)),
+    };
+  }
+
+  /** Everything known about one transfer id (admin). */
+  transferInfo(transferId: string): Record<string, unknown> | undefined {
+    const ref = this.byTransferId.get(transferId);
+    if (!ref) return undefined;
+    const treasury = this.treasury.stateOf(transferId) ?? 'none';
+    if (ref.kind === 'transfer') return { kind: 'transfer', treasury, ...this.transferView(ref.rec) };
+    if (ref.kind === 'bulkItem') return { kind: 'bulkTransaction', bulkTransactionId: ref.txn.bulkTransactionId, treasury, ...this.itemView(ref.item) };
+    return { kind: 'bulkTransfer', bulkTransferId: ref.rec.bulkTransferId, treasury, ...ref.rec.results[ref.index] };
+  }
+}
