@@ -22,3 +22,10 @@ export interface DisbursementService {
   waitForBatch(batchId: string, timeoutMs: number, statuses?: BatchStatus[]): Promise<BatchView | undefined>;
   subscribe(listener: (event: OrchestratorEvent) => void): () => void;
 }
+
+/**
+ * What submitBatch rejects with when the batch itself is unacceptable (control totals, duplicate payees, amounts,
+ * currency): `code` is the first problem's code, `problems` lists each with the positions concerned. Nothing is
+ * stored. Any other rejection is an internal error.
+ */
+export { BatchRejected, type ValidationProblem } from '../domain/model';

@@ -1,0 +1,363 @@
+/**
+ * The orchestrator's records and the pure rules over them: slices (up to chunkSize payments stored together),
+ * compact per-slice payment state, summaries, control totals, duplicate payees, error classification, retry
+ * backoff and fee limits. No I/O here.
+ *
+ * Storage shape (what makes 1,000,000 payments cheap): a batch is cut at intake into position-ordered slices of at
+ * most chunkSize payments. Each slice has an immutable input record (one JSON string) and a state record holding
+ * the payments' mutable fields as parallel arrays. State is written per slice, a handful of times in its life.
+ */
+import { fromUnits, toUnits } from '../../shared/money';
+import {
+  BatchStatus,
+  PaymentStatus,
+  type BatchSource,
+  type BatchView,
+  type CallbackTarget,
+  type MojaloopSdkMode,
+  type PaymentInput,
+  type PaymentView,
+  type RailName,
+  type StatusTotals,
+} from './types';
+
+/** Payment statuses as small integers in state arrays (order matters: < SENT means nothing left GPO yet). */
+export const STATUS_CODES: readonly PaymentStatus[] = [
+  PaymentStatus.RECEIVED,
+  PaymentStatus.RESOLVED,
+  PaymentStatus.QUOTED,
+  PaymentStatus.SENT,
+  PaymentStatus.COMPLETED,
+  PaymentStatus.FAILED,
+  PaymentStatus.CANCELLED,
+];
+export const S_RECEIVED = 0;
+export const S_RESOLVED = 1;
+export const S_QUOTED = 2;
+export const S_SENT = 3;
+export const S_COMPLETED = 4;
+export const S_FAILED = 5;
+export const S_CANCELLED = 6;
+export const isFinalCode = (s: number): boolean => s >= S_COMPLETED;
+export const statusCode = (s: PaymentStatus): number => STATUS_CODES.indexOf(s);
+
+export interface BatchRecord {
+  _id: string;
+  source: BatchSource;
+  sourceKey: string;
+  /** `${source}:${sourceKey}`: the idempotency index. */
+  sourceIdx: string;
+  requestHash: string;
+  status: BatchStatus;
+  currency: string;
+  rail: RailName;
+  railMode?: MojaloopSdkMode;
+  payer?: { idType: string; idValue: string };
+  note?: string;
+  meta?: Record<string, string>;
+  callback?: CallbackTarget;
+  declaredCount?: number;
+  declaredAmount?: string;
+  totalCount: number;
+  totalAmount: string;
+  sliceCount: number;
+  cancelRequested?: boolean;
+  pausedReason?: string;
+  /** Totals frozen when the batch ends (live batches are summed from slice summaries). */
+  final?: SummaryRecord;
+  createdAt: string;
+  updatedAt: string;
+  completedAt?: string;
+}
+
+/** One payment's input, as a tuple inside a slice's JSON string. */
+export type InputTuple = [reference: string, idType: string, idValue: string, subValue: string, fsp: string, amount: string, currency: string, note: string, meta: Record<string, string> | 0];
+
+export interface SliceInputRecord {
+  _id: string;
+  batchId: string;
+  seq: number;
+  start: number;
+  /** JSON of InputTuple[]: one string per slice keeps the store's memory close to the raw bytes. */
+  data: string;
+}
+
+/** A rail call that may have carried some of this slice's payments (bulk id, disbursement id, ...). */
+export interface GroupRecord {
+  id: string;
+  fsp: string;
+  /** For bulk quotes then bulk transfers: the bulk quote id used. */
+  quoteId?: string;
+}
+
+export interface SliceStateRecord {
+  _id: string;
+  batchId: string;
+  seq: number;
+  start: number;
+  n: number;
+  st: number[];
+  fsp: Array<string | null>;
+  tid: Array<string | null>;
+  /** Index into groups of the rail call that carries the payment's current transfer id (-1: none). */
+  g: number[];
+  att: number[];
+  fee: Array<string | null>;
+  deb: Array<string | null>;
+  cred: Array<string | null>;
+  err: Array<string | null>;
+  ed: Array<string | null>;
+  /** When the payment reached its final status. */
+  at: Array<string | null>;
+  groups: GroupRecord[];
+  updatedAt: string;
+}
+
+/** Counts and amounts (in units, as strings for storage) per status code, plus money actually moved. */
+export interface SummaryRecord {
+  counts: number[];
+  units: string[];
+  debited: string;
+  credited: string;
+  fees: string;
+}
+
+export interface Summary {
+  counts: number[];
+  units: bigint[];
+  debited: bigint;
+  credited: bigint;
+  fees: bigint;
+}
+
+export function emptySummary(): Summary {
+  return { counts: STATUS_CODES.map(() => 0), units: STATUS_CODES.map(() => 0n), debited: 0n, credited: 0n, fees: 0n };
+}
+
+export function addSummary(into: Summary, s: Summary): Summary {
+  for (let i = 0; i < into.counts.length; i++) {
+    into.counts[i] += s.counts[i];
+    into.units[i] += s.units[i];
+  }
+  into.debited += s.debited;
+  into.credited += s.credited;
+  into.fees += s.fees;
+  return into;
+}
+
+export function summaryToRecord(s: Summary): SummaryRecord {
+  return { counts: [...s.counts], units: s.units.map(String), debited: String(s.debited), credited: String(s.credited), fees: String(s.fees) };
+}
+
+export function summaryFromRecord(r: SummaryRecord): Summary {
+  return { counts: [...r.counts], units: r.units.map((u) => BigInt(u)), debited: BigInt(r.debited), credited: BigInt(r.credited), fees: BigInt(r.fees) };
+}
+
+export function summarizeSlice(state: SliceStateRecord, input: InputTuple[] | bigint[]): Summary {
+  const s = emptySummary();
+  for (let i = 0; i < state.n; i++) {
+    const code = state.st[i];
+    s.counts[code]++;
+    const amount = input[i];
+    s.units[code] += typeof amount === 'bigint' ? amount : toUnits(amount[5]);
+    if (code === S_COMPLETED) {
+      if (state.deb[i]) s.debited += toUnits(state.deb[i] as string);
+      if (state.cred[i]) s.credited += toUnits(state.cred[i] as string);
+      if (state.fee[i]) s.fees += toUnits(state.fee[i] as string);
+    }
+  }
+  return s;
+}
+
+export function sliceId(batchId: string, seq: number): string {
+  return `${batchId}:${seq}`;
+}
+
+export function encodeInput(p: PaymentInput): InputTuple {
+  return [p.reference, p.payeeIdType, p.payeeIdValue, p.payeeIdSubValue ?? '', p.payeeFsp ?? '', p.amount, p.currency, p.note ?? '', p.meta ?? 0];
+}
+
+export function newSliceState(batchId: string, seq: number, start: number, n: number, now: string): SliceStateRecord {
+  const nulls = (): null[] => new Array<null>(n).fill(null);
+  return {
+    _id: sliceId(batchId, seq), batchId, seq, start, n,
+    st: new Array<number>(n).fill(S_RECEIVED), fsp: nulls(), tid: nulls(), g: new Array<number>(n).fill(-1), att: new Array<number>(n).fill(0),
+    fee: nulls(), deb: nulls(), cred: nulls(), err: nulls(), ed: nulls(), at: nulls(), groups: [], updatedAt: now,
+  };
+}
+
+/** Cuts a batch's payments into slices of at most `size`, in position order. */
+export function planSlices(batchId: string, payments: PaymentInput[], size: number, now: string): { inputs: SliceInputRecord[]; states: SliceStateRecord[] } {
+  const inputs: SliceInputRecord[] = [];
+  const states: SliceStateRecord[] = [];
+  for (let start = 0, seq = 0; start < payments.length; start += size, seq++) {
+    const part = payments.slice(start, start + size);
+    inputs.push({ _id: sliceId(batchId, seq), batchId, seq, start, data: JSON.stringify(part.map(encodeInput)) });
+    states.push(newSliceState(batchId, seq, start, part.length, now));
+  }
+  return { inputs, states };
+}
+
+export function paymentView(batchId: string, input: InputTuple, state: SliceStateRecord, i: number): PaymentView {
+  const [reference, idType, idValue, , inFsp, amount, currency, , meta] = input;
+  const v: PaymentView = {
+    batchId, position: state.start + i, reference, payeeIdType: idType, payeeIdValue: idValue,
+    amount, currency, status: STATUS_CODES[state.st[i]], attempts: state.att[i], updatedAt: state.at[i] ?? state.updatedAt,
+  };
+  const fsp = state.fsp[i] ?? (inFsp || undefined);
+  if (fsp) v.payeeFsp = fsp;
+  if (state.tid[i]) v.transferId = state.tid[i] as string;
+  if (state.fee[i]) v.fee = state.fee[i] as string;
+  if (state.deb[i]) v.amountDebited = state.deb[i] as string;
+  if (state.cred[i]) v.amountCredited = state.cred[i] as string;
+  if (state.err[i]) v.errorCode = state.err[i] as string;
+  if (state.ed[i]) v.errorDescription = state.ed[i] as string;
+  if (meta) v.meta = meta;
+  if (state.at[i]) v.completedAt = state.at[i] as string;
+  return v;
+}
+
+export function batchView(b: BatchRecord, s: Summary): BatchView {
+  const byStatus = {} as Record<PaymentStatus, StatusTotals>;
+  STATUS_CODES.forEach((st, i) => { byStatus[st] = { count: s.counts[i], amount: fromUnits(s.units[i]) }; });
+  const v: BatchView = {
+    id: b._id, source: b.source, sourceKey: b.sourceKey, status: b.status, currency: b.currency, rail: b.rail,
+    totalCount: b.totalCount, totalAmount: b.totalAmount, byStatus,
+    amountDebited: fromUnits(s.debited), amountCredited: fromUnits(s.credited), fees: fromUnits(s.fees),
+    createdAt: b.createdAt, updatedAt: b.updatedAt,
+  };
+  if (b.railMode) v.railMode = b.railMode;
+  if (b.note !== undefined) v.note = b.note;
+  if (b.meta) v.meta = b.meta;
+  if (b.callback) v.callback = b.callback;
+  if (b.declaredCount !== undefined) v.declaredCount = b.declaredCount;
+  if (b.declaredAmount !== undefined) v.declaredAmount = b.declaredAmount;
+  if (b.completedAt) v.completedAt = b.completedAt;
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// batch state machine
+
+export const FINAL_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED]);
+
+const BATCH_TRANSITIONS: Record<BatchStatus, BatchStatus[]> = {
+  [BatchStatus.RECEIVED]: [BatchStatus.PROCESSING, BatchStatus.CANCELLED, BatchStatus.FAILED],
+  [BatchStatus.PROCESSING]: [BatchStatus.PAUSED, BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED],
+  [BatchStatus.PAUSED]: [BatchStatus.PROCESSING, BatchStatus.CANCELLED, BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED],
+  [BatchStatus.COMPLETED]: [],
+  [BatchStatus.PARTIALLY_COMPLETED]: [],
+  [BatchStatus.FAILED]: [],
+  [BatchStatus.CANCELLED]: [],
+};
+
+export function canTransition(from: BatchStatus, to: BatchStatus): boolean {
+  return from === to || BATCH_TRANSITIONS[from].includes(to);
+}
+
+/** The final status of a batch whose payments are all final. */
+export function finalBatchStatus(s: Summary, cancelRequested: boolean): BatchStatus {
+  const done = s.counts[S_COMPLETED];
+  const total = s.counts.reduce((a, b) => a + b, 0);
+  if (cancelRequested && s.counts[S_CANCELLED] > 0) return BatchStatus.CANCELLED;
+  if (total > 0 && done === total) return BatchStatus.COMPLETED;
+  if (done > 0) return BatchStatus.PARTIALLY_COMPLETED;
+  return BatchStatus.FAILED;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// validation at submit time
+
+export interface ValidationProblem {
+  code: 'COUNT_MISMATCH' | 'AMOUNT_MISMATCH' | 'DUPLICATE_PAYEE' | 'EMPTY_BATCH' | 'CURRENCY_MISMATCH' | 'INVALID_AMOUNT';
+  message: string;
+  positions?: number[];
+}
+
+export class BatchRejected extends Error {
+  constructor(readonly problems: ValidationProblem[]) {
+    super(problems.map((p) => p.message).join('; '));
+    this.name = 'BatchRejected';
+  }
+  get code(): string {
+    return this.problems[0]?.code ?? 'INVALID_BATCH';
+  }
+}
+
+/** Control totals, currencies, amounts and duplicate payees; returns the total amount in units. */
+export function validateBatch(
+  cmd: { currency: string; declaredCount?: number; declaredAmount?: string; payments: PaymentInput[] },
+  duplicatePayees: 'reject' | 'allow',
+): { problems: ValidationProblem[]; totalUnits: bigint } {
+  const problems: ValidationProblem[] = [];
+  if (cmd.payments.length === 0) problems.push({ code: 'EMPTY_BATCH', message: 'the batch has no payments' });
+  let total = 0n;
+  const badAmount: number[] = [];
+  const badCurrency: number[] = [];
+  cmd.payments.forEach((p, i) => {
+    try {
+      const u = toUnits(p.amount);
+      if (u <= 0n) badAmount.push(i);
+      total += u;
+    } catch {
+      badAmount.push(i);
+    }
+    if (p.currency !== cmd.currency) badCurrency.push(i);
+  });
+  if (badAmount.length) problems.push({ code: 'INVALID_AMOUNT', message: `invalid amount at position(s) ${badAmount.slice(0, 20).join(', ')}`, positions: badAmount });
+  if (badCurrency.length) problems.push({ code: 'CURRENCY_MISMATCH', message: `currency differs from the batch's ${cmd.currency} at position(s) ${badCurrency.slice(0, 20).join(', ')}`, positions: badCurrency });
+  if (cmd.declaredCount !== undefined && cmd.declaredCount !== cmd.payments.length) {
+    problems.push({ code: 'COUNT_MISMATCH', message: `declared count ${cmd.declaredCount} but ${cmd.payments.length} payments` });
+  }
+  if (cmd.declaredAmount !== undefined && !badAmount.length) {
+    let declared: bigint | undefined;
+    try { declared = toUnits(cmd.declaredAmount); } catch { declared = undefined; }
+    if (declared === undefined || declared !== total) problems.push({ code: 'AMOUNT_MISMATCH', message: `declared amount ${cmd.declaredAmount} but payments sum to ${fromUnits(total)}` });
+  }
+  if (duplicatePayees === 'reject') {
+    const dups = findDuplicatePayees(cmd.payments);
+    if (dups.length) problems.push({ code: 'DUPLICATE_PAYEE', message: `payee appears more than once at position(s) ${dups.slice(0, 20).join(', ')}`, positions: dups });
+  }
+  return { problems, totalUnits: total };
+}
+
+/** Positions of payments whose payee (type, id, sub-id) already appeared earlier in the batch. */
+export function findDuplicatePayees(payments: PaymentInput[]): number[] {
+  const seen = new Set<string>();
+  const dups: number[] = [];
+  payments.forEach((p, i) => {
+    const key = `${p.payeeIdType}\u0000${p.payeeIdValue}\u0000${p.payeeIdSubValue ?? ''}`;
+    if (seen.has(key)) dups.push(i); else seen.add(key);
+  });
+  return dups;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// errors, retries, fees
+
+/** FSPIOP codes that say "try again later": communication, unavailable, timed out. */
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set(['1000', '1001', '2003', '2004']);
+export const INSUFFICIENT_LIQUIDITY = '4001';
+
+export function isTransientCode(code: string | undefined): boolean {
+  return !!code && TRANSIENT_CODES.has(code);
+}
+
+/** Exponential backoff with full jitter in [base*2^(n-1)/2, base*2^(n-1)], capped. `rand` in [0,1). */
+export function backoffDelay(attempt: number, policy: { baseDelayMs: number; maxDelayMs: number }, rand: number): number {
+  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + (exp / 2) * rand);
+}
+
+/** True when the fee is within the configured limit for the currency (no limit configured: any fee). */
+export function feeWithinLimit(fee: string | undefined, currency: string, limits: Record<string, string>): boolean {
+  const limit = limits[currency];
+  if (limit === undefined || fee === undefined) return true;
+  return toUnits(fee) <= toUnits(limit);
+}
+
+export function sumAmounts(amounts: string[]): string {
+  let t = 0n;
+  for (const a of amounts) t += toUnits(a);
+  return fromUnits(t);
+}

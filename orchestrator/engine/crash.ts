@@ -1,0 +1,26 @@
+/**
+ * Deterministic crash points for recovery tests: GPO_CRASH_AT=<phase>:<n> kills this process with SIGKILL the n-th
+ * time the engine passes <phase> (intake: a batch became durable; quote: a group was quoted; transfer: a group's
+ * transfer call returned, before its results are stored; final: a slice's final state was stored; notify: an event
+ * went to subscribers). Unset in production: then this is a no-op.
+ */
+export type CrashPhase = 'intake' | 'quote' | 'transfer' | 'final' | 'notify';
+
+export class CrashPoints {
+  private readonly counts = new Map<string, number>();
+  private readonly phase?: string;
+  private readonly at: number;
+
+  constructor(spec: string | undefined = process.env.GPO_CRASH_AT) {
+    const m = spec ? /^([a-z]+):(\d+)$/.exec(spec.trim()) : null;
+    this.phase = m?.[1];
+    this.at = m ? Number(m[2]) : 0;
+  }
+
+  pass(phase: CrashPhase): void {
+    if (this.phase !== phase) return;
+    const n = (this.counts.get(phase) ?? 0) + 1;
+    this.counts.set(phase, n);
+    if (n === this.at) process.kill(process.pid, 'SIGKILL');
+  }
+}

@@ -1,0 +1,805 @@
+/**
+ * The engine: takes accepted batches through resolve → plan → quote → fee check → transfer → finalize, one slice
+ * (≤ chunkSize payments) at a time per worker, with bounded concurrency per rail and per payee FSP, bounded retries,
+ * and recovery after a restart (anything possibly sent is asked about on the rail first, then finished or resent with
+ * the same ids).
+ *
+ * State written per slice: (1) at intake, (2) transfer ids and groups just before a group is sent, (3) results.
+ * Nothing per payment, nothing logged per payment.
+ */
+import type { Logger } from 'pino';
+import { fromUnits, toUnits } from '../../shared/money';
+import type { OrchestratorConfig } from '../config';
+import {
+  addSummary, backoffDelay, batchView, canTransition, emptySummary, feeWithinLimit, finalBatchStatus, FINAL_BATCH_STATUSES,
+  INSUFFICIENT_LIQUIDITY, isFinalCode, paymentView, planSlices, S_CANCELLED, S_COMPLETED, S_FAILED, S_QUOTED, S_RECEIVED,
+  S_RESOLVED, S_SENT, STATUS_CODES, summarizeSlice, summaryFromRecord, summaryToRecord, validateBatch, BatchRejected,
+  type BatchRecord, type GroupRecord, type InputTuple, type SliceStateRecord, type Summary,
+} from '../domain/model';
+import { BatchStatus, type BatchView, type OrchestratorEvent, type PaymentStatus, type PaymentView, type SubmitBatchCommand, type SubmitOutcome } from '../domain/types';
+import type { ItemResult, Rail, RailGroup, RailItem } from '../rails/port';
+import { RailCallError } from '../rails/port';
+import type { Store } from '../store/port';
+import { CrashPoints } from './crash';
+import { delay, KeyedSemaphores, mapLimit, Semaphore } from './limits';
+
+export interface EngineMetrics {
+  paymentsFinal(status: PaymentStatus, count: number): void;
+  chunkStarted(): void;
+  chunkEnded(): void;
+}
+
+export interface EngineDeps {
+  store: Store;
+  config: OrchestratorConfig;
+  logger: Logger;
+  /** The rail for a batch (its own rail/mode or the configured default). */
+  railFor(rail: BatchRecord['rail'], mode: BatchRecord['railMode']): Rail;
+  newId(): string;
+  random(): number;
+  metrics?: EngineMetrics;
+  crash?: CrashPoints;
+  now?: () => Date;
+}
+
+interface LiveSlice {
+  state: SliceStateRecord;
+  input: InputTuple[];
+}
+
+interface BatchRun {
+  record: BatchRecord;
+  summaries: Summary[];
+  live: Map<number, LiveSlice>;
+  paused: boolean;
+  resume?: { promise: Promise<void>; resolve: () => void };
+  cancel: boolean;
+  dirty: boolean;
+  done?: Promise<void>;
+}
+
+type Listener = (event: OrchestratorEvent) => void;
+
+export class Engine {
+  private readonly runs = new Map<string, BatchRun>();
+  private readonly listeners = new Set<Listener>();
+  private readonly statusWaiters = new Set<() => void>();
+  private readonly railSlots: Semaphore;
+  private readonly fspSlots: KeyedSemaphores;
+  private readonly intakeLocks = new Map<string, Promise<unknown>>();
+  private progressTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly crash: CrashPoints;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.railSlots = new Semaphore(deps.config.railConcurrency);
+    this.fspSlots = new KeyedSemaphores(deps.config.perFspConcurrency);
+    this.crash = deps.crash ?? new CrashPoints();
+  }
+
+  private get log(): Logger {
+    return this.deps.logger;
+  }
+
+  private now(): string {
+    return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // lifecycle
+
+  /** Loads unfinished batches and resumes them (recovery after a restart). */
+  async start(): Promise<void> {
+    const orphans = await this.deps.store.removeOrphans();
+    if (orphans) this.log.warn({ orphans }, 'removed slices of batches whose intake did not complete');
+    for (const record of await this.deps.store.listOpenBatches()) {
+      const run = await this.loadRun(record);
+      this.log.info({ batchId: record._id, status: record.status }, 'resuming batch after restart');
+      this.launch(run);
+    }
+    this.progressTimer = setInterval(() => this.emitProgress(), this.deps.config.notify.progressEveryMs);
+    this.progressTimer.unref();
+  }
+
+  /** Stops scheduling; in-flight calls are abandoned (their state is recovered at the next start). */
+  stop(): void {
+    this.stopped = true;
+    if (this.progressTimer) clearInterval(this.progressTimer);
+    for (const run of this.runs.values()) run.resume?.resolve();
+  }
+
+  /** Resolves when every running batch has ended (tests, orderly shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.runs.values()].map((r) => r.done));
+  }
+
+  private async loadRun(record: BatchRecord): Promise<BatchRun> {
+    const summaries: Summary[] = [];
+    for (let seq = 0; seq < record.sliceCount; seq++) {
+      const { state, input } = await this.loadSlice(record._id, seq);
+      summaries.push(summarizeSlice(state, input));
+    }
+    const run: BatchRun = { record, summaries, live: new Map(), paused: record.status === BatchStatus.PAUSED, cancel: !!record.cancelRequested, dirty: true };
+    if (run.paused) run.resume = deferred();
+    this.runs.set(record._id, run);
+    return run;
+  }
+
+  private async loadSlice(batchId: string, seq: number): Promise<LiveSlice> {
+    const [state, inputRec] = await Promise.all([this.deps.store.getSliceState(batchId, seq), this.deps.store.getSliceInput(batchId, seq)]);
+    if (!state || !inputRec) throw new Error(`slice ${seq} of batch ${batchId} is missing from the store`);
+    return { state, input: JSON.parse(inputRec.data) as InputTuple[] };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // intake
+
+  async submit(cmd: SubmitBatchCommand): Promise<SubmitOutcome> {
+    const key = `${cmd.source}:${cmd.sourceKey}`;
+    // Two identical requests racing: the second waits for the first and then sees it as a replay.
+    while (this.intakeLocks.has(key)) await this.intakeLocks.get(key)!.catch(() => undefined);
+    const p = this.submitLocked(cmd);
+    this.intakeLocks.set(key, p);
+    try {
+      return await p;
+    } finally {
+      this.intakeLocks.delete(key);
+    }
+  }
+
+  private async submitLocked(cmd: SubmitBatchCommand): Promise<SubmitOutcome> {
+    const existing = await this.deps.store.findBatchBySource(cmd.source, cmd.sourceKey);
+    if (existing) {
+      const batch = (await this.getBatch(existing._id))!;
+      return existing.requestHash === cmd.requestHash ? { outcome: 'replayed', batch } : { outcome: 'conflict', batch };
+    }
+    const { problems, totalUnits } = validateBatch(cmd, this.deps.config.duplicatePayees);
+    if (problems.length) throw new BatchRejected(problems);
+    const now = this.now();
+    const id = this.deps.newId();
+    const { inputs, states } = planSlices(id, cmd.payments, this.deps.config.chunkSize, now);
+    const record: BatchRecord = {
+      _id: id, source: cmd.source, sourceKey: cmd.sourceKey, sourceIdx: `${cmd.source}:${cmd.sourceKey}`, requestHash: cmd.requestHash,
+      status: BatchStatus.RECEIVED, currency: cmd.currency, rail: cmd.rail ?? this.deps.config.rail,
+      totalCount: cmd.payments.length, totalAmount: fromUnits(totalUnits), sliceCount: inputs.length, createdAt: now, updatedAt: now,
+    };
+    const railMode = cmd.railMode ?? (record.rail === 'mojaloop-sdk' ? this.deps.config.railMode : undefined);
+    if (railMode) record.railMode = railMode;
+    if (cmd.payer) record.payer = cmd.payer;
+    if (cmd.note !== undefined) record.note = cmd.note;
+    if (cmd.meta) record.meta = cmd.meta;
+    if (cmd.callback) record.callback = cmd.callback;
+    if (cmd.declaredCount !== undefined) record.declaredCount = cmd.declaredCount;
+    if (cmd.declaredAmount !== undefined) record.declaredAmount = cmd.declaredAmount;
+    // Fail fast on a rail that cannot be built, before anything is stored.
+    this.deps.railFor(record.rail, record.railMode);
+    await this.deps.store.createBatch(record, inputs, states);
+    this.crash.pass('intake');
+    const summaries = states.map((s, i) => summarizeSlice(s, JSON.parse(inputs[i].data) as InputTuple[]));
+    const run: BatchRun = { record, summaries, live: new Map(), paused: false, cancel: false, dirty: true };
+    this.runs.set(id, run);
+    this.log.info({ batchId: id, source: cmd.source, count: record.totalCount, amount: record.totalAmount, rail: record.rail, railMode: record.railMode }, 'batch accepted');
+    const batch = this.viewOf(run);
+    setImmediate(() => this.launch(run));
+    return { outcome: 'created', batch };
+  }
+
+  private launch(run: BatchRun): void {
+    if (run.done || this.stopped) return;
+    run.done = this.runBatch(run).catch((err) => {
+      if (this.stopped) return;
+      this.log.error({ err, batchId: run.record._id }, 'batch run failed; it resumes at the next start');
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // batch run
+
+  private async setStatus(run: BatchRun, status: BatchStatus, extra: Partial<BatchRecord> = {}): Promise<void> {
+    if (!canTransition(run.record.status, status)) return;
+    const patch: Partial<BatchRecord> = { status, updatedAt: this.now(), ...extra };
+    Object.assign(run.record, patch);
+    await this.deps.store.updateBatch(run.record._id, patch);
+    run.dirty = true;
+    for (const w of [...this.statusWaiters]) w();
+  }
+
+  private async runBatch(run: BatchRun): Promise<void> {
+    const id = run.record._id;
+    if (run.record.status === BatchStatus.RECEIVED) await this.setStatus(run, BatchStatus.PROCESSING);
+    const seqs = Array.from({ length: run.record.sliceCount }, (_, i) => i);
+    const workers = Math.max(2, this.deps.config.railConcurrency * 2);
+    await mapLimit(seqs, workers, (seq) => this.processSlice(run, seq));
+    if (this.stopped) return;
+    const total = run.summaries.reduce((acc, s) => addSummary(acc, s), emptySummary());
+    const status = finalBatchStatus(total, run.cancel);
+    const now = this.now();
+    await this.setStatus(run, status, { final: summaryToRecord(total), completedAt: now, pausedReason: undefined });
+    this.log.info({ batchId: id, status, completed: total.counts[S_COMPLETED], failed: total.counts[S_FAILED], cancelled: total.counts[S_CANCELLED] }, 'batch final');
+    this.runs.delete(id);
+    this.emit({ type: 'batch-final', batch: batchView(run.record, total) });
+    await this.deps.store.compact().catch((err) => this.log.warn({ err }, 'compaction failed'));
+  }
+
+  private isComplete(state: SliceStateRecord): boolean {
+    for (let i = 0; i < state.n; i++) if (!isFinalCode(state.st[i])) return false;
+    return true;
+  }
+
+  private async processSlice(run: BatchRun, seq: number): Promise<void> {
+    if (this.stopped) return;
+    const slice = await this.loadSlice(run.record._id, seq);
+    const { state, input } = slice;
+    if (this.isComplete(state)) {
+      run.summaries[seq] = summarizeSlice(state, input);
+      return;
+    }
+    run.live.set(seq, slice);
+    this.deps.metrics?.chunkStarted();
+    try {
+      const sent = indices(state, (s) => s === S_SENT);
+      if (sent.length) await this.recoverSent(run, slice, sent);
+      for (let round = 0; !this.stopped; round++) {
+        if (!run.cancel && run.paused) await run.resume?.promise;
+        if (this.stopped) return;
+        const pending = indices(state, (s) => s < S_SENT);
+        if (!pending.length) break;
+        if (run.cancel) {
+          const at = this.now();
+          for (const i of pending) this.finish(state, i, S_CANCELLED, at, { code: null, description: 'cancelled before it was sent' });
+          await this.save(run, slice);
+          break;
+        }
+        if (round > 0) {
+          const attempt = Math.max(...pending.map((i) => state.att[i]));
+          await delay(backoffDelay(attempt, this.deps.config.retry, this.deps.random()));
+          if (run.cancel || run.paused || this.stopped) continue;
+        }
+        await this.payRound(run, slice, pending);
+      }
+    } finally {
+      if (!this.stopped) {
+        run.summaries[seq] = summarizeSlice(state, input);
+        run.live.delete(seq);
+        run.dirty = true;
+        this.deps.metrics?.chunkEnded();
+      }
+    }
+  }
+
+  private async save(run: BatchRun, slice: LiveSlice): Promise<void> {
+    slice.state.updatedAt = this.now();
+    await this.deps.store.saveSliceState(slice.state);
+    run.dirty = true;
+  }
+
+  private rail(run: BatchRun): Rail {
+    return this.deps.railFor(run.record.rail, run.record.railMode);
+  }
+
+  private railItem(slice: LiveSlice, i: number): RailItem {
+    const [reference, idType, idValue, subValue, inFsp, amount, currency, note] = slice.input[i];
+    const item: RailItem = { transferId: slice.state.tid[i] as string, reference, payeeIdType: idType, payeeIdValue: idValue, amount, currency };
+    if (subValue) item.payeeIdSubValue = subValue;
+    const fsp = slice.state.fsp[i] ?? inFsp;
+    if (fsp) item.payeeFsp = fsp;
+    if (note) item.note = note;
+    return item;
+  }
+
+  private railGroup(run: BatchRun, g: GroupRecord, items: RailItem[]): RailGroup {
+    const c = this.deps.config;
+    const group: RailGroup = {
+      id: g.id, batchId: run.record._id, currency: run.record.currency,
+      payer: run.record.payer ? { ...c.payer, ...run.record.payer } : c.payer, items,
+    };
+    if (g.fsp) group.fsp = g.fsp;
+    if (g.quoteId) group.quoteId = g.quoteId;
+    if (run.record.note) group.note = run.record.note;
+    const limit = c.feeLimits[run.record.currency];
+    if (limit !== undefined) group.feeLimit = limit;
+    return group;
+  }
+
+  /** One pass over a slice's unsent payments: resolve, group, quote, fee check, store ids, transfer, store results. */
+  private async payRound(run: BatchRun, slice: LiveSlice, pending: number[]): Promise<void> {
+    const { state, input } = slice;
+    const rail = this.rail(run);
+    const at = this.now();
+    if (rail.needsPayeeFsp && rail.lookup) {
+      const unresolved = pending.filter((i) => !(state.fsp[i] ?? input[i][4]));
+      await mapLimit(unresolved, Math.max(4, this.deps.config.railConcurrency * 4), async (i) => {
+        const [, idType, idValue, subValue] = input[i];
+        const r = await this.withRetry('lookup', () => rail.lookup!(idType, idValue, subValue || undefined));
+        if ('fsp' in r) {
+          state.fsp[i] = r.fsp;
+          state.st[i] = S_RESOLVED;
+        } else {
+          this.finish(state, i, S_FAILED, at, { code: r.errorCode, description: r.description });
+        }
+      });
+    }
+    // Plan: one group per payee FSP (unknown FSP: the rail resolves), each at most chunkSize.
+    const byFsp = new Map<string, number[]>();
+    for (const i of pending) {
+      if (isFinalCode(state.st[i])) continue;
+      const fsp = state.fsp[i] ?? input[i][4] ?? '';
+      const list = byFsp.get(fsp) ?? [];
+      list.push(i);
+      byFsp.set(fsp, list);
+    }
+    const planned: Array<{ g: GroupRecord; idx: number[] }> = [];
+    for (const [fsp, idx] of byFsp) {
+      for (let k = 0; k < idx.length; k += this.deps.config.chunkSize) {
+        const part = idx.slice(k, k + this.deps.config.chunkSize);
+        const g: GroupRecord = { id: this.deps.newId(), fsp };
+        if (rail.quotesSeparately) g.quoteId = this.deps.newId();
+        for (const i of part) {
+          state.tid[i] = this.deps.newId();
+          state.att[i]++;
+        }
+        planned.push({ g, idx: part });
+      }
+    }
+    if (!planned.length) {
+      await this.save(run, slice);
+      return;
+    }
+    await Promise.all(planned.map((p) => this.payGroup(run, slice, rail, p.g, p.idx)));
+    this.crash.pass('final');
+  }
+
+  private async payGroup(run: BatchRun, slice: LiveSlice, rail: Rail, g: GroupRecord, idx: number[], quoted = false): Promise<void> {
+    const { state } = slice;
+    let items = idx.map((i) => this.railItem(slice, i));
+    const at = this.now();
+    if (rail.quotesSeparately && rail.quote && !quoted) {
+      const quotes = await this.slots(g.fsp, () => this.withRetryCall(() => rail.quote!(this.railGroup(run, g, items))), (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient: err.transient })));
+      this.crash.pass('quote');
+      const byId = new Map(quotes.map((q) => [q.transferId, q]));
+      const keep: number[] = [];
+      const keepItems: RailItem[] = [];
+      idx.forEach((i, k) => {
+        const q = byId.get(items[k].transferId);
+        if (!q || !q.ok) {
+          this.itemFailed(run, state, i, q?.errorCode ?? '2001', q?.description ?? 'no quote result', q?.transient ?? true, at);
+        } else if (!feeWithinLimit(q.fee, run.record.currency, this.deps.config.feeLimits)) {
+          this.finish(state, i, S_FAILED, at, { code: '4100', description: `fee ${q.fee} ${run.record.currency} above the limit of ${this.deps.config.feeLimits[run.record.currency]}` });
+        } else {
+          state.st[i] = S_QUOTED;
+          state.fee[i] = q.fee ?? null;
+          keep.push(i);
+          keepItems.push({ ...items[k], quote: q.quote });
+        }
+      });
+      idx = keep;
+      items = keepItems;
+    }
+    if (!idx.length) {
+      await this.save(run, slice);
+      return;
+    }
+    // Invariant: the transfer ids and the group are durable before the first transfer request leaves.
+    const gi = state.groups.push(g) - 1;
+    for (const i of idx) {
+      state.st[i] = S_SENT;
+      state.g[i] = gi;
+    }
+    await this.save(run, slice);
+    if (run.cancel && !this.stopped) {
+      // Stored as sent but not sent yet: still safe to cancel (a restart would first ask the rail).
+      const now = this.now();
+      for (const i of idx) this.finish(state, i, S_CANCELLED, now, { code: null, description: 'cancelled before it was sent' });
+      await this.save(run, slice);
+      return;
+    }
+    const results = await this.sendGroup(run, rail, this.railGroup(run, g, items));
+    this.crash.pass('transfer');
+    if (this.stopped) return;
+    this.applyResults(run, state, idx, items, results);
+    await this.save(run, slice);
+  }
+
+  /** Sends with call-level retries (same ids); when retries are exhausted, asks the rail what happened. */
+  private async sendGroup(run: BatchRun, rail: Rail, group: RailGroup): Promise<ItemResult[]> {
+    const { maxAttempts, baseDelayMs, maxDelayMs } = this.deps.config.retry;
+    let last: RailCallError | undefined;
+    for (let attempt = 1; attempt <= maxAttempts && !this.stopped; attempt++) {
+      try {
+        return await this.slots(group.fsp ?? '', () => rail.send(group));
+      } catch (err) {
+        last = toRailError(err);
+        this.log.warn({ batchId: run.record._id, groupId: group.id, attempt, errorCode: last.errorCode, err: last.message }, 'rail call failed');
+        if (!last.transient) return group.items.map((it) => failed(it.transferId, last!.errorCode, last!.message, false));
+        if (attempt < maxAttempts) await delay(backoffDelay(attempt, { baseDelayMs, maxDelayMs }, this.deps.random()));
+      }
+    }
+    // Out of attempts: the rail may still have paid. Ask, and fail only what it has no trace of.
+    try {
+      const known = await this.slots(group.fsp ?? '', () => rail.query(group));
+      return known.map((r) => (r.outcome === 'unknown' ? failed(r.transferId, last?.errorCode ?? '2004', `no answer from the rail after ${maxAttempts} attempts`, false) : r));
+    } catch (err) {
+      const e = toRailError(err);
+      return group.items.map((it) => failed(it.transferId, e.errorCode, `outcome unknown after ${maxAttempts} attempts (${e.message}); reconcile with the payer DFSP`, false));
+    }
+  }
+
+  private applyResults(run: BatchRun, state: SliceStateRecord, idx: number[], items: RailItem[], results: ItemResult[]): void {
+    const at = this.now();
+    const byId = new Map(results.map((r) => [r.transferId, r]));
+    idx.forEach((i, k) => {
+      const r = byId.get(items[k].transferId);
+      if (!r || r.outcome === 'unknown') {
+        this.itemFailed(run, state, i, '2004', 'the rail returned no result for this transfer', true, at);
+      } else if (r.outcome === 'completed') {
+        state.fee[i] = r.fee;
+        state.deb[i] = r.amountDebited;
+        state.cred[i] = r.amountCredited;
+        this.finish(state, i, S_COMPLETED, at, { code: null, description: null });
+      } else {
+        this.itemFailed(run, state, i, r.errorCode, r.description, r.transient, at);
+      }
+    });
+  }
+
+  /** A payment the rail reported failed: retry with a new transfer id, pause the batch, or fail it. */
+  private itemFailed(run: BatchRun, state: SliceStateRecord, i: number, code: string, description: string, transient: boolean, at: string): void {
+    if (code === INSUFFICIENT_LIQUIDITY && this.deps.config.onInsufficientLiquidity === 'pause') {
+      this.backToPending(state, i, code, description);
+      state.att[i] = Math.max(0, state.att[i] - 1);
+      if (!run.paused) void this.pause(run, `${code} ${description}`);
+      return;
+    }
+    if (transient && state.att[i] < this.deps.config.retry.maxAttempts && !run.cancel) {
+      this.backToPending(state, i, code, description);
+      return;
+    }
+    this.finish(state, i, S_FAILED, at, { code, description });
+  }
+
+  private backToPending(state: SliceStateRecord, i: number, code: string, description: string): void {
+    // The rail reported this transfer id failed for good: the next attempt gets a new id.
+    state.st[i] = state.fsp[i] ? S_RESOLVED : S_RECEIVED;
+    state.tid[i] = null;
+    state.g[i] = -1;
+    state.fee[i] = null;
+    state.err[i] = code;
+    state.ed[i] = description;
+  }
+
+  private finish(state: SliceStateRecord, i: number, status: number, at: string, err: { code: string | null; description: string | null }): void {
+    if (isFinalCode(state.st[i])) return;
+    state.st[i] = status;
+    state.at[i] = at;
+    if (status === S_COMPLETED) {
+      state.err[i] = null;
+      state.ed[i] = null;
+    } else {
+      if (err.code !== null) state.err[i] = err.code;
+      if (err.description !== null) state.ed[i] = err.description;
+      state.deb[i] = null;
+      state.cred[i] = null;
+      state.fee[i] = null;
+    }
+    this.deps.metrics?.paymentsFinal(STATUS_CODES[status], 1);
+  }
+
+  /** After a restart: ask the rail about every group that may have been sent, then finish or resend with the same ids. */
+  private async recoverSent(run: BatchRun, slice: LiveSlice, sent: number[]): Promise<void> {
+    const { state } = slice;
+    const rail = this.rail(run);
+    const byGroup = new Map<number, number[]>();
+    for (const i of sent) {
+      const list = byGroup.get(state.g[i]) ?? [];
+      list.push(i);
+      byGroup.set(state.g[i], list);
+    }
+    await Promise.all([...byGroup].map(async ([gi, idx]) => {
+      const g = state.groups[gi];
+      const items = idx.map((i) => this.railItem(slice, i));
+      if (!g) throw new Error(`slice ${state.seq} of batch ${run.record._id} has sent payments without a group record`);
+      const group = this.railGroup(run, g, items);
+      let known: ItemResult[];
+      try {
+        known = await this.withRetryCall(() => this.slots(g.fsp, () => rail.query(group)));
+      } catch (err) {
+        const e = toRailError(err);
+        // Never guess about money that may have moved: leave the batch open; the next start asks again.
+        throw new Error(`could not ask the rail about group ${g.id} sent before the restart: ${e.message}`);
+      }
+      const unknown = new Set(known.filter((r) => r.outcome === 'unknown').map((r) => r.transferId));
+      const settled = idx.filter((_, k) => !unknown.has(items[k].transferId));
+      this.applyResults(run, state, settled, settled.map((i) => this.railItem(slice, i)), known);
+      await this.save(run, slice);
+      const resend = idx.filter((_, k) => unknown.has(items[k].transferId));
+      if (!resend.length || run.cancel) {
+        if (run.cancel && resend.length) {
+          const at = this.now();
+          for (const i of resend) this.finish(state, i, S_CANCELLED, at, { code: null, description: 'cancelled before it was sent' });
+          await this.save(run, slice);
+        }
+        return;
+      }
+      this.log.info({ batchId: run.record._id, groupId: g.id, count: resend.length }, 'resending payments the rail never saw, with the same ids');
+      for (const i of resend) state.st[i] = S_QUOTED;
+      // Same transfer ids; a bulk quote (if any) is asked again under a new quote id since the old one may have expired.
+      const regroup: GroupRecord = { id: resend.length === idx.length ? g.id : this.deps.newId(), fsp: g.fsp };
+      if (rail.quotesSeparately) regroup.quoteId = this.deps.newId();
+      if (regroup.id === g.id) state.groups[gi] = regroup; // same call id: keep one record
+      await this.payGroupExisting(run, slice, rail, regroup, resend, regroup.id === g.id ? gi : -1);
+    }));
+  }
+
+  /** Like payGroup for payments that already have transfer ids (recovery resend). */
+  private async payGroupExisting(run: BatchRun, slice: LiveSlice, rail: Rail, g: GroupRecord, idx: number[], gi: number): Promise<void> {
+    const { state } = slice;
+    let items = idx.map((i) => this.railItem(slice, i));
+    if (rail.quotesSeparately && rail.quote) {
+      const at = this.now();
+      const quotes = await this.slots(g.fsp, () => this.withRetryCall(() => rail.quote!(this.railGroup(run, g, items))), (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient: false })));
+      const byId = new Map(quotes.map((q) => [q.transferId, q]));
+      const keep: number[] = [];
+      const keepItems: RailItem[] = [];
+      idx.forEach((i, k) => {
+        const q = byId.get(items[k].transferId);
+        if (!q || !q.ok) {
+          // Never sent (the rail had no trace), so failing or retrying with a new id is safe.
+          state.st[i] = S_QUOTED;
+          this.itemFailed(run, state, i, q?.errorCode ?? '2001', q?.description ?? 'no quote result', q?.transient ?? true, at);
+        } else {
+          keep.push(i);
+          keepItems.push({ ...items[k], quote: q.quote });
+        }
+      });
+      idx = keep;
+      items = keepItems;
+    }
+    if (!idx.length) {
+      await this.save(run, slice);
+      return;
+    }
+    const gIndex = gi >= 0 ? gi : state.groups.push(g) - 1;
+    for (const i of idx) {
+      state.st[i] = S_SENT;
+      state.g[i] = gIndex;
+    }
+    await this.save(run, slice);
+    const results = await this.sendGroup(run, rail, this.railGroup(run, g, items));
+    this.crash.pass('transfer');
+    if (this.stopped) return;
+    this.applyResults(run, state, idx, items, results);
+    await this.save(run, slice);
+  }
+
+  private async slots<T>(fsp: string, fn: () => Promise<T>, onError?: (err: RailCallError) => T): Promise<T> {
+    await this.railSlots.acquire();
+    const fspSlot = fsp ? this.fspSlots.get(fsp) : undefined;
+    await fspSlot?.acquire();
+    try {
+      return await fn();
+    } catch (err) {
+      if (onError) return onError(toRailError(err));
+      throw err;
+    } finally {
+      fspSlot?.release();
+      this.railSlots.release();
+    }
+  }
+
+  /** Retries a read-only call (lookup, quote, query) on transient call failures. */
+  private async withRetryCall<T>(fn: () => Promise<T>): Promise<T> {
+    const { maxAttempts, baseDelayMs, maxDelayMs } = this.deps.config.retry;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const e = toRailError(err);
+        if (!e.transient || attempt >= maxAttempts || this.stopped) throw e;
+        await delay(backoffDelay(attempt, { baseDelayMs, maxDelayMs }, this.deps.random()));
+      }
+    }
+  }
+
+  private async withRetry<T extends object>(op: string, fn: () => Promise<T>): Promise<T | { errorCode: string; description: string; transient: boolean }> {
+    try {
+      return await this.withRetryCall(async () => {
+        const r = await fn();
+        if ('errorCode' in r && (r as { transient?: boolean }).transient) {
+          const x = r as unknown as { errorCode: string; description: string };
+          throw new RailCallError(x.description, true, x.errorCode);
+        }
+        return r;
+      });
+    } catch (err) {
+      const e = toRailError(err);
+      this.log.debug({ op, errorCode: e.errorCode }, 'call failed after retries');
+      return { errorCode: e.errorCode, description: e.message, transient: e.transient };
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // operator actions
+
+  private async pause(run: BatchRun, reason: string): Promise<void> {
+    if (run.paused) return;
+    run.paused = true;
+    run.resume = deferred();
+    this.log.warn({ batchId: run.record._id, reason }, 'batch paused');
+    await this.setStatus(run, BatchStatus.PAUSED, { pausedReason: reason });
+  }
+
+  async resumeBatch(batchId: string): Promise<BatchView | undefined> {
+    const run = this.runs.get(batchId);
+    if (!run) return this.getBatch(batchId);
+    if (run.paused) {
+      run.paused = false;
+      await this.setStatus(run, BatchStatus.PROCESSING, { pausedReason: undefined });
+      run.resume?.resolve();
+      this.log.info({ batchId }, 'batch resumed');
+    }
+    return this.viewOf(run);
+  }
+
+  async cancelBatch(batchId: string): Promise<BatchView | undefined> {
+    const run = this.runs.get(batchId);
+    if (!run) return this.getBatch(batchId);
+    if (!run.cancel) {
+      run.cancel = true;
+      run.record.cancelRequested = true;
+      await this.deps.store.updateBatch(batchId, { cancelRequested: true, updatedAt: this.now() });
+      run.resume?.resolve();
+      this.log.info({ batchId }, 'batch cancel requested');
+    }
+    // What is on the wire finishes; everything else stops at once. Give it a moment to settle.
+    return this.waitForBatch(batchId, 5000);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // views and events
+
+  private liveSummary(run: BatchRun): Summary {
+    const total = emptySummary();
+    run.summaries.forEach((s, seq) => {
+      const live = run.live.get(seq);
+      addSummary(total, live ? summarizeSlice(live.state, live.input) : s);
+    });
+    return total;
+  }
+
+  private viewOf(run: BatchRun): BatchView {
+    return batchView(run.record, this.liveSummary(run));
+  }
+
+  async getBatch(batchId: string): Promise<BatchView | undefined> {
+    const run = this.runs.get(batchId);
+    if (run) return this.viewOf(run);
+    const record = await this.deps.store.getBatch(batchId);
+    if (!record) return undefined;
+    if (record.final) return batchView(record, summaryFromRecord(record.final));
+    const total = emptySummary();
+    for (let seq = 0; seq < record.sliceCount; seq++) {
+      const { state, input } = await this.loadSlice(batchId, seq);
+      addSummary(total, summarizeSlice(state, input));
+    }
+    return batchView(record, total);
+  }
+
+  async findBatchBySourceKey(source: string, sourceKey: string): Promise<BatchView | undefined> {
+    const record = await this.deps.store.findBatchBySource(source, sourceKey);
+    return record ? this.getBatch(record._id) : undefined;
+  }
+
+  private async slice(batchId: string, seq: number): Promise<LiveSlice> {
+    return this.runs.get(batchId)?.live.get(seq) ?? this.loadSlice(batchId, seq);
+  }
+
+  async *iteratePayments(batchId: string): AsyncIterable<PaymentView> {
+    const record = this.runs.get(batchId)?.record ?? (await this.deps.store.getBatch(batchId));
+    if (!record) return;
+    for (let seq = 0; seq < record.sliceCount; seq++) {
+      const { state, input } = await this.slice(batchId, seq);
+      for (let i = 0; i < state.n; i++) yield paymentView(batchId, input[i], state, i);
+    }
+  }
+
+  async listPayments(batchId: string, query: { status?: PaymentStatus; offset?: number; limit?: number } = {}): Promise<{ total: number; items: PaymentView[] }> {
+    const record = this.runs.get(batchId)?.record ?? (await this.deps.store.getBatch(batchId));
+    if (!record) return { total: 0, items: [] };
+    const offset = Math.max(0, query.offset ?? 0);
+    const limit = Math.max(0, query.limit ?? 100);
+    const code = query.status ? STATUS_CODES.indexOf(query.status) : -1;
+    const items: PaymentView[] = [];
+    let total = 0;
+    for (let seq = 0; seq < record.sliceCount; seq++) {
+      const { state, input } = await this.slice(batchId, seq);
+      for (let i = 0; i < state.n; i++) {
+        if (code >= 0 && state.st[i] !== code) continue;
+        if (total >= offset && items.length < limit) items.push(paymentView(batchId, input[i], state, i));
+        total++;
+      }
+    }
+    return { total, items };
+  }
+
+  async findPaymentsByReference(batchId: string, references: string[]): Promise<PaymentView[]> {
+    const wanted = new Set(references);
+    const found: PaymentView[] = [];
+    for await (const p of this.iteratePayments(batchId)) if (wanted.has(p.reference)) found.push(p);
+    return found;
+  }
+
+  async waitForBatch(batchId: string, timeoutMs: number, statuses?: BatchStatus[]): Promise<BatchView | undefined> {
+    const target = statuses ? new Set(statuses) : FINAL_BATCH_STATUSES;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const view = await this.getBatch(batchId);
+      if (!view || target.has(view.status) || Date.now() >= deadline) return view;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        const waiter = (): void => {
+          waiters.delete(waiter);
+          done();
+        };
+        const waiters = this.statusWaiters;
+        waiters.add(waiter);
+      });
+    }
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: OrchestratorEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(event);
+      } catch (err) {
+        this.log.warn({ err }, 'event listener failed');
+      }
+    }
+    this.crash.pass('notify');
+  }
+
+  private emitProgress(): void {
+    for (const run of this.runs.values()) {
+      if (!run.dirty || FINAL_BATCH_STATUSES.has(run.record.status)) continue;
+      run.dirty = false;
+      this.emit({ type: 'batch-progress', batch: this.viewOf(run) });
+    }
+  }
+
+  /** Amount units of a batch's final summary (tests). */
+  static units(amount: string): bigint {
+    return toUnits(amount);
+  }
+}
+
+function indices(state: SliceStateRecord, pred: (s: number) => boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < state.n; i++) if (pred(state.st[i])) out.push(i);
+  return out;
+}
+
+function failed(transferId: string, errorCode: string, description: string, transient: boolean): ItemResult {
+  return { transferId, outcome: 'failed', errorCode, description, transient };
+}
+
+export function toRailError(err: unknown): RailCallError {
+  if (err instanceof RailCallError) return err;
+  const e = err as { code?: string; message?: string; name?: string };
+  const timeout = /timeout/i.test(String(e.code ?? '')) || /timeout/i.test(String(e.name ?? ''));
+  return new RailCallError(e.message ?? String(err), true, timeout ? '2004' : '1001');
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+

@@ -1,0 +1,84 @@
+/**
+ * The rail port: how the engine pays a group of payments (at most one chunk, one payee FSP when known) and asks
+ * what became of a group after a crash. Adapters: mojaloop-sdk (three modes) and pil.
+ */
+import type { MojaloopSdkMode, RailName } from '../domain/types';
+
+export interface RailItem {
+  /** Chosen and stored by the engine before the group is sent; a resend reuses it. */
+  transferId: string;
+  reference: string;
+  payeeIdType: string;
+  payeeIdValue: string;
+  payeeIdSubValue?: string;
+  payeeFsp?: string;
+  amount: string;
+  currency: string;
+  note?: string;
+  /** What this rail's quote step returned for the item (opaque to the engine), needed by its send step. */
+  quote?: unknown;
+}
+
+export interface RailGroup {
+  /** Bulk transaction / bulk transfer / disbursement id: stored with the items before sending. */
+  id: string;
+  /** Bulk quote id (bulk quotes then bulk transfers mode). */
+  quoteId?: string;
+  batchId: string;
+  fsp?: string;
+  currency: string;
+  payer: { idType: string; idValue: string; displayName?: string };
+  note?: string;
+  /** Largest acceptable fee per transfer, when configured. */
+  feeLimit?: string;
+  items: RailItem[];
+}
+
+export type ItemResult =
+  | { transferId: string; outcome: 'completed'; amountDebited: string; amountCredited: string; fee: string }
+  | { transferId: string; outcome: 'failed'; errorCode: string; description: string; transient: boolean }
+  /** The rail has no trace of it: nothing was paid, safe to resend with the same ids. */
+  | { transferId: string; outcome: 'unknown' };
+
+export interface QuoteResult {
+  transferId: string;
+  ok: boolean;
+  fee?: string;
+  amountDebited?: string;
+  amountCredited?: string;
+  errorCode?: string;
+  description?: string;
+  transient?: boolean;
+  /** Passed back to send() on the item. */
+  quote?: unknown;
+}
+
+export type LookupResult = { fsp: string } | { errorCode: string; description: string; transient: boolean };
+
+/** A failure of the whole call (timeout, connection refused, 5xx, sync FSPIOP error): nothing per item is known. */
+export class RailCallError extends Error {
+  constructor(message: string, readonly transient: boolean, readonly errorCode: string, readonly httpStatus?: number) {
+    super(message);
+    this.name = 'RailCallError';
+  }
+}
+
+export interface Rail {
+  readonly name: RailName;
+  readonly mode?: MojaloopSdkMode;
+  /** The engine must resolve payee FSPs (party lookups) before grouping: only the bulk quotes/transfers mode. */
+  readonly needsPayeeFsp: boolean;
+  /** Quotes are a separate step the engine checks fees on before anything is transferred. */
+  readonly quotesSeparately: boolean;
+  lookup?(idType: string, idValue: string, subValue?: string): Promise<LookupResult>;
+  quote?(group: RailGroup): Promise<QuoteResult[]>;
+  /** Sends the group (idempotently: same ids, same body) and returns a result per item. */
+  send(group: RailGroup): Promise<ItemResult[]>;
+  /** What the rail knows about a group that may have been sent. */
+  query(group: RailGroup): Promise<ItemResult[]>;
+  close(): Promise<void>;
+}
+
+export interface RailTimings {
+  observe(operation: string, seconds: number, outcome: 'ok' | 'error'): void;
+}

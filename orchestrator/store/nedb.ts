@@ -1,0 +1,115 @@
+/**
+ * The embedded store: nedb-promises data files in a data directory (default .gpo/).
+ * - batches.db: one record per batch, indexed by `${source}:${sourceKey}` (idempotency).
+ * - inputs.db: one immutable record per slice (payments' input as one JSON string), written once at intake.
+ * - states.db: one record per slice with the payments' mutable fields as arrays, rewritten a few times per slice.
+ * - meta.db: counters.
+ * nedb appends a whole record on every update; keeping input and state apart means an update appends only the
+ * compact state. Data files are compacted when a batch ends.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Datastore from 'nedb-promises';
+import { FINAL_BATCH_STATUSES, sliceId, type BatchRecord, type SliceInputRecord, type SliceStateRecord } from '../domain/model';
+import type { Store } from './port';
+
+type Db = ReturnType<typeof Datastore.create>;
+
+export interface NedbStoreOptions {
+  /** Data directory; undefined with inMemory true keeps everything in memory (unit tests). */
+  dataDir?: string;
+  inMemory?: boolean;
+}
+
+export class NedbStore implements Store {
+  private batches!: Db;
+  private inputs!: Db;
+  private states!: Db;
+  private meta!: Db;
+
+  constructor(private readonly opts: NedbStoreOptions) {}
+
+  private make(name: string): Db {
+    if (this.opts.inMemory || !this.opts.dataDir) return Datastore.create({ inMemoryOnly: true });
+    // A record cut short by a crash is the only possible damage in an append-only file: tolerate it.
+    return Datastore.create({ filename: path.join(this.opts.dataDir, name), corruptAlertThreshold: 1 } as never);
+  }
+
+  async open(): Promise<void> {
+    if (this.opts.dataDir && !this.opts.inMemory) mkdirSync(this.opts.dataDir, { recursive: true });
+    this.batches = this.make('batches.db');
+    this.inputs = this.make('inputs.db');
+    this.states = this.make('states.db');
+    this.meta = this.make('meta.db');
+    await Promise.all([this.batches.load(), this.inputs.load(), this.states.load(), this.meta.load()]);
+    await this.batches.ensureIndex({ fieldName: 'sourceIdx', unique: true });
+  }
+
+  async createBatch(batch: BatchRecord, inputs: SliceInputRecord[], states: SliceStateRecord[]): Promise<void> {
+    // Slices in groups so one huge insert does not build one huge string; the batch record goes last.
+    for (let i = 0; i < inputs.length; i += 50) await this.inputs.insertMany(inputs.slice(i, i + 50));
+    for (let i = 0; i < states.length; i += 50) await this.states.insertMany(states.slice(i, i + 50));
+    await this.batches.insertOne(batch);
+  }
+
+  async getBatch(id: string): Promise<BatchRecord | undefined> {
+    return ((await this.batches.findOne({ _id: id })) as BatchRecord | null) ?? undefined;
+  }
+
+  async findBatchBySource(source: string, sourceKey: string): Promise<BatchRecord | undefined> {
+    return ((await this.batches.findOne({ sourceIdx: `${source}:${sourceKey}` })) as BatchRecord | null) ?? undefined;
+  }
+
+  async updateBatch(id: string, patch: Partial<BatchRecord>): Promise<BatchRecord | undefined> {
+    const { _id, ...rest } = patch;
+    void _id;
+    await this.batches.updateOne({ _id: id }, { $set: rest });
+    return this.getBatch(id);
+  }
+
+  async listOpenBatches(): Promise<BatchRecord[]> {
+    const all = (await this.batches.find({})) as BatchRecord[];
+    return all.filter((b) => !FINAL_BATCH_STATUSES.has(b.status)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async getSliceInput(batchId: string, seq: number): Promise<SliceInputRecord | undefined> {
+    return ((await this.inputs.findOne({ _id: sliceId(batchId, seq) })) as SliceInputRecord | null) ?? undefined;
+  }
+
+  async getSliceState(batchId: string, seq: number): Promise<SliceStateRecord | undefined> {
+    return ((await this.states.findOne({ _id: sliceId(batchId, seq) })) as SliceStateRecord | null) ?? undefined;
+  }
+
+  async saveSliceState(state: SliceStateRecord): Promise<void> {
+    await this.states.updateOne({ _id: state._id }, state, { upsert: true });
+  }
+
+  async removeOrphans(): Promise<number> {
+    const batchIds = new Set(((await this.batches.find({}, { _id: 1 })) as Array<{ _id: string }>).map((b) => b._id));
+    const slices = (await this.states.find({}, { batchId: 1 })) as Array<{ _id: string; batchId: string }>;
+    const orphans = [...new Set(slices.filter((s) => !batchIds.has(s.batchId)).map((s) => s.batchId))];
+    const inputOrphans = ((await this.inputs.find({}, { batchId: 1 })) as Array<{ batchId: string }>).filter((s) => !batchIds.has(s.batchId)).map((s) => s.batchId);
+    const all = [...new Set([...orphans, ...inputOrphans])];
+    for (const id of all) {
+      await this.inputs.deleteMany({ batchId: id }, {});
+      await this.states.deleteMany({ batchId: id }, {});
+    }
+    return all.length;
+  }
+
+  async nextCounter(name: string): Promise<number> {
+    const doc = (await this.meta.findOne({ _id: name })) as { value: number } | null;
+    const value = (doc?.value ?? 0) + 1;
+    await this.meta.updateOne({ _id: name }, { _id: name, value }, { upsert: true });
+    return value;
+  }
+
+  async compact(): Promise<void> {
+    if (this.opts.inMemory || !this.opts.dataDir) return;
+    for (const db of [this.batches, this.states, this.meta]) await (db as unknown as { compactDatafileAsync(): Promise<void> }).compactDatafileAsync();
+  }
+
+  async close(): Promise<void> {
+    // nedb writes each change before its promise resolves: nothing to flush.
+  }
+}

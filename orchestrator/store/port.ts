@@ -1,0 +1,26 @@
+/**
+ * The store port. The engine writes state per slice (never per payment) and the batch record last at intake, so a
+ * batch exists only once all its slices are durable.
+ */
+import type { BatchRecord, SliceInputRecord, SliceStateRecord } from '../domain/model';
+
+export interface Store {
+  open(): Promise<void>;
+  /** Durable before it resolves: slices first, batch record last. */
+  createBatch(batch: BatchRecord, inputs: SliceInputRecord[], states: SliceStateRecord[]): Promise<void>;
+  getBatch(id: string): Promise<BatchRecord | undefined>;
+  findBatchBySource(source: string, sourceKey: string): Promise<BatchRecord | undefined>;
+  updateBatch(id: string, patch: Partial<BatchRecord>): Promise<BatchRecord | undefined>;
+  /** Batches not yet in a final status (resumed after a restart). */
+  listOpenBatches(): Promise<BatchRecord[]>;
+  getSliceInput(batchId: string, seq: number): Promise<SliceInputRecord | undefined>;
+  getSliceState(batchId: string, seq: number): Promise<SliceStateRecord | undefined>;
+  saveSliceState(state: SliceStateRecord): Promise<void>;
+  /** Removes slices left by an intake that crashed before its batch record was written. */
+  removeOrphans(): Promise<number>;
+  /** Next value of a persistent counter (restarts of a seeded orchestrator must not repeat ids). */
+  nextCounter(name: string): Promise<number>;
+  /** Rewrites the data files without superseded records. */
+  compact(): Promise<void>;
+  close(): Promise<void>;
+}
