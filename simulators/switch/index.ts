@@ -12,7 +12,7 @@ import { bindHost, DEFAULT_PORTS, RunningServer } from '../../shared/server';
 import {
   answerVersion, checkBody, checkHeaders, describeError, errorBody, FSPIOP_MAX_BODY, fspiopHeaders, fspiopPayloadErrors, FspiopResource,
   HeaderProblem, warmValidators,
-} from '../payee-dfsp/edge';
+} from '../fspiop';
 import { FaultAction, FaultRule, FaultRuleError, FaultRules } from '../rules';
 import {
   BulkItemResult, BulkPrepareInput, BulkRecord, fingerprint, PrepareInput, StoredCallback, SwitchLedger, TransferRecord,
