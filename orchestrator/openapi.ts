@@ -1,0 +1,50 @@
+/**
+ * The orchestrator's OpenAPI 3.0 document: the three northbound APIs (native, PIL-compatible, G2P Connect) and
+ * the operational endpoints, served at GET /openapi.json. Built once from the fragments in orchestrator/openapi/.
+ */
+import type { Server } from '@hapi/hapi';
+import { g2pPaths, g2pSchemas } from './openapi/g2p-connect';
+import { nativePaths, nativeSchemas } from './openapi/native';
+import { pilPaths, pilSchemas } from './openapi/pil';
+import type { OpenApiObject } from './openapi/common';
+
+export const OPENAPI_PATH = '/openapi.json';
+
+const operability: Record<string, OpenApiObject> = {
+  '/health': {
+    get: { tags: ['Operations'], summary: 'Liveness', responses: { 200: { description: 'Up.', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', example: 'OK' } } } } } } } },
+  },
+  '/metrics': {
+    get: { tags: ['Operations'], summary: 'Prometheus metrics (payments by status, rail latency, in-flight chunks)', responses: { 200: { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+  },
+  [OPENAPI_PATH]: {
+    get: { tags: ['Operations'], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.0 document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
+  },
+};
+
+export function buildOpenApiDocument(opts: { serverUrl?: string; version?: string } = {}): OpenApiObject {
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'GPO, the G2P Payments Orchestrator',
+      version: opts.version ?? '0.1.0',
+      description: 'Northbound APIs of the orchestrator: the native API (/v1/batches), the PIL-compatible API OpenG2P\'s Interop Layer payment manager calls, and G2P Connect Disburse v1.0.0. Amounts are decimal strings; every API refuses bad input in its own error format and stores nothing.',
+      license: { name: 'MPL-2.0', url: 'https://www.mozilla.org/en-US/MPL/2.0/' },
+    },
+    servers: [{ url: opts.serverUrl ?? 'http://127.0.0.1:4000' }],
+    tags: [
+      { name: 'Native', description: 'GPO\'s own API: JSON or bulk CSV batches, summaries, pages, cancel, report, webhooks.' },
+      { name: 'PIL-compatible', description: 'SP Convergence Payments Interoperability Layer API v0.1.0 (demo #1).' },
+      { name: 'G2P Connect', description: 'G2P Connect Disburse API v1.0.0.' },
+      { name: 'Operations', description: 'Health, metrics, this document.' },
+    ],
+    paths: { ...nativePaths, ...pilPaths, ...g2pPaths, ...operability },
+    components: { schemas: { ...nativeSchemas, ...pilSchemas, ...g2pSchemas } },
+  };
+}
+
+/** Serves the document at GET /openapi.json (built once). */
+export function registerOpenApi(server: Server, opts: { serverUrl?: string } = {}): void {
+  const doc = buildOpenApiDocument(opts);
+  server.route({ method: 'GET', path: OPENAPI_PATH, handler: (_req, h) => h.response(doc).type('application/json') });
+}
