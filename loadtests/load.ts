@@ -1,0 +1,127 @@
+/**
+ * One load run, end to end: profile + flags -> bundled script -> engine (real k6 when asked or found, else the
+ * Node runner) -> report (terminal summary, JSON, HTML with charts). Used by `gpo load`.
+ */
+import path from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { DEFAULT_PORTS } from '../shared/server';
+import { bundleScript, DEFAULT_DIST_DIR } from './build';
+import { k6Version, readK6Json, runK6 } from './k6-engine';
+import { LoadFlags, loadProfile, scriptEnv } from './profiles';
+import { buildReport, LoadReport } from './report/model';
+import { renderHtml } from './report/html';
+import { formatSummary } from './report/terminal';
+import { NODE_ENGINE, runNodeTest } from './runner';
+import { evaluateThresholds, parseThresholds, ThresholdsConfig } from './runner/thresholds';
+import { startInProcessWorld, StartedWorld } from './world';
+
+export const DEFAULT_RESULTS_DIR = path.join(__dirname, 'results');
+
+export type EngineChoice = 'auto' | 'k6' | 'node';
+
+export interface LoadOptions extends LoadFlags {
+  profile: string;
+  /** Base URL of what the script drives (orchestrator or payer DFSP outbound API); default: `gpo up`'s ports. */
+  target?: string;
+  engine?: EngineChoice;
+  outDir?: string;
+  startWorld?: boolean;
+  /** Orchestrator options when the world is started here. */
+  orchestrator?: Record<string, unknown>;
+  k6Bin?: string;
+  log?: (line: string) => void;
+  /** Write the JSON and HTML files (default true). */
+  writeFiles?: boolean;
+}
+
+export interface LoadOutcome {
+  report: LoadReport;
+  summary: string;
+  files: string[];
+  /** 0 passed; 99 thresholds crossed (as k6); 1 other failure */
+  exitCode: number;
+}
+
+export function defaultTarget(kind: 'orchestrator' | 'payerOutbound'): string {
+  return kind === 'orchestrator' ? `http://127.0.0.1:${DEFAULT_PORTS.orchestrator}` : `http://127.0.0.1:${DEFAULT_PORTS.payerOutbound}`;
+}
+
+function stamp(d = new Date()): string {
+  return d.toISOString().replace(/[:.]/g, '-').replace(/Z$/, 'Z');
+}
+
+export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const profile = loadProfile(opts.profile);
+  let world: StartedWorld | undefined;
+  let target = opts.target;
+  const notes: string[] = [];
+  try {
+    if (opts.startWorld) {
+      log('starting the in-process world (simulators/world.ts) and orchestrator (orchestrator/index.ts)...');
+      world = await startInProcessWorld({ orchestrator: opts.orchestrator, simulatorsOnly: profile.target !== 'orchestrator' });
+      target ??= profile.target === 'orchestrator' ? world.orchestratorUrl : world.payerOutboundUrl;
+      notes.push('the world and the orchestrator ran in the load generator\'s own process (--start-world): they share its CPU');
+    }
+    target ??= defaultTarget(profile.target);
+    const env = scriptEnv(profile, opts, target);
+    const bundle = await bundleScript(profile.script, DEFAULT_DIST_DIR);
+
+    const choice = opts.engine ?? 'auto';
+    const version = choice === 'node' ? undefined : k6Version(opts.k6Bin);
+    if (choice === 'k6' && !version) throw new Error('--engine k6: no k6 on the PATH (see loadtests/README.md for how to install it)');
+    const useK6 = !!version && (choice === 'k6' || (choice === 'auto' && !opts.startWorld));
+    if (choice === 'auto' && version && opts.startWorld) notes.push('k6 is installed but --start-world runs the world in this process, so the Node runner ran the script');
+
+    let report: LoadReport;
+    let exitCode: number;
+    const meta = {
+      profile: profile.name, script: path.relative(process.cwd(), bundle), description: profile.description,
+      targets: { [profile.target]: target }, env: redact(env), throughputMetric: profile.throughput.metric,
+      throughputLabel: profile.throughput.label, latencyMetric: profile.latency, notes,
+    };
+    if (useK6) {
+      log(`engine: k6 (${version})`);
+      const tmp = mkdtempSync(path.join(tmpdir(), 'gpo-k6-out-'));
+      try {
+        const out = path.join(tmp, 'points.json');
+        const r = await runK6(bundle, env, out, opts.k6Bin);
+        const { store, durationMs, startedAt } = await readK6Json(out);
+        const thresholds = evaluateThresholds(store, parseThresholds(JSON.parse(env.THRESHOLDS) as ThresholdsConfig), durationMs);
+        report = buildReport(store, { ...meta, engine: `k6 ${version}`, startedAt, durationMs, thresholds, passed: r.exitCode === 0 });
+        exitCode = r.exitCode === 0 ? 0 : r.thresholdsFailed ? 99 : 1;
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    } else {
+      log(`engine: ${NODE_ENGINE}`);
+      const r = await runNodeTest({ bundlePath: bundle, env, log });
+      report = buildReport(r.store, {
+        ...meta, engine: NODE_ENGINE, startedAt: r.startedAt, durationMs: r.durationMs, thresholds: r.thresholds,
+        passed: r.passed && r.iterationErrors === 0, aborted: r.aborted, scenarios: r.scenarios,
+        notes: [...notes, ...(r.iterationErrors ? [`${r.iterationErrors} iterations threw; first: ${r.firstIterationError}`] : [])],
+      });
+      exitCode = r.passed ? (r.iterationErrors ? 1 : 0) : 99;
+    }
+    const files: string[] = [];
+    if (opts.writeFiles !== false) {
+      const dir = opts.outDir ?? DEFAULT_RESULTS_DIR;
+      mkdirSync(dir, { recursive: true });
+      const base = path.join(dir, `${profile.name}-${stamp()}`);
+      writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+      writeFileSync(`${base}.html`, renderHtml(report));
+      files.push(`${base}.json`, `${base}.html`);
+    }
+    return { report, summary: formatSummary(report, files), files, exitCode };
+  } finally {
+    if (world) await world.stop().catch(() => undefined);
+  }
+}
+
+/** Thresholds stay; nothing secret is passed today, but keep reports free of anything that looks like a credential. */
+function redact(env: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) out[k] = /token|secret|password|key/i.test(k) ? '***' : v;
+  return out;
+}
