@@ -587,7 +587,8 @@ export class PayerService {
       }, payeeFsp);
       const settled = this.settleBulkItems(o, send.map((i) => req.individualTransfers[i].transferId));
       send.forEach((i, k) => Object.assign(results[i], settled.results[k]));
-      rec.bulkTransferState = settled.bulkTransferState;
+      // the SDK reports a bulk transfer's state as a TransferState, not the FSPIOP bulk state
+      rec.bulkTransferState = settled.results.some((r) => r.transferState === 'COMMITTED') ? 'COMMITTED' : 'ABORTED';
       rec.completedTimestamp = settled.completedTimestamp;
       if (o.kind !== 'success') {
         const e = errorFromOutcome(o, 'transfer', this.describe);
@@ -689,8 +690,10 @@ export class PayerService {
 
   private async advanceBulk(txn: BulkTransaction): Promise<void> {
     const opts = txn.request.options;
+    const t0 = Date.now();
     if (txn.phase === 'lookup') {
       await this.resolveParties(txn);
+      this.log.debug({ bulkTransactionId: txn.bulkTransactionId, ms: Date.now() - t0 }, 'parties resolved');
       if (opts.onlyValidateParty) return this.finishBulk(txn);
       txn.phase = 'quote';
       if (!opts.autoAcceptParty.enabled && txn.items.some((i) => i.status === 'resolved')) {
@@ -702,6 +705,7 @@ export class PayerService {
     }
     if (txn.phase === 'quote') {
       await this.quoteItems(txn);
+      this.log.debug({ bulkTransactionId: txn.bulkTransactionId, ms: Date.now() - t0 }, 'quotes received');
       txn.phase = 'transfer';
       if (!opts.autoAcceptQuote.enabled && txn.items.some((i) => i.status === 'quoted')) {
         txn.phase = 'quoteAcceptance';
