@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { normalizeAmount, toUnits, fromUnits } from '../../../shared/money';
 import type { CallbackTarget, MojaloopSdkMode, PaymentInput, RailName, SubmitBatchCommand } from '../../domain/types';
 import { csvLocation, parseBulkCsv } from './csv';
-import { batchSchema, MAX_PAYMENTS, checkAmount, CURRENCY_RE, ErrorList, fieldPath, JOI_OPTS, joiErrors, paymentSchema, type FieldError, type NativeErrorBody } from './schemas';
+import { batchSchema, MAX_PAYMENTS, quickPaymentCheck, checkAmount, CURRENCY_RE, ErrorList, fieldPath, JOI_OPTS, joiErrors, paymentSchema, type FieldError, type NativeErrorBody } from './schemas';
 
 export interface BatchFields {
   reference?: string;
@@ -73,7 +73,7 @@ function finish(fields: BatchFields, raw: unknown[], locate: Locate, errors: Err
   const firstRef = new Map<string, number>();
   for (let i = 0; i < raw.length; i++) {
     const item = raw[i];
-    const { error } = paymentSchema.validate(item, JOI_OPTS);
+    const error = quickPaymentCheck(item) ? undefined : paymentSchema.validate(item, JOI_OPTS).error;
     const p = item as PaymentInput;
     let bad = false;
     if (error) {

@@ -81,6 +81,11 @@ export function parseBulkCsv(textIn: string, errors: ErrorList): CsvBatch {
     return i === undefined ? undefined : rec[i];
   };
 
+  const fieldColumns: Array<[string, string, number]> = [];
+  for (const [field, col] of Object.entries(COLUMN_OF_FIELD)) {
+    const i = index.get(col);
+    if (i !== undefined) fieldColumns.push([field, col, i]);
+  }
   const payments: CsvPayment[] = new Array(records.length - 1);
   let requestId: string | undefined;
   let payer: CsvBatch['payer'];
@@ -91,13 +96,17 @@ export function parseBulkCsv(textIn: string, errors: ErrorList): CsvBatch {
       errors.add({ row, code: 'CSV_CELL_COUNT', message: `row ${row} has ${rec.length} cells, the header has ${header.length}` });
     }
     const item: Record<string, string> = {};
-    for (const [field, col] of Object.entries(COLUMN_OF_FIELD)) {
-      const v = at(rec, col);
+    for (const [field, col, i] of fieldColumns) {
+      const v = rec[i];
       // An empty optional cell means "not given"; an empty required cell is reported as missing by the schema.
-      if (v !== undefined && v.trim() !== '') item[field] = col === 'note' ? v : v.trim();
+      if (v !== undefined && v !== '') {
+        const t = col === 'note' ? v : v.trim();
+        if (t.trim() !== '') item[field] = t;
+      }
     }
-    const mode = (at(rec, 'payment_mode') ?? '').trim().toLowerCase();
-    if (!CSV_PAYMENT_MODES.includes(mode)) {
+    const modeCell = at(rec, 'payment_mode');
+    const mode = modeCell ? modeCell.trim().toLowerCase() : '';
+    if (mode && !CSV_PAYMENT_MODES.includes(mode)) {
       errors.add({ row, column: 'payment_mode', code: 'NOT_ALLOWED', message: `payment_mode ${mode} is not supported; use mojaloop or leave it empty` });
     }
     const req = (at(rec, 'request_id') ?? '').trim();

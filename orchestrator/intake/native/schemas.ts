@@ -159,3 +159,26 @@ export function joiErrors(err: Joi.ValidationError | undefined, where: (path: (s
 }
 
 export const JOI_OPTS: Joi.ValidationOptions = { abortEarly: false, convert: false };
+
+const PAYMENT_KEYS = new Set(['reference', 'payeeIdType', 'payeeIdValue', 'payeeIdSubValue', 'payeeFsp', 'amount', 'currency', 'note']);
+const ID_TYPES: ReadonlySet<string> = new Set(PAYEE_ID_TYPES);
+const str = (v: unknown, min: number, max: number): boolean => typeof v === 'string' && v.length >= min && v.length <= max;
+
+/**
+ * The common case fast: true only when paymentSchema would accept the item too (same rules, written out), so
+ * joi runs only on items that have something to report. A million-payment batch is checked in a fraction of the
+ * time joi alone takes.
+ */
+export function quickPaymentCheck(item: unknown): boolean {
+  if (!item || typeof item !== 'object' || Array.isArray(item)) return false;
+  const p = item as Record<string, unknown>;
+  for (const k in p) if (!PAYMENT_KEYS.has(k)) return false;
+  return str(p.reference, 1, 128)
+    && typeof p.payeeIdType === 'string' && ID_TYPES.has(p.payeeIdType)
+    && str(p.payeeIdValue, 1, 128)
+    && (p.payeeIdSubValue === undefined || str(p.payeeIdSubValue, 1, 128))
+    && (p.payeeFsp === undefined || str(p.payeeFsp, 1, 32))
+    && typeof p.currency === 'string' && CURRENCY_RE.test(p.currency)
+    && (p.note === undefined || str(p.note, 0, 128))
+    && checkAmount(p.amount, p.currency) === undefined;
+}
