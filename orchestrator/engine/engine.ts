@@ -284,6 +284,7 @@ export class Engine {
     const fsp = slice.state.fsp[i] ?? inFsp;
     if (fsp) item.payeeFsp = fsp;
     if (note) item.note = note;
+    if (slice.state.fee[i]) item.fee = slice.state.fee[i] as string;
     return item;
   }
 
@@ -335,7 +336,7 @@ export class Engine {
         const g: GroupRecord = { id: this.deps.newId(), fsp };
         if (rail.quotesSeparately) g.quoteId = this.deps.newId();
         for (const i of part) {
-          state.tid[i] = this.deps.newId();
+          if (!state.tid[i] || !rail.reusesTransferIds) state.tid[i] = this.deps.newId();
           state.att[i]++;
         }
         planned.push({ g, idx: part });
@@ -458,9 +459,8 @@ export class Engine {
   }
 
   private backToPending(state: SliceStateRecord, i: number, code: string, description: string): void {
-    // The rail reported this transfer id failed for good: the next attempt gets a new id.
+    // The next attempt keeps the id where the rail dedupes on it, else gets a new one (this one failed for good).
     state.st[i] = state.fsp[i] ? S_RESOLVED : S_RECEIVED;
-    state.tid[i] = null;
     state.g[i] = -1;
     state.fee[i] = null;
     state.err[i] = code;
@@ -664,6 +664,13 @@ export class Engine {
       addSummary(total, live ? summarizeSlice(live.state, live.input) : s);
     });
     return total;
+  }
+
+  /** Current counts per payment status over unfinished batches (metrics). */
+  liveStatusCounts(): Record<string, number> {
+    const total = emptySummary();
+    for (const run of this.runs.values()) addSummary(total, this.liveSummary(run));
+    return Object.fromEntries(STATUS_CODES.map((s, i) => [s, total.counts[i]]));
   }
 
   private viewOf(run: BatchRun): BatchView {

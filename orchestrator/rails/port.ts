@@ -15,6 +15,8 @@ export interface RailItem {
   amount: string;
   currency: string;
   note?: string;
+  /** Fee agreed in the quote, as stored (recovery, when the quote itself is gone). */
+  fee?: string;
   /** What this rail's quote step returned for the item (opaque to the engine), needed by its send step. */
   quote?: unknown;
 }
@@ -70,6 +72,12 @@ export interface Rail {
   readonly needsPayeeFsp: boolean;
   /** Quotes are a separate step the engine checks fees on before anything is transferred. */
   readonly quotesSeparately: boolean;
+  /**
+   * After an item failed, the next attempt keeps its transfer id (the rail's idempotency key, e.g. the SDK's
+   * homeTransactionId): the rail itself decides whether a new attempt is safe or mirrors the earlier outcome.
+   * False when the rail refuses a reused id (FSPIOP transfer ids): the engine then draws a new one.
+   */
+  readonly reusesTransferIds: boolean;
   lookup?(idType: string, idValue: string, subValue?: string): Promise<LookupResult>;
   quote?(group: RailGroup): Promise<QuoteResult[]>;
   /** Sends the group (idempotently: same ids, same body) and returns a result per item. */

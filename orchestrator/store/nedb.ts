@@ -26,6 +26,7 @@ export class NedbStore implements Store {
   private inputs!: Db;
   private states!: Db;
   private meta!: Db;
+  private closed = false;
 
   constructor(private readonly opts: NedbStoreOptions) {}
 
@@ -46,6 +47,7 @@ export class NedbStore implements Store {
   }
 
   async createBatch(batch: BatchRecord, inputs: SliceInputRecord[], states: SliceStateRecord[]): Promise<void> {
+    this.writable();
     // Slices in groups so one huge insert does not build one huge string; the batch record goes last.
     for (let i = 0; i < inputs.length; i += 50) await this.inputs.insertMany(inputs.slice(i, i + 50));
     for (let i = 0; i < states.length; i += 50) await this.states.insertMany(states.slice(i, i + 50));
@@ -61,6 +63,7 @@ export class NedbStore implements Store {
   }
 
   async updateBatch(id: string, patch: Partial<BatchRecord>): Promise<BatchRecord | undefined> {
+    this.writable();
     const { _id, ...rest } = patch;
     void _id;
     await this.batches.updateOne({ _id: id }, { $set: rest });
@@ -80,7 +83,13 @@ export class NedbStore implements Store {
     return ((await this.states.findOne({ _id: sliceId(batchId, seq) })) as SliceStateRecord | null) ?? undefined;
   }
 
+  private writable(): void {
+    // After close (or an in-process crash) a late write from the old engine must not land behind a new one's.
+    if (this.closed) throw new Error('store is closed');
+  }
+
   async saveSliceState(state: SliceStateRecord): Promise<void> {
+    this.writable();
     await this.states.updateOne({ _id: state._id }, state, { upsert: true });
   }
 
@@ -105,11 +114,12 @@ export class NedbStore implements Store {
   }
 
   async compact(): Promise<void> {
-    if (this.opts.inMemory || !this.opts.dataDir) return;
+    if (this.opts.inMemory || !this.opts.dataDir || this.closed) return;
     for (const db of [this.batches, this.states, this.meta]) await (db as unknown as { compactDatafileAsync(): Promise<void> }).compactDatafileAsync();
   }
 
   async close(): Promise<void> {
-    // nedb writes each change before its promise resolves: nothing to flush.
+    // nedb writes each change before its promise resolves: nothing to flush; refuse writes from now on.
+    this.closed = true;
   }
 }

@@ -30,6 +30,7 @@ export class FakeRail implements Rail {
   readonly name = 'mojaloop-sdk' as const;
   readonly needsPayeeFsp: boolean;
   readonly quotesSeparately: boolean;
+  readonly reusesTransferIds = false;
   /** transferId -> payee and amounts credited. */
   readonly ledger = new Map<string, { payee: string; amount: string; credited: string; fee: string }>();
   readonly credits = new Map<string, bigint>();
