@@ -59,10 +59,10 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
   const notes: string[] = [];
   try {
     if (opts.startWorld) {
-      log('starting the in-process world (simulators/world.ts) and orchestrator (orchestrator/index.ts)...');
+      log(`starting the in-process world (simulators/world.ts)${profile.target === 'orchestrator' ? ' and an orchestrator (orchestrator/index.ts)' : ''}...`);
       world = await startInProcessWorld({ orchestrator: opts.orchestrator, simulatorsOnly: profile.target !== 'orchestrator' });
       target ??= profile.target === 'orchestrator' ? world.orchestratorUrl : world.payerOutboundUrl;
-      notes.push('the world and the orchestrator ran in the load generator\'s own process (--start-world): they share its CPU');
+      notes.push(`the world${profile.target === 'orchestrator' ? ' and the orchestrator' : ''} ran in the load generator's own process (--start-world): they share its CPU`);
     }
     target ??= defaultTarget(profile.target);
     const env = scriptEnv(profile, opts, target);

@@ -129,12 +129,13 @@ async function bulkTransaction(offset: number): Promise<void> {
   const individualTransfers = [];
   for (let i = 0; i < ITEMS; i++) {
     const p = payeeMsisdn(bulk * ITEMS + i, PAYEE_FSPS, offset);
-    individualTransfers.push({ homeTransactionId: uuid(), to: { idType: 'MSISDN', idValue: p.msisdn }, amountType: 'SEND', currency: CURRENCY, amount: AMOUNT });
+    individualTransfers.push({ homeTransactionId: uuid(), to: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: p.msisdn } }, amountType: 'SEND', currency: CURRENCY, amount: AMOUNT });
   }
   const id = uuid();
   const started = Date.now();
   const res = await http.asyncRequest('POST', `${BASE}/bulkTransactions`, JSON.stringify({
-    bulkTransactionId: id, bulkHomeTransactionID: uuid(), from: { idType: FROM_ID_TYPE, idValue: FROM_ID }, individualTransfers,
+    // bulkTransactions addresses parties in the FSPIOP Party shape (partyIdInfo), unlike /transfers and /bulkQuotes
+    bulkTransactionId: id, bulkHomeTransactionID: uuid(), from: { partyIdInfo: { partyIdType: FROM_ID_TYPE, partyIdentifier: FROM_ID } }, individualTransfers,
     options: {
       autoAcceptParty: { enabled: true },
       autoAcceptQuote: { enabled: true, perTransferFeeLimits: [{ currency: CURRENCY, amount: '1000' }] },

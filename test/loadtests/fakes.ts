@@ -140,10 +140,10 @@ export async function startFakeTarget(opts: FakeOptions = {}): Promise<FakeTarge
     {
       method: 'POST', path: '/bulkTransactions',
       handler: (req) => {
-        const body = req.payload as { bulkTransactionId: string; individualTransfers: Array<{ to: { idValue: string } }> };
+        const body = req.payload as { bulkTransactionId: string; individualTransfers: Array<{ to: { partyIdInfo: { partyIdentifier: string } } }> };
         return {
           bulkTransactionId: body.bulkTransactionId, currentState: 'COMPLETED',
-          individualTransferResults: body.individualTransfers.map((t) => (fails(t.to.idValue)
+          individualTransferResults: body.individualTransfers.map((t) => (fails(t.to.partyIdInfo.partyIdentifier)
             ? { transferId: randomUUID(), lastError: { mojaloopError: { errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } } } }
             : { transferId: randomUUID(), fulfilment: 'mhPUT9ZAwd-BXLfeSd7-YPh46rBWRNBiTCSWjpku90s' })),
         };
