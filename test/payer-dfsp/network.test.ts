@@ -72,6 +72,7 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
   const started: RunningServer[] = [];
   let payer: RunningPayerDfsp;
   let poor: RunningPayerDfsp;
+  let impatient: RunningPayerDfsp;
   let payees: RunningPayeeDfsp[];
   let als: RunningAls;
   let sink: CallbackSink;
@@ -89,10 +90,12 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
       await onboardParticipant(sw.url, fspId, p.url);
     }
     sink = await startCallbackSink();
-    payer = await startPayerDfsp({ port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, callbackTimeoutMs: 1500, onboard: true, backendUrl: sink.url });
+    payer = await startPayerDfsp({ port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, callbackTimeoutMs: 15_000, onboard: true, backendUrl: sink.url });
     started.push(payer);
-    poor = await startPayerDfsp({ fspId: 'poorbank', port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, callbackTimeoutMs: 1500, treasuryBalance: '25', onboard: true });
+    poor = await startPayerDfsp({ fspId: 'poorbank', port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, callbackTimeoutMs: 15_000, treasuryBalance: '25', onboard: true });
     started.push(poor);
+    impatient = await startPayerDfsp({ fspId: 'impatientbank', port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, callbackTimeoutMs: 800, onboard: true });
+    started.push(impatient);
   });
 
   after(async () => {
@@ -218,7 +221,7 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     assert.equal(results[7].lastError.mojaloopError.errorInformation.errorCode, '3204');
     assert.equal(results[8].lastError.mojaloopError.errorInformation.errorCode, '3204');
     const committed = results.filter((r) => r.fulfil?.transferState === 'COMMITTED' && r.transferState === 'COMMITTED');
-    assert.equal(committed.length, 2498);
+    assert.equal(committed.length, 2498, JSON.stringify(results.filter((r) => r.transferState !== 'COMMITTED').slice(0, 4).map((r) => r.lastError)));
     const txn = payer.service.bulkTransactions.get(id)!;
     for (const resource of ['bulkQuotes', 'bulkTransfers'] as const) {
       const sizes = txn.bulkSizes.filter((b) => b.resource === resource);
@@ -301,15 +304,15 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
       { match: { resource: 'quotes', partyId: `^${msisdn(2, 4100)}$` }, action: { type: 'noCallback' } },
       { match: { resource: 'transfers', minAmount: '9.99', maxAmount: '9.99' }, action: { type: 'noCallback' } },
     ] }).expect(200);
-    const t0 = await treasury(payer);
-    const q = await request(payer.url).post('/transfers').send(transferBody('timeout-q', msisdn(2, 4100), '1')).expect(504);
+    const t0 = await treasury(impatient);
+    const q = await request(impatient.url).post('/transfers').send(transferBody('timeout-q', msisdn(2, 4100), '1')).expect(504);
     assertSpec('errorTransferResponse', q.body);
     assert.equal(q.body.transferState.lastError.mojaloopError.errorInformation.errorCode, '2004');
-    const t = await request(payer.url).post('/transfers').send(transferBody('timeout-t', msisdn(2, 4101), '9.99'));
+    const t = await request(impatient.url).post('/transfers').send(transferBody('timeout-t', msisdn(2, 4101), '9.99'));
     assert.ok(t.status === 504 || t.status === 500, String(t.status));
     assertSpec('errorTransferResponse', t.body);
     assert.ok(['3303', '2004'].includes(t.body.transferState.lastError.mojaloopError.errorInformation.errorCode));
-    const t1 = await treasury(payer);
+    const t1 = await treasury(impatient);
     assert.equal(t1.debited, t0.debited);
     assert.equal(t1.reserved, '0');
   });
