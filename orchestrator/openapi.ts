@@ -43,8 +43,9 @@ export function buildOpenApiDocument(opts: { serverUrl?: string; version?: strin
   };
 }
 
-/** Serves the document at GET /openapi.json (built once). */
+/** Serves the document at GET /openapi.json (built once). Registering twice on one server is harmless. */
 export function registerOpenApi(server: Server, opts: { serverUrl?: string } = {}): void {
+  if (server.match('GET', OPENAPI_PATH)) return;
   const doc = buildOpenApiDocument(opts);
   server.route({ method: 'GET', path: OPENAPI_PATH, handler: (_req, h) => h.response(doc).type('application/json') });
 }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { newId } from '../../shared/ids';
 import { BatchStatus } from '../domain/types';
 import { startWebhookNotifier, type WebhookNotifier } from '../notify/webhook';
+import { registerOpenApi } from '../openapi';
 import type { IntakeDeps } from './deps';
 import { buildFromCsv, buildFromJson, type BatchFields } from './native/batch';
 import { reportChunks, toNativeBatch } from './native/report';
@@ -53,6 +54,8 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
   server.ext('onPreStop', async () => {
     await notifier.stop();
   });
+  // The document describing all three northbound APIs rides with the native one (idempotent if also registered elsewhere).
+  registerOpenApi(server);
 
   const batchIdOr400 = (request: Request, h: ResponseToolkit): string | ResponseObject => {
     const id = request.params.id as string;
