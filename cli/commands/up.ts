@@ -1,10 +1,122 @@
-import type { CommandModule } from 'yargs';
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { DEFAULT_PORTS } from '../../shared/server';
+import { defaultWorldConfig, startWorld, World } from '../../simulators/world';
 
-/** Placeholder: `gpo up` lands with its component. */
-export const upCommand: CommandModule<object, object> = {
+export interface UpOptions {
+  /** 'default' = the default port map; 'random' = free ports (tests). */
+  ports?: 'default' | 'random';
+  host?: string;
+  seed?: number;
+  /** Start the orchestrator when orchestrator/index.ts exists (default true). */
+  orchestrator?: boolean;
+  dataDir?: string;
+}
+
+interface RunningOrchestrator {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface Up {
+  world: World;
+  orchestrator?: RunningOrchestrator;
+  /** Why the orchestrator did not start, when it did not. */
+  note?: string;
+  /** The port map, one server a line. */
+  table: string;
+  stop(): Promise<void>;
+}
+
+/** The orchestrator, if it exists yet: loaded at run time so `gpo up` works without it. */
+async function loadOrchestrator(): Promise<{ startOrchestrator?: (o: Record<string, unknown>) => Promise<RunningOrchestrator> } | string> {
+  try {
+    return (await import(path.join(__dirname, '..', '..', 'orchestrator', 'index'))) as { startOrchestrator?: (o: Record<string, unknown>) => Promise<RunningOrchestrator> };
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') return 'the orchestrator (orchestrator/index.ts) is not available yet; the simulated network runs without it';
+    throw err;
+  }
+}
+
+export function portTable(rows: Array<[string, string]>): string {
+  const w = Math.max(...rows.map(([n]) => n.length), 'server'.length);
+  return [`${'server'.padEnd(w)}  url`, `${'-'.repeat(w)}  ${'-'.repeat(24)}`, ...rows.map(([n, u]) => `${n.padEnd(w)}  ${u}`)].join('\n');
+}
+
+/** Starts the default world and, when it exists, the orchestrator pointed at it. */
+export async function startUp(opts: UpOptions = {}): Promise<Up> {
+  const cfg = { ...defaultWorldConfig(), ports: opts.ports ?? 'default', host: opts.host, seed: opts.seed ?? 1 };
+  const world = await startWorld(cfg);
+  let orchestrator: RunningOrchestrator | undefined;
+  let note: string | undefined;
+  try {
+    if (opts.orchestrator !== false) {
+      const mod = await loadOrchestrator();
+      if (typeof mod === 'string') note = mod;
+      else if (typeof mod.startOrchestrator !== 'function') note = 'orchestrator/index.ts does not export startOrchestrator yet; the simulated network runs without it';
+      else {
+        orchestrator = await mod.startOrchestrator({
+          port: cfg.ports === 'random' ? 0 : DEFAULT_PORTS.orchestrator, host: cfg.host, payerFspId: cfg.payerFspId, currency: cfg.currency,
+          sdkUrl: world.urls.payerOutbound, payerOutboundUrl: world.urls.payerOutbound, pilUrl: world.urls.pil, seed: cfg.seed,
+          ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+        });
+      }
+    }
+  } catch (err) {
+    await world.stop();
+    throw err;
+  }
+  const rows: Array<[string, string]> = [];
+  if (orchestrator) rows.push(['orchestrator', orchestrator.url]);
+  if (world.pil) rows.push(['pil', world.pil.url]);
+  rows.push([`payer DFSP ${cfg.payerFspId} (outbound)`, world.urls.payerOutbound], [`payer DFSP ${cfg.payerFspId} (inbound)`, world.urls.payerInbound]);
+  rows.push(['switch', world.urls.switch], ['als', world.urls.als]);
+  for (const [id, p] of Object.entries(world.payees)) rows.push([`payee DFSP ${id}`, p.url]);
+  return {
+    world, orchestrator, note, table: portTable(rows),
+    stop: async () => {
+      if (orchestrator) await orchestrator.stop().catch(() => undefined);
+      await world.stop();
+    },
+  };
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+interface UpArgs {
+  seed: number;
+  orchestrator: boolean;
+  'data-dir'?: string;
+}
+
+export const upCommand: CommandModule<object, UpArgs> = {
   command: 'up',
-  describe: 'Start the simulated Mojaloop network and the orchestrator in one process',
-  handler: () => {
-    throw new Error('gpo up is not available yet');
+  describe: 'Start the simulated Mojaloop network (and the orchestrator) in one process on the default ports, until Ctrl-C',
+  builder: (y: Argv<object>) => y
+    .option('seed', { type: 'number', default: 1, describe: 'Seed for the simulators' })
+    .option('orchestrator', { type: 'boolean', default: true, describe: 'Start the orchestrator on :4000 too (--no-orchestrator: network only)' })
+    .option('data-dir', { type: 'string', describe: 'Orchestrator data directory (default $GPO_DATA_DIR or .gpo)' })
+    .example('$0 up', 'Switch :4030, ALS :4040, payee DFSPs :4050/:4051, payer DFSP :4020/:4021, PIL :4010, orchestrator :4000')
+    .example('$0 up --no-orchestrator', 'The simulated network only') as unknown as Argv<UpArgs>,
+  handler: async (args) => {
+    const up = await startUp({ ports: 'default', seed: args.seed, orchestrator: args.orchestrator, dataDir: args['data-dir'] });
+    process.stdout.write(`${up.table}\n`);
+    if (up.note) process.stdout.write(`note: ${up.note}\n`);
+    process.stdout.write('default world: payer govbank, payees payeefsp1 and payeefsp2 (parties MSISDN 2547{1,2}0000001..5), USD. Ctrl-C stops everything.\n');
+    const sig = await waitForSignal();
+    process.stdout.write(`${sig}: stopping\n`);
+    await up.stop();
   },
 };

@@ -17,7 +17,7 @@ import { FaultAction, FaultRule, FaultRuleError, FaultRules } from '../rules';
 import {
   BulkItemResult, BulkPrepareInput, BulkRecord, fingerprint, PrepareInput, StoredCallback, SwitchLedger, TransferRecord,
 } from './ledger';
-import { Participants, RegistryError, routeFor } from './participants';
+import { Participants, RegistryError, routeFor, standardEndpointTemplates } from './participants';
 
 export interface SwitchOptions {
   port?: number;
@@ -31,6 +31,29 @@ export interface SwitchOptions {
   expirySweepMs?: number;
   /** Where GET /parties without FSPIOP-Destination goes (an ALS), if the switch is used as a parties proxy. */
   alsUrl?: string;
+  /** Participants onboarded at start (standard endpoints under baseUrl, net debit cap); e.g. from $GPO_PAYEE_URLS. */
+  participants?: PreloadedParticipant[];
+}
+
+export interface PreloadedParticipant {
+  name: string;
+  baseUrl: string;
+  currency?: string;
+  /** Decimal string; default "1000000000". */
+  netDebitCap?: string;
+}
+
+/**
+ * Participants from the environment (containers): $GPO_PAYEE_URLS (`fsp=url,fsp=url`) in $GPO_CURRENCY. The payer
+ * DFSP onboards itself through the admin API.
+ */
+export function switchEnvParticipants(env: NodeJS.ProcessEnv = process.env): PreloadedParticipant[] {
+  const currency = env.GPO_CURRENCY ?? 'USD';
+  return (env.GPO_PAYEE_URLS ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((pair) => {
+    const i = pair.indexOf('=');
+    if (i <= 0) throw new Error(`GPO_PAYEE_URLS: expected fsp=url, got ${pair}`);
+    return { name: pair.slice(0, i), baseUrl: pair.slice(i + 1), currency };
+  });
 }
 
 export interface SwitchViolation {
@@ -126,6 +149,12 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
   let idleWaiters: Array<() => void> = [];
   const pools = new Map<string, Pool>();
   warmValidators(SCHEMAS);
+  for (const p of opts.participants ?? []) {
+    const currency = p.currency ?? 'USD';
+    participants.add(p.name, currency);
+    for (const ep of standardEndpointTemplates(p.baseUrl)) participants.setEndpoint(p.name, ep.type, ep.value);
+    participants.initialPositionAndLimits(p.name, currency, toUnits(p.netDebitCap ?? '1000000000'), 0n);
+  }
 
   const server = Hapi.server({
     port: opts.port ?? DEFAULT_PORTS.switch,
@@ -689,5 +718,5 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
   };
 }
 
-export { Participants } from './participants';
+export { Participants, standardEndpointTemplates } from './participants';
 export { SwitchLedger } from './ledger';

@@ -49,6 +49,31 @@ export const ENDPOINT_TYPES = new Set([
   'TP_CB_URL_TRANSACTION_REQUEST_PUT_ERROR', 'TP_CB_URL_TRANSACTION_REQUEST_PATCH',
 ]);
 
+/**
+ * The standard endpoint set a provisioning script registers for a DFSP whose FSPIOP API is at `base`
+ * (central-ledger types and URL templates).
+ */
+export function standardEndpointTemplates(base: string): Array<{ type: string; value: string }> {
+  const b = base.replace(/\/+$/, '');
+  return [
+    ['FSPIOP_CALLBACK_URL_PARTIES_GET', `${b}/parties/{{partyIdType}}/{{partyIdentifier}}`],
+    ['FSPIOP_CALLBACK_URL_PARTIES_PUT', `${b}/parties/{{partyIdType}}/{{partyIdentifier}}`],
+    ['FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR', `${b}/parties/{{partyIdType}}/{{partyIdentifier}}/error`],
+    ['FSPIOP_CALLBACK_URL_PARTICIPANT_PUT', `${b}/participants/{{partyIdType}}/{{partyIdentifier}}`],
+    ['FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', `${b}/participants/{{partyIdType}}/{{partyIdentifier}}/error`],
+    ['FSPIOP_CALLBACK_URL_PARTICIPANT_BATCH_PUT', `${b}/participants/{{requestId}}`],
+    ['FSPIOP_CALLBACK_URL_PARTICIPANT_BATCH_PUT_ERROR', `${b}/participants/{{requestId}}/error`],
+    ['FSPIOP_CALLBACK_URL_QUOTES', b],
+    ['FSPIOP_CALLBACK_URL_TRANSFER_POST', `${b}/transfers`],
+    ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', `${b}/transfers/{{transferId}}`],
+    ['FSPIOP_CALLBACK_URL_TRANSFER_ERROR', `${b}/transfers/{{transferId}}/error`],
+    ['FSPIOP_CALLBACK_URL_BULK_QUOTES', b],
+    ['FSPIOP_CALLBACK_URL_BULK_TRANSFER_POST', `${b}/bulkTransfers`],
+    ['FSPIOP_CALLBACK_URL_BULK_TRANSFER_PUT', `${b}/bulkTransfers/{{id}}`],
+    ['FSPIOP_CALLBACK_URL_BULK_TRANSFER_ERROR', `${b}/bulkTransfers/{{id}}/error`],
+  ].map(([type, value]) => ({ type, value }));
+}
+
 const NAME_RE = /^[A-Za-z0-9_.-]{1,32}$/;
 const CURRENCY_RE = /^[A-Z]{3}$/;
 
