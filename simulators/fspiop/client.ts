@@ -5,7 +5,7 @@
  * callback's errorInformation, a timeout (no callback in time), or the peer's refusal of the request itself.
  */
 import { Pool } from 'undici';
-import { fspiopHeaders, FspiopResource } from '../payee-dfsp/edge';
+import { fspiopHeaders, FspiopResource } from './headers';
 
 export interface ErrorInformation {
   errorCode: string;

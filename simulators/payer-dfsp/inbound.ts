@@ -6,7 +6,9 @@
  */
 import type { Request, ResponseToolkit, Server, ServerRoute } from '@hapi/hapi';
 import { callbackKey, FspiopClient } from '../fspiop/client';
-import { checkBody, checkHeaders, FspiopResource, HeaderProblem } from '../payee-dfsp/edge';
+import { checkBody } from '../fspiop/validate';
+import { checkHeaders, FspiopResource } from '../fspiop/headers';
+import type { HeaderProblem } from '../fspiop/errors';
 
 export interface Violation {
   at: string;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import Hapi from '@hapi/hapi';
 import { callbackKey, FspiopClient } from '../../simulators/fspiop/client';
-import { checkHeaders } from '../../simulators/payee-dfsp/edge';
+import { checkHeaders } from '../../simulators/fspiop/headers';
 
 interface Seen { method: string; path: string; headers: Record<string, string>; body: unknown }
 
