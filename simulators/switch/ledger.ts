@@ -73,8 +73,10 @@ export interface BulkItemResult {
   extensionList?: unknown;
 }
 
+/** Fingerprint of a request body for idempotency: the raw bytes as received, or a JSON value serialised. */
 export function fingerprint(body: unknown): string {
-  return createHash('sha256').update(typeof body === 'string' ? body : JSON.stringify(body)).digest('base64url');
+  const data = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  return createHash('sha256').update(data).digest('base64url');
 }
 
 export interface PrepareInput {
