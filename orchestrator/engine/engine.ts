@@ -438,29 +438,31 @@ export class Engine {
         state.cred[i] = r.amountCredited;
         this.finish(state, i, S_COMPLETED, at, { code: null, description: null });
       } else {
-        this.itemFailed(run, state, i, r.errorCode, r.description, r.transient, at);
+        this.itemFailed(run, state, i, r.errorCode, r.description, r.transient, at, r.newIdSafe);
       }
     });
   }
 
   /** A payment the rail reported failed: retry with a new transfer id, pause the batch, or fail it. */
-  private itemFailed(run: BatchRun, state: SliceStateRecord, i: number, code: string, description: string, transient: boolean, at: string): void {
+  private itemFailed(run: BatchRun, state: SliceStateRecord, i: number, code: string, description: string, transient: boolean, at: string, newIdSafe = false): void {
     if (code === INSUFFICIENT_LIQUIDITY && this.deps.config.onInsufficientLiquidity === 'pause') {
-      this.backToPending(state, i, code, description);
+      this.backToPending(state, i, code, description, newIdSafe);
       state.att[i] = Math.max(0, state.att[i] - 1);
       if (!run.paused) void this.pause(run, `${code} ${description}`);
       return;
     }
     if (transient && state.att[i] < this.deps.config.retry.maxAttempts && !run.cancel) {
-      this.backToPending(state, i, code, description);
+      this.backToPending(state, i, code, description, newIdSafe);
       return;
     }
     this.finish(state, i, S_FAILED, at, { code, description });
   }
 
-  private backToPending(state: SliceStateRecord, i: number, code: string, description: string): void {
-    // The next attempt keeps the id where the rail dedupes on it, else gets a new one (this one failed for good).
+  private backToPending(state: SliceStateRecord, i: number, code: string, description: string, newIdSafe: boolean): void {
+    // The next attempt keeps the id where the rail dedupes on it (unless the rail says nothing was sent),
+    // else gets a new one (this one failed for good).
     state.st[i] = state.fsp[i] ? S_RESOLVED : S_RECEIVED;
+    if (newIdSafe) state.tid[i] = null;
     state.g[i] = -1;
     state.fee[i] = null;
     state.err[i] = code;

@@ -4,6 +4,7 @@
  * native/csv.ts, command building in native/batch.ts, views in native/report.ts, the work in the DisbursementService.
  */
 import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import type { Request, ResponseToolkit, Server, ResponseObject } from '@hapi/hapi';
 import type { Logger } from 'pino';
 import { newId } from '../../shared/ids';
@@ -84,7 +85,17 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         // Without a key the batch is accepted once and cannot be replayed safely: callers should always send one.
         const sourceKey = (keyHeader as string | undefined) ?? newId();
         const opts = { sourceKey, duplicatePayees: config.duplicatePayees };
-        const raw = (request.payload as Buffer | undefined) ?? Buffer.alloc(0);
+        const encoding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+        let raw = (request.payload as Buffer | undefined) ?? Buffer.alloc(0);
+        if (encoding === 'gzip') {
+          try {
+            raw = gunzipSync(raw, { maxOutputLength: NATIVE_MAX_BYTES });
+          } catch (err) {
+            return fail(h, 400, { errorCode: 'MALFORMED_BODY', message: `the gzip body cannot be decompressed: ${(err as Error).message}` });
+          }
+        } else if (encoding !== 'identity') {
+          return fail(h, 415, { errorCode: 'UNSUPPORTED_MEDIA_TYPE', message: `content encoding ${encoding} is not supported; send identity or gzip` });
+        }
         let built;
         if (isCsv) {
           const q = { ...request.query } as Record<string, unknown>;

@@ -179,6 +179,7 @@ export const nativePaths: Record<string, OpenApiObject> = {
       description: `Validated whole before anything is stored: any error refuses the whole batch. Accepted batches are durable before the 202.\n\nCSV (text/csv): header row required, columns ${CSV_COLUMNS.join(',')} (plus optional payee_fsp; other columns are ignored). Required: id, payee_identifier_type, payee_identifier, amount, currency. request_id (if given) must be the same on every row and becomes the batch reference; payment_mode must be mojaloop or empty. Batch fields come from the query string; the webhook also from X-CallbackURL.`,
       parameters: [
         { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 256 }, description: 'Replaying the same key with the same batch returns the original (200); with another batch, 409. Without a key, one is generated and the request cannot be safely retried.' },
+        { name: 'Content-Encoding', in: 'header', required: false, schema: { type: 'string', enum: ['identity', 'gzip'] } },
         { name: 'X-CallbackURL', in: 'header', required: false, schema: { type: 'string', format: 'uri' }, description: 'CSV only: webhook URL (Payment Hub EE header).' },
         ...['reference', 'currency', 'note', 'rail', 'railMode', 'webhookUrl', 'declaredCount', 'declaredAmount'].map((name) => ({ name, in: 'query', required: false, schema: { type: name === 'declaredCount' ? 'integer' : 'string' }, description: 'CSV only: the batch field of the same name.' })),
       ],
@@ -192,7 +193,7 @@ export const nativePaths: Record<string, OpenApiObject> = {
       responses: {
         202: batchOk('Accepted and durable; payment starts.'),
         200: batchOk('Replay of an accepted batch (same Idempotency-Key, same content): the original, nothing paid again.'),
-        400: err('VALIDATION_FAILED, CSV_INVALID (per-row errors), MALFORMED_JSON.'),
+        400: err('VALIDATION_FAILED, CSV_INVALID (per-row errors), MALFORMED_JSON, MALFORMED_BODY (gzip).'),
         409: err('IDEMPOTENCY_CONFLICT: the key was used for another batch.'),
         413: err('PAYLOAD_TOO_LARGE.'),
         415: err('UNSUPPORTED_MEDIA_TYPE.'),

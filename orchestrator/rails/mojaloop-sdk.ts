@@ -300,7 +300,11 @@ export class MojaloopSdkRail implements Rail {
       const e = le ?? errorCodeOf(b);
       if (res.status >= 500 && !e.code) throw new RailCallError(`transfer HTTP ${res.status}`, true, res.status === 504 ? '2004' : '2001', res.status);
       if (res.status === 400 && e.code === '3106') throw new RailCallError(`transfer: ${e.description}`, false, '3106', 400);
-      return failedItem(it.transferId, e.code, e.description, res.status === 504 ? '2004' : '2001');
+      const result = failedItem(it.transferId, e.code, e.description, res.status === 504 ? '2004' : '2001');
+      // The SDK answers a known homeTransactionId from its record: a retry needs a new one, which is safe only when
+      // nothing was sent (no quote accepted yet, or the payer's own liquidity refusal before the transfer).
+      if (result.outcome === 'failed' && (!view.quoteResponse || result.errorCode === '4001')) result.newIdSafe = true;
+      return result;
     }
     throw new RailCallError('transfer: unexpected answer from the SDK', true, '2001');
   }
