@@ -132,3 +132,24 @@ describe('native API: CSV bulk file intake', () => {
     assert.equal(res.body.webhookUrl, 'http://127.0.0.1:9/cb');
   });
 });
+
+describe('native API: compressed uploads', () => {
+  it('accepts a gzip-compressed bulk file and refuses an unknown encoding', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const h = await startNative();
+    try {
+      const body = gzipSync(Buffer.from(csv(GOOD)));
+      const res = await request(h.url).post('/v1/batches').set('content-type', 'text/csv').set('content-encoding', 'gzip').send(body);
+      assert.equal(res.status, 202, JSON.stringify(res.body));
+      assert.equal(res.body.totalCount, 3);
+      const br = await request(h.url).post('/v1/batches').set('content-type', 'text/csv').set('content-encoding', 'br').send(Buffer.from('x'));
+      assert.equal(br.status, 415);
+      const broken = await request(h.url).post('/v1/batches').set('content-type', 'text/csv').set('content-encoding', 'gzip').send(Buffer.from('not gzip'));
+      assert.equal(broken.status, 400);
+      assert.equal(broken.body.errorCode, 'MALFORMED_BODY');
+      assert.equal(h.service.submitCalls.length, 1);
+    } finally {
+      await h.stop();
+    }
+  });
+});
