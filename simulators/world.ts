@@ -129,6 +129,7 @@ export async function startWorld(partial: Partial<WorldConfig> = {}): Promise<Wo
     }
     const als = await startAls({ port: ports.als, host, hubAdminUrl: sw.url, endpoints: {}, oracleRules, oracleEntries, seed: cfg.seed, hubName: cfg.hubName });
     started.push(als);
+    sw.setAlsUrl(als.url); // a DFSP may send GET /parties to the switch without a destination
 
     const payees: Record<string, RunningPayeeDfsp> = {};
     let i = 0;

@@ -85,6 +85,8 @@ export interface RunningSwitch extends RunningServer {
   readonly sent: SwitchSent[];
   /** Resolves when nothing is being forwarded. */
   idle(): Promise<void>;
+  /** Sets where a GET /parties without FSPIOP-Destination goes (an ALS started after the switch). */
+  setAlsUrl(url: string | undefined): void;
 }
 
 const SCHEMAS = [
@@ -140,7 +142,7 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
   const participants = new Participants();
   const ledger = new SwitchLedger(participants);
   const faults = new FaultRules(opts.faultRules ?? [], opts.seed ?? 1);
-  const alsUrl = opts.alsUrl?.replace(/\/+$/, '');
+  let alsUrl = opts.alsUrl?.replace(/\/+$/, '');
   const violations: SwitchViolation[] = [];
   const SENT_KEEP = 10_000;
   const sent: SwitchSent[] = [];
@@ -322,7 +324,9 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
           headers: forwardable(req.headers), twice: false,
         };
         const amount = (body as { amount?: { amount?: string } }).amount?.amount ?? (body as { transferAmount?: { amount?: string } }).transferAmount?.amount;
-        const actions: FaultAction[] = faults.evaluate({ resource, method, fsp: source, amount });
+        const b = body as { payee?: { partyIdInfo?: { partyIdentifier?: string } } };
+        const partyId = resource === 'parties' ? String(req.params.ID) : b.payee?.partyIdInfo?.partyIdentifier;
+        const actions: FaultAction[] = faults.size ? faults.evaluate({ resource, method, fsp: source, amount, partyId }) : [];
         for (const a of actions) {
           if (a.type === 'httpStatus') return h.response(errorBody(a.status === 503 ? '2003' : '2001')).code(a.status);
           if (a.type === 'dropConnection') {
@@ -708,6 +712,7 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
     get sent() {
       return sent.length < SENT_KEEP ? [...sent] : [...sent.slice(sentNext), ...sent.slice(0, sentNext)];
     },
+    setAlsUrl: (u) => { alsUrl = u?.replace(/\/+$/, ''); },
     idle: () => (pending === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
     async stop() {
       clearInterval(sweeper);

@@ -84,6 +84,12 @@ describe('simulated world', function () {
     assert.equal(pos.positions.outsidefsp.USD.value, '42');
   });
 
+  it('a party lookup sent to the switch without a destination goes through the ALS', async () => {
+    assert.equal((await fspiop(world.urls.switch, 'GET', '/parties/MSISDN/254710000004', 'parties', 'outsidefsp')).status, 202);
+    const put = await sink.waitFor(at('/parties/MSISDN/254710000004'));
+    assert.equal((put.body as { party: { partyIdInfo: { fspId: string } } }).party.partyIdInfo.fspId, 'payeefsp1');
+  });
+
   it('when a part cannot start, what started is stopped and the error surfaces', async () => {
     const switchPort = await freePort();
     const blocker = net.createServer();
