@@ -229,6 +229,33 @@ describe('switch simulator', function () {
     assert.deepEqual((await positions()).positions[OUT], before.positions[OUT]);
   });
 
+  it('a bulk the payee never answers expires: COMPLETED with 3303 per item to the payer, /error 3303 to the payee', async () => {
+    const payer = { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '15550001', fspId: OUT } };
+    const individualQuotes = [0, 1].map((i) => ({
+      quoteId: rnd.uuid(), transactionId: rnd.uuid(),
+      payee: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: `25471400000${i}`, fspId: 'payeefsp1' } },
+      amountType: 'SEND', amount: { currency: 'USD', amount: '2' }, transactionType: { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'BUSINESS' },
+    }));
+    const bulkQuoteId = rnd.uuid();
+    await fspiop(sw.url, 'POST', '/bulkQuotes', 'bulkQuotes', OUT, { bulkQuoteId, payer, individualQuotes }, { destination: 'payeefsp1' });
+    const bq = (await sink.waitFor(at(`/bulkQuotes/${bulkQuoteId}`))).body as { individualQuoteResults: Array<{ transferAmount: { amount: string; currency: string }; ilpPacket: string; condition: string }> };
+    const before = await positions();
+    p1.faults.replace([{ match: { resource: 'bulkTransfers', method: 'POST' }, action: { type: 'noCallback' } }]);
+    const bulkTransferId = rnd.uuid();
+    await fspiop(sw.url, 'POST', '/bulkTransfers', 'bulkTransfers', OUT, {
+      bulkTransferId, bulkQuoteId, payerFsp: OUT, payeeFsp: 'payeefsp1', expiration: new Date(Date.now() + 300).toISOString(),
+      individualTransfers: bq.individualQuoteResults.map((r, i) => ({ transferId: individualQuotes[i].transactionId, transferAmount: r.transferAmount, ilpPacket: r.ilpPacket, condition: r.condition })),
+    }, { destination: 'payeefsp1' });
+    const bt = await sink.waitFor(at(`/bulkTransfers/${bulkTransferId}`));
+    assert.equal(checkBody('BulkTransfersIDPutResponse', bt.body), undefined);
+    const body = bt.body as { bulkTransferState: string; individualTransferResults: Array<{ errorInformation?: { errorCode: string } }> };
+    assert.equal(body.bulkTransferState, 'COMPLETED');
+    assert.deepEqual(body.individualTransferResults.map((r) => r.errorInformation?.errorCode), ['3303', '3303']);
+    await sw.idle();
+    assert.equal(sw.sent.find((x) => x.url === `${p1.url}/bulkTransfers/${bulkTransferId}/error`)?.status, 200);
+    assert.deepEqual((await positions()).positions[OUT], before.positions[OUT]);
+  });
+
   it('a wrong fulfilment aborts the transfer with 3100 to both sides and releases the reservation', async () => {
     const q = await quote('payeefsp1', '254710000002', '7');
     const before = await positions();
