@@ -68,17 +68,55 @@ export function resolveConfig(opts: OrchestratorOptions = {}, env: NodeJS.Proces
     railMode: opts.railMode ?? (env.GPO_RAIL_MODE as MojaloopSdkMode | undefined) ?? 'bulkTransactions',
     sdkUrl: opts.sdkUrl ?? opts.payerOutboundUrl ?? env.GPO_PAYER_OUTBOUND_URL ?? 'http://127.0.0.1:4020',
     pilUrl: opts.pilUrl ?? env.GPO_PIL_URL ?? 'http://127.0.0.1:4010',
-    chunkSize: Math.min(opts.chunkSize ?? 1000, 1000),
-    railConcurrency: opts.railConcurrency ?? 8,
-    perFspConcurrency: opts.perFspConcurrency ?? 4,
-    retry: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 5000, ...(opts.retry ?? {}) },
-    railTimeoutMs: opts.railTimeoutMs ?? 60_000,
-    feeLimits: opts.feeLimits ?? {},
-    duplicatePayees: opts.duplicatePayees ?? 'reject',
-    onInsufficientLiquidity: opts.onInsufficientLiquidity ?? 'fail',
+    chunkSize: Math.max(1, Math.min(opts.chunkSize ?? envNumber(env.GPO_CHUNK_SIZE) ?? 1000, 1000)),
+    railConcurrency: opts.railConcurrency ?? envNumber(env.GPO_RAIL_CONCURRENCY) ?? 8,
+    perFspConcurrency: opts.perFspConcurrency ?? envNumber(env.GPO_PER_FSP_CONCURRENCY) ?? 4,
+    retry: { maxAttempts: envNumber(env.GPO_RETRY_MAX_ATTEMPTS) ?? 4, baseDelayMs: 200, maxDelayMs: 5000, ...(opts.retry ?? {}) },
+    railTimeoutMs: opts.railTimeoutMs ?? envNumber(env.GPO_RAIL_TIMEOUT_MS) ?? 60_000,
+    feeLimits: opts.feeLimits ?? (env.GPO_FEE_LIMITS ? parseFeeLimits(env.GPO_FEE_LIMITS) : {}),
+    duplicatePayees: opts.duplicatePayees ?? (env.GPO_DUPLICATE_PAYEES as 'reject' | 'allow' | undefined) ?? 'reject',
+    onInsufficientLiquidity: opts.onInsufficientLiquidity ?? (env.GPO_ON_INSUFFICIENT_LIQUIDITY as 'fail' | 'pause' | undefined) ?? 'fail',
     pilSyncWindowMs: opts.pilSyncWindowMs ?? 15_000,
     notify: { maxAttempts: 8, baseDelayMs: 250, maxDelayMs: 30_000, progressEveryMs: 1000, ...(opts.notify ?? {}) },
-    seed: opts.seed,
+    seed: opts.seed ?? envNumber(env.GPO_SEED),
     logger: opts.logger,
   };
 }
+
+function envNumber(v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** "USD=1,KES=50" -> {USD: "1", KES: "50"}. */
+export function parseFeeLimits(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [currency, amount] = part.split('=').map((x) => x.trim());
+    if (!/^[A-Z]{3}$/.test(currency ?? '') || !/^\d+(\.\d+)?$/.test(amount ?? '')) throw new Error(`fee limit "${part}" is not CUR=amount`);
+    out[currency] = amount;
+  }
+  return out;
+}
+
+/** Problems with a resolved configuration (empty when it is usable). */
+export function configProblems(c: OrchestratorConfig): string[] {
+  const p: string[] = [];
+  if (c.rail !== 'mojaloop-sdk' && c.rail !== 'pil') p.push(`rail must be mojaloop-sdk or pil, not ${String(c.rail)}`);
+  if (!['bulkTransactions', 'bulkQuotesTransfers', 'transfers'].includes(c.railMode)) p.push(`railMode must be bulkTransactions, bulkQuotesTransfers or transfers, not ${String(c.railMode)}`);
+  if (!['reject', 'allow'].includes(c.duplicatePayees)) p.push('duplicatePayees must be reject or allow');
+  if (!['fail', 'pause'].includes(c.onInsufficientLiquidity)) p.push('onInsufficientLiquidity must be fail or pause');
+  for (const [k, v] of [['railConcurrency', c.railConcurrency], ['perFspConcurrency', c.perFspConcurrency], ['chunkSize', c.chunkSize], ['retry.maxAttempts', c.retry.maxAttempts]] as const) {
+    if (!Number.isInteger(v) || v < 1) p.push(`${k} must be a positive integer`);
+  }
+  if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) p.push('port must be 0..65535');
+  return p;
+}
+
+/** Keys a config file may set (YAML or JSON); anything else is refused. */
+export const CONFIG_FILE_KEYS = [
+  'port', 'host', 'dataDir', 'payerFspId', 'payer', 'currency', 'rail', 'railMode', 'sdkUrl', 'pilUrl', 'chunkSize',
+  'railConcurrency', 'perFspConcurrency', 'retry', 'railTimeoutMs', 'feeLimits', 'duplicatePayees', 'onInsufficientLiquidity',
+  'pilSyncWindowMs', 'notify', 'seed',
+] as const;
