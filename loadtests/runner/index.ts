@@ -172,19 +172,26 @@ export async function runNodeTest(opts: NodeRunOptions): Promise<NodeRunResult> 
     fail(msg?: string): never { throw new Error(msg ?? 'fail() called'); },
     randomSeed(): void { /* Math.random is not seedable in Node */ },
   };
+  // ES-module shaped (__esModule + default) and built from property descriptors, so getters such as
+  // exec.scenario stay live per VU instead of being read once when the module object is made.
+  const esm = (named: object): Record<string, unknown> => {
+    const m = Object.defineProperties({}, Object.getOwnPropertyDescriptors(named)) as Record<string, unknown>;
+    Object.defineProperty(m, '__esModule', { value: true });
+    m.default = named;
+    return m;
+  };
   const modules: Record<string, unknown> = {
-    k6: { ...k6, default: k6 },
-    'k6/http': { ...k6http, default: k6http },
-    'k6/metrics': {
+    k6: esm(k6),
+    'k6/http': esm(k6http),
+    'k6/metrics': esm({
       Counter: class extends Metric { constructor(n: string) { super(n, 'counter'); } },
       Gauge: class extends Metric { constructor(n: string, isTime?: boolean) { super(n, 'gauge', isTime); } },
       Rate: class extends Metric { constructor(n: string) { super(n, 'rate'); } },
       Trend: class extends Metric { constructor(n: string, isTime?: boolean) { super(n, 'trend', isTime); } },
-    },
-    'k6/execution': { ...execution, default: execution },
-    'k6/timers': { setTimeout, clearTimeout, setInterval, clearInterval },
+    }),
+    'k6/execution': esm(execution),
+    'k6/timers': esm({ setTimeout, clearTimeout, setInterval, clearInterval }),
   };
-  (modules['k6/metrics'] as Record<string, unknown>).default = modules['k6/metrics'];
 
   const g = globalThis as Record<string, unknown>;
   g.__ENV = env;

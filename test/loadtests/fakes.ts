@@ -35,6 +35,7 @@ export async function startFakeTarget(opts: FakeOptions = {}): Promise<FakeTarge
   const server = Hapi.server({ port: 0, host: '127.0.0.1', routes: { payload: { maxBytes: 200 * 1024 * 1024 } } });
   const requests = new Map<string, number>();
   const batches = new Map<string, FakeBatch>();
+  const byKey = new Map<string, FakeBatch>();
   server.ext('onRequest', async (req, h) => {
     const key = `${req.method.toUpperCase()} ${req.path.replace(/[0-9a-f-]{36}/g, '{id}')}`;
     requests.set(key, (requests.get(key) ?? 0) + 1);
@@ -69,20 +70,26 @@ export async function startFakeTarget(opts: FakeOptions = {}): Promise<FakeTarge
       handler: (req, h) => {
         const body = req.payload as { payments?: Array<{ payeeIdValue: string }> };
         if (!Array.isArray(body?.payments) || !body.payments.length) return h.response({ code: 'VALIDATION', message: 'payments required' }).code(400);
-        return h.response(view(newBatch(randomUUID(), body.payments.map((p) => p.payeeIdValue)))).code(202);
+        // like the orchestrator: the same Idempotency-Key replays the original batch and pays nothing new
+        const key = String(req.headers['idempotency-key'] ?? randomUUID());
+        const known = byKey.get(key);
+        if (known) return h.response(view(known)).code(200);
+        const b = newBatch(randomUUID(), body.payments.map((p) => p.payeeIdValue));
+        byKey.set(key, b);
+        return h.response(view(b)).code(202);
       },
     },
     {
       method: 'GET', path: '/v1/batches/{id}',
       handler: (req, h) => {
-        const b = batches.get(req.params.id);
+        const b = batches.get(String(req.params.id));
         return b ? view(b) : h.response({ code: 'NOT_FOUND' }).code(404);
       },
     },
     {
       method: 'GET', path: '/v1/batches/{id}/payments',
       handler: (req, h) => {
-        const b = batches.get(req.params.id);
+        const b = batches.get(String(req.params.id));
         if (!b) return h.response({ code: 'NOT_FOUND' }).code(404);
         const items = [...b.failed].map((i) => ({ position: i, status: 'FAILED', errorCode: '3204', payeeIdValue: b.payees[i] }));
         return { total: items.length, items: items.slice(0, Number(req.query.limit ?? 1000)) };
@@ -99,7 +106,7 @@ export async function startFakeTarget(opts: FakeOptions = {}): Promise<FakeTarge
     {
       method: 'GET', path: '/disbursement/{id}',
       handler: (req, h) => {
-        const b = batches.get(req.params.id);
+        const b = batches.get(String(req.params.id));
         return b ? pilView(b) : h.response({ errorCode: '3200' }).code(404);
       },
     },
@@ -114,7 +121,7 @@ export async function startFakeTarget(opts: FakeOptions = {}): Promise<FakeTarge
         return { transferId, currentState: 'COMPLETED', fulfil: { body: { transferState: 'COMMITTED' } } };
       },
     },
-    { method: 'PUT', path: '/transfers/{id}', handler: (req) => ({ transferId: req.params.id, currentState: 'COMPLETED' }) },
+    { method: 'PUT', path: '/transfers/{id}', handler: (req) => ({ transferId: String(req.params.id), currentState: 'COMPLETED' }) },
     {
       method: 'POST', path: '/bulkQuotes',
       handler: (req) => {

@@ -1,0 +1,177 @@
+import { strict as assert } from 'node:assert';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { request } from 'undici';
+import { bundleAll, SCRIPTS } from '../../loadtests/build';
+import { runLoad } from '../../loadtests/load';
+import { NODE_ENGINE } from '../../loadtests/runner';
+import { startInProcessWorld, worldAvailability } from '../../loadtests/world';
+import { startFakeTarget, FakeTarget } from './fakes';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../..');
+
+describe('load tests: k6 scripts and gpo load', function () {
+  this.timeout(60_000);
+  let fake: FakeTarget;
+  let out: string;
+  const quiet = () => undefined;
+
+  before(async () => {
+    fake = await startFakeTarget({ paymentsPerSecond: 20_000, failSuffix: '999' });
+    out = mkdtempSync(path.join(tmpdir(), 'gpo-load-'));
+  });
+  after(async () => {
+    await fake.stop();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it('every k6 script type-checks against @types/k6 and bundles into an ES module k6 loads', async () => {
+    await run('npx', ['tsc', '--noEmit', '-p', 'loadtests/k6/tsconfig.json'], { cwd: ROOT });
+    const files = await bundleAll(path.join(out, 'dist'));
+    assert.equal(files.length, SCRIPTS.length);
+    for (const f of files) {
+      const js = readFileSync(f, 'utf8');
+      assert.match(js, /from "k6\/http"/, `${f} imports k6/http`);
+      assert.match(js, /export default|as default/, `${f} exports the VU function`);
+      assert.doesNotMatch(js, /from "\.\/lib/, `${f} inlines its helpers`);
+      assert.doesNotMatch(js, /: Promise<void>/, `${f} has no TypeScript left`);
+    }
+  });
+
+  it('bulk-disbursement (native API) measures payments from submission to all-final', async () => {
+    const r = await runLoad({ profile: 'bulk-disbursement', payments: 4000, env: { BATCH_SIZE: '1000', POLL_MS: '50' }, vus: 2, target: fake.url, engine: 'node', outDir: out, log: quiet });
+    assert.equal(r.report.engine, NODE_ENGINE);
+    assert.equal(r.report.headline.throughputTotal, 4000);
+    assert.equal(fake.requests.get('POST /v1/batches'), 4);
+    // four distinct batches (distinct idempotency keys) of distinct payees
+    const batches = [...fake.batches.values()];
+    assert.equal(batches.length, 4);
+    assert.equal(new Set(batches.flatMap((b) => b.payees)).size, 4000);
+    assert.ok(r.report.headline.throughputPerSecond > 0);
+    const failed = batches.reduce((n, b) => n + b.failed.size, 0);
+    assert.ok(failed > 0, 'payees ending in 999 fail');
+    assert.equal(r.report.metrics.gpo_payments_completed.values.count, 4000 - failed);
+    assert.deepEqual(r.report.errorsByCode, [{ code: '3204', count: failed }]);
+    assert.ok(r.report.metrics.gpo_batch_time_to_first_final.values.count === 4);
+    assert.equal(r.exitCode, 0, r.summary);
+    assert.match(r.summary, /payments\/s/);
+    assert.match(r.summary, /p95/);
+    assert.match(r.summary, /not k6/);
+  });
+
+  it('bulk-disbursement-pil drives the PIL-compatible API in batches of at most 1000', async () => {
+    const before = fake.requests.get('POST /disbursement') ?? 0;
+    const r = await runLoad({ profile: 'bulk-disbursement-pil', payments: 2500, env: { POLL_MS: '50' }, target: fake.url, engine: 'node', outDir: out, log: quiet, writeFiles: false });
+    assert.equal((fake.requests.get('POST /disbursement') ?? 0) - before, 3);
+    assert.equal(r.report.headline.throughputTotal, 2500);
+    assert.equal(r.exitCode, 0, r.summary);
+  });
+
+  it('fspiop-e2e runs flows at a constant arrival rate through the SDK outbound API', async () => {
+    const r = await runLoad({ profile: 'fspiop-e2e', rate: 40, duration: '1s', vus: 5, target: fake.url, engine: 'node', outDir: out, log: quiet, writeFiles: false, thresholds: { gpo_flow_duration: ['p(95)<2000'], gpo_flow_completed: ['rate>0.5'] } });
+    const flows = r.report.metrics.iterations.values.count;
+    assert.ok(flows >= 36 && flows <= 40, `flows ${flows}`);
+    assert.ok(r.report.headline.latency['p(95)'] !== undefined);
+    assert.equal(r.exitCode, 0, r.summary);
+  });
+
+  it('fspiop-bulk sends bulkQuotes then bulkTransfers of 1000, or bulkTransactions', async () => {
+    const q0 = fake.requests.get('POST /bulkQuotes') ?? 0;
+    const r = await runLoad({ profile: 'fspiop-bulk', payments: 3000, target: fake.url, engine: 'node', outDir: out, log: quiet, writeFiles: false, thresholds: { gpo_bulk_item_completed: ['rate>0.9'] } });
+    assert.equal((fake.requests.get('POST /bulkQuotes') ?? 0) - q0, 3);
+    assert.equal(fake.requests.get('POST /bulkTransfers'), 3);
+    assert.equal(r.report.headline.throughputTotal + r.report.errorsByCode.reduce((n, e) => n + e.count, 0), 3000);
+    assert.equal(r.exitCode, 0, r.summary);
+    const t = await runLoad({ profile: 'fspiop-bulk', payments: 2000, env: { MODE: 'bulkTransactions' }, target: fake.url, engine: 'node', outDir: out, log: quiet, writeFiles: false, thresholds: { gpo_bulk_item_completed: ['rate>0.9'] } });
+    assert.equal(fake.requests.get('POST /bulkTransactions'), 2);
+    assert.ok(t.report.headline.throughputTotal >= 1900);
+  });
+
+  it('writes a JSON report and a self-contained HTML report with its charts', async () => {
+    const r = await runLoad({ profile: 'bulk-disbursement', payments: 1000, target: fake.url, engine: 'node', outDir: out, log: quiet, env: { POLL_MS: '50' } });
+    const [jsonFile, htmlFile] = r.files;
+    assert.match(path.basename(htmlFile), /^bulk-disbursement-.*\.html$/);
+    const json = JSON.parse(readFileSync(jsonFile, 'utf8'));
+    assert.equal(json.engine, NODE_ENGINE);
+    assert.ok(json.series.points.length > 0);
+    const html = readFileSync(htmlFile, 'utf8');
+    const svgs = html.match(/<svg /g) ?? [];
+    assert.equal(svgs.length, 4, 'throughput, latency over time, latency percentiles, errors by code');
+    for (const title of ['Throughput over time', 'Latency over time', 'Latency percentiles', 'Errors by code']) assert.ok(html.includes(title), title);
+    assert.match(html, /<path d="M/);
+    assert.doesNotMatch(html, /<script|<link|src="http/);
+    assert.ok(html.includes(NODE_ENGINE));
+  });
+
+  it('gpo load exits non-zero when a threshold is crossed, zero when they hold', async () => {
+    const args = ['bin/gpo', 'load', 'bulk-disbursement', '--payments', '200', '--target', fake.url, '--engine', 'node', '--out', out, '--env', 'POLL_MS=50'];
+    const ok = await run('node', args, { cwd: ROOT });
+    assert.match(ok.stdout, /engine: gpo-node-runner \(k6-compatible subset\), not k6/);
+    assert.match(ok.stdout, /result: PASSED/);
+    const failing = await run('node', [...args, '--threshold', 'http_req_duration=p(95)<0.001'], { cwd: ROOT }).then(() => undefined, (e: { code: number; stdout: string }) => e);
+    assert.ok(failing, 'the command failed');
+    assert.equal(failing.code, 99);
+    assert.match(failing.stdout, /✗ http_req_duration: p\(95\)<0.001/);
+    assert.match(failing.stdout, /result: FAILED/);
+  });
+
+  describe('against the in-process world', () => {
+    it('fspiop-e2e and fspiop-bulk pay the payee DFSPs through the simulated switch', async function () {
+      const missing = await worldAvailability(false);
+      if (missing) {
+        console.log(`      skipped: ${missing}`);
+        this.skip();
+      }
+      const world = await startInProcessWorld({ simulatorsOnly: true });
+      try {
+        const urls = (world.world as { urls: Record<string, string> }).urls;
+        const committed = async () => {
+          let n = 0;
+          for (const fsp of ['payeefsp1', 'payeefsp2']) {
+            const res = await request(`${urls[fsp]}/admin/ledger`);
+            const body = (await res.body.json()) as { totals?: Record<string, { committedCount?: number }> };
+            n += Number(body.totals?.USD?.committedCount ?? 0);
+          }
+          return n;
+        };
+        const e2e = await runLoad({ profile: 'fspiop-e2e', payments: 60, vus: 6, target: world.payerOutboundUrl, engine: 'node', outDir: out, log: quiet, writeFiles: false, thresholds: { gpo_flow_duration: ['p(95)<5000'] } });
+        assert.equal(e2e.report.headline.throughputTotal, 60, e2e.summary);
+        assert.equal(await committed(), 60, 'the payee ledgers hold every transfer');
+        const bulk = await runLoad({ profile: 'fspiop-bulk', payments: 2000, target: world.payerOutboundUrl, engine: 'node', outDir: out, log: quiet, writeFiles: false });
+        assert.equal(bulk.report.headline.throughputTotal, 2000, bulk.summary);
+        assert.equal(await committed(), 2060);
+        assert.equal(bulk.exitCode, 0);
+      } finally {
+        await world.stop();
+      }
+    });
+
+    it('bulk-disbursement pays every payment through the orchestrator', async function () {
+      const missing = await worldAvailability(true);
+      if (missing) {
+        console.log(`      skipped: ${missing}`);
+        this.skip();
+      }
+      const world = await startInProcessWorld();
+      try {
+        const urls = (world.world as { urls: Record<string, string> }).urls;
+        const r = await runLoad({ profile: 'bulk-disbursement', payments: 2000, env: { BATCH_SIZE: '1000', POLL_MS: '50' }, target: world.orchestratorUrl, engine: 'node', outDir: out, log: quiet, writeFiles: false });
+        assert.equal(r.report.metrics.gpo_payments_completed?.values.count, 2000, r.summary);
+        let n = 0;
+        for (const fsp of ['payeefsp1', 'payeefsp2']) {
+          const res = await request(`${urls[fsp]}/admin/ledger`);
+          const body = (await res.body.json()) as { totals?: Record<string, { committedCount?: number }> };
+          n += Number(body.totals?.USD?.committedCount ?? 0);
+        }
+        assert.equal(n, 2000, 'the payee ledgers hold every payment');
+        assert.equal(r.exitCode, 0, r.summary);
+      } finally {
+        await world.stop();
+      }
+    });
+  });
+});
