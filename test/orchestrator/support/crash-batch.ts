@@ -1,0 +1,13 @@
+import type { PaymentInput, SubmitBatchCommand } from '../../../orchestrator/domain/types';
+
+/** The crash test's batch: n distinct payees alternating between payeefsp1 and payeefsp2, amounts 1..9.99. */
+export function crashPayments(n: number): PaymentInput[] {
+  return Array.from({ length: n }, (_, i) => ({
+    reference: `c-${i}`, payeeIdType: 'MSISDN', payeeIdValue: `2547${(i % 2) + 1}${String(2_000_000 + i).padStart(7, '0')}`,
+    amount: `${1 + (i % 9)}.${String(i % 100).padStart(2, '0')}`.replace(/\.?0+$/, '') || '1', currency: 'USD',
+  }));
+}
+
+export function crashBatch(n: number): SubmitBatchCommand {
+  return { source: 'native', sourceKey: `crash-${n}`, requestHash: `crash-${n}-v1`, currency: 'USD', payments: crashPayments(n) };
+}

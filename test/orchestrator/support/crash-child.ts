@@ -1,0 +1,38 @@
+/**
+ * The orchestrator as a child process for the crash test: starts on the given data directory, submits (or replays)
+ * one deterministic batch, and prints one JSON line per milestone on stdout (`ready`, `final`). GPO_CRASH_AT makes
+ * the engine kill this process at a chosen point.
+ * Env: CRASH_DATA_DIR, CRASH_SDK_URL, CRASH_COUNT, CRASH_MODE.
+ */
+import { startOrchestrator } from '../../../orchestrator/index';
+import { BatchStatus, type MojaloopSdkMode } from '../../../orchestrator/domain/types';
+import { crashBatch } from './crash-batch';
+
+const FINAL = new Set<string>([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED]);
+const say = (o: Record<string, unknown>): void => { process.stdout.write(`GPO-CHILD ${JSON.stringify(o)}\n`); };
+
+async function main(): Promise<void> {
+  const orch = await startOrchestrator({
+    port: 0, dataDir: process.env.CRASH_DATA_DIR, sdkUrl: process.env.CRASH_SDK_URL, seed: 42,
+    railMode: (process.env.CRASH_MODE ?? 'bulkQuotesTransfers') as MojaloopSdkMode, chunkSize: 1000,
+    retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 }, railTimeoutMs: 20_000, notify: { progressEveryMs: 150 },
+  });
+  let done = false;
+  orch.service.subscribe((e) => {
+    if (e.type === 'batch-final' && !done) {
+      done = true;
+      say({ event: 'final', batch: e.batch });
+    }
+  });
+  const out = await orch.service.submitBatch(crashBatch(Number(process.env.CRASH_COUNT ?? 20000)));
+  say({ event: 'ready', outcome: out.outcome, batchId: out.batch.id, status: out.batch.status });
+  if (FINAL.has(out.batch.status) && !done) {
+    done = true;
+    say({ event: 'final', batch: out.batch });
+  }
+}
+
+main().catch((err) => {
+  say({ event: 'error', message: String((err as Error).stack ?? err) });
+  process.exit(1);
+});
