@@ -96,6 +96,7 @@ describe('native API: POST /v1/batches (JSON)', () => {
     const notObject = await request(h.url).post('/v1/batches').set('content-type', 'application/json').send('[1,2]');
     assert.equal(notObject.status, 400);
     assert.equal(notObject.body.errorCode, 'VALIDATION_FAILED');
+    assert.deepEqual(notObject.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`), ['body:WRONG_TYPE']);
     assert.equal(h.service.submitCalls.length, 0);
   });
 

@@ -15,7 +15,7 @@ interface Received {
 }
 
 /** A webhook receiver on port 0 that answers each call with the next status of `statuses` (then 200). */
-async function receiver(statuses: number[] = []): Promise<{ url: string; calls: Received[]; ok: Received[]; close(): Promise<void> }> {
+async function receiver(statuses: number[] = []): Promise<{ url: string; calls: Received[]; ok: Received[]; statuses: number[]; close(): Promise<void> }> {
   const calls: Received[] = [];
   const ok: Received[] = [];
   const server = http.createServer((req, res) => {
@@ -31,7 +31,7 @@ async function receiver(statuses: number[] = []): Promise<{ url: string; calls: 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hooks/gpo`, calls, ok, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+  return { url: `http://127.0.0.1:${port}/hooks/gpo`, calls, ok, statuses, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
 }
 
 describe('native API: webhooks', () => {
@@ -106,6 +106,26 @@ describe('native API: webhooks', () => {
       assert.equal(rx.calls[4].body.batch.status, 'COMPLETED');
       assert.equal(notifier.stats.failed, 1);
       assert.equal(notifier.stats.delivered, 1);
+    } finally {
+      await notifier.stop();
+    }
+  });
+
+  it('a completion supersedes a progress event still being retried', async () => {
+    rx = await receiver([503, 503, 503, 503, 503, 503]);
+    const service = new FakeDisbursementService({ settle: 'manual', stepSize: 1 });
+    // Long backoff: the progress delivery would take seconds to exhaust its attempts.
+    const notifier = startWebhookNotifier({ service, config: { notify: { maxAttempts: 6, baseDelayMs: 2000, maxDelayMs: 2000, progressEveryMs: 0 } }, logger: pino({ level: 'silent' }) });
+    try {
+      const sub = await service.submitBatch({ source: 'native', sourceKey: 't-2', requestHash: 'h', currency: 'USD', callback: { kind: 'webhook', url: rx.url }, payments: [1, 2].map((i) => ({ reference: `r${i}`, payeeIdType: 'MSISDN', payeeIdValue: `${i}`, amount: '1', currency: 'USD' })) });
+      await service.settle(sub.batch.id, 1);
+      await eventually(() => rx!.calls.length === 1 || undefined, 5000, 'the first progress attempt');
+      rx.calls.length = 0;
+      rx.statuses.length = 0;
+      await service.settle(sub.batch.id);
+      await notifier.idle();
+      assert.equal(rx.calls.filter((c) => c.body.event === 'batch.progress').length, 0, 'the progress event was abandoned');
+      assert.ok(rx.calls.some((c) => c.body.event === 'batch.completed'));
     } finally {
       await notifier.stop();
     }

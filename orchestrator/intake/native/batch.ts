@@ -44,7 +44,7 @@ function refused(errors: ErrorList, errorCode: string, message: string, status =
 export function buildFromJson(body: unknown, opts: BuildOptions): BuildResult {
   const errors = new ErrorList();
   const { error } = batchSchema.validate(body, JOI_OPTS);
-  for (const e of joiErrors(error, (path) => ({ field: fieldPath(path) }))) errors.add(e);
+  for (const e of joiErrors(error, (path) => ({ field: path.length ? fieldPath(path) : 'body' }))) errors.add(e);
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const raw = Array.isArray(b.payments) ? b.payments : [];
   if (raw.length > MAX_PAYMENTS || (!errors.empty && !Array.isArray(b.payments))) return refused(errors, 'VALIDATION_FAILED', 'the batch is not valid; nothing was stored');
