@@ -1,0 +1,273 @@
+/**
+ * The end-to-end benchmark of record (`npm run bench`): bulk cycles of 10,000, 100,000 and 1,000,000 payments
+ * submitted to the orchestrator's native API (POST /v1/batches, polled with GET /v1/batches/{id}) and paid over the
+ * mojaloop-sdk bulk rail through the in-process simulated world; each size on a fresh world and store. Prints and
+ * writes to docs/benchmarks.md: time to all-final, payments/s, peak RSS, the scaling ratio between sizes, the payee
+ * ledgers' committed count, and the simulators-only bulk baseline (simulators/bench.ts) measured in the same run.
+ * Only figures measured by this run are written.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Pool } from 'undici';
+import { runSimulatorBenchmark, SimBenchResult } from '../simulators/bench';
+import { startInProcessWorld } from './world';
+
+export const DEFAULT_SIZES = [10_000, 100_000, 1_000_000];
+export const BENCHMARKS_DOC = path.resolve(__dirname, '..', 'docs', 'benchmarks.md');
+/** What follows this line in docs/benchmarks.md (load-test runs noted by hand) is kept when the bench rewrites it. */
+export const KEEP_MARKER = '<!-- kept by npm run bench: notes below this line -->';
+
+export interface BenchOptions {
+  sizes?: number[];
+  /** Payments per POST /v1/batches (default 100,000): a cycle of N is ceil(N / batchSize) batches submitted together. */
+  batchSize?: number;
+  railMode?: string;
+  /** Simulators-only baseline: bulks of 1000 items (default 20). */
+  baselineBulks?: number;
+  pollMs?: number;
+  timeoutS?: number;
+  write?: boolean;
+  docPath?: string;
+  log?: (line: string) => void;
+}
+
+export interface CycleResult {
+  payments: number;
+  batches: number;
+  completed: number;
+  failed: number;
+  submitS: number;
+  firstFinalS: number;
+  allFinalS: number;
+  paymentsPerSecond: number;
+  peakRssMb: number;
+  ledgerCommitted: number;
+  /** time / time of the smallest size, divided by size / smallest size: 1.0 is linear */
+  scaling?: number;
+  /** payments/s over the simulators' own bulk items/s */
+  ratioToSimulators?: number;
+  error?: string;
+}
+
+export interface BenchResult {
+  date: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; os: string };
+  railMode: string;
+  batchSize: number;
+  baseline?: SimBenchResult;
+  baselineError?: string;
+  cycles: CycleResult[];
+}
+
+function machine(): BenchResult['machine'] {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length, cpuModel: cpus[0]?.model?.trim() ?? 'unknown', memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version, os: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+async function json(pool: Pool, method: 'GET' | 'POST', p: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await pool.request({ method, path: p, body, headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, headersTimeout: 600_000, bodyTimeout: 600_000 });
+  const text = await res.body.text();
+  let parsed: Record<string, unknown> = {};
+  try { parsed = JSON.parse(text) as Record<string, unknown>; } catch { parsed = { raw: text.slice(0, 300) }; }
+  return { status: res.statusCode, body: parsed };
+}
+
+async function ledgerCommitted(urls: Record<string, string>, fsps: string[]): Promise<number> {
+  let n = 0;
+  for (const fsp of fsps) {
+    const pool = new Pool(urls[fsp]);
+    try {
+      const r = await json(pool, 'GET', '/admin/ledger');
+      n += Number((r.body.totals as Record<string, { committedCount?: number }> | undefined)?.USD?.committedCount ?? 0);
+    } finally {
+      await pool.close();
+    }
+  }
+  return n;
+}
+
+/** One bulk cycle of `size` payments on a fresh world + orchestrator. */
+export async function runCycle(size: number, opts: BenchOptions): Promise<CycleResult> {
+  const batchSize = opts.batchSize ?? 100_000;
+  const pollMs = opts.pollMs ?? 100;
+  const timeoutMs = (opts.timeoutS ?? 1800) * 1000;
+  const log = opts.log ?? (() => undefined);
+  const world = await startInProcessWorld({ orchestrator: opts.railMode ? { railMode: opts.railMode } : undefined });
+  const urls = (world.world as { urls: Record<string, string> }).urls;
+  const fsps = Object.keys(urls).filter((k) => /^payeefsp/.test(k));
+  const pool = new Pool(world.orchestratorUrl, { connections: 8, keepAliveTimeout: 60_000 });
+  // peak RSS of this process, which holds the simulators, the orchestrator and the client
+  if (global.gc) global.gc();
+  let peakRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
+  const out: CycleResult = { payments: size, batches: Math.ceil(size / batchSize), completed: 0, failed: 0, submitS: 0, firstFinalS: 0, allFinalS: 0, paymentsPerSecond: 0, peakRssMb: 0, ledgerCommitted: 0 };
+  try {
+    const runId = Date.now().toString(36);
+    // bodies are built before the clock starts: the cycle is timed from the first POST to the last final state
+    const bodies: string[] = [];
+    for (let b = 0; b * batchSize < size; b++) {
+      const n = Math.min(batchSize, size - b * batchSize);
+      const payments = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const k = b * batchSize + i;
+        payments[i] = { reference: `p${k}`, payeeIdType: 'MSISDN', payeeIdValue: `2547${(k % 2) + 1}${String(Math.floor(k / 2)).padStart(7, '0')}`, amount: '10', currency: 'USD' };
+      }
+      bodies.push(JSON.stringify({ reference: `bench-${runId}-${b}`, currency: 'USD', note: `benchmark cycle of ${size}`, payments }));
+    }
+    log(`cycle ${size}: ${bodies.length} batch(es) of up to ${batchSize}, rail mode ${opts.railMode ?? 'orchestrator default'}`);
+    const t0 = performance.now();
+    const ids = await Promise.all(bodies.map(async (body, b) => {
+      const r = await json(pool, 'POST', '/v1/batches', body, { 'idempotency-key': `bench-${runId}-${b}` });
+      if (r.status !== 202) throw new Error(`POST /v1/batches answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
+      return String(r.body.id);
+    }));
+    bodies.length = 0;
+    out.submitS = (performance.now() - t0) / 1000;
+    const done = new Map<string, { completed: number; failed: number }>();
+    let firstFinal = 0;
+    while (done.size < ids.length) {
+      if (performance.now() - t0 > timeoutMs) throw new Error(`not all final after ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, pollMs));
+      for (const id of ids) {
+        if (done.has(id)) continue;
+        const r = await json(pool, 'GET', `/v1/batches/${id}`);
+        const by = r.body.byStatus as Record<string, { count: number }> | undefined;
+        if (!by) continue;
+        const completed = by.COMPLETED?.count ?? 0;
+        const failed = (by.FAILED?.count ?? 0) + (by.CANCELLED?.count ?? 0);
+        if (!firstFinal && completed + failed > 0) firstFinal = performance.now() - t0;
+        if (completed + failed >= Number(r.body.totalCount)) done.set(id, { completed, failed });
+      }
+    }
+    const elapsed = performance.now() - t0;
+    for (const v of done.values()) { out.completed += v.completed; out.failed += v.failed; }
+    out.firstFinalS = firstFinal / 1000;
+    out.allFinalS = elapsed / 1000;
+    out.paymentsPerSecond = Math.round(size / (elapsed / 1000));
+    out.ledgerCommitted = await ledgerCommitted(urls, fsps);
+  } catch (err) {
+    out.error = (err as Error).message;
+  } finally {
+    clearInterval(rssTimer);
+    out.peakRssMb = Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1024 / 1024);
+    await pool.close().catch(() => undefined);
+    await world.stop().catch(() => undefined);
+  }
+  log(`cycle ${size}: ${out.error ? `FAILED ${out.error}` : `${out.allFinalS.toFixed(2)} s to all-final, ${out.paymentsPerSecond} payments/s, ${out.completed} completed, ${out.failed} failed, ledgers ${out.ledgerCommitted}, peak RSS ${out.peakRssMb} MB`}`);
+  return out;
+}
+
+export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
+  const log = opts.log ?? (() => undefined);
+  const sizes = [...(opts.sizes ?? DEFAULT_SIZES)].sort((a, b) => a - b);
+  const result: BenchResult = { date: new Date().toISOString(), machine: machine(), railMode: opts.railMode ?? 'orchestrator default', batchSize: opts.batchSize ?? 100_000, cycles: [] };
+  const bulks = opts.baselineBulks ?? 20;
+  log(`simulators-only baseline: ${bulks} bulks of 1000 (bulkQuotes + bulkTransfers through the switch)`);
+  try {
+    result.baseline = await runSimulatorBenchmark({ flows: 0, bulks, bulkSize: 1000, bulkConcurrency: 2 });
+    log(`baseline: ${result.baseline.bulkItemsPerSecond} items/s, p95 per bulk ${result.baseline.bulkP95Ms} ms, ${result.baseline.bulkErrors} failed`);
+  } catch (err) {
+    result.baselineError = (err as Error).message;
+    log(`baseline failed: ${result.baselineError}`);
+  }
+  for (const size of sizes) result.cycles.push(await runCycle(size, opts));
+  const ok = result.cycles.filter((c) => !c.error);
+  const base = ok[0];
+  for (const c of ok) {
+    if (base && c !== base) c.scaling = Math.round(((c.allFinalS / base.allFinalS) / (c.payments / base.payments)) * 100) / 100;
+    if (base && c === base) c.scaling = 1;
+    if (result.baseline?.bulkItemsPerSecond) c.ratioToSimulators = Math.round((c.paymentsPerSecond / result.baseline.bulkItemsPerSecond) * 100) / 100;
+  }
+  if (opts.write !== false) writeBenchDoc(result, opts.docPath ?? BENCHMARKS_DOC);
+  return result;
+}
+
+export function formatBench(r: BenchResult): string {
+  const L: string[] = [];
+  L.push(`machine: ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGb} GiB, ${r.machine.os}, Node ${r.machine.node}; ${r.date}`);
+  if (r.baseline) L.push(`simulators-only bulk baseline: ${r.baseline.bulkItems} items, ${r.baseline.bulkItemsPerSecond} items/s, p95 per bulk of 1000 ${r.baseline.bulkP95Ms} ms, peak RSS ${r.baseline.peakRssMb} MB, ${r.baseline.bulkErrors} failed`);
+  else L.push(`simulators-only bulk baseline: not measured (${r.baselineError})`);
+  L.push('payments   | all-final s | payments/s | first final s | completed | failed | payee ledgers | peak RSS MB | scaling | vs simulators');
+  for (const c of r.cycles) {
+    if (c.error) { L.push(`${String(c.payments).padEnd(10)} | FAILED: ${c.error}`); continue; }
+    L.push([String(c.payments).padEnd(10), c.allFinalS.toFixed(2).padStart(11), String(c.paymentsPerSecond).padStart(10), c.firstFinalS.toFixed(2).padStart(13), String(c.completed).padStart(9), String(c.failed).padStart(6), String(c.ledgerCommitted).padStart(13), String(c.peakRssMb).padStart(11), String(c.scaling ?? '-').padStart(7), String(c.ratioToSimulators ?? '-').padStart(13)].join(' | '));
+  }
+  return L.join('\n');
+}
+
+export function writeBenchDoc(r: BenchResult, file: string): void {
+  const kept = existsSync(file) && readFileSync(file, 'utf8').includes(KEEP_MARKER) ? readFileSync(file, 'utf8').split(KEEP_MARKER)[1] : '\n';
+  const m = r.machine;
+  const rows = r.cycles.map((c) => (c.error
+    ? `| ${c.payments.toLocaleString('en-US')} | failed: ${c.error.replace(/\|/g, '/')} | | | | | | | |`
+    : `| ${c.payments.toLocaleString('en-US')} | ${c.batches} | ${c.allFinalS.toFixed(2)} | **${c.paymentsPerSecond.toLocaleString('en-US')}** | ${c.firstFinalS.toFixed(2)} | ${c.completed.toLocaleString('en-US')} / ${c.failed} | ${c.ledgerCommitted.toLocaleString('en-US')} | ${c.peakRssMb} | ${c.scaling ?? '-'} | ${c.ratioToSimulators ?? '-'} |`));
+  const b = r.baseline;
+  const doc = `# GPO benchmarks
+
+Written by \`npm run bench\` (loadtests/bench.ts) on ${r.date.slice(0, 10)}: every figure below was measured by that run.
+Rerun it to refresh; \`npm run bench -- --sizes 10000,100000\` limits the sizes.
+
+## Machine
+
+- CPU: ${m.cpus} x ${m.cpuModel}
+- Memory: ${m.memoryGb} GiB
+- OS: ${m.os}
+- Node.js: ${m.node}
+
+## End-to-end bulk cycles
+
+A cycle of N payments is submitted to the orchestrator's native API (\`POST /v1/batches\`, at most ${r.batchSize.toLocaleString('en-US')}
+payments per batch, all batches at once) and polled (\`GET /v1/batches/{id}\`) until every payment is final. The
+orchestrator pays over its \`mojaloop-sdk\` rail (mode: ${r.railMode}) through the payer DFSP simulator, the switch, the ALS and
+two payee DFSP simulators. Each size runs on a fresh world and a fresh store, all in one Node.js process (the client
+included), so peak RSS is the whole simulated network plus the orchestrator. The time runs from the first POST to the
+last payment's final state. "payee ledgers" is the payee DFSP simulators' committed transfer count after the cycle
+(it must equal the completed count). Scaling: (time / time of the smallest size) / (size / smallest size), 1.0 is
+linear. "vs simulators": payments/s divided by the simulators-only bulk items/s below.
+
+| payments | batches | time to all-final (s) | payments/s | first final (s) | completed / failed | payee ledgers | peak RSS (MB) | scaling | vs simulators |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${rows.join('\n')}
+
+## Simulators-only baseline (same run)
+
+${b ? `simulators/bench.ts \`runSimulatorBenchmark\`, bulk path: ${b.bulkItems.toLocaleString('en-US')} items in bulks of 1000 (bulkQuotes then bulkTransfers
+through the switch to the payee DFSPs, 2 bulks in flight, an in-process payer playing govbank): **${b.bulkItemsPerSecond.toLocaleString('en-US')} items/s**,
+p95 per bulk ${b.bulkP95Ms} ms, ${b.bulkErrors} failed, peak RSS ${b.peakRssMb} MB.` : `not measured in this run: ${r.baselineError}`}
+
+${KEEP_MARKER}${kept}`;
+  writeFileSync(file, doc);
+}
+
+function argValue(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  if (i >= 0) return argv[i + 1];
+  const eq = argv.find((a) => a.startsWith(`--${name}=`));
+  return eq ? eq.slice(name.length + 3) : undefined;
+}
+
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const sizes = argValue(argv, 'sizes');
+  const num = (n: string) => {
+    const v = argValue(argv, n);
+    if (v === undefined) return undefined;
+    const x = Number(v.replace(/_/g, ''));
+    if (!Number.isFinite(x) || x <= 0) throw new Error(`--${n} must be a positive number`);
+    return x;
+  };
+  return {
+    sizes: sizes ? sizes.split(',').map((s) => {
+      const n = Number(s.trim().replace(/_/g, ''));
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`--sizes: "${s}" is not a positive whole number`);
+      return n;
+    }) : undefined,
+    batchSize: num('batch-size'),
+    baselineBulks: num('baseline-bulks'),
+    railMode: argValue(argv, 'rail-mode'),
+    write: !argv.includes('--no-write'),
+  };
+}
