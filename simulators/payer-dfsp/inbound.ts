@@ -2,7 +2,7 @@
  * The payer DFSP's FSPIOP inbound surface: the callbacks of the requests it sent (parties, quotes, transfers,
  * bulkQuotes, bulkTransfers and their /error variants). Headers and bodies are checked against the FSPIOP v1.1
  * spec; a callback that breaks it is answered 400, recorded as a violation and ends the waiting request with the
- * validation error instead of leaving it to time out.
+ * validation error instead of leaving it to time out (transfer answers excepted: what the hub committed is booked).
  */
 import type { Request, ResponseToolkit, Server, ServerRoute } from '@hapi/hapi';
 import { callbackKey, FspiopClient } from '../fspiop/client';
@@ -49,8 +49,11 @@ export function registerInbound(server: Server, client: FspiopClient, violations
       ?? checkBody(isError ? 'ErrorInformationObject' : SUCCESS_SCHEMA[resource], req.payload);
     if (problem) {
       record(req, problem);
-      // the request that waits for this callback ends now, with the reason, rather than timing out
-      client.deliver(key, true, problem.body);
+      const moneyMoved = !isError && (resource === 'transfers' || resource === 'bulkTransfers')
+        && typeof (req.payload as { transferState?: unknown; bulkTransferState?: unknown } | null)?.[resource === 'transfers' ? 'transferState' : 'bulkTransferState'] === 'string';
+      // a transfer answer is booked even when it breaks the spec: the hub has already decided, and the treasury
+      // must follow what it committed; any other request ends now with the reason rather than timing out
+      client.deliver(key, !moneyMoved, moneyMoved ? req.payload : problem.body);
       return h.response(problem.body).code(problem.status);
     }
     client.deliver(key, isError, req.payload);

@@ -703,8 +703,20 @@ export class PayerService {
         return;
       }
     }
+    if (txn.phase === 'quote' && opts.autoAcceptQuote.enabled) {
+      // no acceptance to wait for: each chunk goes on to its bulk transfer as soon as its quotes are back
+      const expired = this.bulkExpired(txn);
+      await eachLimited(this.planQuoteChunks(txn), this.cfg.bulkConcurrency, async (chunk) => {
+        await this.quoteChunk(txn, chunk);
+        for (const idx of chunk.items) if (txn.items[idx].status === 'quoted') txn.items[idx].status = 'accepted';
+        if (expired) this.expireAccepted(txn, chunk);
+        else await this.transferChunk(txn, chunk);
+      });
+      this.log.debug({ bulkTransactionId: txn.bulkTransactionId, ms: Date.now() - t0 }, 'quoted and transferred');
+      return this.finishBulk(txn);
+    }
     if (txn.phase === 'quote') {
-      await this.quoteItems(txn);
+      await eachLimited(this.planQuoteChunks(txn), this.cfg.bulkConcurrency, (chunk) => this.quoteChunk(txn, chunk));
       this.log.debug({ bulkTransactionId: txn.bulkTransactionId, ms: Date.now() - t0 }, 'quotes received');
       txn.phase = 'transfer';
       if (!opts.autoAcceptQuote.enabled && txn.items.some((i) => i.status === 'quoted')) {
@@ -716,15 +728,45 @@ export class PayerService {
       for (const i of txn.items) if (i.status === 'quoted') i.status = 'accepted';
     }
     if (txn.phase === 'transfer') {
-      await this.transferItems(txn);
-      this.finishBulk(txn);
+      const expired = this.bulkExpired(txn);
+      await eachLimited(txn.chunks, this.cfg.bulkConcurrency, async (chunk) => {
+        if (expired) this.expireAccepted(txn, chunk);
+        else await this.transferChunk(txn, chunk);
+      });
+      await this.finishBulk(txn);
     }
   }
 
-  private finishBulk(txn: BulkTransaction): void {
+  private bulkExpired(txn: BulkTransaction): boolean {
+    return Date.parse(this.expiration(txn.request.options.bulkExpiration)) <= Date.now();
+  }
+
+  private expireAccepted(txn: BulkTransaction, chunk: Chunk): void {
+    for (const idx of chunk.items) {
+      const i = txn.items[idx];
+      if (i.status === 'accepted') this.failItem(i, sdkError('3303', this.describe, 'bulkExpiration has passed'));
+    }
+  }
+
+  private async finishBulk(txn: BulkTransaction): Promise<void> {
+    // items that repeat a payment still in flight elsewhere are reported once that payment has ended
+    const others = new Set<{ busy?: Promise<void> }>();
+    for (const i of txn.items) {
+      if (i.mirror?.kind === 'bulkItem' && i.mirror.txn !== txn) others.add(i.mirror.txn);
+      else if (i.mirror?.kind === 'transfer') others.add(i.mirror.rec);
+      else if (i.mirror?.kind === 'sdkBulkTransfer') others.add(i.mirror.rec);
+    }
+    for (const o of others) await this.settled(o);
     txn.phase = 'done';
     txn.currentState = 'COMPLETED';
     this.report(txn);
+    // ILP packets are only needed until the transfers are sent; 10,000 of them weigh about 10 MB
+    for (const i of txn.items) {
+      if (i.quote && i.status !== 'quoted') {
+        delete i.quote.ilpPacket;
+        delete i.quote.condition;
+      }
+    }
   }
 
   private report(txn: BulkTransaction): void {
@@ -775,110 +817,105 @@ export class PayerService {
     });
   }
 
-  private async quoteItems(txn: BulkTransaction): Promise<void> {
-    const req = txn.request;
-    const items = txn.items;
-    const chunks = planChunks(items.map((i) => (i.status === 'resolved' ? i.fspId : undefined)));
-    const payer = this.payerParty(req.from);
-    const initiatorType = 'BUSINESS';
-    const limits = req.options.autoAcceptQuote.enabled ? req.options.autoAcceptQuote.perTransferFeeLimits : undefined;
-    const expiration = Date.parse(req.options.bulkExpiration) > Date.now() ? req.options.bulkExpiration : undefined;
-    await eachLimited(chunks, this.cfg.bulkConcurrency, async (chunk) => {
-      const bulkQuoteId = newId();
-      const c = { ...chunk, bulkQuoteId };
-      txn.chunks.push(c);
-      const individualQuotes = chunk.items.map((idx) => {
-        const item = items[idx];
-        item.quoteId = newId();
-        item.bulkQuoteId = bulkQuoteId;
-        const t = item.request;
-        const q: Record<string, unknown> = {
-          quoteId: item.quoteId, transactionId: item.transferId,
-          payee: { partyIdInfo: { ...item.party!.partyIdInfo, fspId: chunk.fspId } }, amountType: t.amountType,
-          amount: { currency: t.currency, amount: t.amount }, transactionType: TRANSACTION_TYPE(initiatorType),
-        };
-        if (t.note) q.note = t.note;
-        return q;
-      });
-      const body: Record<string, unknown> = { bulkQuoteId, payer, individualQuotes };
-      if (expiration) body.expiration = expiration;
-      this.noteBulk('bulkQuotes', chunk.fspId, individualQuotes.length, txn);
-      const o = await this.postBulkQuote(body, chunk.fspId);
-      if (o.kind !== 'success') {
-        const e = errorFromOutcome(o, 'quote', this.describe);
-        for (const idx of chunk.items) this.failItem(items[idx], e);
-        return;
-      }
-      const byQuote = new Map((o.body.individualQuoteResults ?? []).map((r) => [r.quoteId, r]));
-      for (const idx of chunk.items) {
-        const item = items[idx];
-        const r = byQuote.get(item.quoteId!);
-        if (!r) {
-          this.failItem(item, sdkError('2001', this.describe, 'no result for this quote in the bulk answer'));
-          continue;
-        }
-        if (r.errorInformation || !r.transferAmount || !r.ilpPacket || !r.condition) {
-          this.failItem(item, r.errorInformation ? itemError(r.errorInformation) : sdkError('3100', this.describe, 'quote result lacks terms'));
-          continue;
-        }
-        item.quote = stripEmpty({
-          quoteId: item.quoteId!, transferAmount: r.transferAmount, payeeReceiveAmount: r.payeeReceiveAmount, payeeFspFee: r.payeeFspFee,
-          payeeFspCommission: r.payeeFspCommission, ilpPacket: r.ilpPacket, condition: r.condition,
-        });
-        if (!feeWithinLimits(limits, item.request.currency, item.request.amount, r.transferAmount.amount, r.payeeFspFee?.amount)) {
-          this.failItem(item, sdkError('4100', this.describe, 'fee above perTransferFeeLimits'));
-          continue;
-        }
-        item.status = 'quoted';
-      }
-    });
+  /** Resolved items grouped per payee FSP in chunks of at most 1000, each with its bulk quote id. */
+  private planQuoteChunks(txn: BulkTransaction): BulkTransaction['chunks'] {
+    const chunks = planChunks(txn.items.map((i) => (i.status === 'resolved' ? i.fspId : undefined)))
+      .map((c) => ({ ...c, bulkQuoteId: newId() }));
+    txn.chunks.push(...chunks);
+    return chunks;
   }
 
-  private async transferItems(txn: BulkTransaction): Promise<void> {
+  private async quoteChunk(txn: BulkTransaction, chunk: BulkTransaction['chunks'][number]): Promise<void> {
+    const req = txn.request;
     const items = txn.items;
-    const expiration = this.expiration(txn.request.options.bulkExpiration);
-    if (Date.parse(expiration) <= Date.now()) {
-      for (const i of items) if (i.status === 'accepted') this.failItem(i, sdkError('3303', this.describe, 'bulkExpiration has passed'));
+    const limits = req.options.autoAcceptQuote.enabled ? req.options.autoAcceptQuote.perTransferFeeLimits : undefined;
+    const bulkQuoteId = chunk.bulkQuoteId!;
+    const individualQuotes = chunk.items.map((idx) => {
+      const item = items[idx];
+      item.quoteId = newId();
+      item.bulkQuoteId = bulkQuoteId;
+      const t = item.request;
+      const q: Record<string, unknown> = {
+        quoteId: item.quoteId, transactionId: item.transferId,
+        payee: { partyIdInfo: { ...item.party!.partyIdInfo, fspId: chunk.fspId } }, amountType: t.amountType,
+        amount: { currency: t.currency, amount: t.amount }, transactionType: TRANSACTION_TYPE('BUSINESS'),
+      };
+      if (t.note) q.note = t.note;
+      return q;
+    });
+    const body: Record<string, unknown> = { bulkQuoteId, payer: this.payerParty(req.from), individualQuotes };
+    if (Date.parse(req.options.bulkExpiration) > Date.now()) body.expiration = req.options.bulkExpiration;
+    this.noteBulk('bulkQuotes', chunk.fspId, individualQuotes.length, txn);
+    const o = await this.postBulkQuote(body, chunk.fspId);
+    if (o.kind !== 'success') {
+      const e = errorFromOutcome(o, 'quote', this.describe);
+      for (const idx of chunk.items) this.failItem(items[idx], e);
       return;
     }
-    await eachLimited(txn.chunks, this.cfg.bulkConcurrency, async (chunk) => {
-      const send: BulkItem[] = [];
-      for (const idx of chunk.items) {
-        const item = items[idx];
-        if (item.status !== 'accepted') continue;
-        const q = item.quote!;
-        const forced = this.hooks.forcedError?.({ resource: 'bulkTransfers', amount: item.request.amount, partyId: item.request.to.partyIdInfo.partyIdentifier });
-        if (forced) {
-          this.failItem(item, itemError(forced));
-          continue;
-        }
-        const held = this.treasury.reserve(item.transferId, q.transferAmount!.currency, q.transferAmount!.amount);
-        if (held === 'insufficient') {
-          this.failItem(item, sdkError('4001', this.describe, `treasury cannot cover ${q.transferAmount!.amount} ${q.transferAmount!.currency}`));
-          continue;
-        }
-        send.push(item);
+    const byQuote = new Map((o.body.individualQuoteResults ?? []).map((r) => [r.quoteId, r]));
+    for (const idx of chunk.items) {
+      const item = items[idx];
+      const r = byQuote.get(item.quoteId!);
+      if (!r) {
+        this.failItem(item, sdkError('2001', this.describe, 'no result for this quote in the bulk answer'));
+        continue;
       }
-      if (send.length === 0) return;
-      const bulkTransferId = newId();
-      chunk.bulkTransferId = bulkTransferId;
-      for (const item of send) {
-        item.status = 'sent';
-        item.transferSent = true;
+      if (r.errorInformation || !r.transferAmount || !r.ilpPacket || !r.condition) {
+        this.failItem(item, r.errorInformation ? itemError(r.errorInformation) : sdkError('3100', this.describe, 'quote result lacks terms'));
+        continue;
       }
-      this.bulkTransferItems.set(bulkTransferId, send.map((i) => ({ transferId: i.transferId, currency: i.quote!.transferAmount!.currency, amount: i.quote!.transferAmount!.amount })));
-      this.noteBulk('bulkTransfers', chunk.fspId, send.length, txn);
-      const o = await this.postBulkTransfer({
-        bulkTransferId, bulkQuoteId: chunk.bulkQuoteId, payerFsp: this.cfg.fspId, payeeFsp: chunk.fspId, expiration,
-        individualTransfers: send.map((i) => ({ transferId: i.transferId, transferAmount: i.quote!.transferAmount, ilpPacket: i.quote!.ilpPacket, condition: i.quote!.condition })),
-      }, chunk.fspId);
-      const settled = this.settleBulkItems(o, send.map((i) => i.transferId));
-      send.forEach((item, k) => {
-        const r = settled.results[k];
-        item.fulfil = stripEmpty({ transferId: r.transferId, fulfilment: r.fulfilment, transferState: r.transferState });
-        if (r.transferState === 'COMMITTED') item.status = 'committed';
-        else this.failItem(item, r.lastError ?? sdkError('5105', this.describe));
+      item.quote = stripEmpty({
+        quoteId: item.quoteId!, transferAmount: r.transferAmount, payeeReceiveAmount: r.payeeReceiveAmount, payeeFspFee: r.payeeFspFee,
+        payeeFspCommission: r.payeeFspCommission, ilpPacket: r.ilpPacket, condition: r.condition,
       });
+      if (!feeWithinLimits(limits, item.request.currency, item.request.amount, r.transferAmount.amount, r.payeeFspFee?.amount)) {
+        this.failItem(item, sdkError('4100', this.describe, 'fee above perTransferFeeLimits'));
+        continue;
+      }
+      item.status = 'quoted';
+    }
+  }
+
+  /** Reserves each accepted item of the chunk on the treasury and sends those that fit as one FSPIOP bulk transfer. */
+  private async transferChunk(txn: BulkTransaction, chunk: BulkTransaction['chunks'][number]): Promise<void> {
+    const items = txn.items;
+    const send: BulkItem[] = [];
+    for (const idx of chunk.items) {
+      const item = items[idx];
+      if (item.status !== 'accepted') continue;
+      const q = item.quote!;
+      const forced = this.hooks.forcedError?.({ resource: 'bulkTransfers', amount: item.request.amount, partyId: item.request.to.partyIdInfo.partyIdentifier });
+      if (forced) {
+        this.failItem(item, itemError(forced));
+        continue;
+      }
+      const held = this.treasury.reserve(item.transferId, q.transferAmount!.currency, q.transferAmount!.amount);
+      if (held === 'insufficient') {
+        this.failItem(item, sdkError('4001', this.describe, `treasury cannot cover ${q.transferAmount!.amount} ${q.transferAmount!.currency}`));
+        continue;
+      }
+      send.push(item);
+    }
+    if (send.length === 0) return;
+    const bulkTransferId = newId();
+    chunk.bulkTransferId = bulkTransferId;
+    for (const item of send) {
+      item.status = 'sent';
+      item.transferSent = true;
+    }
+    this.bulkTransferItems.set(bulkTransferId, send.map((i) => ({ transferId: i.transferId, currency: i.quote!.transferAmount!.currency, amount: i.quote!.transferAmount!.amount })));
+    this.noteBulk('bulkTransfers', chunk.fspId, send.length, txn);
+    const o = await this.postBulkTransfer({
+      bulkTransferId, bulkQuoteId: chunk.bulkQuoteId, payerFsp: this.cfg.fspId, payeeFsp: chunk.fspId,
+      expiration: this.expiration(txn.request.options.bulkExpiration),
+      individualTransfers: send.map((i) => ({ transferId: i.transferId, transferAmount: i.quote!.transferAmount, ilpPacket: i.quote!.ilpPacket, condition: i.quote!.condition })),
+    }, chunk.fspId);
+    const settled = this.settleBulkItems(o, send.map((i) => i.transferId));
+    send.forEach((item, k) => {
+      const r = settled.results[k];
+      item.fulfil = stripEmpty({ transferId: r.transferId, fulfilment: r.fulfilment, transferState: r.transferState });
+      if (r.transferState === 'COMMITTED') item.status = 'committed';
+      else this.failItem(item, r.lastError ?? sdkError('5105', this.describe));
     });
   }
 
