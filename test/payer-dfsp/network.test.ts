@@ -18,7 +18,7 @@ import { CallbackSink, startCallbackSink } from '../network/helpers';
 type Json = Record<string, any>;
 
 const rnd = new SeededRandom(3);
-const msisdn = (fsp: 1 | 2, n: number) => `2547${fsp}${String(n).padStart(7, '0')}`;
+const msisdn = (fsp: 1 | 2 | 3, n: number) => `2547${fsp}${String(n).padStart(7, '0')}`;
 const from = { idType: 'BUSINESS', idValue: 'treasury', displayName: 'Ministry of Finance', type: 'BUSINESS' };
 
 function transferBody(home: string, idValue: string, amount: string): Json {
@@ -80,11 +80,13 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
   before(async () => {
     const sw = await startSwitch({ port: 0, host: '127.0.0.1' });
     started.push(sw);
-    als = await startAls({ port: 0, host: '127.0.0.1', hubAdminUrl: sw.url, oracleRules: defaultOracleRules(['payeefsp1', 'payeefsp2']) });
+    als = await startAls({ port: 0, host: '127.0.0.1', hubAdminUrl: sw.url, oracleRules: defaultOracleRules(['payeefsp1', 'payeefsp2', 'payeefsp3']) });
     started.push(als);
     payees = [];
-    for (const fspId of ['payeefsp1', 'payeefsp2']) {
-      const p = await startPayeeDfsp({ port: 0, host: '127.0.0.1', fspId, hubUrl: sw.url, alsUrl: als.url });
+    for (const fspId of ['payeefsp1', 'payeefsp2', 'payeefsp3']) {
+      // payeefsp3 charges a fee of 0.5 per payment
+      const fees = fspId === 'payeefsp3' ? [{ fixed: '0.5' }] : [];
+      const p = await startPayeeDfsp({ port: 0, host: '127.0.0.1', fspId, hubUrl: sw.url, alsUrl: als.url, fees });
       started.push(p);
       payees.push(p);
       await onboardParticipant(sw.url, fspId, p.url);
@@ -338,6 +340,27 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     assert.equal(await payeeBalance(payees[0], msisdn(1, 6003)), '0');
     const t = await treasury(poor);
     assert.deepEqual([t.debited, t.balance, t.reserved], ['24', '1', '0']);
+  });
+
+  it('perTransferFeeLimits: a fee above the limit fails that item with 4100; within it, treasury debited = credits + fees', async () => {
+    const items = [{ home: 'fee-1', idValue: msisdn(3, 100), amount: '10' }, { home: 'fee-2', idValue: msisdn(1, 9500), amount: '10' }];
+    const tight = await request(payer.url).post('/bulkTransactions').send(bulkTxnBody(rnd.uuid(), items, {
+      synchronous: true, autoAcceptQuote: { enabled: true, perTransferFeeLimits: [{ currency: 'USD', amount: '0.25' }] },
+    })).expect(200);
+    assertSpec('backend:bulkTransactionResponse', tight.body);
+    const r = tight.body.individualTransferResults as Json[];
+    assert.equal(r[0].lastError.mojaloopError.errorInformation.errorCode, '4100');
+    assert.equal(r[0].quoteResponse.payeeFspFee.amount, '0.5');
+    assert.equal(r[1].transferState, 'COMMITTED');
+    assert.equal(await payeeBalance(payees[2], msisdn(3, 100)), '0');
+    const t0 = await treasury(payer);
+    const loose = await request(payer.url).post('/bulkTransactions').send(bulkTxnBody(rnd.uuid(), [{ home: 'fee-3', idValue: msisdn(3, 100), amount: '10' }], {
+      synchronous: true, autoAcceptQuote: { enabled: true, perTransferFeeLimits: [{ currency: 'USD', amount: '0.5' }] },
+    })).expect(200);
+    assert.equal(loose.body.individualTransferResults[0].transferState, 'COMMITTED');
+    assert.equal(await payeeBalance(payees[2], msisdn(3, 100)), '9.5');
+    const l = (await json(`${payees[2].url}/admin/ledger`)).totals.USD;
+    assert.equal(fromUnits(toUnits((await treasury(payer)).debited) - toUnits(t0.debited)), fromUnits(toUnits(l.credited) + toUnits(l.fees)));
   });
 
   it('resends never pay twice: same homeTransactionId, same bulkTransactionId, new bulk with old items', async () => {
