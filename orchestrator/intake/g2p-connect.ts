@@ -15,7 +15,6 @@ import { Agent, request } from 'undici';
 import { maskId } from '../../shared/logger';
 import { SeededRandom, newId } from '../../shared/ids';
 import { formatFixed, toUnits } from '../../shared/money';
-import type { OrchestratorConfig } from '../config';
 import { BatchStatus, PaymentStatus, type BatchView, type OrchestratorEvent, type PaymentInput, type PaymentView, type SubmitBatchCommand } from '../domain/types';
 import { CURRENCY_RE, edgeAmount, fieldPath, JOI_OPTIONS, requestHash } from './common';
 import type { IntakeDeps } from './deps';
