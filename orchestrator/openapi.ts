@@ -31,7 +31,8 @@ export function buildOpenApiDocument(opts: { serverUrl?: string; version?: strin
       description: 'Northbound APIs of the orchestrator: the native API (/v1/batches), the PIL-compatible API OpenG2P\'s Interop Layer payment manager calls, and G2P Connect Disburse v1.0.0. Amounts are decimal strings; every API refuses bad input in its own error format and stores nothing.',
       license: { name: 'MPL-2.0', url: 'https://www.mozilla.org/en-US/MPL/2.0/' },
     },
-    servers: [{ url: opts.serverUrl ?? 'http://127.0.0.1:4000' }],
+    // Relative by default: the document is right on whatever host and port serves it.
+    servers: [{ url: opts.serverUrl ?? '/' }],
     tags: [
       { name: 'Native', description: 'GPO\'s own API: JSON or bulk CSV batches, summaries, pages, cancel, report, webhooks.' },
       { name: 'PIL-compatible', description: 'SP Convergence Payments Interoperability Layer API v0.1.0 (demo #1).' },

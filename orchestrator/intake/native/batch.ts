@@ -71,6 +71,7 @@ function finish(fields: BatchFields, raw: unknown[], locate: Locate, errors: Err
   const kind = rows ? 'file' : 'batch';
   const payments: PaymentInput[] = new Array(raw.length);
   const firstRef = new Map<string, number>();
+  let total = 0n;
   for (let i = 0; i < raw.length; i++) {
     const item = raw[i];
     const error = quickPaymentCheck(item) ? undefined : paymentSchema.validate(item, JOI_OPTS).error;
@@ -95,22 +96,17 @@ function finish(fields: BatchFields, raw: unknown[], locate: Locate, errors: Err
       }
     }
     if (bad) continue;
-    payments[i] = {
-      reference: p.reference,
-      payeeIdType: p.payeeIdType,
-      payeeIdValue: p.payeeIdValue,
-      ...(p.payeeIdSubValue ? { payeeIdSubValue: p.payeeIdSubValue } : {}),
-      ...(p.payeeFsp ? { payeeFsp: p.payeeFsp } : {}),
-      amount: normalizeAmount(p.amount),
-      currency: p.currency,
-      ...(p.note ? { note: p.note } : {}),
-    };
+    const units = toUnits(p.amount);
+    total += units;
+    const out: PaymentInput = { reference: p.reference, payeeIdType: p.payeeIdType, payeeIdValue: p.payeeIdValue, amount: fromUnits(units), currency: p.currency };
+    if (p.payeeIdSubValue) out.payeeIdSubValue = p.payeeIdSubValue;
+    if (p.payeeFsp) out.payeeFsp = p.payeeFsp;
+    if (p.note) out.note = p.note;
+    payments[i] = out;
   }
   if (!errors.empty) return refused(errors, rows ? 'CSV_INVALID' : 'VALIDATION_FAILED', `the ${kind} has ${errors.count} error${errors.count === 1 ? '' : 's'}; nothing was stored`);
 
   // Control totals: what the caller declared must be what it sent.
-  let total = 0n;
-  for (const p of payments) total += toUnits(p.amount);
   const totals = new ErrorList();
   if (fields.declaredCount !== undefined && Number(fields.declaredCount) !== payments.length) {
     totals.add({ field: 'declaredCount', code: 'COUNT_MISMATCH', message: `declared ${fields.declaredCount} payments, the ${kind} has ${payments.length}` });

@@ -3,7 +3,7 @@
  * Every rejection names the field (JSON) or the row and column (CSV), a machine-readable code and a readable message.
  */
 import Joi from 'joi';
-import { currencyExponent, fitsCurrency, isDecimalString, toUnits } from '../../../shared/money';
+import { currencyExponent, fitsCurrency, isDecimalString } from '../../../shared/money';
 import { PaymentStatus } from '../../domain/types';
 import { CURRENCY_RE, fieldPath } from '../common';
 
@@ -61,7 +61,8 @@ export function checkAmount(value: unknown, currency: string | undefined): { cod
   if (typeof value === 'number') return { code: 'AMOUNT_NOT_STRING', message: 'amount must be a decimal string such as "10.50", not a JSON number' };
   if (typeof value !== 'string') return { code: 'WRONG_TYPE', message: 'amount must be a decimal string' };
   if (!isDecimalString(value)) return { code: 'AMOUNT_INVALID', message: `"${value.slice(0, 40)}" is not a plain decimal amount (digits, optional point and at most 4 decimals, no sign, exponent or leading zeros)` };
-  if (toUnits(value) <= 0n) return { code: 'AMOUNT_NOT_POSITIVE', message: 'amount must be greater than zero' };
+  // A plain decimal with no non-zero digit is zero (cheaper than bigint arithmetic on every payment).
+  if (!/[1-9]/.test(value)) return { code: 'AMOUNT_NOT_POSITIVE', message: 'amount must be greater than zero' };
   if (currency && CURRENCY_RE.test(currency) && !fitsCurrency(value, currency)) {
     return { code: 'AMOUNT_TOO_MANY_DECIMALS', message: `${currency} allows at most ${currencyExponent(currency)} decimals, got "${value}"` };
   }
