@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { rootLogger } from '../../shared/logger';
 import { DEMO_STEP_TITLES, demoScenario } from '../../scenarios/demo';
 import { formatRunFailure, reconciliationTable } from '../../scenarios/report';
 import { runScenarioDefinition } from '../../scenarios/runner';
@@ -8,6 +9,7 @@ interface DemoArgs {
   manager: 'interop-layer' | 'g2p-connect' | 'native';
   rail?: 'mojaloop-sdk' | 'pil';
   seed: number;
+  'log-level': string;
 }
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
@@ -18,9 +20,11 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     .option('manager', { choices: ['interop-layer', 'g2p-connect', 'native'] as const, default: 'interop-layer' as const, describe: 'OpenG2P payment manager' })
     .option('rail', { choices: ['mojaloop-sdk', 'pil'] as const, describe: 'Orchestrator rail (default: the orchestrator\'s own default)' })
     .option('seed', { type: 'number', default: 1, describe: 'Seed for registrants and ids' })
+    .option('log-level', { type: 'string', default: process.env.GPO_LOG_LEVEL ?? 'warn', describe: 'Log level of the servers it starts (info shows every batch)' })
     .example('$0 demo', '1,000 registrants through the interop-layer manager')
     .example('$0 demo --registrants 10000 --manager g2p-connect', 'A bigger cycle over G2P Connect'),
   handler: async (args) => {
+    rootLogger.level = String(args['log-level']);
     const s = demoScenario({ registrants: args.registrants, paymentManager: args.manager, rail: args.rail, seed: args.seed });
     const out = process.stdout;
     out.write(`${s.name}\n\n`);

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
+import { rootLogger } from '../../shared/logger';
 import { expandScenarioPaths } from '../../scenarios/files';
 import { junitXml, progressPrinter, resultsJson } from '../../scenarios/report';
 import { runScenarios } from '../../scenarios/runner';
@@ -11,6 +12,7 @@ interface RunArgs {
   seed?: number;
   'keep-going': boolean;
   parallel: number;
+  'log-level': string;
 }
 
 const run: CommandModule<object, RunArgs> = {
@@ -23,8 +25,10 @@ const run: CommandModule<object, RunArgs> = {
     .option('seed', { type: 'number', describe: 'Seed for every scenario (overrides the files\' own)' })
     .option('keep-going', { type: 'boolean', default: false, describe: 'Run every scenario even after a failure' })
     .option('parallel', { type: 'number', default: 1, describe: 'Scenarios run at once (each has its own world)' })
+    .option('log-level', { type: 'string', default: process.env.GPO_LOG_LEVEL ?? 'warn', describe: 'Log level of the servers it starts (info shows every batch)' })
     .example('$0 scenario run scenarios/*.yaml --junit out.xml --keep-going', 'Run the suite, write JUnit XML'),
   handler: async (args) => {
+    rootLogger.level = String(args['log-level']);
     const { files, unmatched } = expandScenarioPaths(args.files);
     if (unmatched.length) throw new Error(`no scenario file matches ${unmatched.join(', ')}`);
     const isTty = Boolean(process.stdout.isTTY);
