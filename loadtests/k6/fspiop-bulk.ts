@@ -11,6 +11,7 @@
  */
 import http from 'k6/http';
 import { check, sleep } from 'k6';
+import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import { envNum, envStr, jsonOf, JSON_HEADERS, payeeMsisdn, scenarioFromEnv, sdkErrorCode, thresholdsFromEnv, TREND_STATS, uuid } from './lib/env';
 
@@ -51,8 +52,6 @@ export function setup(): { offset: number } {
   return { offset: Math.floor(Math.random() * 5_000_000) };
 }
 
-let sequence = 0;
-
 function itemResults(ok: number, total: number, failures: Record<string, number>): void {
   itemsDone.add(ok);
   for (let i = 0; i < ok; i++) itemOk.add(true);
@@ -65,7 +64,7 @@ function codeOf(item: { lastError?: unknown; errorInformation?: unknown }): stri
 }
 
 async function quotesThenTransfers(offset: number): Promise<void> {
-  const bulk = sequence++;
+  const bulk = exec.scenario.iterationInTest; // unique across VUs in k6 and in the Node runner
   const fsp = (bulk % PAYEE_FSPS) + 1;
   const from = { idType: FROM_ID_TYPE, idValue: FROM_ID };
   const quotes: Array<{ quoteId: string; to: { idType: string; idValue: string; fspId: string }; amountType: string; currency: string; amount: string; transactionType: string }> = [];
@@ -125,7 +124,7 @@ async function quotesThenTransfers(offset: number): Promise<void> {
 const FINAL_BULK = ['COMPLETED', 'ERROR_OCCURRED'];
 
 async function bulkTransaction(offset: number): Promise<void> {
-  const bulk = sequence++;
+  const bulk = exec.scenario.iterationInTest; // unique across VUs in k6 and in the Node runner
   const individualTransfers = [];
   for (let i = 0; i < ITEMS; i++) {
     const p = payeeMsisdn(bulk * ITEMS + i, PAYEE_FSPS, offset);

@@ -13,6 +13,7 @@
  */
 import http from 'k6/http';
 import { check } from 'k6';
+import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import { envNum, envStr, jsonOf, JSON_HEADERS, payeeMsisdn, scenarioFromEnv, sdkErrorCode, thresholdsFromEnv, TREND_STATS, uuid } from './lib/env';
 
@@ -44,10 +45,9 @@ export function setup(): { offset: number } {
   return { offset: Math.floor(Math.random() * 5_000_000) };
 }
 
-let sequence = 0;
-
 export default async function (data: { offset: number }): Promise<void> {
-  const p = payeeMsisdn(sequence++ * 7919 + Math.floor(Math.random() * 7919), PAYEE_FSPS, data.offset);
+  // a different payee per iteration, unique across VUs in k6 and in the Node runner
+  const p = payeeMsisdn(exec.scenario.iterationInTest, PAYEE_FSPS, data.offset);
   const started = Date.now();
   let res = await http.asyncRequest('POST', `${BASE}/transfers`, JSON.stringify({
     homeTransactionId: uuid(),

@@ -109,7 +109,8 @@ describe('load tests: k6 scripts and gpo load', function () {
   });
 
   it('gpo load exits non-zero when a threshold is crossed, zero when they hold', async () => {
-    const args = ['bin/gpo', 'load', 'bulk-disbursement', '--payments', '200', '--target', fake.url, '--engine', 'node', '--out', out, '--env', 'POLL_MS=50'];
+    // 200 payments may include two that the fake fails (payees ending in 999): allow them
+    const args = ['bin/gpo', 'load', 'bulk-disbursement', '--payments', '200', '--target', fake.url, '--engine', 'node', '--out', out, '--env', 'POLL_MS=50', '--threshold', 'gpo_payment_completed=rate>0.95'];
     const ok = await run('node', args, { cwd: ROOT });
     assert.match(ok.stdout, /engine: gpo-node-runner \(k6-compatible subset\), not k6/);
     assert.match(ok.stdout, /result: PASSED/);
