@@ -98,11 +98,10 @@ function finish(fields: BatchFields, raw: unknown[], locate: Locate, errors: Err
     if (bad) continue;
     const units = toUnits(p.amount);
     total += units;
-    const out: PaymentInput = { reference: p.reference, payeeIdType: p.payeeIdType, payeeIdValue: p.payeeIdValue, amount: fromUnits(units), currency: p.currency };
-    if (p.payeeIdSubValue) out.payeeIdSubValue = p.payeeIdSubValue;
-    if (p.payeeFsp) out.payeeFsp = p.payeeFsp;
-    if (p.note) out.note = p.note;
-    payments[i] = out;
+    // The validated item is reused as the command's payment (it has only known fields): no second million objects.
+    p.amount = fromUnits(units);
+    if (p.note === '') delete p.note;
+    payments[i] = p;
   }
   if (!errors.empty) return refused(errors, rows ? 'CSV_INVALID' : 'VALIDATION_FAILED', `the ${kind} has ${errors.count} error${errors.count === 1 ? '' : 's'}; nothing was stored`);
 
