@@ -203,6 +203,8 @@ export class MojaloopSdkRail implements Rail {
       bulkExpiration: fspiopNow(new Date(Date.UTC(2100, 0, 1))),
       synchronous: true,
     };
+    // Payees whose FSP is known (financial address, CSV column, engine lookup) need no lookup by the SDK.
+    if (group.items.every((it) => it.payeeFsp)) options.skipPartyLookup = true;
     return {
       bulkTransactionId: group.id,
       bulkHomeTransactionID: group.id,
@@ -274,6 +276,7 @@ export class MojaloopSdkRail implements Rail {
       currency: it.currency, amount: it.amount, transactionType: 'TRANSFER',
     };
     if (it.note) body.note = it.note.slice(0, 128);
+    if (it.payeeFsp) body.skipPartyLookup = true;
     let res = await this.http.call('POST', '/transfers', 'transfers', body);
     for (let step = 0; step < 3; step++) {
       const b = (res.body ?? {}) as Obj;

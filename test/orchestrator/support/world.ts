@@ -60,12 +60,16 @@ export function payee(fsp: 1 | 2, k: number): string {
 }
 
 /** n payments alternating between the two payee FSPs, distinct payees; `unknown` positions go to nobody. */
-export function worldPayments(n: number, opts: { amount?: (i: number) => string; unknown?: Set<number> } = {}): PaymentInput[] {
-  return Array.from({ length: n }, (_, i) => ({
-    reference: `ref-${i}`, payeeIdType: 'MSISDN',
-    payeeIdValue: opts.unknown?.has(i) ? `25479${String(i).padStart(7, '0')}` : payee(((i % 2) + 1) as 1 | 2, i),
-    amount: opts.amount?.(i) ?? String(10 + (i % 7)), currency: 'USD',
-  }));
+export function worldPayments(n: number, opts: { amount?: (i: number) => string; unknown?: Set<number>; knownFsp?: boolean } = {}): PaymentInput[] {
+  return Array.from({ length: n }, (_, i) => {
+    const p: PaymentInput = {
+      reference: `ref-${i}`, payeeIdType: 'MSISDN',
+      payeeIdValue: opts.unknown?.has(i) ? `25479${String(i).padStart(7, '0')}` : payee(((i % 2) + 1) as 1 | 2, i),
+      amount: opts.amount?.(i) ?? String(10 + (i % 7)), currency: 'USD',
+    };
+    if (opts.knownFsp && !opts.unknown?.has(i)) p.payeeFsp = `payeefsp${(i % 2) + 1}`;
+    return p;
+  });
 }
 
 export function batch(key: string, payments: PaymentInput[], extra: Partial<SubmitBatchCommand> = {}): SubmitBatchCommand {
