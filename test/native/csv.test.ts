@@ -153,3 +153,14 @@ describe('native API: compressed uploads', () => {
     }
   });
 });
+
+describe('native API: CSV separators', () => {
+  it('reads a semicolon- or tab-separated file as spreadsheets write it', () => {
+    for (const sep of [';', '\t']) {
+      const text = [HEADER, ...GOOD.slice(1, 2)].map((l) => l.split(',').join(sep)).join('\r\n') + '\r\n';
+      const r = buildFromCsv(text, {}, { sourceKey: 'k', duplicatePayees: 'reject' });
+      assert.ok(r.ok, JSON.stringify(!r.ok && r.body));
+      assert.deepEqual(r.command.payments.map((p) => [p.reference, p.payeeIdValue, p.amount]), [['r-2', '254710000002', '80.25']]);
+    }
+  });
+});

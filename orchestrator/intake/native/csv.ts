@@ -49,7 +49,7 @@ export function parseBulkCsv(textIn: string, errors: ErrorList): CsvBatch {
   const empty: CsvBatch = { payments: [], ignoredColumns: [] };
   let records: string[][];
   try {
-    records = parse(textIn, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: false }) as string[][];
+    records = parse(textIn, { bom: true, delimiter: sniffDelimiter(textIn), relax_column_count: true, skip_empty_lines: true, trim: false }) as string[][];
   } catch (err) {
     const e = err as { message?: string; lines?: number; code?: string };
     errors.add({ row: e.lines, code: 'CSV_MALFORMED', message: `the file is not valid CSV${e.lines ? ` near row ${e.lines}` : ''}: ${e.message ?? String(err)}` });
@@ -128,6 +128,19 @@ export function parseBulkCsv(textIn: string, errors: ErrorList): CsvBatch {
     payments[r - 1] = { row, item };
   }
   return { payments, requestId, payer, ignoredColumns };
+}
+
+/**
+ * The separator the header row uses: a comma, or the semicolon (or tab) that spreadsheets in many locales write
+ * when the comma is their decimal mark. Amounts must still use a decimal point.
+ */
+export function sniffDelimiter(text: string): string {
+  const end = text.search(/\r?\n/);
+  const header = end < 0 ? text : text.slice(0, end);
+  if (header.includes(',')) return ',';
+  if (header.includes(';')) return ';';
+  if (header.includes('\t')) return '\t';
+  return ',';
 }
 
 /** A FieldError from the payment schema, placed on the CSV row and column. */
