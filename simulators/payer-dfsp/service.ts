@@ -120,6 +120,8 @@ export interface SdkBulkTransferRecord {
   request: SdkBulkTransferRequest;
   payeeFsp: string;
   results: SdkIndividualTransferResult[];
+  /** Items that were sent to the switch (the others were refused locally: 4001, fault rule). */
+  sent: boolean[];
   bulkTransferState?: string;
   completedTimestamp?: string;
   result?: { status: number; body: unknown };
@@ -493,7 +495,8 @@ export class PayerService {
       const body = {
         bulkQuoteId, payer: fspiopParty(req.from, this.cfg.fspId),
         individualQuotes: req.individualQuotes.map((q) => stripEmpty({
-          quoteId: q.quoteId, transactionId: newId(), payee: fspiopParty(q.to, payeeFsp), amountType: q.amountType,
+          // the quote id doubles as transaction id, so a caller that reuses it as transfer id meets payees that insist
+          quoteId: q.quoteId, transactionId: q.quoteId, payee: fspiopParty(q.to, payeeFsp), amountType: q.amountType,
           amount: { currency: q.currency, amount: q.amount }, transactionType: TRANSACTION_TYPE(req.from.type ?? 'CONSUMER'),
           note: q.note,
         })),
@@ -545,17 +548,40 @@ export class PayerService {
       return known.result!;
     }
     const payeeFsp = this.singlePayeeFsp(req.individualTransfers.map((t) => t.to), 'individualTransfer');
-    for (const t of req.individualTransfers) {
-      if (this.byTransferId.has(t.transferId)) throw new RequestError('3106', `transferId ${t.transferId} was already used`);
-    }
-    const rec: SdkBulkTransferRecord = { bulkTransferId: req.bulkTransferId, fp, request: req, payeeFsp, results: [] };
+    const rec: SdkBulkTransferRecord = { bulkTransferId: req.bulkTransferId, fp, request: req, payeeFsp, results: [], sent: [] };
     this.sdkBulkTransfers.set(req.bulkTransferId, rec);
-    req.individualTransfers.forEach((t, index) => this.byTransferId.set(t.transferId, { kind: 'sdkBulkTransfer', rec, index }));
+    // a transfer id already sent in an earlier bulk is not sent again: its known result is reported instead
+    const priorResults = new Map<number, SdkIndividualTransferResult>();
+    const fresh: number[] = [];
+    req.individualTransfers.forEach((t, index) => {
+      const prior = this.byTransferId.get(t.transferId);
+      if (prior) priorResults.set(index, { transferId: t.transferId });
+      else this.byTransferId.set(t.transferId, { kind: 'sdkBulkTransfer', rec, index });
+      if (!prior) fresh.push(index);
+    });
     await this.run(rec, async () => {
-      const results: SdkIndividualTransferResult[] = req.individualTransfers.map((t) => ({ transferId: t.transferId }));
+      for (const index of priorResults.keys()) {
+        const t = req.individualTransfers[index];
+        const prior = this.byTransferId.get(t.transferId)!;
+        if (prior.kind !== 'sdkBulkTransfer' || prior.rec === rec) {
+          priorResults.set(index, { transferId: t.transferId, transferState: 'ABORTED', lastError: sdkError('3106', this.describe, 'transferId already used for another payment') });
+          continue;
+        }
+        await this.settled(prior.rec);
+        if (prior.rec.sent[prior.index]) {
+          priorResults.set(index, { ...prior.rec.results[prior.index], transferId: t.transferId });
+        } else {
+          // never sent (refused locally): this bulk may try it
+          this.byTransferId.set(t.transferId, { kind: 'sdkBulkTransfer', rec, index });
+          priorResults.delete(index);
+          fresh.push(index);
+        }
+      }
+      const results: SdkIndividualTransferResult[] = req.individualTransfers.map((t, i) => priorResults.get(i) ?? { transferId: t.transferId });
       rec.results = results;
       const send: number[] = [];
-      req.individualTransfers.forEach((t, i) => {
+      fresh.sort((a, b) => a - b).forEach((i) => {
+        const t = req.individualTransfers[i];
         const forced = this.hooks.forcedError?.({ resource: 'bulkTransfers', amount: t.amount, partyId: t.to.idValue });
         if (forced) {
           results[i].lastError = itemError(forced);
@@ -566,7 +592,10 @@ export class PayerService {
         if (held === 'insufficient') {
           results[i].lastError = sdkError('4001', this.describe, `treasury cannot cover ${t.amount} ${t.currency}`);
           results[i].transferState = 'ABORTED';
-        } else send.push(i);
+        } else {
+          send.push(i);
+          rec.sent[i] = true;
+        }
       });
       const finish = (status: number, state: 'COMPLETED' | 'ERROR_OCCURRED', extra: Record<string, unknown> = {}) => {
         const view = stripEmpty({

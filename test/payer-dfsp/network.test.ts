@@ -202,6 +202,14 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     // a resend of the same bulk transfer returns the known result and credits nothing more
     const again = await request(payer.url).post('/bulkTransfers').send(bt).expect(200);
     assert.deepEqual(again.body, t.body);
+    // a new bulk transfer repeating a paid transfer id reports the known result and sends nothing for it
+    const t1 = await treasury(payer);
+    const repeat = { ...bt, bulkTransferId: rnd.uuid(), individualTransfers: [bt.individualTransfers[0]] };
+    const rep = await request(payer.url).post('/bulkTransfers').send(repeat).expect(200);
+    assertSpec('bulkTransferResponse', rep.body);
+    assert.equal(rep.body.individualTransferResults[0].transferState, 'COMMITTED');
+    assert.equal(rep.body.individualTransferResults[0].fulfilment, t.body.individualTransferResults[0].fulfilment);
+    assert.deepEqual(await treasury(payer), t1);
     for (const idValue of ids) assert.equal(await payeeBalance(payees[0], idValue), '7');
   });
 
