@@ -56,7 +56,9 @@ const ROOT = path.resolve(__dirname, '..');
 async function loadModule(rel: string, needs: string[]): Promise<Loose> {
   let mod: Loose;
   try {
-    mod = (await import(path.join(ROOT, rel))) as Loose;
+    // require, not import(): under tsx/cjs (bin/gpo, mocha) only require is hooked to load TypeScript.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(path.join(ROOT, rel)) as Loose;
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') throw new EnvironmentUnavailable(`${rel}.ts is not available yet (needed: ${needs.join(', ')})`);
