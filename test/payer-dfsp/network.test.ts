@@ -13,7 +13,7 @@ import { startSwitch } from '../../simulators/switch';
 import type { RunningServer } from '../../shared/server';
 import { SeededRandom } from '../../shared/ids';
 import { toUnits, fromUnits } from '../../shared/money';
-import { CallbackSink, startCallbackSink } from '../network/helpers';
+import { CallbackSink, fspiop, startCallbackSink } from '../network/helpers';
 
 type Json = Record<string, any>;
 
@@ -96,7 +96,7 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     started.push(payer);
     poor = await startPayerDfsp({ fspId: 'poorbank', port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, callbackTimeoutMs: 15_000, treasuryBalance: '25', onboard: true });
     started.push(poor);
-    impatient = await startPayerDfsp({ fspId: 'impatientbank', port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, callbackTimeoutMs: 800, onboard: true });
+    impatient = await startPayerDfsp({ fspId: 'impatientbank', port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, callbackTimeoutMs: 800, transferExpiryMs: 5000, onboard: true });
     started.push(impatient);
   });
 
@@ -325,6 +325,36 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     const t1 = await treasury(impatient);
     assert.equal(t1.debited, t0.debited);
     assert.equal(t1.reserved, '0');
+  });
+
+  it('a transfer committed after the payer stopped waiting is still booked: treasury debits follow payee credits', async () => {
+    await request(payees[0].url).put('/admin/rules').send({ rules: [{ match: { resource: 'transfers', minAmount: '4.44', maxAmount: '4.44' }, action: { type: 'delay', ms: 1500 } }] }).expect(200);
+    const idValue = msisdn(1, 4400);
+    const t0 = await treasury(impatient);
+    const res = await request(impatient.url).post('/transfers').send(transferBody('late-1', idValue, '4.44')).expect(504);
+    assert.equal(res.body.transferState.lastError.mojaloopError.errorInformation.errorCode, '3303');
+    const deadline = Date.now() + 10_000;
+    let ledger = await json(`${impatient.url}/admin/ledger`);
+    while (ledger.lateCommits < 1 && Date.now() < deadline) {
+      await new Promise((r) => setImmediate(r));
+      await payees[0].idle();
+      ledger = await json(`${impatient.url}/admin/ledger`);
+    }
+    assert.equal(ledger.lateCommits, 1);
+    assert.equal(await payeeBalance(payees[0], idValue), '4.44');
+    assert.equal(fromUnits(toUnits(ledger.totals.USD.debited) - toUnits(t0.debited)), '4.44');
+    const st = await request(impatient.url).get(`/transfers/${res.body.transferState.transferId}`).expect(200);
+    assert.equal(st.body.currentState, 'COMPLETED');
+  });
+
+  it('refuses a callback that breaks the FSPIOP spec with 400 and records the violation', async () => {
+    const before = payer.violations.length;
+    const r = await fspiop(payer.inboundUrl, 'PUT', `/quotes/${rnd.uuid()}`, 'quotes', 'payeefsp1', { transferAmount: { currency: 'USD', amount: '1.50' } }, { destination: 'govbank' });
+    assert.equal(r.status, 400);
+    assert.equal((r.body as Json).errorInformation.errorCode.startsWith('31'), true);
+    assert.equal(payer.violations.length, before + 1);
+    const v = await request(payer.url).get('/admin/violations').expect(200);
+    assert.ok(v.body.violations.some((x: Json) => x.path.startsWith('/quotes/')));
   });
 
   it('insufficient treasury balance fails with 4001 before sending, other payments unaffected', async () => {
