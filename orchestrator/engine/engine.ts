@@ -45,6 +45,8 @@ export interface EngineDeps {
 interface LiveSlice {
   state: SliceStateRecord;
   input: InputTuple[];
+  /** Amounts in units, parsed once (summaries are recomputed often while a slice is live). */
+  units: bigint[];
 }
 
 interface BatchRun {
@@ -116,8 +118,8 @@ export class Engine {
   private async loadRun(record: BatchRecord): Promise<BatchRun> {
     const summaries: Summary[] = [];
     for (let seq = 0; seq < record.sliceCount; seq++) {
-      const { state, input } = await this.loadSlice(record._id, seq);
-      summaries.push(summarizeSlice(state, input));
+      const { state, units } = await this.loadSlice(record._id, seq);
+      summaries.push(summarizeSlice(state, units));
     }
     const run: BatchRun = { record, summaries, live: new Map(), paused: record.status === BatchStatus.PAUSED, cancel: !!record.cancelRequested, dirty: true };
     if (run.paused) run.resume = deferred();
@@ -128,7 +130,8 @@ export class Engine {
   private async loadSlice(batchId: string, seq: number): Promise<LiveSlice> {
     const [state, inputRec] = await Promise.all([this.deps.store.getSliceState(batchId, seq), this.deps.store.getSliceInput(batchId, seq)]);
     if (!state || !inputRec) throw new Error(`slice ${seq} of batch ${batchId} is missing from the store`);
-    return { state, input: JSON.parse(inputRec.data) as InputTuple[] };
+    const input = JSON.parse(inputRec.data) as InputTuple[];
+    return { state, input, units: input.map((t) => toUnits(t[5])) };
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -175,7 +178,12 @@ export class Engine {
     this.deps.railFor(record.rail, record.railMode);
     await this.deps.store.createBatch(record, inputs, states);
     this.crash.pass('intake');
-    const summaries = states.map((s, i) => summarizeSlice(s, JSON.parse(inputs[i].data) as InputTuple[]));
+    const summaries = states.map((s) => {
+      const sum = emptySummary();
+      sum.counts[S_RECEIVED] = s.n;
+      for (let i = s.start; i < s.start + s.n; i++) sum.units[S_RECEIVED] += toUnits(cmd.payments[i].amount);
+      return sum;
+    });
     const run: BatchRun = { record, summaries, live: new Map(), paused: false, cancel: false, dirty: true };
     this.runs.set(id, run);
     this.log.info({ batchId: id, source: cmd.source, count: record.totalCount, amount: record.totalAmount, rail: record.rail, railMode: record.railMode }, 'batch accepted');
@@ -229,9 +237,9 @@ export class Engine {
   private async processSlice(run: BatchRun, seq: number): Promise<void> {
     if (this.stopped) return;
     const slice = await this.loadSlice(run.record._id, seq);
-    const { state, input } = slice;
+    const { state, units } = slice;
     if (this.isComplete(state)) {
-      run.summaries[seq] = summarizeSlice(state, input);
+      run.summaries[seq] = summarizeSlice(state, units);
       return;
     }
     run.live.set(seq, slice);
@@ -259,7 +267,7 @@ export class Engine {
       }
     } finally {
       if (!this.stopped) {
-        run.summaries[seq] = summarizeSlice(state, input);
+        run.summaries[seq] = summarizeSlice(state, units);
         run.live.delete(seq);
         run.dirty = true;
         this.deps.metrics?.chunkEnded();
@@ -663,7 +671,7 @@ export class Engine {
     const total = emptySummary();
     run.summaries.forEach((s, seq) => {
       const live = run.live.get(seq);
-      addSummary(total, live ? summarizeSlice(live.state, live.input) : s);
+      addSummary(total, live ? summarizeSlice(live.state, live.units) : s);
     });
     return total;
   }
@@ -687,8 +695,8 @@ export class Engine {
     if (record.final) return batchView(record, summaryFromRecord(record.final));
     const total = emptySummary();
     for (let seq = 0; seq < record.sliceCount; seq++) {
-      const { state, input } = await this.loadSlice(batchId, seq);
-      addSummary(total, summarizeSlice(state, input));
+      const { state, units } = await this.loadSlice(batchId, seq);
+      addSummary(total, summarizeSlice(state, units));
     }
     return batchView(record, total);
   }
