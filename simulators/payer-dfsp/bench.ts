@@ -5,7 +5,10 @@
  *
  *   npx tsx simulators/payer-dfsp/bench.ts --items 10000 --runs 3
  *   npx tsx simulators/payer-dfsp/bench.ts --items 10000 --runs 3 --skip-party-lookup   (payee FSP given per item)
+ *   npx tsx simulators/payer-dfsp/bench.ts --items 10000 --runs 3 --payer-thread   (payer in a worker thread, as if
+ *     it ran in its own process; the switch, ALS and payees share the main thread)
  */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Pool } from 'undici';
 import { newId } from '../../shared/ids';
 import { onboardParticipant } from '../bench';
@@ -19,7 +22,25 @@ interface BenchOptions {
   runs: number;
   skipPartyLookup: boolean;
   lookupConcurrency?: number;
+  payerThread?: boolean;
   log: (line: string) => void;
+}
+
+interface PayerHandle {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the payer in a worker thread; resolves once it listens. */
+function startPayerThread(opts: Record<string, unknown>): Promise<PayerHandle> {
+  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(__filename)})`, { eval: true, workerData: { payerOptions: opts } });
+  return new Promise((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (m: { url?: string; error?: string }) => {
+      if (!m.url) return reject(new Error(m.error ?? 'payer thread failed'));
+      resolve({ url: m.url, stop: async () => { await worker.terminate(); } });
+    });
+  });
 }
 
 export async function runPayerBenchmark(o: BenchOptions): Promise<{ itemsPerSecond: number; peakRssMb: number; failed: number }> {
@@ -36,9 +57,8 @@ export async function runPayerBenchmark(o: BenchOptions): Promise<{ itemsPerSeco
       stops.push(() => p.stop());
       await onboardParticipant(sw.url, fspId, p.url);
     }
-    const payer = await startPayerDfsp({
-      port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, onboard: true, lookupConcurrency: o.lookupConcurrency,
-    });
+    const payerOptions = { port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, onboard: true, lookupConcurrency: o.lookupConcurrency };
+    const payer: PayerHandle = o.payerThread ? await startPayerThread(payerOptions) : await startPayerDfsp(payerOptions);
     stops.push(() => payer.stop());
     const pool = new Pool(payer.url, { connections: 2 });
     stops.push(() => pool.close());
@@ -83,20 +103,26 @@ export async function runPayerBenchmark(o: BenchOptions): Promise<{ itemsPerSeco
   }
 }
 
-if (require.main === module) {
+if (!isMainThread && (workerData as { payerOptions?: Record<string, unknown> } | null)?.payerOptions) {
+  startPayerDfsp((workerData as { payerOptions: Record<string, unknown> }).payerOptions).then(
+    (p) => parentPort!.postMessage({ url: p.url }),
+    (err: Error) => parentPort!.postMessage({ error: err.message }),
+  );
+} else if (require.main === module) {
   const args = process.argv.slice(2);
   const num = (name: string, dflt: number) => {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? Number(args[i + 1]) : dflt;
   };
   if (args.includes('--help')) {
-    console.log('usage: npx tsx simulators/payer-dfsp/bench.ts [--items 10000] [--runs 3] [--skip-party-lookup] [--lookup-concurrency 256]');
+    console.log('usage: npx tsx simulators/payer-dfsp/bench.ts [--items 10000] [--runs 3] [--skip-party-lookup] [--payer-thread] [--lookup-concurrency 256]');
     process.exit(0);
   }
   process.env.GPO_LOG_LEVEL ??= 'warn';
   runPayerBenchmark({
     items: num('items', 10_000), runs: num('runs', 3), skipPartyLookup: args.includes('--skip-party-lookup'),
     lookupConcurrency: args.includes('--lookup-concurrency') ? num('lookup-concurrency', 256) : undefined,
+    payerThread: args.includes('--payer-thread'),
     log: (l) => console.log(l),
   }).then((r) => {
     console.log(`bulkTransactions: ${r.itemsPerSecond} items/s overall, ${r.failed} failed, peak RSS ${r.peakRssMb} MB`);
