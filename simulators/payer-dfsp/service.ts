@@ -135,6 +135,9 @@ export interface ServiceHooks {
   forcedError?: (ctx: { resource: string; amount?: string; partyId?: string }) => ErrorInformation | undefined;
 }
 
+/** FSPIOP's limit of items per bulk quote / bulk transfer. */
+const MAX_BULK = 1000;
+
 const TRANSACTION_TYPE = (initiatorType: string) => ({ scenario: 'TRANSFER', initiator: 'PAYER', initiatorType });
 
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
@@ -143,6 +146,23 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (t: T) => 
     while (next < items.length) await fn(items[next++]);
   });
   await Promise.all(workers);
+}
+
+/** Runs at most `limit` tasks at once, in the order they were queued. */
+class Gate {
+  private running = 0;
+  private readonly queue: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+  async run(fn: () => Promise<void>): Promise<void> {
+    if (this.running >= this.limit) await new Promise<void>((r) => this.queue.push(r));
+    this.running++;
+    try {
+      await fn();
+    } finally {
+      this.running--;
+      this.queue.shift()?.();
+    }
+  }
 }
 
 /** FSPIOP Party for an SDK transferParty. */
@@ -720,6 +740,11 @@ export class PayerService {
   private async advanceBulk(txn: BulkTransaction): Promise<void> {
     const opts = txn.request.options;
     const t0 = Date.now();
+    if (txn.phase === 'lookup' && opts.autoAcceptParty.enabled && opts.autoAcceptQuote.enabled && !opts.onlyValidateParty) {
+      await this.streamBulk(txn);
+      this.log.debug({ bulkTransactionId: txn.bulkTransactionId, ms: Date.now() - t0 }, 'resolved, quoted and transferred');
+      return this.finishBulk(txn);
+    }
     if (txn.phase === 'lookup') {
       await this.resolveParties(txn);
       this.log.debug({ bulkTransactionId: txn.bulkTransactionId, ms: Date.now() - t0 }, 'parties resolved');
@@ -766,6 +791,38 @@ export class PayerService {
     }
   }
 
+  /**
+   * Nothing to accept: each payee FSP's resolved items go to quote and transfer in chunks of 1000 as soon as
+   * they are resolved, while the other lookups go on.
+   */
+  private async streamBulk(txn: BulkTransaction): Promise<void> {
+    const gate = new Gate(this.cfg.bulkConcurrency);
+    const running: Array<Promise<void>> = [];
+    const open = new Map<string, number[]>();
+    const dispatch = (fspId: string, items: number[]) => {
+      const chunk = { fspId, items, bulkQuoteId: newId() };
+      txn.chunks.push(chunk);
+      running.push(gate.run(async () => {
+        await this.quoteChunk(txn, chunk);
+        for (const idx of items) if (txn.items[idx].status === 'quoted') txn.items[idx].status = 'accepted';
+        if (this.bulkExpired(txn)) this.expireAccepted(txn, chunk);
+        else await this.transferChunk(txn, chunk);
+      }));
+    };
+    await this.resolveParties(txn, (index) => {
+      const fspId = txn.items[index].fspId!;
+      let list = open.get(fspId);
+      if (!list) open.set(fspId, (list = []));
+      list.push(index);
+      if (list.length === MAX_BULK) {
+        open.delete(fspId);
+        dispatch(fspId, list);
+      }
+    });
+    for (const [fspId, list] of open) dispatch(fspId, list);
+    await Promise.all(running);
+  }
+
   private bulkExpired(txn: BulkTransaction): boolean {
     return Date.parse(this.expiration(txn.request.options.bulkExpiration)) <= Date.now();
   }
@@ -807,32 +864,34 @@ export class PayerService {
     }
   }
 
-  private async resolveParties(txn: BulkTransaction): Promise<void> {
+  private async resolveParties(txn: BulkTransaction, onResolved?: (index: number) => void): Promise<void> {
     const skip = txn.request.options.skipPartyLookup === true;
-    const pending = new Map<string, BulkItem[]>();
-    for (const item of txn.items) {
-      if (item.status !== 'new') continue;
+    const pending = new Map<string, number[]>();
+    txn.items.forEach((item, index) => {
+      if (item.status !== 'new') return;
       const info = item.request.to.partyIdInfo;
       if (skip) {
         if (!info.fspId) {
           this.failItem(item, sdkError('3100', this.describe, 'skipPartyLookup needs to.partyIdInfo.fspId'));
-          continue;
+          return;
         }
         item.party = item.request.to;
         item.fspId = info.fspId;
         item.status = 'resolved';
-        continue;
+        onResolved?.(index);
+        return;
       }
       const key = `${info.partyIdType}/${info.partyIdentifier}/${info.partySubIdOrType ?? ''}`;
       const list = pending.get(key);
-      if (list) list.push(item);
-      else pending.set(key, [item]);
-    }
+      if (list) list.push(index);
+      else pending.set(key, [index]);
+    });
     const groups = [...pending.values()];
-    await eachLimited(groups, this.cfg.lookupConcurrency, async (items) => {
-      const info = items[0].request.to.partyIdInfo;
+    await eachLimited(groups, this.cfg.lookupConcurrency, async (indexes) => {
+      const info = txn.items[indexes[0]].request.to.partyIdInfo;
       const o = await this.lookup(info.partyIdType, info.partyIdentifier, info.partySubIdOrType);
-      for (const item of items) {
+      for (const index of indexes) {
+        const item = txn.items[index];
         if (o.kind !== 'success') {
           this.failItem(item, errorFromOutcome(o, 'party', this.describe));
         } else if (!o.body.party?.partyIdInfo?.fspId) {
@@ -841,6 +900,7 @@ export class PayerService {
           item.party = o.body.party;
           item.fspId = o.body.party.partyIdInfo.fspId;
           item.status = 'resolved';
+          onResolved?.(index);
         }
       }
     });
