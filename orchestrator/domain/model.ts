@@ -65,6 +65,8 @@ export interface BatchRecord {
   pausedReason?: string;
   /** Totals frozen when the batch ends (live batches are summed from slice summaries). */
   final?: SummaryRecord;
+  /** Counts per status code per slice, frozen when the batch ends (paging without loading every slice). */
+  sliceCounts?: number[][];
   createdAt: string;
   updatedAt: string;
   completedAt?: string;

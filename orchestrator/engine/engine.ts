@@ -196,7 +196,13 @@ export class Engine {
     if (run.done || this.stopped) return;
     run.done = this.runBatch(run).catch((err) => {
       if (this.stopped) return;
-      this.log.error({ err, batchId: run.record._id }, 'batch run failed; it resumes at the next start');
+      // E.g. the rail could not be asked about payments sent before a restart: try the whole run again later
+      // (slices reload from the store, so nothing done is lost and nothing is guessed).
+      this.log.error({ err, batchId: run.record._id }, 'batch run failed; trying again shortly');
+      setTimeout(() => {
+        run.done = undefined;
+        this.launch(run);
+      }, Math.max(1000, this.deps.config.retry.maxDelayMs)).unref();
     });
   }
 
@@ -222,7 +228,7 @@ export class Engine {
     const total = run.summaries.reduce((acc, s) => addSummary(acc, s), emptySummary());
     const status = finalBatchStatus(total, run.cancel);
     const now = this.now();
-    await this.setStatus(run, status, { final: summaryToRecord(total), completedAt: now, pausedReason: undefined });
+    await this.setStatus(run, status, { final: summaryToRecord(total), sliceCounts: run.summaries.map((s) => s.counts), completedAt: now, pausedReason: undefined });
     this.log.info({ batchId: id, status, completed: total.counts[S_COMPLETED], failed: total.counts[S_FAILED], cancelled: total.counts[S_CANCELLED] }, 'batch final');
     this.runs.delete(id);
     this.emit({ type: 'batch-final', batch: batchView(run.record, total) });
@@ -720,14 +726,26 @@ export class Engine {
   }
 
   async listPayments(batchId: string, query: { status?: PaymentStatus; offset?: number; limit?: number } = {}): Promise<{ total: number; items: PaymentView[] }> {
-    const record = this.runs.get(batchId)?.record ?? (await this.deps.store.getBatch(batchId));
+    const run = this.runs.get(batchId);
+    const record = run?.record ?? (await this.deps.store.getBatch(batchId));
     if (!record) return { total: 0, items: [] };
     const offset = Math.max(0, query.offset ?? 0);
     const limit = Math.max(0, query.limit ?? 100);
     const code = query.status ? STATUS_CODES.indexOf(query.status) : -1;
+    // Per-slice counts let a page skip the slices it does not need without loading them.
+    const counts: Array<number[] | undefined> = run ? run.summaries.map((s, seq) => (run.live.has(seq) ? undefined : s.counts)) : record.sliceCounts ?? [];
     const items: PaymentView[] = [];
     let total = 0;
     for (let seq = 0; seq < record.sliceCount; seq++) {
+      const c = counts[seq];
+      if (c) {
+        const matching = code >= 0 ? c[code] : c.reduce((a, b) => a + b, 0);
+        if (matching === 0) continue;
+        if (total + matching <= offset || items.length >= limit) {
+          total += matching;
+          continue;
+        }
+      }
       const { state, input } = await this.slice(batchId, seq);
       for (let i = 0; i < state.n; i++) {
         if (code >= 0 && state.st[i] !== code) continue;

@@ -220,3 +220,24 @@ describe('orchestrator engine (fake rail)', () => {
     }
   });
 });
+
+describe('orchestrator engine paging', () => {
+  it('pages payments by status across slices, live and after the batch ended, with the same answers', async () => {
+    const payees = new Map<string, import('./support/fake-rail').PayeeBehaviour>();
+    for (let i = 0; i < 2500; i += 7) payees.set(`2547${String(i).padStart(8, '0')}`, { kind: 'fail', code: '5104' });
+    const rail = new FakeRail({ payees });
+    const { engine } = await makeEngine(rail, { chunkSize: 100 });
+    const out = await engine.submit(command(2500, 'paging'));
+    await engine.waitForBatch(out.batch.id, 20_000);
+    const failedPositions = Array.from({ length: 2500 }, (_, i) => i).filter((i) => i % 7 === 0);
+    const page = await engine.listPayments(out.batch.id, { status: PaymentStatus.FAILED, offset: 300, limit: 10 });
+    assert.equal(page.total, failedPositions.length);
+    assert.deepEqual(page.items.map((p) => p.position), failedPositions.slice(300, 310));
+    const all = await engine.listPayments(out.batch.id, { offset: 2495, limit: 10 });
+    assert.equal(all.total, 2500);
+    assert.deepEqual(all.items.map((p) => p.position), [2495, 2496, 2497, 2498, 2499]);
+    const done = await engine.listPayments(out.batch.id, { status: PaymentStatus.COMPLETED, offset: 0, limit: 3 });
+    assert.deepEqual(done.items.map((p) => p.position), [1, 2, 3]);
+    engine.stop();
+  });
+});
