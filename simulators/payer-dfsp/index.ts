@@ -16,9 +16,9 @@ import { warmValidators } from '../fspiop/validate';
 import { FaultRules, type FaultRule } from '../rules';
 import { Treasury } from './domain/treasury';
 import { INBOUND_SCHEMAS, registerInbound, Violation } from './inbound';
-import { registerOutbound } from './outbound';
+import { AnswerProblem, registerOutbound } from './outbound';
 import { BulkTransaction, PayerService } from './service';
-import { warmSdkValidators } from './spec';
+import { sdkProblem, warmSdkValidators } from './spec';
 
 export interface PayerDfspOptions {
   fspId?: string;
@@ -54,6 +54,8 @@ export interface PayerDfspOptions {
   bulkConcurrency?: number;
   /** Connections per FSPIOP peer (default 32). */
   connections?: number;
+  /** Check every answer of the outbound API and every back-office report against the SDK spec (default true). */
+  validateResponses?: boolean;
   faultRules?: FaultRule[];
   seed?: number;
   logger?: Logger;
@@ -71,6 +73,8 @@ export interface RunningPayerDfsp extends RunningServer {
   readonly faults: FaultRules;
   /** FSPIOP callbacks refused by the inbound API. */
   readonly violations: Violation[];
+  /** Answers and reports of ours that did not match the SDK spec (a bug if not empty). */
+  readonly answerProblems: AnswerProblem[];
   /** Changes where bulk transaction reports go (undefined: nowhere). */
   setBackendUrl(url: string | undefined): void;
   /** Resolves when every bulk transaction report sent so far has been delivered (or given up). */
@@ -162,6 +166,8 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   const backend = { url: opts.backendUrl ?? process.env.GPO_PAYER_BACKEND_URL };
   const backOffice = new BackOffice(backend, log);
   const violations: Violation[] = [];
+  const answerProblems: AnswerProblem[] = [];
+  const validateResponses = opts.validateResponses ?? true;
   const service = new PayerService({
     fspId, switchUrl, alsUrl, callbackTimeoutMs,
     transferExpiryMs: opts.transferExpiryMs ?? callbackTimeoutMs,
@@ -170,7 +176,16 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
     lookupConcurrency: opts.lookupConcurrency ?? 256,
     bulkConcurrency: opts.bulkConcurrency ?? 8,
   }, client, treasury, describeError, log, {
-    report: (txn, body) => backOffice.send(txn, body),
+    report: (txn, body) => {
+      if (validateResponses) {
+        const problem = sdkProblem('backend:bulkTransactionResponse', body);
+        if (problem) {
+          answerProblems.push({ at: new Date().toISOString(), method: 'PUT', path: `/bulkTransactions/${txn.bulkTransactionId}`, status: 0, schema: 'backend:bulkTransactionResponse', problem });
+          log.error({ bulkTransactionId: txn.bulkTransactionId, problem }, 'bulk transaction report does not match the SDK spec');
+        }
+      }
+      backOffice.send(txn, body);
+    },
     // rules with match.method "SEND" force an FSPIOP error on a transfer before it leaves
     forcedError: (ctx) => {
       if (faults.size === 0) return undefined;
@@ -184,7 +199,7 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   fspiopPayloadErrors(inbound);
   inbound.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK', fspId }) });
   registerInbound(inbound, client, violations);
-  registerOutbound(outbound, { service, faults, violations, log, backend });
+  registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems });
 
   await inbound.start();
   try {
@@ -235,7 +250,7 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
 
   return {
     name: fspId, fspId, url, port: outbound.info.port as number, outboundUrl: url, inboundUrl, inboundPort: inbound.info.port as number,
-    service, treasury, faults, violations,
+    service, treasury, faults, violations, answerProblems,
     setBackendUrl: (u) => { backend.url = u; },
     reportsIdle: () => backOffice.idle(),
     stop,

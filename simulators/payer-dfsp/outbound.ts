@@ -20,6 +20,19 @@ export interface OutboundDeps {
   log: Logger;
   /** Current back-office URL (PUT /bulkTransactions/{id} reports); settable through the admin API. */
   backend: { url?: string };
+  /** Check every answer against the spec (default on). */
+  validateResponses: boolean;
+  /** Answers that did not match the spec. */
+  answerProblems: AnswerProblem[];
+}
+
+export interface AnswerProblem {
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+  schema: string;
+  problem: string;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
@@ -49,8 +62,50 @@ function caught(h: ResponseToolkit, log: Logger, err: unknown) {
   return refuse(h, '2001', 'internal error', 500);
 }
 
+/** The spec schema an answer of ours must match: by route and status. */
+export function answerSchema(method: string, routePath: string, status: number): string | undefined {
+  const key = `${method.toUpperCase()} ${routePath}`;
+  const ok = status >= 200 && status < 300;
+  switch (key) {
+    case 'POST /transfers':
+    case 'PUT /transfers/{transferId}':
+      return ok ? 'transferResponse' : status >= 500 ? 'errorTransferResponse' : 'errorResponse';
+    case 'GET /transfers/{transferId}':
+      return ok ? 'transferStatusResponse' : 'errorResponse';
+    case 'GET /parties/{Type}/{ID}/{SubId?}':
+      return ok ? 'partiesByIdResponse' : undefined;
+    case 'POST /bulkQuotes':
+      return ok ? 'bulkQuoteResponse' : status >= 500 ? 'bulkQuoteErrorResponse' : 'errorResponse';
+    case 'GET /bulkQuotes/{bulkQuoteId}':
+      return ok ? 'bulkQuoteStatusResponse' : 'errorResponse';
+    case 'POST /bulkTransfers':
+      return ok ? 'bulkTransferResponse' : status >= 500 ? 'bulkTransferErrorResponse' : 'errorResponse';
+    case 'GET /bulkTransfers/{bulkTransferId}':
+      return ok ? 'bulkTransferStatusResponse' : 'errorResponse';
+    case 'POST /bulkTransactions':
+      return status === 200 ? 'backend:bulkTransactionResponse' : status === 202 ? undefined : 'errorResponse';
+    case 'GET /bulkTransactions/{bulkTransactionId}':
+      return ok ? 'backend:bulkTransactionResponse' : 'errorResponse';
+    case 'PUT /bulkTransactions/{bulkTransactionId}':
+      return ok ? undefined : 'errorResponse';
+    default:
+      return undefined;
+  }
+}
+
 export function registerOutbound(server: Server, deps: OutboundDeps): void {
   const { service, faults, log } = deps;
+
+  /** Our own answers against the spec: a mismatch is a bug here, logged and recorded (the answer still goes out). */
+  function checkAnswer(request: Request, status: number, body: unknown): void {
+    const schema = answerSchema(request.method, request.route.path, status);
+    if (!schema || body === null || body === undefined) return;
+    const problem = sdkProblem(schema, body);
+    if (!problem) return;
+    deps.answerProblems.push({ at: new Date().toISOString(), method: request.method.toUpperCase(), path: request.path, status, schema, problem });
+    if (deps.answerProblems.length > 1000) deps.answerProblems.shift();
+    log.error({ path: request.path, status, schema, problem }, 'answer does not match the SDK spec');
+  }
 
   /** Fault actions at the HTTP edge: answer 500/503, drop the connection, or delay. */
   async function edgeFault(req: Request, h: ResponseToolkit, resource: string): Promise<ReturnType<typeof refuse> | symbol | undefined> {
@@ -67,10 +122,14 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
     return undefined;
   }
 
-  // Bad JSON and oversize bodies in the SDK's error format.
+  // Bad JSON and oversize bodies in the SDK's error format; our own answers checked against the spec.
   server.ext('onPreResponse', (request: Request, h: ResponseToolkit) => {
     const r = request.response;
-    if (!r || !('isBoom' in r) || !r.isBoom) return h.continue;
+    if (!r) return h.continue;
+    if (!('isBoom' in r) || !r.isBoom) {
+      if (deps.validateResponses) checkAnswer(request, (r as { statusCode: number }).statusCode, (r as { source: unknown }).source);
+      return h.continue;
+    }
     const status = r.output.statusCode;
     if (request.path.startsWith('/admin')) return h.continue;
     if (status === 400) return refuse(h, '3101', r.message?.slice(0, 120) ?? 'malformed request', 400);
@@ -288,7 +347,7 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
         return { rules: faults.list() };
       },
     },
-    { method: 'GET', path: '/admin/violations', handler: () => ({ violations: deps.violations }) },
+    { method: 'GET', path: '/admin/violations', handler: () => ({ violations: deps.violations, answerProblems: deps.answerProblems }) },
     { method: 'GET', path: '/admin/backend', handler: () => ({ url: deps.backend.url ?? null }) },
     {
       method: 'PUT',

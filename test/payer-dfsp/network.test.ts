@@ -439,4 +439,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     await request(payer.url).get(`/transfers/${rnd.uuid()}`).expect(404);
     assert.deepEqual(await treasury(payer), t0);
   });
+
+  it('every answer and back-office report of the run matched the SDK spec (checked at run time too)', () => {
+    for (const p of [payer, poor, impatient]) assert.deepEqual(p.answerProblems, [], p.fspId);
+  });
 });
