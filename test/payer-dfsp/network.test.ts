@@ -76,9 +76,10 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
   let payees: RunningPayeeDfsp[];
   let als: RunningAls;
   let sink: CallbackSink;
+  let sw: RunningServer;
 
   before(async () => {
-    const sw = await startSwitch({ port: 0, host: '127.0.0.1' });
+    sw = await startSwitch({ port: 0, host: '127.0.0.1' });
     started.push(sw);
     als = await startAls({ port: 0, host: '127.0.0.1', hubAdminUrl: sw.url, oracleRules: defaultOracleRules(['payeefsp1', 'payeefsp2', 'payeefsp3']) });
     started.push(als);
@@ -113,6 +114,11 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     await request(payer.url).get('/health').expect(200);
     await request(payer.inboundUrl).get('/health').expect(200);
     assert.deepEqual(payer.violations, []);
+    const eps = await request(sw.url).get('/participants/govbank/endpoints').expect(200);
+    const transferPut = (eps.body as Json[]).find((e) => e.type === 'FSPIOP_CALLBACK_URL_TRANSFER_PUT');
+    assert.equal(transferPut?.value, `${payer.inboundUrl}/transfers/{{transferId}}`);
+    const limits = await request(sw.url).get('/participants/govbank/limits').expect(200);
+    assert.ok(JSON.stringify(limits.body).includes('NET_DEBIT_CAP'));
   });
 
   it('pays a single transfer with auto-accept: COMPLETED, payee credited, treasury debited', async () => {
