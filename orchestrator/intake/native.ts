@@ -14,7 +14,7 @@ import { registerOpenApi } from '../openapi';
 import type { IntakeDeps } from './deps';
 import { buildFromCsv, buildFromJson, type BatchFields } from './native/batch';
 import { reportChunks, toNativeBatch } from './native/report';
-import { batchIdSchema, csvQuerySchema, fieldPath, idempotencyKeySchema, joiErrors, paymentsQuerySchema, type NativeErrorBody } from './native/schemas';
+import { batchIdSchema, batchLookupSchema, csvQuerySchema, fieldPath, idempotencyKeySchema, joiErrors, paymentsQuerySchema, type NativeErrorBody } from './native/schemas';
 
 /** Largest request body: a 1,000,000-payment batch as JSON is about 150 MB. */
 export const NATIVE_MAX_BYTES = 512 * 1024 * 1024;
@@ -78,9 +78,11 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         if (!isCsv && type !== 'application/json') {
           return fail(h, 415, { errorCode: 'UNSUPPORTED_MEDIA_TYPE', message: `send the batch as application/json or text/csv, not ${type || 'no content type'}` });
         }
-        const keyHeader = request.headers['idempotency-key'];
+        // Payment Hub EE clients name their batch with X-CorrelationID: it serves as the key when there is no other.
+        const keyName = request.headers['idempotency-key'] !== undefined ? 'Idempotency-Key' : 'X-CorrelationID';
+        const keyHeader = request.headers['idempotency-key'] ?? request.headers['x-correlationid'];
         if (keyHeader !== undefined && idempotencyKeySchema.validate(keyHeader).error) {
-          return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the Idempotency-Key header is not valid', errors: [{ field: 'Idempotency-Key', code: 'INVALID_FORMAT', message: 'an idempotency key is 1-256 printable ASCII characters without spaces' }] });
+          return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: `the ${keyName} header is not valid`, errors: [{ field: keyName, code: 'INVALID_FORMAT', message: 'an idempotency key is 1-256 printable ASCII characters without spaces' }] });
         }
         // Without a key the batch is accepted once and cannot be replayed safely: callers should always send one.
         const sourceKey = (keyHeader as string | undefined) ?? newId();
@@ -134,6 +136,20 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         return h.response({ ...view, ...warnings })
           .code(outcome.outcome === 'created' ? 202 : 200)
           .header('location', `/v1/batches/${encodeURIComponent(view.id)}`);
+      },
+    },
+  });
+
+  server.route({
+    method: 'GET',
+    path: '/v1/batches',
+    options: {
+      ext,
+      handler: async (request, h) => {
+        const { error, value } = batchLookupSchema.validate(request.query, { abortEarly: false, convert: true });
+        if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'batches are looked up by idempotencyKey', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
+        const batch = await service.findBatchBySourceKey('native', (value as { idempotencyKey: string }).idempotencyKey);
+        return { items: batch ? [toNativeBatch(batch)] : [] };
       },
     },
   });

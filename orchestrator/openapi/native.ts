@@ -173,12 +173,22 @@ const batchOk = (description: string) => ({ description, content: json(ref('Nati
 
 export const nativePaths: Record<string, OpenApiObject> = {
   '/v1/batches': {
+    get: {
+      tags: [TAG],
+      summary: 'Find a batch by the key it was submitted with (recover a lost 202 without resending)',
+      parameters: [{ name: 'idempotencyKey', in: 'query', required: true, schema: { type: 'string', maxLength: 256 } }],
+      responses: {
+        200: { description: 'The batch submitted with this key, if any.', content: json({ type: 'object', required: ['items'], properties: { items: { type: 'array', maxItems: 1, items: ref('NativeBatch') } } }) },
+        400: err('VALIDATION_FAILED: no or invalid idempotencyKey.'),
+      },
+    },
     post: {
       tags: [TAG],
       summary: 'Submit a batch of payments (JSON or bulk CSV file)',
       description: `Validated whole before anything is stored: any error refuses the whole batch. Accepted batches are durable before the 202.\n\nCSV (text/csv): header row required, columns ${CSV_COLUMNS.join(',')} (plus optional payee_fsp; other columns are ignored). Required: id, payee_identifier_type, payee_identifier, amount, currency. request_id (if given) must be the same on every row and becomes the batch reference; payment_mode must be mojaloop or empty. Batch fields come from the query string; the webhook also from X-CallbackURL.`,
       parameters: [
         { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 256 }, description: 'Replaying the same key with the same batch returns the original (200); with another batch, 409. Without a key, one is generated and the request cannot be safely retried.' },
+        { name: 'X-CorrelationID', in: 'header', required: false, schema: { type: 'string', maxLength: 256 }, description: 'Payment Hub EE\'s batch id: used as the key when Idempotency-Key is absent.' },
         { name: 'Content-Encoding', in: 'header', required: false, schema: { type: 'string', enum: ['identity', 'gzip'] } },
         { name: 'X-CallbackURL', in: 'header', required: false, schema: { type: 'string', format: 'uri' }, description: 'CSV only: webhook URL (Payment Hub EE header).' },
         ...['reference', 'currency', 'note', 'rail', 'railMode', 'webhookUrl', 'declaredCount', 'declaredAmount'].map((name) => ({ name, in: 'query', required: false, schema: { type: name === 'declaredCount' ? 'integer' : 'string' }, description: 'CSV only: the batch field of the same name.' })),

@@ -154,6 +154,31 @@ describe('native API: POST /v1/batches (JSON)', () => {
     assert.equal(h.service.createdCount, 1, 'only one batch exists');
   });
 
+  it('finds a batch by its Idempotency-Key (an answer lost in transit is recovered without resending)', async () => {
+    h = await startNative();
+    const res = await request(h.url).post('/v1/batches').set('idempotency-key', 'lost-202').send(batchBody(2));
+    const found = await request(h.url).get('/v1/batches?idempotencyKey=lost-202');
+    assert.equal(found.status, 200);
+    assert.deepEqual(found.body.items.map((b: { id: string }) => b.id), [res.body.id]);
+    const none = await request(h.url).get('/v1/batches?idempotencyKey=never-used');
+    assert.deepEqual(none.body.items, []);
+    const bad = await request(h.url).get('/v1/batches');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.errors[0].field, 'idempotencyKey');
+  });
+
+  it('takes X-CorrelationID (Payment Hub EE) as the key when there is no Idempotency-Key', async () => {
+    h = await startNative();
+    const a = await request(h.url).post('/v1/batches').set('x-correlationid', 'corr-7').send(batchBody(1));
+    const b = await request(h.url).post('/v1/batches').set('x-correlationid', 'corr-7').send(batchBody(1));
+    assert.equal(a.status, 202);
+    assert.equal(a.body.idempotencyKey, 'corr-7');
+    assert.equal(b.status, 200);
+    assert.equal(b.body.id, a.body.id);
+    const both = await request(h.url).post('/v1/batches').set('x-correlationid', 'corr-8').set('idempotency-key', 'idem-8').send(batchBody(1));
+    assert.equal(both.body.idempotencyKey, 'idem-8', 'Idempotency-Key wins');
+  });
+
   it('refuses an unusable Idempotency-Key', async () => {
     h = await startNative();
     const res = await request(h.url).post('/v1/batches').set('idempotency-key', 'has space').send(batchBody(1));

@@ -131,6 +131,11 @@ export const paymentsQuerySchema = Joi.object({
   limit: Joi.number().integer().min(1).max(MAX_PAGE).default(DEFAULT_PAGE),
 });
 
+/** GET /v1/batches: the one lookup offered, by the key the batch was submitted with. */
+export const batchLookupSchema = Joi.object({
+  idempotencyKey: Joi.string().min(1).max(256).pattern(/^[\x21-\x7e]+$/).required(),
+});
+
 export const batchIdSchema = Joi.string().min(1).max(128).pattern(/^[A-Za-z0-9._:-]+$/);
 export const idempotencyKeySchema = Joi.string().min(1).max(256).pattern(/^[\x21-\x7e]+$/);
 
