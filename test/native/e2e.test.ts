@@ -117,6 +117,8 @@ describe('native API end to end over the simulated world', function () {
     const replay = await request(orch.url).post('/v1/batches').set('idempotency-key', 'e2e-json-1').send(body);
     assert.equal(replay.status, 200);
     assert.equal(replay.body.id, res.body.id);
+    const found = await request(orch.url).get('/v1/batches?idempotencyKey=e2e-json-1').expect(200);
+    assert.deepEqual(found.body.items.map((b: { id: string }) => b.id), [res.body.id]);
     const ledgers2 = { p1: await ledgerCredited(world.payees.payeefsp1.url), p2: await ledgerCredited(world.payees.payeefsp2.url) };
     assert.equal(ledgers2.p1.count + ledgers2.p2.count, ledgers1.p1.count + ledgers1.p2.count);
 
