@@ -130,6 +130,30 @@ describe('native API end to end over the simulated world', function () {
     }
   });
 
+  it('an unknown payee fails with 3204 in the payments page and the report; the others are paid', async () => {
+    const body = {
+      currency: 'USD',
+      payments: [
+        { reference: 'u-0', payeeIdType: 'MSISDN', payeeIdValue: '254710000106', amount: '2', currency: 'USD' },
+        { reference: 'u-1', payeeIdType: 'MSISDN', payeeIdValue: '254790000001', amount: '3', currency: 'USD' },
+      ],
+    };
+    const res = await request(orch.url).post('/v1/batches').set('idempotency-key', 'e2e-unknown').send(body);
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const final = await untilFinal(orch.url, res.body.id, 60_000);
+    assert.equal(final.status, 'PARTIALLY_COMPLETED');
+    const failed = await request(orch.url).get(`/v1/batches/${res.body.id}/payments?status=FAILED`).expect(200);
+    assert.deepEqual(failed.body.items.map((p: { reference: string; errorCode: string }) => [p.reference, p.errorCode]), [['u-1', '3204']]);
+    const rep = await request(orch.url).get(`/v1/batches/${res.body.id}/report.csv`).buffer(true).parse((r, cb) => {
+      let d = '';
+      r.on('data', (c: Buffer) => { d += c.toString('utf8'); });
+      r.on('end', () => cb(null, d));
+    });
+    const rows = parse(rep.body as string, { columns: true }) as Array<Record<string, string>>;
+    assert.deepEqual(rows.map((r) => [r.reference, r.status, r.error_code, r.amount_credited]), [['u-0', 'COMPLETED', '', '2'], ['u-1', 'FAILED', '3204', '']]);
+    assert.equal(fromUnits(await partyBalance(world.payees.payeefsp1.url, 'MSISDN', '254710000106')), '2');
+  });
+
   it('pays a CSV upload in the bulk-file columns, and refuses a bad one without paying anything', async () => {
     const payees = [
       { idType: 'MSISDN', idValue: '254710000104', amount: '3', fsp: 'payeefsp1' },
