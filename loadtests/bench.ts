@@ -52,7 +52,7 @@ export interface CycleResult {
 
 export interface BenchResult {
   date: string;
-  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; os: string };
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; os: string; loadBefore?: number; loadAfter?: number };
   railMode: string;
   batchSize: number;
   baseline?: SimBenchResult;
@@ -64,7 +64,7 @@ function machine(): BenchResult['machine'] {
   const cpus = os.cpus();
   return {
     cpus: cpus.length, cpuModel: cpus[0]?.model?.trim() ?? 'unknown', memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
-    node: process.version, os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version, os: `${os.type()} ${os.release()} ${os.arch()}`, loadBefore: Math.round(os.loadavg()[0] * 100) / 100,
   };
 }
 
@@ -182,13 +182,14 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     if (base && c === base) c.scaling = 1;
     if (result.baseline?.bulkItemsPerSecond) c.ratioToSimulators = Math.round((c.paymentsPerSecond / result.baseline.bulkItemsPerSecond) * 100) / 100;
   }
+  result.machine.loadAfter = Math.round(os.loadavg()[0] * 100) / 100;
   if (opts.write !== false) writeBenchDoc(result, opts.docPath ?? BENCHMARKS_DOC);
   return result;
 }
 
 export function formatBench(r: BenchResult): string {
   const L: string[] = [];
-  L.push(`machine: ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGb} GiB, ${r.machine.os}, Node ${r.machine.node}; ${r.date}`);
+  L.push(`machine: ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGb} GiB, ${r.machine.os}, Node ${r.machine.node}; ${r.date}; load average ${r.machine.loadBefore ?? '-'} before, ${r.machine.loadAfter ?? '-'} after`);
   if (r.baseline) L.push(`simulators-only bulk baseline: ${r.baseline.bulkItems} items, ${r.baseline.bulkItemsPerSecond} items/s, p95 per bulk of 1000 ${r.baseline.bulkP95Ms} ms, peak RSS ${r.baseline.peakRssMb} MB, ${r.baseline.bulkErrors} failed`);
   else L.push(`simulators-only bulk baseline: not measured (${r.baselineError})`);
   L.push('payments   | all-final s | payments/s | first final s | completed | failed | payee ledgers | peak RSS MB | scaling | vs simulators');
@@ -217,6 +218,8 @@ Rerun it to refresh; \`npm run bench -- --sizes 10000,100000\` limits the sizes.
 - Memory: ${m.memoryGb} GiB
 - OS: ${m.os}
 - Node.js: ${m.node}
+- Load average (1 min) when the run started: ${m.loadBefore ?? '-'}, when it ended: ${m.loadAfter ?? '-'} (other work on the machine
+  during the run lowers the figures; on ${m.cpus} cores a load above ${m.cpus} means the run shared the CPUs)
 
 ## End-to-end bulk cycles
 

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { DEFAULT_PORTS } from '../shared/server';
 import { bundleScript, DEFAULT_DIST_DIR } from './build';
 import { k6Version, readK6Json, runK6 } from './k6-engine';
@@ -76,6 +76,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
 
     let report: LoadReport;
     let exitCode: number;
+    // the machine's load before the run: other work on it skews what is measured
+    const loadBefore = os.loadavg()[0];
     const meta = {
       profile: profile.name, script: path.relative(process.cwd(), bundle), description: profile.description,
       targets: { [profile.target]: target }, env: redact(env), throughputMetric: profile.throughput.metric,
@@ -104,6 +106,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
       });
       exitCode = r.passed ? (r.iterationErrors ? 1 : 0) : 99;
     }
+    (report.notes ??= []).push(`machine: ${os.cpus().length} cores; load average (1 min) ${loadBefore.toFixed(2)} before the run, ${os.loadavg()[0].toFixed(2)} after`);
     const files: string[] = [];
     if (opts.writeFiles !== false) {
       const dir = opts.outDir ?? DEFAULT_RESULTS_DIR;

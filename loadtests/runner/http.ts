@@ -72,6 +72,13 @@ function select(value: unknown, selector: string): unknown {
   return cur;
 }
 
+/** Thrown into an iteration that outlived the test (gracefulStop): it ends without being counted. */
+export class IterationInterrupted extends Error {
+  constructor() {
+    super('iteration interrupted: the test ended');
+  }
+}
+
 export class K6Http {
   private readonly agent: Agent;
 
@@ -101,8 +108,8 @@ export class K6Http {
     let error = '';
     let errorCode = 0;
     if (this.isStopped()) {
-      error = 'test stopped';
-      errorCode = 1000;
+      // like k6 after gracefulStop: an iteration still running when the test ends is interrupted, not measured
+      throw new IterationInterrupted();
     } else {
       try {
         const res = await request(url, {

@@ -9,7 +9,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EXECUTORS, runExecutor, ScenarioConfig, validateScenario, Vu } from './executors';
-import { HttpParams, K6Http } from './http';
+import { HttpParams, IterationInterrupted, K6Http } from './http';
 import { loadK6Script } from './loader';
 import { MetricSeries, MetricStore, MetricType, Tags } from './metrics';
 import { evaluateThresholds, parseThresholds, ThresholdResult, ThresholdsConfig } from './thresholds';
@@ -117,6 +117,7 @@ export async function runNodeTest(opts: NodeRunOptions): Promise<NodeRunResult> 
       this.series = store.define(name, type, isTime);
     }
     add(value: number | boolean, tags?: Tags): void {
+      if (stopped && ctx()?.scenario !== 'teardown') return;
       store.add(this.series, now(), typeof value === 'boolean' ? (value ? 1 : 0) : Number(value), { ...baseTags(), ...(tags ?? {}) });
     }
   }
@@ -253,7 +254,7 @@ export async function runNodeTest(opts: NodeRunOptions): Promise<NodeRunResult> 
             await als.run(c, () => fn(data));
           } catch (err) {
             ok = false;
-            if (!(err instanceof AbortTest)) {
+            if (!(err instanceof AbortTest) && !(err instanceof IterationInterrupted)) {
               iterationErrors++;
               if (!firstIterationError) {
                 firstIterationError = (err as Error).message ?? String(err);
