@@ -311,6 +311,18 @@ describe('switch simulator', function () {
     assert.ok(sw.violations.length >= cases.length);
   });
 
+  it('unknown transfers: GET and a stray fulfilment get 3208; an oversize body gets 413 3100', async () => {
+    const id = rnd.uuid();
+    await fspiop(sw.url, 'GET', `/transfers/${id}`, 'transfers', OUT);
+    assert.equal((await errorAt(`/transfers/${id}`)()).errorInformation?.errorCode, '3208');
+    const stray = rnd.uuid();
+    assert.equal((await fspiop(sw.url, 'PUT', `/transfers/${stray}`, 'transfers', OUT, { transferState: 'COMMITTED', fulfilment: 'GRzLaTP7DJ9t4P-a_BA0WA9wzzlsugf00-Tn6kESAfM', completedTimestamp: new Date().toISOString() }, { destination: 'payeefsp1' })).status, 200);
+    assert.equal((await errorAt(`/transfers/${stray}`)()).errorInformation?.errorCode, '3208');
+    const big = await fspiop(sw.url, 'POST', '/quotes', 'quotes', OUT, undefined, { destination: 'payeefsp1', rawBody: JSON.stringify({ pad: 'x'.repeat(5_300_000) }) });
+    assert.equal(big.status, 413);
+    assert.equal((big.body as Body).errorInformation?.errorCode, '3100');
+  });
+
   it('fault rules on the switch: an error action answers the source instead of forwarding', async () => {
     const set = await request(`${sw.url}/admin/rules`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ match: { resource: 'quotes' }, action: { type: 'error', errorCode: '2003' }, times: 1 }] }) });
     assert.equal(set.statusCode, 200);
