@@ -122,7 +122,7 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
           built = buildFromJson(body, opts);
         }
         if (!built.ok) {
-          log.info({ errorCode: built.body.errorCode, errors: built.body.errorCount ?? built.body.errors?.length }, 'batch refused');
+          log.info({ idempotencyKey: sourceKey, errorCode: built.body.errorCode, errors: built.body.errorCount ?? built.body.errors?.length }, 'batch refused');
           return fail(h, built.status, built.body);
         }
         const outcome = await service.submitBatch(built.command);
@@ -135,7 +135,7 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
           });
         }
         const warnings = built.duplicatePayees > 0 ? { warnings: built.warnings, ...(built.duplicatePayees > built.warnings.length ? { warningCount: built.duplicatePayees } : {}) } : {};
-        log.info({ batchId: view.id, outcome: outcome.outcome, payments: view.totalCount }, outcome.outcome === 'created' ? 'batch accepted' : 'batch replayed');
+        log.info({ batchId: view.id, idempotencyKey: sourceKey, outcome: outcome.outcome, payments: view.totalCount }, outcome.outcome === 'created' ? 'batch accepted' : 'batch replayed');
         return h.response({ ...view, ...warnings })
           .code(outcome.outcome === 'created' ? 202 : 200)
           .header('location', `/v1/batches/${encodeURIComponent(view.id)}`);
