@@ -42,6 +42,21 @@ function nativeErrors(log: Logger) {
   };
 }
 
+/**
+ * The service re-checks what it is given (control totals, duplicate payees, ...) and throws a refusal carrying
+ * `problems` ({code, message, positions?}). Shown in this API's format; anything else is a fault (500).
+ */
+export function serviceRefusal(err: unknown): NativeErrorBody | undefined {
+  const e = err as { name?: string; problems?: Array<{ code?: string; message?: string; positions?: number[] }> } | undefined;
+  if (!e || e.name !== 'BatchRejected' || !Array.isArray(e.problems)) return undefined;
+  const errors = e.problems.flatMap((p) => {
+    const code = p.code ?? 'INVALID';
+    const message = p.message ?? 'refused';
+    return p.positions?.length ? p.positions.slice(0, 100).map((i) => ({ field: `payments[${i}]`, code, message })) : [{ field: 'body', code, message }];
+  });
+  return { errorCode: 'BATCH_REFUSED', message: `the batch was refused; nothing was stored: ${e.problems.map((p) => p.message).join('; ')}`, errors };
+}
+
 function mediaType(request: Request): string {
   return String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 }
@@ -125,7 +140,15 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
           log.info({ idempotencyKey: sourceKey, errorCode: built.body.errorCode, errors: built.body.errorCount ?? built.body.errors?.length }, 'batch refused');
           return fail(h, built.status, built.body);
         }
-        const outcome = await service.submitBatch(built.command);
+        let outcome;
+        try {
+          outcome = await service.submitBatch(built.command);
+        } catch (err) {
+          const refusal = serviceRefusal(err);
+          if (!refusal) throw err;
+          log.info({ idempotencyKey: sourceKey, errorCode: refusal.errorCode }, 'batch refused by the service');
+          return fail(h, 422, refusal);
+        }
         const view = toNativeBatch(outcome.batch);
         if (outcome.outcome === 'conflict') {
           return fail(h, 409, {

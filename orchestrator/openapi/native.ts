@@ -207,7 +207,7 @@ export const nativePaths: Record<string, OpenApiObject> = {
         409: err('IDEMPOTENCY_CONFLICT: the key was used for another batch.'),
         413: err('PAYLOAD_TOO_LARGE.'),
         415: err('UNSUPPORTED_MEDIA_TYPE.'),
-        422: err('CONTROL_TOTAL_MISMATCH or DUPLICATE_PAYEES (when configured to reject them).'),
+        422: err('CONTROL_TOTAL_MISMATCH, DUPLICATE_PAYEES (when configured to reject them) or BATCH_REFUSED (the service\'s own checks).'),
       },
       callbacks: { batchEvent: nativeWebhookCallback },
     },

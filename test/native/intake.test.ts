@@ -199,3 +199,26 @@ describe('native API: POST /v1/batches (JSON)', () => {
     assert.equal(PaymentStatus.RECEIVED, 'RECEIVED');
   });
 });
+
+describe('native API: refusals from the service', () => {
+  it('a refusal the service throws (BatchRejected) is a 422 in this API\'s format, not a 500', async () => {
+    const h = await startNative();
+    try {
+      h.service.submitBatch = async () => {
+        const err = Object.assign(new Error('payee appears more than once'), { name: 'BatchRejected', problems: [{ code: 'DUPLICATE_PAYEE', message: 'payee appears more than once at position(s) 1', positions: [1] }] });
+        throw err;
+      };
+      const res = await request(h.url).post('/v1/batches').send(batchBody(2));
+      assert.equal(res.status, 422);
+      assert.equal(res.body.errorCode, 'BATCH_REFUSED');
+      assert.deepEqual(res.body.errors, [{ field: 'payments[1]', code: 'DUPLICATE_PAYEE', message: 'payee appears more than once at position(s) 1' }]);
+      h.service.submitBatch = async () => { throw new Error('disk full'); };
+      const crash = await request(h.url).post('/v1/batches').send(batchBody(2));
+      assert.equal(crash.status, 500);
+      assert.equal(crash.body.errorCode, 'INTERNAL_ERROR');
+      assert.ok(!JSON.stringify(crash.body).includes('disk full'), 'internal details stay in the log');
+    } finally {
+      await h.stop();
+    }
+  });
+});
