@@ -16,7 +16,8 @@ import {
   answerVersion, checkBody, checkHeaders, describeError, errorBody, FSPIOP_MAX_BODY, fspiopHeaders, fspiopPayloadErrors, FspiopResource,
   HeaderProblem, PeerClient, warmValidators,
 } from './edge';
-import { callbackDelay, FaultAction, FaultRule, FaultRuleError, FaultRules } from './faults';
+import { decodeIlpPacket, transactionFromPacket } from '../fspiop/ilp';
+import { callbackDelay, FaultAction, FaultItem, FaultRule, FaultRuleError, FaultRules } from './faults';
 import { Outbound, PayeeService } from './service';
 
 export interface PayeeDfspOptions extends Partial<PayeeDfspConfig> {
@@ -156,8 +157,12 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
     sentNext = (sentNext + 1) % SENT_KEEP;
   }
 
-  /** Sends a callback honouring delay / no-callback / twice / late fault actions. */
+  /**
+   * Sends a callback honouring delay / no-callback / twice / late fault actions. A no-callback request is lost
+   * before the payee processed it: nothing is decided, stored or credited, and nothing is sent.
+   */
   function dispatch(req: Request, make: () => Outbound | undefined, actions: FaultAction[], expiration?: string): void {
+    if (actions.some((a) => a.type === 'noCallback')) return;
     pending++;
     const version = answerVersion(req.headers);
     const run = async () => {
@@ -169,7 +174,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         let out = late ? make() : undefined;
         if (delay > 0) await sleep(delay);
         if (!late) out = make();
-        if (!out || actions.some((a) => a.type === 'noCallback')) return;
+        if (!out) return;
         await send(out, version);
         if (actions.some((a) => a.type === 'callbackTwice')) await send(out, version);
       } catch (err) {
@@ -198,11 +203,46 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
     return a ? { errorCode: a.errorCode, errorDescription: a.errorDescription } : undefined;
   };
 
-  const failItems = (actions: FaultAction[], count: number): Map<number, PayeeError> | undefined => {
-    const a = actions.find((x) => x.type === 'failBulkItems') as Extract<FaultAction, { type: 'failBulkItems' }> | undefined;
-    if (!a) return undefined;
-    const code = a.errorCode ?? '5105';
-    return new Map(faults.pickItems(count, a.fraction).map((i) => [i, { errorCode: code }]));
+  /** The payee party of an ILP packet's transaction object (for party rules on transfers), if it has one. */
+  const packetParty = (ilpPacket: string): string | undefined => {
+    try {
+      return transactionFromPacket(decodeIlpPacket(ilpPacket)).payee?.partyIdInfo?.partyIdentifier;
+    } catch {
+      return undefined;
+    }
+  };
+
+  /**
+   * Fault rules for a bulk: rules without item matchers act on the whole bulk (failBulkItems fails exactly
+   * round(fraction × items) items, chosen from the seed and the bulk id); rules with item matchers (partyId,
+   * minAmount, maxAmount) are evaluated per item: an error fails that item alone, any other action applies to
+   * the whole bulk (once) when at least one item matches.
+   */
+  const bulkFaults = (
+    resource: 'bulkQuotes' | 'bulkTransfers', fsp: string, bulkId: string, count: number, items: () => FaultItem[],
+  ): { actions: FaultAction[]; failItems?: Map<number, PayeeError> } => {
+    const actions = faults.evaluate({ resource, method: 'POST', fsp });
+    let failItems: Map<number, PayeeError> | undefined;
+    const share = actions.find((x) => x.type === 'failBulkItems') as Extract<FaultAction, { type: 'failBulkItems' }> | undefined;
+    if (share) {
+      const code = share.errorCode ?? '5105';
+      failItems = new Map(faults.pickItems(count, share.fraction, bulkId).map((i) => [i, { errorCode: code }]));
+    }
+    if (faults.hasItemRules(resource, 'POST')) {
+      const seen = new Set<FaultAction>(actions);
+      faults.evaluateItems({ resource, method: 'POST', fsp }, items()).forEach((itemActions, i) => {
+        for (const a of itemActions) {
+          if (a.type === 'error') {
+            failItems ??= new Map();
+            failItems.set(i, { errorCode: a.errorCode, errorDescription: a.errorDescription });
+          } else if (a.type !== 'failBulkItems' && !seen.has(a)) {
+            seen.add(a);
+            actions.push(a);
+          }
+        }
+      });
+    }
+    return { actions, failItems };
   };
 
   const source = (req: Request): string => String(req.headers['fspiop-source']);
@@ -256,7 +296,9 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const bad = refuse(req, h, 'transfers', 'TransfersPostRequest', false);
         if (bad) return bad;
         const body = req.payload as TransfersPostRequest;
-        const actions = faults.evaluate({ resource: 'transfers', method: 'POST', amount: body.amount.amount, fsp: source(req) });
+        const actions = faults.size === 0 ? [] : faults.evaluate({
+          resource: 'transfers', method: 'POST', partyId: packetParty(body.ilpPacket), amount: body.amount.amount, fsp: source(req),
+        });
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
         const wrongFulfilment = actions.some((a) => a.type === 'wrongFulfilment');
@@ -302,12 +344,24 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
       },
     },
     {
+      // the hub aborted a bulk transfer (expiry, payer's error): every item's reservation or credit is undone
+      method: 'PUT',
+      path: '/bulkTransfers/{ID}/error',
+      handler: (req, h) => {
+        const bad = refuse(req, h, 'bulkTransfers', 'ErrorInformationObject', true);
+        if (bad) return bad;
+        const e = (req.payload as { errorInformation: { errorCode: string; errorDescription: string } }).errorInformation;
+        service.bulkTransferError(String(req.params.ID), e.errorCode, e.errorDescription);
+        return h.response().code(200);
+      },
+    },
+    {
       // the hub may tell the payee that a quote failed downstream; nothing to do but acknowledge
       method: 'PUT',
       path: '/{resource}/{ID}/error',
       handler: (req, h) => {
         const resource = String(req.params.resource);
-        if (!['quotes', 'bulkQuotes', 'bulkTransfers'].includes(resource)) return h.response(errorBody('3002')).code(404);
+        if (!['quotes', 'bulkQuotes'].includes(resource)) return h.response(errorBody('3002')).code(404);
         const bad = refuse(req, h, resource as FspiopResource, 'ErrorInformationObject', true);
         if (bad) return bad;
         return h.response().code(200);
@@ -320,10 +374,11 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const bad = refuse(req, h, 'bulkQuotes', 'BulkQuotesPostRequest', false);
         if (bad) return bad;
         const body = req.payload as BulkQuotesPostRequest;
-        const actions = faults.evaluate({ resource: 'bulkQuotes', method: 'POST', fsp: source(req) });
+        const { actions, failItems } = bulkFaults('bulkQuotes', source(req), body.bulkQuoteId, body.individualQuotes.length,
+          () => body.individualQuotes.map((q) => ({ partyId: q.payee.partyIdInfo.partyIdentifier, amount: q.amount.amount })));
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
-        dispatch(req, () => service.postBulkQuote(source(req), body, { forced: forcedError(actions), failItems: failItems(actions, body.individualQuotes.length) }), actions);
+        dispatch(req, () => service.postBulkQuote(source(req), body, { forced: forcedError(actions), failItems }), actions, body.expiration);
         return accepted(h);
       },
     },
@@ -344,13 +399,12 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const bad = refuse(req, h, 'bulkTransfers', 'BulkTransfersPostRequest', false);
         if (bad) return bad;
         const body = req.payload as BulkTransfersPostRequest;
-        const actions = faults.evaluate({ resource: 'bulkTransfers', method: 'POST', fsp: source(req) });
+        const { actions, failItems } = bulkFaults('bulkTransfers', source(req), body.bulkTransferId, body.individualTransfers.length,
+          () => body.individualTransfers.map((t) => ({ partyId: packetParty(t.ilpPacket), amount: t.transferAmount.amount })));
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
         const wrongFulfilment = actions.some((a) => a.type === 'wrongFulfilment');
-        dispatch(req, () => service.postBulkTransfer(source(req), body, {
-          forced: forcedError(actions), wrongFulfilment, failItems: failItems(actions, body.individualTransfers.length),
-        }), actions, body.expiration);
+        dispatch(req, () => service.postBulkTransfer(source(req), body, { forced: forcedError(actions), wrongFulfilment, failItems }), actions, body.expiration);
         return accepted(h);
       },
     },
@@ -414,4 +468,4 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
 
 export { PayeeCore } from './domain/payee';
 export { defaultPayeeConfig, defaultOracleRules, defaultParties } from './config';
-export type { FaultRule, FaultAction } from './faults';
+export type { FaultRule, FaultAction, FaultItem } from './faults';

@@ -106,6 +106,11 @@ export class PayeeService {
     return this.core.transferAborted(transferId, errorCode, errorDescription);
   }
 
+  /** PUT /bulkTransfers/{ID}/error from the hub: the whole bulk was aborted (expiry, payer's error). */
+  bulkTransferError(bulkTransferId: string, errorCode: string, errorDescription?: string): number {
+    return this.core.bulkTransferAborted(bulkTransferId, errorCode, errorDescription);
+  }
+
   postBulkQuote(source: string, req: BulkQuotesPostRequest, faults: { forced?: PayeeError; failItems?: Map<number, PayeeError> } = {}, now = Date.now()): Outbound {
     const base = `/bulkQuotes/${req.bulkQuoteId}`;
     if (faults.forced) return this.out('bulkQuotes', base, req.bulkQuoteId, source, 'hub', { ok: false, error: faults.forced }, 'answer');

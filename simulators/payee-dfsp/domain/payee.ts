@@ -121,6 +121,14 @@ function unitsOrInvalid(amount: string): bigint {
   }
 }
 
+/** How many ids aborted by the hub before they arrived are remembered (oldest forgotten first). */
+const HUB_ABORTED_KEEP = 100_000;
+
+function remember(map: Map<string, PayeeError>, id: string, e: PayeeError): void {
+  if (map.size >= HUB_ABORTED_KEEP) map.delete(map.keys().next().value as string);
+  map.set(id, e);
+}
+
 export class PayeeCore {
   readonly fspId: string;
   readonly directory: PartyDirectory;
@@ -137,6 +145,12 @@ export class PayeeCore {
   private readonly bulkQuotes = new Map<string, StoredAnswer<BulkQuotesIDPutResponse>>();
   private readonly bulkTransfers = new Map<string, StoredBulkTransfer>();
   private readonly bulkRejections = new Map<string, PayeeError>();
+  /**
+   * Transfer and bulk ids the hub aborted before this payee saw them (its request still on its way, or lost):
+   * if the request shows up after all, it is refused with the hub's error, never credited.
+   */
+  private readonly hubAborted = new Map<string, PayeeError>();
+  private readonly hubAbortedBulks = new Map<string, PayeeError>();
 
   constructor(private readonly config: PayeeCoreConfig) {
     if (!config.fspId) throw new Error('fspId is required');
@@ -274,6 +288,11 @@ export class PayeeCore {
     const reject = (e: PayeeError, quoteId?: string): TransferRecord =>
       this.ledger.reject({ ...base, quoteId, errorCode: e.errorCode, errorDescription: e.errorDescription });
     if (forcedError) return reject(forcedError);
+    const aborted = this.hubAborted.get(t.transferId);
+    if (aborted) {
+      this.hubAborted.delete(t.transferId);
+      return reject(aborted);
+    }
     if (t.expiration && Date.parse(t.expiration) <= now) return reject({ errorCode: '3303' });
     const check = this.ilp.check(t.ilpPacket, { amount: t.amount, condition: t.condition, payerFsp: t.payerFsp, payeeFsp: t.payeeFsp });
     if (!check.ok) return reject({ errorCode: '5105', errorDescription: `Payee FSP rejected transaction: ${check.reason}` });
@@ -333,9 +352,37 @@ export class PayeeCore {
     return { changed: false };
   }
 
-  /** PUT /transfers/{id}/error from the hub: the transfer was aborted (expiry, invalid fulfilment, ...). */
+  /**
+   * PUT /transfers/{id}/error from the hub: the transfer was aborted (expiry, invalid fulfilment, ...). A
+   * reservation is released, a credit reversed; an id not seen yet is remembered so it is never credited later.
+   */
   transferAborted(transferId: string, errorCode: string, errorDescription?: string): boolean {
+    if (!this.ledger.get(transferId)) {
+      remember(this.hubAborted, transferId, { errorCode, errorDescription });
+      return false;
+    }
     return this.ledger.abort(transferId, errorCode, errorDescription) || this.ledger.reverse(transferId, errorCode, errorDescription);
+  }
+
+  /**
+   * PUT /bulkTransfers/{id}/error from the hub: the bulk was aborted (expired before this payee answered, or the
+   * payer gave up), so none of its items can commit at the hub: each item's reservation is released and each
+   * credit reversed. Returns how many items changed. An unknown bulk id is remembered and refused if it arrives.
+   */
+  bulkTransferAborted(bulkTransferId: string, errorCode: string, errorDescription?: string): number {
+    const stored = this.bulkTransfers.get(bulkTransferId);
+    if (!stored) {
+      remember(this.hubAbortedBulks, bulkTransferId, { errorCode, errorDescription });
+      return 0;
+    }
+    let changed = 0;
+    for (const transferId of stored.transferIds) {
+      const record = this.ledger.get(transferId);
+      // only this bulk's own records (an item id already used elsewhere answered 3106 and is not ours to undo)
+      if (!record || record.bulkTransferId !== bulkTransferId) continue;
+      if (this.ledger.abort(transferId, errorCode, errorDescription) || this.ledger.reverse(transferId, errorCode, errorDescription)) changed++;
+    }
+    return changed;
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -386,8 +433,10 @@ export class PayeeCore {
     if (prior) return prior.hash === hash ? { kind: 'resend', decision: this.bulkTransferAnswer(req.bulkTransferId) as Decision<BulkTransfersIDPutResponse> } : { kind: 'modified' };
     const completedTimestamp = fspiopTime(now);
     const itemErrors = new Map<number, PayeeError>();
-    if (req.expiration && Date.parse(req.expiration) <= now) {
-      const decision = err('3303', 'Bulk transfer already expired');
+    const aborted = this.hubAbortedBulks.get(req.bulkTransferId);
+    if (aborted || (req.expiration && Date.parse(req.expiration) <= now)) {
+      if (aborted) this.hubAbortedBulks.delete(req.bulkTransferId);
+      const decision = aborted ? { ok: false as const, error: aborted } : err('3303', 'Bulk transfer already expired');
       this.bulkTransfers.set(req.bulkTransferId, { hash, transferIds: [], completedTimestamp, itemErrors });
       this.bulkRejections.set(req.bulkTransferId, decision.error);
       return { kind: 'new', decision };
@@ -477,6 +526,8 @@ export class PayeeCore {
     this.bulkQuotes.clear();
     this.bulkTransfers.clear();
     this.bulkRejections.clear();
+    this.hubAborted.clear();
+    this.hubAbortedBulks.clear();
   }
 }
 
