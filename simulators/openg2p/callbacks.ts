@@ -1,6 +1,11 @@
 /**
  * OpenG2P's G2P Connect callback receiver: `POST /on-disburse` (and `/on-status`), acknowledged at once, applied
  * by transaction_id and reference_id. Duplicates and late callbacks are counted, never applied twice.
+ *
+ * Shapes (G2P Connect Disburse v1.0.0, as orchestrator/intake/g2p-connect.ts sends them):
+ * - on-disburse: `message: {transaction_id, correlation_id?, disbursements_status: [item...]}`
+ * - on-status:   `message: {transaction_id (of the status request), correlation_id?, txnstatus_response: {txn_type,
+ *   txn_status: {transaction_id (of the disbursement), disbursements_status: [item...]}}}`
  */
 import Hapi from '@hapi/hapi';
 import { bindHost, RunningServer } from '../../shared/server';
@@ -30,9 +35,39 @@ export interface CallbackReceiver extends RunningServer {
   expect(transactionId: string, apply: (items: OnDisburseItem[]) => void): void;
 }
 
-interface Envelope {
+/** The disbursement's status inside an on-status response. */
+export interface DisburseTxnStatus {
+  transaction_id?: string;
+  correlation_id?: string;
+  disbursements_status?: OnDisburseItem[];
+}
+
+export interface CallbackEnvelope {
   header?: { message_id?: string };
-  message?: { transaction_id?: string; disbursements_status?: OnDisburseItem[]; txnstatus_response?: { txn_status?: OnDisburseItem[] } };
+  message?: {
+    transaction_id?: string;
+    disbursements_status?: OnDisburseItem[];
+    txnstatus_response?: { txn_type?: string; txn_status?: DisburseTxnStatus };
+  };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The transaction a callback is about and its items: on-disburse carries them in `message`, on-status in
+ * `message.txnstatus_response.txn_status` (an object, not a list). Anything else has no items.
+ */
+export function readCallback(path: string, body: unknown): { transactionId?: string; items: OnDisburseItem[] } {
+  const message = isObject(body) && isObject(body.message) ? (body.message as NonNullable<CallbackEnvelope['message']>) : undefined;
+  if (!message) return { items: [] };
+  const own = typeof message.transaction_id === 'string' ? message.transaction_id : undefined;
+  if (path === '/on-status') {
+    const st = isObject(message.txnstatus_response) ? message.txnstatus_response.txn_status : undefined;
+    if (!isObject(st)) return { transactionId: own, items: [] };
+    const items = Array.isArray(st.disbursements_status) ? st.disbursements_status : [];
+    return { transactionId: typeof st.transaction_id === 'string' ? st.transaction_id : own, items };
+  }
+  return { transactionId: own, items: Array.isArray(message.disbursements_status) ? message.disbursements_status : [] };
 }
 
 export async function startCallbackReceiver(opts: { port?: number; host?: string } = {}): Promise<CallbackReceiver> {
@@ -43,10 +78,9 @@ export async function startCallbackReceiver(opts: { port?: number; host?: string
   let duplicates = 0;
   let unknown = 0;
   const handle = (path: string) => (req: Hapi.Request, h: Hapi.ResponseToolkit) => {
-    const env = (req.payload ?? {}) as Envelope;
-    const messageId = env.header?.message_id;
-    const transactionId = env.message?.transaction_id;
-    const items = env.message?.disbursements_status ?? env.message?.txnstatus_response?.txn_status ?? [];
+    const env = (req.payload ?? {}) as CallbackEnvelope;
+    const messageId = isObject(env.header) && typeof env.header.message_id === 'string' ? env.header.message_id : undefined;
+    const { transactionId, items } = readCallback(path, req.payload);
     received.push({ at: Date.now(), path, transactionId, messageId, items: items.length });
     if (received.length > 10_000) received.splice(0, received.length - 10_000);
     if (messageId && seen.has(messageId)) duplicates++;
