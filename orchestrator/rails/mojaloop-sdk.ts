@@ -330,16 +330,33 @@ export class MojaloopSdkRail implements Rail {
 
   async query(group: RailGroup): Promise<ItemResult[]> {
     if (this.mode === 'bulkTransactions') return this.pollBulkTransaction(group);
-    if (this.mode === 'bulkQuotesTransfers') {
+    if (this.mode === 'bulkQuotesTransfers') return this.pollBulkTransfer(group);
+    // transfers: the same request again is answered from the SDK's record for this homeTransactionId.
+    return this.send(group);
+  }
+
+  /**
+   * GET /bulkTransfers/{id} until every item has an outcome: a bulk the payer DFSP knows but has not finished is
+   * waited for, never resent. Items it does not list are asked about one by one; a 404 means "never seen".
+   */
+  private async pollBulkTransfer(group: RailGroup): Promise<ItemResult[]> {
+    const deadline = Date.now() + this.opts.timeoutMs;
+    let wait = 50;
+    for (;;) {
       const res = await this.http.call('GET', `/bulkTransfers/${group.id}`, 'bulkTransfers.get');
       if (res.status === 404) return group.items.map((it) => ({ transferId: it.transferId, outcome: 'unknown' }));
       if (res.status !== 200) throw new RailCallError(`GET bulk transfer HTTP ${res.status}`, true, '2001', res.status);
-      const results = ((res.body ?? {}) as Obj).individualTransferResults as Obj[] | undefined;
-      if (results) return this.bulkTransferResults(group, results);
-      return mapLimit(group.items, 16, (it) => this.queryTransfer(it));
+      const listed = ((res.body ?? {}) as Obj).individualTransferResults as Obj[] | undefined;
+      const byId = new Map((listed ?? []).map((r) => [String(r.transferId), r]));
+      const results = this.bulkTransferResults(group, listed ?? []);
+      const pending = results.filter((r, k) => r.outcome === 'unknown' && byId.has(group.items[k].transferId)).length;
+      if (!pending) {
+        return mapLimit(results, 16, async (r, k) => (r.outcome === 'unknown' ? this.queryTransfer(group.items[k]) : r));
+      }
+      if (Date.now() > deadline) throw new RailCallError(`bulk transfer ${group.id} still has ${pending} payments in flight`, true, '2004');
+      await new Promise((r) => setTimeout(r, wait));
+      wait = Math.min(1000, wait * 2);
     }
-    // transfers: the same request again is answered from the SDK's record for this homeTransactionId.
-    return this.send(group);
   }
 
   /** GET /transfers/{id} (transfer ids are ours in the bulk quotes/transfers mode). */

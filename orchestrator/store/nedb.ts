@@ -27,6 +27,7 @@ export class NedbStore implements Store {
   private states!: Db;
   private meta!: Db;
   private closed = false;
+  private compacting: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: NedbStoreOptions) {}
 
@@ -115,11 +116,20 @@ export class NedbStore implements Store {
 
   async compact(): Promise<void> {
     if (this.opts.inMemory || !this.opts.dataDir || this.closed) return;
-    for (const db of [this.batches, this.states, this.meta]) await (db as unknown as { compactDatafileAsync(): Promise<void> }).compactDatafileAsync();
+    const run = this.compacting.then(async () => {
+      for (const db of [this.batches, this.states, this.meta]) {
+        if (this.closed) return;
+        await (db as unknown as { compactDatafileAsync(): Promise<void> }).compactDatafileAsync();
+      }
+    });
+    this.compacting = run.catch(() => undefined);
+    await run;
   }
 
   async close(): Promise<void> {
-    // nedb writes each change before its promise resolves: nothing to flush; refuse writes from now on.
+    // nedb writes each change before its promise resolves: nothing to flush; refuse writes from now on, and let a
+    // compaction in progress finish its file swap so the next instance never sees a half-renamed data file.
     this.closed = true;
+    await this.compacting;
   }
 }
