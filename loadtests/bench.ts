@@ -43,6 +43,8 @@ export interface CycleResult {
   paymentsPerSecond: number;
   peakRssMb: number;
   ledgerCommitted: number;
+  /** the rail mode the orchestrator reported on GET /health */
+  railMode?: string;
   /** time / time of the smallest size, divided by size / smallest size: 1.0 is linear */
   scaling?: number;
   /** payments/s over the simulators' own bulk items/s */
@@ -106,6 +108,8 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
   const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
   const out: CycleResult = { payments: size, batches: Math.ceil(size / batchSize), completed: 0, failed: 0, submitS: 0, firstFinalS: 0, allFinalS: 0, paymentsPerSecond: 0, peakRssMb: 0, ledgerCommitted: 0 };
   try {
+    const health = await json(pool, 'GET', '/health');
+    if (typeof health.body.railMode === 'string') out.railMode = health.body.railMode;
     const runId = Date.now().toString(36);
     // bodies are built before the clock starts: the cycle is timed from the first POST to the last final state
     const bodies: string[] = [];
@@ -118,7 +122,7 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
       }
       bodies.push(JSON.stringify({ reference: `bench-${runId}-${b}`, currency: 'USD', note: `benchmark cycle of ${size}`, payments }));
     }
-    log(`cycle ${size}: ${bodies.length} batch(es) of up to ${batchSize}, rail mode ${opts.railMode ?? 'orchestrator default'}`);
+    log(`cycle ${size}: ${bodies.length} batch(es) of up to ${batchSize}, rail mode ${out.railMode ?? opts.railMode ?? 'orchestrator default'}`);
     const t0 = performance.now();
     const ids = await Promise.all(bodies.map(async (body, b) => {
       const r = await json(pool, 'POST', '/v1/batches', body, { 'idempotency-key': `bench-${runId}-${b}` });
@@ -183,6 +187,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     if (result.baseline?.bulkItemsPerSecond) c.ratioToSimulators = Math.round((c.paymentsPerSecond / result.baseline.bulkItemsPerSecond) * 100) / 100;
   }
   result.machine.loadAfter = Math.round(os.loadavg()[0] * 100) / 100;
+  const modes = [...new Set(result.cycles.map((c) => c.railMode).filter(Boolean))];
+  if (modes.length) result.railMode = modes.join(', ');
   if (opts.write !== false) writeBenchDoc(result, opts.docPath ?? BENCHMARKS_DOC);
   return result;
 }
