@@ -447,6 +447,7 @@ export class Engine {
       if (!r || r.outcome === 'unknown') {
         this.itemFailed(run, state, i, '2004', 'the rail returned no result for this transfer', true, at);
       } else if (r.outcome === 'completed') {
+        if (r.payeeFsp && !state.fsp[i]) state.fsp[i] = r.payeeFsp;
         state.fee[i] = r.fee;
         state.deb[i] = r.amountDebited;
         state.cred[i] = r.amountCredited;

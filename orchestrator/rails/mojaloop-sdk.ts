@@ -228,7 +228,10 @@ export class MojaloopSdkRail implements Rail {
       const r = byHome.get(it.transferId);
       if (!r) return { transferId: it.transferId, outcome: 'unknown' };
       const state = transferStateOf(r);
-      if (state === 'COMMITTED') return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, r.quoteResponse) };
+      if (state === 'COMMITTED') {
+        const fsp = ((r.to as Obj | undefined)?.partyIdInfo as Obj | undefined)?.fspId;
+        return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, r.quoteResponse), ...(typeof fsp === 'string' ? { payeeFsp: fsp } : {}) };
+      }
       const le = lastErrorOf(r);
       if (le || state === 'ABORTED') return failedItem(it.transferId, le?.code, le?.description, '5105');
       pending++;
@@ -282,7 +285,10 @@ export class MojaloopSdkRail implements Rail {
       const b = (res.body ?? {}) as Obj;
       const view = (res.status === 200 ? b : (b.transferState as Obj | undefined)) ?? {};
       const state = view.currentState as string | undefined;
-      if (state === 'COMPLETED') return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, view.quoteResponse) };
+      if (state === 'COMPLETED') {
+        const fsp = (view.to as Obj | undefined)?.fspId ?? view.quoteResponseSource;
+        return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, view.quoteResponse), ...(typeof fsp === 'string' ? { payeeFsp: fsp } : {}) };
+      }
       if (state === 'WAITING_FOR_PARTY_ACCEPTANCE' || state === 'WAITING_FOR_QUOTE_ACCEPTANCE') {
         const sdkId = String(view.transferId);
         let accept: Obj = { acceptParty: true };

@@ -48,6 +48,8 @@ for (const mode of ['bulkTransactions', 'bulkQuotesTransfers', 'transfers'] as M
         if (unknown.has(i)) assert.equal(bal, undefined);
         else assert.equal(bal, toUnits(p.amount), `payee ${i} credited exactly once`);
       }
+      const done = await h.orch.service.listPayments(out.batch.id, { status: PaymentStatus.COMPLETED, limit: 4 });
+      assert.deepEqual(done.items.map((p) => p.payeeFsp), done.items.map((p) => `payeefsp${(p.position % 2) + 1}`), 'the payee FSP is known once paid');
       const failed = await h.orch.service.listPayments(out.batch.id, { status: PaymentStatus.FAILED });
       assert.deepEqual(failed.items.map((p) => p.position), [...unknown]);
       assert.ok(failed.items.every((p) => /^3\d{3}$/.test(p.errorCode ?? '')), JSON.stringify(failed.items.map((p) => p.errorCode)));
