@@ -6,11 +6,13 @@ import Joi from 'joi';
 import { currencyExponent, fitsCurrency, isDecimalString } from '../../../shared/money';
 import { PaymentStatus } from '../../domain/types';
 import { CURRENCY_RE, fieldPath } from '../common';
+import { checkPayee } from '../pil';
 
 export { CURRENCY_RE, fieldPath };
 
 /** FSPIOP PartyIdType values a payee may be addressed by. */
 export const PAYEE_ID_TYPES = ['MSISDN', 'EMAIL', 'PERSONAL_ID', 'BUSINESS', 'DEVICE', 'ACCOUNT_ID', 'IBAN', 'ALIAS'] as const;
+const ID_TYPES: ReadonlySet<string> = new Set(PAYEE_ID_TYPES);
 export const RAILS = ['mojaloop-sdk', 'pil'] as const;
 export const RAIL_MODES = ['bulkTransactions', 'bulkQuotesTransfers', 'transfers'] as const;
 /** Largest batch one request may carry. */
@@ -84,11 +86,23 @@ const batchAmountField = Joi.any().custom((value, helpers) => {
 
 const text = (max: number) => Joi.string().min(1).max(max);
 
+/** The payee identifier has the shape its type requires (MSISDN digits, IBAN, ...): the rule the PIL API applies too. */
+function payeeShapeProblem(idType: unknown, idValue: unknown): string | undefined {
+  if (typeof idType !== 'string' || typeof idValue !== 'string' || !ID_TYPES.has(idType)) return undefined;
+  return checkPayee(idType, idValue)[0];
+}
+
+const payeeIdValueField = text(128).custom((value, helpers) => {
+  const problem = payeeShapeProblem((helpers.state.ancestors[0] as { payeeIdType?: unknown } | undefined)?.payeeIdType, value);
+  if (problem) return helpers.message({ custom: problem } as never, { gpoCode: 'INVALID_FORMAT' });
+  return value;
+});
+
 /** One payment of a JSON batch (CSV rows are mapped to the same shape and checked by the same schema). */
 export const paymentSchema = Joi.object({
   reference: text(128).required(),
   payeeIdType: Joi.string().valid(...PAYEE_ID_TYPES).required(),
-  payeeIdValue: text(128).required(),
+  payeeIdValue: payeeIdValueField.required(),
   payeeIdSubValue: text(128),
   payeeFsp: text(32),
   amount: amountField.required(),
@@ -167,7 +181,6 @@ export function joiErrors(err: Joi.ValidationError | undefined, where: (path: (s
 export const JOI_OPTS: Joi.ValidationOptions = { abortEarly: false, convert: false };
 
 const PAYMENT_KEYS = new Set(['reference', 'payeeIdType', 'payeeIdValue', 'payeeIdSubValue', 'payeeFsp', 'amount', 'currency', 'note']);
-const ID_TYPES: ReadonlySet<string> = new Set(PAYEE_ID_TYPES);
 const str = (v: unknown, min: number, max: number): boolean => typeof v === 'string' && v.length >= min && v.length <= max;
 
 /**
@@ -182,6 +195,7 @@ export function quickPaymentCheck(item: unknown): boolean {
   return str(p.reference, 1, 128)
     && typeof p.payeeIdType === 'string' && ID_TYPES.has(p.payeeIdType)
     && str(p.payeeIdValue, 1, 128)
+    && payeeShapeProblem(p.payeeIdType, p.payeeIdValue) === undefined
     && (p.payeeIdSubValue === undefined || str(p.payeeIdSubValue, 1, 128))
     && (p.payeeFsp === undefined || str(p.payeeFsp, 1, 32))
     && typeof p.currency === 'string' && CURRENCY_RE.test(p.currency)
