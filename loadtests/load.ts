@@ -84,14 +84,14 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
       throughputLabel: profile.throughput.label, latencyMetric: profile.latency, notes,
     };
     if (useK6) {
-      log(`engine: k6 (${version})`);
+      log(`engine: ${version}`);
       const tmp = mkdtempSync(path.join(tmpdir(), 'gpo-k6-out-'));
       try {
         const out = path.join(tmp, 'points.json');
         const r = await runK6(bundle, env, out, opts.k6Bin);
         const { store, durationMs, startedAt } = await readK6Json(out);
         const thresholds = evaluateThresholds(store, parseThresholds(JSON.parse(env.THRESHOLDS) as ThresholdsConfig), durationMs);
-        report = buildReport(store, { ...meta, engine: `k6 ${version}`, startedAt, durationMs, thresholds, passed: r.exitCode === 0 });
+        report = buildReport(store, { ...meta, engine: /^k6\b/.test(version) ? version : `k6 ${version}`, startedAt, durationMs, thresholds, passed: r.exitCode === 0 });
         exitCode = r.exitCode === 0 ? 0 : r.thresholdsFailed ? 99 : 1;
       } finally {
         rmSync(tmp, { recursive: true, force: true });

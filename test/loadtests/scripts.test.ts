@@ -129,6 +129,23 @@ describe('load tests: k6 scripts and gpo load', function () {
     assert.match(failing.stderr, /no k6 on the PATH.*loadtests\/README\.md/);
   });
 
+  it('with k6 on the PATH, runs real k6 on the bundle and reports from its JSON output (a stand-in binary here)', async () => {
+    const k6Bin = path.join(__dirname, 'fake-k6.js');
+    const ok = await runLoad({ profile: 'fspiop-e2e', rate: 10, duration: '1s', target: fake.url, engine: 'k6', k6Bin, outDir: out, log: quiet, writeFiles: false });
+    assert.equal(ok.report.engine, 'k6 v0.0.0-fake (test stand-in)');
+    assert.match(ok.summary, /engine: k6 v0\.0\.0-fake/);
+    assert.equal(ok.exitCode, 0);
+    assert.equal(ok.report.headline.throughputTotal, 10);
+    assert.equal(ok.report.headline.latency.max, 19);
+    assert.equal(ok.report.durationS, 0.9);
+    const crossed = await runLoad({ profile: 'fspiop-e2e', rate: 10, duration: '1s', target: fake.url, engine: 'k6', k6Bin, outDir: out, log: quiet, writeFiles: false, env: { FAKE_K6_EXIT: '99' } });
+    assert.equal(crossed.exitCode, 99);
+    assert.equal(crossed.report.passed, false);
+    // auto picks k6 when it is there, and never with --start-world (the world lives in this process)
+    const auto = await runLoad({ profile: 'fspiop-e2e', rate: 10, duration: '1s', target: fake.url, engine: 'auto', k6Bin, outDir: out, log: quiet, writeFiles: false });
+    assert.match(auto.report.engine, /^k6 /);
+  });
+
   describe('against the in-process world', () => {
     it('fspiop-e2e and fspiop-bulk pay the payee DFSPs through the simulated switch', async function () {
       const missing = await worldAvailability(false);
