@@ -21,7 +21,7 @@ import type { ItemResult, Rail, RailGroup, RailItem } from '../rails/port';
 import { RailCallError } from '../rails/port';
 import type { Store } from '../store/port';
 import { CrashPoints } from './crash';
-import { delay, KeyedSemaphores, mapLimit, Semaphore } from './limits';
+import { delay, KeyedSemaphores, mapLimit } from './limits';
 
 export interface EngineMetrics {
   paymentsFinal(status: PaymentStatus, count: number): void;
@@ -66,7 +66,8 @@ export class Engine {
   private readonly runs = new Map<string, BatchRun>();
   private readonly listeners = new Set<Listener>();
   private readonly statusWaiters = new Set<() => void>();
-  private readonly railSlots: Semaphore;
+  /** Rail calls in flight per rail (name and mode), and per rail and payee FSP. */
+  private readonly railSlots: KeyedSemaphores;
   private readonly fspSlots: KeyedSemaphores;
   private readonly intakeLocks = new Map<string, Promise<unknown>>();
   private progressTimer?: NodeJS.Timeout;
@@ -74,7 +75,7 @@ export class Engine {
   private readonly crash: CrashPoints;
 
   constructor(private readonly deps: EngineDeps) {
-    this.railSlots = new Semaphore(deps.config.railConcurrency);
+    this.railSlots = new KeyedSemaphores(deps.config.railConcurrency);
     this.fspSlots = new KeyedSemaphores(deps.config.perFspConcurrency);
     this.crash = deps.crash ?? new CrashPoints();
   }
@@ -369,7 +370,7 @@ export class Engine {
     let items = idx.map((i) => this.railItem(slice, i));
     const at = this.now();
     if (rail.quotesSeparately && rail.quote && !quoted) {
-      const quotes = await this.slots(g.fsp, () => this.withRetryCall(() => rail.quote!(this.railGroup(run, g, items))), (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient: err.transient })));
+      const quotes = await this.slots(rail, g.fsp, () => this.withRetryCall(() => rail.quote!(this.railGroup(run, g, items))), (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient: err.transient })));
       this.crash.pass('quote');
       const byId = new Map(quotes.map((q) => [q.transferId, q]));
       const keep: number[] = [];
@@ -421,7 +422,7 @@ export class Engine {
     let last: RailCallError | undefined;
     for (let attempt = 1; attempt <= maxAttempts && !this.stopped; attempt++) {
       try {
-        return await this.slots(group.fsp ?? '', () => rail.send(group));
+        return await this.slots(rail, group.fsp ?? '', () => rail.send(group));
       } catch (err) {
         last = toRailError(err);
         this.log.warn({ batchId: run.record._id, groupId: group.id, attempt, errorCode: last.errorCode, err: last.message }, 'rail call failed');
@@ -431,7 +432,7 @@ export class Engine {
     }
     // Out of attempts: the rail may still have paid. Ask, and fail only what it has no trace of.
     try {
-      const known = await this.slots(group.fsp ?? '', () => rail.query(group));
+      const known = await this.slots(rail, group.fsp ?? '', () => rail.query(group));
       return known.map((r) => (r.outcome === 'unknown' ? failed(r.transferId, last?.errorCode ?? '2004', `no answer from the rail after ${maxAttempts} attempts`, false) : r));
     } catch (err) {
       const e = toRailError(err);
@@ -518,7 +519,7 @@ export class Engine {
       const group = this.railGroup(run, g, items);
       let known: ItemResult[];
       try {
-        known = await this.withRetryCall(() => this.slots(g.fsp, () => rail.query(group)));
+        known = await this.withRetryCall(() => this.slots(rail, g.fsp, () => rail.query(group)));
       } catch (err) {
         const e = toRailError(err);
         // Never guess about money that may have moved: leave the batch open; the next start asks again.
@@ -553,7 +554,7 @@ export class Engine {
     let items = idx.map((i) => this.railItem(slice, i));
     if (rail.quotesSeparately && rail.quote) {
       const at = this.now();
-      const quotes = await this.slots(g.fsp, () => this.withRetryCall(() => rail.quote!(this.railGroup(run, g, items))), (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient: false })));
+      const quotes = await this.slots(rail, g.fsp, () => this.withRetryCall(() => rail.quote!(this.railGroup(run, g, items))), (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient: false })));
       const byId = new Map(quotes.map((q) => [q.transferId, q]));
       const keep: number[] = [];
       const keepItems: RailItem[] = [];
@@ -588,9 +589,11 @@ export class Engine {
     await this.save(run, slice);
   }
 
-  private async slots<T>(fsp: string, fn: () => Promise<T>, onError?: (err: RailCallError) => T): Promise<T> {
-    await this.railSlots.acquire();
-    const fspSlot = fsp ? this.fspSlots.get(fsp) : undefined;
+  private async slots<T>(rail: Rail, fsp: string, fn: () => Promise<T>, onError?: (err: RailCallError) => T): Promise<T> {
+    const key = `${rail.name}:${rail.mode ?? ''}`;
+    const railSlot = this.railSlots.get(key);
+    await railSlot.acquire();
+    const fspSlot = fsp ? this.fspSlots.get(`${key}|${fsp}`) : undefined;
     await fspSlot?.acquire();
     try {
       return await fn();
@@ -599,7 +602,7 @@ export class Engine {
       throw err;
     } finally {
       fspSlot?.release();
-      this.railSlots.release();
+      railSlot.release();
     }
   }
 
