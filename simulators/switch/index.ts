@@ -150,6 +150,28 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
   let pending = 0;
   let idleWaiters: Array<() => void> = [];
   const pools = new Map<string, Pool>();
+  /**
+   * Prepares still being delivered to the payee, by transfer id or "bulk:" + bulk id: an abort for the payee waits
+   * for its prepare, so the payee never sees the abort first (a real hub orders a transfer's messages).
+   */
+  const delivering = new Map<string, Promise<unknown>>();
+  const afterDelivery = (key: string, send: () => void): void => {
+    const d = delivering.get(key);
+    if (!d) return send();
+    pending++; // idle() waits for the deferred message too
+    const run = () => {
+      try {
+        send();
+      } finally {
+        settle();
+      }
+    };
+    void d.then(run, run);
+  };
+  const track = <T>(key: string, p: Promise<T>): Promise<T> => {
+    delivering.set(key, p);
+    return p.finally(() => { if (delivering.get(key) === p) delivering.delete(key); });
+  };
   warmValidators(SCHEMAS);
   for (const p of opts.participants ?? []) {
     const currency = p.currency ?? 'USD';
@@ -391,7 +413,7 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
       if (out.record.state !== 'RESERVED' && out.record.lastCallback) resend(out.record.payer, out.record.lastCallback);
       return;
     }
-    const status = await forward(ctx, ctx.destination);
+    const status = await track(body.transferId, forward(ctx, ctx.destination));
     if (status === undefined || status >= 500) {
       const r = ledger.abort(body.transferId, '1001');
       if (r) r.lastCallback = errorToSource(ctx, '1001', `${ctx.destination} did not accept the transfer`);
@@ -477,7 +499,7 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
       if (out.bulk.state !== 'PROCESSING' && out.bulk.lastCallback) resend(out.bulk.payer, out.bulk.lastCallback);
       return;
     }
-    const status = await forward(ctx, ctx.destination);
+    const status = await track(`bulk:${body.bulkTransferId}`, forward(ctx, ctx.destination));
     if (status === undefined || status >= 500) {
       const b = ledger.abortBulk(body.bulkTransferId, '1001');
       if (b) b.lastCallback = errorToSource(ctx, '1001', `${ctx.destination} did not accept the bulk transfer`);
@@ -547,11 +569,11 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
     for (const r of ledger.expireTransfers(now)) {
       const detail = `transfer ${r.id} expired at ${new Date(r.expiresAt).toISOString()}`;
       r.lastCallback = hubError('transfers', r.payer, `/transfers/${r.id}/error`, '3303', detail, '1.1');
-      hubError('transfers', r.payee, `/transfers/${r.id}/error`, '3303', detail, '1.1');
+      afterDelivery(r.id, () => hubError('transfers', r.payee, `/transfers/${r.id}/error`, '3303', detail, '1.1'));
     }
     for (const b of ledger.expireBulks(now)) {
       b.lastCallback = hubPut('bulkTransfers', b.payer, `/bulkTransfers/${b.id}`, bulkView(b), '1.1');
-      hubError('bulkTransfers', b.payee, `/bulkTransfers/${b.id}/error`, '3303', `bulk transfer ${b.id} expired`, '1.1');
+      afterDelivery(`bulk:${b.id}`, () => hubError('bulkTransfers', b.payee, `/bulkTransfers/${b.id}/error`, '3303', `bulk transfer ${b.id} expired`, '1.1'));
     }
   }
   const sweeper = setInterval(sweep, opts.expirySweepMs ?? 100);
