@@ -6,6 +6,7 @@
  */
 import type { Request, ResponseToolkit, Server, ServerRoute } from '@hapi/hapi';
 import { callbackKey, FspiopClient } from '../fspiop/client';
+import type { FaultRules } from '../rules';
 import { checkBody } from '../fspiop/validate';
 import { checkHeaders, FspiopResource } from '../fspiop/headers';
 import type { HeaderProblem } from '../fspiop/errors';
@@ -29,7 +30,11 @@ const SUCCESS_SCHEMA: Record<string, string> = {
 
 export const INBOUND_SCHEMAS = [...Object.values(SUCCESS_SCHEMA), 'ErrorInformationObject'];
 
-export function registerInbound(server: Server, client: FspiopClient, violations: Violation[]): void {
+/**
+ * Fault rules with `match.method: "CALLBACK"` act on callbacks arriving here: `noCallback` loses the callback
+ * (answered 200, never handed over), `delay` holds it back.
+ */
+export function registerInbound(server: Server, client: FspiopClient, violations: Violation[], faults?: FaultRules): void {
   const record = (req: Request, p: HeaderProblem): void => {
     violations.push({
       at: new Date().toISOString(), method: req.method.toUpperCase(), path: req.path,
@@ -55,6 +60,16 @@ export function registerInbound(server: Server, client: FspiopClient, violations
       // must follow what it committed; any other request ends now with the reason rather than timing out
       client.deliver(key, !moneyMoved, moneyMoved ? req.payload : problem.body);
       return h.response(problem.body).code(problem.status);
+    }
+    if (faults?.size) {
+      const actions = faults.evaluate({ resource, method: 'CALLBACK' });
+      if (actions.some((a) => a.type === 'noCallback')) return h.response().code(200);
+      const delay = actions.reduce((t, a) => t + (a.type === 'delay' ? a.ms : 0), 0);
+      if (delay > 0) {
+        const body = req.payload;
+        setTimeout(() => client.deliver(key, isError, body), delay).unref?.();
+        return h.response().code(200);
+      }
     }
     client.deliver(key, isError, req.payload);
     return h.response().code(200);

@@ -198,7 +198,7 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   const inbound = Hapi.server({ port: opts.inboundPort ?? DEFAULT_PORTS.payerInbound, host, routes: { payload: { maxBytes: FSPIOP_MAX_BODY } } });
   fspiopPayloadErrors(inbound);
   inbound.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK', fspId }) });
-  registerInbound(inbound, client, violations);
+  registerInbound(inbound, client, violations, faults);
   registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems });
 
   await inbound.start();
@@ -214,6 +214,7 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   let stopped = false;
   const stop = async () => {
     stopped = true;
+    service.close();
     await outbound.stop({ timeout: 1000 });
     await inbound.stop({ timeout: 1000 });
     await client.close();

@@ -83,6 +83,8 @@ export interface BulkItem {
   transferSent: boolean;
   /** For a resend of an item already paid or in flight elsewhere: that item. */
   mirror?: ItemRef;
+  /** Sent, no answer, and the hub could not tell the outcome yet (held on the treasury, rechecked). */
+  inDoubt?: boolean;
 }
 
 type BulkPhase = 'lookup' | 'partyAcceptance' | 'quote' | 'quoteAcceptance' | 'transfer' | 'done';
@@ -134,6 +136,9 @@ export interface ServiceHooks {
   /** Fault rules: an error to force on a transfer before it is sent (simulating the payer's own refusal). */
   forcedError?: (ctx: { resource: string; amount?: string; partyId?: string }) => ErrorInformation | undefined;
 }
+
+/** States after which a transfer or bulk transfer cannot change any more. */
+const FINAL_STATES = new Set(['COMMITTED', 'ABORTED', 'COMPLETED', 'REJECTED']);
 
 /** FSPIOP's limit of items per bulk quote / bulk transfer. */
 const MAX_BULK = 1000;
@@ -206,7 +211,11 @@ export class PayerService {
   private readonly bulkTransferItems = new Map<string, Array<{ transferId: string; currency: string; amount: string }>>();
   /** FSPIOP bulk sizes sent by anything (bulkQuotes / bulkTransfers), most recent last, up to 10,000. */
   readonly bulkSizes: Array<{ resource: 'bulkQuotes' | 'bulkTransfers'; fspId: string; size: number }> = [];
+  /** Payments booked as COMMITTED after the caller was told they had not completed (late answers, rechecks). */
   lateCommits = 0;
+  /** Transfer / bulk transfer ids whose outcome is not known yet, with what settles them. */
+  private readonly inDoubt = new Map<string, (o: FspiopOutcome<unknown>) => void>();
+  private closed = false;
 
   constructor(
     readonly cfg: PayerServiceConfig,
@@ -282,10 +291,17 @@ export class PayerService {
 
   /** A COMMITTED/ABORTED answer that arrives after we stopped waiting: the money moved, so the books follow. */
   private onLateCallback(key: string, isError: boolean, body: unknown): void {
-    if (isError) return;
     const slash = key.indexOf('/');
     const resource = key.slice(0, slash);
     const id = key.slice(slash + 1);
+    const settle = this.inDoubt.get(id);
+    if (settle && (resource === 'transfers' || resource === 'bulkTransfers')) {
+      settle(isError
+        ? { kind: 'error', errorInformation: (body as { errorInformation: ErrorInformation }).errorInformation }
+        : { kind: 'success', body: body as Record<string, unknown> });
+      return;
+    }
+    if (isError) return;
     if (resource === 'transfers') {
       const b = body as TransferCallback;
       const ref = this.byTransferId.get(id);
@@ -417,24 +433,88 @@ export class PayerService {
         return this.fail(rec, sdkError('4001', this.describe, `treasury cannot cover ${q.transferAmount.amount} ${q.transferAmount.currency}`));
       }
       rec.transferSent = true;
-      const o = await this.postTransfer({
+      const expiration = this.expiration(q.expiration);
+      const sent = await this.postTransfer({
         transferId: rec.transferId, payerFsp: this.cfg.fspId, payeeFsp: rec.payeeFsp, amount: q.transferAmount,
-        ilpPacket: q.ilpPacket, condition: q.condition, expiration: this.expiration(q.expiration),
+        ilpPacket: q.ilpPacket, condition: q.condition, expiration,
       }, rec.payeeFsp!);
-      if (o.kind === 'success' && o.body.transferState === 'COMMITTED') {
-        this.treasury.commit(rec.transferId);
-        rec.fulfil = o.body;
-        rec.currentState = 'COMPLETED';
-        rec.step = 'done';
-        return;
-      }
-      this.treasury.release(rec.transferId);
-      if (o.kind === 'success') {
-        rec.fulfil = o.body;
-        return this.fail(rec, sdkError('5105', this.describe, `transfer ${o.body.transferState}`));
-      }
-      return this.fail(rec, errorFromOutcome(o, 'transfer', this.describe));
+      const o = await this.outcomeOf(sent, 'transfers', rec.transferId);
+      if (o) return this.applyTransferOutcome(rec, o);
+      // no answer and the hub cannot tell yet: the money stays held until it can
+      this.fail(rec, this.inDoubtError());
+      this.inDoubt.set(rec.transferId, (x) => {
+        this.applyTransferOutcome(rec, x as FspiopOutcome<TransferCallback>);
+        if (rec.currentState === 'COMPLETED') this.lateCommits++;
+      });
+      this.recheck('transfers', rec.transferId, Date.parse(expiration) - Date.now() + 1000);
     }
+  }
+
+  private applyTransferOutcome(rec: TransferRecord, o: FspiopOutcome<TransferCallback>): void {
+    this.inDoubt.delete(rec.transferId);
+    if (o.kind === 'success' && o.body.transferState === 'COMMITTED') {
+      this.treasury.commit(rec.transferId);
+      rec.fulfil = o.body;
+      rec.lastError = undefined;
+      rec.currentState = 'COMPLETED';
+      rec.step = 'done';
+      return;
+    }
+    this.treasury.release(rec.transferId);
+    if (o.kind === 'success') {
+      rec.fulfil = o.body;
+      return this.fail(rec, sdkError(o.body.transferState === 'ABORTED' ? '3303' : '5105', this.describe, `transfer ${o.body.transferState}`));
+    }
+    return this.fail(rec, errorFromOutcome(o, 'transfer', this.describe));
+  }
+
+  /** A transfer we got no answer for and the hub could not settle yet. */
+  private inDoubtError(): SdkError {
+    return sdkError('2004', this.describe, 'no answer yet and the hub cannot tell the outcome; rechecking', 504);
+  }
+
+  /**
+   * What to act on after a request: its callback, or when none came in time, the hub's own answer to
+   * GET /transfers|bulkTransfers/{id} if that is final. Undefined: nobody knows yet (in doubt).
+   */
+  private async outcomeOf<T>(o: FspiopOutcome<T>, resource: 'transfers' | 'bulkTransfers', id: string): Promise<FspiopOutcome<T> | undefined> {
+    if (o.kind !== 'timeout') return o;
+    return this.askHub<T>(resource, id);
+  }
+
+  private async askHub<T>(resource: 'transfers' | 'bulkTransfers', id: string): Promise<FspiopOutcome<T> | undefined> {
+    if (this.closed) return undefined;
+    const q = await this.client.request<T>({
+      method: 'GET', baseUrl: this.cfg.switchUrl, path: `/${resource}/${encodeURIComponent(id)}`, resource,
+      key: callbackKey(resource, id), timeoutMs: Math.min(this.cfg.callbackTimeoutMs, 5000),
+    });
+    if (q.kind === 'error') return q;
+    if (q.kind !== 'success') return undefined;
+    const body = q.body as { transferState?: string; bulkTransferState?: string };
+    const state = resource === 'transfers' ? body.transferState : body.bulkTransferState;
+    return state && FINAL_STATES.has(state) ? q : undefined;
+  }
+
+  /**
+   * Asks the hub again about something in doubt (after `afterMs`, then every callbackTimeoutMs, three times) and
+   * settles it with the answer; gives up with a timeout (hold released; a later COMMITTED is still booked).
+   */
+  private recheck(resource: 'transfers' | 'bulkTransfers', id: string, afterMs: number): void {
+    let tries = 0;
+    const run = async () => {
+      const settle = this.inDoubt.get(id);
+      if (!settle || this.closed) return;
+      const q = await this.askHub(resource, id);
+      if (q) return settle(q);
+      if (++tries >= 3) return settle({ kind: 'timeout', waitedMs: 0 });
+      setTimeout(() => void run(), this.cfg.callbackTimeoutMs).unref?.();
+    };
+    setTimeout(() => void run(), Math.max(100, afterMs)).unref?.();
+  }
+
+  /** Stops rechecking (the service is shutting down). */
+  close(): void {
+    this.closed = true;
   }
 
   /** PUT /transfers/{transferId} {acceptParty} | {acceptQuote}. */
@@ -481,7 +561,8 @@ export class PayerService {
 
   /** SDK transferStatusResponse, plus homeTransactionId and lastError. */
   transferStatusView(rec: TransferRecord): Record<string, unknown> {
-    const transferState: TransferState = rec.fulfil?.transferState ?? (rec.currentState === 'ERROR_OCCURRED' ? 'ABORTED' : 'RECEIVED');
+    const transferState: TransferState = rec.fulfil?.transferState
+      ?? (rec.currentState === 'ERROR_OCCURRED' && !this.inDoubt.has(rec.transferId) ? 'ABORTED' : 'RECEIVED');
     return stripEmpty({
       transferId: rec.transferId, currentState: rec.currentState, homeTransactionId: rec.homeTransactionId,
       fulfil: { body: rec.fulfil ?? { transferState }, headers: {} }, lastError: rec.lastError,
@@ -630,20 +711,37 @@ export class PayerService {
       const fspiopItems = items.map((t) => ({ transferId: t.transferId, transferAmount: { currency: t.currency, amount: t.amount }, ilpPacket: t.ilpPacket, condition: t.condition }));
       this.bulkTransferItems.set(req.bulkTransferId, items.map((t) => ({ transferId: t.transferId, currency: t.currency, amount: t.amount })));
       this.noteBulk('bulkTransfers', payeeFsp, items.length);
-      const o = await this.postBulkTransfer({
+      const expiration = this.expiration();
+      const sentOutcome = await this.postBulkTransfer({
         bulkTransferId: req.bulkTransferId, bulkQuoteId: req.bulkQuoteId, payerFsp: this.cfg.fspId, payeeFsp,
-        individualTransfers: fspiopItems, expiration: this.expiration(),
+        individualTransfers: fspiopItems, expiration,
       }, payeeFsp);
-      const settled = this.settleBulkItems(o, send.map((i) => req.individualTransfers[i].transferId));
-      send.forEach((i, k) => Object.assign(results[i], settled.results[k]));
-      // the SDK reports a bulk transfer's state as a TransferState, not the FSPIOP bulk state
-      rec.bulkTransferState = settled.results.some((r) => r.transferState === 'COMMITTED') ? 'COMMITTED' : 'ABORTED';
-      rec.completedTimestamp = settled.completedTimestamp;
-      if (o.kind !== 'success') {
-        const e = errorFromOutcome(o, 'transfer', this.describe);
-        return finish(o.kind === 'timeout' ? 504 : 500, 'ERROR_OCCURRED', { statusCode: e.mojaloopError.errorInformation.errorCode, message: e.mojaloopError.errorInformation.errorDescription });
-      }
-      finish(200, 'COMPLETED');
+      const apply = (o: FspiopOutcome<BulkTransferCallback>) => {
+        this.inDoubt.delete(req.bulkTransferId);
+        const settled = this.settleBulkItems(o, send.map((i) => req.individualTransfers[i].transferId));
+        send.forEach((i, k) => {
+          delete results[i].lastError;
+          Object.assign(results[i], settled.results[k]);
+        });
+        // the SDK reports a bulk transfer's state as a TransferState, not the FSPIOP bulk state
+        rec.bulkTransferState = settled.results.some((r) => r.transferState === 'COMMITTED') ? 'COMMITTED' : 'ABORTED';
+        rec.completedTimestamp = settled.completedTimestamp;
+        if (o.kind !== 'success') {
+          const e = errorFromOutcome(o, 'transfer', this.describe);
+          return finish(o.kind === 'timeout' ? 504 : 500, 'ERROR_OCCURRED', { statusCode: e.mojaloopError.errorInformation.errorCode, message: e.mojaloopError.errorInformation.errorDescription });
+        }
+        finish(200, 'COMPLETED');
+      };
+      const o = await this.outcomeOf(sentOutcome, 'bulkTransfers', req.bulkTransferId);
+      if (o) return apply(o);
+      const e = this.inDoubtError();
+      for (const i of send) results[i].lastError = e;
+      finish(504, 'ERROR_OCCURRED', { statusCode: '2004', message: e.mojaloopError.errorInformation.errorDescription });
+      this.inDoubt.set(req.bulkTransferId, (x) => {
+        apply(x as FspiopOutcome<BulkTransferCallback>);
+        this.lateCommits += send.filter((i) => results[i].transferState === 'COMMITTED').length;
+      });
+      this.recheck('bulkTransfers', req.bulkTransferId, Date.parse(expiration) - Date.now() + 1000);
     });
     return rec.result!;
   }
@@ -994,18 +1092,38 @@ export class PayerService {
     }
     this.bulkTransferItems.set(bulkTransferId, send.map((i) => ({ transferId: i.transferId, currency: i.quote!.transferAmount!.currency, amount: i.quote!.transferAmount!.amount })));
     this.noteBulk('bulkTransfers', chunk.fspId, send.length, txn);
-    const o = await this.postBulkTransfer({
-      bulkTransferId, bulkQuoteId: chunk.bulkQuoteId, payerFsp: this.cfg.fspId, payeeFsp: chunk.fspId,
-      expiration: this.expiration(txn.request.options.bulkExpiration),
+    const expiration = this.expiration(txn.request.options.bulkExpiration);
+    const sent = await this.postBulkTransfer({
+      bulkTransferId, bulkQuoteId: chunk.bulkQuoteId, payerFsp: this.cfg.fspId, payeeFsp: chunk.fspId, expiration,
       individualTransfers: send.map((i) => ({ transferId: i.transferId, transferAmount: i.quote!.transferAmount, ilpPacket: i.quote!.ilpPacket, condition: i.quote!.condition })),
     }, chunk.fspId);
-    const settled = this.settleBulkItems(o, send.map((i) => i.transferId));
-    send.forEach((item, k) => {
-      const r = settled.results[k];
-      item.fulfil = stripEmpty({ transferId: r.transferId, fulfilment: r.fulfilment, transferState: r.transferState });
-      if (r.transferState === 'COMMITTED') item.status = 'committed';
-      else this.failItem(item, r.lastError ?? sdkError('5105', this.describe));
+    const apply = (o: FspiopOutcome<BulkTransferCallback>) => {
+      this.inDoubt.delete(bulkTransferId);
+      const settled = this.settleBulkItems(o, send.map((i) => i.transferId));
+      send.forEach((item, k) => {
+        const r = settled.results[k];
+        item.inDoubt = false;
+        item.fulfil = stripEmpty({ transferId: r.transferId, fulfilment: r.fulfilment, transferState: r.transferState });
+        if (r.transferState === 'COMMITTED') {
+          item.status = 'committed';
+          item.lastError = undefined;
+        } else this.failItem(item, r.lastError ?? sdkError('5105', this.describe));
+      });
+    };
+    const o = await this.outcomeOf(sent, 'bulkTransfers', bulkTransferId);
+    if (o) return apply(o);
+    // in doubt: the items stay held and unsettled until the hub can tell; the report is sent again then
+    const e = this.inDoubtError();
+    for (const item of send) {
+      item.inDoubt = true;
+      this.failItem(item, e);
+    }
+    this.inDoubt.set(bulkTransferId, (x) => {
+      apply(x as FspiopOutcome<BulkTransferCallback>);
+      this.lateCommits += send.filter((i) => i.status === 'committed').length;
+      if (txn.phase === 'done') this.report(txn);
     });
+    this.recheck('bulkTransfers', bulkTransferId, Date.parse(expiration) - Date.now() + 1000);
   }
 
   /** PUT /bulkTransactions/{id}: the caller's acceptance of parties or quotes. Unlisted items count as not accepted. */
@@ -1039,12 +1157,12 @@ export class PayerService {
       transferId: item.transferId, homeTransactionId: item.homeTransactionId, transactionId: item.transferId,
       to: src.party ?? t.to, reference: t.reference, amountType: t.amountType, currency: t.currency, amount: t.amount, note: t.note,
       quoteId: src.quoteId, quoteResponse: src.quote, fulfil, lastError: src.lastError,
-      transferState: fulfil?.transferState ?? (src.lastError ? 'ABORTED' : undefined),
+      transferState: fulfil?.transferState ?? (src.lastError && !src.inDoubt ? 'ABORTED' : undefined),
     });
   }
 
   /** A bulk item's state as seen through any record kind (for resends mirroring an earlier payment). */
-  private refItem(ref: ItemRef): Pick<BulkItem, 'party' | 'quoteId' | 'quote' | 'fulfil' | 'lastError'> {
+  private refItem(ref: ItemRef): Pick<BulkItem, 'party' | 'quoteId' | 'quote' | 'fulfil' | 'lastError' | 'inDoubt'> {
     if (ref.kind === 'bulkItem') return ref.item.mirror ? this.refItem(ref.item.mirror) : ref.item;
     if (ref.kind === 'transfer') {
       const r = ref.rec;
