@@ -71,8 +71,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
     const choice = opts.engine ?? 'auto';
     const version = choice === 'node' ? undefined : k6Version(opts.k6Bin);
     if (choice === 'k6' && !version) throw new Error('--engine k6: no k6 on the PATH (see loadtests/README.md for how to install it)');
-    const useK6 = !!version && (choice === 'k6' || (choice === 'auto' && !opts.startWorld));
-    if (choice === 'auto' && version && opts.startWorld) notes.push('k6 is installed but --start-world runs the world in this process, so the Node runner ran the script');
+    // k6 runs as a child process, so it can load a world started here (--start-world) as well as a remote one
+    const useK6 = !!version;
 
     let report: LoadReport;
     let exitCode: number;

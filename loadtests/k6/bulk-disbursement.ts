@@ -143,7 +143,9 @@ export default async function (data: { runId: string; offset: number }): Promise
   submitLatency.add(res.timings.duration);
   const accepted = check(res, { 'batch accepted (2xx)': (r) => r.status >= 200 && r.status < 300 });
   if (!accepted) {
-    errors.add(1, { code: res.status === 0 ? 'network' : `HTTP ${res.status}` });
+    // the native API names its refusals (errorCode), the PIL API answers FSPIOP-style errorInformation
+    const refusal = jsonOf(res.body) as { errorCode?: string; errorInformation?: { errorCode?: string } } | undefined;
+    errors.add(1, { code: res.status === 0 ? 'network' : refusal?.errorCode ?? refusal?.errorInformation?.errorCode ?? `HTTP ${res.status}` });
     batchOk.add(false);
     return;
   }

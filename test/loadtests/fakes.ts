@@ -13,6 +13,8 @@ export interface FakeOptions {
   failSuffix?: string;
   /** Extra latency on every answer (ms). */
   delayMs?: number;
+  /** Native batches larger than this are refused with 422 BATCH_REFUSED. */
+  refuseOver?: number;
 }
 
 interface FakeBatch {
@@ -69,7 +71,8 @@ export async function startFakeTarget(opts: FakeOptions = {}): Promise<FakeTarge
       method: 'POST', path: '/v1/batches',
       handler: (req, h) => {
         const body = req.payload as { payments?: Array<{ payeeIdValue: string }> };
-        if (!Array.isArray(body?.payments) || !body.payments.length) return h.response({ code: 'VALIDATION', message: 'payments required' }).code(400);
+        if (!Array.isArray(body?.payments) || !body.payments.length) return h.response({ errorCode: 'VALIDATION_FAILED', message: 'payments required' }).code(400);
+        if (opts.refuseOver !== undefined && body.payments.length > opts.refuseOver) return h.response({ errorCode: 'BATCH_REFUSED', message: 'too large for this fake' }).code(422);
         // like the orchestrator: the same Idempotency-Key replays the original batch and pays nothing new
         const key = String(req.headers['idempotency-key'] ?? randomUUID());
         const known = byKey.get(key);

@@ -64,6 +64,19 @@ describe('load tests: k6 scripts and gpo load', function () {
     assert.match(r.summary, /not k6/);
   });
 
+  it('bulk-disbursement counts a refused batch by the API\'s error code and fails its thresholds', async () => {
+    const refusing = await startFakeTarget({ refuseOver: 100 });
+    try {
+      const r = await runLoad({ profile: 'bulk-disbursement', payments: 300, env: { BATCH_SIZE: '150', POLL_MS: '50' }, target: refusing.url, engine: 'node', outDir: out, log: quiet, writeFiles: false });
+      assert.deepEqual(r.report.errorsByCode, [{ code: 'BATCH_REFUSED', count: 2 }]);
+      assert.equal(r.report.headline.throughputTotal, 0);
+      assert.equal(r.exitCode, 99);
+      assert.ok(r.report.thresholds.some((t) => t.metric === 'gpo_batch_all_final' && !t.ok));
+    } finally {
+      await refusing.stop();
+    }
+  });
+
   it('bulk-disbursement-pil drives the PIL-compatible API in batches of at most 1000', async () => {
     const before = fake.requests.get('POST /disbursement') ?? 0;
     const r = await runLoad({ profile: 'bulk-disbursement-pil', payments: 2500, env: { POLL_MS: '50' }, target: fake.url, engine: 'node', outDir: out, log: quiet, writeFiles: false });
@@ -141,7 +154,7 @@ describe('load tests: k6 scripts and gpo load', function () {
     const crossed = await runLoad({ profile: 'fspiop-e2e', rate: 10, duration: '1s', target: fake.url, engine: 'k6', k6Bin, outDir: out, log: quiet, writeFiles: false, env: { FAKE_K6_EXIT: '99' } });
     assert.equal(crossed.exitCode, 99);
     assert.equal(crossed.report.passed, false);
-    // auto picks k6 when it is there, and never with --start-world (the world lives in this process)
+    // auto picks k6 when it is there
     const auto = await runLoad({ profile: 'fspiop-e2e', rate: 10, duration: '1s', target: fake.url, engine: 'auto', k6Bin, outDir: out, log: quiet, writeFiles: false });
     assert.match(auto.report.engine, /^k6 /);
   });
