@@ -363,6 +363,35 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     assert.equal(st.body.currentState, 'COMPLETED');
   });
 
+  it('a bulk transfer without an answer stays in doubt and held, then the hub\'s expiry settles it and the back office hears again', async () => {
+    await request(payees[0].url).put('/admin/rules').send({ rules: [{ match: { resource: 'bulkTransfers' }, action: { type: 'noCallback' }, times: 1 }] }).expect(200);
+    impatient.setBackendUrl(sink.url);
+    try {
+      const t0 = await treasury(impatient);
+      const id = rnd.uuid();
+      const items = [0, 1].map((i) => ({ home: `doubt-${i}`, idValue: msisdn(1, 4600 + i), amount: '3' }));
+      await request(impatient.url).post('/bulkTransactions').send(bulkTxnBody(id, items)).expect(202);
+      const first = await sinkReport(sink, id, 'COMPLETED');
+      assertSpec('backend:bulkTransactionResponse', first);
+      for (const r of first.individualTransferResults as Json[]) {
+        assert.equal(r.transferState, undefined);
+        assert.equal(r.lastError.mojaloopError.errorInformation.errorCode, '2004');
+      }
+      assert.equal((await treasury(impatient)).reserved, '6');
+      // the hub expires the bulk (2.5 s) and says so; the payer settles and reports again
+      const settled = await sink.waitFor((x) => x.path === `/bulkTransactions/${id}` && (x.body as Json).individualTransferResults?.[0]?.transferState === 'ABORTED', 15_000);
+      const again = settled.body as Json;
+      assertSpec('backend:bulkTransactionResponse', again);
+      for (const r of again.individualTransferResults as Json[]) assert.equal(r.lastError.mojaloopError.errorInformation.errorCode, '3303');
+      const t1 = await treasury(impatient);
+      assert.equal(t1.reserved, '0');
+      assert.equal(t1.debited, t0.debited);
+      for (const it of items) assert.equal(await payeeBalance(payees[0], it.idValue), '0');
+    } finally {
+      impatient.setBackendUrl(undefined);
+    }
+  });
+
   it('a lost transfer callback is settled by asking the hub: COMPLETED, paid once', async () => {
     await request(impatient.url).put('/admin/rules').send({ rules: [{ match: { resource: 'transfers', method: 'CALLBACK' }, action: { type: 'noCallback' }, times: 1 }] }).expect(200);
     try {
