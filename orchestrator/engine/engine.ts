@@ -409,7 +409,7 @@ export class Engine {
       await this.save(run, slice);
       return;
     }
-    const results = await this.sendGroup(run, rail, this.railGroup(run, g, items));
+    const results = await this.settleUnknown(rail, this.railGroup(run, g, items), await this.sendGroup(run, rail, this.railGroup(run, g, items)));
     this.crash.pass('transfer');
     if (this.stopped) return;
     this.applyResults(run, state, idx, items, results);
@@ -430,13 +430,35 @@ export class Engine {
         if (attempt < maxAttempts) await delay(backoffDelay(attempt, { baseDelayMs, maxDelayMs }, this.deps.random()));
       }
     }
-    // Out of attempts: the rail may still have paid. Ask, and fail only what it has no trace of.
-    try {
-      const known = await this.slots(rail, group.fsp ?? '', () => rail.query(group));
-      return known.map((r) => (r.outcome === 'unknown' ? failed(r.transferId, last?.errorCode ?? '2004', `no answer from the rail after ${maxAttempts} attempts`, false) : r));
-    } catch (err) {
-      const e = toRailError(err);
-      return group.items.map((it) => failed(it.transferId, e.errorCode, `outcome unknown after ${maxAttempts} attempts (${e.message}); reconcile with the payer DFSP`, false));
+    // Out of attempts: the rail may still have paid. Ask until it answers, and fail only what it has no trace of.
+    const known = await this.askRail(rail, group);
+    return known.map((r) => (r.outcome === 'unknown' ? failed(r.transferId, last?.errorCode ?? '2004', `no answer from the rail after ${maxAttempts} attempts`, false) : r));
+  }
+
+  /** Items a send left without an outcome are asked about before anything else happens to them. */
+  private async settleUnknown(rail: Rail, group: RailGroup, results: ItemResult[]): Promise<ItemResult[]> {
+    const known = new Map(results.filter((r) => r.outcome !== 'unknown').map((r) => [r.transferId, r]));
+    const open = group.items.filter((it) => !known.has(it.transferId));
+    if (!open.length || this.stopped) return results;
+    const asked = new Map((await this.askRail(rail, { ...group, items: open })).map((r) => [r.transferId, r]));
+    return group.items.map((it) => known.get(it.transferId) ?? asked.get(it.transferId) ?? { transferId: it.transferId, outcome: 'unknown' as const });
+  }
+
+  /**
+   * What the rail knows about a group that may have been sent, asking again on transient failures (several times the
+   * retry budget). If it still cannot say, this throws: the payments stay SENT and the batch run is tried again
+   * later; GPO never marks as failed a payment that may have been paid.
+   */
+  private async askRail(rail: Rail, group: RailGroup): Promise<ItemResult[]> {
+    const { maxAttempts, baseDelayMs, maxDelayMs } = this.deps.config.retry;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.slots(rail, group.fsp ?? '', () => rail.query(group));
+      } catch (err) {
+        const e = toRailError(err);
+        if (!e.transient || attempt >= maxAttempts * 3 || this.stopped) throw new Error(`the rail could not say what became of group ${group.id}: ${e.message}`);
+        await delay(backoffDelay(attempt, { baseDelayMs, maxDelayMs }, this.deps.random()));
+      }
     }
   }
 
@@ -517,14 +539,8 @@ export class Engine {
       const items = idx.map((i) => this.railItem(slice, i));
       if (!g) throw new Error(`slice ${state.seq} of batch ${run.record._id} has sent payments without a group record`);
       const group = this.railGroup(run, g, items);
-      let known: ItemResult[];
-      try {
-        known = await this.withRetryCall(() => this.slots(rail, g.fsp, () => rail.query(group)));
-      } catch (err) {
-        const e = toRailError(err);
-        // Never guess about money that may have moved: leave the batch open; the next start asks again.
-        throw new Error(`could not ask the rail about group ${g.id} sent before the restart: ${e.message}`);
-      }
+      // Never guess about money that may have moved: if the rail cannot say, this throws and the run is tried again.
+      const known = await this.askRail(rail, group);
       const unknown = new Set(known.filter((r) => r.outcome === 'unknown').map((r) => r.transferId));
       const settled = idx.filter((_, k) => !unknown.has(items[k].transferId));
       this.applyResults(run, state, settled, settled.map((i) => this.railItem(slice, i)), known);
@@ -582,7 +598,7 @@ export class Engine {
       state.g[i] = gIndex;
     }
     await this.save(run, slice);
-    const results = await this.sendGroup(run, rail, this.railGroup(run, g, items));
+    const results = await this.settleUnknown(rail, this.railGroup(run, g, items), await this.sendGroup(run, rail, this.railGroup(run, g, items)));
     this.crash.pass('transfer');
     if (this.stopped) return;
     this.applyResults(run, state, idx, items, results);

@@ -60,8 +60,8 @@ for (const mode of ['bulkTransactions', 'bulkQuotesTransfers', 'transfers'] as M
     });
 
     it('recovers from a rail call that timed out while the payer DFSP went on paying (same ids, paid once)', async () => {
-      await putRules(h.world.urls.payerOutbound, [{ match: { resource: mode === 'bulkQuotesTransfers' ? 'bulkTransfers' : mode }, action: { type: 'delay', ms: 1500 }, times: 1 }]);
-      const h2 = await h.restart({ railTimeoutMs: 700 });
+      await putRules(h.world.urls.payerOutbound, [{ match: { resource: mode === 'bulkQuotesTransfers' ? 'bulkTransfers' : mode }, action: { type: 'delay', ms: 3000 }, times: 1 }]);
+      const h2 = await h.restart({ railTimeoutMs: 1200 });
       const payments = worldPayments(mode === 'transfers' ? 20 : 300);
       const out = await h2.service.submitBatch(batch(`timeout-${mode}`, payments));
       const view = await h2.service.waitForBatch(out.batch.id, 60_000);
