@@ -21,7 +21,7 @@ import type { ItemResult, Rail, RailGroup, RailItem } from '../rails/port';
 import { RailCallError } from '../rails/port';
 import type { Store } from '../store/port';
 import { CrashPoints } from './crash';
-import { delay, KeyedSemaphores, mapLimit } from './limits';
+import { delay, KeyedSemaphores, mapLimit, Semaphore } from './limits';
 
 export interface EngineMetrics {
   paymentsFinal(status: PaymentStatus, count: number): void;
@@ -69,6 +69,7 @@ export class Engine {
   /** Rail calls in flight per rail (name and mode), and per rail and payee FSP. */
   private readonly railSlots: KeyedSemaphores;
   private readonly fspSlots: KeyedSemaphores;
+  private readonly lookupSlots: Semaphore;
   private readonly intakeLocks = new Map<string, Promise<unknown>>();
   private progressTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -77,6 +78,7 @@ export class Engine {
   constructor(private readonly deps: EngineDeps) {
     this.railSlots = new KeyedSemaphores(deps.config.railConcurrency);
     this.fspSlots = new KeyedSemaphores(deps.config.perFspConcurrency);
+    this.lookupSlots = new Semaphore(deps.config.railConcurrency * 4);
     this.crash = deps.crash ?? new CrashPoints();
   }
 
@@ -326,7 +328,7 @@ export class Engine {
       const unresolved = pending.filter((i) => !(state.fsp[i] ?? input[i][4]));
       await mapLimit(unresolved, Math.max(4, this.deps.config.railConcurrency * 4), async (i) => {
         const [, idType, idValue, subValue] = input[i];
-        const r = await this.withRetry('lookup', () => rail.lookup!(idType, idValue, subValue || undefined));
+        const r = await this.lookupWithRetry(() => rail.lookup!(idType, idValue, subValue || undefined));
         if ('fsp' in r) {
           state.fsp[i] = r.fsp;
           state.st[i] = S_RESOLVED;
@@ -636,10 +638,11 @@ export class Engine {
     }
   }
 
-  private async withRetry<T extends object>(op: string, fn: () => Promise<T>): Promise<T | { errorCode: string; description: string; transient: boolean }> {
+  /** A party lookup with retries on transient failures, at most 4 × railConcurrency in flight over all batches. */
+  private async lookupWithRetry<T extends object>(fn: () => Promise<T>): Promise<T | { errorCode: string; description: string; transient: boolean }> {
     try {
       return await this.withRetryCall(async () => {
-        const r = await fn();
+        const r = await this.lookupSlots.run(fn);
         if ('errorCode' in r && (r as { transient?: boolean }).transient) {
           const x = r as unknown as { errorCode: string; description: string };
           throw new RailCallError(x.description, true, x.errorCode);
@@ -648,7 +651,7 @@ export class Engine {
       });
     } catch (err) {
       const e = toRailError(err);
-      this.log.debug({ op, errorCode: e.errorCode }, 'call failed after retries');
+      this.log.debug({ errorCode: e.errorCode }, 'party lookup failed after retries');
       return { errorCode: e.errorCode, description: e.message, transient: e.transient };
     }
   }
@@ -829,10 +832,6 @@ export class Engine {
     }
   }
 
-  /** Amount units of a batch's final summary (tests). */
-  static units(amount: string): bigint {
-    return toUnits(amount);
-  }
 }
 
 function indices(state: SliceStateRecord, pred: (s: number) => boolean): number[] {
