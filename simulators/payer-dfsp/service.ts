@@ -468,6 +468,11 @@ export class PayerService {
     return this.fail(rec, errorFromOutcome(o, 'transfer', this.describe));
   }
 
+  /** A bulk transfer the hub answered for good needs no record for late answers (they can only repeat it). */
+  private forgetBulkItems(bulkTransferId: string, o: FspiopOutcome<unknown>): void {
+    if (o.kind === 'success' || o.kind === 'error') this.bulkTransferItems.delete(bulkTransferId);
+  }
+
   /** A transfer we got no answer for and the hub could not settle yet. */
   private inDoubtError(): SdkError {
     return sdkError('2004', this.describe, 'no answer yet and the hub cannot tell the outcome; rechecking', 504);
@@ -718,6 +723,7 @@ export class PayerService {
       }, payeeFsp);
       const apply = (o: FspiopOutcome<BulkTransferCallback>) => {
         this.inDoubt.delete(req.bulkTransferId);
+        this.forgetBulkItems(req.bulkTransferId, o);
         const settled = this.settleBulkItems(o, send.map((i) => req.individualTransfers[i].transferId));
         send.forEach((i, k) => {
           delete results[i].lastError;
@@ -1099,6 +1105,7 @@ export class PayerService {
     }, chunk.fspId);
     const apply = (o: FspiopOutcome<BulkTransferCallback>) => {
       this.inDoubt.delete(bulkTransferId);
+      this.forgetBulkItems(bulkTransferId, o);
       const settled = this.settleBulkItems(o, send.map((i) => i.transferId));
       send.forEach((item, k) => {
         const r = settled.results[k];
