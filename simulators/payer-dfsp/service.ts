@@ -12,10 +12,15 @@ import {
   Chunk, Describe, errorFromOutcome, feeWithinLimits, fingerprint, itemError, planChunks, SdkError, sdkError,
 } from './domain/model';
 import { Treasury } from './domain/treasury';
+import { fspiopParty, stripEmpty, transferPartyOf } from './domain/parties';
 import type {
-  BulkQuoteCallback, BulkTransactionContinuation, BulkTransactionRequest, BulkTransactionStatus, BulkTransferCallback,
-  Party, QuoteCallback, SdkBulkQuoteRequest, SdkBulkTransferRequest, SdkIndividualQuoteResult,
-  SdkIndividualTransferResult, SdkTransferStatus, TransferCallback, TransferParty, TransferRequest, TransferState,
+  BulkItem, BulkTransaction, ItemRef, ItemStatus, SdkBulkQuoteRecord, SdkBulkTransferRecord, TransferRecord,
+} from './domain/records';
+import { eachLimited, Gate } from './concurrency';
+import type {
+  BulkQuoteCallback, BulkTransactionContinuation, BulkTransactionRequest, BulkTransferCallback, Party, QuoteCallback,
+  SdkBulkQuoteRequest, SdkBulkTransferRequest, SdkIndividualQuoteResult, SdkIndividualTransferResult, TransferCallback,
+  TransferParty, TransferRequest, TransferState,
 } from './domain/types';
 
 export interface PayerServiceConfig {
@@ -40,95 +45,9 @@ export class RequestError extends Error {
   }
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// records
-
-type TransferStep = 'party' | 'partyAcceptance' | 'quote' | 'quoteAcceptance' | 'transfer' | 'done';
-
-export interface TransferRecord {
-  kind: 'transfer';
-  transferId: string;
-  homeTransactionId: string;
-  fp: string;
-  request: TransferRequest;
-  step: TransferStep;
-  currentState: SdkTransferStatus;
-  autoAcceptParty: boolean;
-  autoAcceptQuote: boolean;
-  party?: Party;
-  payeeFsp?: string;
-  quoteId?: string;
-  quote?: QuoteCallback;
-  fulfil?: TransferCallback;
-  lastError?: SdkError;
-  transferSent: boolean;
-  busy?: Promise<void>;
-  createdAt: string;
-}
-
-type ItemStatus = 'new' | 'resolved' | 'quoted' | 'accepted' | 'sent' | 'committed' | 'failed' | 'mirror';
-
-export interface BulkItem {
-  homeTransactionId: string;
-  transferId: string;
-  request: BulkTransactionRequest['individualTransfers'][number];
-  status: ItemStatus;
-  party?: Party;
-  fspId?: string;
-  quoteId?: string;
-  bulkQuoteId?: string;
-  quote?: SdkIndividualQuoteResult;
-  fulfil?: SdkIndividualTransferResult;
-  lastError?: SdkError;
-  transferSent: boolean;
-  /** For a resend of an item already paid or in flight elsewhere: that item. */
-  mirror?: ItemRef;
-  /** Sent, no answer, and the hub could not tell the outcome yet (held on the treasury, rechecked). */
-  inDoubt?: boolean;
-}
-
-type BulkPhase = 'lookup' | 'partyAcceptance' | 'quote' | 'quoteAcceptance' | 'transfer' | 'done';
-
-export interface BulkTransaction {
-  kind: 'bulkTransaction';
-  bulkTransactionId: string;
-  fp: string;
-  request: BulkTransactionRequest;
-  items: BulkItem[];
-  phase: BulkPhase;
-  currentState: BulkTransactionStatus;
-  chunks: Array<Chunk & { bulkQuoteId?: string; bulkTransferId?: string }>;
-  busy?: Promise<void>;
-  createdAt: string;
-  /** FSPIOP bulk sizes sent, for diagnosis and tests. */
-  bulkSizes: Array<{ resource: 'bulkQuotes' | 'bulkTransfers'; fspId: string; size: number }>;
-}
-
-/** Where a transfer id or homeTransactionId lives. */
-export type ItemRef = { kind: 'transfer'; rec: TransferRecord } | { kind: 'bulkItem'; txn: BulkTransaction; item: BulkItem } | { kind: 'sdkBulkTransfer'; rec: SdkBulkTransferRecord; index: number };
-
-interface SdkBulkQuoteRecord {
-  bulkQuoteId: string;
-  fp: string;
-  request: SdkBulkQuoteRequest;
-  payeeFsp: string;
-  result?: { status: number; body: unknown };
-  busy?: Promise<void>;
-}
-
-export interface SdkBulkTransferRecord {
-  bulkTransferId: string;
-  fp: string;
-  request: SdkBulkTransferRequest;
-  payeeFsp: string;
-  results: SdkIndividualTransferResult[];
-  /** Items that were sent to the switch (the others were refused locally: 4001, fault rule). */
-  sent: boolean[];
-  bulkTransferState?: string;
-  completedTimestamp?: string;
-  result?: { status: number; body: unknown };
-  busy?: Promise<void>;
-}
+export type {
+  BulkItem, BulkPhase, BulkTransaction, ItemRef, ItemStatus, SdkBulkQuoteRecord, SdkBulkTransferRecord, TransferRecord, TransferStep,
+} from './domain/records';
 
 export interface ServiceHooks {
   /** Sends a bulk transaction report to the caller's back office (PUT /bulkTransactions/{id}). */
@@ -144,61 +63,6 @@ const FINAL_STATES = new Set(['COMMITTED', 'ABORTED', 'COMPLETED', 'REJECTED']);
 const MAX_BULK = 1000;
 
 const TRANSACTION_TYPE = (initiatorType: string) => ({ scenario: 'TRANSFER', initiator: 'PAYER', initiatorType });
-
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  });
-  await Promise.all(workers);
-}
-
-/** Runs at most `limit` tasks at once, in the order they were queued. */
-class Gate {
-  private running = 0;
-  private readonly queue: Array<() => void> = [];
-  constructor(private readonly limit: number) {}
-  async run(fn: () => Promise<void>): Promise<void> {
-    if (this.running >= this.limit) await new Promise<void>((r) => this.queue.push(r));
-    this.running++;
-    try {
-      await fn();
-    } finally {
-      this.running--;
-      this.queue.shift()?.();
-    }
-  }
-}
-
-/** FSPIOP Party for an SDK transferParty. */
-function fspiopParty(p: TransferParty, fspId?: string): Party {
-  const party: Party = { partyIdInfo: { partyIdType: p.idType, partyIdentifier: p.idValue } };
-  if (p.idSubValue) party.partyIdInfo.partySubIdOrType = p.idSubValue;
-  if (fspId ?? p.fspId) party.partyIdInfo.fspId = fspId ?? p.fspId;
-  if (p.displayName) party.name = p.displayName;
-  if (p.firstName || p.lastName || p.middleName) {
-    party.personalInfo = { complexName: { firstName: p.firstName, middleName: p.middleName, lastName: p.lastName } };
-    for (const k of ['firstName', 'middleName', 'lastName'] as const) if (!party.personalInfo.complexName![k]) delete party.personalInfo.complexName![k];
-  }
-  return party;
-}
-
-/** SDK transferParty for an FSPIOP Party (names from the lookup). */
-function transferPartyOf(base: TransferParty, party?: Party): TransferParty {
-  if (!party) return base;
-  const out: TransferParty = { ...base, fspId: party.partyIdInfo.fspId ?? base.fspId };
-  if (party.name) out.displayName = party.name;
-  const cn = party.personalInfo?.complexName;
-  if (cn?.firstName) out.firstName = cn.firstName;
-  if (cn?.middleName) out.middleName = cn.middleName;
-  if (cn?.lastName) out.lastName = cn.lastName;
-  return out;
-}
-
-const stripEmpty = <T extends Record<string, unknown>>(o: T): T => {
-  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
-  return o;
-};
 
 export class PayerService {
   readonly transfersByHome = new Map<string, TransferRecord>();
