@@ -132,7 +132,9 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
     bodies.length = 0;
     out.submitS = (performance.now() - t0) / 1000;
     const done = new Map<string, { completed: number; failed: number }>();
+    const finalNow = new Map<string, number>();
     let firstFinal = 0;
+    let lastProgressLog = performance.now();
     while (done.size < ids.length) {
       if (performance.now() - t0 > timeoutMs) throw new Error(`not all final after ${timeoutMs / 1000} s`);
       await new Promise((r) => setTimeout(r, pollMs));
@@ -143,8 +145,14 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
         if (!by) continue;
         const completed = by.COMPLETED?.count ?? 0;
         const failed = (by.FAILED?.count ?? 0) + (by.CANCELLED?.count ?? 0);
+        finalNow.set(id, completed + failed);
         if (!firstFinal && completed + failed > 0) firstFinal = performance.now() - t0;
         if (completed + failed >= Number(r.body.totalCount)) done.set(id, { completed, failed });
+      }
+      if (performance.now() - lastProgressLog > 15_000) {
+        lastProgressLog = performance.now();
+        const n = [...finalNow.values()].reduce((a, b) => a + b, 0);
+        log(`cycle ${size}: ${n} final after ${((performance.now() - t0) / 1000).toFixed(0)} s, RSS ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB`);
       }
     }
     const elapsed = performance.now() - t0;
