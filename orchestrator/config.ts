@@ -35,6 +35,8 @@ export interface OrchestratorConfig {
   retry: RetryPolicy;
   /** How long one rail call may take before it counts as a timeout (ms). */
   railTimeoutMs: number;
+  /** How long a payment the rail reports in doubt (2004 after it may have been sent) is asked about again before it fails (ms). */
+  inDoubtTimeoutMs: number;
   /** Largest fee accepted per transfer, per currency (decimal string); a quote above it fails the payment. */
   feeLimits: Record<string, string>;
   duplicatePayees: 'reject' | 'allow';
@@ -73,6 +75,7 @@ export function resolveConfig(opts: OrchestratorOptions = {}, env: NodeJS.Proces
     perFspConcurrency: opts.perFspConcurrency ?? envNumber(env.GPO_PER_FSP_CONCURRENCY) ?? 4,
     retry: { maxAttempts: envNumber(env.GPO_RETRY_MAX_ATTEMPTS) ?? 4, baseDelayMs: 200, maxDelayMs: 5000, ...(opts.retry ?? {}) },
     railTimeoutMs: opts.railTimeoutMs ?? envNumber(env.GPO_RAIL_TIMEOUT_MS) ?? 60_000,
+    inDoubtTimeoutMs: opts.inDoubtTimeoutMs ?? envNumber(env.GPO_IN_DOUBT_TIMEOUT_MS) ?? 300_000,
     feeLimits: opts.feeLimits ?? (env.GPO_FEE_LIMITS ? parseFeeLimits(env.GPO_FEE_LIMITS) : {}),
     duplicatePayees: opts.duplicatePayees ?? (env.GPO_DUPLICATE_PAYEES as 'reject' | 'allow' | undefined) ?? 'reject',
     onInsufficientLiquidity: opts.onInsufficientLiquidity ?? (env.GPO_ON_INSUFFICIENT_LIQUIDITY as 'fail' | 'pause' | undefined) ?? 'fail',
@@ -117,6 +120,6 @@ export function configProblems(c: OrchestratorConfig): string[] {
 /** Keys a config file may set (YAML or JSON); anything else is refused. */
 export const CONFIG_FILE_KEYS = [
   'port', 'host', 'dataDir', 'payerFspId', 'payer', 'currency', 'rail', 'railMode', 'sdkUrl', 'pilUrl', 'chunkSize',
-  'railConcurrency', 'perFspConcurrency', 'retry', 'railTimeoutMs', 'feeLimits', 'duplicatePayees', 'onInsufficientLiquidity',
+  'railConcurrency', 'perFspConcurrency', 'retry', 'railTimeoutMs', 'inDoubtTimeoutMs', 'feeLimits', 'duplicatePayees', 'onInsufficientLiquidity',
   'pilSyncWindowMs', 'notify', 'seed',
 ] as const;

@@ -12,7 +12,7 @@ import { fromUnits, toUnits } from '../../shared/money';
 import type { OrchestratorConfig } from '../config';
 import {
   addSummary, backoffDelay, batchView, canTransition, emptySummary, feeWithinLimit, finalBatchStatus, FINAL_BATCH_STATUSES,
-  INSUFFICIENT_LIQUIDITY, isFinalCode, paymentView, planSlices, S_CANCELLED, S_COMPLETED, S_FAILED, S_QUOTED, S_RECEIVED,
+  EXPIRED_CODES, IN_DOUBT, INSUFFICIENT_LIQUIDITY, isFinalCode, paymentView, planSlices, S_CANCELLED, S_COMPLETED, S_FAILED, S_QUOTED, S_RECEIVED,
   S_RESOLVED, S_SENT, STATUS_CODES, summarizeSlice, summaryFromRecord, summaryToRecord, validateBatch, BatchRejected,
   type BatchRecord, type GroupRecord, type InputTuple, type SliceStateRecord, type Summary,
 } from '../domain/model';
@@ -70,6 +70,8 @@ export class Engine {
   private readonly railSlots: KeyedSemaphores;
   private readonly fspSlots: KeyedSemaphores;
   private readonly lookupSlots: Semaphore;
+  /** Per slice state: payments in doubt (index -> first time reported), asked about again until settled. */
+  private readonly doubts = new WeakMap<SliceStateRecord, Map<number, number>>();
   private readonly intakeLocks = new Map<string, Promise<unknown>>();
   private progressTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -260,19 +262,24 @@ export class Engine {
         if (!run.cancel && run.paused) await run.resume?.promise;
         if (this.stopped) return;
         const pending = indices(state, (s) => s < S_SENT);
-        if (!pending.length) break;
-        if (run.cancel) {
+        // Payments still SENT after a round were reported in doubt: asked about again, never resent as new.
+        const doubtful = indices(state, (s) => s === S_SENT);
+        if (!pending.length && !doubtful.length) break;
+        if (run.cancel && pending.length) {
           const at = this.now();
           for (const i of pending) this.finish(state, i, S_CANCELLED, at, { code: null, description: 'cancelled before it was sent' });
           await this.save(run, slice);
-          break;
+          continue;
         }
         if (round > 0) {
-          const attempt = Math.max(...pending.map((i) => state.att[i]));
+          const attempt = pending.length ? Math.max(...pending.map((i) => state.att[i])) : Math.min(round, 8);
           await delay(backoffDelay(attempt, this.deps.config.retry, this.deps.random()));
-          if (run.cancel || run.paused || this.stopped) continue;
+          if (this.stopped) return;
+          if ((run.cancel && !doubtful.length) || (run.paused && !run.cancel)) continue;
         }
-        await this.payRound(run, slice, pending);
+        if (doubtful.length) await this.recoverSent(run, slice, doubtful);
+        const unsent = indices(state, (s) => s < S_SENT);
+        if (unsent.length && !run.cancel && !run.paused) await this.payRound(run, slice, unsent);
       }
     } finally {
       if (!this.stopped) {
@@ -477,14 +484,39 @@ export class Engine {
         state.deb[i] = r.amountDebited;
         state.cred[i] = r.amountCredited;
         this.finish(state, i, S_COMPLETED, at, { code: null, description: null });
+      } else if (r.errorCode === IN_DOUBT && state.st[i] === S_SENT) {
+        if (this.stillInDoubt(state, i)) {
+          // May have been sent and may still commit: stays SENT with its ids, asked about again later.
+          state.err[i] = r.errorCode;
+          state.ed[i] = r.description;
+        } else {
+          // Never resent under a new id: that could pay twice. Left to reconciliation with the payer DFSP.
+          this.doubts.get(state)?.delete(i);
+          this.finish(state, i, S_FAILED, at, { code: r.errorCode, description: `outcome still unknown after ${this.deps.config.inDoubtTimeoutMs} ms (${r.description}); reconcile with the payer DFSP` });
+        }
       } else {
+        this.doubts.get(state)?.delete(i);
         this.itemFailed(run, state, i, r.errorCode, r.description, r.transient, at, r.newIdSafe);
       }
     });
   }
 
+  /** True while a payment reported in doubt is within inDoubtTimeoutMs of the first such report. */
+  private stillInDoubt(state: SliceStateRecord, i: number): boolean {
+    if (state.st[i] !== S_SENT) return false;
+    let m = this.doubts.get(state);
+    if (!m) this.doubts.set(state, (m = new Map()));
+    const first = m.get(i) ?? Date.now();
+    m.set(i, first);
+    return Date.now() - first < this.deps.config.inDoubtTimeoutMs;
+  }
+
   /** A payment the rail reported failed: retry with a new transfer id, pause the batch, or fail it. */
   private itemFailed(run: BatchRun, state: SliceStateRecord, i: number, code: string, description: string, transient: boolean, at: string, newIdSafe = false): void {
+    if (EXPIRED_CODES.has(code)) {
+      transient = true;
+      newIdSafe = true;
+    }
     if (code === INSUFFICIENT_LIQUIDITY && this.deps.config.onInsufficientLiquidity === 'pause') {
       this.backToPending(state, i, code, description, newIdSafe);
       state.att[i] = Math.max(0, state.att[i] - 1);

@@ -84,11 +84,13 @@ describe('orchestrator engine (fake rail)', () => {
     assert.equal(toUnits(view!.amountDebited), toUnits(view!.amountCredited) + toUnits(view!.fees));
   });
 
-  it('retries transient item failures with new ids, bounded; definitive ones fail with their code', async () => {
+  it('retries transient item failures with new ids, bounded; asks again about payments in doubt; definitive ones fail with their code', async () => {
     const payees = new Map<string, import('./support/fake-rail').PayeeBehaviour>([
-      ['254700000001', { kind: 'fail', code: '2004', transient: true, times: 2 }],
+      ['254700000001', { kind: 'fail', code: '2003', transient: true, times: 2 }],
       ['254700000002', { kind: 'fail', code: '2003', transient: true }],
       ['254700000003', { kind: 'fail', code: '5104' }],
+      ['254700000004', { kind: 'fail', code: '2004', transient: true, times: 2 }],
+      ['254700000000', { kind: 'fail', code: '3303', times: 1 }],
     ]);
     const rail = new FakeRail({ payees });
     const { engine } = await makeEngine(rail);
@@ -104,7 +106,12 @@ describe('orchestrator engine (fake rail)', () => {
     assert.equal(all[3].status, PaymentStatus.FAILED);
     assert.equal(all[3].errorCode, '5104');
     assert.equal(all[3].attempts, 1);
+    assert.equal(all[4].status, PaymentStatus.COMPLETED, 'in doubt, asked again with the same id');
+    assert.equal(all[4].attempts, 1);
+    assert.equal(all[0].status, PaymentStatus.COMPLETED, 'expired by the hub: tried again with a new id');
+    assert.equal(all[0].attempts, 2);
     assert.equal(view?.byStatus.COMPLETED.count, 3);
+    assert.equal(rail.ledger.size, 3);
   });
 
   it('resends a call whose answer was lost with the same ids: nobody is paid twice', async () => {
