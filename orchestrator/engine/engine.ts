@@ -484,7 +484,7 @@ export class Engine {
         state.deb[i] = r.amountDebited;
         state.cred[i] = r.amountCredited;
         this.finish(state, i, S_COMPLETED, at, { code: null, description: null });
-      } else if (r.errorCode === IN_DOUBT && state.st[i] === S_SENT) {
+      } else if (r.errorCode === IN_DOUBT && r.inDoubt && state.st[i] === S_SENT) {
         if (this.stillInDoubt(state, i)) {
           // May have been sent and may still commit: stays SENT with its ids, asked about again later.
           state.err[i] = r.errorCode;

@@ -48,6 +48,13 @@ function failedItem(transferId: string, code: string | undefined, description: s
   return { transferId, outcome: 'failed', errorCode: c, description: description || `error ${c}`, transient: isTransientCode(c) };
 }
 
+/** A failed result; a 2004 after the transfer may have gone out is "in doubt". */
+function failedMaybeInDoubt(transferId: string, code: string | undefined, description: string | undefined, fallback: string, mayHaveBeenSent: boolean): ItemResult {
+  const r = failedItem(transferId, code, description, fallback);
+  if (r.outcome === 'failed' && r.errorCode === '2004' && mayHaveBeenSent) r.inDoubt = true;
+  return r;
+}
+
 function lastErrorOf(x: Obj): { code?: string; description?: string } | undefined {
   const le = x.lastError as Obj | undefined;
   if (!le) return undefined;
@@ -185,7 +192,7 @@ export class MojaloopSdkRail implements Rail {
         return { transferId: it.transferId, outcome: 'completed', ...a };
       }
       const le = lastErrorOf(r);
-      if (le || state === 'ABORTED') return failedItem(it.transferId, le?.code, le?.description, '5105');
+      if (le || state === 'ABORTED') return failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', true);
       return { transferId: it.transferId, outcome: 'unknown' };
     });
   }
@@ -233,7 +240,8 @@ export class MojaloopSdkRail implements Rail {
         return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, r.quoteResponse), ...(typeof fsp === 'string' ? { payeeFsp: fsp } : {}) };
       }
       const le = lastErrorOf(r);
-      if (le || state === 'ABORTED') return failedItem(it.transferId, le?.code, le?.description, '5105');
+      // Quote accepted means the transfer may have gone out; before that nothing was sent.
+      if (le || state === 'ABORTED') return failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', !!r.quoteResponse);
       pending++;
       return { transferId: it.transferId, outcome: 'unknown' };
     });
@@ -309,7 +317,7 @@ export class MojaloopSdkRail implements Rail {
       const e = le ?? errorCodeOf(b);
       if (res.status >= 500 && !e.code) throw new RailCallError(`transfer HTTP ${res.status}`, true, res.status === 504 ? '2004' : '2001', res.status);
       if (res.status === 400 && e.code === '3106') throw new RailCallError(`transfer: ${e.description}`, false, '3106', 400);
-      const result = failedItem(it.transferId, e.code, e.description, res.status === 504 ? '2004' : '2001');
+      const result = failedMaybeInDoubt(it.transferId, e.code, e.description, res.status === 504 ? '2004' : '2001', !!view.quoteResponse);
       // The SDK answers a known homeTransactionId from its record: a retry needs a new one, which is safe only when
       // nothing was sent (no quote accepted yet, or the payer's own liquidity refusal before the transfer).
       if (result.outcome === 'failed' && (!view.quoteResponse || result.errorCode === '4001')) result.newIdSafe = true;
@@ -374,7 +382,7 @@ export class MojaloopSdkRail implements Rail {
     const state = transferStateOf(b);
     if (state === 'COMMITTED' || b.currentState === 'COMPLETED') return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, b.quoteResponse ?? b.quote ?? { payeeFspFee: { amount: it.fee ?? '0' } }) };
     const le = lastErrorOf(b);
-    if (le || state === 'ABORTED' || b.currentState === 'ERROR_OCCURRED') return failedItem(it.transferId, le?.code, le?.description, '5105');
+    if (le || state === 'ABORTED' || b.currentState === 'ERROR_OCCURRED') return failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', true);
     return { transferId: it.transferId, outcome: 'unknown' };
   }
 

@@ -77,7 +77,7 @@ export class FakeRail implements Rail {
       if (b?.kind === 'fail') {
         const n = (this.failures.get(it.payeeIdValue) ?? 0) + 1;
         this.failures.set(it.payeeIdValue, n);
-        if (b.times === undefined || n <= b.times) return { transferId: it.transferId, outcome: 'failed', errorCode: b.code, description: `failure ${b.code}`, transient: !!b.transient };
+        if (b.times === undefined || n <= b.times) return { transferId: it.transferId, outcome: 'failed', errorCode: b.code, description: `failure ${b.code}`, transient: !!b.transient, ...(b.code === '2004' ? { inDoubt: true } : {}) };
       }
       const fee = b?.kind === 'fee' ? b.fee : '0';
       const credited = fromUnits(toUnits(it.amount) - toUnits(fee));
