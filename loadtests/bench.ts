@@ -11,7 +11,7 @@ import path from 'node:path';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { runSimulatorBenchmark, SimBenchResult } from '../simulators/bench';
-import { startInProcessWorld } from './world';
+import { SplitWorld, startInProcessWorld, startSplitWorld, StartedWorld } from './world';
 
 export const DEFAULT_SIZES = [10_000, 100_000, 1_000_000];
 export const BENCHMARKS_DOC = path.resolve(__dirname, '..', 'docs', 'benchmarks.md');
@@ -29,6 +29,10 @@ export interface BenchOptions {
   timeoutS?: number;
   write?: boolean;
   docPath?: string;
+  /** The old mode: world, orchestrator and client in this one process (default: world and orchestrator each in a child process). */
+  inProcess?: boolean;
+  /** Write CPU profiles (node --cpu-prof) of the world and orchestrator processes into this directory (split mode). */
+  profileDir?: string;
   log?: (line: string) => void;
 }
 
@@ -41,7 +45,15 @@ export interface CycleResult {
   firstFinalS: number;
   allFinalS: number;
   paymentsPerSecond: number;
+  /** Split mode: the orchestrator process's peak RSS; in-process mode: the whole process's. */
   peakRssMb: number;
+  /** Split mode: the world process's peak RSS (switch, ALS, payer, payees, PIL). */
+  worldPeakRssMb?: number;
+  /** Split mode: CPU seconds (user + system) each process used over the cycle. */
+  orchestratorCpuS?: number;
+  worldCpuS?: number;
+  /** 'split' (two child processes) or 'in-process' */
+  processMode?: string;
   ledgerCommitted: number;
   /** the rail mode the orchestrator reported on GET /health */
   railMode?: string;
@@ -57,6 +69,8 @@ export interface BenchResult {
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; os: string; loadBefore?: number; loadAfter?: number };
   railMode: string;
   batchSize: number;
+  /** 'split' (world and orchestrator each in a child process, the default) or 'in-process' */
+  processMode?: string;
   baseline?: SimBenchResult;
   baselineError?: string;
   cycles: CycleResult[];
@@ -98,7 +112,12 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
   const pollMs = opts.pollMs ?? 100;
   const timeoutMs = (opts.timeoutS ?? 1800) * 1000;
   const log = opts.log ?? (() => undefined);
-  const world = await startInProcessWorld({ orchestrator: opts.railMode ? { railMode: opts.railMode } : undefined });
+  const orchestrator = opts.railMode ? { railMode: opts.railMode } : undefined;
+  const profArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+  const world: StartedWorld = opts.inProcess
+    ? await startInProcessWorld({ orchestrator })
+    : await startSplitWorld({ orchestrator, worldNodeArgs: profArgs, orchestratorNodeArgs: profArgs });
+  const split = opts.inProcess ? undefined : (world as SplitWorld);
   const urls = (world.world as { urls: Record<string, string> }).urls;
   const fsps = Object.keys(urls).filter((k) => /^payeefsp/.test(k));
   const pool = new Pool(world.orchestratorUrl, { connections: 8, keepAliveTimeout: 60_000 });
@@ -106,7 +125,8 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
   if (global.gc) global.gc();
   let peakRss = process.memoryUsage().rss;
   const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
-  const out: CycleResult = { payments: size, batches: Math.ceil(size / batchSize), completed: 0, failed: 0, submitS: 0, firstFinalS: 0, allFinalS: 0, paymentsPerSecond: 0, peakRssMb: 0, ledgerCommitted: 0 };
+  const cpu0 = split ? await Promise.all([split.orchestratorProcess.stats(), split.worldProcess.stats()]) : undefined;
+  const out: CycleResult = { processMode: split ? 'split' : 'in-process', payments: size, batches: Math.ceil(size / batchSize), completed: 0, failed: 0, submitS: 0, firstFinalS: 0, allFinalS: 0, paymentsPerSecond: 0, peakRssMb: 0, ledgerCommitted: 0 };
   try {
     const health = await json(pool, 'GET', '/health');
     if (typeof health.body.railMode === 'string') out.railMode = health.body.railMode;
@@ -152,7 +172,10 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
       if (performance.now() - lastProgressLog > 15_000) {
         lastProgressLog = performance.now();
         const n = [...finalNow.values()].reduce((a, b) => a + b, 0);
-        log(`cycle ${size}: ${n} final after ${((performance.now() - t0) / 1000).toFixed(0)} s, RSS ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB`);
+        const rss = split
+          ? await Promise.all([split.orchestratorProcess.stats(), split.worldProcess.stats()]).then(([o, w]) => `orchestrator RSS ${o.rssMb} MB, world RSS ${w.rssMb} MB`).catch(() => 'RSS unknown')
+          : `RSS ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB`;
+        log(`cycle ${size}: ${n} final after ${((performance.now() - t0) / 1000).toFixed(0)} s, ${rss}`);
       }
     }
     const elapsed = performance.now() - t0;
@@ -160,6 +183,11 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
     out.firstFinalS = firstFinal / 1000;
     out.allFinalS = elapsed / 1000;
     out.paymentsPerSecond = Math.round(size / (elapsed / 1000));
+    if (split && cpu0) {
+      const [o, w] = await Promise.all([split.orchestratorProcess.stats(), split.worldProcess.stats()]);
+      out.orchestratorCpuS = Math.round((o.cpuUserS + o.cpuSystemS - cpu0[0].cpuUserS - cpu0[0].cpuSystemS) * 10) / 10;
+      out.worldCpuS = Math.round((w.cpuUserS + w.cpuSystemS - cpu0[1].cpuUserS - cpu0[1].cpuSystemS) * 10) / 10;
+    }
     out.ledgerCommitted = await ledgerCommitted(urls, fsps);
   } catch (err) {
     out.error = (err as Error).message;
@@ -167,16 +195,23 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
     clearInterval(rssTimer);
     out.peakRssMb = Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1024 / 1024);
     await pool.close().catch(() => undefined);
+    if (split) {
+      // each child's own getrusage maximum: the orchestrator alone, the world alone
+      const [o, w] = await Promise.all([split.orchestratorProcess.stop(), split.worldProcess.stop()]);
+      if (o) out.peakRssMb = o.peakRssMb;
+      else out.error ??= 'the orchestrator process did not report its peak RSS';
+      if (w) out.worldPeakRssMb = w.peakRssMb;
+    }
     await world.stop().catch(() => undefined);
   }
-  log(`cycle ${size}: ${out.error ? `FAILED ${out.error}` : `${out.allFinalS.toFixed(2)} s to all-final, ${out.paymentsPerSecond} payments/s, ${out.completed} completed, ${out.failed} failed, ledgers ${out.ledgerCommitted}, peak RSS ${out.peakRssMb} MB`}`);
+  log(`cycle ${size}: ${out.error ? `FAILED ${out.error}` : `${out.allFinalS.toFixed(2)} s to all-final, ${out.paymentsPerSecond} payments/s, ${out.completed} completed, ${out.failed} failed, ledgers ${out.ledgerCommitted}, ${split ? `orchestrator peak RSS ${out.peakRssMb} MB, world peak RSS ${out.worldPeakRssMb ?? '-'} MB, CPU s orchestrator ${out.orchestratorCpuS ?? '-'} / world ${out.worldCpuS ?? '-'}` : `peak RSS ${out.peakRssMb} MB (whole process)`}`}`);
   return out;
 }
 
 export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   const log = opts.log ?? (() => undefined);
   const sizes = [...(opts.sizes ?? DEFAULT_SIZES)].sort((a, b) => a - b);
-  const result: BenchResult = { date: new Date().toISOString(), machine: machine(), railMode: opts.railMode ?? 'orchestrator default', batchSize: opts.batchSize ?? 100_000, cycles: [] };
+  const result: BenchResult = { date: new Date().toISOString(), machine: machine(), railMode: opts.railMode ?? 'orchestrator default', batchSize: opts.batchSize ?? 100_000, processMode: opts.inProcess ? 'in-process' : 'split', cycles: [] };
   const bulks = opts.baselineBulks ?? 20;
   log(`simulators-only baseline: ${bulks} bulks of 1000 (bulkQuotes + bulkTransfers through the switch)`);
   try {
@@ -206,10 +241,12 @@ export function formatBench(r: BenchResult): string {
   L.push(`machine: ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGb} GiB, ${r.machine.os}, Node ${r.machine.node}; ${r.date}; load average ${r.machine.loadBefore ?? '-'} before, ${r.machine.loadAfter ?? '-'} after`);
   if (r.baseline) L.push(`simulators-only bulk baseline: ${r.baseline.bulkItems} items, ${r.baseline.bulkItemsPerSecond} items/s, p95 per bulk of 1000 ${r.baseline.bulkP95Ms} ms, peak RSS ${r.baseline.peakRssMb} MB, ${r.baseline.bulkErrors} failed`);
   else L.push(`simulators-only bulk baseline: not measured (${r.baselineError})`);
-  L.push('payments   | all-final s | payments/s | first final s | completed | failed | payee ledgers | peak RSS MB | scaling | vs simulators');
+  const split = r.processMode !== 'in-process';
+  L.push(split ? 'world and orchestrator each in a child process; peak RSS per process' : 'world, orchestrator and client in one process; peak RSS of that process');
+  L.push(`payments   | all-final s | payments/s | first final s | completed | failed | payee ledgers | ${split ? 'orch. RSS MB' : 'peak RSS MB'} | ${split ? 'world RSS MB | CPU s orch/world | ' : ''}scaling | vs simulators`);
   for (const c of r.cycles) {
     if (c.error) { L.push(`${String(c.payments).padEnd(10)} | FAILED: ${c.error}`); continue; }
-    L.push([String(c.payments).padEnd(10), c.allFinalS.toFixed(2).padStart(11), String(c.paymentsPerSecond).padStart(10), c.firstFinalS.toFixed(2).padStart(13), String(c.completed).padStart(9), String(c.failed).padStart(6), String(c.ledgerCommitted).padStart(13), String(c.peakRssMb).padStart(11), String(c.scaling ?? '-').padStart(7), String(c.ratioToSimulators ?? '-').padStart(13)].join(' | '));
+    L.push([String(c.payments).padEnd(10), c.allFinalS.toFixed(2).padStart(11), String(c.paymentsPerSecond).padStart(10), c.firstFinalS.toFixed(2).padStart(13), String(c.completed).padStart(9), String(c.failed).padStart(6), String(c.ledgerCommitted).padStart(13), String(c.peakRssMb).padStart(11), ...(split ? [String(c.worldPeakRssMb ?? '-').padStart(12), `${c.orchestratorCpuS ?? '-'}/${c.worldCpuS ?? '-'}`.padStart(16)] : []), String(c.scaling ?? '-').padStart(7), String(c.ratioToSimulators ?? '-').padStart(13)].join(' | '));
   }
   return L.join('\n');
 }
@@ -217,14 +254,23 @@ export function formatBench(r: BenchResult): string {
 export function writeBenchDoc(r: BenchResult, file: string): void {
   const kept = existsSync(file) && readFileSync(file, 'utf8').includes(KEEP_MARKER) ? readFileSync(file, 'utf8').split(KEEP_MARKER)[1] : '\n';
   const m = r.machine;
+  const split = r.processMode !== 'in-process';
   const rows = r.cycles.map((c) => (c.error
-    ? `| ${c.payments.toLocaleString('en-US')} | failed: ${c.error.replace(/\|/g, '/')} | | | | | | | |`
-    : `| ${c.payments.toLocaleString('en-US')} | ${c.batches} | ${c.allFinalS.toFixed(2)} | **${c.paymentsPerSecond.toLocaleString('en-US')}** | ${c.firstFinalS.toFixed(2)} | ${c.completed.toLocaleString('en-US')} / ${c.failed} | ${c.ledgerCommitted.toLocaleString('en-US')} | ${c.peakRssMb} | ${c.scaling ?? '-'} | ${c.ratioToSimulators ?? '-'} |`));
+    ? `| ${c.payments.toLocaleString('en-US')} | failed: ${c.error.replace(/\|/g, '/')} | | | | | | | |${split ? ' | |' : ''}`
+    : `| ${c.payments.toLocaleString('en-US')} | ${c.batches} | ${c.allFinalS.toFixed(2)} | **${c.paymentsPerSecond.toLocaleString('en-US')}** | ${c.firstFinalS.toFixed(2)} | ${c.completed.toLocaleString('en-US')} / ${c.failed} | ${c.ledgerCommitted.toLocaleString('en-US')} | ${c.peakRssMb} |${split ? ` ${c.worldPeakRssMb ?? '-'} | ${c.orchestratorCpuS ?? '-'} / ${c.worldCpuS ?? '-'} |` : ''} ${c.scaling ?? '-'} | ${c.ratioToSimulators ?? '-'} |`));
+  const where = split
+    ? `Each size runs on a fresh world and a fresh store. The simulated world (switch, ALS, payer DFSP, payees, PIL:
+\`simulators/world-process.ts\`) and the orchestrator (\`loadtests/orchestrator-process.ts\`) each run in a Node.js
+child process of their own, so together they can use both cores; the client (this benchmark) is a third, light
+process. Peak RSS is each child's own maximum resident set size (getrusage): the orchestrator's alone, the world's
+alone. "CPU s" is the CPU time (user + system) each process used during the cycle.`
+    : `Each size runs on a fresh world and a fresh store, all in one Node.js process (\`--in-process\`: the client
+included), so peak RSS is the whole simulated network plus the orchestrator.`;
   const b = r.baseline;
   const doc = `# GPO benchmarks
 
 Written by \`npm run bench\` (loadtests/bench.ts) on ${r.date.slice(0, 10)}: every figure below was measured by that run.
-Rerun it to refresh; \`npm run bench -- --sizes 10000,100000\` limits the sizes.
+Rerun it to refresh; \`npm run bench -- --sizes 10000,100000\` limits the sizes (\`--in-process\`: everything in one process, as before).
 
 ## Machine
 
@@ -240,14 +286,16 @@ Rerun it to refresh; \`npm run bench -- --sizes 10000,100000\` limits the sizes.
 A cycle of N payments is submitted to the orchestrator's native API (\`POST /v1/batches\`, at most ${r.batchSize.toLocaleString('en-US')}
 payments per batch, all batches at once) and polled (\`GET /v1/batches/{id}\`) until every payment is final. The
 orchestrator pays over its \`mojaloop-sdk\` rail (mode: ${r.railMode}) through the payer DFSP simulator, the switch, the ALS and
-two payee DFSP simulators. Each size runs on a fresh world and a fresh store, all in one Node.js process (the client
-included), so peak RSS is the whole simulated network plus the orchestrator. The time runs from the first POST to the
+two payee DFSP simulators. ${where} The time runs from the first POST to the
 last payment's final state. "payee ledgers" is the payee DFSP simulators' committed transfer count after the cycle
 (it must equal the completed count). Scaling: (time / time of the smallest size) / (size / smallest size), 1.0 is
 linear. "vs simulators": payments/s divided by the simulators-only bulk items/s below.
 
-| payments | batches | time to all-final (s) | payments/s | first final (s) | completed / failed | payee ledgers | peak RSS (MB) | scaling | vs simulators |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${split
+    ? `| payments | batches | time to all-final (s) | payments/s | first final (s) | completed / failed | payee ledgers | orchestrator peak RSS (MB) | world peak RSS (MB) | CPU s orchestrator / world | scaling | vs simulators |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`
+    : `| payments | batches | time to all-final (s) | payments/s | first final (s) | completed / failed | payee ledgers | peak RSS (MB) | scaling | vs simulators |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`}
 ${rows.join('\n')}
 
 ## Simulators-only baseline (same run)
@@ -286,5 +334,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     baselineBulks: num('baseline-bulks'),
     railMode: argValue(argv, 'rail-mode'),
     write: !argv.includes('--no-write'),
+    inProcess: argv.includes('--in-process'),
+    profileDir: argValue(argv, 'profile-dir'),
   };
 }

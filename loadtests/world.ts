@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { findUrl } from '../scenarios/environment';
 
 type Loose = Record<string, unknown>;
@@ -88,6 +90,105 @@ export async function startInProcessWorld(opts: WorldOptions = {}): Promise<Star
     stop: async () => {
       await (orch.stop as () => Promise<void>).call(orch).catch(() => undefined);
       await stopWorld();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Split mode (the benchmark of record): the world and the orchestrator each in a child process of their own.
+
+
+export interface ProcessStats { rssMb: number; peakRssMb: number; cpuUserS: number; cpuSystemS: number }
+
+/** A child process speaking the one-line protocol of simulators/world-process.ts and loadtests/orchestrator-process.ts. */
+export interface ServiceProcess {
+  readonly pid: number;
+  readonly info: Loose;
+  stats(timeoutMs?: number): Promise<ProcessStats>;
+  /** Stops it (stdin `stop`, then SIGTERM, then SIGKILL); resolves with its last stats when it printed them. */
+  stop(timeoutMs?: number): Promise<ProcessStats | undefined>;
+}
+
+export async function spawnServiceProcess(script: string, arg: Loose, prefix: string, nodeArgs: string[] = [], startTimeoutMs = 60_000): Promise<ServiceProcess> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, script), JSON.stringify(arg)], {
+    stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, GPO_LOG_LEVEL: process.env.GPO_LOG_LEVEL ?? 'warn' },
+  });
+  const statsPrefix = `${prefix.trim()}_STATS `;
+  const tail: string[] = [];
+  let lastStats: ProcessStats | undefined;
+  const statsWaiters: Array<(s: ProcessStats) => void> = [];
+  let onInfo: ((info: Loose) => void) | undefined;
+  const keep = (line: string) => { tail.push(line); if (tail.length > 20) tail.shift(); };
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line.startsWith(statsPrefix)) {
+      lastStats = JSON.parse(line.slice(statsPrefix.length)) as ProcessStats;
+      statsWaiters.splice(0).forEach((w) => w(lastStats!));
+    } else if (line.startsWith(prefix)) onInfo?.(JSON.parse(line.slice(prefix.length)) as Loose);
+    else keep(line);
+  });
+  createInterface({ input: child.stderr! }).on('line', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const info = await new Promise<Loose>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within ${startTimeoutMs} ms: ${tail.join(' | ')}`)), startTimeoutMs);
+    onInfo = (i) => { clearTimeout(timer); resolve(i); };
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`${script} exited (${code}) before it started: ${tail.join(' | ')}`)); });
+  }).catch((err: Error) => { child.kill('SIGKILL'); throw err; });
+  let stopped: Promise<ProcessStats | undefined> | undefined;
+  return {
+    pid: child.pid ?? 0,
+    info,
+    stats: (timeoutMs = 10_000) => new Promise<ProcessStats>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${script}: no stats within ${timeoutMs} ms`)), timeoutMs);
+      statsWaiters.push((s) => { clearTimeout(timer); resolve(s); });
+      child.stdin!.write('stats\n');
+    }),
+    stop: (timeoutMs = 15_000) => {
+      stopped ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.stdin!.write('stop\n');
+          const t1 = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+          const t2 = setTimeout(() => child.kill('SIGKILL'), timeoutMs * 2);
+          await exited;
+          clearTimeout(t1); clearTimeout(t2);
+        }
+        return lastStats;
+      })();
+      return stopped;
+    },
+  };
+}
+
+export interface SplitWorld extends StartedWorld {
+  worldProcess: ServiceProcess;
+  orchestratorProcess: ServiceProcess;
+}
+
+/**
+ * The world (simulators/world-process.ts) and the orchestrator (loadtests/orchestrator-process.ts) each in a child
+ * process; `nodeArgs` (e.g. --cpu-prof) go to the node command of each.
+ */
+export async function startSplitWorld(opts: WorldOptions & { worldNodeArgs?: string[]; orchestratorNodeArgs?: string[] } = {}): Promise<SplitWorld> {
+  const worldProcess = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed: opts.seed ?? 2026 }, 'GPO_WORLD ', opts.worldNodeArgs);
+  const urls = worldProcess.info.urls as Record<string, string>;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gpo-load-'));
+  let orchestratorProcess: ServiceProcess;
+  try {
+    orchestratorProcess = await spawnServiceProcess('loadtests/orchestrator-process.ts', {
+      dataDir, seed: opts.seed ?? 2026, payerFspId: 'govbank', sdkUrl: urls.payerOutbound, payerOutboundUrl: urls.payerOutbound, pilUrl: urls.pil,
+      ...(opts.orchestrator ?? {}),
+    }, 'GPO_ORCHESTRATOR ', opts.orchestratorNodeArgs);
+  } catch (err) {
+    await worldProcess.stop().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    orchestratorUrl: String(orchestratorProcess.info.url), payerOutboundUrl: urls.payerOutbound, world: { urls },
+    worldProcess, orchestratorProcess,
+    stop: async () => {
+      await orchestratorProcess.stop().catch(() => undefined);
+      await worldProcess.stop().catch(() => undefined);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
