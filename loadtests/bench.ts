@@ -33,6 +33,8 @@ export interface BenchOptions {
   inProcess?: boolean;
   /** Write CPU profiles (node --cpu-prof) of the world and orchestrator processes into this directory (split mode). */
   profileDir?: string;
+  /** Split mode: the world in 2 processes (default: switch + ALS, and the DFSPs) or 1. */
+  worldProcesses?: 1 | 2;
   log?: (line: string) => void;
 }
 
@@ -71,6 +73,8 @@ export interface BenchResult {
   batchSize: number;
   /** 'split' (world and orchestrator each in a child process, the default) or 'in-process' */
   processMode?: string;
+  /** split mode: the world's processes (1 or 2) */
+  worldProcesses?: number;
   baseline?: SimBenchResult;
   baselineError?: string;
   cycles: CycleResult[];
@@ -116,7 +120,7 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
   const profArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
   const world: StartedWorld = opts.inProcess
     ? await startInProcessWorld({ orchestrator })
-    : await startSplitWorld({ orchestrator, worldNodeArgs: profArgs, orchestratorNodeArgs: profArgs });
+    : await startSplitWorld({ orchestrator, worldNodeArgs: profArgs, orchestratorNodeArgs: profArgs, worldProcesses: opts.worldProcesses ?? 2 });
   const split = opts.inProcess ? undefined : (world as SplitWorld);
   const urls = (world.world as { urls: Record<string, string> }).urls;
   const fsps = Object.keys(urls).filter((k) => /^payeefsp/.test(k));
@@ -211,7 +215,7 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
 export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   const log = opts.log ?? (() => undefined);
   const sizes = [...(opts.sizes ?? DEFAULT_SIZES)].sort((a, b) => a - b);
-  const result: BenchResult = { date: new Date().toISOString(), machine: machine(), railMode: opts.railMode ?? 'orchestrator default', batchSize: opts.batchSize ?? 100_000, processMode: opts.inProcess ? 'in-process' : 'split', cycles: [] };
+  const result: BenchResult = { date: new Date().toISOString(), machine: machine(), railMode: opts.railMode ?? 'orchestrator default', batchSize: opts.batchSize ?? 100_000, processMode: opts.inProcess ? 'in-process' : 'split', worldProcesses: opts.inProcess ? undefined : (opts.worldProcesses ?? 2), cycles: [] };
   const bulks = opts.baselineBulks ?? 20;
   log(`simulators-only baseline: ${bulks} bulks of 1000 (bulkQuotes + bulkTransfers through the switch)`);
   try {
@@ -242,7 +246,7 @@ export function formatBench(r: BenchResult): string {
   if (r.baseline) L.push(`simulators-only bulk baseline: ${r.baseline.bulkItems} items, ${r.baseline.bulkItemsPerSecond} items/s, p95 per bulk of 1000 ${r.baseline.bulkP95Ms} ms, peak RSS ${r.baseline.peakRssMb} MB, ${r.baseline.bulkErrors} failed`);
   else L.push(`simulators-only bulk baseline: not measured (${r.baselineError})`);
   const split = r.processMode !== 'in-process';
-  L.push(split ? 'world and orchestrator each in a child process; peak RSS per process' : 'world, orchestrator and client in one process; peak RSS of that process');
+  L.push(split ? `orchestrator in a child process, world in ${r.worldProcesses ?? 2} other(s); peak RSS per side` : 'world, orchestrator and client in one process; peak RSS of that process');
   L.push(`payments   | all-final s | payments/s | first final s | completed | failed | payee ledgers | ${split ? 'orch. RSS MB' : 'peak RSS MB'} | ${split ? 'world RSS MB | CPU s orch/world | ' : ''}scaling | vs simulators`);
   for (const c of r.cycles) {
     if (c.error) { L.push(`${String(c.payments).padEnd(10)} | FAILED: ${c.error}`); continue; }
@@ -259,11 +263,12 @@ export function writeBenchDoc(r: BenchResult, file: string): void {
     ? `| ${c.payments.toLocaleString('en-US')} | failed: ${c.error.replace(/\|/g, '/')} | | | | | | | |${split ? ' | |' : ''}`
     : `| ${c.payments.toLocaleString('en-US')} | ${c.batches} | ${c.allFinalS.toFixed(2)} | **${c.paymentsPerSecond.toLocaleString('en-US')}** | ${c.firstFinalS.toFixed(2)} | ${c.completed.toLocaleString('en-US')} / ${c.failed} | ${c.ledgerCommitted.toLocaleString('en-US')} | ${c.peakRssMb} |${split ? ` ${c.worldPeakRssMb ?? '-'} | ${c.orchestratorCpuS ?? '-'} / ${c.worldCpuS ?? '-'} |` : ''} ${c.scaling ?? '-'} | ${c.ratioToSimulators ?? '-'} |`));
   const where = split
-    ? `Each size runs on a fresh world and a fresh store. The simulated world (switch, ALS, payer DFSP, payees, PIL:
-\`simulators/world-process.ts\`) and the orchestrator (\`loadtests/orchestrator-process.ts\`) each run in a Node.js
-child process of their own, so together they can use both cores; the client (this benchmark) is a third, light
-process. Peak RSS is each child's own maximum resident set size (getrusage): the orchestrator's alone, the world's
-alone. "CPU s" is the CPU time (user + system) each process used during the cycle.`
+    ? `Each size runs on a fresh world and a fresh store. The orchestrator (\`loadtests/orchestrator-process.ts\`) runs
+in a Node.js child process of its own and the simulated world (\`simulators/world-process.ts\`) in ${r.worldProcesses === 1 ? 'one other child process' : `two others (the
+switch and the ALS in one; the payee DFSPs, the payer DFSP and the PIL in the other)`}, so together they can use both
+cores; the client (this benchmark) is one more, light process. Peak RSS is each child's own maximum resident set size
+(getrusage): the orchestrator's alone, and the world's${r.worldProcesses === 1 ? '' : ' (the sum of its two processes)'}. "CPU s" is the CPU time
+(user + system) each used during the cycle.`
     : `Each size runs on a fresh world and a fresh store, all in one Node.js process (\`--in-process\`: the client
 included), so peak RSS is the whole simulated network plus the orchestrator.`;
   const b = r.baseline;
@@ -336,5 +341,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     write: !argv.includes('--no-write'),
     inProcess: argv.includes('--in-process'),
     profileDir: argValue(argv, 'profile-dir'),
+    worldProcesses: argValue(argv, 'world-processes') === '1' ? 1 : undefined,
   };
 }

@@ -159,7 +159,40 @@ export async function spawnServiceProcess(script: string, arg: Loose, prefix: st
   };
 }
 
+/** Several processes seen as one: stats are summed (RSS, peak RSS, CPU), stop stops them all, the last first. */
+function combined(parts: ServiceProcess[], info: Loose): ServiceProcess {
+  const sum = (all: Array<ProcessStats | undefined>): ProcessStats | undefined => (all.some((x) => !x) ? undefined : all.reduce<ProcessStats>((a, x) => ({
+    rssMb: a.rssMb + x!.rssMb, peakRssMb: a.peakRssMb + x!.peakRssMb, cpuUserS: a.cpuUserS + x!.cpuUserS, cpuSystemS: a.cpuSystemS + x!.cpuSystemS,
+  }), { rssMb: 0, peakRssMb: 0, cpuUserS: 0, cpuSystemS: 0 }));
+  return {
+    pid: parts[0].pid, info,
+    stats: async (t) => sum(await Promise.all(parts.map((x) => x.stats(t))))!,
+    stop: async (t) => {
+      const out: Array<ProcessStats | undefined> = [];
+      for (const x of [...parts].reverse()) out.push(await x.stop(t));
+      return sum(out);
+    },
+  };
+}
+
+/**
+ * The simulated world in 1 process (simulators/world-process.ts, part "all") or 2 (part "hub": switch + ALS; part
+ * "dfsps": payees, payer, PIL), as one ServiceProcess whose stats are the sums.
+ */
+export async function spawnWorldProcesses(processes: 1 | 2, seed: number, nodeArgs: string[] = []): Promise<ServiceProcess> {
+  if (processes === 1) return spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed }, 'GPO_WORLD ', nodeArgs);
+  const hub = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'hub' }, 'GPO_WORLD ', nodeArgs);
+  try {
+    const dfsps = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'dfsps', hub: hub.info.urls }, 'GPO_WORLD ', nodeArgs);
+    return combined([hub, dfsps], { urls: dfsps.info.urls, pids: [hub.pid, dfsps.pid] });
+  } catch (err) {
+    await hub.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
 export interface SplitWorld extends StartedWorld {
+  /** the world's process(es); with two, stats are their sums */
   worldProcess: ServiceProcess;
   orchestratorProcess: ServiceProcess;
 }
@@ -168,8 +201,8 @@ export interface SplitWorld extends StartedWorld {
  * The world (simulators/world-process.ts) and the orchestrator (loadtests/orchestrator-process.ts) each in a child
  * process; `nodeArgs` (e.g. --cpu-prof) go to the node command of each.
  */
-export async function startSplitWorld(opts: WorldOptions & { worldNodeArgs?: string[]; orchestratorNodeArgs?: string[] } = {}): Promise<SplitWorld> {
-  const worldProcess = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed: opts.seed ?? 2026 }, 'GPO_WORLD ', opts.worldNodeArgs);
+export async function startSplitWorld(opts: WorldOptions & { worldNodeArgs?: string[]; orchestratorNodeArgs?: string[]; worldProcesses?: 1 | 2 } = {}): Promise<SplitWorld> {
+  const worldProcess = await spawnWorldProcesses(opts.worldProcesses ?? 1, opts.seed ?? 2026, opts.worldNodeArgs);
   const urls = worldProcess.info.urls as Record<string, string>;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gpo-load-'));
   let orchestratorProcess: ServiceProcess;

@@ -11,9 +11,22 @@
  *   stop  -> stops the world, prints the final stats line and exits 0.
  * SIGTERM / SIGINT, or stdin closing, stop it the same way. Peak RSS is the process's own maximum resident set size
  * (getrusage), so it counts the world alone.
+ *
+ * The world can also be split over two processes (so it can use two cores): `{"part":"hub"}` starts the switch and
+ * the ALS; `{"part":"dfsps","hub":{"switch":URL,"als":URL}}` starts the payee DFSPs, the payer DFSP and the PIL
+ * against that hub, onboarding them over the switch's admin API as startWorld does. Each prints its own URLs.
  */
 import { createInterface } from 'node:readline';
-import { startWorld, World, WorldConfig } from './world';
+import type { RunningServer } from '../shared/server';
+import { startAls } from './als';
+import type { OracleEntry } from './als';
+import { onboardParticipant } from './bench';
+import { defaultOracleRules, startPayeeDfsp } from './payee-dfsp';
+import type { PartyConfig } from './payee-dfsp/domain/directory';
+import { startPayerDfsp } from './payer-dfsp';
+import { startPil } from './pil';
+import { startSwitch } from './switch';
+import { defaultWorldConfig, startWorld, WorldConfig } from './world';
 
 export const WORLD_LINE = 'GPO_WORLD ';
 export const WORLD_STATS_LINE = 'GPO_WORLD_STATS ';
@@ -35,10 +48,89 @@ export function processStats(): WorldProcessStats {
   };
 }
 
+export type WorldPartConfig = Partial<WorldConfig> & { part?: 'all' | 'hub' | 'dfsps'; hub?: { switch: string; als: string } };
+
+interface Part { urls: Record<string, string>; stop(): Promise<void> }
+
+function stopper(started: RunningServer[]): () => Promise<void> {
+  return async () => {
+    for (const s of started.splice(0).reverse()) await s.stop().catch(() => undefined);
+  };
+}
+
+/** The switch and the ALS (the hub side of a world split over two processes). */
+export async function startHubPart(partial: WorldPartConfig): Promise<Part> {
+  const cfg = { ...defaultWorldConfig(), ...partial } as WorldConfig;
+  const host = cfg.host ?? '127.0.0.1';
+  const started: RunningServer[] = [];
+  const stop = stopper(started);
+  try {
+    const sw = await startSwitch({ port: 0, host, hubName: cfg.hubName, seed: cfg.seed });
+    started.push(sw);
+    const fspIds = cfg.payeeFsps.map((f) => f.fspId);
+    const oracleEntries: OracleEntry[] = [];
+    for (const f of cfg.payeeFsps) {
+      for (const p of (f.parties ?? []) as PartyConfig[]) {
+        if (p && typeof p.idType === 'string' && typeof p.idValue === 'string') oracleEntries.push({ idType: p.idType, idValue: p.idValue, subId: p.subIdOrType, fspId: f.fspId });
+      }
+    }
+    const als = await startAls({ port: 0, host, hubAdminUrl: sw.url, endpoints: {}, oracleRules: defaultOracleRules(fspIds), oracleEntries, seed: cfg.seed, hubName: cfg.hubName });
+    started.push(als);
+    sw.setAlsUrl(als.url);
+    return { urls: { switch: sw.url, als: als.url }, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The payee DFSPs, the payer DFSP and the PIL against a hub started elsewhere (startHubPart). */
+export async function startDfspPart(partial: WorldPartConfig): Promise<Part> {
+  const cfg = { ...defaultWorldConfig(), ...partial } as WorldConfig;
+  if (!partial.hub) throw new Error('the dfsps part needs hub: {switch, als}');
+  const { switch: switchUrl, als: alsUrl } = partial.hub;
+  const host = cfg.host ?? '127.0.0.1';
+  const currency = cfg.currency;
+  const started: RunningServer[] = [];
+  const stop = stopper(started);
+  try {
+    const urls: Record<string, string> = { switch: switchUrl, als: alsUrl };
+    for (const f of cfg.payeeFsps) {
+      const payee = await startPayeeDfsp({
+        fspId: f.fspId, port: 0, host, hubUrl: switchUrl, alsUrl, seed: cfg.seed, currencies: [currency],
+        ...(f.fees ? { fees: f.fees } : {}),
+        ...(f.answeringMode ? { answeringMode: f.answeringMode } : {}),
+        ...(f.parties && f.parties.length ? { parties: f.parties as PartyConfig[] } : {}),
+      });
+      started.push(payee);
+      urls[f.fspId] = payee.url;
+      await onboardParticipant(switchUrl, f.fspId, payee.url, { currency, netDebitCap: f.netDebitCap ?? '1000000000' });
+    }
+    const payer = await startPayerDfsp({
+      fspId: cfg.payerFspId, port: 0, inboundPort: 0, host, switchUrl, alsUrl, currency: cfg.treasury.currency ?? currency,
+      treasuryBalance: cfg.treasury.balance, netDebitCap: cfg.treasury.netDebitCap ?? cfg.treasury.balance, seed: cfg.seed,
+    });
+    started.push(payer);
+    urls.payerOutbound = payer.outboundUrl;
+    urls.payerInbound = payer.inboundUrl;
+    if (cfg.pil !== false) {
+      const pil = await startPil({ port: 0, host, payerOutboundUrl: payer.outboundUrl, seed: cfg.seed });
+      started.push(pil);
+      urls.pil = pil.url;
+    }
+    return { urls, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
 async function main(): Promise<void> {
-  let cfg: Partial<WorldConfig> = { ports: 'random' };
-  if (process.argv[2]) cfg = { ...cfg, ...(JSON.parse(process.argv[2]) as Partial<WorldConfig>) };
-  const world: World = await startWorld(cfg);
+  let cfg: WorldPartConfig = { ports: 'random' };
+  if (process.argv[2]) cfg = { ...cfg, ...(JSON.parse(process.argv[2]) as WorldPartConfig) };
+  const part = cfg.part ?? 'all';
+  const { part: _p, hub: _h, ...worldCfg } = cfg;
+  const world: Part = part === 'hub' ? await startHubPart(worldCfg) : part === 'dfsps' ? await startDfspPart(cfg) : await startWorld(worldCfg);
   process.stdout.write(`${WORLD_LINE}${JSON.stringify({ urls: world.urls, pid: process.pid })}\n`);
   let stopping = false;
   const stop = async (): Promise<void> => {
