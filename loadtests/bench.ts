@@ -33,8 +33,8 @@ export interface BenchOptions {
   inProcess?: boolean;
   /** Write CPU profiles (node --cpu-prof) of the world and orchestrator processes into this directory (split mode). */
   profileDir?: string;
-  /** Split mode: the world in 2 processes (default: switch + ALS, and the DFSPs) or 1. */
-  worldProcesses?: 1 | 2;
+  /** Split mode: the world in 2 processes (default: switch + ALS, and the DFSPs), 1, or 3 (switch + ALS, payees, payer + PIL). */
+  worldProcesses?: 1 | 2 | 3;
   log?: (line: string) => void;
 }
 
@@ -341,6 +341,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     write: !argv.includes('--no-write'),
     inProcess: argv.includes('--in-process'),
     profileDir: argValue(argv, 'profile-dir'),
-    worldProcesses: argValue(argv, 'world-processes') === '1' ? 1 : undefined,
+    worldProcesses: ({ 1: 1, 2: 2, 3: 3 } as const)[argValue(argv, 'world-processes') as '1' | '2' | '3'] ?? undefined,
   };
 }

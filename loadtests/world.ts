@@ -179,10 +179,17 @@ function combined(parts: ServiceProcess[], info: Loose): ServiceProcess {
  * The simulated world in 1 process (simulators/world-process.ts, part "all") or 2 (part "hub": switch + ALS; part
  * "dfsps": payees, payer, PIL), as one ServiceProcess whose stats are the sums.
  */
-export async function spawnWorldProcesses(processes: 1 | 2, seed: number, nodeArgs: string[] = []): Promise<ServiceProcess> {
+export async function spawnWorldProcesses(processes: 1 | 2 | 3, seed: number, nodeArgs: string[] = []): Promise<ServiceProcess> {
   if (processes === 1) return spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed }, 'GPO_WORLD ', nodeArgs);
   const hub = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'hub' }, 'GPO_WORLD ', nodeArgs);
   try {
+    if (processes === 3) {
+      const payees = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'payees', hub: hub.info.urls }, 'GPO_WORLD ', nodeArgs);
+      const payer = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'payer', hub: hub.info.urls }, 'GPO_WORLD ', nodeArgs)
+        .catch(async (err: Error) => { await payees.stop().catch(() => undefined); throw err; });
+      const urls = { ...(payees.info.urls as Record<string, string>), ...(payer.info.urls as Record<string, string>) };
+      return combined([hub, payees, payer], { urls, pids: [hub.pid, payees.pid, payer.pid] });
+    }
     const dfsps = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'dfsps', hub: hub.info.urls }, 'GPO_WORLD ', nodeArgs);
     return combined([hub, dfsps], { urls: dfsps.info.urls, pids: [hub.pid, dfsps.pid] });
   } catch (err) {
@@ -201,7 +208,7 @@ export interface SplitWorld extends StartedWorld {
  * The world (simulators/world-process.ts) and the orchestrator (loadtests/orchestrator-process.ts) each in a child
  * process; `nodeArgs` (e.g. --cpu-prof) go to the node command of each.
  */
-export async function startSplitWorld(opts: WorldOptions & { worldNodeArgs?: string[]; orchestratorNodeArgs?: string[]; worldProcesses?: 1 | 2 } = {}): Promise<SplitWorld> {
+export async function startSplitWorld(opts: WorldOptions & { worldNodeArgs?: string[]; orchestratorNodeArgs?: string[]; worldProcesses?: 1 | 2 | 3 } = {}): Promise<SplitWorld> {
   const worldProcess = await spawnWorldProcesses(opts.worldProcesses ?? 1, opts.seed ?? 2026, opts.worldNodeArgs);
   const urls = worldProcess.info.urls as Record<string, string>;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gpo-load-'));

@@ -14,7 +14,8 @@
  *
  * The world can also be split over two processes (so it can use two cores): `{"part":"hub"}` starts the switch and
  * the ALS; `{"part":"dfsps","hub":{"switch":URL,"als":URL}}` starts the payee DFSPs, the payer DFSP and the PIL
- * against that hub, onboarding them over the switch's admin API as startWorld does. Each prints its own URLs.
+ * against that hub, onboarding them over the switch's admin API as startWorld does; or over three: `"payees"` (the
+ * payee DFSPs) and `"payer"` (the payer DFSP and the PIL) against the same hub. Each prints its own URLs.
  */
 import { createInterface } from 'node:readline';
 import type { RunningServer } from '../shared/server';
@@ -48,7 +49,7 @@ export function processStats(): WorldProcessStats {
   };
 }
 
-export type WorldPartConfig = Partial<WorldConfig> & { part?: 'all' | 'hub' | 'dfsps'; hub?: { switch: string; als: string } };
+export type WorldPartConfig = Partial<WorldConfig> & { part?: 'all' | 'hub' | 'dfsps' | 'payees' | 'payer'; hub?: { switch: string; als: string } };
 
 interface Part { urls: Record<string, string>; stop(): Promise<void> }
 
@@ -84,8 +85,13 @@ export async function startHubPart(partial: WorldPartConfig): Promise<Part> {
   }
 }
 
-/** The payee DFSPs, the payer DFSP and the PIL against a hub started elsewhere (startHubPart). */
+/**
+ * Against a hub started elsewhere (startHubPart): the payee DFSPs, the payer DFSP and the PIL (part "dfsps"), the
+ * payee DFSPs only ("payees") or the payer DFSP and the PIL only ("payer").
+ */
 export async function startDfspPart(partial: WorldPartConfig): Promise<Part> {
+  const withPayees = partial.part !== 'payer';
+  const withPayer = partial.part !== 'payees';
   const cfg = { ...defaultWorldConfig(), ...partial } as WorldConfig;
   if (!partial.hub) throw new Error('the dfsps part needs hub: {switch, als}');
   const { switch: switchUrl, als: alsUrl } = partial.hub;
@@ -95,7 +101,7 @@ export async function startDfspPart(partial: WorldPartConfig): Promise<Part> {
   const stop = stopper(started);
   try {
     const urls: Record<string, string> = { switch: switchUrl, als: alsUrl };
-    for (const f of cfg.payeeFsps) {
+    for (const f of withPayees ? cfg.payeeFsps : []) {
       const payee = await startPayeeDfsp({
         fspId: f.fspId, port: 0, host, hubUrl: switchUrl, alsUrl, seed: cfg.seed, currencies: [currency],
         ...(f.fees ? { fees: f.fees } : {}),
@@ -106,6 +112,7 @@ export async function startDfspPart(partial: WorldPartConfig): Promise<Part> {
       urls[f.fspId] = payee.url;
       await onboardParticipant(switchUrl, f.fspId, payee.url, { currency, netDebitCap: f.netDebitCap ?? '1000000000' });
     }
+    if (!withPayer) return { urls, stop };
     const payer = await startPayerDfsp({
       fspId: cfg.payerFspId, port: 0, inboundPort: 0, host, switchUrl, alsUrl, currency: cfg.treasury.currency ?? currency,
       treasuryBalance: cfg.treasury.balance, netDebitCap: cfg.treasury.netDebitCap ?? cfg.treasury.balance, seed: cfg.seed,
@@ -130,7 +137,7 @@ async function main(): Promise<void> {
   if (process.argv[2]) cfg = { ...cfg, ...(JSON.parse(process.argv[2]) as WorldPartConfig) };
   const part = cfg.part ?? 'all';
   const { part: _p, hub: _h, ...worldCfg } = cfg;
-  const world: Part = part === 'hub' ? await startHubPart(worldCfg) : part === 'dfsps' ? await startDfspPart(cfg) : await startWorld(worldCfg);
+  const world: Part = part === 'hub' ? await startHubPart(worldCfg) : part !== 'all' ? await startDfspPart(cfg) : await startWorld(worldCfg);
   process.stdout.write(`${WORLD_LINE}${JSON.stringify({ urls: world.urls, pid: process.pid })}\n`);
   let stopping = false;
   const stop = async (): Promise<void> => {

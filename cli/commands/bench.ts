@@ -22,7 +22,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     .option('baseline-bulks', { type: 'number', default: 20, describe: 'bulks of 1000 for the simulators-only baseline' })
     .option('in-process', { type: 'boolean', default: false, describe: 'world, orchestrator and client in this one process (default: world and orchestrator each in a child process)' })
     .option('profile-dir', { type: 'string', describe: 'write CPU profiles (--cpu-prof) of the world and orchestrator processes here' })
-    .option('world-processes', { type: 'number', describe: 'the simulated world in 2 processes (default: switch + ALS, and the DFSPs) or 1' })
+    .option('world-processes', { type: 'number', describe: 'the simulated world in 2 processes (default: switch + ALS, and the DFSPs), 1, or 3 (switch + ALS, payees, payer + PIL)' })
     .option('write', { type: 'boolean', default: true, describe: 'write docs/benchmarks.md (--no-write to only print)' })
     .example('$0 bench --sizes 10000,100000', 'the 10,000 and 100,000 cycles, plus the simulators-only baseline')
     .example('npm run bench -- --sizes 10000', 'the same through npm') as unknown as Argv<BenchArgs>,
