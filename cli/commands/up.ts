@@ -28,15 +28,10 @@ export interface Up {
   stop(): Promise<void>;
 }
 
-/** The orchestrator, if it exists yet: loaded at run time so `gpo up` works without it. */
+/** The orchestrator module, loaded when `gpo up` starts it (require: tsx/cjs under bin/gpo hooks require only). */
 async function loadOrchestrator(): Promise<{ startOrchestrator?: (o: Record<string, unknown>) => Promise<RunningOrchestrator> } | string> {
-  try {
-    return (await import(path.join(__dirname, '..', '..', 'orchestrator', 'index'))) as { startOrchestrator?: (o: Record<string, unknown>) => Promise<RunningOrchestrator> };
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') return 'the orchestrator (orchestrator/index.ts) is not available yet; the simulated network runs without it';
-    throw err;
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(__dirname, '..', '..', 'orchestrator', 'index')) as { startOrchestrator?: (o: Record<string, unknown>) => Promise<RunningOrchestrator> };
 }
 
 export function portTable(rows: Array<[string, string]>): string {
