@@ -158,6 +158,7 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
   const payeeFsps = (net.payeeFsps ?? [{ id: 'payeefsp1' }, { id: 'payeefsp2' }]);
   Object.assign(cfg, { ports: 'random', seed, currency });
   if (net.payer) cfg.payerFspId = net.payer;
+  if (net.pilMode) cfg.pilMode = net.pilMode;
   if (net.payeeFsps) {
     cfg.payeeFsps = payeeFsps.map((f) => ({ fspId: f.id, id: f.id, fees: f.fee ? [{ ...f.fee, currency }] : [], answeringMode: f.answeringMode, parties: f.parties, netDebitCap: f.netDebitCap }));
   }

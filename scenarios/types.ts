@@ -31,6 +31,8 @@ export interface NetworkSpec {
   payeeFsps?: PayeeFspSpec[];
   faults?: FaultSet[];
   faultChanges?: Array<FaultSet & { at: Duration }>;
+  /** How the PIL simulator pays: one payee at a time as in demo #1, or concurrently (default). */
+  pilMode?: 'sequential' | 'concurrent';
 }
 
 export interface OrchestratorSpec {

@@ -50,6 +50,8 @@ export interface WorldConfig {
   treasury: { balance: string; netDebitCap?: string; currency?: string };
   /** Start the PIL simulator too (default true). */
   pil?: boolean;
+  /** How the PIL pays: 'sequential' (as in demo #1) or 'concurrent' (default; $GPO_PIL_MODE). */
+  pilMode?: 'sequential' | 'concurrent';
   logger?: Logger;
 }
 
@@ -161,7 +163,7 @@ export async function startWorld(partial: Partial<WorldConfig> = {}): Promise<Wo
 
     let pil: RunningPil | undefined;
     if (cfg.pil !== false) {
-      pil = await startPil({ port: ports.pil, host, payerOutboundUrl: payer.outboundUrl, seed: cfg.seed });
+      pil = await startPil({ port: ports.pil, host, payerOutboundUrl: payer.outboundUrl, seed: cfg.seed, mode: cfg.pilMode });
       started.push(pil);
     }
 
