@@ -41,7 +41,7 @@ describe('G2P Connect Disburse API (orchestrator intake)', () => {
   afterEach(async () => { await h?.stop(); await sink.stop(); });
 
   it('ACKs OpenG2P\'s envelope, pays by financial address and calls back on-disburse with per-item statuses and counts', async () => {
-    h = await startIntake(registerG2pConnectApi, { service: { outcome: failWhen(/^25479/), stepSize: 1 }, config: { notify: { progressEveryMs: 0 } } });
+    h = await startIntake(registerG2pConnectApi, { service: { outcome: failWhen(/^25479/), stepSize: 1, settle: 'manual' }, config: { notify: { progressEveryMs: 0 } } });
     const env = envelope(sink, 'tx-1', 'msg-1', PAYEES);
     const res = await request(h.url).post('/disburse').send(env).expect(200);
     assert.equal(res.body.message.ack_status, 'ACK');
@@ -59,6 +59,13 @@ describe('G2P Connect Disburse API (orchestrator intake)', () => {
       ['d', 'MSISDN', '254720000009', undefined, '60'],
     ]);
 
+    // Settle one payment, see the progress callback, then settle the rest: the order is driven, not timed.
+    const batch = await h.service.findBatchBySourceKey('g2p-connect', 'msg-1');
+    assert.ok(batch);
+    await h.service.settle(batch.id, 1);
+    const progress = await sink.waitFor((r) => r.path === '/on-disburse' && onDisburse(r).header.status === 'pdng', 5000);
+    assert.ok(onDisburse(progress).header.completed_count >= 1);
+    await h.service.settle(batch.id);
     const finalCb = await sink.waitFor((r) => r.path === '/on-disburse' && onDisburse(r).header.status !== 'pdng', 5000);
     const body = onDisburse(finalCb);
     assert.equal(body.header.action, 'on-disburse');
