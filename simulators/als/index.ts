@@ -11,7 +11,7 @@ import {
   checkBody, checkHeaders, describeError, errorBody, FSPIOP_MAX_BODY, fspiopHeaders, fspiopPayloadErrors, HeaderProblem,
   PeerClient, warmValidators,
 } from '../payee-dfsp/edge';
-import { callbackDelay, FaultAction, FaultRule, FaultRuleError, FaultRules } from '../payee-dfsp/faults';
+import { callbackDelay, FaultAction, FaultRule, FaultRules, ruleAdminRoutes } from '../rules';
 import { defaultOracleRules, readConfigFile } from '../payee-dfsp/config';
 import { ChainedEndpoints, EndpointSource, HubEndpoints, StaticEndpoints } from './endpoints';
 import { Oracle, OracleEntry, OracleError, OracleRule } from './oracle';
@@ -311,22 +311,7 @@ export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
         return { fspId, endpoints: own.list()[fspId] };
       },
     },
-    { method: 'GET', path: '/admin/rules', handler: () => ({ rules: faults.list() }) },
-    {
-      method: 'PUT',
-      path: '/admin/rules',
-      handler: (req, h) => {
-        const rules = (req.payload as { rules?: FaultRule[] } | null)?.rules;
-        if (!Array.isArray(rules)) return h.response({ error: { code: 'INVALID_RULES', message: 'expected {rules:[...]}' } }).code(400);
-        try {
-          faults.replace(rules);
-        } catch (err) {
-          if (err instanceof FaultRuleError) return h.response({ error: { code: 'INVALID_RULE', message: err.message } }).code(400);
-          throw err;
-        }
-        return { rules: faults.list() };
-      },
-    },
+    ...ruleAdminRoutes(faults),
     { method: 'GET', path: '/admin/violations', handler: () => ({ violations }) },
   ]);
 

@@ -17,7 +17,8 @@ import {
   HeaderProblem, PeerClient, warmValidators,
 } from './edge';
 import { decodeIlpPacket, transactionFromPacket } from '../fspiop/ilp';
-import { callbackDelay, FaultAction, FaultItem, FaultRule, FaultRuleError, FaultRules } from './faults';
+import { callbackDelay, FaultAction, FaultItem, FaultRule, FaultRules } from './faults';
+import { ruleAdminRoutes } from '../rules';
 import { Outbound, PayeeService } from './service';
 
 export interface PayeeDfspOptions extends Partial<PayeeDfspConfig> {
@@ -419,22 +420,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
       },
     },
     // fault rules and violations (admin, JSON)
-    { method: 'GET', path: '/admin/rules', handler: () => ({ rules: faults.list() }) },
-    {
-      method: 'PUT',
-      path: '/admin/rules',
-      handler: (req, h) => {
-        const rules = (req.payload as { rules?: FaultRule[] } | null)?.rules;
-        if (!Array.isArray(rules)) return h.response({ error: { code: 'INVALID_RULES', message: 'expected {rules:[...]}' } }).code(400);
-        try {
-          faults.replace(rules);
-        } catch (err) {
-          if (err instanceof FaultRuleError) return h.response({ error: { code: 'INVALID_RULE', message: err.message } }).code(400);
-          throw err;
-        }
-        return { rules: faults.list() };
-      },
-    },
+    ...ruleAdminRoutes(faults),
     { method: 'GET', path: '/admin/violations', handler: () => ({ violations }) },
   ]);
 

@@ -5,7 +5,7 @@
  */
 import type { Request, ResponseToolkit, Server } from '@hapi/hapi';
 import type { Logger } from 'pino';
-import { FaultAction, FaultRule, FaultRuleError, FaultRules } from '../rules';
+import { FaultAction, FaultRule, FaultRules, ruleAdminRoutes } from '../rules';
 import type { Violation } from './inbound';
 import { BulkTransaction, PayerService, RequestError, TransferRecord } from './service';
 import { sdkProblem } from './spec';
@@ -331,22 +331,7 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
       handler: (req, h) => service.transferInfo(String(req.params.transferId)) ?? h.response({ error: { code: 'TRANSFER_NOT_FOUND', message: `no transfer ${req.params.transferId}` } }).code(404),
     },
     { method: 'GET', path: '/admin/bulks', handler: () => ({ bulkSizes: service.bulkSizes }) },
-    { method: 'GET', path: '/admin/rules', handler: () => ({ rules: faults.list() }) },
-    {
-      method: 'PUT',
-      path: '/admin/rules',
-      handler: (req, h) => {
-        const rules = (req.payload as { rules?: FaultRule[] } | null)?.rules;
-        if (!Array.isArray(rules)) return h.response({ error: { code: 'INVALID_RULES', message: 'expected {rules:[...]}' } }).code(400);
-        try {
-          faults.replace(rules);
-        } catch (err) {
-          if (err instanceof FaultRuleError) return h.response({ error: { code: 'INVALID_RULE', message: err.message } }).code(400);
-          throw err;
-        }
-        return { rules: faults.list() };
-      },
-    },
+    ...ruleAdminRoutes(faults),
     { method: 'GET', path: '/admin/violations', handler: () => ({ violations: deps.violations, answerProblems: deps.answerProblems }) },
     { method: 'GET', path: '/admin/backend', handler: () => ({ url: deps.backend.url ?? null }) },
     {

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import { componentLogger, maskId } from '../../shared/logger';
 import type { RunningServer } from '../../shared/server';
-import { FaultRuleError, FaultRules, type FaultRule } from '../rules';
+import { FaultRules, ruleAdminRoutes, type FaultRule } from '../rules';
 import {
   checkSchema, DEFAULT_DIRECTORY, Directory, disbursementResponse, joiErrors, parseDisbursementRequest, pilError,
   sdkNote, transferOutcome, type DisbursementRecord, type PayeeRecord, type PilDirectoryEntry,
@@ -269,22 +269,7 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
     },
   });
 
-  server.route({ method: 'GET', path: '/admin/rules', handler: () => ({ rules: rules.list() }) });
-  server.route({
-    method: 'PUT',
-    path: '/admin/rules',
-    handler: (req, h) => {
-      const body = req.payload as { rules?: unknown } | null;
-      if (!body || !Array.isArray(body.rules)) return h.response({ error: { code: 'INVALID_RULES', message: 'body must be {rules: [...]}' } }).code(400);
-      try {
-        rules.replace(body.rules as FaultRule[]);
-      } catch (err) {
-        if (err instanceof FaultRuleError) return h.response({ error: { code: 'INVALID_RULES', message: err.message } }).code(400);
-        throw err;
-      }
-      return { rules: rules.list() };
-    },
-  });
+  server.route(ruleAdminRoutes(rules));
 
   await server.start();
   const port = server.info.port as number;

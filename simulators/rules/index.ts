@@ -10,6 +10,7 @@
  * (partyId, minAmount, maxAmount) is evaluated once per item (`evaluateItems`), never on the bulk as a whole
  * (`evaluate` with no party id or amount skips it).
  */
+import type { ServerRoute } from '@hapi/hapi';
 import { createHash } from 'node:crypto';
 import { SeededRandom } from '../../shared/ids';
 import { toUnits } from '../../shared/money';
@@ -218,4 +219,29 @@ export class FaultRules {
     }
     return idx.slice(0, k).sort((a, b) => a - b);
   }
+}
+
+/**
+ * The admin surface every simulator shares for its fault rules: `GET /admin/rules` lists them,
+ * `PUT /admin/rules {rules:[...]}` replaces them all (400 with a code when a rule is invalid, nothing changed).
+ */
+export function ruleAdminRoutes(faults: FaultRules): ServerRoute[] {
+  return [
+    { method: 'GET', path: '/admin/rules', handler: () => ({ rules: faults.list() }) },
+    {
+      method: 'PUT',
+      path: '/admin/rules',
+      handler: (req, h) => {
+        const rules = (req.payload as { rules?: FaultRule[] } | null)?.rules;
+        if (!Array.isArray(rules)) return h.response({ error: { code: 'INVALID_RULES', message: 'expected {rules:[...]}' } }).code(400);
+        try {
+          faults.replace(rules);
+        } catch (err) {
+          if (err instanceof FaultRuleError) return h.response({ error: { code: 'INVALID_RULE', message: err.message } }).code(400);
+          throw err;
+        }
+        return { rules: faults.list() };
+      },
+    },
+  ];
 }

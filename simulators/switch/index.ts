@@ -13,7 +13,7 @@ import {
   answerVersion, checkBody, checkHeaders, describeError, errorBody, FSPIOP_MAX_BODY, fspiopHeaders, fspiopPayloadErrors, FspiopResource,
   HeaderProblem, warmValidators,
 } from '../fspiop';
-import { FaultAction, FaultRule, FaultRuleError, FaultRules } from '../rules';
+import { FaultAction, FaultRule, FaultRules, ruleAdminRoutes } from '../rules';
 import {
   BulkItemResult, BulkPrepareInput, BulkRecord, fingerprint, PrepareInput, StoredCallback, SwitchLedger, TransferRecord,
 } from './ledger';
@@ -698,22 +698,7 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
         };
       },
     },
-    { method: 'GET', path: '/admin/rules', handler: () => ({ rules: faults.list() }) },
-    {
-      method: 'PUT',
-      path: '/admin/rules',
-      handler: (req, h) => {
-        const rules = (req.payload as { rules?: FaultRule[] } | null)?.rules;
-        if (!Array.isArray(rules)) return h.response({ error: { code: 'INVALID_RULES', message: 'expected {rules:[...]}' } }).code(400);
-        try {
-          faults.replace(rules);
-        } catch (err) {
-          if (err instanceof FaultRuleError) return h.response({ error: { code: 'INVALID_RULE', message: err.message } }).code(400);
-          throw err;
-        }
-        return { rules: faults.list() };
-      },
-    },
+    ...ruleAdminRoutes(faults),
     { method: 'GET', path: '/admin/violations', handler: () => ({ violations }) },
   ]);
 
