@@ -35,6 +35,8 @@ export interface BenchOptions {
   profileDir?: string;
   /** Split mode: the world in 2 processes (default: switch + ALS, and the DFSPs), 1, or 3 (switch + ALS, payees, payer + PIL). */
   worldProcesses?: 1 | 2 | 3;
+  /** Each payment names its payee FSP (as a G2P Connect financial address or the CSV's FSP column does), so no party lookup is needed. */
+  knownFsp?: boolean;
   log?: (line: string) => void;
 }
 
@@ -142,11 +144,11 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
       const payments = new Array(n);
       for (let i = 0; i < n; i++) {
         const k = b * batchSize + i;
-        payments[i] = { reference: `p${k}`, payeeIdType: 'MSISDN', payeeIdValue: `2547${(k % 2) + 1}${String(Math.floor(k / 2)).padStart(7, '0')}`, amount: '10', currency: 'USD' };
+        payments[i] = { reference: `p${k}`, payeeIdType: 'MSISDN', payeeIdValue: `2547${(k % 2) + 1}${String(Math.floor(k / 2)).padStart(7, '0')}`, amount: '10', currency: 'USD', ...(opts.knownFsp ? { payeeFsp: `payeefsp${(k % 2) + 1}` } : {}) };
       }
       bodies.push(JSON.stringify({ reference: `bench-${runId}-${b}`, currency: 'USD', note: `benchmark cycle of ${size}`, payments }));
     }
-    log(`cycle ${size}: ${bodies.length} batch(es) of up to ${batchSize}, rail mode ${out.railMode ?? opts.railMode ?? 'orchestrator default'}`);
+    log(`cycle ${size}: ${bodies.length} batch(es) of up to ${batchSize}, rail mode ${out.railMode ?? opts.railMode ?? 'orchestrator default'}${opts.knownFsp ? ', payee FSPs known (no party lookups)' : ''}`);
     const t0 = performance.now();
     const ids = await Promise.all(bodies.map(async (body, b) => {
       const r = await json(pool, 'POST', '/v1/batches', body, { 'idempotency-key': `bench-${runId}-${b}` });
@@ -341,6 +343,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     write: !argv.includes('--no-write'),
     inProcess: argv.includes('--in-process'),
     profileDir: argValue(argv, 'profile-dir'),
+    knownFsp: argv.includes('--known-fsp'),
     worldProcesses: ({ 1: 1, 2: 2, 3: 3 } as const)[argValue(argv, 'world-processes') as '1' | '2' | '3'] ?? undefined,
   };
 }
