@@ -8,20 +8,10 @@
  * `GPO_ORCHESTRATOR {"url":"...","pid":N}`; stdin commands `stats` (one `GPO_ORCHESTRATOR_STATS {...}` line:
  * rssMb, peakRssMb from getrusage, cpuUserS, cpuSystemS) and `stop`; SIGTERM, SIGINT or stdin closing stop it too.
  */
-import { createInterface } from 'node:readline';
+import { serveParentCommands } from '../shared/child-process';
 
 export const ORCH_LINE = 'GPO_ORCHESTRATOR ';
 export const ORCH_STATS_LINE = 'GPO_ORCHESTRATOR_STATS ';
-
-function stats(): Record<string, number> {
-  const ru = process.resourceUsage();
-  return {
-    rssMb: Math.round(process.memoryUsage.rss() / 1024 / 1024),
-    peakRssMb: Math.round(ru.maxRSS / 1024),
-    cpuUserS: Math.round(ru.userCPUTime / 10_000) / 100,
-    cpuSystemS: Math.round(ru.systemCPUTime / 10_000) / 100,
-  };
-}
 
 async function main(): Promise<void> {
   // loaded at run time, as loadtests/world.ts does, so this file compiles while the orchestrator changes
@@ -30,25 +20,7 @@ async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
   const orch = await mod.startOrchestrator({ port: 0, host: '127.0.0.1', ...opts });
   process.stdout.write(`${ORCH_LINE}${JSON.stringify({ url: orch.url, pid: process.pid })}\n`);
-  let stopping = false;
-  const stop = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    try {
-      await orch.stop();
-    } finally {
-      process.stdout.write(`${ORCH_STATS_LINE}${JSON.stringify(stats())}\n`, () => process.exit(0));
-    }
-  };
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
-  const rl = createInterface({ input: process.stdin });
-  rl.on('line', (line) => {
-    const cmd = line.trim();
-    if (cmd === 'stats') process.stdout.write(`${ORCH_STATS_LINE}${JSON.stringify(stats())}\n`);
-    else if (cmd === 'stop') void stop();
-  });
-  rl.on('close', () => void stop());
+  serveParentCommands(ORCH_STATS_LINE, () => orch.stop());
 }
 
 if (require.main === module) {

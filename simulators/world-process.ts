@@ -17,7 +17,7 @@
  * against that hub, onboarding them over the switch's admin API as startWorld does; or over three: `"payees"` (the
  * payee DFSPs) and `"payer"` (the payer DFSP and the PIL) against the same hub. Each prints its own URLs.
  */
-import { createInterface } from 'node:readline';
+import { processStats, serveParentCommands, type ProcessStats } from '../shared/child-process';
 import type { RunningServer } from '../shared/server';
 import { startAls } from './als';
 import type { OracleEntry } from './als';
@@ -32,22 +32,8 @@ import { defaultWorldConfig, startWorld, WorldConfig } from './world';
 export const WORLD_LINE = 'GPO_WORLD ';
 export const WORLD_STATS_LINE = 'GPO_WORLD_STATS ';
 
-export interface WorldProcessStats {
-  rssMb: number;
-  peakRssMb: number;
-  cpuUserS: number;
-  cpuSystemS: number;
-}
-
-export function processStats(): WorldProcessStats {
-  const ru = process.resourceUsage();
-  return {
-    rssMb: Math.round(process.memoryUsage.rss() / 1024 / 1024),
-    peakRssMb: Math.round(ru.maxRSS / 1024),
-    cpuUserS: Math.round(ru.userCPUTime / 10_000) / 100,
-    cpuSystemS: Math.round(ru.systemCPUTime / 10_000) / 100,
-  };
-}
+export type WorldProcessStats = ProcessStats;
+export { processStats };
 
 export type WorldPartConfig = Partial<WorldConfig> & { part?: 'all' | 'hub' | 'dfsps' | 'payees' | 'payer'; hub?: { switch: string; als: string } };
 
@@ -139,25 +125,7 @@ async function main(): Promise<void> {
   const { part: _p, hub: _h, ...worldCfg } = cfg;
   const world: Part = part === 'hub' ? await startHubPart(worldCfg) : part !== 'all' ? await startDfspPart(cfg) : await startWorld(worldCfg);
   process.stdout.write(`${WORLD_LINE}${JSON.stringify({ urls: world.urls, pid: process.pid })}\n`);
-  let stopping = false;
-  const stop = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    try {
-      await world.stop();
-    } finally {
-      process.stdout.write(`${WORLD_STATS_LINE}${JSON.stringify(processStats())}\n`, () => process.exit(0));
-    }
-  };
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
-  const rl = createInterface({ input: process.stdin });
-  rl.on('line', (line) => {
-    const cmd = line.trim();
-    if (cmd === 'stats') process.stdout.write(`${WORLD_STATS_LINE}${JSON.stringify(processStats())}\n`);
-    else if (cmd === 'stop') void stop();
-  });
-  rl.on('close', () => void stop());
+  serveParentCommands(WORLD_STATS_LINE, () => world.stop());
 }
 
 if (require.main === module) {
