@@ -14,28 +14,10 @@ import type { RunningServer } from '../shared/server';
 import { RunningAls, startAls } from './als';
 import { defaultOracleRules, RunningPayeeDfsp, startPayeeDfsp } from './payee-dfsp';
 import { fspiopHeaders, FspiopResource } from './payee-dfsp/edge';
+import { standardEndpointTemplates } from './switch/participants';
 
 /** Central-ledger endpoint types with the URL templates a provisioning script registers for a DFSP at `base`. */
-export function standardEndpoints(base: string): Array<{ type: string; value: string }> {
-  const b = base.replace(/\/+$/, '');
-  return [
-    ['FSPIOP_CALLBACK_URL_PARTIES_GET', `${b}/parties/{{partyIdType}}/{{partyIdentifier}}`],
-    ['FSPIOP_CALLBACK_URL_PARTIES_PUT', `${b}/parties/{{partyIdType}}/{{partyIdentifier}}`],
-    ['FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR', `${b}/parties/{{partyIdType}}/{{partyIdentifier}}/error`],
-    ['FSPIOP_CALLBACK_URL_PARTICIPANT_PUT', `${b}/participants/{{partyIdType}}/{{partyIdentifier}}`],
-    ['FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', `${b}/participants/{{partyIdType}}/{{partyIdentifier}}/error`],
-    ['FSPIOP_CALLBACK_URL_PARTICIPANT_BATCH_PUT', `${b}/participants/{{requestId}}`],
-    ['FSPIOP_CALLBACK_URL_PARTICIPANT_BATCH_PUT_ERROR', `${b}/participants/{{requestId}}/error`],
-    ['FSPIOP_CALLBACK_URL_QUOTES', b],
-    ['FSPIOP_CALLBACK_URL_TRANSFER_POST', `${b}/transfers`],
-    ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', `${b}/transfers/{{transferId}}`],
-    ['FSPIOP_CALLBACK_URL_TRANSFER_ERROR', `${b}/transfers/{{transferId}}/error`],
-    ['FSPIOP_CALLBACK_URL_BULK_QUOTES', b],
-    ['FSPIOP_CALLBACK_URL_BULK_TRANSFER_POST', `${b}/bulkTransfers`],
-    ['FSPIOP_CALLBACK_URL_BULK_TRANSFER_PUT', `${b}/bulkTransfers/{{id}}`],
-    ['FSPIOP_CALLBACK_URL_BULK_TRANSFER_ERROR', `${b}/bulkTransfers/{{id}}/error`],
-  ].map(([type, value]) => ({ type, value }));
-}
+export const standardEndpoints = standardEndpointTemplates;
 
 async function adminPost(url: string, body: unknown): Promise<void> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
