@@ -20,6 +20,7 @@ import { decodeIlpPacket, transactionFromPacket } from '../fspiop/ilp';
 import { callbackDelay, FaultAction, FaultItem, FaultRule, FaultRules } from './faults';
 import { ruleAdminRoutes } from '../rules';
 import { Outbound, PayeeService } from './service';
+import type { Violation } from '../fspiop/validate';
 
 export interface PayeeDfspOptions extends Partial<PayeeDfspConfig> {
   port?: number;
@@ -33,14 +34,7 @@ export interface PayeeDfspOptions extends Partial<PayeeDfspConfig> {
   logger?: Logger;
 }
 
-export interface Violation {
-  at: string;
-  method: string;
-  path: string;
-  source?: string;
-  errorCode: string;
-  detail: string;
-}
+export type { Violation };
 
 export interface SentCallback {
   at: number;

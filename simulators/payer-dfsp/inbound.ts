@@ -10,15 +10,9 @@ import type { FaultRules } from '../rules';
 import { checkBody } from '../fspiop/validate';
 import { checkHeaders, FspiopResource } from '../fspiop/headers';
 import type { HeaderProblem } from '../fspiop/errors';
+import type { Violation } from '../fspiop/validate';
 
-export interface Violation {
-  at: string;
-  method: string;
-  path: string;
-  source?: string;
-  errorCode: string;
-  detail: string;
-}
+export type { Violation };
 
 const SUCCESS_SCHEMA: Record<string, string> = {
   parties: 'PartiesTypeIDPutResponse',

@@ -18,6 +18,7 @@ import {
   BulkItemResult, BulkPrepareInput, BulkRecord, fingerprint, PrepareInput, StoredCallback, SwitchLedger, TransferRecord,
 } from './ledger';
 import { Participants, RegistryError, routeFor, standardEndpointTemplates } from './participants';
+import type { Violation } from '../fspiop/validate';
 
 export interface SwitchOptions {
   port?: number;
@@ -56,14 +57,7 @@ export function switchEnvParticipants(env: NodeJS.ProcessEnv = process.env): Pre
   });
 }
 
-export interface SwitchViolation {
-  at: string;
-  method: string;
-  path: string;
-  source?: string;
-  errorCode: string;
-  detail: string;
-}
+export type SwitchViolation = Violation;
 
 export interface SwitchSent {
   at: number;
