@@ -2,19 +2,12 @@
  * The rail port: how the engine pays a group of payments (at most one chunk, one payee FSP when known) and asks
  * what became of a group after a crash. Adapters: mojaloop-sdk (three modes) and pil.
  */
-import type { MojaloopSdkMode, RailName } from '../domain/types';
+import type { MojaloopSdkMode, PaymentInput, RailName } from '../domain/types';
 
-export interface RailItem {
+/** A payment as a rail sees it: what upstream asked for (less its echo-back fields), plus the engine's ids. */
+export interface RailItem extends Omit<PaymentInput, 'meta'> {
   /** Chosen and stored by the engine before the group is sent; a resend reuses it. */
   transferId: string;
-  reference: string;
-  payeeIdType: string;
-  payeeIdValue: string;
-  payeeIdSubValue?: string;
-  payeeFsp?: string;
-  amount: string;
-  currency: string;
-  note?: string;
   /** Fee agreed in the quote, as stored (recovery, when the quote itself is gone). */
   fee?: string;
   /** What this rail's quote step returned for the item (opaque to the engine), needed by its send step. */

@@ -6,6 +6,16 @@ import type { Request, ResponseToolkit, Server } from '@hapi/hapi';
 import { Pool } from 'undici';
 import { errorBody } from './errors';
 
+/** One message a simulator sent to a peer, kept for diagnosis: HTTP status, or the error if it was not delivered. */
+export interface SentMessage {
+  at: number;
+  method: string;
+  url: string;
+  status?: number;
+  error?: string;
+  isError: boolean;
+}
+
 /** The spec's body limit. */
 export const FSPIOP_MAX_BODY = 5_242_880;
 

@@ -21,6 +21,7 @@ import { callbackDelay, FaultAction, FaultItem, FaultRule, FaultRules } from './
 import { ruleAdminRoutes } from '../rules';
 import { Outbound, PayeeService } from './service';
 import type { Violation } from '../fspiop/validate';
+import type { SentMessage } from '../fspiop/http';
 
 export interface PayeeDfspOptions extends Partial<PayeeDfspConfig> {
   port?: number;
@@ -36,14 +37,7 @@ export interface PayeeDfspOptions extends Partial<PayeeDfspConfig> {
 
 export type { Violation };
 
-export interface SentCallback {
-  at: number;
-  method: string;
-  url: string;
-  status?: number;
-  error?: string;
-  isError: boolean;
-}
+export type SentCallback = SentMessage;
 
 export interface RunningPayeeDfsp extends RunningServer {
   readonly fspId: string;

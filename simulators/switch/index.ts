@@ -19,6 +19,7 @@ import {
 } from './ledger';
 import { Participants, RegistryError, routeFor, standardEndpointTemplates } from './participants';
 import type { Violation } from '../fspiop/validate';
+import type { SentMessage } from '../fspiop/http';
 
 export interface SwitchOptions {
   port?: number;
@@ -59,14 +60,7 @@ export function switchEnvParticipants(env: NodeJS.ProcessEnv = process.env): Pre
 
 export type SwitchViolation = Violation;
 
-export interface SwitchSent {
-  at: number;
-  method: string;
-  url: string;
-  status?: number;
-  error?: string;
-  isError: boolean;
-}
+export type SwitchSent = SentMessage;
 
 export interface RunningSwitch extends RunningServer {
   readonly hubName: string;
