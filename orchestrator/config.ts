@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { MojaloopSdkMode, RailName } from './domain/types';
+import { resolveSecurity, securityProblems, type SecurityConfig, type SecurityOptions } from './security/config';
 
 export interface RetryPolicy {
   /** Attempts per payment on transient failures (timeouts, 5xx, 1001, 2003, 2004), first one included. */
@@ -47,9 +48,11 @@ export interface OrchestratorConfig {
   notify: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; progressEveryMs: number };
   seed?: number;
   logger?: Logger;
+  /** Authentication, limits and G2P Connect signatures (orchestrator/security/config.ts). */
+  security: SecurityConfig;
 }
 
-export type OrchestratorOptions = Partial<Omit<OrchestratorConfig, 'retry' | 'notify' | 'payer'>> & {
+export type OrchestratorOptions = Partial<Omit<OrchestratorConfig, 'retry' | 'notify' | 'payer' | 'security'>> & SecurityOptions & {
   retry?: Partial<RetryPolicy>;
   notify?: Partial<OrchestratorConfig['notify']>;
   payer?: Partial<OrchestratorConfig['payer']>;
@@ -83,6 +86,7 @@ export function resolveConfig(opts: OrchestratorOptions = {}, env: NodeJS.Proces
     notify: { maxAttempts: 8, baseDelayMs: 250, maxDelayMs: 30_000, progressEveryMs: 1000, ...(opts.notify ?? {}) },
     seed: opts.seed ?? envNumber(env.GPO_SEED),
     logger: opts.logger,
+    security: resolveSecurity(opts, env),
   };
 }
 
@@ -114,6 +118,7 @@ export function configProblems(c: OrchestratorConfig): string[] {
     if (!Number.isInteger(v) || v < 1) p.push(`${k} must be a positive integer`);
   }
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) p.push('port must be 0..65535');
+  p.push(...securityProblems(c.security));
   return p;
 }
 
@@ -121,5 +126,5 @@ export function configProblems(c: OrchestratorConfig): string[] {
 export const CONFIG_FILE_KEYS = [
   'port', 'host', 'dataDir', 'payerFspId', 'payer', 'currency', 'rail', 'railMode', 'sdkUrl', 'pilUrl', 'chunkSize',
   'railConcurrency', 'perFspConcurrency', 'retry', 'railTimeoutMs', 'inDoubtTimeoutMs', 'feeLimits', 'duplicatePayees', 'onInsufficientLiquidity',
-  'pilSyncWindowMs', 'notify', 'seed',
+  'pilSyncWindowMs', 'notify', 'seed', 'auth', 'limits', 'g2pSignatures',
 ] as const;

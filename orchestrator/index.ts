@@ -14,6 +14,8 @@ import { runSeed } from './engine/limits';
 import { registerIntakes } from './intake';
 import { OrchestratorMetrics } from './metrics';
 import { RailRegistry } from './rails';
+import { installSecurity } from './security';
+import { G2pSignatureVerifier, loadSigningKey } from './security/g2p-signatures';
 import { NedbStore } from './store/nedb';
 
 export type { OrchestratorOptions, OrchestratorConfig } from './config';
@@ -26,7 +28,17 @@ export interface RunningOrchestrator extends RunningServer {
   readonly engine: Engine;
   /** Stops at once without finishing anything (in-process restart tests): the next start recovers. */
   crash(): Promise<void>;
+  /**
+   * The API key generated for this run when authentication is on and no credential is configured: shown by the
+   * command that started the orchestrator, never logged.
+   */
+  readonly developmentKey?: string;
+  /** Where GPO publishes the public key its G2P Connect callbacks are signed with. */
+  readonly jwksUrl: string;
 }
+
+/** GPO's public keys (JWKS) for verifying its G2P Connect callbacks. */
+export const JWKS_PATH = '/.well-known/jwks.json';
 
 export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise<RunningOrchestrator> {
   const config = resolveConfig(opts);
@@ -46,13 +58,26 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   metrics.addStatusGauge(() => engine.liveStatusCounts());
   const service = createDisbursementService(engine);
 
-  const server = Hapi.server({ port: config.port, host: config.host, routes: { payload: { maxBytes: 256 * 1024 * 1024 } } });
-  server.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK', service: 'orchestrator', rail: config.rail, railMode: config.railMode }) });
+  const sec = config.security;
+  const signingKey = sec.g2pSignatures.signCallbacks ? await loadSigningKey(sec.g2pSignatures, config.dataDir) : undefined;
+  const server = Hapi.server({ port: config.port, host: config.host, routes: { payload: { maxBytes: 64 * 1024 } } });
+  const security = installSecurity(server, { security: sec, logger, dataDir: config.dataDir });
+  server.route({ method: 'GET', path: '/health', options: { auth: false }, handler: () => ({ status: 'OK', service: 'orchestrator', rail: config.rail, railMode: config.railMode }) });
   server.route({
-    method: 'GET', path: '/metrics',
+    method: 'GET', path: '/metrics', options: { auth: false },
     handler: async (_req, h) => h.response(await metrics.registry.metrics()).type(metrics.registry.contentType),
   });
-  registerIntakes(server, { service, config, logger });
+  server.route({ method: 'GET', path: JWKS_PATH, options: { auth: false }, handler: () => ({ keys: signingKey ? [signingKey.publicJwk] : [] }) });
+  registerIntakes(server, {
+    service, config, logger,
+    security: {
+      authOn: sec.auth.mode === 'on',
+      limits: sec.limits,
+      g2pVerifier: new G2pSignatureVerifier(sec.g2pSignatures),
+      ...(signingKey ? { signingKey } : {}),
+    },
+  });
+  security.finish();
 
   await engine.start();
   try {
@@ -65,7 +90,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   }
   const port = server.info.port as number;
   const url = `http://${config.host}:${port}`;
-  logger.info({ url, dataDir: config.dataDir, rail: config.rail, railMode: config.railMode }, 'orchestrator listening');
+  logger.info({ url, dataDir: config.dataDir, rail: config.rail, railMode: config.railMode, auth: sec.auth.mode, g2pSignatures: sec.g2pSignatures.mode }, 'orchestrator listening');
   let stopped = false;
   const shutdown = async (abrupt: boolean): Promise<void> => {
     if (stopped) return;
@@ -74,9 +99,12 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
     await store.close();
     await server.stop({ timeout: abrupt ? 0 : 2000 });
     await rails.close();
+    await security.audit.flush();
   };
   return {
     name: 'orchestrator', url, port, config, service, engine,
+    jwksUrl: `${url}${JWKS_PATH}`,
+    ...(security.developmentKey ? { developmentKey: security.developmentKey } : {}),
     options: { ...opts, dataDir: config.dataDir },
     stop: () => shutdown(false),
     crash: () => shutdown(true),

@@ -48,5 +48,5 @@ export function buildOpenApiDocument(opts: { serverUrl?: string; version?: strin
 export function registerOpenApi(server: Server, opts: { serverUrl?: string } = {}): void {
   if (server.match('GET', OPENAPI_PATH)) return;
   const doc = buildOpenApiDocument(opts);
-  server.route({ method: 'GET', path: OPENAPI_PATH, handler: (_req, h) => h.response(doc).type('application/json') });
+  server.route({ method: 'GET', path: OPENAPI_PATH, options: { auth: false }, handler: (_req, h) => h.response(doc).type('application/json') });
 }

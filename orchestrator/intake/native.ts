@@ -4,22 +4,25 @@
  * native/csv.ts, command building in native/batch.ts, views in native/report.ts, the work in the DisbursementService.
  */
 import { Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import type { Request, ResponseToolkit, Server, ResponseObject } from '@hapi/hapi';
 import type { Logger } from 'pino';
 import { newId } from '../../shared/ids';
 import { BatchStatus } from '../domain/types';
 import { startWebhookNotifier, type WebhookNotifier } from '../notify/webhook';
 import { registerOpenApi } from '../openapi';
+import { AuthFailure } from '../security/credentials';
+import { EdgeError, parseJsonText } from '../security/edge';
+import { apiRoute, limitsOf, stampOwner, visibleTo } from './access';
 import type { IntakeDeps } from './deps';
 import { buildFromCsv, buildFromJson, type BatchFields } from './native/batch';
 import { reportChunks, toNativeBatch } from './native/report';
 import { batchIdSchema, batchLookupSchema, csvQuerySchema, fieldPath, idempotencyKeySchema, joiErrors, paymentsQuerySchema, type NativeErrorBody } from './native/schemas';
 
-/** Largest request body (after gzip decompression too): a 1,000,000-payment JSON batch is about 110 MiB; the cap stays under V8's longest string. */
-export const NATIVE_MAX_BYTES = 400 * 1024 * 1024;
 const FINAL_BATCH: ReadonlySet<BatchStatus> = new Set([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED]);
 const CSV_TYPES = new Set(['text/csv', 'application/csv', 'text/comma-separated-values']);
+const gunzipAsync = promisify(gunzip);
 
 export interface NativeApiHandle {
   notifier: WebhookNotifier;
@@ -80,13 +83,21 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     return id;
   };
   const notFound = (h: ResponseToolkit, id: string) => fail(h, 404, { errorCode: 'BATCH_NOT_FOUND', message: `no batch ${id}` });
+  const limits = limitsOf(deps);
+  const maxBytes = limits.maxBodyBytes.native;
+  const route = (scope: 'batches:submit' | 'batches:read' | 'batches:operate', audit?: string) => ({ ...apiRoute(deps, 'native', scope, { audit }), ext });
+  /** The batch when the caller may see it (a batch of another program is reported as not found). */
+  const visibleBatch = async (request: Request, id: string) => {
+    const batch = await service.getBatch(id);
+    return visibleTo(request, batch) ? batch : undefined;
+  };
 
   server.route({
     method: 'POST',
     path: '/v1/batches',
     options: {
-      ext,
-      payload: { parse: false, output: 'data', maxBytes: NATIVE_MAX_BYTES, timeout: false },
+      ...route('batches:submit'),
+      payload: { parse: false, output: 'data', maxBytes, timeout: false },
       handler: async (request, h) => {
         const type = mediaType(request);
         const isCsv = CSV_TYPES.has(type);
@@ -101,15 +112,15 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         }
         // Without a key the batch is accepted once and cannot be replayed safely: callers should always send one.
         const sourceKey = (keyHeader as string | undefined) ?? newId();
-        const opts = { sourceKey, duplicatePayees: config.duplicatePayees };
+        const opts = { sourceKey, duplicatePayees: config.duplicatePayees, maxPayments: limits.maxPaymentsPerBatch, maxCsvErrors: limits.maxCsvErrors };
         const encoding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
         let raw = (request.payload as Buffer | undefined) ?? Buffer.alloc(0);
         if (encoding === 'gzip') {
           try {
-            raw = gunzipSync(raw, { maxOutputLength: NATIVE_MAX_BYTES });
+            raw = await gunzipAsync(raw, { maxOutputLength: maxBytes });
           } catch (err) {
             if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-              return fail(h, 413, { errorCode: 'PAYLOAD_TOO_LARGE', message: `the body is larger than ${NATIVE_MAX_BYTES / 1024 / 1024} MiB once decompressed` });
+              return fail(h, 413, { errorCode: 'PAYLOAD_TOO_LARGE', message: `the body is larger than ${maxBytes} bytes once decompressed` });
             }
             return fail(h, 400, { errorCode: 'MALFORMED_BODY', message: `the gzip body cannot be decompressed: ${(err as Error).message}` });
           }
@@ -126,19 +137,26 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
             return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the batch parameters of the upload are not valid; nothing was stored', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
           }
           const { type: _type, ...fields } = value as Partial<BatchFields> & { type?: string };
-          built = buildFromCsv(raw.toString('utf8'), fields, opts);
+          built = await buildFromCsv(raw.toString('utf8'), fields, opts);
         } else {
           let body: unknown;
           try {
-            body = JSON.parse(raw.toString('utf8'));
+            body = parseJsonText(raw, limits.maxJsonDepth);
           } catch (err) {
-            return fail(h, 400, { errorCode: 'MALFORMED_JSON', message: `the body is not valid JSON: ${(err as Error).message}` });
+            if (!(err instanceof EdgeError)) throw err;
+            return fail(h, err.status, { errorCode: err.code, message: err.message });
           }
-          built = buildFromJson(body, opts);
+          built = await buildFromJson(body, opts);
         }
         if (!built.ok) {
           log.info({ idempotencyKey: sourceKey, errorCode: built.body.errorCode, errors: built.body.errorCount ?? built.body.errors?.length }, 'batch refused');
           return fail(h, built.status, built.body);
+        }
+        try {
+          stampOwner(deps, request, built.command);
+        } catch (err) {
+          if (err instanceof AuthFailure) return fail(h, err.status, { errorCode: err.code, message: err.message });
+          throw err;
         }
         let outcome;
         try {
@@ -148,6 +166,10 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
           if (!refusal) throw err;
           log.info({ idempotencyKey: sourceKey, errorCode: refusal.errorCode }, 'batch refused by the service');
           return fail(h, 422, refusal);
+        }
+        if (!visibleTo(request, outcome.batch)) {
+          // The key is taken by a batch of another program: say so without showing that batch.
+          return fail(h, 409, { errorCode: 'IDEMPOTENCY_CONFLICT', message: `Idempotency-Key ${sourceKey} is already in use; nothing was stored` });
         }
         const view = toNativeBatch(outcome.batch);
         if (outcome.outcome === 'conflict') {
@@ -170,12 +192,12 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     method: 'GET',
     path: '/v1/batches',
     options: {
-      ext,
+      ...route('batches:read'),
       handler: async (request, h) => {
         const { error, value } = batchLookupSchema.validate(request.query, { abortEarly: false, convert: true });
         if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'batches are looked up by idempotencyKey', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
         const batch = await service.findBatchBySourceKey('native', (value as { idempotencyKey: string }).idempotencyKey);
-        return { items: batch ? [toNativeBatch(batch)] : [] };
+        return { items: visibleTo(request, batch) ? [toNativeBatch(batch)] : [] };
       },
     },
   });
@@ -184,11 +206,11 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     method: 'GET',
     path: '/v1/batches/{id}',
     options: {
-      ext,
+      ...route('batches:read'),
       handler: async (request, h) => {
         const id = batchIdOr400(request, h);
         if (typeof id !== 'string') return id;
-        const batch = await service.getBatch(id);
+        const batch = await visibleBatch(request, id);
         return batch ? toNativeBatch(batch) : notFound(h, id);
       },
     },
@@ -198,13 +220,13 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     method: 'GET',
     path: '/v1/batches/{id}/payments',
     options: {
-      ext,
+      ...route('batches:read'),
       handler: async (request, h) => {
         const id = batchIdOr400(request, h);
         if (typeof id !== 'string') return id;
         const { error, value } = paymentsQuerySchema.validate(request.query, { abortEarly: false, convert: true });
         if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
-        const batch = await service.getBatch(id);
+        const batch = await visibleBatch(request, id);
         if (!batch) return notFound(h, id);
         const q = value as { status?: string; offset: number; limit: number };
         const page = await service.listPayments(id, { status: q.status as never, offset: q.offset, limit: q.limit });
@@ -217,12 +239,12 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     method: 'POST',
     path: '/v1/batches/{id}/cancel',
     options: {
-      ext,
+      ...route('batches:operate', 'batch.cancel'),
       payload: { parse: false, output: 'data', maxBytes: 64 * 1024 },
       handler: async (request, h) => {
         const id = batchIdOr400(request, h);
         if (typeof id !== 'string') return id;
-        const batch = await service.getBatch(id);
+        const batch = await visibleBatch(request, id);
         if (!batch) return notFound(h, id);
         if (batch.status === BatchStatus.CANCELLED) return toNativeBatch(batch);
         if (FINAL_BATCH.has(batch.status)) {
@@ -239,12 +261,12 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     method: 'POST',
     path: '/v1/batches/{id}/resume',
     options: {
-      ext,
+      ...route('batches:operate', 'batch.resume'),
       payload: { parse: false, output: 'data', maxBytes: 64 * 1024 },
       handler: async (request, h) => {
         const id = batchIdOr400(request, h);
         if (typeof id !== 'string') return id;
-        const batch = await service.getBatch(id);
+        const batch = await visibleBatch(request, id);
         if (!batch) return notFound(h, id);
         if (batch.status !== BatchStatus.PAUSED) {
           return fail(h, 409, { errorCode: 'BATCH_NOT_PAUSED', message: `batch ${id} is ${batch.status}; only a PAUSED batch can be resumed`, details: { status: batch.status } });
@@ -260,11 +282,11 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     method: 'GET',
     path: '/v1/batches/{id}/report.csv',
     options: {
-      ext,
+      ...route('batches:read'),
       handler: async (request, h) => {
         const id = batchIdOr400(request, h);
         if (typeof id !== 'string') return id;
-        const batch = await service.getBatch(id);
+        const batch = await visibleBatch(request, id);
         if (!batch) return notFound(h, id);
         const stream = Readable.from(reportChunks(service.iteratePayments(id)), { objectMode: false });
         stream.on('error', (err) => log.error({ err, batchId: id }, 'report stream failed'));
