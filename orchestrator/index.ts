@@ -19,6 +19,7 @@ import { G2pSignatureVerifier, loadSigningKey } from './security/g2p-signatures'
 import { NedbStore } from './store/nedb';
 
 export type { OrchestratorOptions, OrchestratorConfig } from './config';
+export { openG2pSecurity as scenarioSecurity } from './security/dev';
 
 export interface RunningOrchestrator extends RunningServer {
   readonly config: OrchestratorConfig;

@@ -227,7 +227,7 @@ class CycleRun {
       case 'pause': await sleep(parseDuration(arg as string | number, 0)); return undefined;
       case 'post': {
         const p = arg as { path: string; contentType?: string; body: unknown; expectStatus?: number; expectBodyContains?: string };
-        const res = await request(this.env.orchestratorUrl + p.path, { method: 'POST', body: typeof p.body === 'string' ? p.body : JSON.stringify(p.body), headers: { 'content-type': p.contentType ?? 'application/json' } });
+        const res = await request(this.env.orchestratorUrl + p.path, { method: 'POST', body: typeof p.body === 'string' ? p.body : JSON.stringify(p.body), headers: { 'content-type': p.contentType ?? 'application/json', ...(this.env.openG2p?.apiKey ? { authorization: `Bearer ${this.env.openG2p.apiKey}` } : {}) } });
         const text = await res.body.text();
         if (p.expectStatus !== undefined && res.statusCode !== p.expectStatus) throw new Error(`POST ${p.path}: expected HTTP ${p.expectStatus}, got ${res.statusCode}: ${text.slice(0, 300)}`);
         if (p.expectBodyContains && !text.includes(p.expectBodyContains)) throw new Error(`POST ${p.path}: the answer does not contain ${JSON.stringify(p.expectBodyContains)}: ${text.slice(0, 300)}`);
@@ -375,7 +375,7 @@ async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpe
     return { label, ok: false, steps, mismatches: [], error: `starting the world: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, messages: [] };
   }
   const program = { name: s.program.name ?? s.name, currency: s.program.currency ?? s.network?.currency ?? 'USD', ...s.program, ...(programOverride ?? {}) };
-  const g2p = await startOpenG2p({ orchestratorUrl: env.orchestratorUrl, program, seed, nativeFormat: program.nativeFormat });
+  const g2p = await startOpenG2p({ orchestratorUrl: env.orchestratorUrl, program, seed, nativeFormat: program.nativeFormat, ...(env.openG2p ?? {}) });
   const run = new CycleRun(s, env, seed, deadline);
   run.g2p = g2p;
   steps.push({ name: 'start world', ms: Date.now() - t0, ok: true });

@@ -19,29 +19,17 @@
 import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  calculateJwkThumbprint, compactVerify, createLocalJWKSet, createRemoteJWKSet, exportJWK, FlattenedSign, generateKeyPair, importJWK,
-  type JSONWebKeySet, type JWK,
-} from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK } from 'jose';
+import { asciiJson, SIGNATURE_ALGORITHMS, signedFieldPayload, verifyDetachedJws, type JwsSigningKey } from '../../shared/g2p-jws';
 import type { G2pSignatureConfig, KeySource } from './config';
 import { EdgeError } from './edge';
 
-export const SIGNATURE_ALGORITHMS = ['EdDSA', 'RS256', 'PS256', 'ES256'];
-
-/** Compact JSON with every non-ASCII character escaped as \uXXXX: the form a Python verifier re-serialises to. */
-export function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-const b64u = (s: string | Buffer) => Buffer.from(s).toString('base64url');
+export { asciiJson, signG2pMessage, SIGNATURE_ALGORITHMS, type SignedMessage } from '../../shared/g2p-jws';
 
 // ---------------------------------------------------------------------------------------------------------------
 // GPO's key
 
-export interface SigningKey {
-  kid: string;
-  alg: string;
-  privateKey: Awaited<ReturnType<typeof importJWK>>;
+export interface SigningKey extends JwsSigningKey {
   publicJwk: JWK;
 }
 
@@ -67,29 +55,6 @@ export async function loadSigningKey(cfg: Pick<G2pSignatureConfig, 'signingKey' 
   const kid = jwk.kid ?? (await calculateJwkThumbprint(pub));
   const publicJwk: JWK = { ...pub, kid, alg, use: 'sig' };
   return { kid, alg, privateKey: await importJWK({ ...jwk, alg }, alg), publicJwk };
-}
-
-async function detachedJws(key: SigningKey, payload: Buffer): Promise<string> {
-  const jws = await new FlattenedSign(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JOSE' }).sign(key.privateKey);
-  return `${jws.protected}..${jws.signature}`;
-}
-
-export interface SignedMessage {
-  /** The exact text to send. */
-  body: string;
-  headers: { signature: string };
-}
-
-/**
- * Signs a G2P Connect envelope ({header, message}) for sending: the `signature` field over {header}+{message},
- * then the `Signature` header over the whole body text (ASCII compact JSON, so a re-serialising verifier sees the
- * same bytes).
- */
-export async function signG2pMessage(key: SigningKey, envelope: { header: unknown; message: unknown }): Promise<SignedMessage> {
-  const inner = asciiJson({ header: envelope.header, message: envelope.message });
-  const signature = await detachedJws(key, Buffer.from(inner, 'utf8'));
-  const body = asciiJson({ signature, header: envelope.header, message: envelope.message });
-  return { body, headers: { signature: await detachedJws(key, Buffer.from(body, 'utf8')) } };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -144,7 +109,7 @@ export class G2pSignatureVerifier {
       await this.verifyDetached(headerSignature, [raw, Buffer.from(asciiJson(body), 'utf8')], jwks, 'Signature header');
     }
     if (field !== undefined) {
-      const inner = Buffer.from(asciiJson({ header: env.header, message: env.message }), 'utf8');
+      const inner = signedFieldPayload(env);
       if (/keyId\s*=/.test(field)) this.verifySpecString(field, inner, sender);
       else await this.verifyDetached(field, [inner], jwks, 'signature field');
     }
@@ -152,17 +117,8 @@ export class G2pSignatureVerifier {
   }
 
   private async verifyDetached(jws: string, payloads: Buffer[], jwks: Jwks, where: string): Promise<void> {
-    const parts = jws.split('.');
-    if (parts.length !== 3 || parts[1] !== '' || !parts[0] || !parts[2]) throw invalid(`the ${where} is not a detached JWS (<protected>..<signature>)`);
-    for (const p of payloads) {
-      try {
-        await compactVerify(`${parts[0]}.${b64u(p)}.${parts[2]}`, jwks as never, { algorithms: SIGNATURE_ALGORITHMS });
-        return;
-      } catch {
-        // try the next form of the payload
-      }
-    }
-    throw invalid(`the ${where} does not verify with the sender's keys`);
+    if (!/^[\w-]+\.\.[\w-]+$/.test(jws)) throw invalid(`the ${where} is not a detached JWS (<protected>..<signature>)`);
+    if (!(await verifyDetachedJws(jws, payloads, jwks as never))) throw invalid(`the ${where} does not verify with the sender's keys`);
   }
 
   /** The spec's `keyId="sender|kid|ed25519",...,signature="..."` string over (created), (expires) and the digest. */
