@@ -66,7 +66,7 @@ export async function verifyDetachedJws(jws: string, payloads: Buffer[], keys: P
 
 /** A new Ed25519 signing key and its public JWK (for a sender's key registration). */
 export async function generateSigningKey(kid: string): Promise<{ key: JwsSigningKey; publicJwk: Record<string, unknown> }> {
-  const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const publicJwk = { ...(await exportJWK(pair.publicKey)), kid, alg: 'EdDSA', use: 'sig' };
   return { key: { kid, alg: 'EdDSA', privateKey: pair.privateKey }, publicJwk };
 }
