@@ -129,13 +129,38 @@ export function readJsonBody(request: Request, maxDepth: number): unknown {
 export function parseJsonText(buf: Buffer, maxDepth: number): unknown {
   if (buf.length === 0) throw new EdgeError(400, 'MALFORMED_JSON', 'the body is empty; a JSON document is expected');
   if (jsonTooDeep(buf, maxDepth)) throw new EdgeError(400, 'JSON_TOO_DEEP', `the JSON nests deeper than ${maxDepth} levels`);
+  const text = buf.toString('utf8');
+  let value: unknown;
   try {
-    return Bourne.parse(buf.toString('utf8'), { protoAction: 'error' });
+    value = Bourne.parse(text, { protoAction: 'error' });
   } catch (err) {
     const m = (err as Error).message ?? '';
-    if (/prototype/i.test(m)) throw new EdgeError(400, 'FORBIDDEN_KEY', 'the JSON contains a prototype key (__proto__ or constructor.prototype)');
+    if (/prototype/i.test(m)) throw forbiddenKey();
     throw new EdgeError(400, 'MALFORMED_JSON', `the body is not valid JSON: ${m.slice(0, 200)}`);
   }
+  if (CONSTRUCTOR_RE.test(text) && hasConstructorPrototype(value)) throw forbiddenKey();
+  return value;
+}
+
+const CONSTRUCTOR_RE = /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"\s*:/;
+const forbiddenKey = () => new EdgeError(400, 'FORBIDDEN_KEY', 'the JSON contains a prototype key (__proto__ or constructor.prototype)');
+
+/** An object anywhere with a `constructor` key holding a `prototype` key (walked without recursion; depth is already bounded). */
+function hasConstructorPrototype(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x && typeof x === 'object') stack.push(x);
+      continue;
+    }
+    const o = v as Record<string, unknown>;
+    const c = Object.prototype.hasOwnProperty.call(o, 'constructor') ? o.constructor : undefined;
+    if (c && typeof c === 'object' && Object.prototype.hasOwnProperty.call(c, 'prototype')) return true;
+    for (const k in o) if (o[k] && typeof o[k] === 'object') stack.push(o[k]);
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

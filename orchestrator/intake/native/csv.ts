@@ -8,7 +8,7 @@ import { parse, type Options as CsvOptions } from 'csv-parse';
 import { ErrorList, type FieldError } from './schemas';
 
 /** Characters parsed between two yields to the event loop, and rows checked between two yields. */
-const SLICE_CHARS = 64 * 1024;
+const SLICE_CHARS = 32 * 1024;
 const ROWS_PER_YIELD = 2000;
 
 export function yieldToLoop(): Promise<void> {
@@ -27,7 +27,8 @@ async function parseRecords(text: string, options: CsvOptions, enough: () => boo
   parser.on('error', (err) => { failure = err; });
   const ended = new Promise<void>((resolve) => { parser.on('end', resolve); parser.on('error', () => resolve()); });
   for (let i = 0; i < text.length && !failure && !enough(); i += SLICE_CHARS) {
-    parser.write(text.slice(i, i + SLICE_CHARS));
+    // Wait for the parser to take each slice before the next: buffered slices would be parsed in one long run.
+    if (!parser.write(text.slice(i, i + SLICE_CHARS))) await new Promise<void>((resolve) => parser.once('drain', resolve));
     await yieldToLoop();
   }
   if (!failure) parser.end();
