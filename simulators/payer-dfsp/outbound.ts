@@ -141,7 +141,8 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
   });
 
   const validated = <T>(h: ResponseToolkit, schema: string, body: unknown): T | ReturnType<typeof refuse> => {
-    const problem = sdkProblem(schema, body);
+    // JSON.stringify escapes exactly the lone UTF-16 surrogates: a string no party id (or URL) can carry.
+    const problem = sdkProblem(schema, body) ?? (/\\u[dD][89a-fA-F][0-9a-fA-F]{2}/.test(JSON.stringify(body)) ? 'a string holds a lone UTF-16 surrogate' : undefined);
     return problem ? refuse(h, '3100', `${schema}: ${problem}`) : (body as T);
   };
   const isResponse = (v: unknown): v is ReturnType<typeof refuse> => typeof v === 'object' && v !== null && 'statusCode' in v && typeof (v as { code?: unknown }).code === 'function';

@@ -58,6 +58,13 @@ describe('security: bad input stops at the edge, in each API\'s format', functio
     }
   });
 
+  it('the payer SDK simulator refuses a lone UTF-16 surrogate as idValue (400), instead of waiting for ever', async () => {
+    const body = '{"homeTransactionId":"h1","from":{"idType":"ACCOUNT_ID","idValue":"treasury"},"to":{"idType":"MSISDN","idValue":"\\ud800"},"amountType":"SEND","currency":"USD","amount":"1","transactionType":"TRANSFER"}';
+    const a = await call(h.world.urls.payerOutbound, 'POST', '/transfers', { body });
+    assert.equal(a.status, 400, a.text);
+    assert.match(a.text, /surrogate/);
+  });
+
   it('/health answers within 100 ms while a 10 MB CSV of bad rows is being read and refused', async () => {
     const header = 'id,request_id,payment_mode,payer_identifier_type,payer_identifier,payee_identifier_type,payee_identifier,amount,currency,note\n';
     const rows: string[] = [];
