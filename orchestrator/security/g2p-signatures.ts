@@ -98,6 +98,8 @@ export class G2pSignatureVerifier {
     if (this.cfg.mode === 'off') return false;
     const env = (body && typeof body === 'object' ? body : {}) as { signature?: unknown; header?: { sender_id?: unknown }; message?: unknown };
     const field = typeof env.signature === 'string' && env.signature.trim() !== '' ? env.signature.trim() : undefined;
+    // Without a sender_id nothing can be attributed, and validation refuses the message anyway (sender_id is required).
+    if (typeof env.header?.sender_id !== 'string') return false;
     if (headerSignature === undefined && field === undefined) {
       if (this.cfg.mode === 'required') throw missing();
       return false;
