@@ -82,6 +82,11 @@ describe('security: northbound authentication and authorisation', function () {
       assert.equal(a.status, 200, a.text);
       assert.deepEqual(a.body.payeeResults.map((p: { status: string }) => p.status), ['COMPLETED', 'COMPLETED'], a.text);
     }
+    // Metrics carry no beneficiary identifier.
+    const metrics = await call(h.orch.url, 'GET', '/metrics');
+    assert.equal(metrics.status, 200);
+    assert.ok(/gpo_payments_total/.test(metrics.text));
+    assert.ok(!/2547\d{8}/.test(metrics.text), 'an identifier in the metrics');
   });
 
   it('one client cannot read, cancel, resume or download the report of another program\'s batch', async () => {
