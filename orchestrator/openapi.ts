@@ -18,9 +18,13 @@ const operability: Record<string, OpenApiObject> = {
     get: { tags: ['Operations'], summary: 'Prometheus metrics (payments by status, rail latency, in-flight chunks)', responses: { 200: { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } } },
   },
   [OPENAPI_PATH]: {
-    get: { tags: ['Operations'], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.0 document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
+    get: { tags: ['Operations'], security: [], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.0 document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
+  },
+  '/.well-known/jwks.json': {
+    get: { tags: ['Operations'], security: [], summary: 'GPO\'s public keys: its G2P Connect callbacks verify with them', responses: { 200: { description: 'JWKS.', content: { 'application/json': { schema: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object' } } } } } } } } },
   },
 };
+for (const p of ['/health', '/metrics']) (operability[p].get as OpenApiObject).security = [];
 
 export function buildOpenApiDocument(opts: { serverUrl?: string; version?: string } = {}): OpenApiObject {
   return {
@@ -40,7 +44,15 @@ export function buildOpenApiDocument(opts: { serverUrl?: string; version?: strin
       { name: 'Operations', description: 'Health, metrics, this document.' },
     ],
     paths: { ...nativePaths, ...pilPaths, ...g2pPaths, ...operability },
-    components: { schemas: { ...nativeSchemas, ...pilSchemas, ...g2pSchemas } },
+    // Every northbound operation needs an API key or a JWT when authentication is on (docs/security.md).
+    security: [{ bearer: [] }, { apiKey: [] }],
+    components: {
+      schemas: { ...nativeSchemas, ...pilSchemas, ...g2pSchemas },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key (gpo_...) or a JWT with the scopes batches:submit, batches:read, batches:operate.' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      },
+    },
   };
 }
 

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { apiKeyEntry } from '../../cli/commands/api-key';
 import { orchestratorOptions } from '../../cli/commands/orchestrator';
-import { authNotice, authOptions } from '../../cli/commands/up';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { authNotice, authOptions, startUp } from '../../cli/commands/up';
+import { call, validRequest } from './support';
 import { hashApiKey } from '../../orchestrator/security/credentials';
 import { resolveConfig } from '../../orchestrator/config';
 
@@ -23,6 +27,24 @@ describe('security: command-line wiring', () => {
     assert.match(key, /^gpo_[A-Za-z0-9_-]{43}$/);
     assert.deepEqual(entry, { client: 'openg2p', keyHash: hashApiKey(key), scopes: ['batches:read'], programs: ['cash'] });
     assert.ok(!JSON.stringify(entry).includes(key));
+  });
+
+  it('gpo up with authentication on generates a development key that works, and nothing works without it', async function () {
+    this.timeout(60_000);
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'gpo-up-'));
+    const up = await startUp({ ports: 'random', auth: 'on', dataDir });
+    try {
+      const key = up.orchestrator?.developmentKey;
+      assert.match(key ?? '', /^gpo_/);
+      const r = validRequest('pil', 'up-dev-key');
+      assert.equal((await call(up.orchestrator!.url, r.method, r.path, { body: r.body })).status, 401);
+      const ok = await call(up.orchestrator!.url, r.method, r.path, { body: r.body, auth: key });
+      assert.equal(ok.status, 200, ok.text);
+      assert.equal(ok.body.payeeResults.filter((p: { status: string }) => p.status === 'COMPLETED').length, 2);
+    } finally {
+      await up.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an unusable security configuration at start', () => {
