@@ -35,13 +35,15 @@ function fail(h: ResponseToolkit, status: number, body: NativeErrorBody): Respon
 /** Any hapi error on a native route (bad payload size, unknown media type, a crash) in the native error format. */
 function nativeErrors(log: Logger) {
   return (request: Request, h: ResponseToolkit) => {
-    const res = request.response as unknown as { isBoom?: boolean; output?: { statusCode: number }; message?: string };
+    const res = request.response as unknown as { isBoom?: boolean; output?: { statusCode: number; headers?: Record<string, string | number> }; message?: string; data?: { gpoCode?: string } | null };
     if (!res || !res.isBoom) return h.continue;
     const status = res.output?.statusCode ?? 500;
     if (status >= 500) log.error({ err: res, path: request.path }, 'native API request failed');
-    const errorCode = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST';
+    const errorCode = res.data?.gpoCode ?? (status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
     const message = status >= 500 ? 'the request could not be processed; nothing was changed by this error' : res.message ?? 'bad request';
-    return h.response({ errorCode, message } satisfies NativeErrorBody).code(status);
+    const out = h.response({ errorCode, message } satisfies NativeErrorBody).code(status);
+    for (const [k, v] of Object.entries(res.output?.headers ?? {})) if (/^(retry-after|www-authenticate|allow)$/i.test(k)) out.header(k, String(v));
+    return out;
   };
 }
 
