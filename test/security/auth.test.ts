@@ -110,6 +110,18 @@ describe('security: northbound authentication and authorisation', function () {
     assert.equal((await call(h.orch.url, pil.method, pil.path, { body: pil.body, auth: keyA })).status, 200);
     assert.equal((await call(h.orch.url, 'GET', '/disbursement/pil-owned-by-a', { auth: keyB })).status, 404);
     assert.equal((await call(h.orch.url, 'GET', '/disbursement/pil-owned-by-a', { auth: keyReader })).status, 200);
+    const g2p = validRequest('g2p-connect', 'g2p-owned-by-a');
+    const sent = await call(h.orch.url, g2p.method, g2p.path, { body: g2p.body, auth: keyA });
+    assert.equal(sent.status, 200, sent.text);
+    const status = (auth: string) => call(h.orch.url, 'POST', '/disburse/sync/txn/status', {
+      auth,
+      body: {
+        header: { version: '1.0.0', message_id: `st-${auth.slice(-6)}`, message_ts: new Date().toISOString(), action: 'txn-status', sender_id: 'openg2p', total_count: 1 },
+        message: { transaction_id: 'st', txnstatus_request: { reference_id: 'q1', txn_type: 'disburse', attribute_type: 'correlation_id', attribute_value: sent.body.message.correlation_id } },
+      },
+    });
+    assert.equal((await status(keyB)).status, 404);
+    assert.equal((await status(keyReader)).status, 200);
     // The owner and its read-only auditor see it; the auditor may not cancel it.
     assert.equal((await call(h.orch.url, 'GET', `/v1/batches/${id}`, { auth: keyA })).status, 200);
     assert.equal((await call(h.orch.url, 'GET', `/v1/batches/${id}/report.csv`, { auth: keyReader })).status, 200);
