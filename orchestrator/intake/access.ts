@@ -61,10 +61,3 @@ export function visibleTo(request: Request, batch: BatchView | undefined): batch
 export function authFailureResponse(h: ResponseToolkit, api: ApiName, err: AuthFailure): ResponseObject {
   return edgeResponse(h, api, new EdgeError(err.status, err.code, err.message));
 }
-
-/** Owner fields are GPO's own: never echoed upstream. */
-export function withoutOwner(meta: Record<string, string> | undefined): Record<string, string> | undefined {
-  if (!meta || (meta.gpo_program === undefined && meta.gpo_client === undefined)) return meta;
-  const { gpo_program: _p, gpo_client: _c, ...rest } = meta;
-  return rest;
-}
