@@ -48,9 +48,10 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
 
   const server = Hapi.server({ port: config.port, host: config.host, routes: { payload: { maxBytes: 256 * 1024 * 1024 } } });
   server.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK', service: 'orchestrator', rail: config.rail, railMode: config.railMode }) });
+  metrics.instrument(server);
   server.route({
     method: 'GET', path: '/metrics',
-    handler: async (_req, h) => h.response(await metrics.registry.metrics()).type(metrics.registry.contentType),
+    handler: async (_req, h) => h.response(await metrics.text()).type(metrics.contentType),
   });
   registerIntakes(server, { service, config, logger });
 

@@ -15,7 +15,7 @@ const operability: Record<string, OpenApiObject> = {
     get: { tags: ['Operations'], summary: 'Liveness', responses: { 200: { description: 'Up.', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', example: 'OK' } } } } } } } },
   },
   '/metrics': {
-    get: { tags: ['Operations'], summary: 'Prometheus metrics (payments by status, rail latency, in-flight chunks)', responses: { 200: { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+    get: { tags: ['Operations'], summary: 'Prometheus metrics (payments by status, rail latency, in-flight chunks, HTTP requests per route, process metrics); see docs/observability.md', responses: { 200: { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } } },
   },
   [OPENAPI_PATH]: {
     get: { tags: ['Operations'], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.0 document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
