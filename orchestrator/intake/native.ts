@@ -66,7 +66,7 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
   const log = deps.logger.child({ component: 'native-api' });
   const ext = { onPreResponse: { method: nativeErrors(log) } };
   const webhookSecret = (config as { webhookSecret?: string }).webhookSecret ?? process.env.GPO_WEBHOOK_SECRET;
-  const notifier = startWebhookNotifier({ service, config, logger: deps.logger, secret: webhookSecret || undefined });
+  const notifier = startWebhookNotifier({ service, config, logger: deps.logger, secret: webhookSecret || undefined, journal: deps.journal });
   server.ext('onPreStop', async () => {
     await notifier.stop();
   });
