@@ -86,32 +86,30 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
     },
   });
 
-  server.route({
-    method: ['GET', 'PUT', 'PATCH'],
-    path: `${CONSOLE_PATH}/api/world/{name}/{path*}`,
-    options: { payload: { parse: false, output: 'data', maxBytes: 256 * 1024 } },
-    handler: async (req, h) => {
-      const link = world.get(String(req.params.name));
-      if (!link) return problem(h, 404, { errorCode: 'WORLD_SERVER_NOT_FOUND', message: `no world server ${String(req.params.name).slice(0, 64)} is configured` });
-      const target = `/${String(req.params.path ?? '')}`;
-      const method = req.method.toUpperCase();
-      const allowed = method === 'GET' ? WORLD_READ.test(target) : WORLD_WRITE[method]?.test(target) ?? false;
-      if (!allowed || target.includes('..')) return problem(h, 403, { errorCode: 'NOT_ALLOWED', message: `the console may not ${method} ${target.slice(0, 100)} on ${link.name}` });
-      const query = req.url.search ?? '';
-      try {
-        const res = await httpRequest(`${link.url.replace(/\/+$/, '')}${target}${query}`, {
-          method, dispatcher: agent, headersTimeout: 10_000, bodyTimeout: 10_000,
-          headers: { accept: 'application/json', ...(method === 'GET' ? {} : { 'content-type': 'application/json' }) },
-          body: method === 'GET' ? undefined : ((req.payload as Buffer | undefined) ?? Buffer.alloc(0)),
-        });
-        const body = Buffer.from(await res.body.arrayBuffer());
-        if (method !== 'GET') log.info({ world: link.name, method, path: target, status: res.statusCode }, 'world admin change from the console');
-        return h.response(body).code(res.statusCode).type(String(res.headers['content-type'] ?? 'application/json'));
-      } catch (err) {
-        return problem(h, 502, { errorCode: 'WORLD_UNREACHABLE', message: `${link.name} did not answer: ${(err as Error).message}` });
-      }
-    },
-  });
+  const passThrough = async (req: Request, h: ResponseToolkit) => {
+    const link = world.get(String(req.params.name));
+    if (!link) return problem(h, 404, { errorCode: 'WORLD_SERVER_NOT_FOUND', message: `no world server ${String(req.params.name).slice(0, 64)} is configured` });
+    const target = `/${String(req.params.path ?? '')}`;
+    const method = req.method.toUpperCase();
+    const allowed = method === 'GET' ? WORLD_READ.test(target) : WORLD_WRITE[method]?.test(target) ?? false;
+    if (!allowed || target.includes('..')) return problem(h, 403, { errorCode: 'NOT_ALLOWED', message: `the console may not ${method} ${target.slice(0, 100)} on ${link.name}` });
+    const query = req.url.search ?? '';
+    try {
+      const res = await httpRequest(`${link.url.replace(/\/+$/, '')}${target}${query}`, {
+        method, dispatcher: agent, headersTimeout: 10_000, bodyTimeout: 10_000,
+        headers: { accept: 'application/json', ...(method === 'GET' ? {} : { 'content-type': 'application/json' }) },
+        body: method === 'GET' ? undefined : ((req.payload as Buffer | undefined) ?? Buffer.alloc(0)),
+      });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      if (method !== 'GET') log.info({ world: link.name, method, path: target, status: res.statusCode }, 'world admin change from the console');
+      return h.response(body).code(res.statusCode).type(String(res.headers['content-type'] ?? 'application/json'));
+    } catch (err) {
+      return problem(h, 502, { errorCode: 'WORLD_UNREACHABLE', message: `${link.name} did not answer: ${(err as Error).message}` });
+    }
+  };
+  const worldPath = `${CONSOLE_PATH}/api/world/{name}/{path*}`;
+  server.route({ method: 'GET', path: worldPath, handler: passThrough });
+  server.route({ method: ['PUT', 'PATCH'], path: worldPath, options: { payload: { parse: false, output: 'data', maxBytes: 256 * 1024 } }, handler: passThrough });
 
   return { close: () => agent.close() };
 }
