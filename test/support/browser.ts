@@ -49,6 +49,8 @@ export async function launchBrowser(): Promise<Browser> {
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(CI_OUTPUT, { recursive: true });
   const file = path.join(CI_OUTPUT, `${name}.png`);
+  // from the top, so the sticky header sits where a person sees it
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
