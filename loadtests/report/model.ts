@@ -175,7 +175,7 @@ export function buildReport(store: MetricStore, meta: ReportMeta): LoadReport {
     p.iterations = round(p.iterations * perS); p.dropped = round(p.dropped * perS);
   }
   // a window of about 5 s (at least 3 intervals) smooths the bursts polling makes, without hiding the trend
-  const half = Math.max(1, Math.round(5000 / bucketMs / 2));
+  const half = Math.max(1, Math.floor(5000 / bucketMs / 2));
   points.forEach((p, i) => {
     const win = points.slice(Math.max(0, i - half), Math.min(points.length, i + half + 1));
     p.throughputSmoothed = round(win.reduce((n, q) => n + q.throughput, 0) / win.length);
