@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Request, ResponseToolkit, Server, ResponseObject } from '@hapi/hapi';
 import type { Logger } from 'pino';
 import { newId } from '../../shared/ids';
-import { BatchStatus, type BatchSource } from '../domain/types';
+import { BatchStatus, type BatchSource, type BatchView } from '../domain/types';
 import { startWebhookNotifier, type WebhookNotifier } from '../notify/webhook';
 import { registerOpenApi } from '../openapi';
 import type { IntakeDeps } from './deps';
@@ -80,6 +80,13 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     return id;
   };
   const notFound = (h: ResponseToolkit, id: string) => fail(h, 404, { errorCode: 'BATCH_NOT_FOUND', message: `no batch ${id}` });
+  /** The batch a route's {id} names, or the answer to give instead (400 bad id, 404 no such batch). */
+  const batchOrAnswer = async (request: Request, h: ResponseToolkit): Promise<{ id: string; batch: BatchView } | ResponseObject> => {
+    const id = batchIdOr400(request, h);
+    if (typeof id !== 'string') return id;
+    const batch = await service.getBatch(id);
+    return batch ? { id, batch } : notFound(h, id);
+  };
 
   server.route({
     method: 'POST',
@@ -227,10 +234,9 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     options: {
       ext,
       handler: async (request, h) => {
-        const id = batchIdOr400(request, h);
-        if (typeof id !== 'string') return id;
-        const batch = await service.getBatch(id);
-        if (!batch) return notFound(h, id);
+        const found = await batchOrAnswer(request, h);
+        if (!('batch' in found)) return found;
+        const { id, batch } = found;
         return { batchId: id, currency: batch.currency, items: await failureSummary(service.iteratePayments(id)) };
       },
     },
@@ -243,10 +249,9 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
       ext,
       payload: { parse: false, output: 'data', maxBytes: 64 * 1024 },
       handler: async (request, h) => {
-        const id = batchIdOr400(request, h);
-        if (typeof id !== 'string') return id;
-        const batch = await service.getBatch(id);
-        if (!batch) return notFound(h, id);
+        const found = await batchOrAnswer(request, h);
+        if (!('batch' in found)) return found;
+        const { id, batch } = found;
         if (batch.status === BatchStatus.CANCELLED) return toNativeBatch(batch);
         if (FINAL_BATCH.has(batch.status)) {
           return fail(h, 409, { errorCode: 'BATCH_FINAL', message: `batch ${id} is already ${batch.status}; there is nothing left to cancel`, details: { status: batch.status } });
@@ -265,10 +270,9 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
       ext,
       payload: { parse: false, output: 'data', maxBytes: 64 * 1024 },
       handler: async (request, h) => {
-        const id = batchIdOr400(request, h);
-        if (typeof id !== 'string') return id;
-        const batch = await service.getBatch(id);
-        if (!batch) return notFound(h, id);
+        const found = await batchOrAnswer(request, h);
+        if (!('batch' in found)) return found;
+        const { id, batch } = found;
         if (batch.status !== BatchStatus.PAUSED) {
           return fail(h, 409, { errorCode: 'BATCH_NOT_PAUSED', message: `batch ${id} is ${batch.status}; only a PAUSED batch can be resumed`, details: { status: batch.status } });
         }
@@ -285,10 +289,9 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     options: {
       ext,
       handler: async (request, h) => {
-        const id = batchIdOr400(request, h);
-        if (typeof id !== 'string') return id;
-        const batch = await service.getBatch(id);
-        if (!batch) return notFound(h, id);
+        const found = await batchOrAnswer(request, h);
+        if (!('batch' in found)) return found;
+        const { id } = found;
         const stream = Readable.from(reportChunks(service.iteratePayments(id)), { objectMode: false });
         stream.on('error', (err) => log.error({ err, batchId: id }, 'report stream failed'));
         return h.response(stream)

@@ -79,64 +79,19 @@ export function query(params: Record<string, string | number | undefined>): stri
   return s ? `?${s}` : '';
 }
 
-// ---- shapes the console reads (the native API's, see docs/native-api.md)
+// ---- shapes the console reads: the native API's own (type-only imports: nothing of the server is bundled)
 
-export type BatchStatus = 'RECEIVED' | 'PROCESSING' | 'PAUSED' | 'COMPLETED' | 'PARTIALLY_COMPLETED' | 'FAILED' | 'CANCELLED';
-export type PaymentStatus = 'RECEIVED' | 'RESOLVED' | 'QUOTED' | 'SENT' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+import type { BatchStatus, PaymentStatus, PaymentView } from '../../orchestrator/domain/types';
+import type { FailureLine, NativeBatch, StatusLine } from '../../orchestrator/intake/native/report';
+import type { NotificationEntry, NotificationPage } from '../../orchestrator/notify/journal';
 
-export interface StatusLine { count: number; amount: string; countPercentage: string; amountPercentage: string }
-
-export interface Batch {
-  id: string;
-  source: string;
-  reference?: string;
-  idempotencyKey: string;
-  status: BatchStatus;
-  currency: string;
-  rail: string;
-  railMode?: string;
-  note?: string;
-  webhookUrl?: string;
-  declaredCount?: number;
-  declaredAmount?: string;
-  totalCount: number;
-  totalAmount: string;
-  byStatus: Record<PaymentStatus, StatusLine>;
-  summary: { ongoing: number; successful: number; failed: number; cancelled: number; successfulAmount: string; pendingAmount: string; failedAmount: string; cancelledAmount: string; finishedPercentage: string };
-  amountDebited: string;
-  amountCredited: string;
-  fees: string;
-  createdAt: string;
-  updatedAt: string;
-  completedAt?: string;
-}
+export type { BatchStatus, FailureLine, NotificationEntry, NotificationPage, PaymentStatus, StatusLine };
+export type Batch = NativeBatch;
+export type Payment = PaymentView;
 
 export interface Page<T> { total: number; offset: number; limit: number; items: T[] }
-
-export interface Payment {
-  position: number;
-  reference: string;
-  payeeIdType: string;
-  payeeIdValue: string;
-  payeeFsp?: string;
-  amount: string;
-  currency: string;
-  status: PaymentStatus;
-  transferId?: string;
-  fee?: string;
-  amountCredited?: string;
-  errorCode?: string;
-  errorDescription?: string;
-  attempts: number;
-  completedAt?: string;
-}
-
-export interface FailureLine { errorCode: string; errorDescription?: string; statuses: string[]; count: number; amount: string }
 
 export interface ConsoleConfig {
   orchestrator: { currency: string; rail: string; railMode: string; payerFspId: string };
   world: Array<{ name: string; role: 'switch' | 'als' | 'payer' | 'payee' | 'pil' }>;
 }
-
-export interface NotificationEntry { id: string; channel: string; batchId: string; event: string; url: string; outcome: 'delivered' | 'dead' | 'pending'; attempts: number; lastError?: string; at: string }
-export interface NotificationPage { source: 'memory' | 'outbox'; since: string; counts: Record<string, number>; items: NotificationEntry[] }

@@ -1,7 +1,7 @@
 /** Small pieces every page uses: polling, status badges, the stacked progress bar, pager, messages. */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Batch, PaymentStatus } from './api';
+import type { Batch, StatusLine } from './api';
 import { amount, count, statusLabel } from './format';
 
 export interface Polled<T> {
@@ -44,15 +44,15 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge s-${status.toLowerCase()}`} data-status={status}>{statusLabel(status)}</span>;
 }
 
-const SEGMENTS: Array<{ status: PaymentStatus | 'ONGOING'; label: string }> = [
+const SEGMENTS: Array<{ status: 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'ONGOING'; label: string }> = [
   { status: 'COMPLETED', label: 'Paid' },
   { status: 'FAILED', label: 'Failed' },
   { status: 'CANCELLED', label: 'Cancelled' },
   { status: 'ONGOING', label: 'In progress' },
 ];
 
-function segmentCount(b: Batch, s: PaymentStatus | 'ONGOING'): number {
-  return s === 'ONGOING' ? b.summary.ongoing : b.byStatus[s].count;
+function segmentCount(b: Batch, s: (typeof SEGMENTS)[number]['status']): number {
+  return s === 'ONGOING' ? b.summary.ongoing : (b.byStatus as Record<string, StatusLine>)[s].count;
 }
 
 /** Payments by outcome as one bar: paid, failed, cancelled, in progress. */
