@@ -56,10 +56,10 @@ export interface LatencyKind {
   values: Record<string, number>;
   /** ms at the percentiles of PERCENTILE_LADDER */
   ladder: number[];
-  /** per interval (same t as series.points); 0 where there was no sample */
-  p50: number[];
-  p95: number[];
-  p99: number[];
+  /** per interval (same t as series.points); null where there was no sample (a gap, not a 0 ms latency) */
+  p50: Array<number | null>;
+  p95: Array<number | null>;
+  p99: Array<number | null>;
 }
 
 /** Percentiles the latency-by-percentile chart shows. */
@@ -245,7 +245,7 @@ function latencyKinds(store: MetricStore, latencyMetric: string, durationMs: num
     const sorted = Float64Array.from(idx.map((i) => metric.v[i])).sort();
     const per: number[][] = Array.from({ length: nBuckets }, () => []);
     for (const i of idx) per[bucketOf(metric.t[i])].push(metric.v[i]);
-    const at = (p: number) => per.map((vals) => (vals.length ? round(percentile(Float64Array.from(vals).sort(), p)) : 0));
+    const at = (p: number) => per.map((vals) => (vals.length ? round(percentile(Float64Array.from(vals).sort(), p)) : null));
     out.push({ kind: name, metric: metric.name, values, ladder: PERCENTILE_LADDER.map((p) => round(percentile(sorted, p))), p50: at(50), p95: at(95), p99: at(99) });
   };
   const http = store.metrics.get('http_req_duration');

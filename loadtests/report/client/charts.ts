@@ -6,10 +6,13 @@ import type { LoadReport } from '../model';
 
 export interface ChartSeries {
   label: string;
-  values: number[];
+  /** null: no sample in that interval (drawn as a gap) */
+  values: Array<number | null>;
   color: string;
   /** points only (raw samples behind a smoothed line) */
   dots?: boolean;
+  /** sparse samples: a dot on each, joined across the intervals without one */
+  sparse?: boolean;
   dash?: number[];
 }
 
@@ -70,9 +73,9 @@ export function chartsOf(r: LoadReport): ChartDef[] {
       id: `latency-${k.kind}`, title: `Latency over time: ${k.kind}`, unit: 'ms', x: t, xLabel,
       note: k.metric === 'http_req_duration' ? `http_req_duration of requests named "${k.kind}"` : `the profile's latency metric ${k.metric}`,
       series: [
-        { label: 'p50', values: k.p50, color: '#1f5fae' },
-        { label: 'p95', values: k.p95, color: '#c2410c' },
-        { label: 'p99', values: k.p99, color: '#b42318' },
+        { label: 'p50', values: k.p50, color: '#1f5fae', sparse: true },
+        { label: 'p95', values: k.p95, color: '#c2410c', sparse: true },
+        { label: 'p99', values: k.p99, color: '#b42318', sparse: true },
       ],
     });
   });

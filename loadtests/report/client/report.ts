@@ -13,6 +13,7 @@ const HEIGHT = 260;
 function fmt(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   const a = Math.abs(v);
+  if (v === 0) return '0';
   return a >= 10_000 ? `${Math.round(v / 100) / 10}k` : a >= 100 ? String(Math.round(v)) : a >= 1 ? v.toFixed(1) : v.toFixed(2);
 }
 
@@ -34,7 +35,8 @@ function draw(def: ChartDef, el: HTMLElement): uPlot {
       { label: def.xTicks ? 'percentile' : 's', value: (_u, v) => (def.xTicks ? def.xTicks[v] ?? '' : fmt(v)) },
       ...def.series.map((s) => ({
         label: s.label, stroke: s.color, width: s.dots ? 0 : 2, dash: s.dash, value: (_u: uPlot, v: number) => fmt(v),
-        ...(s.dots ? { paths: () => null, points: { show: true, size: 5, fill: s.color, stroke: s.color } } : { points: { show: def.x.length < 3 } }),
+        ...(s.dots ? { paths: () => null, points: { show: true, size: 5, fill: s.color, stroke: s.color } }
+          : s.sparse ? { spanGaps: true, points: { show: true, size: 4, fill: s.color, stroke: s.color } } : { points: { show: def.x.length < 3 } }),
       })),
     ],
   };
