@@ -68,6 +68,17 @@ export function portTable(rows: Array<[string, string]>): string {
   return [`${'server'.padEnd(w)}  url`, `${'-'.repeat(w)}  ${'-'.repeat(24)}`, ...rows.map(([n, u]) => `${n.padEnd(w)}  ${u}`)].join('\n');
 }
 
+/** The world's admin surfaces, for the orchestrator's console (configuration: the orchestrator never imports simulators). */
+export function worldLinks(world: World): Array<{ name: string; role: string; url: string }> {
+  return [
+    { name: world.switch.name, role: 'switch', url: world.urls.switch },
+    { name: 'als', role: 'als', url: world.urls.als },
+    { name: world.config.payerFspId, role: 'payer', url: world.urls.payerOutbound },
+    ...Object.entries(world.payees).map(([id, p]) => ({ name: id, role: 'payee', url: p.url })),
+    ...(world.pil ? [{ name: 'pil', role: 'pil', url: world.pil.url }] : []),
+  ];
+}
+
 /** Starts the default world and, when it exists, the orchestrator pointed at it. */
 export async function startUp(opts: UpOptions = {}): Promise<Up> {
   const cfg = { ...defaultWorldConfig(), ports: opts.ports ?? 'default', host: opts.host, seed: opts.seed ?? 1 };
@@ -83,6 +94,7 @@ export async function startUp(opts: UpOptions = {}): Promise<Up> {
         orchestrator = await mod.startOrchestrator({
           port: cfg.ports === 'random' ? 0 : DEFAULT_PORTS.orchestrator, host: cfg.host, payerFspId: cfg.payerFspId, currency: cfg.currency,
           sdkUrl: world.urls.payerOutbound, payerOutboundUrl: world.urls.payerOutbound, pilUrl: world.urls.pil, seed: cfg.seed,
+          world: worldLinks(world),
           ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
           ...(opts.auth ? { auth: authOptions(opts.auth, opts.unauthenticatedPil) } : {}),
         });
@@ -93,7 +105,7 @@ export async function startUp(opts: UpOptions = {}): Promise<Up> {
     throw err;
   }
   const rows: Array<[string, string]> = [];
-  if (orchestrator) rows.push(['orchestrator', orchestrator.url]);
+  if (orchestrator) rows.push(['orchestrator', orchestrator.url], ['operator console', `${orchestrator.url}/ui/`]);
   if (world.pil) rows.push(['pil', world.pil.url]);
   rows.push([`payer DFSP ${cfg.payerFspId} (outbound)`, world.urls.payerOutbound], [`payer DFSP ${cfg.payerFspId} (inbound)`, world.urls.payerInbound]);
   rows.push(['switch', world.urls.switch], ['als', world.urls.als]);

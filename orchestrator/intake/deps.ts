@@ -13,6 +13,7 @@ export interface IntakeSecurity {
   /** GPO's key for signing G2P Connect callbacks. */
   signingKey?: SigningKey;
 }
+import type { NotificationJournal } from '../notify/journal';
 
 /** What every northbound API plugin gets: the application service, the configuration and a logger. */
 export interface IntakeDeps {
@@ -20,4 +21,6 @@ export interface IntakeDeps {
   config: OrchestratorConfig;
   logger: Logger;
   security?: IntakeSecurity;
+  /** Where notifiers record deliveries and dead letters (the console shows them). */
+  journal?: NotificationJournal;
 }

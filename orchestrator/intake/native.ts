@@ -9,16 +9,16 @@ import { gunzip } from 'node:zlib';
 import type { Request, ResponseToolkit, Server, ResponseObject } from '@hapi/hapi';
 import type { Logger } from 'pino';
 import { newId } from '../../shared/ids';
-import { BatchStatus } from '../domain/types';
+import { BatchStatus, type BatchSource, type BatchView } from '../domain/types';
 import { startWebhookNotifier, type WebhookNotifier } from '../notify/webhook';
 import { registerOpenApi } from '../openapi';
-import { AuthFailure } from '../security/credentials';
+import { AuthFailure, seesAllPrograms } from '../security/credentials';
 import { EdgeError, parseJsonText } from '../security/edge';
-import { apiRoute, limitsOf, stampOwner, visibleTo } from './access';
+import { apiRoute, callerOf, limitsOf, stampOwner, visibleTo } from './access';
 import type { IntakeDeps } from './deps';
 import { buildFromCsv, buildFromJson, type BatchFields } from './native/batch';
-import { reportChunks, toNativeBatch } from './native/report';
-import { batchIdSchema, batchLookupSchema, csvQuerySchema, fieldPath, idempotencyKeySchema, joiErrors, paymentsQuerySchema, type NativeErrorBody } from './native/schemas';
+import { failureSummary, reportChunks, toNativeBatch } from './native/report';
+import { batchIdSchema, batchListSchema, csvQuerySchema, fieldPath, idempotencyKeySchema, joiErrors, MAX_BATCH_PAGE, paymentsQuerySchema, type NativeErrorBody } from './native/schemas';
 
 const FINAL_BATCH: ReadonlySet<BatchStatus> = new Set([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED]);
 const CSV_TYPES = new Set(['text/csv', 'application/csv', 'text/comma-separated-values']);
@@ -71,7 +71,7 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
   const log = deps.logger.child({ component: 'native-api' });
   const ext = { onPreResponse: { method: nativeErrors(log) } };
   const webhookSecret = (config as { webhookSecret?: string }).webhookSecret ?? process.env.GPO_WEBHOOK_SECRET;
-  const notifier = startWebhookNotifier({ service, config, logger: deps.logger, secret: webhookSecret || undefined });
+  const notifier = startWebhookNotifier({ service, config, logger: deps.logger, secret: webhookSecret || undefined, journal: deps.journal });
   server.ext('onPreStop', async () => {
     await notifier.stop();
   });
@@ -92,6 +92,13 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
   const visibleBatch = async (request: Request, id: string) => {
     const batch = await service.getBatch(id);
     return visibleTo(request, batch) ? batch : undefined;
+  };
+  /** The batch a route's {id} names, or the answer to give instead (400 bad id, 404 no such batch). */
+  const batchOrAnswer = async (request: Request, h: ResponseToolkit): Promise<{ id: string; batch: BatchView } | ResponseObject> => {
+    const id = batchIdOr400(request, h);
+    if (typeof id !== 'string') return id;
+    const batch = await service.getBatch(id);
+    return batch && visibleTo(request, batch) ? { id, batch } : notFound(h, id);
   };
 
   server.route({
@@ -196,10 +203,28 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     options: {
       ...route('batches:read'),
       handler: async (request, h) => {
-        const { error, value } = batchLookupSchema.validate(request.query, { abortEarly: false, convert: true });
-        if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'batches are looked up by idempotencyKey', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
-        const batch = await service.findBatchBySourceKey('native', (value as { idempotencyKey: string }).idempotencyKey);
-        return { items: visibleTo(request, batch) ? [toNativeBatch(batch)] : [] };
+        const { error, value } = batchListSchema.validate(request.query, { abortEarly: false, convert: true });
+        if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
+        const q = value as { idempotencyKey?: string; status?: BatchStatus[]; source?: BatchSource; from?: Date; to?: Date; offset: number; limit: number };
+        if (q.idempotencyKey !== undefined) {
+          const batch = await service.findBatchBySourceKey(q.source ?? 'native', q.idempotencyKey);
+          const items = visibleTo(request, batch) ? [toNativeBatch(batch)] : [];
+          return { total: items.length, offset: 0, limit: q.limit, items };
+        }
+        const filter = { statuses: q.status, source: q.source, from: q.from?.toISOString(), to: q.to?.toISOString() };
+        if (seesAllPrograms(callerOf(request))) {
+          const page = await service.listBatches({ ...filter, offset: q.offset, limit: q.limit });
+          return { total: page.total, offset: q.offset, limit: q.limit, items: page.items.map(toNativeBatch) };
+        }
+        // A client of some programs: their batches only. The store has no program index yet, so the matching
+        // batches are read page by page and filtered here (batches are few; payments are not read).
+        const mine: BatchView[] = [];
+        for (let offset = 0; ; offset += MAX_BATCH_PAGE) {
+          const page = await service.listBatches({ ...filter, offset, limit: MAX_BATCH_PAGE });
+          for (const b of page.items) if (visibleTo(request, b)) mine.push(b);
+          if (page.items.length < MAX_BATCH_PAGE) break;
+        }
+        return { total: mine.length, offset: q.offset, limit: q.limit, items: mine.slice(q.offset, q.offset + q.limit).map(toNativeBatch) };
       },
     },
   });
@@ -230,9 +255,23 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
         const batch = await visibleBatch(request, id);
         if (!batch) return notFound(h, id);
-        const q = value as { status?: string; offset: number; limit: number };
-        const page = await service.listPayments(id, { status: q.status as never, offset: q.offset, limit: q.limit });
+        const q = value as { status?: string; errorCode?: string; offset: number; limit: number };
+        const page = await service.listPayments(id, { status: q.status as never, errorCode: q.errorCode, offset: q.offset, limit: q.limit });
         return { total: page.total, offset: q.offset, limit: q.limit, items: page.items };
+      },
+    },
+  });
+
+  server.route({
+    method: 'GET',
+    path: '/v1/batches/{id}/failures',
+    options: {
+      ...route('batches:read'),
+      handler: async (request, h) => {
+        const found = await batchOrAnswer(request, h);
+        if (!('batch' in found)) return found;
+        const { id, batch } = found;
+        return { batchId: id, currency: batch.currency, items: await failureSummary(service.iteratePayments(id)) };
       },
     },
   });
@@ -244,10 +283,9 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
       ...route('batches:operate', 'batch.cancel'),
       payload: { parse: false, output: 'data', maxBytes: 64 * 1024 },
       handler: async (request, h) => {
-        const id = batchIdOr400(request, h);
-        if (typeof id !== 'string') return id;
-        const batch = await visibleBatch(request, id);
-        if (!batch) return notFound(h, id);
+        const found = await batchOrAnswer(request, h);
+        if (!('batch' in found)) return found;
+        const { id, batch } = found;
         if (batch.status === BatchStatus.CANCELLED) return toNativeBatch(batch);
         if (FINAL_BATCH.has(batch.status)) {
           return fail(h, 409, { errorCode: 'BATCH_FINAL', message: `batch ${id} is already ${batch.status}; there is nothing left to cancel`, details: { status: batch.status } });
@@ -266,10 +304,9 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
       ...route('batches:operate', 'batch.resume'),
       payload: { parse: false, output: 'data', maxBytes: 64 * 1024 },
       handler: async (request, h) => {
-        const id = batchIdOr400(request, h);
-        if (typeof id !== 'string') return id;
-        const batch = await visibleBatch(request, id);
-        if (!batch) return notFound(h, id);
+        const found = await batchOrAnswer(request, h);
+        if (!('batch' in found)) return found;
+        const { id, batch } = found;
         if (batch.status !== BatchStatus.PAUSED) {
           return fail(h, 409, { errorCode: 'BATCH_NOT_PAUSED', message: `batch ${id} is ${batch.status}; only a PAUSED batch can be resumed`, details: { status: batch.status } });
         }
@@ -286,10 +323,9 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     options: {
       ...route('batches:read'),
       handler: async (request, h) => {
-        const id = batchIdOr400(request, h);
-        if (typeof id !== 'string') return id;
-        const batch = await visibleBatch(request, id);
-        if (!batch) return notFound(h, id);
+        const found = await batchOrAnswer(request, h);
+        if (!('batch' in found)) return found;
+        const { id } = found;
         const stream = Readable.from(reportChunks(service.iteratePayments(id)), { objectMode: false });
         stream.on('error', (err) => log.error({ err, batchId: id }, 'report stream failed'));
         return h.response(stream)

@@ -18,6 +18,7 @@ import {
   checkSchema, DEFAULT_DIRECTORY, Directory, disbursementResponse, joiErrors, parseDisbursementRequest, pilError,
   sdkNote, transferOutcome, type DisbursementRecord, type PayeeRecord, type PilDirectoryEntry,
 } from './domain';
+import { serveSimulatorMetrics } from '../metrics';
 
 export type { PilDirectoryEntry } from './domain';
 
@@ -168,6 +169,7 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
   }
 
   const server = Hapi.server({ port: opts.port ?? 4010, host, routes: { payload: { maxBytes: 5 * 1024 * 1024 } } });
+  serveSimulatorMetrics('pil', [[server, 'pil']]);
   // Bodies are read raw and parsed here: depth-limited, no prototype keys, every refusal in the PIL's format.
   const payloadFail = { parse: false, output: 'data' as const };
   const readBody = (req: Hapi.Request): { ok: true; value: unknown } | { ok: false; message: string } => {

@@ -133,6 +133,27 @@ describe('security: northbound authentication and authorisation', function () {
     assert.equal(foreign.body.errorCode, 'PROGRAM_FORBIDDEN');
   });
 
+  it('the operator console: the page is public, its data needs credentials, views spanning every program need a client of every program', async () => {
+    const page = await call(h.orch.url, 'GET', '/ui/');
+    assert.ok([200, 503].includes(page.status), `GET /ui/: ${page.status}`);
+    assert.equal((await call(h.orch.url, 'GET', '/ui/api/config')).status, 401);
+    assert.equal((await call(h.orch.url, 'GET', '/ui/api/config', { auth: keyReader })).status, 200);
+    assert.equal((await call(h.orch.url, 'GET', '/v1/notifications')).status, 401);
+    const limited = await call(h.orch.url, 'GET', '/v1/notifications', { auth: keyA });
+    assert.equal(limited.status, 403);
+    assert.equal(limited.body.errorCode, 'PROGRAM_FORBIDDEN');
+    assert.equal((await call(h.orch.url, 'GET', '/v1/notifications', { auth: await token('HS256', { program: '*' }) })).status, 200);
+    assert.equal((await call(h.orch.url, 'GET', '/ui/api/world/switch/admin/ledger', { auth: keyReader })).status, 403);
+    // Listing batches shows a client its programs' batches only.
+    const listA = await call(h.orch.url, 'GET', '/v1/batches?limit=500', { auth: keyA });
+    const listB = await call(h.orch.url, 'GET', '/v1/batches?limit=500', { auth: keyB });
+    assert.equal(listA.status, 200, listA.text);
+    assert.ok(listA.body.items.length > 0);
+    const idsA = new Set(listA.body.items.map((b: { id: string }) => b.id));
+    assert.ok(listB.body.items.every((b: { id: string }) => !idsA.has(b.id)), 'client B lists a batch of program A');
+    assert.equal(listA.body.total, listA.body.items.length);
+  });
+
   it('writes every operator action to the audit log: who, what, when, from where, refused ones too', async () => {
     const r = validRequest('native', 'audited');
     const made = await call(h.orch.url, r.method, r.path, { body: r.body, headers: r.headers, auth: keyA });
