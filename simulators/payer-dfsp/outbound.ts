@@ -24,6 +24,14 @@ export interface OutboundDeps {
   validateResponses: boolean;
   /** Answers that did not match the spec. */
   answerProblems: AnswerProblem[];
+  /** Behaviours beyond the real SDK, each off unless enabled (README: Extensions). */
+  extensions?: PayerExtensions;
+}
+
+/** What this simulator can do that the real SDK scheme adapter does not: all off by default. */
+export interface PayerExtensions {
+  /** `POST /transfers?autoAcceptParty=false&autoAcceptQuote=false`: acceptance per request instead of the configuration. */
+  perRequestAcceptance?: boolean;
 }
 
 export interface AnswerProblem {
@@ -157,7 +165,9 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
         const f = await edgeFault(req, h, 'transfers');
         if (f) return f;
         try {
-          const rec = await service.startTransfer(body, { autoAcceptParty: bool(req.query.autoAcceptParty), autoAcceptQuote: bool(req.query.autoAcceptQuote) });
+          // Acceptance is the SDK's own configuration; per-request query flags are an extension, off by default.
+          const overrides = deps.extensions?.perRequestAcceptance ? { autoAcceptParty: bool(req.query.autoAcceptParty), autoAcceptQuote: bool(req.query.autoAcceptQuote) } : {};
+          const rec = await service.startTransfer(body, overrides);
           return transferAnswer(h, service, rec);
         } catch (err) {
           return caught(h, log, err);
@@ -186,6 +196,11 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
         if (!ref) return refuse(h, '3208', `no transfer ${id}`, 404);
         if (ref.kind === 'transfer') {
           await service.settled(ref.rec);
+          // As the SDK: it asks the hub, which has never seen a transfer that was not accepted (3208).
+          if (!ref.rec.transferSent) {
+            const lastError = { httpStatusCode: 500, mojaloopError: { errorInformation: { errorCode: '3208', errorDescription: `Transfer ID not found - transfer ${id} not found` } } };
+            return h.response({ statusCode: '3208', message: `transfer ${id} was not sent to the hub`, transferState: { transferId: id, currentState: 'ERROR_OCCURRED', lastError } }).code(500);
+          }
           return service.transferStatusView(ref.rec);
         }
         if (ref.kind === 'bulkItem' && ref.txn.phase !== 'partyAcceptance' && ref.txn.phase !== 'quoteAcceptance') await service.settled(ref.txn);

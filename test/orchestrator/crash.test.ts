@@ -5,56 +5,18 @@
  * ledger, and the treasury's debit equals credits plus fees.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { toUnits } from '../../shared/money';
 import { readPayeeLedger } from '../../scenarios/environment';
 import { defaultWorldConfig, startWorld, type World } from '../../simulators/world';
 import type { BatchView } from '../../orchestrator/domain/types';
 import { crashPayments } from './support/crash-batch';
+import { runChild } from './support/crash-run';
 
-const CHILD = path.join(__dirname, 'support', 'crash-child.ts');
 const COUNT = Number(process.env.GPO_CRASH_COUNT ?? 20_000);
-
-interface ChildRun {
-  signal: NodeJS.Signals | null;
-  code: number | null;
-  final?: BatchView;
-  lines: string[];
-}
-
-/** Runs the child until it dies or reports the batch final (then stops it). */
-function runChild(env: Record<string, string>, timeoutMs: number): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD], {
-      env: { ...process.env, GPO_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const run: ChildRun = { signal: null, code: null, lines: [] };
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`child did not finish within ${timeoutMs} ms: ${run.lines.join('\n')}`)); }, timeoutMs);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (!line.startsWith('GPO-CHILD ')) return;
-      run.lines.push(line);
-      const msg = JSON.parse(line.slice(10)) as { event: string; batch?: BatchView };
-      if (msg.event === 'final') {
-        run.final = msg.batch;
-        child.kill('SIGTERM');
-      }
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      run.code = code;
-      run.signal = signal;
-      if (code !== null && code !== 0 && !run.final) reject(new Error(`child failed (${code}): ${stderr} ${run.lines.join('\n')}`));
-      else resolve(run);
-    });
-  });
-}
 
 describe('orchestrator crash safety (child process killed with SIGKILL)', function () {
   this.timeout(180_000);

@@ -26,7 +26,8 @@ for (const mode of ['bulkTransactions', 'bulkQuotesTransfers', 'transfers'] as M
     this.timeout(120_000);
     let h: Harness;
     beforeEach(async () => {
-      h = await startHarness({ rail: 'mojaloop-sdk', railMode: mode, chunkSize: 250 });
+      // transfers mode needs an SDK that waits for GPO to accept each quote (AUTO_ACCEPT_QUOTES=false).
+      h = await startHarness({ rail: 'mojaloop-sdk', railMode: mode, chunkSize: 250, transferHoldMs: 3000 }, mode === 'transfers' ? { payerOptions: { autoAcceptQuote: false } } : {});
     });
     afterEach(async () => h.stop());
 

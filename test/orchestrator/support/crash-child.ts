@@ -2,7 +2,7 @@
  * The orchestrator as a child process for the crash test: starts on the given data directory, submits (or replays)
  * one deterministic batch, and prints one JSON line per milestone on stdout (`ready`, `final`). GPO_CRASH_AT makes
  * the engine kill this process at a chosen point.
- * Env: CRASH_DATA_DIR, CRASH_SDK_URL, CRASH_COUNT, CRASH_MODE.
+ * Env: CRASH_DATA_DIR, CRASH_SDK_URL, CRASH_COUNT, CRASH_MODE, CRASH_HOLD_MS (transferHoldMs), CRASH_KEY (batch key).
  */
 import { startOrchestrator } from '../../../orchestrator/index';
 import { BatchStatus, type MojaloopSdkMode } from '../../../orchestrator/domain/types';
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     port: 0, dataDir: process.env.CRASH_DATA_DIR, sdkUrl: process.env.CRASH_SDK_URL, seed: 42,
     railMode: (process.env.CRASH_MODE ?? 'bulkQuotesTransfers') as MojaloopSdkMode, chunkSize: 1000,
     retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 }, railTimeoutMs: 20_000, notify: { progressEveryMs: 150 },
+    ...(process.env.CRASH_HOLD_MS ? { transferHoldMs: Number(process.env.CRASH_HOLD_MS) } : {}),
   });
   let done = false;
   orch.service.subscribe((e) => {
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
       say({ event: 'final', batch: e.batch });
     }
   });
-  const out = await orch.service.submitBatch(crashBatch(Number(process.env.CRASH_COUNT ?? 20000)));
+  const out = await orch.service.submitBatch(crashBatch(Number(process.env.CRASH_COUNT ?? 20000), process.env.CRASH_KEY));
   say({ event: 'ready', outcome: out.outcome, batchId: out.batch.id, status: out.batch.status });
   if (FINAL.has(out.batch.status) && !done) {
     done = true;
