@@ -612,7 +612,10 @@ export class Engine {
         return;
       }
       this.log.info({ batchId: run.record._id, groupId: g.id, count: resend.length }, 'resending payments the rail never saw, with the same ids');
-      for (const i of resend) state.st[i] = S_QUOTED;
+      for (const i of resend) {
+        state.st[i] = S_QUOTED;
+        railIds(state)[i] = null; // a resend moves money under a new rail id, if any
+      }
       // Same transfer ids; a bulk quote (if any) is asked again under a new quote id since the old one may have expired.
       const regroup: GroupRecord = { id: resend.length === idx.length ? g.id : this.deps.newId(), fsp: g.fsp };
       if (rail.quotesSeparately) regroup.quoteId = this.deps.newId();

@@ -11,8 +11,8 @@
  *
  * What is uncertain is asked about, never resent: `GET /transfers/{transferId}` for a stored id. A POST whose answer
  * was lost may have created a transfer whose id GPO never learned: nobody can accept it, so once the SDK's quote
- * expiry has passed (`holdMs`) it can no longer complete, and the payment is sent again under a new
- * homeTransactionId. An SDK that accepts quotes by itself moves money before GPO learns the id: detected from its
+ * expiry has passed (`holdMs`) it can no longer complete and the rail reports the payment as never sent (`unknown`):
+ * the engine sends it again, which the SDK takes as a new transfer. An SDK that accepts quotes by itself moves money before GPO learns the id: detected from its
  * answers, reported in `warnings()` and the log, and a payment whose answer was lost there is held in doubt for an
  * operator (reconciliation report), never resent.
  */
@@ -242,8 +242,10 @@ export class SdkTransfers {
       // The hub never saw it: either it was never accepted, or its prepare may still arrive until it expires.
       const waited = Date.now() - this.since(sdkId);
       if (waited < this.opts.holdMs) return inDoubt(it, sdkId, `the hub does not know transfer ${sdkId} yet; waiting ${this.opts.holdMs - waited} ms more before it counts as never sent`);
+      if (this.acceptance !== 'caller') return this.heldForOperator(it, sdkId);
       this.lostAt.delete(sdkId);
-      return { transferId: it.transferId, railTransferId: sdkId, outcome: 'failed', errorCode: '3303', description: `transfer ${sdkId} never reached the hub and has expired`, transient: true, newIdSafe: true };
+      // Never accepted, or accepted and expired unseen: it can no longer move money. Nothing was paid.
+      return { transferId: it.transferId, outcome: 'unknown' };
     }
     if (res.status === 504 || res.status >= 500) {
       throw new RailCallError(`GET /transfers/${sdkId}: HTTP ${res.status} ${e.description ?? ''}`.trim(), true, res.status === 504 ? '2004' : '2001', res.status);
@@ -253,15 +255,18 @@ export class SdkTransfers {
 
   /** A POST whose answer was lost: the SDK may hold a transfer GPO has no id for. */
   private unconfirmed(it: RailItem): ItemResult {
-    if (this.acceptance !== 'caller') {
-      return inDoubt(it, undefined, this.acceptance === 'auto'
-        ? 'held for an operator: the SDK accepts quotes by itself and its answer was lost, so it may have paid under an id GPO never learned; reconcile with the payer DFSP'
-        : 'held: whether the SDK waits for quote acceptance is not known yet');
-    }
+    if (this.acceptance !== 'caller') return this.heldForOperator(it, undefined);
     const waited = Date.now() - this.since(it.transferId);
-    if (waited < this.opts.holdMs) return inDoubt(it, undefined, `the SDK may hold an unaccepted transfer for it; sent again under a new id once its quote has expired (${this.opts.holdMs - waited} ms)`);
+    if (waited < this.opts.holdMs) return inDoubt(it, undefined, `the SDK may hold an unaccepted transfer for it; sent again once its quote has expired (${this.opts.holdMs - waited} ms)`);
     this.lostAt.delete(it.transferId);
-    return { transferId: it.transferId, outcome: 'failed', errorCode: '3302', description: 'any transfer the SDK started for this payment was never accepted and its quote has expired', transient: true, newIdSafe: true };
+    // Any transfer the SDK started for it was never accepted (nobody knows its id) and its quote has expired.
+    return { transferId: it.transferId, outcome: 'unknown' };
+  }
+
+  private heldForOperator(it: RailItem, sdkId: string | undefined): ItemResult {
+    return inDoubt(it, sdkId, this.acceptance === 'auto'
+      ? 'held for an operator: the SDK accepts quotes by itself and this answer was lost, so it may have paid under an id GPO cannot ask about; reconcile with the payer DFSP'
+      : 'held: whether the SDK waits for quote acceptance is not known yet');
   }
 }
 

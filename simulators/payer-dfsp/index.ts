@@ -81,6 +81,8 @@ export interface RunningPayerDfsp extends RunningServer {
   readonly violations: Violation[];
   /** Answers and reports of ours that did not match the SDK spec (a bug if not empty). */
   readonly answerProblems: AnswerProblem[];
+  /** Requests that asked for a behaviour the real SDK does not have, by extension (also in GET /admin/extensions). */
+  readonly extensionUses: Record<string, number>;
   /** Changes where bulk transaction reports go (undefined: nowhere). */
   setBackendUrl(url: string | undefined): void;
   /** Resolves when every bulk transaction report sent so far has been delivered (or given up). */
@@ -211,7 +213,8 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   serveSimulatorMetrics(fspId, [[outbound, 'sdk-outbound'], [inbound, 'fspiop']]);
   inbound.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK', fspId }) });
   registerInbound(inbound, client, violations, faults);
-  registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems, extensions: opts.extensions ?? {} });
+  const extensionUses: Record<string, number> = {};
+  registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems, extensions: opts.extensions ?? {}, extensionUses });
 
   await inbound.start();
   try {
@@ -263,7 +266,7 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
 
   return {
     name: fspId, fspId, url, port: outbound.info.port as number, outboundUrl: url, inboundUrl, inboundPort: inbound.info.port as number,
-    service, treasury, faults, violations, answerProblems,
+    service, treasury, faults, violations, answerProblems, extensionUses,
     setBackendUrl: (u) => { backend.url = u; },
     reportsIdle: () => backOffice.idle(),
     stop,

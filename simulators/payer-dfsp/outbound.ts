@@ -26,6 +26,8 @@ export interface OutboundDeps {
   answerProblems: AnswerProblem[];
   /** Behaviours beyond the real SDK, each off unless enabled (README: Extensions). */
   extensions?: PayerExtensions;
+  /** How often a client asked for a behaviour the real SDK does not have, by extension name (used or not). */
+  extensionUses?: Record<string, number>;
 }
 
 /** What this simulator can do that the real SDK scheme adapter does not: all off by default. */
@@ -103,6 +105,9 @@ export function answerSchema(method: string, routePath: string, status: number):
 
 export function registerOutbound(server: Server, deps: OutboundDeps): void {
   const { service, faults, log } = deps;
+  const noteExtension = (name: string): void => {
+    if (deps.extensionUses) deps.extensionUses[name] = (deps.extensionUses[name] ?? 0) + 1;
+  };
 
   /** Our own answers against the spec: a mismatch is a bug here, logged and recorded (the answer still goes out). */
   function checkAnswer(request: Request, status: number, body: unknown): void {
@@ -166,6 +171,7 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
         if (f) return f;
         try {
           // Acceptance is the SDK's own configuration; per-request query flags are an extension, off by default.
+          if (req.query.autoAcceptParty !== undefined || req.query.autoAcceptQuote !== undefined) noteExtension('perRequestAcceptance');
           const overrides = deps.extensions?.perRequestAcceptance ? { autoAcceptParty: bool(req.query.autoAcceptParty), autoAcceptQuote: bool(req.query.autoAcceptQuote) } : {};
           const rec = await service.startTransfer(body, overrides);
           return transferAnswer(h, service, rec);
@@ -289,6 +295,7 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
           return caught(h, log, err);
         }
         if (body.options.synchronous) {
+          noteExtension('synchronousBulkTransactions');
           await service.settled(txn);
           return h.response(service.bulkTransactionView(txn)).code(200);
         }
@@ -315,6 +322,7 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
       method: 'GET',
       path: '/bulkTransactions/{bulkTransactionId}',
       handler: (req, h) => {
+        noteExtension('getBulkTransaction');
         const txn = service.bulkTransactions.get(String(req.params.bulkTransactionId));
         return txn ? service.bulkTransactionView(txn) : refuse(h, '3200', 'no such bulk transaction', 404);
       },
@@ -348,6 +356,7 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
     { method: 'GET', path: '/admin/bulks', handler: () => ({ bulkSizes: service.bulkSizes }) },
     ...ruleAdminRoutes(faults),
     { method: 'GET', path: '/admin/violations', handler: () => ({ violations: deps.violations, answerProblems: deps.answerProblems }) },
+    { method: 'GET', path: '/admin/extensions', handler: () => ({ enabled: deps.extensions ?? {}, uses: deps.extensionUses ?? {} }) },
     { method: 'GET', path: '/admin/backend', handler: () => ({ url: deps.backend.url ?? null }) },
     {
       method: 'PUT',

@@ -54,6 +54,9 @@ for (const mode of ['bulkTransactions', 'bulkQuotesTransfers', 'transfers'] as M
       const failed = await h.orch.service.listPayments(out.batch.id, { status: PaymentStatus.FAILED });
       assert.deepEqual(failed.items.map((p) => p.position), [...unknown]);
       assert.ok(failed.items.every((p) => /^3\d{3}$/.test(p.errorCode ?? '')), JSON.stringify(failed.items.map((p) => p.errorCode)));
+      // The rail asks the simulator for nothing the real SDK lacks (bulkTransactions still does: docs/orchestrator.md).
+      if (mode !== 'bulkTransactions') assert.deepEqual(h.world.payer.extensionUses, {}, 'no simulator extension used');
+      else assert.ok(h.world.payer.extensionUses.synchronousBulkTransactions, 'bulkTransactions still uses the synchronous extension');
       const again = await h.orch.service.submitBatch(batch(`all-${mode}`, payments));
       assert.equal(again.outcome, 'replayed');
       assert.equal(again.batch.id, out.batch.id);

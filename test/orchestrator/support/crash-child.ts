@@ -5,11 +5,22 @@
  * Env: CRASH_DATA_DIR, CRASH_SDK_URL, CRASH_COUNT, CRASH_MODE, CRASH_HOLD_MS (transferHoldMs), CRASH_KEY (batch key).
  */
 import { startOrchestrator } from '../../../orchestrator/index';
-import { BatchStatus, type MojaloopSdkMode } from '../../../orchestrator/domain/types';
+import { BatchStatus, PaymentStatus, type MojaloopSdkMode } from '../../../orchestrator/domain/types';
 import { crashBatch } from './crash-batch';
 
 const FINAL = new Set<string>([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED]);
 const say = (o: Record<string, unknown>): void => { process.stdout.write(`GPO-CHILD ${JSON.stringify(o)}\n`); };
+
+/** Failed payments by error code and description (a diagnosis for a failing crash test). */
+async function failures(orch: Awaited<ReturnType<typeof startOrchestrator>>, batchId: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const page = await orch.service.listPayments(batchId, { status: PaymentStatus.FAILED, limit: 100_000 });
+  for (const p of page.items) {
+    const k = `${p.errorCode} ${p.errorDescription ?? ''}`.slice(0, 160);
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
 
 async function main(): Promise<void> {
   const orch = await startOrchestrator({
@@ -22,7 +33,7 @@ async function main(): Promise<void> {
   orch.service.subscribe((e) => {
     if (e.type === 'batch-final' && !done) {
       done = true;
-      say({ event: 'final', batch: e.batch });
+      void failures(orch, e.batch.id).then((f) => say({ event: 'final', batch: e.batch, failures: f }));
     }
   });
   const out = await orch.service.submitBatch(crashBatch(Number(process.env.CRASH_COUNT ?? 20000), process.env.CRASH_KEY));

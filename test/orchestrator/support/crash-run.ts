@@ -10,6 +10,8 @@ export interface ChildRun {
   signal: NodeJS.Signals | null;
   code: number | null;
   final?: BatchView;
+  /** Failed payments by code and description, when the batch ended. */
+  failures?: Record<string, number>;
   lines: string[];
 }
 
@@ -24,9 +26,10 @@ export function runChild(env: Record<string, string>, timeoutMs: number): Promis
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (!line.startsWith('GPO-CHILD ')) return;
       run.lines.push(line);
-      const msg = JSON.parse(line.slice(10)) as { event: string; batch?: BatchView };
+      const msg = JSON.parse(line.slice(10)) as { event: string; batch?: BatchView; failures?: Record<string, number> };
       if (msg.event === 'final') {
         run.final = msg.batch;
+        run.failures = msg.failures;
         child.kill('SIGTERM');
       }
     });
