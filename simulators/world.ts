@@ -51,7 +51,7 @@ export interface WorldConfig {
   /** Start the PIL simulator too (default true). */
   pil?: boolean;
   /** How the payer DFSP's SDK is configured (quote and party acceptance, stage timeouts, extensions). */
-  payerOptions?: Pick<PayerDfspOptions, 'autoAcceptParty' | 'autoAcceptQuote' | 'stageTimeoutsMs' | 'extensions'>;
+  payerOptions?: Pick<PayerDfspOptions, 'autoAcceptParty' | 'autoAcceptQuote' | 'stageTimeoutsMs' | 'extensions' | 'profile'>;
   /** How the PIL pays: 'sequential' (as in demo #1) or 'concurrent' (default; $GPO_PIL_MODE). */
   pilMode?: 'sequential' | 'concurrent';
   logger?: Logger;

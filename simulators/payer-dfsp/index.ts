@@ -16,7 +16,7 @@ import { warmValidators } from '../fspiop/validate';
 import { FaultRules, type FaultRule } from '../rules';
 import { Treasury } from './domain/treasury';
 import { INBOUND_SCHEMAS, registerInbound, Violation } from './inbound';
-import { AnswerProblem, registerOutbound, type PayerExtensions } from './outbound';
+import { AnswerProblem, registerOutbound, type PayerExtensions, type SdkProfile } from './outbound';
 import { BulkTransaction, PayerService } from './service';
 import { sdkProblem, warmSdkValidators } from './spec';
 import { serveSimulatorMetrics } from '../metrics';
@@ -46,6 +46,8 @@ export interface PayerDfspOptions {
   autoAcceptQuote?: boolean;
   /** Behaviours beyond the real SDK (README: Extensions); all off by default. */
   extensions?: PayerExtensions;
+  /** Which SDK release to behave as: 'current' (default) or '18.0.2' (README: Profiles); $GPO_PAYER_SDK_PROFILE. */
+  profile?: SdkProfile;
   /** How long to wait for an FSPIOP callback before failing the item with a timeout (ms, default 30000). */
   callbackTimeoutMs?: number;
   /** Single transfers: the wait per stage (party, quote, fulfil) before a 504, as the SDK's REQUEST_PROCESSING_TIMEOUT_SECONDS; default callbackTimeoutMs. */
@@ -87,6 +89,10 @@ export interface RunningPayerDfsp extends RunningServer {
   setBackendUrl(url: string | undefined): void;
   /** Resolves when every bulk transaction report sent so far has been delivered (or given up). */
   reportsIdle(): Promise<void>;
+}
+
+function profileFromEnv(v: string | undefined): SdkProfile {
+  return v === '18.0.2' ? { name: '18.0.2', bulkDefects: true } : { name: 'current' };
 }
 
 function envBool(v: string | undefined): boolean | undefined {
@@ -214,7 +220,7 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   inbound.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK', fspId }) });
   registerInbound(inbound, client, violations, faults);
   const extensionUses: Record<string, number> = {};
-  registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems, extensions: opts.extensions ?? {}, extensionUses });
+  registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems, extensions: opts.extensions ?? {}, extensionUses, profile: opts.profile ?? profileFromEnv(process.env.GPO_PAYER_SDK_PROFILE) });
 
   await inbound.start();
   try {

@@ -28,7 +28,16 @@ export interface OutboundDeps {
   extensions?: PayerExtensions;
   /** How often a client asked for a behaviour the real SDK does not have, by extension name (used or not). */
   extensionUses?: Record<string, number>;
+  /** Which SDK release to behave as (README: Profiles); default 'current'. */
+  profile?: SdkProfile;
 }
+
+/**
+ * 'current': the SDK scheme adapter as of its v20+ sources (the default). '18.0.2': its last npm release: no
+ * /bulkTransactions routes, and with `bulkDefects` its documented bulk defects (POST /bulkQuotes answers without the
+ * per-item quote results, GET /bulkTransfers/{id} is refused).
+ */
+export type SdkProfile = { name: 'current' } | { name: '18.0.2'; bulkDefects: boolean };
 
 /** What this simulator can do that the real SDK scheme adapter does not: all off by default. */
 export interface PayerExtensions {
@@ -134,6 +143,12 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
     }
     return undefined;
   }
+
+  // The 18.0.2 profile has no /bulkTransactions routes at all.
+  server.ext('onRequest', (request: Request, h: ResponseToolkit) => {
+    if (deps.profile?.name === '18.0.2' && request.path.startsWith('/bulkTransactions')) return h.response('Not Found').code(404).takeover();
+    return h.continue;
+  });
 
   // Bad JSON and oversize bodies in the SDK's error format; our own answers checked against the spec.
   server.ext('onPreResponse', (request: Request, h: ResponseToolkit) => {
@@ -247,6 +262,11 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
         if (f) return f;
         try {
           const r = await service.bulkQuote(body);
+          if (deps.profile?.name === '18.0.2' && deps.profile.bulkDefects && r.status === 200) {
+            // 18.0.2 answers from its model's data, where the bulk quote callback's results were never stored.
+            const { individualQuoteResults: _dropped, ...rest } = r.body as Record<string, unknown>;
+            return h.response({ ...rest, individualQuoteResults: [] }).code(200);
+          }
           return h.response(r.body as object).code(r.status);
         } catch (err) {
           return caught(h, log, err);
@@ -277,7 +297,10 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
     {
       method: 'GET',
       path: '/bulkTransfers/{bulkTransferId}',
-      handler: (req, h) => service.bulkTransferStatus(String(req.params.bulkTransferId)) ?? refuse(h, '3200', 'no such bulk transfer', 404),
+      handler: (req, h) => {
+        if (deps.profile?.name === '18.0.2' && deps.profile.bulkDefects) return refuse(h, '3100', 'GET /bulkTransfers/{id} is refused by SDK 18.0.2', 400);
+        return service.bulkTransferStatus(String(req.params.bulkTransferId)) ?? refuse(h, '3200', 'no such bulk transfer', 404);
+      },
     },
     {
       method: 'POST',

@@ -27,7 +27,7 @@ const countFor = (mode: string): number => Number(process.env.GPO_CRASH_COUNT ??
 
 const KILLS: Record<string, string[]> = {
   bulkQuotesTransfers: ['intake:1', 'quote:3', 'transfer:4', 'final:3', 'notify:2', 'transfer:3'],
-  transfers: ['intake:1', 'prepare:3', 'accept:5', 'transfer:4', 'final:2', 'notify:2'],
+  transfers: ['intake:1', 'prepare:3', 'accept:4', 'final:1', 'transfer:2', 'notify:2'],
 };
 
 for (const mode of Object.keys(KILLS) as MojaloopSdkMode[]) {
