@@ -3,7 +3,9 @@
  * and started again on the same data directory each time, in each rail mode against the payer DFSP simulator
  * configured as the SDK is for it (transfers: AUTO_ACCEPT_QUOTES=false). Kill points: after intake, mid-quote or
  * with the SDK's transfer ids answered but not stored (prepare) and stored but not accepted (accept), mid-transfer
- * (the call returned, its results not stored), after a slice's results were stored, mid-notify. In the end every
+ * (the call returned, its results not stored), after a slice's results were stored (final), mid-notify; each
+ * counted within one process's life, so the transfers mode (every slice in flight at once, then recovery) kills at
+ * points its recovery passes again. In the end every
  * payment is in exactly one final state, every payee is credited exactly once on its payee DFSP's ledger, and the
  * treasury's debit equals credits plus fees.
  */
@@ -27,7 +29,7 @@ const countFor = (mode: string): number => Number(process.env.GPO_CRASH_COUNT ??
 
 const KILLS: Record<string, string[]> = {
   bulkQuotesTransfers: ['intake:1', 'quote:3', 'transfer:4', 'final:3', 'notify:2', 'transfer:3'],
-  transfers: ['intake:1', 'prepare:3', 'accept:4', 'final:1', 'transfer:2', 'notify:2'],
+  transfers: ['intake:1', 'prepare:3', 'accept:4', 'transfer:3', 'accept:2', 'notify:2'],
 };
 
 for (const mode of Object.keys(KILLS) as MojaloopSdkMode[]) {
