@@ -23,7 +23,7 @@ import type { BatchListQuery, Store } from '../store/port';
 import { CrashPoints } from './crash';
 import { delay, KeyedSemaphores, mapLimit, Semaphore } from './limits';
 import { deferred, failed, indices, toRailError } from './helpers';
-import { noteRailId, railIds, recordRailIds } from './rail-ids';
+import { noteRailId, railIdHooks, railIds } from './rail-ids';
 
 export interface EngineMetrics {
   paymentsFinal(status: PaymentStatus, count: number): void;
@@ -433,15 +433,7 @@ export class Engine {
 
   /** Two-phase rails: the rail's transfer ids are durable before the acceptance that lets money move under them. */
   private railIdHooks(run: BatchRun, slice: LiveSlice, idx: number[]): SendHooks {
-    return {
-      storeRailIds: async (ids) => {
-        this.crash.pass('prepare');
-        if (this.stopped) throw new Error('stopped before the rail ids were stored');
-        recordRailIds(slice.state, idx, ids);
-        await this.save(run, slice);
-        this.crash.pass('accept');
-      },
-    };
+    return railIdHooks(slice.state, idx, { save: () => this.save(run, slice), crash: this.crash, stopped: () => this.stopped });
   }
 
   /** Sends with call-level retries (same ids); when retries are exhausted, asks the rail what happened. */
@@ -615,6 +607,7 @@ export class Engine {
       for (const i of resend) {
         state.st[i] = S_QUOTED;
         railIds(state)[i] = null; // a resend moves money under a new rail id, if any
+        if (rail.newIdOnResend) state.tid[i] = this.deps.newId();
       }
       // Same transfer ids; a bulk quote (if any) is asked again under a new quote id since the old one may have expired.
       const regroup: GroupRecord = { id: resend.length === idx.length ? g.id : this.deps.newId(), fsp: g.fsp };

@@ -4,7 +4,8 @@
  * and recovery asks the rail about that id.
  */
 import type { SliceStateRecord } from '../domain/model';
-import type { ItemResult, RailIds } from '../rails/port';
+import type { ItemResult, RailIds, SendHooks } from '../rails/port';
+import type { CrashPoints } from './crash';
 
 /** The slice's rail ids, created for a state stored before they existed. */
 export function railIds(state: SliceStateRecord): Array<string | null> {
@@ -28,4 +29,21 @@ export function recordRailIds(state: SliceStateRecord, idx: number[], ids: RailI
 /** The rail id a result carries, if any. */
 export function noteRailId(state: SliceStateRecord, i: number, r: ItemResult): void {
   if (r.outcome !== 'unknown' && r.railTransferId) railIds(state)[i] = r.railTransferId;
+}
+
+/**
+ * The hooks a two-phase rail calls between learning its ids and accepting: the ids go on the payments at `idx` and
+ * the slice is saved (crash points `prepare` before, `accept` after). A stopped engine stores nothing and the rail
+ * accepts nothing.
+ */
+export function railIdHooks(state: SliceStateRecord, idx: number[], o: { save: () => Promise<void>; crash: CrashPoints; stopped: () => boolean }): SendHooks {
+  return {
+    storeRailIds: async (ids) => {
+      o.crash.pass('prepare');
+      if (o.stopped()) throw new Error('stopped before the rail ids were stored');
+      recordRailIds(state, idx, ids);
+      await o.save();
+      o.crash.pass('accept');
+    },
+  };
 }

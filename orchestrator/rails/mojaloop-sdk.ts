@@ -38,6 +38,7 @@ export class MojaloopSdkRail implements Rail {
   readonly needsPayeeFsp: boolean;
   readonly quotesSeparately: boolean;
   readonly reusesTransferIds: boolean;
+  readonly newIdOnResend: boolean;
   private readonly http: JsonClient;
   private readonly transfers?: SdkTransfers;
 
@@ -47,6 +48,7 @@ export class MojaloopSdkRail implements Rail {
     this.quotesSeparately = opts.mode === 'bulkQuotesTransfers';
     // The SDK starts a new transfer on every POST /transfers: a new attempt there always gets a new homeTransactionId.
     this.reusesTransferIds = opts.mode === 'bulkTransactions';
+    this.newIdOnResend = opts.mode === 'transfers';
     this.http = new JsonClient(opts.sdkUrl, opts.timeoutMs, opts.timings, 64);
     if (opts.mode === 'transfers') {
       this.transfers = new SdkTransfers({ http: this.http, perGroup: opts.transfersPerGroup ?? 16, holdMs: opts.transferHoldMs ?? 150_000, logger: opts.logger, memory: opts.memory });

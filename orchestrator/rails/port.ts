@@ -99,6 +99,11 @@ export interface Rail {
    * False when the rail refuses a reused id (FSPIOP transfer ids): the engine then draws a new one.
    */
   readonly reusesTransferIds: boolean;
+  /**
+   * A payment the rail reported never sent (`unknown`) is sent again under a new transfer id rather than the same
+   * one: where the id is only the caller's reference (the SDK's homeTransactionId) and gives no idempotency.
+   */
+  readonly newIdOnResend?: boolean;
   lookup?(idType: string, idValue: string, subValue?: string): Promise<LookupResult>;
   quote?(group: RailGroup): Promise<QuoteResult[]>;
   /** Sends the group and returns a result per item (two-phase rails store their ids through hooks first). */

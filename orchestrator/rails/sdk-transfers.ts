@@ -12,7 +12,7 @@
  * What is uncertain is asked about, never resent: `GET /transfers/{transferId}` for a stored id. A POST whose answer
  * was lost may have created a transfer whose id GPO never learned: nobody can accept it, so once the SDK's quote
  * expiry has passed (`holdMs`) it can no longer complete and the rail reports the payment as never sent (`unknown`):
- * the engine sends it again, which the SDK takes as a new transfer. An SDK that accepts quotes by itself moves money before GPO learns the id: detected from its
+ * the engine sends it again under a new homeTransactionId (`newIdOnResend`), a new transfer for the SDK. An SDK that accepts quotes by itself moves money before GPO learns the id: detected from its
  * answers, reported in `warnings()` and the log, and a payment whose answer was lost there is held in doubt for an
  * operator (reconciliation report), never resent.
  */
