@@ -47,6 +47,12 @@ export interface OrchestratorConfig {
   railTimeoutMs: number;
   /** How long a payment the rail reports in doubt (2004 after it may have been sent) is asked about again before it fails (ms). */
   inDoubtTimeoutMs: number;
+  /**
+   * transfers mode: how long a transfer the payer DFSP's SDK may have started without GPO learning its id (or that
+   * GPO accepted and the hub does not know yet) can still complete, in ms. Set it to the SDK's
+   * 2 × REQUEST_PROCESSING_TIMEOUT_SECONDS + EXPIRY_SECONDS plus a margin: default 150000 (SDK defaults 30 s, 60 s).
+   */
+  transferHoldMs: number;
   /** Largest fee accepted per transfer, per currency (decimal string); a quote above it fails the payment. */
   feeLimits: Record<string, string>;
   duplicatePayees: 'reject' | 'allow';
@@ -90,6 +96,7 @@ export function resolveConfig(opts: OrchestratorOptions = {}, env: NodeJS.Proces
     retry: { maxAttempts: envNumber(env.GPO_RETRY_MAX_ATTEMPTS) ?? 4, baseDelayMs: 200, maxDelayMs: 5000, ...(opts.retry ?? {}) },
     railTimeoutMs: opts.railTimeoutMs ?? envNumber(env.GPO_RAIL_TIMEOUT_MS) ?? 60_000,
     inDoubtTimeoutMs: opts.inDoubtTimeoutMs ?? envNumber(env.GPO_IN_DOUBT_TIMEOUT_MS) ?? 300_000,
+    transferHoldMs: opts.transferHoldMs ?? envNumber(env.GPO_TRANSFER_HOLD_MS) ?? 150_000,
     feeLimits: opts.feeLimits ?? (env.GPO_FEE_LIMITS ? parseFeeLimits(env.GPO_FEE_LIMITS) : {}),
     duplicatePayees: opts.duplicatePayees ?? (env.GPO_DUPLICATE_PAYEES as 'reject' | 'allow' | undefined) ?? 'reject',
     onInsufficientLiquidity: opts.onInsufficientLiquidity ?? (env.GPO_ON_INSUFFICIENT_LIQUIDITY as 'fail' | 'pause' | undefined) ?? 'fail',
@@ -142,6 +149,6 @@ export function configProblems(c: OrchestratorConfig): string[] {
 /** Keys a config file may set (YAML or JSON); anything else is refused. */
 export const CONFIG_FILE_KEYS = [
   'port', 'host', 'dataDir', 'payerFspId', 'payer', 'currency', 'rail', 'railMode', 'sdkUrl', 'pilUrl', 'chunkSize',
-  'railConcurrency', 'perFspConcurrency', 'retry', 'railTimeoutMs', 'inDoubtTimeoutMs', 'feeLimits', 'duplicatePayees', 'onInsufficientLiquidity',
+  'railConcurrency', 'perFspConcurrency', 'retry', 'railTimeoutMs', 'inDoubtTimeoutMs', 'transferHoldMs', 'feeLimits', 'duplicatePayees', 'onInsufficientLiquidity',
   'pilSyncWindowMs', 'notify', 'seed', 'world', 'auth', 'limits', 'g2pSignatures',
 ] as const;

@@ -51,7 +51,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   const starts = await store.nextCounter('starts');
   const rnd = config.seed !== undefined ? new SeededRandom(runSeed(config.seed, starts)) : undefined;
   const metrics = new OrchestratorMetrics();
-  const rails = new RailRegistry(config, metrics);
+  const rails = new RailRegistry(config, metrics, logger, { get: (k) => store.getMeta(`rail:${k}`), set: (k, v) => store.setMeta(`rail:${k}`, v) });
   const engine = new Engine({
     store, config, logger, metrics,
     railFor: (rail, mode) => rails.get(rail, mode),
@@ -67,6 +67,14 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   const security = installSecurity(server, { security: sec, logger, dataDir: config.dataDir });
   server.route({ method: 'GET', path: '/health', options: { auth: false }, handler: () => ({ status: 'OK', service: 'orchestrator', rail: config.rail, railMode: config.railMode }) });
   metrics.instrument(server);
+  // Ready to take batches; warnings name rail configurations that put exactly-once payment at risk.
+  server.route({
+    method: 'GET', path: '/health/ready', options: { auth: false },
+    handler: () => {
+      const warnings = rails.warnings();
+      return { status: warnings.length ? 'DEGRADED' : 'READY', service: 'orchestrator', rail: config.rail, railMode: config.railMode, warnings };
+    },
+  });
   server.route({
     method: 'GET', path: '/metrics', options: { auth: false },
     handler: async (_req, h) => h.response(await metrics.text()).type(metrics.contentType),
@@ -85,6 +93,11 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   const consoleUi = await registerConsole(server, { config, journal, logger });
   security.finish();
 
+  // The default rail is built now, so what it remembers of its peer (an SDK accepting quotes by itself) is said at start.
+  if (config.rail === 'mojaloop-sdk') rails.get(config.rail, config.railMode);
+  if (config.rail === 'mojaloop-sdk' && config.railMode === 'transfers') {
+    logger.warn({ railMode: 'transfers', transferHoldMs: config.transferHoldMs }, 'transfers mode pays exactly once only if the payer DFSP SDK waits for quote acceptance (AUTO_ACCEPT_QUOTES=false); an SDK found accepting by itself is reported in /health/ready');
+  }
   await engine.start();
   try {
     await server.start();

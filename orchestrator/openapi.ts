@@ -14,6 +14,15 @@ const operability: Record<string, OpenApiObject> = {
   '/health': {
     get: { tags: ['Operations'], summary: 'Liveness', responses: { 200: { description: 'Up.', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', example: 'OK' } } } } } } } },
   },
+  '/health/ready': {
+    get: {
+      tags: ['Operations'], summary: 'Readiness, with warnings about rail configurations that put exactly-once payment at risk (an SDK accepting quotes by itself)',
+      responses: { 200: { description: 'READY, or DEGRADED with warnings.', content: { 'application/json': { schema: { type: 'object', required: ['status', 'warnings'], properties: {
+        status: { type: 'string', enum: ['READY', 'DEGRADED'] }, service: { type: 'string' }, rail: { type: 'string' }, railMode: { type: 'string' },
+        warnings: { type: 'array', items: { type: 'string' } },
+      } } } } } },
+    },
+  },
   '/metrics': {
     get: { tags: ['Operations'], summary: 'Prometheus metrics (payments by status, rail latency, in-flight chunks, HTTP requests per route, process metrics); see docs/observability.md', responses: { 200: { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } } },
   },
