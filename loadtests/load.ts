@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
+import { UserError } from '../shared/errors';
 import { DEFAULT_PORTS } from '../shared/server';
 import { bundleScript, DEFAULT_DIST_DIR } from './build';
 import { k6Version, readK6Json, runK6 } from './k6-engine';
@@ -70,7 +71,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
 
     const choice = opts.engine ?? 'auto';
     const version = choice === 'node' ? undefined : k6Version(opts.k6Bin);
-    if (choice === 'k6' && !version) throw new Error('--engine k6: no k6 on the PATH (see loadtests/README.md for how to install it)');
+    if (choice === 'k6' && !version) throw new UserError('--engine k6: no k6 on the PATH', 'install k6 (loadtests/README.md says how), or run the same script with --engine node');
     // k6 runs as a child process, so it can load a world started here (--start-world) as well as a remote one
     const useK6 = !!version;
 

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
+import { UserError } from '../../shared/errors';
 import { rootLogger } from '../../shared/logger';
 import { expandScenarioPaths } from '../../scenarios/files';
 import { junitXml, progressPrinter, resultsJson } from '../../scenarios/report';
@@ -30,7 +31,7 @@ const run: CommandModule<object, RunArgs> = {
   handler: async (args) => {
     rootLogger.level = String(args['log-level']);
     const { files, unmatched } = expandScenarioPaths(args.files);
-    if (unmatched.length) throw new Error(`no scenario file matches ${unmatched.join(', ')}`);
+    if (unmatched.length) throw new UserError(`no scenario file matches ${unmatched.join(', ')}`, "give .yaml files, a directory, or a glob in quotes ('scenarios/*.yaml'); the suite is in scenarios/");
     const isTty = Boolean(process.stdout.isTTY);
     const results = await runScenarios(files, { seed: args.seed, keepGoing: args['keep-going'], parallel: args.parallel, onProgress: progressPrinter(process.stdout, isTty, files.length) });
     if (args.junit) writeFileSync(args.junit, junitXml(results));
