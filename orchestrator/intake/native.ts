@@ -63,7 +63,7 @@ function mediaType(request: Request): string {
 
 export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHandle {
   const { service, config } = deps;
-  const log = deps.logger.child({ component: 'native-api' });
+  const log = deps.logger.child({ module: 'native-api' });
   const ext = { onPreResponse: { method: nativeErrors(log) } };
   const webhookSecret = (config as { webhookSecret?: string }).webhookSecret ?? process.env.GPO_WEBHOOK_SECRET;
   const notifier = startWebhookNotifier({ service, config, logger: deps.logger, secret: webhookSecret || undefined });
@@ -76,7 +76,7 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
   const batchIdOr400 = (request: Request, h: ResponseToolkit): string | ResponseObject => {
     const id = request.params.id as string;
     const { error } = batchIdSchema.validate(id);
-    if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the batch id is not valid', errors: [{ field: 'id', code: 'INVALID_FORMAT', message: 'a batch id is 1-128 letters, digits or ._:-' }] });
+    if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the batch id is not valid', errors: [{ field: 'id', code: 'INVALID_FORMAT', message: 'a batch id is the UUID the submission answered with, not the batch reference; GET /v1/batches?idempotencyKey= finds it' }] });
     return id;
   };
   const notFound = (h: ResponseToolkit, id: string) => fail(h, 404, { errorCode: 'BATCH_NOT_FOUND', message: `no batch ${id}` });
