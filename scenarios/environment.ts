@@ -7,6 +7,7 @@ import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'undici';
+import { parseDuration } from './parse';
 import type { Scenario, FaultRuleSpec, OrchestratorSpec } from './types';
 
 export interface PayeeLedgerView {
@@ -159,6 +160,11 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
   Object.assign(cfg, { ports: 'random', seed, currency });
   if (net.payer) cfg.payerFspId = net.payer;
   if (net.pilMode) cfg.pilMode = net.pilMode;
+  if (net.timeouts) {
+    cfg.payerTimeouts = Object.fromEntries(Object.entries({
+      callbackTimeoutMs: net.timeouts.callback, transferExpiryMs: net.timeouts.transferExpiry,
+    }).filter(([, v]) => v !== undefined).map(([k, v]) => [k, parseDuration(v, 0)]));
+  }
   if (net.payeeFsps) {
     cfg.payeeFsps = payeeFsps.map((f) => ({ fspId: f.id, id: f.id, fees: f.fee ? [{ ...f.fee, currency }] : [], answeringMode: f.answeringMode, parties: f.parties, netDebitCap: f.netDebitCap }));
   }

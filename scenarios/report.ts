@@ -14,7 +14,10 @@ function fmt(v: unknown): string {
 
 export function formatRunFailure(run: RunResult): string {
   const lines: string[] = [];
-  if (run.error) lines.push(`  error: ${run.error}`);
+  if (run.error) {
+    const [first, ...rest] = run.error.split('\n');
+    lines.push(`  error: ${first}`, ...rest.map((l) => `         ${l}`));
+  }
   if (run.mismatches.length) {
     lines.push('  expected vs actual:');
     for (const m of run.mismatches) {
@@ -33,7 +36,7 @@ export function formatRunFailure(run: RunResult): string {
 }
 
 export function formatResult(r: ScenarioResult): string {
-  const head = `${r.ok ? 'PASS' : r.unavailable ? 'SKIP' : 'FAIL'} ${r.name} (${r.file}) ${(r.ms / 1000).toFixed(2)} s`;
+  const head = `${r.ok ? 'PASS' : r.unavailable ? 'SKIP' : 'FAIL'} ${r.name === r.file ? r.file : `${r.name} (${r.file})`} ${(r.ms / 1000).toFixed(2)} s`;
   if (r.unavailable) return `${head}\n  not run: ${r.unavailable}`;
   const lines = [head];
   for (const run of r.runs) {
@@ -85,7 +88,7 @@ export function progressPrinter(out: NodeJS.WriteStream | NodeJS.WritableStream,
   const width = 24;
   return (e) => {
     if (e.type === 'scenario-start') {
-      if (!isTty) out.write(`scenario ${e.name} (${e.file})\n`);
+      if (!isTty) out.write(`scenario ${e.name === e.file ? e.file : `${e.name} (${e.file})`}\n`);
     } else if (e.type === 'step') {
       if (isTty) {
         const frac = (done + e.index / Math.max(1, e.total)) / Math.max(1, totalScenarios);
