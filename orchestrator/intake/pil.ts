@@ -168,7 +168,7 @@ function validationFailed(h: ResponseToolkit, errors: FieldError[]) {
 }
 
 export function registerPilApi(server: Server, deps: IntakeDeps): void {
-  const log: Logger = deps.logger.child({ component: 'intake-pil' });
+  const log: Logger = deps.logger.child({ module: 'intake-pil' });
   const payload = {
     maxBytes: 5 * 1024 * 1024,
     failAction: (_req: Request, h: ResponseToolkit, err?: Error) =>
