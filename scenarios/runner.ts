@@ -81,6 +81,8 @@ export interface ReconciliationRow {
 export type ProgressEvent =
   | { type: 'scenario-start'; file: string; name: string }
   | { type: 'step'; file: string; name: string; step: StepResult; index: number; total: number }
+  /** Every second while a cycle runs: how many of its payments OpenG2P has seen final. */
+  | { type: 'payments'; file: string; name: string; final: number; total: number; elapsedMs: number }
   | { type: 'scenario-end'; result: ScenarioResult };
 
 export interface RunOptions {
@@ -402,7 +404,9 @@ function compare(expect: Expectations, actual: ActualOutcome, payments: Payment[
   return out;
 }
 
-async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpec, programOverride: Partial<Scenario['program']> | undefined, seed: number, factory: EnvironmentFactory, onStep: (st: StepResult, i: number, n: number) => void): Promise<RunResult> {
+type PaymentsProgress = (final: number, total: number, elapsedMs: number) => void;
+
+async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpec, programOverride: Partial<Scenario['program']> | undefined, seed: number, factory: EnvironmentFactory, onStep: (st: StepResult, i: number, n: number) => void, onPayments?: PaymentsProgress): Promise<RunResult> {
   const timeLimit = parseDuration(s.timeLimit, 60_000);
   const deadline = Date.now() + timeLimit;
   const steps: StepResult[] = [];
@@ -424,6 +428,10 @@ async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpe
     run.timers.push(setTimeout(() => { env.setFaults(change.target, change.rules).catch((e) => run.stepErrors.push(`fault change at ${change.at}: ${String(e)}`)); }, parseDuration(change.at, 0)));
   }
   let error: string | undefined;
+  const ticker = onPayments ? setInterval(() => {
+    const ps = run.cycle?.payments;
+    if (ps?.length && run.firstSendAt) onPayments(ps.reduce((n, p) => n + (p.status ? 1 : 0), 0), ps.length, Date.now() - run.firstSendAt);
+  }, 1000) : undefined;
   try {
     const all = [...s.steps];
     if (!all.some((x) => stepName(x) === 'reconcile')) all.push('reconcile');
@@ -454,6 +462,7 @@ async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpe
     error = err instanceof Error ? err.message : String(err);
   }
   for (const t of run.timers) clearTimeout(t);
+  if (ticker) clearInterval(ticker);
   let mismatches: Mismatch[] = [];
   let actual: ActualOutcome | undefined;
   let table: ReconciliationRow[] | undefined;
@@ -501,10 +510,11 @@ export async function runScenarioDefinition(s: Scenario, file: string, opts: Run
   const seed = opts.seed ?? s.seed ?? 1;
   const factory = opts.environment ?? inProcessEnvironment;
   const onStep = (step: StepResult, index: number, totalSteps: number) => opts.onProgress?.({ type: 'step', file, name: s.name, step, index, total: totalSteps });
+  const onPayments: PaymentsProgress | undefined = opts.onProgress ? (final, total, elapsedMs) => opts.onProgress?.({ type: 'payments', file, name: s.name, final, total, elapsedMs }) : undefined;
   const runs: RunResult[] = [];
   try {
-    runs.push(await runOnce(s, s.orchestrator?.rail ? `rail ${s.orchestrator.rail}${s.orchestrator.railMode ? `/${s.orchestrator.railMode}` : ''}` : 'default', s.orchestrator ?? {}, undefined, seed, factory, onStep));
-    if (s.compareWith) runs.push(await runOnce(s, s.compareWith.label ?? 'compared', s.compareWith.orchestrator, s.compareWith.program, seed, factory, onStep));
+    runs.push(await runOnce(s, s.orchestrator?.rail ? `rail ${s.orchestrator.rail}${s.orchestrator.railMode ? `/${s.orchestrator.railMode}` : ''}` : 'default', s.orchestrator ?? {}, undefined, seed, factory, onStep, onPayments));
+    if (s.compareWith) runs.push(await runOnce(s, s.compareWith.label ?? 'compared', s.compareWith.orchestrator, s.compareWith.program, seed, factory, onStep, onPayments));
   } catch (err) {
     if (err instanceof EnvironmentUnavailable) {
       const result: ScenarioResult = { file, name: s.name, ok: false, unavailable: err.message, ms: Date.now() - t0, runs };
