@@ -91,7 +91,8 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         const type = mediaType(request);
         const isCsv = CSV_TYPES.has(type);
         if (!isCsv && type !== 'application/json') {
-          return fail(h, 415, { errorCode: 'UNSUPPORTED_MEDIA_TYPE', message: `send the batch as application/json or text/csv, not ${type || 'no content type'}` });
+          const form = type === 'application/x-www-form-urlencoded' ? ' (curl -d sends form data: add -H "Content-Type: text/csv" and send the file with --data-binary @file)' : '';
+          return fail(h, 415, { errorCode: 'UNSUPPORTED_MEDIA_TYPE', message: `send the batch as application/json or text/csv, not ${type || 'no content type'}${form}` });
         }
         // Payment Hub EE clients name their batch with X-CorrelationID: it serves as the key when there is no other.
         const keyName = request.headers['idempotency-key'] !== undefined ? 'Idempotency-Key' : 'X-CorrelationID';
