@@ -21,6 +21,8 @@ import { envPort, resolveUpLayout } from '../../cli/up-config';
 import { formatCliError } from '../../cli/errors';
 import { UserError } from '../../shared/errors';
 import { logToFile, rootLogger } from '../../shared/logger';
+import { formatProgress, ProgressLine } from '../../shared/progress';
+import { progressPrinter } from '../../scenarios/report';
 import { fspiop, Received, startCallbackSink } from '../network/helpers';
 
 const rnd = new SeededRandom(11);
@@ -344,5 +346,42 @@ describe('log lines', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('progress lines of long runs', () => {
+  it('says how many are final, the rate and the ETA', () => {
+    assert.equal(formatProgress('cycle 100,000', 45_000, 100_000, 30_000), 'cycle 100,000: 45,000 of 100,000 payments final (45 %), 1,500/s, ETA 37 s, 30 s elapsed');
+    assert.equal(formatProgress('load x', 100, 100, 4_000), 'load x: 100 of 100 payments final (100 %), 25/s, done, 4 s elapsed');
+    assert.equal(formatProgress('load y', 0, 50, 1_000), 'load y: 0 of 50 payments final (0 %), 0/s, ETA ?, 1 s elapsed');
+    assert.equal(formatProgress('flows', 600, undefined, 120_000, 'flows completed'), 'flows: 600 flows completed, 5/s, 2 min 00 s elapsed');
+  });
+
+  it('redraws one line on a terminal, prints a plain line per interval otherwise', () => {
+    let t = 0;
+    const now = () => t;
+    let tty = '';
+    const onTty = new ProgressLine({ write: (x: string) => { tty += x; } }, { tty: true, now });
+    let plain = '';
+    const inLog = new ProgressLine({ write: (x: string) => { plain += x; } }, { tty: false, everyMs: 10_000, now });
+    for (t = 0; t <= 20_000; t += 100) {
+      onTty.update({ label: 'p', done: t / 100, total: 200 });
+      inLog.update({ label: 'p', done: t / 100, total: 200 });
+    }
+    onTty.end();
+    assert.equal(plain.split('\n').filter(Boolean).length, 3, plain);
+    assert.ok(!plain.includes('\r'));
+    const draws = tty.split('\r\x1b[K').filter(Boolean).length;
+    assert.ok(draws >= 60 && draws <= 81, `redrawn in place, at most 4 times a second (${draws})`);
+    assert.ok(!tty.includes('\n'));
+    assert.ok(tty.endsWith('\r\x1b[K'), 'cleared at the end');
+  });
+
+  it('gpo scenario run shows payments in flight while a long step runs', () => {
+    let out = '';
+    const print = progressPrinter({ write: (x: string) => { out += x; return true; } } as unknown as NodeJS.WritableStream, false, 1);
+    print({ type: 'scenario-start', file: 'a.yaml', name: 'a' });
+    print({ type: 'payments', file: 'a.yaml', name: 'a', final: 2500, total: 10_000, elapsedMs: 5000 });
+    assert.match(out, /^ {2}payments: 2,500 of 10,000 final \(25 %\), 500\/s, ETA 15 s, 5 s elapsed$/m);
   });
 });
