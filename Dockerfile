@@ -1,5 +1,14 @@
 # One image for the orchestrator and every simulator; docker-compose.sim.yml picks the command per service.
 # Node.js 26, the Active LTS line (GPO also runs on Node 20 and later).
+
+# The operator console and the load report's chart code are built with the development dependencies, apart.
+FROM node:26-bookworm-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY . .
+RUN npm run build
+
 FROM node:26-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production \
@@ -7,9 +16,11 @@ ENV NODE_ENV=production \
     GPO_LOG_LEVEL=info \
     GPO_DATA_DIR=/data
 COPY package.json package-lock.json ./
-# tsx is a runtime dependency (no build step); dev dependencies stay out of the image.
+# tsx is a runtime dependency (no build step for the server code); dev dependencies stay out of the image.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY . .
+COPY --from=assets /app/ui/dist ui/dist
+COPY --from=assets /app/loadtests/report/dist loadtests/report/dist
 # The code stays root's and read-only to the server; the one place it writes is the data volume, owned by node.
 RUN ln -s /app/bin/gpo /usr/local/bin/gpo && mkdir -p /data && chown node:node /data
 VOLUME ["/data"]

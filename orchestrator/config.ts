@@ -12,6 +12,15 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** One server of a simulated world the operator console shows (`gpo up` passes them; called over HTTP only). */
+export interface WorldLink {
+  /** e.g. switch, als, govbank, payeefsp1, pil */
+  name: string;
+  role: 'switch' | 'als' | 'payer' | 'payee' | 'pil';
+  /** Base URL of its admin surface. */
+  url: string;
+}
+
 export interface OrchestratorConfig {
   port: number;
   host: string;
@@ -46,6 +55,8 @@ export interface OrchestratorConfig {
   /** Upstream callbacks / webhooks: attempts and backoff. */
   notify: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; progressEveryMs: number };
   seed?: number;
+  /** The simulated world behind the rail, when there is one: the console's world pages read and switch its admin surfaces. */
+  world?: WorldLink[];
   logger?: Logger;
 }
 
@@ -82,6 +93,7 @@ export function resolveConfig(opts: OrchestratorOptions = {}, env: NodeJS.Proces
     pilSyncWindowMs: opts.pilSyncWindowMs ?? 15_000,
     notify: { maxAttempts: 8, baseDelayMs: 250, maxDelayMs: 30_000, progressEveryMs: 1000, ...(opts.notify ?? {}) },
     seed: opts.seed ?? envNumber(env.GPO_SEED),
+    ...(opts.world ? { world: opts.world } : {}),
     logger: opts.logger,
   };
 }
@@ -114,6 +126,11 @@ export function configProblems(c: OrchestratorConfig): string[] {
     if (!Number.isInteger(v) || v < 1) p.push(`${k} must be a positive integer`);
   }
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) p.push('port must be 0..65535');
+  for (const w of c.world ?? []) {
+    if (!w || typeof w.name !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(w.name)) p.push('world: every server needs a name of letters, digits or ._-');
+    else if (!['switch', 'als', 'payer', 'payee', 'pil'].includes(w.role)) p.push(`world ${w.name}: role must be switch, als, payer, payee or pil`);
+    else if (typeof w.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(w.url)) p.push(`world ${w.name}: url must be an http(s) URL`);
+  }
   return p;
 }
 
@@ -121,5 +138,5 @@ export function configProblems(c: OrchestratorConfig): string[] {
 export const CONFIG_FILE_KEYS = [
   'port', 'host', 'dataDir', 'payerFspId', 'payer', 'currency', 'rail', 'railMode', 'sdkUrl', 'pilUrl', 'chunkSize',
   'railConcurrency', 'perFspConcurrency', 'retry', 'railTimeoutMs', 'inDoubtTimeoutMs', 'feeLimits', 'duplicatePayees', 'onInsufficientLiquidity',
-  'pilSyncWindowMs', 'notify', 'seed',
+  'pilSyncWindowMs', 'notify', 'seed', 'world',
 ] as const;

@@ -1,5 +1,5 @@
 /**
- * startOrchestrator: the orchestrator's one HTTP server (northbound APIs, /health, /metrics) over the engine, the
+ * startOrchestrator: the orchestrator's one HTTP server (northbound APIs, /health, /metrics, the console at /ui) over the engine, the
  * store in its data directory and the configured rails. Unfinished batches in the store are resumed at start.
  */
 import Hapi from '@hapi/hapi';
@@ -11,7 +11,9 @@ import type { DisbursementService } from './app/service';
 import { resolveConfig, type OrchestratorConfig, type OrchestratorOptions } from './config';
 import { Engine } from './engine/engine';
 import { runSeed } from './engine/limits';
+import { registerConsole } from './console';
 import { registerIntakes } from './intake';
+import { NotificationJournal } from './notify/journal';
 import { OrchestratorMetrics } from './metrics';
 import { RailRegistry } from './rails';
 import { NedbStore } from './store/nedb';
@@ -48,11 +50,14 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
 
   const server = Hapi.server({ port: config.port, host: config.host, routes: { payload: { maxBytes: 256 * 1024 * 1024 } } });
   server.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK', service: 'orchestrator', rail: config.rail, railMode: config.railMode }) });
+  metrics.instrument(server);
   server.route({
     method: 'GET', path: '/metrics',
-    handler: async (_req, h) => h.response(await metrics.registry.metrics()).type(metrics.registry.contentType),
+    handler: async (_req, h) => h.response(await metrics.text()).type(metrics.contentType),
   });
-  registerIntakes(server, { service, config, logger });
+  const journal = new NotificationJournal();
+  registerIntakes(server, { service, config, logger, journal });
+  const consoleUi = await registerConsole(server, { config, journal, logger });
 
   await engine.start();
   try {
@@ -61,6 +66,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
     engine.stop();
     await store.close();
     await rails.close();
+    await consoleUi.close();
     throw err;
   }
   const port = server.info.port as number;
@@ -74,6 +80,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
     await store.close();
     await server.stop({ timeout: abrupt ? 0 : 2000 });
     await rails.close();
+    await consoleUi.close();
   };
   return {
     name: 'orchestrator', url, port, config, service, engine,

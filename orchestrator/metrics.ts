@@ -1,23 +1,60 @@
-/** The orchestrator's Prometheus metrics, in a registry of its own (several orchestrators can share a process). */
+/**
+ * The orchestrator's Prometheus metrics, in a registry of its own (several orchestrators can share a process):
+ * payments, chunks, rail latency, HTTP requests per route; plus the process's own metrics (CPU, memory, event
+ * loop, GC: prom-client's defaults), collected once per process and shown by every orchestrator in it.
+ */
+import type { Server } from '@hapi/hapi';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { onEveryResponse } from '../shared/http-metrics';
 import type { EngineMetrics } from './engine/engine';
 import type { PaymentStatus } from './domain/types';
 import type { RailTimings } from './rails/port';
+
+let processRegistry: Registry | undefined;
+
+/** prom-client's default metrics for this process (process_*, nodejs_*), started on first use. */
+export function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
 
 export class OrchestratorMetrics implements EngineMetrics, RailTimings {
   readonly registry = new Registry();
   private readonly payments: Counter<'status'>;
   private readonly inFlight: Gauge;
   private readonly railLatency: Histogram<'operation' | 'outcome'>;
+  private readonly http: Histogram<'method' | 'route' | 'status_code'>;
 
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
+  constructor(private readonly opts: { processMetrics?: boolean } = {}) {
     this.payments = new Counter({ name: 'gpo_payments_total', help: 'Payments that reached a final status, by status', labelNames: ['status'], registers: [this.registry] });
     this.inFlight = new Gauge({ name: 'gpo_chunks_in_flight', help: 'Chunks (slices) being worked on', registers: [this.registry] });
     this.railLatency = new Histogram({
       name: 'gpo_rail_request_seconds', help: 'Latency of rail calls by operation and outcome', labelNames: ['operation', 'outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry],
     });
-    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'gpo_' });
+    this.http = new Histogram({
+      name: 'gpo_http_server_request_duration_seconds', help: 'Requests answered by the orchestrator, by method, route template and status code',
+      labelNames: ['method', 'route', 'status_code'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [this.registry],
+    });
+  }
+
+  /** The text a scrape of GET /metrics answers: this orchestrator's metrics, then the process's. */
+  async text(): Promise<string> {
+    const own = await this.registry.metrics();
+    return this.opts.processMetrics === false ? own : `${own}\n${await processMetrics().metrics()}`;
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Times every request the server answers, labelled by its route template (ids never become labels). */
+  instrument(server: Server): void {
+    onEveryResponse(server, (r) => this.http.observe({ method: r.method, route: r.route, status_code: String(r.status) }, r.seconds));
   }
 
   /** Live counts per status, read from the engine at scrape time. */

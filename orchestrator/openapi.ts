@@ -15,7 +15,31 @@ const operability: Record<string, OpenApiObject> = {
     get: { tags: ['Operations'], summary: 'Liveness', responses: { 200: { description: 'Up.', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', example: 'OK' } } } } } } } },
   },
   '/metrics': {
-    get: { tags: ['Operations'], summary: 'Prometheus metrics (payments by status, rail latency, in-flight chunks)', responses: { 200: { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+    get: { tags: ['Operations'], summary: 'Prometheus metrics (payments by status, rail latency, in-flight chunks, HTTP requests per route, process metrics); see docs/observability.md', responses: { 200: { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+  },
+  '/v1/notifications': {
+    get: {
+      tags: ['Operations'], summary: 'Webhook and G2P Connect callbacks delivered, and dead letters (given up), newest first',
+      parameters: [
+        { name: 'outcome', in: 'query', required: false, schema: { type: 'string', enum: ['delivered', 'dead', 'pending'] } },
+        { name: 'batchId', in: 'query', required: false, schema: { type: 'string' } },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 2000, default: 200 } },
+      ],
+      responses: {
+        200: {
+          description: 'source memory: kept since the process started (since); outbox: durable.',
+          content: { 'application/json': { schema: { type: 'object', required: ['source', 'since', 'counts', 'items'], properties: {
+            source: { type: 'string', enum: ['memory', 'outbox'] }, since: { type: 'string', format: 'date-time' },
+            counts: { type: 'object', additionalProperties: { type: 'integer' } },
+            items: { type: 'array', items: { type: 'object', required: ['id', 'channel', 'batchId', 'event', 'url', 'outcome', 'attempts', 'at'], properties: {
+              id: { type: 'string' }, channel: { type: 'string', enum: ['webhook', 'g2p-connect'] }, batchId: { type: 'string' }, event: { type: 'string' }, url: { type: 'string' },
+              outcome: { type: 'string', enum: ['delivered', 'dead', 'pending'] }, attempts: { type: 'integer' }, lastError: { type: 'string' }, at: { type: 'string', format: 'date-time' },
+            } } },
+          } } } },
+        },
+        400: { description: 'VALIDATION_FAILED.', content: { 'application/json': { schema: { type: 'object' } } } },
+      },
+    },
   },
   [OPENAPI_PATH]: {
     get: { tags: ['Operations'], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.0 document.', content: { 'application/json': { schema: { type: 'object' } } } } } },

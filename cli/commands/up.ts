@@ -51,6 +51,17 @@ function worldPlacement(cfg: WorldConfig, layout: UpLayout): Pick<WorldConfig, '
   };
 }
 
+/** The world's admin surfaces, for the orchestrator's console (configuration: the orchestrator never imports simulators). */
+export function worldLinks(world: World): Array<{ name: string; role: string; url: string }> {
+  return [
+    { name: world.switch.name, role: 'switch', url: world.urls.switch },
+    { name: 'als', role: 'als', url: world.urls.als },
+    { name: world.config.payerFspId, role: 'payer', url: world.urls.payerOutbound },
+    ...Object.entries(world.payees).map(([id, p]) => ({ name: id, role: 'payee', url: p.url })),
+    ...(world.pil ? [{ name: 'pil', role: 'pil', url: world.pil.url }] : []),
+  ];
+}
+
 /** Starts the default world and, when it exists, the orchestrator pointed at it. */
 export async function startUp(opts: UpOptions = {}): Promise<Up> {
   const base = defaultWorldConfig();
@@ -70,6 +81,7 @@ export async function startUp(opts: UpOptions = {}): Promise<Up> {
         orchestrator = await mod.startOrchestrator({
           port: orchestratorPort, host: orchestratorHost, payerFspId: cfg.payerFspId, currency: cfg.currency,
           sdkUrl: world.urls.payerOutbound, payerOutboundUrl: world.urls.payerOutbound, pilUrl: world.urls.pil, seed: cfg.seed,
+          world: worldLinks(world),
           ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
         });
       }
@@ -83,7 +95,10 @@ export async function startUp(opts: UpOptions = {}): Promise<Up> {
     const port = new URL(url).port;
     rows.push([name, `${layout?.[server]?.host ?? cfg.hosts?.[server] ?? cfg.host ?? '127.0.0.1'}:${port}`, url]);
   };
-  if (orchestrator) row('orchestrator', 'orchestrator', orchestrator.url);
+  if (orchestrator) {
+    row('orchestrator', 'orchestrator', orchestrator.url);
+    row('operator console', 'orchestrator', `${orchestrator.url}/ui/`);
+  }
   if (world.pil) row('pil', 'pil', world.pil.url);
   row(`payer DFSP ${cfg.payerFspId} (outbound)`, 'payer', world.urls.payerOutbound);
   row(`payer DFSP ${cfg.payerFspId} (inbound)`, 'payer', world.urls.payerInbound);

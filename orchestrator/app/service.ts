@@ -1,3 +1,4 @@
+import type { BatchListQuery } from '../store/port';
 import type { BatchStatus, BatchView, OrchestratorEvent, PaymentStatus, PaymentView, SubmitBatchCommand, SubmitOutcome } from '../domain/types';
 
 /**
@@ -9,7 +10,9 @@ export interface DisbursementService {
   submitBatch(cmd: SubmitBatchCommand): Promise<SubmitOutcome>;
   getBatch(batchId: string): Promise<BatchView | undefined>;
   findBatchBySourceKey(source: SubmitBatchCommand['source'], sourceKey: string): Promise<BatchView | undefined>;
-  listPayments(batchId: string, query?: { status?: PaymentStatus; offset?: number; limit?: number }): Promise<{ total: number; items: PaymentView[] }>;
+  /** Batches newest first, filtered by status, source and creation time, a page at a time. */
+  listBatches(query: BatchListQuery): Promise<{ total: number; items: BatchView[] }>;
+  listPayments(batchId: string, query?: { status?: PaymentStatus; errorCode?: string; offset?: number; limit?: number }): Promise<{ total: number; items: PaymentView[] }>;
   /** Streams every payment of a batch in position order (report.csv, PIL results), without loading all at once. */
   iteratePayments(batchId: string): AsyncIterable<PaymentView>;
   /** Payments of a batch selected by their upstream references (G2P Connect txn status). */

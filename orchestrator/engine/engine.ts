@@ -19,7 +19,7 @@ import {
 import { BatchStatus, type BatchView, type OrchestratorEvent, type PaymentStatus, type PaymentView, type SubmitBatchCommand, type SubmitOutcome } from '../domain/types';
 import type { ItemResult, Rail, RailGroup, RailItem } from '../rails/port';
 import { RailCallError } from '../rails/port';
-import type { Store } from '../store/port';
+import type { BatchListQuery, Store } from '../store/port';
 import { CrashPoints } from './crash';
 import { delay, KeyedSemaphores, mapLimit, Semaphore } from './limits';
 
@@ -767,6 +767,13 @@ export class Engine {
     return record ? this.getBatch(record._id) : undefined;
   }
 
+  /** A page of batches, newest first, each as getBatch shows it (live counts for running ones). */
+  async listBatches(query: BatchListQuery): Promise<{ total: number; items: BatchView[] }> {
+    const page = await this.deps.store.listBatches(query);
+    const items = await Promise.all(page.items.map(async (r) => (await this.getBatch(r._id)) ?? batchView(r, emptySummary())));
+    return { total: page.total, items };
+  }
+
   private async slice(batchId: string, seq: number): Promise<LiveSlice> {
     return this.runs.get(batchId)?.live.get(seq) ?? this.loadSlice(batchId, seq);
   }
@@ -780,7 +787,7 @@ export class Engine {
     }
   }
 
-  async listPayments(batchId: string, query: { status?: PaymentStatus; offset?: number; limit?: number } = {}): Promise<{ total: number; items: PaymentView[] }> {
+  async listPayments(batchId: string, query: { status?: PaymentStatus; errorCode?: string; offset?: number; limit?: number } = {}): Promise<{ total: number; items: PaymentView[] }> {
     const run = this.runs.get(batchId);
     const record = run?.record ?? (await this.deps.store.getBatch(batchId));
     if (!record) return { total: 0, items: [] };
@@ -792,7 +799,8 @@ export class Engine {
     const items: PaymentView[] = [];
     let total = 0;
     for (let seq = 0; seq < record.sliceCount; seq++) {
-      const c = counts[seq];
+      // Counts say nothing of error codes: with that filter every slice is read.
+      const c = query.errorCode === undefined ? counts[seq] : undefined;
       if (c) {
         const matching = code >= 0 ? c[code] : c.reduce((a, b) => a + b, 0);
         if (matching === 0) continue;
@@ -804,6 +812,7 @@ export class Engine {
       const { state, input } = await this.slice(batchId, seq);
       for (let i = 0; i < state.n; i++) {
         if (code >= 0 && state.st[i] !== code) continue;
+        if (query.errorCode !== undefined && state.err[i] !== query.errorCode) continue;
         if (total >= offset && items.length < limit) items.push(paymentView(batchId, input[i], state, i));
         total++;
       }

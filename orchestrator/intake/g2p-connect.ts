@@ -478,6 +478,8 @@ export class OnDisburseNotifier {
   async post(url: string, body: unknown, ctx: Record<string, unknown>): Promise<boolean> {
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.deps.config.notify;
     const text = JSON.stringify(body);
+    const entry = { channel: 'g2p-connect' as const, batchId: String(ctx.batchId ?? ''), event: ctx.final ? 'on-disburse final' : 'on-disburse progress', url };
+    let lastError = '';
     for (let attempt = 1; attempt <= maxAttempts && !this.stopped; attempt++) {
       try {
         const res = await request(url, {
@@ -487,11 +489,14 @@ export class OnDisburseNotifier {
         await res.body.dump();
         if (res.statusCode >= 200 && res.statusCode < 300) {
           this.stats.delivered++;
+          this.deps.journal?.record({ ...entry, outcome: 'delivered', attempts: attempt });
           this.log.info({ ...ctx, url, attempt }, 'G2P Connect callback delivered');
           return true;
         }
+        lastError = `HTTP ${res.statusCode}`;
         this.log.warn({ ...ctx, url, attempt, status: res.statusCode }, 'G2P Connect callback refused');
       } catch (error) {
+        lastError = (error as Error).message;
         this.log.warn({ ...ctx, url, attempt, err: (error as Error).message }, 'G2P Connect callback failed');
       }
       this.stats.failedAttempts++;
@@ -501,6 +506,7 @@ export class OnDisburseNotifier {
       }
     }
     this.stats.abandoned++;
+    this.deps.journal?.record({ ...entry, outcome: 'dead', attempts: maxAttempts, lastError: lastError.slice(0, 300) });
     this.log.error({ ...ctx, url, attempts: maxAttempts }, 'G2P Connect callback abandoned');
     return false;
   }

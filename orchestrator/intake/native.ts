@@ -8,13 +8,13 @@ import { gunzipSync } from 'node:zlib';
 import type { Request, ResponseToolkit, Server, ResponseObject } from '@hapi/hapi';
 import type { Logger } from 'pino';
 import { newId } from '../../shared/ids';
-import { BatchStatus } from '../domain/types';
+import { BatchStatus, type BatchSource, type BatchView } from '../domain/types';
 import { startWebhookNotifier, type WebhookNotifier } from '../notify/webhook';
 import { registerOpenApi } from '../openapi';
 import type { IntakeDeps } from './deps';
 import { buildFromCsv, buildFromJson, type BatchFields } from './native/batch';
-import { reportChunks, toNativeBatch } from './native/report';
-import { batchIdSchema, batchLookupSchema, csvQuerySchema, fieldPath, idempotencyKeySchema, joiErrors, paymentsQuerySchema, type NativeErrorBody } from './native/schemas';
+import { failureSummary, reportChunks, toNativeBatch } from './native/report';
+import { batchIdSchema, batchListSchema, csvQuerySchema, fieldPath, idempotencyKeySchema, joiErrors, paymentsQuerySchema, type NativeErrorBody } from './native/schemas';
 
 /** Largest request body (after gzip decompression too): a 1,000,000-payment JSON batch is about 110 MiB; the cap stays under V8's longest string. */
 export const NATIVE_MAX_BYTES = 400 * 1024 * 1024;
@@ -66,7 +66,7 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
   const log = deps.logger.child({ module: 'native-api' });
   const ext = { onPreResponse: { method: nativeErrors(log) } };
   const webhookSecret = (config as { webhookSecret?: string }).webhookSecret ?? process.env.GPO_WEBHOOK_SECRET;
-  const notifier = startWebhookNotifier({ service, config, logger: deps.logger, secret: webhookSecret || undefined });
+  const notifier = startWebhookNotifier({ service, config, logger: deps.logger, secret: webhookSecret || undefined, journal: deps.journal });
   server.ext('onPreStop', async () => {
     await notifier.stop();
   });
@@ -80,6 +80,13 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     return id;
   };
   const notFound = (h: ResponseToolkit, id: string) => fail(h, 404, { errorCode: 'BATCH_NOT_FOUND', message: `no batch ${id}` });
+  /** The batch a route's {id} names, or the answer to give instead (400 bad id, 404 no such batch). */
+  const batchOrAnswer = async (request: Request, h: ResponseToolkit): Promise<{ id: string; batch: BatchView } | ResponseObject> => {
+    const id = batchIdOr400(request, h);
+    if (typeof id !== 'string') return id;
+    const batch = await service.getBatch(id);
+    return batch ? { id, batch } : notFound(h, id);
+  };
 
   server.route({
     method: 'POST',
@@ -173,10 +180,18 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     options: {
       ext,
       handler: async (request, h) => {
-        const { error, value } = batchLookupSchema.validate(request.query, { abortEarly: false, convert: true });
-        if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'batches are looked up by idempotencyKey', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
-        const batch = await service.findBatchBySourceKey('native', (value as { idempotencyKey: string }).idempotencyKey);
-        return { items: batch ? [toNativeBatch(batch)] : [] };
+        const { error, value } = batchListSchema.validate(request.query, { abortEarly: false, convert: true });
+        if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
+        const q = value as { idempotencyKey?: string; status?: BatchStatus[]; source?: BatchSource; from?: Date; to?: Date; offset: number; limit: number };
+        if (q.idempotencyKey !== undefined) {
+          const batch = await service.findBatchBySourceKey(q.source ?? 'native', q.idempotencyKey);
+          const items = batch ? [toNativeBatch(batch)] : [];
+          return { total: items.length, offset: 0, limit: q.limit, items };
+        }
+        const page = await service.listBatches({
+          statuses: q.status, source: q.source, from: q.from?.toISOString(), to: q.to?.toISOString(), offset: q.offset, limit: q.limit,
+        });
+        return { total: page.total, offset: q.offset, limit: q.limit, items: page.items.map(toNativeBatch) };
       },
     },
   });
@@ -207,9 +222,23 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
         const batch = await service.getBatch(id);
         if (!batch) return notFound(h, id);
-        const q = value as { status?: string; offset: number; limit: number };
-        const page = await service.listPayments(id, { status: q.status as never, offset: q.offset, limit: q.limit });
+        const q = value as { status?: string; errorCode?: string; offset: number; limit: number };
+        const page = await service.listPayments(id, { status: q.status as never, errorCode: q.errorCode, offset: q.offset, limit: q.limit });
         return { total: page.total, offset: q.offset, limit: q.limit, items: page.items };
+      },
+    },
+  });
+
+  server.route({
+    method: 'GET',
+    path: '/v1/batches/{id}/failures',
+    options: {
+      ext,
+      handler: async (request, h) => {
+        const found = await batchOrAnswer(request, h);
+        if (!('batch' in found)) return found;
+        const { id, batch } = found;
+        return { batchId: id, currency: batch.currency, items: await failureSummary(service.iteratePayments(id)) };
       },
     },
   });
@@ -221,10 +250,9 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
       ext,
       payload: { parse: false, output: 'data', maxBytes: 64 * 1024 },
       handler: async (request, h) => {
-        const id = batchIdOr400(request, h);
-        if (typeof id !== 'string') return id;
-        const batch = await service.getBatch(id);
-        if (!batch) return notFound(h, id);
+        const found = await batchOrAnswer(request, h);
+        if (!('batch' in found)) return found;
+        const { id, batch } = found;
         if (batch.status === BatchStatus.CANCELLED) return toNativeBatch(batch);
         if (FINAL_BATCH.has(batch.status)) {
           return fail(h, 409, { errorCode: 'BATCH_FINAL', message: `batch ${id} is already ${batch.status}; there is nothing left to cancel`, details: { status: batch.status } });
@@ -243,10 +271,9 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
       ext,
       payload: { parse: false, output: 'data', maxBytes: 64 * 1024 },
       handler: async (request, h) => {
-        const id = batchIdOr400(request, h);
-        if (typeof id !== 'string') return id;
-        const batch = await service.getBatch(id);
-        if (!batch) return notFound(h, id);
+        const found = await batchOrAnswer(request, h);
+        if (!('batch' in found)) return found;
+        const { id, batch } = found;
         if (batch.status !== BatchStatus.PAUSED) {
           return fail(h, 409, { errorCode: 'BATCH_NOT_PAUSED', message: `batch ${id} is ${batch.status}; only a PAUSED batch can be resumed`, details: { status: batch.status } });
         }
@@ -263,10 +290,9 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     options: {
       ext,
       handler: async (request, h) => {
-        const id = batchIdOr400(request, h);
-        if (typeof id !== 'string') return id;
-        const batch = await service.getBatch(id);
-        if (!batch) return notFound(h, id);
+        const found = await batchOrAnswer(request, h);
+        if (!('batch' in found)) return found;
+        const { id } = found;
         const stream = Readable.from(reportChunks(service.iteratePayments(id)), { objectMode: false });
         stream.on('error', (err) => log.error({ err, batchId: id }, 'report stream failed'));
         return h.response(stream)

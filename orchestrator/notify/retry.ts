@@ -115,7 +115,7 @@ export class JsonSender {
   async post(d: JsonDelivery, signal?: AbortSignal): Promise<SendResult> {
     let attempts = 0;
     const timeout = this.opts.timeoutMs ?? 10_000;
-    const status = await retryWithBackoff(async (attempt) => {
+    const status = await retryWithBackoff<number>(async (attempt) => {
       attempts = attempt;
       this.opts.onAttempt?.(attempt);
       const res = await request(d.url, {
@@ -130,7 +130,12 @@ export class JsonSender {
       const text = await res.body.text();
       if (res.statusCode < 200 || res.statusCode >= 300) throw new HttpStatusError(res.statusCode, text);
       return res.statusCode;
-    }, { policy: this.opts.policy, isRetryable: isTransientHttpFailure, random: this.opts.random, signal, onRetry: this.opts.onRetry });
+    }, { policy: this.opts.policy, isRetryable: isTransientHttpFailure, random: this.opts.random, signal, onRetry: this.opts.onRetry })
+      .catch((err: unknown) => {
+        // how many attempts were made before giving up, for the caller's records
+        if (err && typeof err === 'object') (err as { attempts?: number }).attempts = attempts;
+        throw err;
+      });
     return { status, attempts };
   }
 

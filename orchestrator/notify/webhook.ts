@@ -14,6 +14,7 @@ import type { DisbursementService } from '../app/service';
 import type { OrchestratorConfig } from '../config';
 import type { BatchView, OrchestratorEvent } from '../domain/types';
 import { toNativeBatch } from '../intake/native/report';
+import type { NotificationJournal } from './journal';
 import { JsonSender, RetryAbortedError } from './retry';
 
 export type WebhookEventName = 'batch.progress' | 'batch.completed';
@@ -33,6 +34,8 @@ export interface WebhookNotifierOptions {
   secret?: string;
   /** Per attempt, ms (default 10 s). */
   timeoutMs?: number;
+  /** Records each delivery and each dead letter. */
+  journal?: NotificationJournal;
 }
 
 export interface WebhookStats {
@@ -106,6 +109,7 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
       const res = await sender.post({ url: view.callback.url, body, headers }, signal);
       stats.delivered++;
       stats.attempts += res.attempts;
+      opts.journal?.record({ channel: 'webhook', batchId: view.id, event, url: view.callback.url, outcome: 'delivered', attempts: res.attempts });
       blog.info({ attempts: res.attempts, status: res.status }, 'webhook delivered');
     } catch (err) {
       if (err instanceof RetryAbortedError || signal.aborted) {
@@ -113,6 +117,10 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
         return;
       }
       stats.failed++;
+      opts.journal?.record({
+        channel: 'webhook', batchId: view.id, event, url: view.callback.url, outcome: 'dead',
+        attempts: (err as { attempts?: number }).attempts ?? notify.maxAttempts, lastError: err instanceof Error ? err.message.slice(0, 300) : String(err),
+      });
       blog.warn({ err: err instanceof Error ? err.message : String(err) }, 'webhook not delivered; attempts exhausted or refused');
     }
   };

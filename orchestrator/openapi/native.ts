@@ -2,7 +2,7 @@
 import { BatchStatus, PaymentStatus } from '../domain/types';
 import { CSV_COLUMNS } from '../intake/native/csv';
 import { REPORT_COLUMNS } from '../intake/native/report';
-import { BATCH_ID_PATTERN, DEFAULT_PAGE, MAX_PAGE, MAX_PAYMENTS, PAYEE_ID_TYPES, RAIL_MODES, RAILS } from '../intake/native/schemas';
+import { BATCH_ID_PATTERN, BATCH_SOURCES, DEFAULT_BATCH_PAGE, DEFAULT_PAGE, MAX_BATCH_PAGE, MAX_PAGE, MAX_PAYMENTS, PAYEE_ID_TYPES, RAIL_MODES, RAILS } from '../intake/native/schemas';
 import { json, ref, type OpenApiObject } from './common';
 
 const TAG = 'Native';
@@ -51,9 +51,10 @@ export const nativeSchemas: Record<string, OpenApiObject> = {
   },
   NativeBatch: {
     type: 'object',
-    required: ['id', 'idempotencyKey', 'status', 'currency', 'rail', 'totalCount', 'totalAmount', 'byStatus', 'summary', 'amountDebited', 'amountCredited', 'fees', 'createdAt', 'updatedAt'],
+    required: ['id', 'source', 'idempotencyKey', 'status', 'currency', 'rail', 'totalCount', 'totalAmount', 'byStatus', 'summary', 'amountDebited', 'amountCredited', 'fees', 'createdAt', 'updatedAt'],
     properties: {
       id: { type: 'string' },
+      source: { type: 'string', enum: [...BATCH_SOURCES], description: 'The API the batch arrived on.' },
       reference: { type: 'string' },
       idempotencyKey: { type: 'string' },
       status: { type: 'string', enum: Object.values(BatchStatus) },
@@ -115,6 +116,34 @@ export const nativeSchemas: Record<string, OpenApiObject> = {
     required: ['total', 'offset', 'limit', 'items'],
     properties: { total: { type: 'integer', description: 'Payments matching the filter.' }, offset: { type: 'integer' }, limit: { type: 'integer' }, items: { type: 'array', items: ref('NativePayment') } },
   },
+  NativeBatchPage: {
+    type: 'object',
+    required: ['total', 'offset', 'limit', 'items'],
+    properties: { total: { type: 'integer', description: 'Batches matching the filter.' }, offset: { type: 'integer' }, limit: { type: 'integer' }, items: { type: 'array', items: ref('NativeBatch') } },
+  },
+  NativeFailures: {
+    type: 'object',
+    required: ['batchId', 'currency', 'items'],
+    properties: {
+      batchId: { type: 'string' },
+      currency,
+      items: {
+        type: 'array',
+        description: 'One line per error code, the most frequent first.',
+        items: {
+          type: 'object',
+          required: ['errorCode', 'statuses', 'count', 'amount'],
+          properties: {
+            errorCode: { type: 'string', example: '3204' },
+            errorDescription: { type: 'string', description: 'What the rail said, with the first payment seen with this code.' },
+            statuses: { type: 'array', items: { type: 'string', enum: Object.values(PaymentStatus) } },
+            count: { type: 'integer' },
+            amount,
+          },
+        },
+      },
+    },
+  },
   NativeFieldError: {
     type: 'object',
     required: ['code', 'message'],
@@ -175,11 +204,20 @@ export const nativePaths: Record<string, OpenApiObject> = {
   '/v1/batches': {
     get: {
       tags: [TAG],
-      summary: 'Find a batch by the key it was submitted with (recover a lost 202 without resending)',
-      parameters: [{ name: 'idempotencyKey', in: 'query', required: true, schema: { type: 'string', maxLength: 256 } }],
+      summary: 'List batches newest first, filtered by status, source and creation time; or find the one submitted with a key',
+      description: 'Every batch of every northbound API (source says which). With idempotencyKey, only the batch submitted with that key (recover a lost 202 without resending): items has at most one batch.',
+      parameters: [
+        { name: 'status', in: 'query', required: false, schema: { type: 'string' }, description: `Batch statuses, comma-separated or repeated: ${Object.values(BatchStatus).join(', ')}.`, example: 'PROCESSING,PAUSED' },
+        { name: 'source', in: 'query', required: false, schema: { type: 'string', enum: [...BATCH_SOURCES] } },
+        { name: 'from', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'Created at or after (ISO 8601 date or date-time).' },
+        { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'Created before (ISO 8601 date or date-time).' },
+        { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_BATCH_PAGE, default: DEFAULT_BATCH_PAGE } },
+        { name: 'idempotencyKey', in: 'query', required: false, schema: { type: 'string', maxLength: 256 }, description: 'The key the batch was submitted with (source native unless source says otherwise).' },
+      ],
       responses: {
-        200: { description: 'The batch submitted with this key, if any.', content: json({ type: 'object', required: ['items'], properties: { items: { type: 'array', maxItems: 1, items: ref('NativeBatch') } } }) },
-        400: err('VALIDATION_FAILED: no or invalid idempotencyKey.'),
+        200: { description: 'A page of batches.', content: json(ref('NativeBatchPage')) },
+        400: err('VALIDATION_FAILED: an unknown status or source, a date that is not ISO 8601, a page out of bounds.'),
       },
     },
     post: {
@@ -227,10 +265,19 @@ export const nativePaths: Record<string, OpenApiObject> = {
       parameters: [
         batchId,
         { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: Object.values(PaymentStatus) } },
+        { name: 'errorCode', in: 'query', required: false, schema: { type: 'string', maxLength: 64 }, description: 'Only payments with this error code (e.g. 3204).' },
         { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
         { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE } },
       ],
       responses: { 200: { description: 'A page.', content: json(ref('NativePaymentPage')) }, 400: err('Invalid query.'), 404: notFound },
+    },
+  },
+  '/v1/batches/{id}/failures': {
+    get: {
+      tags: [TAG],
+      summary: 'Failures by error code: how many payments, for how much, and what the rail said',
+      parameters: [batchId],
+      responses: { 200: { description: 'The failures.', content: json(ref('NativeFailures')) }, 400: err('Invalid id.'), 404: notFound },
     },
   },
   '/v1/batches/{id}/cancel': {

@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Datastore from 'nedb-promises';
 import { FINAL_BATCH_STATUSES, sliceId, type BatchRecord, type SliceInputRecord, type SliceStateRecord } from '../domain/model';
-import type { Store } from './port';
+import type { BatchListPage, BatchListQuery, Store } from './port';
 
 type Db = ReturnType<typeof Datastore.create>;
 
@@ -69,6 +69,20 @@ export class NedbStore implements Store {
     void _id;
     await this.batches.updateOne({ _id: id }, { $set: rest });
     return this.getBatch(id);
+  }
+
+  async listBatches(q: BatchListQuery): Promise<BatchListPage> {
+    const where: Record<string, unknown> = {};
+    if (q.statuses?.length) where.status = { $in: q.statuses };
+    if (q.source) where.source = q.source;
+    if (q.from !== undefined || q.to !== undefined) {
+      where.createdAt = { ...(q.from !== undefined ? { $gte: q.from } : {}), ...(q.to !== undefined ? { $lt: q.to } : {}) };
+    }
+    const [total, items] = await Promise.all([
+      this.batches.count(where),
+      this.batches.find(where).sort({ createdAt: -1, _id: -1 }).skip(q.offset).limit(q.limit) as unknown as Promise<BatchRecord[]>,
+    ]);
+    return { total, items };
   }
 
   async listOpenBatches(): Promise<BatchRecord[]> {

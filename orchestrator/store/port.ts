@@ -3,6 +3,25 @@
  * batch exists only once all its slices are durable.
  */
 import type { BatchRecord, SliceInputRecord, SliceStateRecord } from '../domain/model';
+import type { BatchSource, BatchStatus } from '../domain/types';
+
+/** A page of batches, newest first (createdAt descending, then id). */
+export interface BatchListQuery {
+  /** Any of these statuses (all when absent or empty). */
+  statuses?: BatchStatus[];
+  source?: BatchSource;
+  /** createdAt >= from and < to: ISO 8601 timestamps as toISOString() writes them. */
+  from?: string;
+  to?: string;
+  offset: number;
+  limit: number;
+}
+
+export interface BatchListPage {
+  /** Batches matching the query, all pages together. */
+  total: number;
+  items: BatchRecord[];
+}
 
 export interface Store {
   open(): Promise<void>;
@@ -11,6 +30,8 @@ export interface Store {
   getBatch(id: string): Promise<BatchRecord | undefined>;
   findBatchBySource(source: string, sourceKey: string): Promise<BatchRecord | undefined>;
   updateBatch(id: string, patch: Partial<BatchRecord>): Promise<BatchRecord | undefined>;
+  /** Batches matching the query, a page of them newest first. */
+  listBatches(query: BatchListQuery): Promise<BatchListPage>;
   /** Batches not yet in a final status (resumed after a restart). */
   listOpenBatches(): Promise<BatchRecord[]>;
   getSliceInput(batchId: string, seq: number): Promise<SliceInputRecord | undefined>;

@@ -16,6 +16,7 @@ import { defaultOracleRules, readConfigFile } from '../payee-dfsp/config';
 import { ChainedEndpoints, EndpointSource, HubEndpoints, StaticEndpoints } from './endpoints';
 import { Oracle, OracleEntry, OracleError, OracleRule } from './oracle';
 import { AlsRouter, BatchParty, OutgoingRequest } from './router';
+import { serveSimulatorMetrics } from '../metrics';
 
 export interface AlsOptions {
   port?: number;
@@ -110,6 +111,7 @@ export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
     routes: { payload: { maxBytes: FSPIOP_MAX_BODY } },
   });
   fspiopPayloadErrors(server);
+  serveSimulatorMetrics('als', [[server, 'fspiop']]);
 
   function refuse(req: Request, h: ResponseToolkit, resource: 'parties' | 'participants', schema: string | undefined, isCallback: boolean, requireDestination = false): ResponseObject | undefined {
     const problem: HeaderProblem | undefined = checkHeaders(req.headers, resource, { hasBody: schema !== undefined, isCallback, requireDestination })

@@ -22,6 +22,7 @@ import { ruleAdminRoutes } from '../rules';
 import { Outbound, PayeeService } from './service';
 import type { Violation } from '../fspiop/validate';
 import type { SentMessage } from '../fspiop/http';
+import { serveSimulatorMetrics } from '../metrics';
 
 export interface PayeeDfspOptions extends Partial<PayeeDfspConfig> {
   port?: number;
@@ -96,6 +97,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
     routes: { payload: { maxBytes: FSPIOP_MAX_BODY } },
   });
   fspiopPayloadErrors(server);
+  serveSimulatorMetrics(fspId, [[server, 'fspiop']]);
   await server.register({ plugin: payeeAdminPlugin, options: { core } });
 
   const sweeper = setInterval(() => core.sweep(), 10_000);

@@ -19,6 +19,7 @@ import { INBOUND_SCHEMAS, registerInbound, Violation } from './inbound';
 import { AnswerProblem, registerOutbound } from './outbound';
 import { BulkTransaction, PayerService } from './service';
 import { sdkProblem, warmSdkValidators } from './spec';
+import { serveSimulatorMetrics } from '../metrics';
 
 export interface PayerDfspOptions {
   fspId?: string;
@@ -197,6 +198,7 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   const outbound = Hapi.server({ port: opts.port ?? DEFAULT_PORTS.payerOutbound, host, routes: { payload: { maxBytes: 20 * 1024 * 1024 } } });
   const inbound = Hapi.server({ port: opts.inboundPort ?? DEFAULT_PORTS.payerInbound, host, routes: { payload: { maxBytes: FSPIOP_MAX_BODY } } });
   fspiopPayloadErrors(inbound);
+  serveSimulatorMetrics(fspId, [[outbound, 'sdk-outbound'], [inbound, 'fspiop']]);
   inbound.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK', fspId }) });
   registerInbound(inbound, client, violations, faults);
   registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems });

@@ -17,6 +17,7 @@ import {
   checkSchema, DEFAULT_DIRECTORY, Directory, disbursementResponse, joiErrors, parseDisbursementRequest, pilError,
   sdkNote, transferOutcome, type DisbursementRecord, type PayeeRecord, type PilDirectoryEntry,
 } from './domain';
+import { serveSimulatorMetrics } from '../metrics';
 
 export type { PilDirectoryEntry } from './domain';
 
@@ -167,6 +168,7 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
   }
 
   const server = Hapi.server({ port: opts.port ?? 4010, host, routes: { payload: { maxBytes: 5 * 1024 * 1024 } } });
+  serveSimulatorMetrics('pil', [[server, 'pil']]);
   const payloadFail = {
     failAction: (_req: Hapi.Request, h: Hapi.ResponseToolkit, err?: Error) =>
       h.response(pilError('3101', `Malformed syntax - ${err?.message ?? 'the body is not valid JSON'}`)).code(400).takeover(),

@@ -47,6 +47,10 @@ export interface FaultRule {
   probability?: number;
   /** Fire at most this many times (per item for item-level rules on bulks). */
   times?: number;
+  /** false: kept in the list but never fires (switched off from the operator console); default true. */
+  enabled?: boolean;
+  /** What the rule is for, as a person reads it. */
+  description?: string;
 }
 
 export interface FaultContext {
@@ -97,6 +101,8 @@ function compile(rule: FaultRule): LiveRule {
   if (a.type === 'lateCallback' && a.ms !== undefined && !(Number.isFinite(a.ms) && a.ms >= 0)) throw new FaultRuleError('lateCallback ms must be >= 0');
   if (a.type === 'httpStatus' && a.status !== 500 && a.status !== 503) throw new FaultRuleError('httpStatus must be 500 or 503');
   if (a.type === 'failBulkItems' && !(a.fraction >= 0 && a.fraction <= 1)) throw new FaultRuleError('fraction must be within 0..1');
+  if (rule.enabled !== undefined && typeof rule.enabled !== 'boolean') throw new FaultRuleError('enabled must be true or false');
+  if (rule.id !== undefined && (typeof rule.id !== 'string' || !/^[A-Za-z0-9._:-]{1,64}$/.test(rule.id))) throw new FaultRuleError('id must be 1-64 letters, digits or ._:-');
   const m = rule.match ?? {};
   const live: LiveRule = { rule, fired: 0, itemLevel: Boolean(m.partyId || m.minAmount || m.maxAmount) };
   try {
@@ -141,7 +147,16 @@ export class FaultRules {
     return this.rules.length;
   }
 
+  /** Switches a rule (by id) on or off without touching the others or its count; false when there is no such rule. */
+  setEnabled(id: string, enabled: boolean): boolean {
+    const r = this.rules.find((x) => x.rule.id === id);
+    if (!r) return false;
+    r.rule = { ...r.rule, enabled };
+    return true;
+  }
+
   private matches(r: LiveRule, ctx: FaultContext): boolean {
+    if (r.rule.enabled === false) return false;
     const m = r.rule.match ?? {};
     if (m.resource && m.resource !== ctx.resource) return false;
     if (m.method && m.method.toUpperCase() !== ctx.method.toUpperCase()) return false;
@@ -181,6 +196,7 @@ export class FaultRules {
   /** True when some rule for this resource and method has an item-level matcher (worth reading each item). */
   hasItemRules(resource: string, method: string): boolean {
     return this.rules.some((r) => {
+      if (r.rule.enabled === false) return false;
       const m = r.rule.match ?? {};
       return r.itemLevel && (!m.resource || m.resource === resource) && (!m.method || m.method.toUpperCase() === method.toUpperCase());
     });
@@ -223,7 +239,8 @@ export class FaultRules {
 
 /**
  * The admin surface every simulator shares for its fault rules: `GET /admin/rules` lists them,
- * `PUT /admin/rules {rules:[...]}` replaces them all (400 with a code when a rule is invalid, nothing changed).
+ * `PUT /admin/rules {rules:[...]}` replaces them all (400 with a code when a rule is invalid, nothing changed),
+ * `PATCH /admin/rules/{id} {enabled}` switches one on or off and keeps its count.
  */
 export function ruleAdminRoutes(faults: FaultRules): ServerRoute[] {
   return [
@@ -240,6 +257,16 @@ export function ruleAdminRoutes(faults: FaultRules): ServerRoute[] {
           if (err instanceof FaultRuleError) return h.response({ error: { code: 'INVALID_RULE', message: err.message } }).code(400);
           throw err;
         }
+        return { rules: faults.list() };
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/admin/rules/{id}',
+      handler: (req, h) => {
+        const enabled = (req.payload as { enabled?: unknown } | null)?.enabled;
+        if (typeof enabled !== 'boolean') return h.response({ error: { code: 'INVALID_RULE', message: 'expected {enabled: true|false}' } }).code(400);
+        if (!faults.setEnabled(String(req.params.id), enabled)) return h.response({ error: { code: 'RULE_NOT_FOUND', message: `no rule with id ${String(req.params.id).slice(0, 64)}` } }).code(404);
         return { rules: faults.list() };
       },
     },

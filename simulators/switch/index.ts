@@ -20,6 +20,7 @@ import {
 import { Participants, RegistryError, routeFor, standardEndpointTemplates } from './participants';
 import type { Violation } from '../fspiop/validate';
 import type { SentMessage } from '../fspiop/http';
+import { serveSimulatorMetrics } from '../metrics';
 
 export interface SwitchOptions {
   port?: number;
@@ -174,6 +175,7 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
     routes: { payload: { maxBytes: FSPIOP_MAX_BODY } },
   });
   fspiopPayloadErrors(server);
+  serveSimulatorMetrics(hubName, [[server, 'fspiop']]);
 
   // -------------------------------------------------------------------------------------------------------------
   // sending

@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { DisbursementService } from '../../orchestrator/app/service';
+import type { BatchListQuery } from '../../orchestrator/store/port';
 import {
   BatchStatus,
   FINAL_PAYMENT_STATUSES,
@@ -223,10 +224,18 @@ export class FakeDisbursementService implements DisbursementService {
     return id ? this.getBatch(id) : undefined;
   }
 
-  async listPayments(batchId: string, query: { status?: PaymentStatus; offset?: number; limit?: number } = {}): Promise<{ total: number; items: PaymentView[] }> {
+  async listBatches(q: BatchListQuery): Promise<{ total: number; items: BatchView[] }> {
+    const all = [...this.batches.values()].map((b) => b.view)
+      .filter((v) => (!q.statuses?.length || q.statuses.includes(v.status)) && (!q.source || v.source === q.source)
+        && (q.from === undefined || v.createdAt >= q.from) && (q.to === undefined || v.createdAt < q.to))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+    return { total: all.length, items: clone(all.slice(q.offset, q.offset + q.limit)) };
+  }
+
+  async listPayments(batchId: string, query: { status?: PaymentStatus; errorCode?: string; offset?: number; limit?: number } = {}): Promise<{ total: number; items: PaymentView[] }> {
     const b = this.batches.get(batchId);
     if (!b) return { total: 0, items: [] };
-    const all = query.status ? b.payments.filter((p) => p.status === query.status) : b.payments;
+    const all = b.payments.filter((p) => (!query.status || p.status === query.status) && (query.errorCode === undefined || p.errorCode === query.errorCode));
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
     return { total: all.length, items: clone(all.slice(offset, offset + limit)) };

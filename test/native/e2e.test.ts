@@ -152,6 +152,28 @@ describe('native API end to end over the simulated world', function () {
     const rows = parse(rep.body as string, { columns: true }) as Array<Record<string, string>>;
     assert.deepEqual(rows.map((r) => [r.reference, r.status, r.error_code, r.amount_credited]), [['u-0', 'COMPLETED', '', '2'], ['u-1', 'FAILED', '3204', '']]);
     assert.equal(fromUnits(await partyBalance(world.payees.payeefsp1.url, 'MSISDN', '254710000106')), '2');
+    // The failure is found by its code, and the batch's failures are summed by code.
+    const byCode = await request(orch.url).get(`/v1/batches/${res.body.id}/payments?errorCode=3204`).expect(200);
+    assert.deepEqual(byCode.body.items.map((p: { reference: string }) => p.reference), ['u-1']);
+    const none = await request(orch.url).get(`/v1/batches/${res.body.id}/payments?errorCode=5104`).expect(200);
+    assert.equal(none.body.total, 0);
+    const failures = await request(orch.url).get(`/v1/batches/${res.body.id}/failures`).expect(200);
+    assert.deepEqual(failures.body.items.map((f: { errorCode: string; count: number; amount: string }) => [f.errorCode, f.count, f.amount]), [['3204', 1, '3']]);
+  });
+
+  it('lists the batches newest first, by status and by creation time, as the store keeps them', async () => {
+    const all = await request(orch.url).get('/v1/batches?limit=500').expect(200);
+    assert.ok(all.body.total >= 2, JSON.stringify(all.body.total));
+    const created = (all.body.items as Array<{ createdAt: string }>).map((b) => b.createdAt);
+    assert.deepEqual(created, [...created].sort().reverse(), 'newest first');
+    const partial = await request(orch.url).get('/v1/batches?status=PARTIALLY_COMPLETED').expect(200);
+    assert.ok(partial.body.items.length >= 1);
+    assert.ok(partial.body.items.every((b: { status: string }) => b.status === 'PARTIALLY_COMPLETED'));
+    const future = await request(orch.url).get(`/v1/batches?from=${new Date(Date.now() + 60_000).toISOString()}`).expect(200);
+    assert.deepEqual(future.body, { total: 0, offset: 0, limit: 50, items: [] });
+    const page = await request(orch.url).get('/v1/batches?limit=1&offset=1').expect(200);
+    assert.equal(page.body.total, all.body.total);
+    assert.deepEqual(page.body.items.map((b: { id: string }) => b.id), [all.body.items[1].id]);
   });
 
   it('pays a CSV upload in the bulk-file columns, and refuses a bad one without paying anything', async () => {

@@ -162,7 +162,7 @@ describe('native API: POST /v1/batches (JSON)', () => {
     assert.deepEqual(found.body.items.map((b: { id: string }) => b.id), [res.body.id]);
     const none = await request(h.url).get('/v1/batches?idempotencyKey=never-used');
     assert.deepEqual(none.body.items, []);
-    const bad = await request(h.url).get('/v1/batches');
+    const bad = await request(h.url).get('/v1/batches?idempotencyKey=has%20space');
     assert.equal(bad.status, 400);
     assert.equal(bad.body.errors[0].field, 'idempotencyKey');
   });

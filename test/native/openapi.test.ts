@@ -29,7 +29,7 @@ describe('OpenAPI document', () => {
       const doc = JSON.parse(res.text) as Obj;
       assert.match(String(doc.openapi), /^3\.0\.\d$/);
       const paths = Object.keys(doc.paths as Obj);
-      for (const p of ['/v1/batches', '/v1/batches/{id}', '/v1/batches/{id}/payments', '/v1/batches/{id}/cancel', '/v1/batches/{id}/resume', '/v1/batches/{id}/report.csv',
+      for (const p of ['/v1/batches', '/v1/batches/{id}', '/v1/batches/{id}/payments', '/v1/batches/{id}/failures', '/v1/batches/{id}/cancel', '/v1/batches/{id}/resume', '/v1/batches/{id}/report.csv',
         '/disbursement', '/disbursement/{disbursementId}', '/disbursementCheck',
         '/disburse', '/disburse/sync/disburse', '/disburse/txn/status', '/disburse/sync/txn/status', '/health', '/openapi.json']) {
         assert.ok(paths.includes(p), `documents ${p}`);

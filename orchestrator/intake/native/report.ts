@@ -34,6 +34,8 @@ export interface BatchSummary {
 
 export interface NativeBatch {
   id: string;
+  /** The API the batch arrived on: native, pil or g2p-connect. */
+  source: string;
   reference?: string;
   idempotencyKey: string;
   status: BatchStatus;
@@ -86,6 +88,7 @@ export function toNativeBatch(v: BatchView): NativeBatch {
   const done = sumCount([PaymentStatus.COMPLETED, PaymentStatus.FAILED, PaymentStatus.CANCELLED]);
   return {
     id: v.id,
+    source: v.source,
     ...(v.meta?.reference ? { reference: v.meta.reference } : {}),
     idempotencyKey: v.sourceKey,
     status: v.status,
@@ -122,6 +125,36 @@ export function toNativeBatch(v: BatchView): NativeBatch {
     updatedAt: v.updatedAt,
     ...(v.completedAt ? { completedAt: v.completedAt } : {}),
   };
+}
+
+/** Payments with an error code, grouped by code: how many, for how much, and what the rail said. */
+export interface FailureLine {
+  errorCode: string;
+  /** The description the rail gave with the first payment seen with this code. */
+  errorDescription?: string;
+  /** Statuses those payments are in (FAILED, CANCELLED, or not final yet while they are retried). */
+  statuses: string[];
+  count: number;
+  amount: string;
+}
+
+/** Failures by error code over every payment of a batch, the most frequent first. */
+export async function failureSummary(payments: AsyncIterable<PaymentView>): Promise<FailureLine[]> {
+  const by = new Map<string, { description?: string; statuses: Set<string>; count: number; units: bigint }>();
+  for await (const p of payments) {
+    if (!p.errorCode) continue;
+    let line = by.get(p.errorCode);
+    if (!line) {
+      line = { description: p.errorDescription, statuses: new Set(), count: 0, units: 0n };
+      by.set(p.errorCode, line);
+    }
+    line.statuses.add(p.status);
+    line.count++;
+    line.units += toUnits(p.amount);
+  }
+  return [...by.entries()]
+    .map(([errorCode, l]) => ({ errorCode, ...(l.description ? { errorDescription: l.description } : {}), statuses: [...l.statuses].sort(), count: l.count, amount: fromUnits(l.units) }))
+    .sort((a, b) => b.count - a.count || a.errorCode.localeCompare(b.errorCode));
 }
 
 /** A payment as GET /v1/batches/{id}/payments lists it. */

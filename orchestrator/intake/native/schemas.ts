@@ -4,7 +4,7 @@
  */
 import Joi from 'joi';
 import { currencyExponent, fitsCurrency, isDecimalString } from '../../../shared/money';
-import { PaymentStatus } from '../../domain/types';
+import { BatchStatus, PaymentStatus } from '../../domain/types';
 import { CURRENCY_RE, fieldPath } from '../common';
 import { checkPayee } from '../pil';
 
@@ -139,15 +139,42 @@ export const csvQuerySchema = Joi.object({
   type: Joi.string().valid('csv'),
 });
 
+/** An FSPIOP error code (4 digits) or one of GPO's own (FEE_LIMIT, ...). */
+export const errorCodeSchema = Joi.string().min(1).max(64).pattern(/^[A-Za-z0-9_.:-]+$/);
+
 export const paymentsQuerySchema = Joi.object({
   status: Joi.string().valid(...Object.values(PaymentStatus)),
+  errorCode: errorCodeSchema,
   offset: Joi.number().integer().min(0).default(0),
   limit: Joi.number().integer().min(1).max(MAX_PAGE).default(DEFAULT_PAGE),
 });
 
-/** GET /v1/batches: the one lookup offered, by the key the batch was submitted with. */
-export const batchLookupSchema = Joi.object({
-  idempotencyKey: Joi.string().min(1).max(256).pattern(/^[\x21-\x7e]+$/).required(),
+/** Largest page of GET /v1/batches. */
+export const MAX_BATCH_PAGE = 500;
+export const DEFAULT_BATCH_PAGE = 50;
+export const BATCH_SOURCES = ['native', 'pil', 'g2p-connect'] as const;
+const BATCH_STATUSES: ReadonlySet<string> = new Set(Object.values(BatchStatus));
+
+/** `status=A,B` or `status=A&status=B`: every one a batch status. */
+const statusList = Joi.alternatives(Joi.array().items(Joi.string()), Joi.string()).custom((value, helpers) => {
+  const list = (Array.isArray(value) ? value : [value]).flatMap((v: string) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const bad = list.find((v) => !BATCH_STATUSES.has(v));
+  if (bad !== undefined) return helpers.message({ custom: `status ${bad.slice(0, 40)} is not one of ${[...BATCH_STATUSES].join(', ')}` } as never, { gpoCode: 'NOT_ALLOWED' });
+  return [...new Set(list)];
+});
+
+/**
+ * GET /v1/batches: a page of batches newest first, filtered by status, source and creation time (from inclusive,
+ * to exclusive, ISO 8601); or the batch submitted with an idempotency key.
+ */
+export const batchListSchema = Joi.object({
+  idempotencyKey: Joi.string().min(1).max(256).pattern(/^[\x21-\x7e]+$/),
+  status: statusList,
+  source: Joi.string().valid(...BATCH_SOURCES),
+  from: Joi.date().iso(),
+  to: Joi.date().iso(),
+  offset: Joi.number().integer().min(0).max(1_000_000_000).default(0),
+  limit: Joi.number().integer().min(1).max(MAX_BATCH_PAGE).default(DEFAULT_BATCH_PAGE),
 });
 
 /** Batch ids are the UUIDs GPO hands out on submission; anything else (a batch reference, say) is refused as malformed. */
@@ -166,7 +193,7 @@ function codeFor(d: Joi.ValidationErrorItem): string {
     case 'string.min': case 'string.empty': return d.path.length ? 'EMPTY' : 'INVALID';
     case 'array.min': return 'TOO_FEW';
     case 'array.max': return 'TOO_MANY';
-    case 'string.pattern.base': case 'string.uri': case 'string.uriCustomScheme': return 'INVALID_FORMAT';
+    case 'string.pattern.base': case 'string.uri': case 'string.uriCustomScheme': case 'date.format': return 'INVALID_FORMAT';
     case 'number.min': case 'number.max': case 'number.integer': return 'OUT_OF_RANGE';
     default:
       if (/\.base$/.test(d.type)) return 'WRONG_TYPE';
