@@ -5,6 +5,9 @@
 import path from 'node:path';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
+import { UserError } from '../shared/errors';
+import { logToFile } from '../shared/logger';
+import { ProgressLine, type ProgressSink } from '../shared/progress';
 import { DEFAULT_PORTS } from '../shared/server';
 import { bundleScript, DEFAULT_DIST_DIR } from './build';
 import { k6Version, readK6Json, runK6 } from './k6-engine';
@@ -13,6 +16,7 @@ import { buildReport, LoadReport } from './report/model';
 import { renderHtml } from './report/html';
 import { formatSummary } from './report/terminal';
 import { NODE_ENGINE, runNodeTest } from './runner';
+import type { MetricStore } from './runner/metrics';
 import { evaluateThresholds, parseThresholds, ThresholdsConfig } from './runner/thresholds';
 import { startInProcessWorld, StartedWorld } from './world';
 
@@ -33,12 +37,16 @@ export interface LoadOptions extends LoadFlags {
   log?: (line: string) => void;
   /** Write the JSON and HTML files (default true). */
   writeFiles?: boolean;
+  /** Where the live progress line goes (gpo load: standard error; a terminal gets it redrawn in place). */
+  progress?: ProgressSink;
 }
 
 export interface LoadOutcome {
   report: LoadReport;
   summary: string;
   files: string[];
+  /** With --start-world: the file the world's and the orchestrator's log lines went to. */
+  worldLog?: string;
   /** 0 passed; 99 thresholds crossed (as k6); 1 other failure */
   exitCode: number;
 }
@@ -57,12 +65,17 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
   let world: StartedWorld | undefined;
   let target = opts.target;
   const notes: string[] = [];
+  const startedAt = stamp();
+  const outDir = opts.outDir ?? DEFAULT_RESULTS_DIR;
+  // The servers started here log to a file, so their lines never mix with the progress line and the summary.
+  const worldLog = opts.startWorld ? path.join(opts.writeFiles === false ? tmpdir() : outDir, `${profile.name}-${startedAt}.log`) : undefined;
+  const restoreLog = worldLog ? logToFile(worldLog) : undefined;
   try {
     if (opts.startWorld) {
       log(`starting the in-process world (simulators/world.ts)${profile.target === 'orchestrator' ? ' and an orchestrator (orchestrator/index.ts)' : ''}...`);
       world = await startInProcessWorld({ orchestrator: opts.orchestrator, simulatorsOnly: profile.target !== 'orchestrator' });
       target ??= profile.target === 'orchestrator' ? world.orchestratorUrl : world.payerOutboundUrl;
-      notes.push(`the world${profile.target === 'orchestrator' ? ' and the orchestrator' : ''} ran in the load generator's own process (--start-world): they share its CPU`);
+      notes.push(`the world${profile.target === 'orchestrator' ? ' and the orchestrator' : ''} ran in the load generator's own process (--start-world): they share its CPU; their log: ${worldLog}`);
     }
     target ??= defaultTarget(profile.target);
     const env = scriptEnv(profile, opts, target);
@@ -70,7 +83,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
 
     const choice = opts.engine ?? 'auto';
     const version = choice === 'node' ? undefined : k6Version(opts.k6Bin);
-    if (choice === 'k6' && !version) throw new Error('--engine k6: no k6 on the PATH (see loadtests/README.md for how to install it)');
+    if (choice === 'k6' && !version) throw new UserError('--engine k6: no k6 on the PATH', 'install k6 (loadtests/README.md says how), or run the same script with --engine node');
     // k6 runs as a child process, so it can load a world started here (--start-world) as well as a remote one
     const useK6 = !!version;
 
@@ -98,7 +111,17 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
       }
     } else {
       log(`engine: ${NODE_ENGINE}`);
-      const r = await runNodeTest({ bundlePath: bundle, env, log });
+      const progress = opts.progress ? new ProgressLine(opts.progress) : undefined;
+      const total = Number(profile.payments === 'PAYMENTS' ? env.PAYMENTS : env.ITERATIONS) || undefined;
+      const what = profile.throughput.metric === 'gpo_payments_final' ? 'payments final' : `${profile.throughput.label.replace(/\/s$/, '')} completed`;
+      let last: MetricStore | undefined;
+      const show = (store: MetricStore, force = false) => {
+        last = store;
+        const series = store.metrics.get(profile.throughput.metric);
+        progress?.update({ label: `load ${profile.name}`, done: series ? series.v.reduce((a, b) => a + b, 0) : 0, total, what, force });
+      };
+      const r = await runNodeTest({ bundlePath: bundle, env, log: (l) => { progress?.end(); log(l); }, onTick: progress ? (store) => show(store) : undefined })
+        .finally(() => { if (last) show(last, true); progress?.end(true); });
       report = buildReport(r.store, {
         ...meta, engine: NODE_ENGINE, startedAt: r.startedAt, durationMs: r.durationMs, thresholds: r.thresholds,
         passed: r.passed && r.iterationErrors === 0, aborted: r.aborted, scenarios: r.scenarios,
@@ -109,16 +132,18 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
     (report.notes ??= []).push(`machine: ${os.cpus().length} cores; load average (1 min) ${loadBefore.toFixed(2)} before the run, ${os.loadavg()[0].toFixed(2)} after`);
     const files: string[] = [];
     if (opts.writeFiles !== false) {
-      const dir = opts.outDir ?? DEFAULT_RESULTS_DIR;
+      const dir = outDir;
       mkdirSync(dir, { recursive: true });
-      const base = path.join(dir, `${profile.name}-${stamp()}`);
+      const base = path.join(dir, `${profile.name}-${startedAt}`);
       writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
       writeFileSync(`${base}.html`, renderHtml(report));
       files.push(`${base}.json`, `${base}.html`);
     }
-    return { report, summary: formatSummary(report, files), files, exitCode };
+    const summary = formatSummary(report, files) + (worldLog ? `\nworld log: ${worldLog}` : '');
+    return { report, summary, files, worldLog, exitCode };
   } finally {
     if (world) await world.stop().catch(() => undefined);
+    restoreLog?.();
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { UserError } from '../shared/errors';
 import type { ThresholdsConfig } from './runner/thresholds';
 
 export const PROFILES_DIR = path.join(__dirname, 'profiles');
@@ -29,7 +30,7 @@ export function listProfiles(): string[] {
 
 export function loadProfile(nameOrPath: string): Profile {
   const file = nameOrPath.endsWith('.json') ? path.resolve(nameOrPath) : path.join(PROFILES_DIR, `${nameOrPath}.json`);
-  if (!existsSync(file)) throw new Error(`no load profile "${nameOrPath}" (known: ${listProfiles().join(', ')})`);
+  if (!existsSync(file)) throw new UserError(`no load profile "${nameOrPath}"`, `the profiles are ${listProfiles().join(', ')}, or give a profile .json file`);
   const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<Profile>;
   for (const k of ['script', 'target', 'payments', 'throughput', 'latency'] as const) {
     if (raw[k] === undefined) throw new Error(`profile ${file}: "${k}" is missing`);

@@ -56,7 +56,7 @@ function everyProgram(req: Request, h: ResponseToolkit) {
 
 export async function registerConsole(server: Server, deps: ConsoleDeps): Promise<{ close(): Promise<void> }> {
   const dist = deps.distDir ?? CONSOLE_DIST;
-  const log = deps.logger.child({ component: 'console' });
+  const log = deps.logger.child({ module: 'console' });
   const world = new Map<string, WorldLink>((deps.config.world ?? []).map((w) => [w.name, w]));
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 8 });
 

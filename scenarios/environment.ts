@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'undici';
 import type { JwsSigningKey } from '../shared/g2p-jws';
+import { parseDuration } from './parse';
 import type { Scenario, FaultRuleSpec, OrchestratorSpec } from './types';
 
 /** What the OpenG2P side needs to talk to a secured orchestrator: its API key, its signing key, GPO's JWKS. */
@@ -169,6 +170,11 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
   Object.assign(cfg, { ports: 'random', seed, currency });
   if (net.payer) cfg.payerFspId = net.payer;
   if (net.pilMode) cfg.pilMode = net.pilMode;
+  if (net.timeouts) {
+    cfg.payerTimeouts = Object.fromEntries(Object.entries({
+      callbackTimeoutMs: net.timeouts.callback, transferExpiryMs: net.timeouts.transferExpiry,
+    }).filter(([, v]) => v !== undefined).map(([k, v]) => [k, parseDuration(v, 0)]));
+  }
   if (net.payeeFsps) {
     cfg.payeeFsps = payeeFsps.map((f) => ({ fspId: f.id, id: f.id, fees: f.fee ? [{ ...f.fee, currency }] : [], answeringMode: f.answeringMode, parties: f.parties, netDebitCap: f.netDebitCap }));
   }

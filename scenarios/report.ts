@@ -1,5 +1,6 @@
 /** How scenario results are shown: progress (a bar on a terminal, plain lines otherwise), diffs, JUnit XML, JSON. */
 import { fromUnits, sumUnits, toUnits } from '../shared/money';
+import { formatProgress, ProgressLine } from '../shared/progress';
 import type { ProgressEvent, ReconciliationRow, RunResult, ScenarioResult } from './runner';
 
 export function xmlEscape(s: string): string {
@@ -14,7 +15,10 @@ function fmt(v: unknown): string {
 
 export function formatRunFailure(run: RunResult): string {
   const lines: string[] = [];
-  if (run.error) lines.push(`  error: ${run.error}`);
+  if (run.error) {
+    const [first, ...rest] = run.error.split('\n');
+    lines.push(`  error: ${first}`, ...rest.map((l) => `         ${l}`));
+  }
   if (run.mismatches.length) {
     lines.push('  expected vs actual:');
     for (const m of run.mismatches) {
@@ -33,7 +37,7 @@ export function formatRunFailure(run: RunResult): string {
 }
 
 export function formatResult(r: ScenarioResult): string {
-  const head = `${r.ok ? 'PASS' : r.unavailable ? 'SKIP' : 'FAIL'} ${r.name} (${r.file}) ${(r.ms / 1000).toFixed(2)} s`;
+  const head = `${r.ok ? 'PASS' : r.unavailable ? 'SKIP' : 'FAIL'} ${r.name === r.file ? r.file : `${r.name} (${r.file})`} ${(r.ms / 1000).toFixed(2)} s`;
   if (r.unavailable) return `${head}\n  not run: ${r.unavailable}`;
   const lines = [head];
   for (const run of r.runs) {
@@ -79,23 +83,35 @@ export function resultsJson(results: ScenarioResult[]): string {
   return JSON.stringify({ passed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok && !r.unavailable).length, skipped: results.filter((r) => r.unavailable).length, results }, null, 2);
 }
 
-/** Progress: a one-line bar redrawn on a terminal, one plain line per step otherwise. */
+/**
+ * Progress: on a terminal one line redrawn in place (a bar over the scenarios, the current step, and while payments
+ * are in flight how many are final, the rate and the ETA); otherwise one plain line per step and, during a long
+ * step, a line of payments every 10 s.
+ */
 export function progressPrinter(out: NodeJS.WriteStream | NodeJS.WritableStream, isTty: boolean, totalScenarios: number): (e: ProgressEvent) => void {
   let done = 0;
   const width = 24;
+  let bar = '';
+  const lines = new Map<string, ProgressLine>();
   return (e) => {
     if (e.type === 'scenario-start') {
-      if (!isTty) out.write(`scenario ${e.name} (${e.file})\n`);
+      if (!isTty) out.write(`scenario ${e.name === e.file ? e.file : `${e.name} (${e.file})`}\n`);
+      lines.set(e.file, new ProgressLine(out, { tty: false }));
     } else if (e.type === 'step') {
       if (isTty) {
         const frac = (done + e.index / Math.max(1, e.total)) / Math.max(1, totalScenarios);
         const filled = Math.round(frac * width);
-        out.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${totalScenarios} ${e.name.slice(0, 40)}: ${e.step.name} ${e.step.ms} ms`);
+        bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${totalScenarios} ${e.name.slice(0, 40)}`;
+        out.write(`\r\x1b[K${bar}: ${e.step.name} ${e.step.ms} ms`);
       } else {
         out.write(`  ${e.step.ok ? 'ok ' : 'ERR'} ${e.step.name} ${e.step.ms} ms${e.step.detail ? `: ${e.step.detail}` : ''}\n`);
       }
+    } else if (e.type === 'payments') {
+      if (isTty) out.write(`\r\x1b[K${formatProgress(bar || e.name.slice(0, 40), e.final, e.total, e.elapsedMs)}`);
+      else if (e.final < e.total) lines.get(e.file)?.update({ label: '  payments', done: e.final, total: e.total, elapsedMs: e.elapsedMs, what: 'final' });
     } else {
       done++;
+      lines.delete(e.result.file);
       if (isTty) out.write('\r\x1b[K');
       out.write(formatResult(e.result) + '\n');
     }

@@ -7,7 +7,7 @@ import { request } from 'undici';
 import { fromUnits, sumUnits, toUnits } from '../shared/money';
 import { maskId } from '../shared/logger';
 import { signG2pMessage } from '../shared/g2p-jws';
-import { generateRegistrants, OpenG2p, Registrant, startOpenG2p, Cycle, Payment } from '../simulators/openg2p';
+import { generateRegistrants, OpenG2p, Registrant, startOpenG2p, Cycle, Payment, PaymentBatch } from '../simulators/openg2p';
 import { loadScenario, parseDuration, ScenarioError, stepName } from './parse';
 import { Environment, EnvironmentFactory, EnvironmentUnavailable, inProcessEnvironment } from './environment';
 import type { Expectations, OrchestratorSpec, Scenario, ScenarioStep, Total } from './types';
@@ -28,18 +28,24 @@ export interface Mismatch {
 }
 
 export interface ActualOutcome {
-  paid: Required<Total>;
-  failed: Required<Total>;
-  pending: Required<Total>;
+  paid: Counted;
+  failed: Counted;
+  pending: Counted;
+  cancelled: Counted;
+  inDoubt: Counted;
+  refused: Counted;
   notSent: number;
   byErrorCode: Record<string, number>;
-  byFsp: Record<string, { paid: number; failed: number; credited: Required<Total> }>;
-  ledgers: { credited: Required<Total>; fees: string; treasuryDebited?: string; treasurySource?: string; unmatched: string[]; extraCredits: string[] };
+  byFsp: Record<string, { paid: number; failed: number; credited: Counted }>;
+  ledgers: { credited: Counted; fees: string; treasuryDebited?: string; treasurySource?: string; unmatched: string[]; extraCredits: string[] };
   sends: { accepted: number; rejected: number };
-  callbacks: { duplicates: number };
+  notifications: { received: number; duplicates: number };
   /** From the first send to the last payment reconciled, ms. */
   finalMs?: number;
 }
+
+/** A count and an amount, as measured. */
+export interface Counted { count: number; amount: string }
 
 export interface RunResult {
   label: string;
@@ -67,15 +73,17 @@ export interface ScenarioResult {
 
 export interface ReconciliationRow {
   fsp: string;
-  openg2pPaid: Required<Total>;
-  openg2pFailed: Required<Total>;
-  ledgerCredited: Required<Total>;
+  openg2pPaid: Counted;
+  openg2pFailed: Counted;
+  ledgerCredited: Counted;
   fees: string;
 }
 
 export type ProgressEvent =
   | { type: 'scenario-start'; file: string; name: string }
   | { type: 'step'; file: string; name: string; step: StepResult; index: number; total: number }
+  /** Every second while a cycle runs: how many of its payments OpenG2P has seen final. */
+  | { type: 'payments'; file: string; name: string; final: number; total: number; elapsedMs: number }
   | { type: 'scenario-end'; result: ScenarioResult };
 
 export interface RunOptions {
@@ -87,9 +95,12 @@ export interface RunOptions {
   onProgress?: (e: ProgressEvent) => void;
 }
 
+const IN_DOUBT_CODE = '2004';
+/** The ledger checks every scenario gets unless it sets one to false. */
+export const LEDGER_CHECKS = { eachTransferCreditedOnce: true, matchesOpenG2p: true, treasuryDebitedEqualsCreditedPlusFees: true } as const;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function total(units: bigint[]): Required<Total> {
+function total(units: bigint[]): Counted {
   return { count: units.length, amount: fromUnits(sumUnits(units)) };
 }
 
@@ -258,11 +269,30 @@ class CycleRun {
   }
 }
 
+/** Cancelled by the orchestrator before it was sent (OpenG2P records it as failed). */
+function isCancelled(p: Payment): boolean {
+  return p.status === 'failed' && p.managerStatus === 'CANCELLED';
+}
+
+/** The orchestrator could not tell whether the transfer went through (2004 after it may have been sent). */
+function isInDoubt(p: Payment): boolean {
+  return p.status !== 'paid' && p.errorCode === IN_DOUBT_CODE;
+}
+
+/** Refused at intake: a 4xx answer, or a G2P Connect NACK; a timeout or a 5xx is a failed hand-over, not a refusal. */
+function wasRefused(b: PaymentBatch): boolean {
+  return b.state === 'send_failed' && /^HTTP (4\d\d\b|\d{3} NACK\b)/.test(b.sendError ?? '');
+}
+
 async function observe(run: CycleRun, currency: string): Promise<{ actual: ActualOutcome; table: ReconciliationRow[] }> {
   const payments = run.cycle?.payments ?? [];
   const paid = payments.filter((p) => p.status === 'paid');
   const failed = payments.filter((p) => p.status === 'failed');
   const pending = payments.filter((p) => !p.status);
+  const cancelled = payments.filter(isCancelled);
+  const inDoubt = payments.filter(isInDoubt);
+  const refusedBatches = new Set((run.cycle?.batches ?? []).filter(wasRefused).map((b) => b.id));
+  const refused = payments.filter((p) => p.state === 'issued' && refusedBatches.has(p.batchId));
   const byErrorCode: Record<string, number> = {};
   for (const p of failed) byErrorCode[p.errorCode ?? 'none'] = (byErrorCode[p.errorCode ?? 'none'] ?? 0) + 1;
   const byFsp: ActualOutcome['byFsp'] = {};
@@ -313,12 +343,15 @@ async function observe(run: CycleRun, currency: string): Promise<{ actual: Actua
     paid: total(paid.map((p) => toUnits(p.amount))),
     failed: total(failed.map((p) => toUnits(p.amount))),
     pending: total(pending.map((p) => toUnits(p.amount))),
+    cancelled: total(cancelled.map((p) => toUnits(p.amount))),
+    inDoubt: total(inDoubt.map((p) => toUnits(p.amount))),
+    refused: total(refused.map((p) => toUnits(p.amount))),
     notSent: payments.filter((p) => p.state === 'issued').length,
     byErrorCode,
     byFsp,
     ledgers: { credited: creditedTotal, fees: fromUnits(fees), treasuryDebited: treasury?.debited, treasurySource: treasury?.source, unmatched, extraCredits },
     sends: run.sends,
-    callbacks: { duplicates: run.g2p.callbacks?.duplicates ?? 0 },
+    notifications: { received: run.g2p.callbacks?.received.length ?? 0, duplicates: run.g2p.callbacks?.duplicates ?? 0 },
     finalMs: run.finalAt && run.firstSendAt ? run.finalAt - run.firstSendAt : undefined,
   };
   return { actual, table };
@@ -327,15 +360,20 @@ async function observe(run: CycleRun, currency: string): Promise<{ actual: Actua
 function compare(expect: Expectations, actual: ActualOutcome, payments: Payment[]): Mismatch[] {
   const out: Mismatch[] = [];
   const name = (ps: Payment[]) => ps.slice(0, 10).map(describePayment).concat(ps.length > 10 ? [`... and ${ps.length - 10} more`] : []);
-  const checkTotal = (path: string, exp: Total | undefined, act: Required<Total>, concerned: () => Payment[]) => {
+  const checkTotal = (path: string, exp: Total | undefined, act: Counted, concerned: () => Payment[]) => {
     if (!exp) return;
     if (exp.count !== undefined && exp.count !== act.count) out.push({ path: `${path}.count`, expected: exp.count, actual: act.count, payments: name(concerned()) });
+    if (exp.minCount !== undefined && act.count < exp.minCount) out.push({ path: `${path}.minCount`, expected: `at least ${exp.minCount}`, actual: act.count, payments: name(concerned()) });
+    if (exp.maxCount !== undefined && act.count > exp.maxCount) out.push({ path: `${path}.maxCount`, expected: `at most ${exp.maxCount}`, actual: act.count, payments: name(concerned()) });
     if (exp.amount !== undefined && toUnits(exp.amount) !== toUnits(act.amount)) out.push({ path: `${path}.amount`, expected: exp.amount, actual: act.amount, payments: name(concerned()) });
   };
   const notPaid = () => payments.filter((p) => p.status !== 'paid');
   checkTotal('paid', expect.paid, actual.paid, () => (expect.paid?.count !== undefined && expect.paid.count < actual.paid.count ? payments.filter((p) => p.status === 'paid') : notPaid()));
   checkTotal('failed', expect.failed, actual.failed, () => payments.filter((p) => p.status === 'failed'));
   checkTotal('pending', expect.pending, actual.pending, () => payments.filter((p) => !p.status));
+  checkTotal('cancelled', expect.cancelled, actual.cancelled, () => payments.filter((p) => !isCancelled(p)));
+  checkTotal('inDoubt', expect.inDoubt, actual.inDoubt, () => payments.filter(isInDoubt));
+  checkTotal('refused', expect.refused, actual.refused, () => payments.filter((p) => p.state === 'issued'));
   if (expect.notSent !== undefined && expect.notSent !== actual.notSent) out.push({ path: 'notSent', expected: expect.notSent, actual: actual.notSent, payments: name(payments.filter((p) => p.state === 'issued')) });
   if (expect.byErrorCode) {
     const codes = new Set([...Object.keys(expect.byErrorCode), ...Object.keys(actual.byErrorCode)]);
@@ -351,8 +389,9 @@ function compare(expect: Expectations, actual: ActualOutcome, payments: Payment[
     if (e.failed !== undefined && e.failed !== a.failed) out.push({ path: `byFsp.${f}.failed`, expected: e.failed, actual: a.failed, payments: name(payments.filter((p) => p.registrant.fsp === f && p.status === 'failed')) });
     checkTotal(`byFsp.${f}.credited`, e.credited, a.credited, () => payments.filter((p) => p.registrant.fsp === f && p.status !== 'paid'));
   }
-  const l = expect.ledgers;
-  if (l) {
+  // The ledgers are the truth: every scenario is checked against them unless it turns a check off explicitly.
+  const l = { ...LEDGER_CHECKS, ...expect.ledgers };
+  {
     checkTotal('ledgers.credited', l.credited, actual.ledgers.credited, notPaid);
     if (l.matchesOpenG2p && (actual.ledgers.unmatched.length || actual.ledgers.extraCredits.length)) {
       out.push({ path: 'ledgers.matchesOpenG2p', expected: true, actual: false, payments: [...actual.ledgers.unmatched, ...actual.ledgers.extraCredits].slice(0, 20) });
@@ -373,8 +412,11 @@ function compare(expect: Expectations, actual: ActualOutcome, payments: Payment[
     if (expect.sends.accepted !== undefined && expect.sends.accepted !== actual.sends.accepted) out.push({ path: 'sends.accepted', expected: expect.sends.accepted, actual: actual.sends.accepted });
     if (expect.sends.rejected !== undefined && expect.sends.rejected !== actual.sends.rejected) out.push({ path: 'sends.rejected', expected: expect.sends.rejected, actual: actual.sends.rejected });
   }
-  if (expect.callbacks?.duplicates !== undefined && expect.callbacks.duplicates !== actual.callbacks.duplicates) out.push({ path: 'callbacks.duplicates', expected: expect.callbacks.duplicates, actual: actual.callbacks.duplicates });
-  if (expect.callbacks?.minDuplicates !== undefined && actual.callbacks.duplicates < expect.callbacks.minDuplicates) out.push({ path: 'callbacks.minDuplicates', expected: `>= ${expect.callbacks.minDuplicates}`, actual: actual.callbacks.duplicates });
+  const n = expect.notifications;
+  if (n?.received !== undefined && n.received !== actual.notifications.received) out.push({ path: 'notifications.received', expected: n.received, actual: actual.notifications.received });
+  if (n?.minReceived !== undefined && actual.notifications.received < n.minReceived) out.push({ path: 'notifications.minReceived', expected: `at least ${n.minReceived}`, actual: actual.notifications.received });
+  if (n?.duplicates !== undefined && n.duplicates !== actual.notifications.duplicates) out.push({ path: 'notifications.duplicates', expected: n.duplicates, actual: actual.notifications.duplicates });
+  if (n?.minDuplicates !== undefined && actual.notifications.duplicates < n.minDuplicates) out.push({ path: 'notifications.minDuplicates', expected: `at least ${n.minDuplicates}`, actual: actual.notifications.duplicates });
   if (expect.finalWithin !== undefined) {
     const limit = parseDuration(expect.finalWithin, 0);
     if (actual.finalMs === undefined || actual.finalMs > limit) out.push({ path: 'finalWithin', expected: `<= ${limit} ms`, actual: actual.finalMs === undefined ? 'not all payments final' : `${actual.finalMs} ms`, payments: name(payments.filter((p) => !p.status)) });
@@ -382,7 +424,9 @@ function compare(expect: Expectations, actual: ActualOutcome, payments: Payment[
   return out;
 }
 
-async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpec, programOverride: Partial<Scenario['program']> | undefined, seed: number, factory: EnvironmentFactory, onStep: (st: StepResult, i: number, n: number) => void): Promise<RunResult> {
+type PaymentsProgress = (final: number, total: number, elapsedMs: number) => void;
+
+async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpec, programOverride: Partial<Scenario['program']> | undefined, seed: number, factory: EnvironmentFactory, onStep: (st: StepResult, i: number, n: number) => void, onPayments?: PaymentsProgress): Promise<RunResult> {
   const timeLimit = parseDuration(s.timeLimit, 60_000);
   const deadline = Date.now() + timeLimit;
   const steps: StepResult[] = [];
@@ -404,6 +448,10 @@ async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpe
     run.timers.push(setTimeout(() => { env.setFaults(change.target, change.rules).catch((e) => run.stepErrors.push(`fault change at ${change.at}: ${String(e)}`)); }, parseDuration(change.at, 0)));
   }
   let error: string | undefined;
+  const ticker = onPayments ? setInterval(() => {
+    const ps = run.cycle?.payments;
+    if (ps?.length && run.firstSendAt) onPayments(ps.reduce((n, p) => n + (p.status ? 1 : 0), 0), ps.length, Date.now() - run.firstSendAt);
+  }, 1000) : undefined;
   try {
     const all = [...s.steps];
     if (!all.some((x) => stepName(x) === 'reconcile')) all.push('reconcile');
@@ -434,6 +482,7 @@ async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpe
     error = err instanceof Error ? err.message : String(err);
   }
   for (const t of run.timers) clearTimeout(t);
+  if (ticker) clearInterval(ticker);
   let mismatches: Mismatch[] = [];
   let actual: ActualOutcome | undefined;
   let table: ReconciliationRow[] | undefined;
@@ -466,7 +515,11 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
     s = loadScenario(file);
   } catch (err) {
     const msg = err instanceof ScenarioError ? err.message : `${file}: ${err instanceof Error ? err.message : String(err)}`;
-    return { file, name: file, ok: false, ms: Date.now() - t0, runs: [{ label: 'validate', ok: false, steps: [], mismatches: [], error: msg, messages: [] }] };
+    const result: ScenarioResult = { file, name: file, ok: false, ms: Date.now() - t0, runs: [{ label: 'validate', ok: false, steps: [], mismatches: [], error: msg, messages: [] }] };
+    // An invalid file is reported like any failed scenario, so its file:line:col reasons reach the terminal.
+    opts.onProgress?.({ type: 'scenario-start', file, name: file });
+    opts.onProgress?.({ type: 'scenario-end', result });
+    return result;
   }
   return runScenarioDefinition(s, file, opts, t0);
 }
@@ -477,10 +530,11 @@ export async function runScenarioDefinition(s: Scenario, file: string, opts: Run
   const seed = opts.seed ?? s.seed ?? 1;
   const factory = opts.environment ?? inProcessEnvironment;
   const onStep = (step: StepResult, index: number, totalSteps: number) => opts.onProgress?.({ type: 'step', file, name: s.name, step, index, total: totalSteps });
+  const onPayments: PaymentsProgress | undefined = opts.onProgress ? (final, total, elapsedMs) => opts.onProgress?.({ type: 'payments', file, name: s.name, final, total, elapsedMs }) : undefined;
   const runs: RunResult[] = [];
   try {
-    runs.push(await runOnce(s, s.orchestrator?.rail ? `rail ${s.orchestrator.rail}${s.orchestrator.railMode ? `/${s.orchestrator.railMode}` : ''}` : 'default', s.orchestrator ?? {}, undefined, seed, factory, onStep));
-    if (s.compareWith) runs.push(await runOnce(s, s.compareWith.label ?? 'compared', s.compareWith.orchestrator, s.compareWith.program, seed, factory, onStep));
+    runs.push(await runOnce(s, s.orchestrator?.rail ? `rail ${s.orchestrator.rail}${s.orchestrator.railMode ? `/${s.orchestrator.railMode}` : ''}` : 'default', s.orchestrator ?? {}, undefined, seed, factory, onStep, onPayments));
+    if (s.compareWith) runs.push(await runOnce(s, s.compareWith.label ?? 'compared', s.compareWith.orchestrator, s.compareWith.program, seed, factory, onStep, onPayments));
   } catch (err) {
     if (err instanceof EnvironmentUnavailable) {
       const result: ScenarioResult = { file, name: s.name, ok: false, unavailable: err.message, ms: Date.now() - t0, runs };

@@ -33,6 +33,8 @@ export interface NetworkSpec {
   faultChanges?: Array<FaultSet & { at: Duration }>;
   /** How the PIL simulator pays: one payee at a time as in demo #1, or concurrently (default). */
   pilMode?: 'sequential' | 'concurrent';
+  /** The payer DFSP's timeouts: how long it waits for a callback, and the expiry of the transfers it sends. */
+  timeouts?: { callback?: Duration; transferExpiry?: Duration };
 }
 
 export interface OrchestratorSpec {
@@ -74,18 +76,25 @@ export type ScenarioStep =
   | { post: { path: string; contentType?: string; body: unknown; expectStatus?: number; expectBodyContains?: string } }
   | Record<string, null>;
 
-export interface Total { count?: number; amount?: string }
+export interface Total { count?: number; minCount?: number; maxCount?: number; amount?: string }
 
 export interface Expectations {
   paid?: Total;
   failed?: Total;
   pending?: Total;
+  /** Cancelled before they were sent (a subset of failed in OpenG2P's view). */
+  cancelled?: Total;
+  /** The orchestrator could not establish their outcome (2004 after the transfer may have gone out). */
+  inDoubt?: Total;
+  /** In batches the orchestrator refused at intake (4xx or a NACK): never accepted, never paid. */
+  refused?: Total;
   notSent?: number;
   byErrorCode?: Record<string, number>;
   byFsp?: Record<string, { paid?: number; failed?: number; credited?: Total }>;
   ledgers?: { credited?: Total; treasuryDebitedEqualsCreditedPlusFees?: boolean; eachTransferCreditedOnce?: boolean; matchesOpenG2p?: boolean };
   sends?: { accepted?: number; rejected?: number };
-  callbacks?: { duplicates?: number; minDuplicates?: number };
+  /** Result notifications OpenG2P received (G2P Connect on-disburse / on-status callbacks). */
+  notifications?: { received?: number; minReceived?: number; duplicates?: number; minDuplicates?: number };
   finalWithin?: Duration;
 }
 

@@ -1,4 +1,8 @@
-import pino, { Logger } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
+
+/** Where log lines go: standard output, unless a command sends them to a file for a while (logToFile). */
+let destination: DestinationStream & { flushSync?: () => void; end?: () => void } = pino.destination({ dest: 1, sync: true });
+const switchable: DestinationStream = { write: (line: string) => destination.write(line) };
 
 /**
  * Fields that hold secrets, wherever they appear in a log record (top level or one level down): they are written
@@ -16,7 +20,23 @@ export const rootLogger: Logger = pino({
   base: { app: 'gpo' },
   timestamp: pino.stdTimeFunctions.isoTime,
   redact: { paths: [...SECRET_LOG_PATHS], censor: '[redacted]' },
-});
+}, switchable);
+
+/**
+ * Sends every log line to `file` (appended) until the returned function is called, which flushes the file and
+ * goes back to standard output. Long runs use it so the servers' logs do not mix with their progress and summary.
+ */
+export function logToFile(file: string): () => void {
+  const previous = destination;
+  const fileDest = pino.destination({ dest: file, sync: true, append: true, mkdir: true });
+  destination = fileDest;
+  return () => {
+    if (destination !== fileDest) return;
+    destination = previous;
+    fileDest.flushSync();
+    fileDest.end();
+  };
+}
 
 export function componentLogger(component: string, bindings: Record<string, unknown> = {}): Logger {
   return rootLogger.child({ component, ...bindings });

@@ -42,6 +42,10 @@ export interface WorldConfig {
   /** 'default' = the default port map (shared/server.ts), 'random' = free ports (0), or explicit ports. */
   ports: 'default' | 'random' | Partial<WorldPorts>;
   host?: string;
+  /** Bind address per server (switch, als, pil, payer, a payee FSP id), over `host`. */
+  hosts?: Record<string, string>;
+  /** The payer DFSP's callback timeout and the expiry of the transfers it sends (ms; default 30 s each). */
+  payerTimeouts?: { callbackTimeoutMs?: number; transferExpiryMs?: number };
   seed: number;
   currency: string;
   hubName: string;
@@ -103,6 +107,7 @@ export async function startWorld(partial: Partial<WorldConfig> = {}): Promise<Wo
   const cfg: WorldConfig = { ...defaultWorldConfig(), ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as WorldConfig;
   const log = cfg.logger ?? componentLogger('world');
   const host = cfg.host ?? '127.0.0.1';
+  const hostOf = (server: string) => cfg.hosts?.[server] ?? host;
   const ports = portsOf(cfg);
   const started: RunningServer[] = [];
   const stopAll = async () => {
@@ -121,7 +126,7 @@ export async function startWorld(partial: Partial<WorldConfig> = {}): Promise<Wo
   if (new Set([...fspIds, cfg.payerFspId]).size !== fspIds.length + 1) throw new Error('FSP ids must be unique (payer and payees)');
 
   try {
-    const sw = await startSwitch({ port: ports.switch, host, hubName: cfg.hubName, seed: cfg.seed });
+    const sw = await startSwitch({ port: ports.switch, host: hostOf('switch'), hubName: cfg.hubName, seed: cfg.seed });
     started.push(sw);
 
     const oracleRules: OracleRule[] = defaultOracleRules(fspIds);
@@ -131,7 +136,7 @@ export async function startWorld(partial: Partial<WorldConfig> = {}): Promise<Wo
         if (p && typeof p.idType === 'string' && typeof p.idValue === 'string') oracleEntries.push({ idType: p.idType, idValue: p.idValue, subId: p.subIdOrType, fspId: f.fspId });
       }
     }
-    const als = await startAls({ port: ports.als, host, hubAdminUrl: sw.url, endpoints: {}, oracleRules, oracleEntries, seed: cfg.seed, hubName: cfg.hubName });
+    const als = await startAls({ port: ports.als, host: hostOf('als'), hubAdminUrl: sw.url, endpoints: {}, oracleRules, oracleEntries, seed: cfg.seed, hubName: cfg.hubName });
     started.push(als);
     sw.setAlsUrl(als.url); // a DFSP may send GET /parties to the switch without a destination
 
@@ -141,7 +146,7 @@ export async function startWorld(partial: Partial<WorldConfig> = {}): Promise<Wo
       const port = f.port ?? (ports.payeeFirst === 0 ? 0 : ports.payeeFirst + i);
       i++;
       const payee = await startPayeeDfsp({
-        fspId: f.fspId, port, host, hubUrl: sw.url, alsUrl: als.url, seed: cfg.seed, currencies: [currency],
+        fspId: f.fspId, port, host: hostOf(f.fspId), hubUrl: sw.url, alsUrl: als.url, seed: cfg.seed, currencies: [currency],
         ...(f.fees ? { fees: f.fees } : {}),
         ...(f.answeringMode ? { answeringMode: f.answeringMode } : {}),
         ...(f.parties && f.parties.length ? { parties: f.parties as PartyConfig[] } : {}),
@@ -153,9 +158,9 @@ export async function startWorld(partial: Partial<WorldConfig> = {}): Promise<Wo
 
     const treasuryCurrency = cfg.treasury.currency ?? currency;
     const payer = await startPayerDfsp({
-      fspId: cfg.payerFspId, port: ports.payerOutbound, inboundPort: ports.payerInbound, host,
+      fspId: cfg.payerFspId, port: ports.payerOutbound, inboundPort: ports.payerInbound, host: hostOf('payer'),
       switchUrl: sw.url, alsUrl: als.url, currency: treasuryCurrency, treasuryBalance: cfg.treasury.balance,
-      netDebitCap: cfg.treasury.netDebitCap ?? cfg.treasury.balance, seed: cfg.seed, ...(cfg.payerOptions ?? {}),
+      netDebitCap: cfg.treasury.netDebitCap ?? cfg.treasury.balance, seed: cfg.seed, ...(cfg.payerTimeouts ?? {}), ...(cfg.payerOptions ?? {}),
     });
     started.push(payer);
     // The payer DFSP onboards itself; a payer that did not (or could not) is onboarded here so the hub knows it.
@@ -165,7 +170,7 @@ export async function startWorld(partial: Partial<WorldConfig> = {}): Promise<Wo
 
     let pil: RunningPil | undefined;
     if (cfg.pil !== false) {
-      pil = await startPil({ port: ports.pil, host, payerOutboundUrl: payer.outboundUrl, seed: cfg.seed, mode: cfg.pilMode });
+      pil = await startPil({ port: ports.pil, host: hostOf('pil'), payerOutboundUrl: payer.outboundUrl, seed: cfg.seed, mode: cfg.pilMode });
       started.push(pil);
     }
 

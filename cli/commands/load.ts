@@ -54,7 +54,7 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       profile: args.profile, vus: args.vus, duration: args.duration, rate: args.rate, payments: args.payments,
       target: args.target, engine: args.engine, outDir: args.out, startWorld: args['start-world'],
       orchestrator: args['rail-mode'] ? { railMode: args['rail-mode'] } : undefined,
-      env: Object.fromEntries(pairs(args.env, 'env')), thresholds,
+      env: Object.fromEntries(pairs(args.env, 'env')), thresholds, progress: process.stderr,
     });
     process.stdout.write(`${outcome.summary}\n`);
     process.exitCode = outcome.exitCode;

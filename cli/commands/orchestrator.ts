@@ -89,7 +89,7 @@ export const orchestratorCommand: CommandModule<object, OrchestratorArgs> = {
   handler: async (args) => {
     const orch = await startOrchestrator(orchestratorOptions(args));
     process.stdout.write(`${authNotice(orch.url, orch.config.security.auth.mode, orch.developmentKey)}\n`);
-    process.stdout.write(`orchestrator ${orch.url}  rail ${orch.config.rail}${orch.config.rail === 'mojaloop-sdk' ? ` (${orch.config.railMode}) via ${orch.config.sdkUrl}` : ` via ${orch.config.pilUrl}`}  data ${orch.config.dataDir}\n`);
+    process.stdout.write(`orchestrator ${orch.url}  rail ${orch.config.rail}${orch.config.rail === 'mojaloop-sdk' ? ` (${orch.config.railMode}) via ${orch.config.sdkUrl}` : ` via ${orch.config.pilUrl}`}  data ${orch.config.dataDir} (Ctrl-C stops it)\n`);
     const sig = await waitForSignal();
     process.stdout.write(`${sig}: stopping\n`);
     await orch.stop();

@@ -6,6 +6,7 @@ import { startPayeeDfsp } from '../../simulators/payee-dfsp';
 import { startPayerDfsp } from '../../simulators/payer-dfsp';
 import { startPil } from '../../simulators/pil';
 import { startSwitch, switchEnvParticipants } from '../../simulators/switch';
+import { envPort } from '../up-config';
 import { waitForSignal } from './up';
 
 /** The simulators `gpo sim` runs. */
@@ -36,18 +37,22 @@ function defined(o: Options): Options {
  */
 export async function startSimulator(args: SimArgs, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   const flags = defined({ port: args.port, host: args.host ?? env.GPO_HOST, seed: args.seed });
+  /** Ports from GPO_<NAME>_PORT or GPO_BASE_PORT, under the config file and the flags. */
+  const fromEnv = (server: string, offsetName?: string) => defined({ port: envPort(server, env, offsetName) });
   switch (args.name) {
     case 'switch': {
       const file = args.config ? readConfigFile(args.config, ['port', 'host', 'hubName', 'faultRules', 'seed', 'expirySweepMs', 'alsUrl', 'participants']) : {};
-      return startSwitch({ participants: switchEnvParticipants(env), ...file, ...flags });
+      return startSwitch({ participants: switchEnvParticipants(env), ...fromEnv('switch'), ...file, ...flags });
     }
     case 'als': {
       const file = args.config ? readAlsConfigFile(args.config) : {};
-      return startAls({ ...file, ...flags });
+      return startAls({ ...fromEnv('als'), ...file, ...flags });
     }
     case 'payee-dfsp': {
       const file = args.config ? readPayeeConfigFile(args.config) : {};
-      return startPayeeDfsp({ ...file, ...flags, ...defined({ fspId: args['fsp-id'] }) });
+      const fspId = args['fsp-id'] ?? (file as { fspId?: string }).fspId ?? 'payeefsp1';
+      // A payee alone sits where gpo up puts the first payee (GPO_BASE_PORT + 50), or at GPO_<FSPID>_PORT.
+      return startPayeeDfsp({ ...fromEnv(fspId, 'payeefsp1'), ...file, ...flags, ...defined({ fspId: args['fsp-id'] }) });
     }
     case 'payer-dfsp': {
       const file = args.config ? readConfigFile(args.config, [
@@ -58,12 +63,13 @@ export async function startSimulator(args: SimArgs, env: NodeJS.ProcessEnv = pro
         ...defined({
           fspId: env.GPO_PAYER_FSP, switchUrl: env.GPO_SWITCH_URL, alsUrl: env.GPO_ALS_URL, inboundPublicUrl: env.GPO_PAYER_INBOUND_URL, currency: env.GPO_CURRENCY,
         }),
+        ...fromEnv('payer'), ...defined({ inboundPort: envPort('payer-inbound', env) }),
         ...file, ...flags, ...defined({ fspId: args['fsp-id'], inboundPort: args['inbound-port'] }),
       });
     }
     case 'pil': {
       const file = args.config ? readConfigFile(args.config, ['port', 'host', 'payerOutboundUrl', 'directory', 'mode', 'syncWindowMs', 'concurrency', 'faultRules', 'seed']) : {};
-      return startPil({ ...defined({ payerOutboundUrl: env.GPO_PAYER_OUTBOUND_URL }), ...file, ...flags });
+      return startPil({ ...defined({ payerOutboundUrl: env.GPO_PAYER_OUTBOUND_URL }), ...fromEnv('pil'), ...file, ...flags });
     }
     default:
       throw new Error(`unknown simulator ${String(args.name)}; one of ${SIMULATORS.join(', ')}`);
@@ -75,10 +81,10 @@ export const simCommand: CommandModule<object, SimArgs> = {
   describe: 'Run one simulator (switch, ALS, payee DFSP, payer DFSP or PIL) until Ctrl-C',
   builder: (y: Argv<object>) => y
     .positional('name', { choices: SIMULATORS, demandOption: true, describe: 'Which simulator' })
-    .option('port', { type: 'number', describe: 'Port (default: the default port map; 0 = a free port)' })
+    .option('port', { type: 'number', describe: 'Port (default $GPO_<NAME>_PORT, e.g. GPO_SWITCH_PORT, or its place after $GPO_BASE_PORT as in gpo up, or the default port map; 0 = a free port)' })
     .option('host', { type: 'string', describe: 'Bind address (default $GPO_HOST or 127.0.0.1)' })
     .option('fsp-id', { type: 'string', describe: 'FSP id of a payee or payer DFSP (default payeefsp1 / govbank)' })
-    .option('inbound-port', { type: 'number', describe: 'payer-dfsp: port of its FSPIOP inbound API (default 4021)' })
+    .option('inbound-port', { type: 'number', describe: 'payer-dfsp: port of its FSPIOP inbound API (default $GPO_PAYER_INBOUND_PORT or 4021)' })
     .option('config', { type: 'string', describe: 'YAML or JSON file of options (unknown keys refused)' })
     .option('seed', { type: 'number', describe: 'Seed for fault rules and generated ids' })
     .example('$0 sim switch --port 4030', 'The switch on its default port')
@@ -87,8 +93,10 @@ export const simCommand: CommandModule<object, SimArgs> = {
     .epilogue('Peers come from GPO_SWITCH_URL, GPO_ALS_URL, GPO_PAYER_OUTBOUND_URL, GPO_PAYER_INBOUND_URL, GPO_PAYEE_URLS (fsp=url,...), GPO_PAYER_FSP, GPO_CURRENCY.') as unknown as Argv<SimArgs>,
   handler: async (args) => {
     const server = await startSimulator(args);
-    process.stdout.write(`${server.name} listening on ${server.url} (Ctrl-C stops it)\n`);
-    await waitForSignal();
+    const inbound = (server as { inboundUrl?: string }).inboundUrl;
+    process.stdout.write(`${server.name} listening on ${server.url}${inbound ? `, FSPIOP inbound on ${inbound}` : ''} (Ctrl-C stops it)\n`);
+    const sig = await waitForSignal();
+    process.stdout.write(`${sig}: stopping\n`);
     await server.stop();
   },
 };

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_PORTS } from '../../shared/server';
-import { defaultWorldConfig, startWorld, World } from '../../simulators/world';
+import { defaultWorldConfig, startWorld, World, WorldConfig } from '../../simulators/world';
+import { readUpConfigFile, resolveUpLayout, UpConfigFile, UpLayout } from '../up-config';
 
 export interface UpOptions {
-  /** 'default' = the default port map; 'random' = free ports (tests). */
-  ports?: 'default' | 'random';
+  /** 'default' = the default port map; 'random' = free ports (tests); or every server's port and bind address. */
+  ports?: 'default' | 'random' | UpLayout;
   host?: string;
   seed?: number;
   /** Start the orchestrator when orchestrator/index.ts exists (default true). */
@@ -63,9 +64,20 @@ export function authNotice(url: string, mode: 'on' | 'off', developmentKey?: str
   ].join('\n');
 }
 
-export function portTable(rows: Array<[string, string]>): string {
+/** The port map: one server a line, the address it listens on and the URL to call it by. */
+export function portTable(rows: Array<[string, string, string]>): string {
   const w = Math.max(...rows.map(([n]) => n.length), 'server'.length);
-  return [`${'server'.padEnd(w)}  url`, `${'-'.repeat(w)}  ${'-'.repeat(24)}`, ...rows.map(([n, u]) => `${n.padEnd(w)}  ${u}`)].join('\n');
+  const a = Math.max(...rows.map(([, l]) => l.length), 'listens on'.length);
+  return [`${'server'.padEnd(w)}  ${'listens on'.padEnd(a)}  url`, `${'-'.repeat(w)}  ${'-'.repeat(a)}  ${'-'.repeat(24)}`, ...rows.map(([n, l, u]) => `${n.padEnd(w)}  ${l.padEnd(a)}  ${u}`)].join('\n');
+}
+
+/** The world's port and bind-address settings for a layout. */
+function worldPlacement(cfg: WorldConfig, layout: UpLayout): Pick<WorldConfig, 'ports' | 'hosts' | 'payeeFsps'> {
+  return {
+    ports: { pil: layout.pil.port, payerOutbound: layout.payer.port, payerInbound: layout['payer-inbound'].port, switch: layout.switch.port, als: layout.als.port },
+    hosts: Object.fromEntries(Object.entries(layout).map(([n, a]) => [n, a.host])),
+    payeeFsps: cfg.payeeFsps.map((f) => ({ ...f, port: layout[f.fspId]?.port ?? 0 })),
+  };
 }
 
 /** The world's admin surfaces, for the orchestrator's console (configuration: the orchestrator never imports simulators). */
@@ -81,7 +93,11 @@ export function worldLinks(world: World): Array<{ name: string; role: string; ur
 
 /** Starts the default world and, when it exists, the orchestrator pointed at it. */
 export async function startUp(opts: UpOptions = {}): Promise<Up> {
-  const cfg = { ...defaultWorldConfig(), ports: opts.ports ?? 'default', host: opts.host, seed: opts.seed ?? 1 };
+  const base = defaultWorldConfig();
+  const layout = typeof opts.ports === 'object' ? opts.ports : undefined;
+  const cfg: WorldConfig = { ...base, ports: layout ? base.ports : opts.ports ?? 'default', host: opts.host, seed: opts.seed ?? 1, ...(layout ? worldPlacement(base, layout) : {}) };
+  const orchestratorPort = layout ? layout.orchestrator.port : opts.ports === 'random' ? 0 : DEFAULT_PORTS.orchestrator;
+  const orchestratorHost = layout ? layout.orchestrator.host : cfg.host;
   const world = await startWorld(cfg);
   let orchestrator: RunningOrchestrator | undefined;
   let note: string | undefined;
@@ -92,7 +108,7 @@ export async function startUp(opts: UpOptions = {}): Promise<Up> {
       else if (typeof mod.startOrchestrator !== 'function') note = 'orchestrator/index.ts does not export startOrchestrator yet; the simulated network runs without it';
       else {
         orchestrator = await mod.startOrchestrator({
-          port: cfg.ports === 'random' ? 0 : DEFAULT_PORTS.orchestrator, host: cfg.host, payerFspId: cfg.payerFspId, currency: cfg.currency,
+          port: orchestratorPort, host: orchestratorHost, payerFspId: cfg.payerFspId, currency: cfg.currency,
           sdkUrl: world.urls.payerOutbound, payerOutboundUrl: world.urls.payerOutbound, pilUrl: world.urls.pil, seed: cfg.seed,
           world: worldLinks(world),
           ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
@@ -104,12 +120,21 @@ export async function startUp(opts: UpOptions = {}): Promise<Up> {
     await world.stop();
     throw err;
   }
-  const rows: Array<[string, string]> = [];
-  if (orchestrator) rows.push(['orchestrator', orchestrator.url], ['operator console', `${orchestrator.url}/ui/`]);
-  if (world.pil) rows.push(['pil', world.pil.url]);
-  rows.push([`payer DFSP ${cfg.payerFspId} (outbound)`, world.urls.payerOutbound], [`payer DFSP ${cfg.payerFspId} (inbound)`, world.urls.payerInbound]);
-  rows.push(['switch', world.urls.switch], ['als', world.urls.als]);
-  for (const [id, p] of Object.entries(world.payees)) rows.push([`payee DFSP ${id}`, p.url]);
+  const rows: Array<[string, string, string]> = [];
+  const row = (name: string, server: string, url: string) => {
+    const port = new URL(url).port;
+    rows.push([name, `${layout?.[server]?.host ?? cfg.hosts?.[server] ?? cfg.host ?? '127.0.0.1'}:${port}`, url]);
+  };
+  if (orchestrator) {
+    row('orchestrator', 'orchestrator', orchestrator.url);
+    row('operator console', 'orchestrator', `${orchestrator.url}/ui/`);
+  }
+  if (world.pil) row('pil', 'pil', world.pil.url);
+  row(`payer DFSP ${cfg.payerFspId} (outbound)`, 'payer', world.urls.payerOutbound);
+  row(`payer DFSP ${cfg.payerFspId} (inbound)`, 'payer', world.urls.payerInbound);
+  row('switch', 'switch', world.urls.switch);
+  row('als', 'als', world.urls.als);
+  for (const [id, p] of Object.entries(world.payees)) row(`payee DFSP ${id}`, id, p.url);
   return {
     world, orchestrator, note, table: portTable(rows),
     stop: async () => {
@@ -133,28 +158,40 @@ export function waitForSignal(): Promise<NodeJS.Signals> {
 }
 
 interface UpArgs {
-  seed: number;
-  orchestrator: boolean;
+  seed?: number;
+  orchestrator?: boolean;
   'data-dir'?: string;
   auth: 'on' | 'off';
   'unauthenticated-pil'?: string;
+  'base-port'?: number;
+  port: string[];
+  host: string[];
+  config?: string;
 }
 
 export const upCommand: CommandModule<object, UpArgs> = {
   command: 'up',
-  describe: 'Start the simulated Mojaloop network (and the orchestrator) in one process on the default ports, until Ctrl-C',
+  describe: 'Start the simulated Mojaloop network and the orchestrator in one process (default ports 4000-4051), until Ctrl-C',
   builder: (y: Argv<object>) => y
-    .option('seed', { type: 'number', default: 1, describe: 'Seed for the simulators' })
-    .option('orchestrator', { type: 'boolean', default: true, describe: 'Start the orchestrator on :4000 too (--no-orchestrator: network only)' })
+    .option('base-port', { type: 'number', describe: 'Move the whole port map: the orchestrator here, every other server at its usual offset (switch +30, payees +50...); 0 = free ports ($GPO_BASE_PORT, default 4000)' })
+    .option('port', { type: 'string', array: true, default: [] as string[], describe: 'One server\'s port, NAME=PORT (repeatable); names: orchestrator, pil, payer, payer-inbound, switch, als, payeefsp1, payeefsp2 ($GPO_<NAME>_PORT; the orchestrator\'s also $GPO_PORT)' })
+    .option('host', { type: 'string', array: true, default: [] as string[], describe: 'Bind address of every server, or of one: NAME=ADDRESS (repeatable; $GPO_HOST, $GPO_<NAME>_HOST; default 127.0.0.1)' })
+    .option('config', { type: 'string', describe: 'YAML or JSON file: basePort, host, ports {name: port}, hosts {name: address}, seed, dataDir, orchestrator; flags win over it, it wins over GPO_* variables' })
+    .option('seed', { type: 'number', describe: 'Seed for the simulators (default 1)' })
+    .option('orchestrator', { type: 'boolean', describe: 'Start the orchestrator too (--no-orchestrator: the network only)' })
     .option('data-dir', { type: 'string', describe: 'Orchestrator data directory (default $GPO_DATA_DIR or .gpo)' })
     .option('auth', { choices: ['on', 'off'] as const, default: 'on' as const, describe: 'Northbound authentication; on generates and prints a development API key' })
     .option('unauthenticated-pil', { type: 'string', describe: 'Accept the PIL-compatible API without credentials from these addresses (comma-separated IPs/CIDRs): OpenG2P\'s interop-layer module sends none' })
     .example('$0 up --auth off', 'No authentication at all (said loudly at start)')
-    .example('$0 up', 'Switch :4030, ALS :4040, payee DFSPs :4050/:4051, payer DFSP :4020/:4021, PIL :4010, orchestrator :4000')
+    .example('$0 up', 'Orchestrator :4000, PIL :4010, payer DFSP :4020/:4021, switch :4030, ALS :4040, payee DFSPs :4050/:4051')
+    .example('$0 up --base-port 5300', 'The same map moved to 5300-5351')
+    .example('$0 up --port orchestrator=8080 --host 0.0.0.0', 'The orchestrator on 8080, every server on every interface')
     .example('$0 up --no-orchestrator', 'The simulated network only') as unknown as Argv<UpArgs>,
   handler: async (args) => {
-    const up = await startUp({
-      ports: 'default', seed: args.seed, orchestrator: args.orchestrator, dataDir: args['data-dir'], auth: args.auth,
+    const file: UpConfigFile = args.config ? readUpConfigFile(args.config) : {};
+    const payeeIds = defaultWorldConfig().payeeFsps.map((f) => f.fspId);
+    const layout = resolveUpLayout({ 'base-port': args['base-port'], port: args.port, host: args.host, config: args.config }, process.env, payeeIds, args.config ? file : undefined);
+    const up = await startUp({ ports: layout, seed: args.seed ?? file.seed, orchestrator: args.orchestrator ?? file.orchestrator, dataDir: args['data-dir'] ?? file.dataDir, auth: args.auth,
       ...(args['unauthenticated-pil'] !== undefined ? { unauthenticatedPil: args['unauthenticated-pil'].split(',').map((x) => x.trim()) } : {}),
     });
     process.stdout.write(`${up.table}\n`);

@@ -22,6 +22,9 @@ export interface NodeRunOptions {
   env?: Record<string, string>;
   /** Lines for the operator (progress, iteration errors). */
   log?: (line: string) => void;
+  /** Called every `tickMs` (default 500) while the scenarios run, with the metrics so far (for a progress line). */
+  onTick?: (store: MetricStore, elapsedMs: number) => void;
+  tickMs?: number;
 }
 
 export interface ScenarioOutcome {
@@ -226,6 +229,7 @@ export async function runNodeTest(opts: NodeRunOptions): Promise<NodeRunResult> 
       log(`aborting: ${aborted}`);
     }
   }, 1000) : undefined;
+  const tickTimer = opts.onTick ? setInterval(() => opts.onTick!(store, now()), opts.tickMs ?? 500) : undefined;
 
   const outcomes: ScenarioOutcome[] = [];
   let vusMax = 0;
@@ -272,6 +276,7 @@ export async function runNodeTest(opts: NodeRunOptions): Promise<NodeRunResult> 
     }));
   } finally {
     if (abortTimer) clearInterval(abortTimer);
+    if (tickTimer) clearInterval(tickTimer);
   }
   const durationMs = now();
   stopped = true;

@@ -552,7 +552,7 @@ interface TxnStatusEnvelope {
 // Routes
 
 export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
-  const log = deps.logger.child({ component: 'intake-g2p-connect' });
+  const log = deps.logger.child({ module: 'intake-g2p-connect' });
   const notifier = new OnDisburseNotifier(deps, log);
   const transactions = new TransactionIndex();
   notifier.start();

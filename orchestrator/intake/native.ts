@@ -68,7 +68,7 @@ function mediaType(request: Request): string {
 
 export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHandle {
   const { service, config } = deps;
-  const log = deps.logger.child({ component: 'native-api' });
+  const log = deps.logger.child({ module: 'native-api' });
   const ext = { onPreResponse: { method: nativeErrors(log) } };
   const webhookSecret = (config as { webhookSecret?: string }).webhookSecret ?? process.env.GPO_WEBHOOK_SECRET;
   const notifier = startWebhookNotifier({ service, config, logger: deps.logger, secret: webhookSecret || undefined, journal: deps.journal });
@@ -81,7 +81,7 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
   const batchIdOr400 = (request: Request, h: ResponseToolkit): string | ResponseObject => {
     const id = request.params.id as string;
     const { error } = batchIdSchema.validate(id);
-    if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the batch id is not valid', errors: [{ field: 'id', code: 'INVALID_FORMAT', message: 'a batch id is 1-128 letters, digits or ._:-' }] });
+    if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the batch id is not valid', errors: [{ field: 'id', code: 'INVALID_FORMAT', message: 'a batch id is the UUID the submission answered with, not the batch reference; GET /v1/batches?idempotencyKey= finds it' }] });
     return id;
   };
   const notFound = (h: ResponseToolkit, id: string) => fail(h, 404, { errorCode: 'BATCH_NOT_FOUND', message: `no batch ${id}` });
@@ -111,7 +111,8 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         const type = mediaType(request);
         const isCsv = CSV_TYPES.has(type);
         if (!isCsv && type !== 'application/json') {
-          return fail(h, 415, { errorCode: 'UNSUPPORTED_MEDIA_TYPE', message: `send the batch as application/json or text/csv, not ${type || 'no content type'}` });
+          const form = type === 'application/x-www-form-urlencoded' ? ' (curl -d sends form data: add -H "Content-Type: text/csv" and send the file with --data-binary @file)' : '';
+          return fail(h, 415, { errorCode: 'UNSUPPORTED_MEDIA_TYPE', message: `send the batch as application/json or text/csv, not ${type || 'no content type'}${form}` });
         }
         // Payment Hub EE clients name their batch with X-CorrelationID: it serves as the key when there is no other.
         const keyName = request.headers['idempotency-key'] !== undefined ? 'Idempotency-Key' : 'X-CorrelationID';

@@ -170,7 +170,7 @@ function validationFailed(h: ResponseToolkit, errors: FieldError[]) {
 }
 
 export function registerPilApi(server: Server, deps: IntakeDeps): void {
-  const log: Logger = deps.logger.child({ component: 'intake-pil' });
+  const log: Logger = deps.logger.child({ module: 'intake-pil' });
 
   server.route({
     method: 'POST',

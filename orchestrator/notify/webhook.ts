@@ -68,7 +68,7 @@ export function signBody(secret: string, body: string): string {
 
 export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotifier {
   const { notify } = opts.config;
-  const log = opts.logger.child({ component: 'webhook' });
+  const log = opts.logger.child({ module: 'webhook' });
   const rnd = opts.config.seed !== undefined ? new SeededRandom(opts.config.seed) : undefined;
   const random = rnd ? () => rnd.next() : Math.random;
   const sender = new JsonSender({ policy: notify, timeoutMs: opts.timeoutMs, random });

@@ -2,7 +2,7 @@
 import { BatchStatus, PaymentStatus } from '../domain/types';
 import { CSV_COLUMNS } from '../intake/native/csv';
 import { REPORT_COLUMNS } from '../intake/native/report';
-import { BATCH_SOURCES, DEFAULT_BATCH_PAGE, DEFAULT_PAGE, MAX_BATCH_PAGE, MAX_PAGE, MAX_PAYMENTS, PAYEE_ID_TYPES, RAIL_MODES, RAILS } from '../intake/native/schemas';
+import { BATCH_ID_PATTERN, BATCH_SOURCES, DEFAULT_BATCH_PAGE, DEFAULT_PAGE, MAX_BATCH_PAGE, MAX_PAGE, MAX_PAYMENTS, PAYEE_ID_TYPES, RAIL_MODES, RAILS } from '../intake/native/schemas';
 import { json, ref, type OpenApiObject } from './common';
 
 const TAG = 'Native';
@@ -197,7 +197,7 @@ export const nativeWebhookCallback: OpenApiObject = {
 };
 
 const err = (description: string) => ({ description, content: json(ref('NativeError')) });
-const batchId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } };
+const batchId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid', pattern: BATCH_ID_PATTERN } };
 const notFound = err('BATCH_NOT_FOUND');
 const batchOk = (description: string) => ({ description, content: json(ref('NativeBatch')) });
 

@@ -55,7 +55,7 @@ function header(request: Request, name: string): string | undefined {
 }
 
 export function installSecurity(server: Server, opts: { security: SecurityConfig; logger: Logger; dataDir: string }): SecurityHandle {
-  const log = opts.logger.child({ component: 'security' });
+  const log = opts.logger.child({ module: 'security' });
   const { auth, limits } = opts.security;
   let developmentKey: string | undefined;
   let authConfig = auth;
@@ -75,7 +75,7 @@ export function installSecurity(server: Server, opts: { security: SecurityConfig
     }
   }
   const limiter = new RateLimiter(limits.requestsPerSecond, limits.burst);
-  const audit = new AuditLog(opts.dataDir, opts.logger.child({ component: 'audit' }));
+  const audit = new AuditLog(opts.dataDir, opts.logger.child({ module: 'audit' }));
 
   server.auth.scheme('gpo', () => ({
     authenticate: async (request, h) => {

@@ -4,13 +4,15 @@
  * (400 with 3100 / 3101 / 3102 / 3103, 406 with 3001), and a bounded log of the violations a peer committed.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { errorBody, HeaderProblem } from './errors';
 import { checkHeaders, FspiopResource } from './headers';
 
-const SPEC_PATH = require.resolve('@mojaloop/api-snippets/docs/fspiop-rest-v1.1-openapi3-snippets.yaml');
+// The official v1.1 definition, kept in simulators/specs (from @mojaloop/api-snippets; see its README).
+const SPEC_PATH = path.join(__dirname, '..', 'specs', 'fspiop-rest-v1.1-openapi3-snippets.yaml');
 let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();
 

@@ -3,12 +3,14 @@
  * v2.1 for the bulk transaction report we send to the caller's back office). Ajv, compiled once per schema.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 
-const OUTBOUND = require.resolve('@mojaloop/api-snippets/docs/sdk-scheme-adapter-outbound-v2_1_0-openapi3-snippets.yaml');
-const BACKEND = require.resolve('@mojaloop/api-snippets/docs/sdk-scheme-adapter-backend-v2_1_0-openapi3-snippets.yaml');
+// Kept in simulators/specs (from @mojaloop/api-snippets; see its README).
+const OUTBOUND = path.join(__dirname, '..', 'specs', 'sdk-scheme-adapter-outbound-v2_1_0-openapi3-snippets.yaml');
+const BACKEND = path.join(__dirname, '..', 'specs', 'sdk-scheme-adapter-backend-v2_1_0-openapi3-snippets.yaml');
 
 let ajv: Ajv | undefined;
 const cache = new Map<string, ValidateFunction>();

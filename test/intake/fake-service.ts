@@ -102,7 +102,8 @@ export class FakeDisbursementService implements DisbursementService {
       const existing = this.batches.get(existingId)!;
       return { outcome: existing.requestHash === cmd.requestHash ? 'replayed' : 'conflict', batch: clone(existing.view) };
     }
-    const id = `batch-${++this.seq}`;
+    // GPO's batch ids are UUIDs; the fake numbers its own in that shape.
+    const id = `00000000-0000-4000-8000-${String(++this.seq).padStart(12, '0')}`;
     const now = new Date().toISOString();
     let total = 0n;
     const payments: PaymentView[] = cmd.payments.map((p, position) => {

@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import path from 'node:path';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { BenchResult, formatBench, KEEP_MARKER, parseBenchArgs, writeBenchDoc } from '../../loadtests/bench';
+import yargs, { type Argv } from 'yargs';
+import { benchCommand } from '../../cli/commands/bench';
+import { BenchResult, DEFAULT_SIZES, formatBench, KEEP_MARKER, parseBenchArgs, writeBenchDoc } from '../../loadtests/bench';
 
 describe('npm run bench: options and the benchmarks document', () => {
   it('reads --sizes, --batch-size and --rail-mode, and refuses nonsense', () => {
@@ -13,6 +15,16 @@ describe('npm run bench: options and the benchmarks document', () => {
     assert.equal(o.write, false);
     assert.equal(parseBenchArgs([]).sizes, undefined);
     assert.throws(() => parseBenchArgs(['--sizes', '10k']), /not a positive whole number/);
+  });
+
+  it('by default runs the 10,000 and 100,000 cycles and writes the tracked document only with --write', async () => {
+    assert.deepEqual(DEFAULT_SIZES, [10_000, 100_000]);
+    assert.equal(parseBenchArgs([]).write, false);
+    assert.equal(parseBenchArgs(['--write']).write, true);
+    // What `npm run bench` (gpo bench) passes on when given no flags.
+    const parsed = await (benchCommand.builder as (y: Argv) => Argv)(yargs([])).parseAsync();
+    assert.equal(parsed.sizes, '10000,100000');
+    assert.equal(parsed.write, false);
   });
 
   it('writes the machine, every cycle and the baseline, and keeps the notes below the marker', () => {

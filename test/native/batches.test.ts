@@ -40,11 +40,15 @@ describe('native API: batches, payments, cancel, report', () => {
       total: 3, ongoing: 0, successful: 2, failed: 1, cancelled: 0, totalAmount: '41', successfulAmount: '30.5',
       pendingAmount: '0', failedAmount: '10.5', cancelledAmount: '0', successPercentage: '66.67', failPercentage: '33.33', finishedPercentage: '100.00',
     });
-    const missing = await request(h.url).get('/v1/batches/nope');
+    const missing = await request(h.url).get('/v1/batches/6c1f0000-0000-4000-8000-000000000000');
     assert.equal(missing.status, 404);
     assert.equal(missing.body.errorCode, 'BATCH_NOT_FOUND');
-    const badId = await request(h.url).get('/v1/batches/bad%20id');
-    assert.equal(badId.status, 400);
+    // A malformed id (a batch reference, a space, no UUID at all) is a 400, as the docs say, not a 404.
+    for (const bad of ['nope', 'cycle-9', 'bad%20id', `${res.body.id}x`]) {
+      const badId = await request(h.url).get(`/v1/batches/${bad}`);
+      assert.equal(badId.status, 400, bad);
+      assert.equal(badId.body.errorCode, 'VALIDATION_FAILED', bad);
+    }
   });
 
   it('pages payments and filters them by status', async () => {
@@ -92,7 +96,7 @@ describe('native API: batches, payments, cancel, report', () => {
     const late = await request(h.url).post(`/v1/batches/${done.body.id}/cancel`);
     assert.equal(late.status, 409);
     assert.equal(late.body.errorCode, 'BATCH_FINAL');
-    const missing = await request(h.url).post('/v1/batches/none/cancel');
+    const missing = await request(h.url).post('/v1/batches/00000000-0000-4000-8000-0000000000ff/cancel');
     assert.equal(missing.status, 404);
   });
 
@@ -111,7 +115,7 @@ describe('native API: batches, payments, cancel, report', () => {
     });
     assert.equal(rep.status, 200);
     assert.match(String(rep.headers['content-type']), /^text\/csv/);
-    assert.match(String(rep.headers['content-disposition']), /attachment; filename="batch-batch-1\.csv"/);
+    assert.match(String(rep.headers['content-disposition']), /attachment; filename="batch-00000000-0000-4000-8000-000000000001\.csv"/);
     const text = rep.body as string;
     assert.ok(text.startsWith(REPORT_COLUMNS.join(',') + '\r\n'));
     assert.ok(text.includes('"ref, with comma"'));
@@ -120,7 +124,7 @@ describe('native API: batches, payments, cancel, report', () => {
     assert.equal(rows.length, 3);
     assert.deepEqual(rows[0], {
       position: '0', reference: 'ref, with comma', payee_id_type: 'MSISDN', payee_id_value: '254710000000', payee_fsp: 'payeefsp1',
-      amount: '10.5', currency: 'USD', status: 'COMPLETED', transfer_id: 'tx-batch-1-0', amount_debited: '11', amount_credited: '10.5',
+      amount: '10.5', currency: 'USD', status: 'COMPLETED', transfer_id: 'tx-00000000-0000-4000-8000-000000000001-0', amount_debited: '11', amount_credited: '10.5',
       fee: '0.5', error_code: '', error_description: '', completed_at: rows[0].completed_at,
     });
     assert.match(rows[0].completed_at, /^\d{4}-\d\d-\d\dT/);
@@ -128,7 +132,7 @@ describe('native API: batches, payments, cancel, report', () => {
     assert.equal(rows[1].error_code, '5104');
     assert.equal(rows[1].error_description, 'Payee rejected: "closed", dormant account');
     assert.equal(rows[2].reference, 'multi\nline');
-    const missing = await request(h.url).get('/v1/batches/none/report.csv');
+    const missing = await request(h.url).get('/v1/batches/00000000-0000-4000-8000-0000000000ff/report.csv');
     assert.equal(missing.status, 404);
   });
 

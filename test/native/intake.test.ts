@@ -11,13 +11,13 @@ describe('native API: POST /v1/batches (JSON)', () => {
     h = await startNative();
     const res = await request(h.url).post('/v1/batches').set('idempotency-key', 'key-1').send(batchBody(3, { declaredCount: 3, declaredAmount: '31.5' }));
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    assert.equal(res.body.id, 'batch-1');
+    assert.equal(res.body.id, '00000000-0000-4000-8000-000000000001');
     assert.equal(res.body.status, 'RECEIVED');
     assert.equal(res.body.reference, 'cycle-1');
     assert.equal(res.body.idempotencyKey, 'key-1');
     assert.equal(res.body.totalCount, 3);
     assert.equal(res.body.totalAmount, '31.5');
-    assert.equal(res.headers.location, '/v1/batches/batch-1');
+    assert.equal(res.headers.location, '/v1/batches/00000000-0000-4000-8000-000000000001');
     assert.equal(h.service.submitCalls.length, 1);
     const cmd = h.service.submitCalls[0];
     assert.equal(cmd.source, 'native');
@@ -28,7 +28,7 @@ describe('native API: POST /v1/batches (JSON)', () => {
     assert.equal(cmd.declaredCount, 3);
     assert.equal(cmd.declaredAmount, '31.5');
 
-    const got = await request(h.url).get('/v1/batches/batch-1');
+    const got = await request(h.url).get('/v1/batches/00000000-0000-4000-8000-000000000001');
     assert.equal(got.status, 200);
     assert.equal(got.body.byStatus.RECEIVED.count, 3);
     assert.equal(got.body.byStatus.RECEIVED.countPercentage, '100.00');

@@ -115,7 +115,7 @@ describe('GET /v1/batches: the list', () => {
       const bad = await request(h.url).get(`/v1/batches/${res.body.id}/payments?errorCode=a%20b`);
       assert.equal(bad.status, 400);
       assert.equal(bad.body.errors[0].field, 'errorCode');
-      const missing = await request(h.url).get('/v1/batches/nope/failures');
+      const missing = await request(h.url).get('/v1/batches/00000000-0000-4000-8000-0000000000ff/failures');
       assert.equal(missing.status, 404);
     });
   });

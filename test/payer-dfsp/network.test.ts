@@ -61,8 +61,8 @@ async function treasury(payer: RunningPayerDfsp): Promise<Json> {
   return (await json(`${payer.url}/admin/ledger`)).totals.USD;
 }
 
-/** Polls GET /bulkTransactions/{id} until it leaves processing (a deadline, no sleeps standing in for sync). */
-async function sinkReport(sink: CallbackSink, id: string, state: string, timeoutMs = 20_000): Promise<Json> {
+/** Waits for the bulk callback in that state (a deadline, not a sleep: generous, the machine may be busy with other tests). */
+async function sinkReport(sink: CallbackSink, id: string, state: string, timeoutMs = 50_000): Promise<Json> {
   const r = await sink.waitFor((x) => x.path === `/bulkTransactions/${id}` && (x.body as Json)?.currentState === state, timeoutMs);
   return r.body as Json;
 }

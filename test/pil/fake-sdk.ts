@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { randomUUID } from 'node:crypto';
 import { fromUnits, toUnits } from '../../shared/money';
 
-const SPEC = 'node_modules/@mojaloop/api-snippets/docs/sdk-scheme-adapter-outbound-v2_1_0-openapi3-snippets.yaml';
+const SPEC = 'simulators/specs/sdk-scheme-adapter-outbound-v2_1_0-openapi3-snippets.yaml';
 
 let ajv: Ajv | undefined;
 function sdkAjv(): Ajv {

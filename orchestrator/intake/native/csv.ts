@@ -79,6 +79,11 @@ export const COLUMN_OF_FIELD: Record<string, string> = {
  */
 export async function parseBulkCsv(textIn: string, errors: ErrorList): Promise<CsvBatch> {
   const empty: CsvBatch = { payments: [], ignoredColumns: [] };
+  // `curl -d @file` drops every line break: the header and all rows arrive as one line, which no parser can split.
+  if (textIn.trim() && !/[\r\n]/.test(textIn.replace(/[\r\n]+$/, ''))) {
+    errors.add({ row: 1, code: 'CSV_NO_ROWS', message: 'the file is one line with no line break, so it has no payment rows; curl -d removes line breaks: send the file with curl --data-binary @file' });
+    return empty;
+  }
   let records: string[][];
   try {
     records = await parseRecords(textIn, { bom: true, delimiter: sniffDelimiter(textIn), relax_column_count: true, skip_empty_lines: true, trim: false }, () => errors.full);

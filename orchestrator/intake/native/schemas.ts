@@ -187,7 +187,9 @@ export const batchListSchema = Joi.object({
   limit: Joi.number().integer().min(1).max(MAX_BATCH_PAGE).default(DEFAULT_BATCH_PAGE),
 });
 
-export const batchIdSchema = Joi.string().min(1).max(128).pattern(/^[A-Za-z0-9._:-]+$/);
+/** Batch ids are the UUIDs GPO hands out on submission; anything else (a batch reference, say) is refused as malformed. */
+export const BATCH_ID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+export const batchIdSchema = Joi.string().pattern(new RegExp(BATCH_ID_PATTERN));
 export const idempotencyKeySchema = Joi.string().min(1).max(256).pattern(/^[\x21-\x7e]+$/);
 
 function codeFor(d: Joi.ValidationErrorItem): string {

@@ -1,6 +1,7 @@
 /**
  * A stand-in for the world and orchestrator that tests the runner itself: a PIL-compatible /disbursement that
- * "pays" each payee at once into in-memory payee ledgers, failing payees matched by an `error` fault rule.
+ * "pays" each payee at once into in-memory payee ledgers, failing payees matched by a fault rule (an `error`, or a
+ * `creditButReject` that credits the payee and still answers REJECTED), refusing a batch with a malformed identifier.
  */
 import Hapi from '@hapi/hapi';
 import { fromUnits, sumUnits, toUnits } from '../../../shared/money';
@@ -26,16 +27,21 @@ export function fakeEnvironment(): EnvironmentFactory {
       handler: (req, h) => {
         const body = req.payload as { disbursementId?: string; payeeList?: Array<{ payeeIdType: string; payeeIdValue: string; amount: number; currency: string }> };
         if (!body?.disbursementId || !Array.isArray(body.payeeList)) return h.response({ errorInformation: { errorCode: '3100', errorDescription: 'disbursementId and payeeList are required' } }).code(400);
+        // A malformed identifier refuses the whole batch, as the orchestrator's intake does.
+        if (body.payeeList.some((p) => /[^0-9A-Za-z-]|BAD/.test(p.payeeIdValue))) return h.response({ errorInformation: { errorCode: '3101', errorDescription: 'malformed payee identifier' } }).code(400);
         const prior = results.get(body.disbursementId);
         if (prior) return prior;
         const payeeResults = body.payeeList.map((p) => {
           const fsp = fspOf(p.payeeIdValue);
           const amount = String(p.amount);
           const rule = fsp ? (rules.get(fsp) ?? []).find((r) => !r.match?.partyId || new RegExp(String(r.match.partyId)).test(p.payeeIdValue)) : undefined;
-          if (!fsp || rule) return { ...p, amount, status: 'REJECTED', timestamp: new Date().toISOString(), errorCode: fsp ? String(rule?.action.errorCode ?? '5104') : '3204' };
-          const l = ledgers.get(fsp)!;
+          const l = fsp ? ledgers.get(fsp)! : undefined;
           const account = `${p.payeeIdType}:${p.payeeIdValue}`;
-          if (!l.has(account)) { l.set(account, toUnits(amount)); debited += toUnits(amount); }
+          const credit = () => { if (l && !l.has(account)) { l.set(account, toUnits(amount)); debited += toUnits(amount); } };
+          // `creditButReject`: the money moves but the answer says it did not (what the ledger checks must catch).
+          if (rule?.action.type === 'creditButReject') credit();
+          if (!fsp || rule) return { ...p, amount, status: 'REJECTED', timestamp: new Date().toISOString(), errorCode: fsp ? String(rule?.action.errorCode ?? '5104') : '3204' };
+          credit();
           return { ...p, amount, status: 'COMPLETED', amountCredited: amount, timestamp: new Date().toISOString() };
         });
         const res = { disbursementId: body.disbursementId, payeeResults };
