@@ -1,0 +1,237 @@
+/**
+ * The conformance harness: GPO's simulated world (switch, ALS, a payee DFSP simulator) in this process, the Mojaloop
+ * Testing Toolkit in a child process playing the outside DFSPs, and the vendored collections of
+ * mojaloop/testing-toolkit-test-cases run one by one with the Toolkit's own runner.
+ *
+ * Who plays whom: the Toolkit answers for every FSP that sends in the collections (testingtoolkitdfsp, ttkpayeefsp,
+ * payerfsp, testfsp1..4, noresponsepayeefsp), with the callback rules the Mojaloop hub tests ship
+ * (rules/hub/rules_callback). GPO's payee DFSP simulator plays `payeefsp`, the payee the DFSP collections and many hub
+ * collections pay. The hub's admin API (central-ledger's) and the ALS are GPO's switch and ALS.
+ *
+ * Onboarding: the provisioning collections run first and onboard as they would on a Mojaloop hub; afterwards the
+ * harness fills in, through the same admin API, whatever they could not (so later collections test routing, not the
+ * provisioning gaps, which stay visible in the provisioning collections' own results).
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { onboardParticipant } from '../simulators/bench';
+import type { PartyConfig } from '../simulators/payee-dfsp/domain/directory';
+import { startWorld, World } from '../simulators/world';
+import type { ChildPlan } from './ttk-child';
+import { CollectionEntry, collectionsDir, readManifest } from './manifest';
+import { CollectionResult, summarise, TtkReport } from './results';
+
+export const CONFORMANCE_DIR = __dirname;
+export const TTK_DIR = path.join(CONFORMANCE_DIR, 'ttk', 'node_modules', 'ml-testing-toolkit');
+
+/** FSPs the Toolkit plays: every one whose callbacks a collection asserts on. */
+export const TTK_FSPS = ['testingtoolkitdfsp', 'ttkpayeefsp', 'payerfsp', 'testfsp1', 'testfsp2', 'testfsp3', 'testfsp4', 'noresponsepayeefsp'];
+/** The FSP GPO's payee DFSP simulator plays. */
+export const GPO_PAYEE_FSP = 'payeefsp';
+
+export interface HarnessOptions {
+  /** Only collections whose id contains one of these strings (default: all of the manifest). */
+  only?: string[];
+  /** Where the Toolkit's per-collection reports and its log go (default: a temporary directory). */
+  workDir?: string;
+  /** Toolkit inbound port (default: a free port). */
+  ttkPort?: number;
+  /** Per-collection progress. */
+  onCollection?: (r: CollectionResult) => void;
+  logger?: Logger;
+}
+
+export interface HarnessRun {
+  results: CollectionResult[];
+  /** Collections in the manifest that were not run (filtered out). */
+  skipped: string[];
+  ttkLog: string;
+  durationMs: number;
+}
+
+export function ttkInstalled(): boolean {
+  return fs.existsSync(path.join(TTK_DIR, 'package.json'));
+}
+
+export function ttkVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(TTK_DIR, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The parties the collections' environment (environments/hub.json) expects at `payeefsp`. */
+function payeefspParties(env: Record<string, unknown>): PartyConfig[] {
+  const s = (k: string) => String(env[k] ?? '');
+  const parties: PartyConfig[] = [
+    { idType: 'MSISDN', idValue: s('toIdValue') },
+    { idType: 'MSISDN', idValue: s('toIdValueDelete') },
+    { idType: 'MSISDN', idValue: s('SIMPAYEE_MSISDN') },
+    { idType: 'MSISDN', idValue: s('payeefspMSISDN') },
+    { idType: 'MSISDN', idValue: s('batchToIdValue1') },
+    { idType: 'MSISDN', idValue: s('batchToIdValue2') },
+    { idType: 'MSISDN', idValue: s('toIdValue'), subIdOrType: s('toSubIdValue') },
+    {
+      idType: 'MSISDN', idValue: s('toAccentIdValue'), firstName: s('toAccentIdFirstName'), middleName: s('toAccentIdMiddleName'),
+      lastName: s('toAccentIdLastName'), dateOfBirth: s('toAccentIdDOB'),
+    },
+    {
+      idType: 'MSISDN', idValue: s('toBurmeseIdValue'), firstName: s('toBurmeseIdFirstName'), middleName: s('toBurmeseIdMiddleName'),
+      lastName: s('toBurmeseIdLastName'), dateOfBirth: s('toBurmeseIdDOB'),
+    },
+  ];
+  return parties.filter((p) => p.idValue);
+}
+
+/** Parties of the FSPs the Toolkit plays, as the provisioning collections register them in the ALS. */
+function ttkParties(env: Record<string, unknown>): Array<{ idType: string; idValue: string; fspId: string; subId?: string }> {
+  const s = (k: string) => String(env[k] ?? '');
+  return [
+    { idType: 'MSISDN', idValue: s('fromIdValue'), fspId: 'testingtoolkitdfsp' },
+    { idType: 'MSISDN', idValue: s('SIMPAYER_MSISDN'), fspId: 'payerfsp' },
+    { idType: 'MSISDN', idValue: s('payerfspMSISDN'), fspId: 'payerfsp' },
+    { idType: 'MSISDN', idValue: s('SIM1_MSISDN'), fspId: 'testfsp1' },
+    { idType: 'MSISDN', idValue: s('SIM2_MSISDN'), fspId: 'testfsp2' },
+    { idType: 'MSISDN', idValue: s('SIM3_MSISDN'), fspId: 'testfsp3' },
+    { idType: 'MSISDN', idValue: s('SIM4_MSISDN'), fspId: 'testfsp4' },
+    { idType: 'MSISDN', idValue: s('ttkpayeefspIdentifier1'), fspId: 'ttkpayeefsp' },
+    { idType: 'MSISDN', idValue: s('ttkpayeefspIdentifier2'), fspId: 'ttkpayeefsp' },
+  ].filter((p) => p.idValue);
+}
+
+/**
+ * The collections' environment: the vendored environments/hub.json with the addresses of this run (GPO's switch
+ * and ALS for every hub service, the Toolkit's inbound server for the FSPs it plays, GPO's payee for payeefsp).
+ * Only addresses change; no test data does.
+ */
+export function conformanceEnvironment(urls: { switch: string; als: string; ttk: string; payee: string }): Record<string, unknown> {
+  const hub = JSON.parse(fs.readFileSync(path.join(collectionsDir(), 'environments', 'hub.json'), 'utf8')) as { inputValues: Record<string, unknown> };
+  const env: Record<string, unknown> = { ...hub.inputValues };
+  const hubServices = ['HOST_CENTRAL_LEDGER', 'HOST_ML_API_ADAPTER', 'HOST_QUOTING_SERVICE', 'HOST_QUOTING_SERVICE_HANDLER', 'HOST_BULK_ADAPTER'];
+  for (const k of hubServices) env[k] = urls.switch;
+  for (const k of ['HOST_ACCOUNT_LOOKUP_SERVICE', 'HOST_ACCOUNT_LOOKUP_ADMIN', 'HOST_ACCOUNT_LOOKUP_SERVICE_ADMIN']) env[k] = urls.als;
+  env.CALLBACK_ENDPOINT_BASE_URL = urls.ttk;
+  for (const k of ['PAYERFSP_CALLBACK_URL', 'TESTFSP1_CALLBACK_URL', 'TESTFSP2_CALLBACK_URL', 'TESTFSP3_CALLBACK_URL', 'TESTFSP4_CALLBACK_URL']) env[k] = urls.ttk;
+  env.PAYEEFSP_CALLBACK_URL = urls.payee;
+  return env;
+}
+
+/** The Toolkit's working directory: its own spec_files, GPO's user config, the hub tests' rules. */
+function prepareTtkWorkDir(dir: string, switchUrl: string, ttkPort: number): void {
+  fs.cpSync(path.join(TTK_DIR, 'spec_files'), path.join(dir, 'spec_files'), { recursive: true });
+  const sysFile = path.join(dir, 'spec_files', 'system_config.json');
+  const sys = JSON.parse(fs.readFileSync(sysFile, 'utf8')) as Record<string, unknown>;
+  sys.API_PORT = ttkPort;
+  sys.SERVER_LOGS = { ENABLED: false };
+  fs.writeFileSync(sysFile, JSON.stringify(sys, null, 2));
+  const userFile = path.join(dir, 'spec_files', 'user_config.json');
+  const user = JSON.parse(fs.readFileSync(userFile, 'utf8')) as Record<string, unknown>;
+  Object.assign(user, {
+    CALLBACK_ENDPOINT: switchUrl,
+    FSPID: 'testingtoolkitdfsp',
+    HUB_ONLY_MODE: false,
+    CLIENT_TLS_CREDS: [],
+  });
+  fs.writeFileSync(userFile, JSON.stringify(user, null, 2));
+  const rulesSrc = path.join(collectionsDir(), 'rules', 'hub');
+  for (const kind of ['rules_callback', 'rules_response', 'rules_validation']) {
+    fs.copyFileSync(path.join(rulesSrc, kind, 'default.json'), path.join(dir, 'spec_files', kind, 'default.json'));
+  }
+}
+
+/** Fills in what the provisioning collections could not onboard: participants, endpoints, limits, parties. */
+async function completeOnboarding(world: World, ttkUrl: string, env: Record<string, unknown>): Promise<void> {
+  const currency = String(env.currency ?? 'USD');
+  for (const fsp of TTK_FSPS) {
+    if (!world.switch.participants.get(fsp)) await onboardParticipant(world.switch.url, fsp, ttkUrl, { currency, netDebitCap: '1000000000' });
+  }
+  if (!world.switch.participants.get(GPO_PAYEE_FSP)) {
+    await onboardParticipant(world.switch.url, GPO_PAYEE_FSP, world.payees[GPO_PAYEE_FSP]!.url, { currency, netDebitCap: '1000000000' });
+  }
+  for (const p of ttkParties(env)) {
+    if (!world.als.oracle.has(p.idType, p.idValue, p.subId)) world.als.oracle.set(p.idType, p.idValue, p.fspId, p.subId);
+  }
+}
+
+interface ChildMessage { type: string; url?: string; id?: string; out?: string; ms?: number; message?: string }
+
+/** Runs the manifest's collections (or those `only` selects) and returns every collection's assertion results. */
+export async function runConformance(opts: HarnessOptions = {}): Promise<HarnessRun> {
+  if (!ttkInstalled()) throw new Error(`the Testing Toolkit is not installed: run "npm ci --prefix ${path.relative(process.cwd(), path.dirname(path.dirname(TTK_DIR)))}"`);
+  const started = Date.now();
+  const manifest = readManifest();
+  const only = opts.only?.filter(Boolean) ?? [];
+  const selected: CollectionEntry[] = only.length ? manifest.filter((c) => only.some((o) => c.id.includes(o))) : manifest;
+  const workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gpo-ttk-'));
+  fs.mkdirSync(workDir, { recursive: true });
+  const ttkPort = opts.ttkPort ?? (await freePort());
+  const ttkUrl = `http://127.0.0.1:${ttkPort}`;
+
+  const baseEnv = conformanceEnvironment({ switch: '', als: '', ttk: '', payee: '' });
+  const world = await startWorld({
+    ports: 'random', seed: 15, pil: false, logger: opts.logger,
+    payeeFsps: [{ fspId: GPO_PAYEE_FSP, parties: payeefspParties(baseEnv) }],
+  });
+  let child: ChildProcess | undefined;
+  const ttkLog = path.join(workDir, 'ttk.log');
+  try {
+    const env = conformanceEnvironment({ switch: world.switch.url, als: world.als.url, ttk: ttkUrl, payee: world.payees[GPO_PAYEE_FSP]!.url });
+    prepareTtkWorkDir(workDir, world.switch.url, ttkPort);
+    const results: CollectionResult[] = [];
+    const provisioning = selected.filter((c) => c.group === 'provisioning');
+    const rest = selected.filter((c) => c.group !== 'provisioning');
+    const logFd = fs.openSync(ttkLog, 'a');
+    const runBatch = async (batch: CollectionEntry[]): Promise<void> => {
+      if (!batch.length) return;
+      const planFile = path.join(workDir, `plan-${results.length}.json`);
+      const plan: ChildPlan = {
+        ttkDir: TTK_DIR, workDir, inputValues: env, outDir: workDir,
+        collections: batch.map((c) => ({ id: c.id, file: path.join(collectionsDir(), c.path) })),
+      };
+      fs.writeFileSync(planFile, JSON.stringify(plan));
+      await new Promise<void>((resolve, reject) => {
+        child = fork(path.join(CONFORMANCE_DIR, 'ttk-child.ts'), [planFile], {
+          cwd: workDir,
+          execArgv: ['--require', require.resolve('tsx/cjs')],
+          stdio: ['ignore', logFd, logFd, 'ipc'],
+          env: { ...process.env, LOG_LEVEL: process.env.GPO_TTK_LOG_LEVEL ?? 'warn' },
+        });
+        child.on('message', (m: ChildMessage) => {
+          if (m.type === 'collection' && m.id && m.out) {
+            const entry = batch.find((c) => c.id === m.id)!;
+            const report = JSON.parse(fs.readFileSync(m.out, 'utf8')) as TtkReport;
+            const r = summarise(entry, report, m.ms ?? 0);
+            results.push(r);
+            opts.onCollection?.(r);
+          } else if (m.type === 'error') {
+            reject(new Error(`the Toolkit failed: ${m.message}`));
+          }
+        });
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the Toolkit exited with ${code}; see ${ttkLog}`))));
+        child.on('error', reject);
+      });
+      child = undefined;
+    };
+    await runBatch(provisioning);
+    await completeOnboarding(world, ttkUrl, env);
+    await runBatch(rest);
+    fs.closeSync(logFd);
+    const ran = new Set(selected.map((c) => c.id));
+    return { results, skipped: manifest.filter((c) => !ran.has(c.id)).map((c) => c.id), ttkLog, durationMs: Date.now() - started };
+  } finally {
+    if (child && child.exitCode === null) child.kill();
+    await world.stop();
+  }
+}
