@@ -38,8 +38,10 @@ export interface HarnessOptions {
   only?: string[];
   /** Where the Toolkit's per-collection reports and its log go (default: a temporary directory). */
   workDir?: string;
-  /** Toolkit inbound port (default: a free port). */
+  /** Toolkit inbound port (default: a free port; one shard only). */
   ttkPort?: number;
+  /** Independent worlds to spread the collections over (default 1); see planShards. */
+  shards?: number;
   /** Per-collection progress. */
   onCollection?: (r: CollectionResult) => void;
   logger?: Logger;
@@ -49,7 +51,8 @@ export interface HarnessRun {
   results: CollectionResult[];
   /** Collections in the manifest that were not run (filtered out). */
   skipped: string[];
-  ttkLog: string;
+  /** The Toolkit's log, one per shard. */
+  ttkLogs: string[];
   durationMs: number;
 }
 
@@ -167,50 +170,59 @@ async function completeOnboarding(world: World, ttkUrl: string, env: Record<stri
 
 interface ChildMessage { type: string; url?: string; id?: string; out?: string; ms?: number; message?: string }
 
-/** Runs the manifest's collections (or those `only` selects) and returns every collection's assertion results. */
-export async function runConformance(opts: HarnessOptions = {}): Promise<HarnessRun> {
-  if (!ttkInstalled()) throw new Error(`the Testing Toolkit is not installed: run "npm ci --prefix ${path.relative(process.cwd(), path.dirname(path.dirname(TTK_DIR)))}"`);
-  const started = Date.now();
-  const manifest = readManifest();
-  const only = opts.only?.filter(Boolean) ?? [];
-  const selected: CollectionEntry[] = only.length ? manifest.filter((c) => only.some((o) => c.id.includes(o))) : manifest;
-  const workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gpo-ttk-'));
-  fs.mkdirSync(workDir, { recursive: true });
+/**
+ * Splits the run over `shards` independent worlds (each its own switch, ALS, payee and Toolkit process), so the
+ * Toolkit's callback waits overlap. Deterministic: with provisioning collections selected and more than one shard,
+ * shard 0 runs the provisioning collections alone and the others share the rest round-robin in manifest order;
+ * otherwise all shards share everything round-robin (provisioning first in shard 0).
+ */
+export function planShards(selected: CollectionEntry[], shards: number): CollectionEntry[][] {
+  const n = Math.max(1, Math.floor(shards));
+  const provisioning = selected.filter((c) => c.group === 'provisioning');
+  const rest = selected.filter((c) => c.group !== 'provisioning');
+  const plan: CollectionEntry[][] = Array.from({ length: n }, () => []);
+  plan[0]!.push(...provisioning);
+  const targets = provisioning.length && n > 1 ? plan.slice(1) : plan;
+  rest.forEach((c, i) => targets[i % targets.length]!.push(c));
+  return plan.filter((p) => p.length);
+}
+
+/** One shard: its own world and Toolkit process; provisioning collections first, then the onboarding fill-in. */
+async function runShard(batch: CollectionEntry[], shardDir: string, opts: HarnessOptions): Promise<{ results: CollectionResult[]; ttkLog: string }> {
+  fs.mkdirSync(shardDir, { recursive: true });
   const ttkPort = opts.ttkPort ?? (await freePort());
   const ttkUrl = `http://127.0.0.1:${ttkPort}`;
-
   const baseEnv = conformanceEnvironment({ switch: '', als: '', ttk: '', payee: '' });
   const world = await startWorld({
     ports: 'random', seed: 15, pil: false, logger: opts.logger,
     payeeFsps: [{ fspId: GPO_PAYEE_FSP, parties: payeefspParties(baseEnv) }],
   });
   let child: ChildProcess | undefined;
-  const ttkLog = path.join(workDir, 'ttk.log');
+  const ttkLog = path.join(shardDir, 'ttk.log');
+  const logFd = fs.openSync(ttkLog, 'a');
   try {
     const env = conformanceEnvironment({ switch: world.switch.url, als: world.als.url, ttk: ttkUrl, payee: world.payees[GPO_PAYEE_FSP]!.url });
-    prepareTtkWorkDir(workDir, world.switch.url, ttkPort);
+    prepareTtkWorkDir(shardDir, world.switch.url, ttkPort);
     const results: CollectionResult[] = [];
-    const provisioning = selected.filter((c) => c.group === 'provisioning');
-    const rest = selected.filter((c) => c.group !== 'provisioning');
-    const logFd = fs.openSync(ttkLog, 'a');
-    const runBatch = async (batch: CollectionEntry[]): Promise<void> => {
-      if (!batch.length) return;
-      const planFile = path.join(workDir, `plan-${results.length}.json`);
+    let planNo = 0;
+    const runBatch = async (part: CollectionEntry[]): Promise<void> => {
+      if (!part.length) return;
+      const planFile = path.join(shardDir, `plan-${planNo++}.json`);
       const plan: ChildPlan = {
-        ttkDir: TTK_DIR, workDir, inputValues: env, outDir: workDir,
-        collections: batch.map((c) => ({ id: c.id, file: path.join(collectionsDir(), c.path) })),
+        ttkDir: TTK_DIR, workDir: shardDir, inputValues: env, outDir: shardDir,
+        collections: part.map((c) => ({ id: c.id, file: path.join(collectionsDir(), c.path) })),
       };
       fs.writeFileSync(planFile, JSON.stringify(plan));
       await new Promise<void>((resolve, reject) => {
         child = fork(path.join(CONFORMANCE_DIR, 'ttk-child.ts'), [planFile], {
-          cwd: workDir,
+          cwd: shardDir,
           execArgv: ['--require', require.resolve('tsx/cjs')],
           stdio: ['ignore', logFd, logFd, 'ipc'],
           env: { ...process.env, LOG_LEVEL: process.env.GPO_TTK_LOG_LEVEL ?? 'warn' },
         });
         child.on('message', (m: ChildMessage) => {
           if (m.type === 'collection' && m.id && m.out) {
-            const entry = batch.find((c) => c.id === m.id)!;
+            const entry = part.find((c) => c.id === m.id)!;
             const report = JSON.parse(fs.readFileSync(m.out, 'utf8')) as TtkReport;
             const r = summarise(entry, report, m.ms ?? 0);
             results.push(r);
@@ -224,14 +236,33 @@ export async function runConformance(opts: HarnessOptions = {}): Promise<Harness
       });
       child = undefined;
     };
-    await runBatch(provisioning);
+    await runBatch(batch.filter((c) => c.group === 'provisioning'));
     await completeOnboarding(world, ttkUrl, env);
-    await runBatch(rest);
-    fs.closeSync(logFd);
-    const ran = new Set(selected.map((c) => c.id));
-    return { results, skipped: manifest.filter((c) => !ran.has(c.id)).map((c) => c.id), ttkLog, durationMs: Date.now() - started };
+    await runBatch(batch.filter((c) => c.group !== 'provisioning'));
+    return { results, ttkLog };
   } finally {
-    if (child && child.exitCode === null) child.kill();
+    if (child && (child as ChildProcess).exitCode === null) (child as ChildProcess).kill();
+    fs.closeSync(logFd);
     await world.stop();
   }
+}
+
+/** Runs the manifest's collections (or those `only` selects) and returns every collection's assertion results. */
+export async function runConformance(opts: HarnessOptions = {}): Promise<HarnessRun> {
+  if (!ttkInstalled()) throw new Error(`the Testing Toolkit is not installed: run "npm ci --prefix ${path.relative(process.cwd(), path.dirname(path.dirname(TTK_DIR)))}"`);
+  const started = Date.now();
+  const manifest = readManifest();
+  const only = opts.only?.filter(Boolean) ?? [];
+  const selected: CollectionEntry[] = only.length ? manifest.filter((c) => only.some((o) => c.id.includes(o))) : manifest;
+  const workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gpo-ttk-'));
+  const plan = planShards(selected, opts.shards ?? 1);
+  if (opts.ttkPort && plan.length > 1) throw new Error('a fixed Toolkit port allows one shard only');
+  const shards = await Promise.all(plan.map((batch, i) => runShard(batch, path.join(workDir, `shard-${i}`), opts)));
+  const order = new Map(manifest.map((c, i) => [c.id, i]));
+  const results = shards.flatMap((s) => s.results).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  const ran = new Set(selected.map((c) => c.id));
+  return {
+    results, skipped: manifest.filter((c) => !ran.has(c.id)).map((c) => c.id),
+    ttkLogs: shards.map((s) => s.ttkLog), durationMs: Date.now() - started,
+  };
 }

@@ -41,14 +41,15 @@ async function main(): Promise<void> {
     .option('results', { type: 'string', describe: 'write every assertion result as JSON here' })
     .option('update-baseline', { type: 'boolean', default: false, describe: `record the passing assertions in ${path.relative(process.cwd(), BASELINE_FILE)}` })
     .option('work-dir', { type: 'string', describe: "keep the Toolkit's reports and log here" })
+    .option('shards', { type: 'number', default: 1, describe: 'independent worlds to spread the collections over' })
     .example('$0 --only dfsp/golden_path/p2p_happy_path --verbose', 'one collection, with its failures')
     .strict()
     .help()
     .parse();
-  const run = await runConformance({ only: argv.only, workDir: argv['work-dir'], onCollection: (r) => printCollection(r, argv.verbose) });
+  const run = await runConformance({ only: argv.only, workDir: argv['work-dir'], shards: argv.shards, onCollection: (r) => printCollection(r, argv.verbose) });
   const passed = run.results.reduce((n, r) => n + r.passed, 0);
   const total = run.results.reduce((n, r) => n + r.total, 0);
-  console.log(`Testing Toolkit ${ttkVersion()}: ${passed}/${total} assertions passed in ${run.results.length} collections (${(run.durationMs / 1000).toFixed(0)} s); Toolkit log ${run.ttkLog}`);
+  console.log(`Testing Toolkit ${ttkVersion()}: ${passed}/${total} assertions passed in ${run.results.length} collections (${(run.durationMs / 1000).toFixed(0)} s); Toolkit logs ${run.ttkLogs.join(' ')}`);
   if (argv.results) fs.writeFileSync(argv.results, JSON.stringify(run.results, null, 1) + '\n');
   if (argv.report) fs.writeFileSync(argv.report, renderReport(run.results, { ttkVersion: ttkVersion() }));
   if (argv['update-baseline']) {
