@@ -22,6 +22,7 @@ import { onboardParticipant } from '../simulators/bench';
 import type { PartyConfig } from '../simulators/payee-dfsp/domain/directory';
 import { startWorld, World } from '../simulators/world';
 import type { ChildPlan } from './ttk-child';
+import { reportFileName } from './names';
 import { CollectionEntry, collectionsDir, readManifest } from './manifest';
 import { CollectionResult, summarise, TtkReport } from './results';
 
@@ -30,12 +31,16 @@ export const TTK_DIR = path.join(CONFORMANCE_DIR, 'ttk', 'node_modules', 'ml-tes
 
 /** FSPs the Toolkit plays: every one whose callbacks a collection asserts on. */
 export const TTK_FSPS = ['testingtoolkitdfsp', 'ttkpayeefsp', 'payerfsp', 'testfsp1', 'testfsp2', 'testfsp3', 'testfsp4', 'noresponsepayeefsp'];
+/** The hub's participant name: the environment's HUB_NAME (Mojaloop's default, central-ledger's HUB_PARTICIPANT). */
+export const HUB_NAME = 'Hub';
 /** The FSP GPO's payee DFSP simulator plays. */
 export const GPO_PAYEE_FSP = 'payeefsp';
 
 export interface HarnessOptions {
   /** Only collections whose id contains one of these strings (default: all of the manifest). */
   only?: string[];
+  /** Only these collections, by exact id (wins over `only`). */
+  ids?: string[];
   /** Where the Toolkit's per-collection reports and its log go (default: a temporary directory). */
   workDir?: string;
   /** Toolkit inbound port (default: a free port; one shard only). */
@@ -115,13 +120,15 @@ function ttkParties(env: Record<string, unknown>): Array<{ idType: string; idVal
 }
 
 /**
- * The collections' environment: the vendored environments/hub.json with the addresses of this run (GPO's switch
- * and ALS for every hub service, the Toolkit's inbound server for the FSPs it plays, GPO's payee for payeefsp).
- * Only addresses change; no test data does.
+ * The collections' environment: the vendored environments/hub.json, plus the inputs it lacks as Mojaloop's deployments
+ * give them to the Toolkit (conformance/environment.json: the *Old and *NotSupported header values), with the addresses of
+ * this run (GPO's switch and ALS for every hub service, the Toolkit's inbound server for the FSPs it plays, GPO's
+ * payee for payeefsp). No test data changes.
  */
 export function conformanceEnvironment(urls: { switch: string; als: string; ttk: string; payee: string }): Record<string, unknown> {
   const hub = JSON.parse(fs.readFileSync(path.join(collectionsDir(), 'environments', 'hub.json'), 'utf8')) as { inputValues: Record<string, unknown> };
-  const env: Record<string, unknown> = { ...hub.inputValues };
+  const overlay = JSON.parse(fs.readFileSync(path.join(CONFORMANCE_DIR, 'environment.json'), 'utf8')) as { inputValues: Record<string, unknown> };
+  const env: Record<string, unknown> = { ...overlay.inputValues, ...hub.inputValues };
   const hubServices = ['HOST_CENTRAL_LEDGER', 'HOST_ML_API_ADAPTER', 'HOST_QUOTING_SERVICE', 'HOST_QUOTING_SERVICE_HANDLER', 'HOST_BULK_ADAPTER'];
   for (const k of hubServices) env[k] = urls.switch;
   for (const k of ['HOST_ACCOUNT_LOOKUP_SERVICE', 'HOST_ACCOUNT_LOOKUP_ADMIN', 'HOST_ACCOUNT_LOOKUP_SERVICE_ADMIN']) env[k] = urls.als;
@@ -172,18 +179,13 @@ interface ChildMessage { type: string; url?: string; id?: string; out?: string; 
 
 /**
  * Splits the run over `shards` independent worlds (each its own switch, ALS, payee and Toolkit process), so the
- * Toolkit's callback waits overlap. Deterministic: with provisioning collections selected and more than one shard,
- * shard 0 runs the provisioning collections alone and the others share the rest round-robin in manifest order;
- * otherwise all shards share everything round-robin (provisioning first in shard 0).
+ * Toolkit's callback waits overlap: round-robin in manifest order, deterministic for a given number of shards.
+ * Each shard runs its provisioning collections first, then the onboarding fill-in, then the rest.
  */
 export function planShards(selected: CollectionEntry[], shards: number): CollectionEntry[][] {
   const n = Math.max(1, Math.floor(shards));
-  const provisioning = selected.filter((c) => c.group === 'provisioning');
-  const rest = selected.filter((c) => c.group !== 'provisioning');
   const plan: CollectionEntry[][] = Array.from({ length: n }, () => []);
-  plan[0]!.push(...provisioning);
-  const targets = provisioning.length && n > 1 ? plan.slice(1) : plan;
-  rest.forEach((c, i) => targets[i % targets.length]!.push(c));
+  selected.forEach((c, i) => plan[i % n]!.push(c));
   return plan.filter((p) => p.length);
 }
 
@@ -194,7 +196,7 @@ async function runShard(batch: CollectionEntry[], shardDir: string, opts: Harnes
   const ttkUrl = `http://127.0.0.1:${ttkPort}`;
   const baseEnv = conformanceEnvironment({ switch: '', als: '', ttk: '', payee: '' });
   const world = await startWorld({
-    ports: 'random', seed: 15, pil: false, logger: opts.logger,
+    ports: 'random', seed: 15, pil: false, logger: opts.logger, hubName: String(baseEnv.HUB_NAME ?? HUB_NAME),
     payeeFsps: [{ fspId: GPO_PAYEE_FSP, parties: payeefspParties(baseEnv) }],
   });
   let child: ChildProcess | undefined;
@@ -247,13 +249,36 @@ async function runShard(batch: CollectionEntry[], shardDir: string, opts: Harnes
   }
 }
 
+/**
+ * Re-reads the Toolkit's reports of an earlier run (its work dir, with or without shard-N subdirectories) instead of
+ * running again: for regenerating the report after the classification rules change.
+ */
+export function loadRun(workDir: string): HarnessRun {
+  const dirs = fs.existsSync(path.join(workDir, 'shard-0'))
+    ? fs.readdirSync(workDir).filter((d) => /^shard-\d+$/.test(d)).map((d) => path.join(workDir, d))
+    : [workDir];
+  const results: CollectionResult[] = [];
+  const skipped: string[] = [];
+  for (const c of readManifest()) {
+    const file = dirs.map((d) => path.join(d, reportFileName(c.id))).find((f) => fs.existsSync(f));
+    if (!file) {
+      skipped.push(c.id);
+      continue;
+    }
+    results.push(summarise(c, JSON.parse(fs.readFileSync(file, 'utf8')) as TtkReport, 0));
+  }
+  return { results, skipped, ttkLogs: dirs.map((d) => path.join(d, 'ttk.log')), durationMs: 0 };
+}
+
 /** Runs the manifest's collections (or those `only` selects) and returns every collection's assertion results. */
 export async function runConformance(opts: HarnessOptions = {}): Promise<HarnessRun> {
   if (!ttkInstalled()) throw new Error(`the Testing Toolkit is not installed: run "npm ci --prefix ${path.relative(process.cwd(), path.dirname(path.dirname(TTK_DIR)))}"`);
   const started = Date.now();
   const manifest = readManifest();
   const only = opts.only?.filter(Boolean) ?? [];
-  const selected: CollectionEntry[] = only.length ? manifest.filter((c) => only.some((o) => c.id.includes(o))) : manifest;
+  const selected: CollectionEntry[] = opts.ids
+    ? manifest.filter((c) => opts.ids!.includes(c.id))
+    : only.length ? manifest.filter((c) => only.some((o) => c.id.includes(o))) : manifest;
   const workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gpo-ttk-'));
   const plan = planShards(selected, opts.shards ?? 1);
   if (opts.ttkPort && plan.length > 1) throw new Error('a fixed Toolkit port allows one shard only');

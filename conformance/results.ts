@@ -45,7 +45,7 @@ export interface FailureDetail extends AssertionResult {
   expected: string[];
   /** The Toolkit's message when the assertion failed. */
   actual: string;
-  sent: { method?: string; path?: string; headers?: Record<string, unknown>; body?: unknown };
+  sent: { method?: string; url?: string; path?: string; headers?: Record<string, unknown>; body?: unknown };
   response?: { status?: number; body?: unknown };
   callback?: { url?: string; headers?: Record<string, unknown>; body?: unknown };
 }
@@ -101,7 +101,7 @@ export function summarise(entry: { id: string; group: string }, report: TtkRepor
             ...base,
             expected: a.exec,
             actual: message(a.resultStatus?.message) || (st ? st : 'not evaluated'),
-            sent: { method: req.method, path: req.path, headers: fspiopHeadersOf(req.headers), body: req.body },
+            sent: { method: req.method, url: req.url, path: req.path, headers: fspiopHeadersOf(req.headers), body: req.body },
             response: item.response ? { status: item.response.status, body: item.response.body } : undefined,
             callback: item.callback ? { url: item.callback.url, headers: fspiopHeadersOf(item.callback.headers), body: item.callback.body } : undefined,
           });

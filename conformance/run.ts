@@ -6,7 +6,8 @@
  *   npx tsx conformance/run.ts                           # every collection of conformance/collections.json
  *   npx tsx conformance/run.ts --only dfsp/golden_path/p2p_happy_path --verbose
  *   npx tsx conformance/run.ts --report docs/conformance/ttk-report.md --results conformance/results.json
- *   npx tsx conformance/run.ts --update-baseline         # record what passes now (conformance/baseline.json)
+ *   npx tsx conformance/run.ts --ci --update-baseline    # what npm test runs; record what passes (conformance/baseline.json)
+ *   npx tsx conformance/run.ts --reuse /tmp/ttk --report docs/conformance/ttk-report.md   # re-read an earlier --work-dir
  */
 import './quiet';
 import fs from 'node:fs';
@@ -14,7 +15,8 @@ import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { baselineOf, BASELINE_FILE, compareToBaseline, readBaseline } from './baseline';
-import { runConformance, ttkVersion } from './harness';
+import { HUB_NAME, loadRun, runConformance, ttkVersion } from './harness';
+import { ciCollections } from './manifest';
 import { renderReport } from './report';
 import type { CollectionResult } from './results';
 
@@ -36,24 +38,32 @@ async function main(): Promise<void> {
     .scriptName('conformance/run.ts')
     .usage('$0 [--only id...] [--verbose] [--report file.md] [--results file.json] [--update-baseline]')
     .option('only', { type: 'string', array: true, describe: 'run only collections whose id contains this' })
+    .option('ci', { type: 'boolean', default: false, describe: 'run what npm test runs (collections.json entries not marked "ci": false)' })
     .option('verbose', { type: 'boolean', default: false, describe: 'print every failure' })
     .option('report', { type: 'string', describe: 'write the markdown inventory here' })
     .option('results', { type: 'string', describe: 'write every assertion result as JSON here' })
     .option('update-baseline', { type: 'boolean', default: false, describe: `record the passing assertions in ${path.relative(process.cwd(), BASELINE_FILE)}` })
     .option('work-dir', { type: 'string', describe: "keep the Toolkit's reports and log here" })
+    .option('reuse', { type: 'string', describe: "re-read the Toolkit reports of an earlier run's --work-dir instead of running" })
     .option('shards', { type: 'number', default: 1, describe: 'independent worlds to spread the collections over' })
     .example('$0 --only dfsp/golden_path/p2p_happy_path --verbose', 'one collection, with its failures')
     .strict()
     .help()
     .parse();
-  const run = await runConformance({ only: argv.only, workDir: argv['work-dir'], shards: argv.shards, onCollection: (r) => printCollection(r, argv.verbose) });
+  const run = argv.reuse
+    ? loadRun(argv.reuse)
+    : await runConformance({ only: argv.only, ...(argv.ci ? { ids: ciCollections() } : {}), workDir: argv['work-dir'], shards: argv.shards, onCollection: (r) => printCollection(r, argv.verbose) });
+  if (argv.reuse) run.results.forEach((r) => printCollection(r, argv.verbose));
   const passed = run.results.reduce((n, r) => n + r.passed, 0);
   const total = run.results.reduce((n, r) => n + r.total, 0);
   console.log(`Testing Toolkit ${ttkVersion()}: ${passed}/${total} assertions passed in ${run.results.length} collections (${(run.durationMs / 1000).toFixed(0)} s); Toolkit logs ${run.ttkLogs.join(' ')}`);
   if (argv.results) fs.writeFileSync(argv.results, JSON.stringify(run.results, null, 1) + '\n');
-  if (argv.report) fs.writeFileSync(argv.report, renderReport(run.results, { ttkVersion: ttkVersion() }));
+  if (argv.report) {
+    const command = `npx tsx conformance/run.ts ${process.argv.slice(2).filter((a) => !a.startsWith('/tmp')).join(' ')}`.trim();
+    fs.writeFileSync(argv.report, renderReport(run.results, { ttkVersion: ttkVersion(), command, hubName: HUB_NAME }));
+  }
   if (argv['update-baseline']) {
-    fs.writeFileSync(BASELINE_FILE, JSON.stringify(baselineOf(run.results, readBaseline(), !argv.only?.length), null, 1) + '\n');
+    fs.writeFileSync(BASELINE_FILE, JSON.stringify(baselineOf(run.results, readBaseline(), !argv.only?.length && !argv.ci), null, 1) + '\n');
     console.log(`baseline written: ${BASELINE_FILE}`);
   } else {
     const regressions = compareToBaseline(run.results, readBaseline());

@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { reportFileName } from './names';
 
 export interface ChildPlan {
   ttkDir: string;
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     } catch (err) {
       report = { error: (err as Error).message };
     }
-    const out = path.join(plan.outDir, `${c.id.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`);
+    const out = path.join(plan.outDir, reportFileName(c.id));
     fs.writeFileSync(out, JSON.stringify(report));
     process.send?.({ type: 'collection', id: c.id, out, ms: Date.now() - started });
   }
