@@ -45,6 +45,24 @@ function bodyIds(body: unknown): string[] {
     .map((k) => b[k]).filter((v): v is string => typeof v === 'string');
 }
 
+const versionIn = (v: unknown): string | undefined => (typeof v === 'string' ? /version=(\d+(?:\.\d+)?)/.exec(v)?.[1] : undefined);
+const headerOf = (h: Record<string, unknown> | undefined, name: string): unknown => Object.entries(h ?? {}).find(([k]) => k.toLowerCase() === name)?.[1];
+
+/**
+ * For an assertion on the callback's Content-Type: 'accept' when it expects the version the request's Accept asked
+ * for and got another, 'configured' when it expects a version the Accept did not ask for, undefined otherwise.
+ */
+function callbackVersionMismatch(f: FailureDetail): 'accept' | 'configured' | undefined {
+  const m = /callback\.headers\['content-type'\]\)\.to\.equal\('[^']*version=(\d+\.\d+)'\)/.exec(exec(f));
+  const got = versionIn(headerOf(f.callback?.headers, 'content-type'));
+  if (!m || !got || got === m[1]) return undefined;
+  const asked = versionIn(headerOf(f.sent.headers, 'accept'));
+  if (!asked) return 'configured';
+  const [am, an] = asked.split('.');
+  const [em, en] = m[1]!.split('.');
+  return am === em && (an === undefined || an === en) ? 'accept' : 'configured';
+}
+
 const RULES: Rule[] = [
   // --- request-level: the request itself went somewhere GPO does not serve, or GPO refused it ---------------------
   {
@@ -103,11 +121,37 @@ const RULES: Rule[] = [
   },
   {
     id: 'error-description-wording', cls: 'b', title: 'Error description wording: the collections expect the lower-case header name in `errorDescription`, as Mojaloop words it (the spec fixes only the code)',
-    test: (f) => /errorDescription\)\.to\.include/.test(exec(f)) && (f.response?.status ?? 0) >= 400,
+    test: (f) => /errorDescription\)\.to\.(include|contain|equal)/.test(exec(f)) && (f.response?.status ?? 0) >= 400,
   },
   {
     id: 'als-unknown-party-code', cls: 'b', title: 'Unknown party: Mojaloop\'s ALS answers 3200 (ID not found) when its oracle has no FSP for the id; GPO answers 3204 (party not found)',
     test: (f) => /errorCode\).to.equal\('3200'\)/.test(exec(f)) && f.actual.includes("'3204'"),
+  },
+  {
+    id: 'marked-bug', cls: 'c', title: 'The collection marks the case "(BUG)" and expects 400 3102 where the spec and Mojaloop\'s own header validation answer otherwise: a malformed Content-Type is 3101, an unsupported Accept version 406 3001, and a body sent without Content-Type reaches the server as `application/json` (the Toolkit\'s HTTP client adds it)',
+    test: (f) => /\(BUG\)/.test(f.request) && (f.response?.status ?? 0) >= 400,
+  },
+  {
+    id: 'on-us-transfer', cls: 'c', title: 'A transfer from an FSP to itself: refused (3100) by GPO as by Mojaloop unless on-us transfers are enabled (central-ledger `ENABLE_ON_US_TRANSFERS`, validator.js); the environment says ON_US_TRANSFERS_ENABLED false',
+    test: (f) => /payer and payee FSP are the same/.test(errorOf(f.callback?.body).description ?? ''),
+  },
+  {
+    id: 'forward-adds-destination', cls: 'b', title: 'A request without FSPIOP-Destination that the switch routes by its body is forwarded without that header; Mojaloop\'s hub sets FSPIOP-Destination to the FSP it routed to (central-services-shared `transformHeaders`), and the payee (here the Toolkit) answers from it',
+    test: (f) => ['post'].includes((f.sent.method ?? '').toLowerCase()) && /^\/(quotes|transfers|bulkQuotes|bulkTransfers)$/.test(f.sent.path ?? '')
+      && !Object.keys(f.sent.headers ?? {}).some((h) => h.toLowerCase() === 'fspiop-destination') && f.response?.status === 202 && !f.callback,
+  },
+  {
+    id: 'callback-version-accept', cls: 'a', title: 'The callback comes in the request\'s Content-Type version, not the version its Accept asks for (spec 3.3.4.2)',
+    test: (f) => callbackVersionMismatch(f) === 'accept',
+  },
+  {
+    id: 'callback-version-configured', cls: 'b', title: 'The collection expects the callback in a version other than the one Accept asks for: Mojaloop\'s DFSP simulators (SDK) answer in their configured version; GPO answers in the version asked',
+    test: (f) => callbackVersionMismatch(f) === 'configured',
+  },
+  {
+    id: 'get-quote-no-destination', cls: 'a', title: '`GET /quotes/{ID}` without FSPIOP-Destination gets 3201, though the header is optional and the switch routed the original quote itself',
+    test: (f) => (f.sent.method ?? '').toLowerCase() === 'get' && /^\/quotes\//.test(f.sent.path ?? '') && !Object.keys(f.sent.headers ?? {}).some((h) => h.toLowerCase() === 'fspiop-destination')
+      && errorOf(f.callback?.body).code === '3201' && !/to\.equal\((200|'OK')\)/.test(exec(f)),
   },
   {
     id: 'get-sync-200', cls: 'c', title: 'Expects `200 OK` to an asynchronous FSPIOP GET: the spec and Mojaloop\'s ml-api-adapter answer 202 (written for a peer that answers synchronously)',
