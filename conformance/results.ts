@@ -32,7 +32,7 @@ export interface TtkReport {
 }
 
 export interface AssertionResult {
-  /** `{testCaseId}/{requestId}/{assertionId}`: stable across runs. */
+  /** `{testCaseId}/{requestId}/{assertionId}` (`#n` for a repeated one): stable across runs. */
   key: string;
   testCase: string;
   request: string;
@@ -85,6 +85,13 @@ export function fspiopHeadersOf(h: Record<string, unknown> | undefined): Record<
 export function summarise(entry: { id: string; group: string }, report: TtkReport, durationMs: number): CollectionResult {
   const assertions: AssertionResult[] = [];
   const failures: FailureDetail[] = [];
+  // Some collections repeat an assertion id within a request: the second one is `{key}#2`, and so on.
+  const seen = new Map<string, number>();
+  const uniqueKey = (k: string) => {
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    return n === 1 ? k : `${k}#${n}`;
+  };
   for (const tc of report.test_cases ?? []) {
     for (const item of tc.requests ?? []) {
       const req = item.request;
@@ -93,7 +100,7 @@ export function summarise(entry: { id: string; group: string }, report: TtkRepor
         const st = a.resultStatus?.status;
         const status: AssertionResult['status'] = st === 'SUCCESS' ? 'passed' : st === 'SKIPPED' || req.disabled ? 'skipped' : 'failed';
         const base: AssertionResult = {
-          key: `${tc.id}/${req.id}/${a.id}`, testCase: tc.name, request: req.description ?? String(req.id), description: a.description, status,
+          key: uniqueKey(`${tc.id}/${req.id}/${a.id}`), testCase: tc.name, request: req.description ?? String(req.id), description: a.description, status,
         };
         assertions.push(base);
         if (status === 'failed') {

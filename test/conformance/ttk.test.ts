@@ -9,6 +9,8 @@
  * GPO_TTK_COLLECTIONS=dfsp/,hub/golden_path/feature_tests/get_transfers runs a part (ids containing these).
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import '../../conformance/quiet';
 import { BASELINE_FILE, compareToBaseline, readBaseline } from '../../conformance/baseline';
 import { HarnessRun, runConformance, ttkInstalled } from '../../conformance/harness';
@@ -47,5 +49,16 @@ describe('Mojaloop Testing Toolkit collections against GPO (conformance)', funct
     assert.ok(covered.length > 0, 'the baseline covers none of the collections run');
     const regressions = compareToBaseline(run.results, baseline);
     assert.deepEqual(regressions, [], `assertions that passed before and fail now:\n${regressions.join('\n')}`);
+  });
+
+  it('runs one collection from the command line, as conformance/README.md shows', async function () {
+    const root = path.join(__dirname, '..', '..');
+    const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile('npx', ['tsx', 'conformance/run.ts', '--only', 'dfsp/golden_path/p2p_happy_path', '--verbose'], { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+        (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }));
+    });
+    assert.equal(out.code, 0, out.stdout);
+    assert.match(out.stdout, /^28\/28 passed, 0 failed {2}dfsp\/golden_path\/p2p_happy_path /m);
+    assert.match(out.stdout, /Testing Toolkit 18\.19\.2: 28\/28 assertions passed in 1 collections/);
   });
 });
