@@ -95,6 +95,10 @@ const RULES: Rule[] = [
     test: (f) => f.response?.status === 404 && /^\/oracles/.test(f.sent.path ?? ''),
   },
   {
+    id: 'als-put-participants', cls: 'a', title: 'The ALS refuses `PUT /participants/{Type}/{ID}[/{SubId}][/error]` and `PUT /participants/{ID}[/error]` (404): the participants resource\'s callbacks, which the spec defines and Mojaloop\'s ALS accepts',
+    test: (f) => (f.sent.method ?? '').toLowerCase() === 'put' && /^\/participants\//.test(f.sent.path ?? '') && f.response?.status === 404,
+  },
+  {
     id: 'admin-other-404', cls: 'a', title: 'Another central-ledger admin endpoint missing (404 3002)',
     test: (f) => f.response?.status === 404 && errorOf(f.response.body).code === '3002',
   },
@@ -136,8 +140,9 @@ const RULES: Rule[] = [
     test: (f) => /payer and payee FSP are the same/.test(errorOf(f.callback?.body).description ?? ''),
   },
   {
-    id: 'forward-adds-destination', cls: 'b', title: 'A request without FSPIOP-Destination that the switch routes by its body is forwarded without that header; Mojaloop\'s hub sets FSPIOP-Destination to the FSP it routed to (central-services-shared `transformHeaders`), and the payee (here the Toolkit) answers from it',
-    test: (f) => ['post'].includes((f.sent.method ?? '').toLowerCase()) && /^\/(quotes|transfers|bulkQuotes|bulkTransfers)$/.test(f.sent.path ?? '')
+    id: 'forward-adds-destination', cls: 'b', title: 'A request without FSPIOP-Destination that the switch (by its body) or the ALS (by its oracle) routes is forwarded without that header; Mojaloop\'s hub sets FSPIOP-Destination to the FSP it routed to (central-services-shared `transformHeaders`), and the payee (here the Toolkit) answers from it',
+    test: (f) => (((f.sent.method ?? '').toLowerCase() === 'post' && /^\/(quotes|transfers|bulkQuotes|bulkTransfers)$/.test(f.sent.path ?? ''))
+        || ((f.sent.method ?? '').toLowerCase() === 'get' && /^\/parties\//.test(f.sent.path ?? '')))
       && !Object.keys(f.sent.headers ?? {}).some((h) => h.toLowerCase() === 'fspiop-destination') && f.response?.status === 202 && !f.callback,
   },
   {
@@ -164,6 +169,10 @@ const RULES: Rule[] = [
   {
     id: 'jws-signatures', cls: 'b', title: 'JWS: the collections expect signed callbacks (`FSPIOP-Signature`, ENABLE_JWS_SIGNING); optional in the spec, on in Mojaloop\'s SDK deployments; GPO\'s simulators do not sign',
     test: (f) => /fspiop-signature|validateJWS|Protected Headers|JWS/i.test(exec(f) + f.description),
+  },
+  {
+    id: 'fulfil-timestamp-check', cls: 'b', title: "A fulfil whose completedTimestamp is in the future or too old is accepted; central-ledger refuses it with 3100 (bulk: `src/handlers/bulk/shared/validator.js` `validateCompletedTimestamp`, MAX_FULFIL_TIMEOUT_DURATION_SECONDS 300)",
+    test: (f, ctx) => /invalid[-_]timestamp/.test(ctx.collection) && /errorInformation|REJECTED|3100|ABORTED/.test(exec(f)),
   },
   // --- assertion-level: what the assertion needs that GPO's world cannot give --------------------------------------
   {

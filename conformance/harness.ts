@@ -29,6 +29,9 @@ import { CollectionResult, summarise, TtkReport } from './results';
 export const CONFORMANCE_DIR = __dirname;
 export const TTK_DIR = path.join(CONFORMANCE_DIR, 'ttk', 'node_modules', 'ml-testing-toolkit');
 
+/** The longest a collection may run without the Toolkit reporting (the slowest takes about 3 minutes on a busy machine). */
+const STALL_MS = 15 * 60_000;
+
 /** FSPs the Toolkit plays: every one whose callbacks a collection asserts on. */
 export const TTK_FSPS = ['testingtoolkitdfsp', 'ttkpayeefsp', 'payerfsp', 'testfsp1', 'testfsp2', 'testfsp3', 'testfsp4', 'noresponsepayeefsp'];
 /** The hub's participant name: the environment's HUB_NAME (Mojaloop's default, central-ledger's HUB_PARTICIPANT). */
@@ -222,7 +225,19 @@ async function runShard(batch: CollectionEntry[], shardDir: string, opts: Harnes
           stdio: ['ignore', logFd, logFd, 'ipc'],
           env: { ...process.env, LOG_LEVEL: process.env.GPO_TTK_LOG_LEVEL ?? 'warn' },
         });
+        // A collection that stalls (no report for STALL_MS) ends the shard with an error rather than hanging the run.
+        let stall: NodeJS.Timeout | undefined;
+        const armStall = () => {
+          if (stall) clearTimeout(stall);
+          stall = setTimeout(() => {
+            child?.kill();
+            reject(new Error(`the Toolkit reported nothing for ${STALL_MS / 1000} s; see ${ttkLog}`));
+          }, STALL_MS);
+          stall.unref();
+        };
+        armStall();
         child.on('message', (m: ChildMessage) => {
+          armStall();
           if (m.type === 'collection' && m.id && m.out) {
             const entry = part.find((c) => c.id === m.id)!;
             const report = JSON.parse(fs.readFileSync(m.out, 'utf8')) as TtkReport;
@@ -233,7 +248,11 @@ async function runShard(batch: CollectionEntry[], shardDir: string, opts: Harnes
             reject(new Error(`the Toolkit failed: ${m.message}`));
           }
         });
-        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the Toolkit exited with ${code}; see ${ttkLog}`))));
+        child.on('exit', (code) => {
+          if (stall) clearTimeout(stall);
+          if (code === 0) resolve();
+          else reject(new Error(`the Toolkit exited with ${code}; see ${ttkLog}`));
+        });
         child.on('error', reject);
       });
       child = undefined;

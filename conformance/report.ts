@@ -21,13 +21,13 @@ const CLASS_NAMES: Record<string, string> = {
 function failureBlock(f: ClassifiedFailure): string {
   const lines = [
     `- **${cell(f.testCase)} › ${cell(f.request)} › ${cell(f.description)}** \`${cell(f.cause.id)}\``,
-    `  - request: \`${(f.sent.method ?? '').toUpperCase()} ${cell(f.sent.path ?? '')}\` headers \`${json(f.sent.headers, 300)}\``,
+    `  - request: \`${(f.sent.method ?? '').toUpperCase()} ${cell(f.sent.path ?? '')}\` headers \`${json(f.sent.headers, 240)}\``,
   ];
-  if (f.sent.body !== undefined && f.sent.body !== null && f.sent.body !== '') lines.push(`  - body: \`${json(f.sent.body, 300)}\``);
+  if (f.sent.body !== undefined && f.sent.body !== null && f.sent.body !== '') lines.push(`  - body: \`${json(f.sent.body, 200)}\``);
   lines.push(`  - expected: \`${cell(f.expected.join(' ; '))}\``);
   lines.push(`  - actual: ${cell(clip(f.actual, 300))}`);
   if (f.response) lines.push(`  - response: \`${f.response.status ?? ''}\` \`${json(f.response.body, 300)}\``);
-  if (f.callback) lines.push(`  - callback: \`${cell(f.callback.url ?? '')}\` headers \`${json(f.callback.headers, 200)}\` body \`${json(f.callback.body, 300)}\``);
+  if (f.callback) lines.push(`  - callback: \`${cell(f.callback.url ?? '')}\` headers \`${json(f.callback.headers, 160)}\` body \`${json(f.callback.body, 240)}\``);
   return lines.join('\n');
 }
 

@@ -59,7 +59,9 @@ async function main(): Promise<void> {
   console.log(`Testing Toolkit ${ttkVersion()}: ${passed}/${total} assertions passed in ${run.results.length} collections (${(run.durationMs / 1000).toFixed(0)} s); Toolkit logs ${run.ttkLogs.join(' ')}`);
   if (argv.results) fs.writeFileSync(argv.results, JSON.stringify(run.results, null, 1) + '\n');
   if (argv.report) {
-    const command = `npx tsx conformance/run.ts ${process.argv.slice(2).filter((a) => !a.startsWith('/tmp')).join(' ')}`.trim();
+    // The command as one would rerun it: without the scratch directories, and a re-read stands for the full run it read.
+    const args = process.argv.slice(2).filter((a, i, all) => !['--reuse', '--work-dir', '--results'].includes(a) && !['--reuse', '--work-dir', '--results'].includes(all[i - 1] ?? ''));
+    const command = `npx tsx conformance/run.ts ${args.join(' ')}`.trim();
     fs.writeFileSync(argv.report, renderReport(run.results, { ttkVersion: ttkVersion(), command, hubName: HUB_NAME }));
   }
   if (argv['update-baseline']) {
