@@ -50,6 +50,8 @@ export interface HarnessOptions {
   ttkPort?: number;
   /** Independent worlds to spread the collections over (default 1); see planShards. */
   shards?: number;
+  /** Remove the work dir afterwards when the harness created it (no `workDir` given); the test does, the CLI keeps it. */
+  cleanUp?: boolean;
   /** Per-collection progress. */
   onCollection?: (r: CollectionResult) => void;
   logger?: Logger;
@@ -301,7 +303,12 @@ export async function runConformance(opts: HarnessOptions = {}): Promise<Harness
   const workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gpo-ttk-'));
   const plan = planShards(selected, opts.shards ?? 1);
   if (opts.ttkPort && plan.length > 1) throw new Error('a fixed Toolkit port allows one shard only');
-  const shards = await Promise.all(plan.map((batch, i) => runShard(batch, path.join(workDir, `shard-${i}`), opts)));
+  let shards: Array<{ results: CollectionResult[]; ttkLog: string }>;
+  try {
+    shards = await Promise.all(plan.map((batch, i) => runShard(batch, path.join(workDir, `shard-${i}`), opts)));
+  } finally {
+    if (opts.cleanUp && !opts.workDir) fs.rmSync(workDir, { recursive: true, force: true });
+  }
   const order = new Map(manifest.map((c, i) => [c.id, i]));
   const results = shards.flatMap((s) => s.results).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   const ran = new Set(selected.map((c) => c.id));

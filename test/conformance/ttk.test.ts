@@ -10,6 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import '../../conformance/quiet';
 import { BASELINE_FILE, compareToBaseline, readBaseline } from '../../conformance/baseline';
@@ -25,7 +27,7 @@ describe('Mojaloop Testing Toolkit collections against GPO (conformance)', funct
       if (process.env.CI) throw new Error('CI must install the Testing Toolkit: npm ci --prefix conformance/ttk (.ci/run does)');
       this.skip();
     }
-    run = await runConformance(process.env.GPO_TTK_COLLECTIONS ? { only: process.env.GPO_TTK_COLLECTIONS.split(',') } : { ids: ciCollections() });
+    run = await runConformance({ cleanUp: true, ...(process.env.GPO_TTK_COLLECTIONS ? { only: process.env.GPO_TTK_COLLECTIONS.split(',') } : { ids: ciCollections() }) });
   });
 
   it('runs every selected collection through the Toolkit', () => {
@@ -57,6 +59,9 @@ describe('Mojaloop Testing Toolkit collections against GPO (conformance)', funct
       execFile('npx', ['tsx', 'conformance/run.ts', '--only', 'dfsp/golden_path/p2p_happy_path', '--verbose'], { cwd: root, maxBuffer: 16 * 1024 * 1024 },
         (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }));
     });
+    // The command keeps its work dir and prints where; the test removes it.
+    const workDir = /Toolkit logs (\S+)\/shard-0\/ttk\.log/.exec(out.stdout)?.[1];
+    if (workDir && workDir.startsWith(os.tmpdir())) fs.rmSync(workDir, { recursive: true, force: true });
     assert.equal(out.code, 0, out.stdout);
     assert.match(out.stdout, /^28\/28 passed, 0 failed {2}dfsp\/golden_path\/p2p_happy_path /m);
     assert.match(out.stdout, /Testing Toolkit 18\.19\.2: 28\/28 assertions passed in 1 collections/);
