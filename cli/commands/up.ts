@@ -80,6 +80,8 @@ export async function startUp(opts: UpOptions = {}): Promise<Up> {
   rows.push([`payer DFSP ${cfg.payerFspId} (outbound)`, world.urls.payerOutbound], [`payer DFSP ${cfg.payerFspId} (inbound)`, world.urls.payerInbound]);
   rows.push(['switch', world.urls.switch], ['als', world.urls.als]);
   for (const [id, p] of Object.entries(world.payees)) rows.push([`payee DFSP ${id}`, p.url]);
+  if (world.mapper) rows.push(['mapper (G2P Connect)', world.mapper.url]);
+  if (world.sponsorBank) rows.push(['sponsor bank', world.sponsorBank.url]);
   return {
     world, orchestrator, note, table: portTable(rows),
     stop: async () => {
@@ -115,7 +117,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
     .option('seed', { type: 'number', default: 1, describe: 'Seed for the simulators' })
     .option('orchestrator', { type: 'boolean', default: true, describe: 'Start the orchestrator on :4000 too (--no-orchestrator: network only)' })
     .option('data-dir', { type: 'string', describe: 'Orchestrator data directory (default $GPO_DATA_DIR or .gpo)' })
-    .example('$0 up', 'Switch :4030, ALS :4040, payee DFSPs :4050/:4051, payer DFSP :4020/:4021, PIL :4010, orchestrator :4000')
+    .example('$0 up', 'Switch :4030, ALS :4040, payee DFSPs :4050/:4051, payer DFSP :4020/:4021, PIL :4010, mapper :4060, sponsor bank :4070, orchestrator :4000')
     .example('$0 up --no-orchestrator', 'The simulated network only') as unknown as Argv<UpArgs>,
   handler: async (args) => {
     const up = await startUp({ ports: 'default', seed: args.seed, orchestrator: args.orchestrator, dataDir: args['data-dir'] });
