@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import Hapi from '@hapi/hapi';
 import pino from 'pino';
 import request from 'supertest';
-import { formatFinancialAddress, MapperDirectory, mapperBeneficiaryId, partyOfAddress, startMapper, type MapperOptions, type RunningMapper } from '../../simulators/mapper';
+import { defaultMapperRules, formatFinancialAddress, MapperDirectory, mapperBeneficiaryId, partyOfAddress, startMapper, type MapperOptions, type RunningMapper } from '../../simulators/mapper';
 import { defaultParties } from '../../simulators/payee-dfsp/config';
 
 const silent = pino({ level: 'silent' });
@@ -209,5 +209,8 @@ describe('mapper simulator (G2P Connect Mapper resolve)', () => {
     assert.equal(formatFinancialAddress(d.lookup('id:42')!.fa, 'spar'), 'email_address:u42@mail.example.wallet_provider_name:mailpay.wallet_provider_code:mailpay.fa_type:EMAIL_WALLET');
     assert.equal(d.lookup('id:x'), undefined);
     assert.deepEqual(partyOfAddress({ kind: 'bank', value: 'PF1-1', provider: 'p' }), { idType: 'ACCOUNT_ID', idValue: 'PF1-1' });
+    // As the README says.
+    assert.equal(mapperBeneficiaryId('payeefsp1', 'wallet', 1), 'token:MW10000001@nationalId');
+    assert.equal(formatFinancialAddress(new MapperDirectory([], defaultMapperRules(['payeefsp1'])).lookup('token:MW10000001@nationalId')!.fa), 'mobile:254710000001@payeefsp1');
   });
 });
