@@ -315,30 +315,44 @@ export async function startMapper(opts: MapperOptions = {}): Promise<RunningMapp
 
   server.route({ method: 'GET', path: '/health', handler: () => ({ status: 'UP', links: directory.linkCount, pendingCallbacks: pending.size }) });
 
+  type Accepted = { actions: FaultAction[]; correlationId: string; env: { header: Header; message: Record<string, unknown> } | Rejection };
+
+  /** What both resolve routes do first: fault rules, then the envelope read; an answer when that already decides. */
+  async function accept(req: Hapi.Request, h: Hapi.ResponseToolkit, async: boolean): Promise<Accepted | { answer: Hapi.ResponseObject | symbol }> {
+    const sender = isObject(req.payload) && isObject(req.payload.header) ? req.payload.header.sender_id : undefined;
+    const actions = faults.evaluate({ resource: 'resolve', method: 'POST', fsp: typeof sender === 'string' ? sender : undefined });
+    const delay = async ? 0 : callbackDelay(actions);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const answered = await transportFaults(req, h, actions);
+    if (answered) return { answer: answered };
+    const correlationId = random.uuid();
+    const env = readEnvelope(req.payload, async);
+    if (typeof env === 'string') return { answer: h.response(ack(correlationId, { code: 'err.request.bad', message: env })).code(400) };
+    return { actions, correlationId, env };
+  }
+
+  /** The on-resolve envelope of an accepted message: rejected whole by an error rule, else answered item by item. */
+  function onResolve(env: { header: Header; message: Record<string, unknown> }, correlationId: string, actions: readonly FaultAction[]) {
+    stats.messages++;
+    const refused = actions.find((a) => a.type === 'error');
+    if (refused && refused.type === 'error') return responseEnvelope(env.header, env.message.transaction_id, correlationId, [], new Rejection(refused.errorCode, refused.errorDescription ?? 'injected by a mapper fault rule'));
+    return responseEnvelope(env.header, env.message.transaction_id, correlationId, resolveMessage(env.message, env.header, actions));
+  }
+
   server.route({
     method: 'POST',
     path: '/mapper/sync/resolve',
     options: { payload: badJson },
     handler: async (req, h) => {
-      const sender = isObject(req.payload) && isObject(req.payload.header) ? req.payload.header.sender_id : undefined;
-      const actions = faults.evaluate({ resource: 'resolve', method: 'POST', fsp: typeof sender === 'string' ? sender : undefined });
-      const delay = callbackDelay(actions);
-      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      const answered = await transportFaults(req, h, actions);
-      if (answered) return answered;
-      const correlationId = random.uuid();
-      const env = readEnvelope(req.payload, false);
-      if (typeof env === 'string') return h.response(ack(correlationId, { code: 'err.request.bad', message: env })).code(400);
-      if (env instanceof Rejection) {
-        const header = (req.payload as { header: Header }).header;
-        return h.response(responseEnvelope(header, (req.payload as { message: Record<string, unknown> }).message.transaction_id, correlationId, [], env)).code(400);
+      const a = await accept(req, h, false);
+      if ('answer' in a) return a.answer;
+      if (a.env instanceof Rejection) {
+        const { header, message } = req.payload as { header: Header; message: Record<string, unknown> };
+        return h.response(responseEnvelope(header, message.transaction_id, a.correlationId, [], a.env)).code(400);
       }
-      stats.messages++;
-      const refused = actions.find((a) => a.type === 'error');
-      if (refused && refused.type === 'error') return responseEnvelope(env.header, env.message.transaction_id, correlationId, [], new Rejection(refused.errorCode, refused.errorDescription ?? 'injected by a mapper fault rule'));
-      const results = resolveMessage(env.message, env.header, actions);
-      log.debug({ transactionId: env.message.transaction_id, items: results.length }, 'sync resolve answered');
-      return responseEnvelope(env.header, env.message.transaction_id, correlationId, results);
+      const body = onResolve(a.env, a.correlationId, a.actions);
+      log.debug({ transactionId: body.message.transaction_id, items: body.message.resolve_response.length }, 'sync resolve answered');
+      return body;
     },
   });
 
@@ -347,32 +361,24 @@ export async function startMapper(opts: MapperOptions = {}): Promise<RunningMapp
     path: '/mapper/resolve',
     options: { payload: badJson },
     handler: async (req, h) => {
-      const sender = isObject(req.payload) && isObject(req.payload.header) ? req.payload.header.sender_id : undefined;
-      const actions = faults.evaluate({ resource: 'resolve', method: 'POST', fsp: typeof sender === 'string' ? sender : undefined });
-      const answered = await transportFaults(req, h, actions);
-      if (answered) return answered;
-      const correlationId = random.uuid();
-      const env = readEnvelope(req.payload, true);
-      if (typeof env === 'string') return h.response(ack(correlationId, { code: 'err.request.bad', message: env })).code(400);
+      const a = await accept(req, h, true);
+      if ('answer' in a) return a.answer;
+      const { env, actions, correlationId } = a;
       if (env instanceof Rejection) {
         const code = env.code.startsWith('err.') ? env.code : 'err.request.bad';
         return h.response(ack(correlationId, { code, message: `${env.code}: ${env.message}` })).code(400);
       }
-      stats.messages++;
       const url = String(env.header.sender_uri);
-      const refused = actions.find((a) => a.type === 'error');
-      const body = refused && refused.type === 'error'
-        ? responseEnvelope(env.header, env.message.transaction_id, correlationId, [], new Rejection(refused.errorCode, refused.errorDescription ?? 'injected by a mapper fault rule'))
-        : responseEnvelope(env.header, env.message.transaction_id, correlationId, resolveMessage(env.message, env.header, actions));
-      if (!actions.some((a) => a.type === 'noCallback')) {
-        const times = actions.some((a) => a.type === 'callbackTwice') ? 2 : 1;
+      const body = onResolve(env, correlationId, actions);
+      if (!actions.some((x) => x.type === 'noCallback')) {
+        const times = actions.some((x) => x.type === 'callbackTwice') ? 2 : 1;
         const delay = callbackDelay(actions);
         track((async () => {
           if (delay > 0) await new Promise((r) => setTimeout(r, delay));
           for (let k = 0; k < times; k++) await deliver(url, body, String(body.header.message_id));
         })());
       }
-      log.debug({ transactionId: env.message.transaction_id, items: body.message.resolve_response.length, sender: maskId(String(sender)) }, 'async resolve acknowledged');
+      log.debug({ transactionId: env.message.transaction_id, items: body.message.resolve_response.length, sender: maskId(String(env.header.sender_id)) }, 'async resolve acknowledged');
       return h.response(ack(correlationId)).code(200);
     },
   });
