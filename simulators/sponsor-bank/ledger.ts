@@ -215,6 +215,7 @@ export class SponsorBankLedger {
       const total = (perHold.get(hold.reference) ?? 0n) + p.amount;
       if (total > hold.amount - hold.used) throw new BankError('BLOCK_EXCEEDED', `payments exceed what funds block ${hold.reference} still holds`);
       perHold.set(hold.reference, total);
+      if (p.beneficiaryAccountCurrency && p.beneficiaryAccountCurrency !== p.currency) throw new BankError('CURRENCY_MISMATCH', `payment ${p.reference.slice(0, 40)}: the beneficiary account is in ${p.beneficiaryAccountCurrency}, the payment in ${p.currency} (no conversion here)`);
       if (p.reference.length > MAX_REFERENCE) throw new BankError('REFERENCE_TOO_LONG', `payment_reference_number ${p.reference.slice(0, 40)} is longer than ${MAX_REFERENCE} characters: no statement could carry it`);
       if (refs.has(p.reference) || (this.refuseDuplicateReferences && this.payments.has(p.reference))) throw new BankError('DUPLICATE_REFERENCE', `payment_reference_number ${p.reference} was used before`);
       refs.add(p.reference);

@@ -113,6 +113,8 @@ describe('sponsor-bank simulator (OpenG2P example bank shape)', () => {
     assert.equal(wrong.body.error_message, 'Invalid funds block reference or mismatch in details');
     const long = await request(bank.url).post('/initiate_payment').send([payment(block, { ref: 'R'.repeat(35), amount: '1', account: 'SB-1' })]).expect(200);
     assert.equal(long.body.error_code, 'REFERENCE_TOO_LONG');
+    const eur = await request(bank.url).post('/initiate_payment').send([{ ...payment(block, { ref: 'E', amount: '1', account: 'SB-1' }), beneficiary_account_currency: 'EUR' }]).expect(200);
+    assert.equal(eur.body.error_code, 'CURRENCY_MISMATCH');
     assert.equal(bank.ledger.payments.size, 0, 'nothing of a refused batch was kept');
     await request(bank.url).post('/initiate_payment').send([payment(block, { ref: 'A', amount: '60', account: 'SB-1' })]).expect(200);
     const again = await request(bank.url).post('/initiate_payment').send([payment(block, { ref: 'A', amount: '10', account: 'SB-1' })]).expect(200);
