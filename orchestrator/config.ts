@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { MojaloopSdkMode, RailName } from './domain/types';
+import { resolveSecurity, securityProblems, type SecurityConfig, type SecurityOptions } from './security/config';
 
 export interface RetryPolicy {
   /** Attempts per payment on transient failures (timeouts, 5xx, 1001, 2003, 2004), first one included. */
@@ -46,6 +47,12 @@ export interface OrchestratorConfig {
   railTimeoutMs: number;
   /** How long a payment the rail reports in doubt (2004 after it may have been sent) is asked about again before it fails (ms). */
   inDoubtTimeoutMs: number;
+  /**
+   * transfers mode: how long a transfer the payer DFSP's SDK may have started without GPO learning its id (or that
+   * GPO accepted and the hub does not know yet) can still complete, in ms. Set it to the SDK's
+   * 2 × REQUEST_PROCESSING_TIMEOUT_SECONDS + EXPIRY_SECONDS plus a margin: default 150000 (SDK defaults 30 s, 60 s).
+   */
+  transferHoldMs: number;
   /** Largest fee accepted per transfer, per currency (decimal string); a quote above it fails the payment. */
   feeLimits: Record<string, string>;
   duplicatePayees: 'reject' | 'allow';
@@ -58,9 +65,11 @@ export interface OrchestratorConfig {
   /** The simulated world behind the rail, when there is one: the console's world pages read and switch its admin surfaces. */
   world?: WorldLink[];
   logger?: Logger;
+  /** Authentication, limits and G2P Connect signatures (orchestrator/security/config.ts). */
+  security: SecurityConfig;
 }
 
-export type OrchestratorOptions = Partial<Omit<OrchestratorConfig, 'retry' | 'notify' | 'payer'>> & {
+export type OrchestratorOptions = Partial<Omit<OrchestratorConfig, 'retry' | 'notify' | 'payer' | 'security'>> & SecurityOptions & {
   retry?: Partial<RetryPolicy>;
   notify?: Partial<OrchestratorConfig['notify']>;
   payer?: Partial<OrchestratorConfig['payer']>;
@@ -87,6 +96,7 @@ export function resolveConfig(opts: OrchestratorOptions = {}, env: NodeJS.Proces
     retry: { maxAttempts: envNumber(env.GPO_RETRY_MAX_ATTEMPTS) ?? 4, baseDelayMs: 200, maxDelayMs: 5000, ...(opts.retry ?? {}) },
     railTimeoutMs: opts.railTimeoutMs ?? envNumber(env.GPO_RAIL_TIMEOUT_MS) ?? 60_000,
     inDoubtTimeoutMs: opts.inDoubtTimeoutMs ?? envNumber(env.GPO_IN_DOUBT_TIMEOUT_MS) ?? 300_000,
+    transferHoldMs: opts.transferHoldMs ?? envNumber(env.GPO_TRANSFER_HOLD_MS) ?? 150_000,
     feeLimits: opts.feeLimits ?? (env.GPO_FEE_LIMITS ? parseFeeLimits(env.GPO_FEE_LIMITS) : {}),
     duplicatePayees: opts.duplicatePayees ?? (env.GPO_DUPLICATE_PAYEES as 'reject' | 'allow' | undefined) ?? 'reject',
     onInsufficientLiquidity: opts.onInsufficientLiquidity ?? (env.GPO_ON_INSUFFICIENT_LIQUIDITY as 'fail' | 'pause' | undefined) ?? 'fail',
@@ -95,6 +105,7 @@ export function resolveConfig(opts: OrchestratorOptions = {}, env: NodeJS.Proces
     seed: opts.seed ?? envNumber(env.GPO_SEED),
     ...(opts.world ? { world: opts.world } : {}),
     logger: opts.logger,
+    security: resolveSecurity(opts, env),
   };
 }
 
@@ -131,12 +142,13 @@ export function configProblems(c: OrchestratorConfig): string[] {
     else if (!['switch', 'als', 'payer', 'payee', 'pil'].includes(w.role)) p.push(`world ${w.name}: role must be switch, als, payer, payee or pil`);
     else if (typeof w.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(w.url)) p.push(`world ${w.name}: url must be an http(s) URL`);
   }
+  p.push(...securityProblems(c.security));
   return p;
 }
 
 /** Keys a config file may set (YAML or JSON); anything else is refused. */
 export const CONFIG_FILE_KEYS = [
   'port', 'host', 'dataDir', 'payerFspId', 'payer', 'currency', 'rail', 'railMode', 'sdkUrl', 'pilUrl', 'chunkSize',
-  'railConcurrency', 'perFspConcurrency', 'retry', 'railTimeoutMs', 'inDoubtTimeoutMs', 'feeLimits', 'duplicatePayees', 'onInsufficientLiquidity',
-  'pilSyncWindowMs', 'notify', 'seed', 'world',
+  'railConcurrency', 'perFspConcurrency', 'retry', 'railTimeoutMs', 'inDoubtTimeoutMs', 'transferHoldMs', 'feeLimits', 'duplicatePayees', 'onInsufficientLiquidity',
+  'pilSyncWindowMs', 'notify', 'seed', 'world', 'auth', 'limits', 'g2pSignatures',
 ] as const;

@@ -13,6 +13,9 @@ import { Agent, request as httpRequest } from 'undici';
 import type { OrchestratorConfig, WorldLink } from './config';
 import { batchIdSchema, fieldPath, joiErrors, type NativeErrorBody } from './intake/native/schemas';
 import type { NotificationJournal } from './notify/journal';
+import { callerOf } from './intake/access';
+import { seesAllPrograms } from './security/credentials';
+import type { RouteSecurity } from './security/edge';
 
 export const CONSOLE_DIST = path.join(__dirname, '..', 'ui', 'dist');
 export const CONSOLE_PATH = '/ui';
@@ -43,16 +46,25 @@ function problem(h: ResponseToolkit, status: number, body: NativeErrorBody) {
   return h.response(body).code(status);
 }
 
+/** Route options: the scope the caller needs (the page itself is public: it asks for the token). */
+const secured = (scope: NonNullable<RouteSecurity['scope']>, audit?: string) => ({ plugins: { gpo: { api: 'native', scope, ...(audit ? { audit } : {}) } satisfies RouteSecurity } });
+
+/** Notifications and the world span every program: only a client of every program may see them. */
+function everyProgram(req: Request, h: ResponseToolkit) {
+  return seesAllPrograms(callerOf(req)) ? undefined : problem(h, 403, { errorCode: 'PROGRAM_FORBIDDEN', message: 'this view spans every program; the client is limited to some' });
+}
+
 export async function registerConsole(server: Server, deps: ConsoleDeps): Promise<{ close(): Promise<void> }> {
   const dist = deps.distDir ?? CONSOLE_DIST;
   const log = deps.logger.child({ component: 'console' });
   const world = new Map<string, WorldLink>((deps.config.world ?? []).map((w) => [w.name, w]));
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 8 });
 
-  server.route({ method: 'GET', path: CONSOLE_PATH, handler: (_req, h) => h.redirect(`${CONSOLE_PATH}/`).permanent() });
+  server.route({ method: 'GET', path: CONSOLE_PATH, options: { auth: false }, handler: (_req, h) => h.redirect(`${CONSOLE_PATH}/`).permanent() });
   server.route({
     method: 'GET',
     path: `${CONSOLE_PATH}/{file*}`,
+    options: { auth: false },
     handler: async (req: Request, h: ResponseToolkit) => {
       // Only the files the build wrote, by exact name: nothing else on disk can be reached through here.
       const built = await readdir(dist).catch(() => [] as string[]);
@@ -69,6 +81,7 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
   server.route({
     method: 'GET',
     path: `${CONSOLE_PATH}/api/config`,
+    options: secured('batches:read'),
     handler: () => ({
       orchestrator: { currency: deps.config.currency, rail: deps.config.rail, railMode: deps.config.railMode, payerFspId: deps.config.payerFspId },
       world: [...world.values()].map((w) => ({ name: w.name, role: w.role })),
@@ -79,7 +92,10 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
   server.route({
     method: 'GET',
     path: '/v1/notifications',
+    options: secured('batches:read'),
     handler: (req, h) => {
+      const refused = everyProgram(req, h);
+      if (refused) return refused;
       const { error, value } = notificationsQuery.validate(req.query, { abortEarly: false, convert: true });
       if (error) return problem(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors: joiErrors(error, (p) => ({ field: fieldPath(p) })) });
       return deps.journal.list(value as { outcome?: 'delivered' | 'dead'; batchId?: string; limit: number });
@@ -87,6 +103,8 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
   });
 
   const passThrough = async (req: Request, h: ResponseToolkit) => {
+    const refused = everyProgram(req, h);
+    if (refused) return refused;
     const link = world.get(String(req.params.name));
     if (!link) return problem(h, 404, { errorCode: 'WORLD_SERVER_NOT_FOUND', message: `no world server ${String(req.params.name).slice(0, 64)} is configured` });
     const target = `/${String(req.params.path ?? '')}`;
@@ -108,8 +126,9 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
     }
   };
   const worldPath = `${CONSOLE_PATH}/api/world/{name}/{path*}`;
-  server.route({ method: 'GET', path: worldPath, handler: passThrough });
-  server.route({ method: ['PUT', 'PATCH'], path: worldPath, options: { payload: { parse: false, output: 'data', maxBytes: 256 * 1024 } }, handler: passThrough });
+  // The world's ledgers name parties: reading them is an operator's view, changing its fault rules an audited action.
+  server.route({ method: 'GET', path: worldPath, options: secured('batches:operate'), handler: passThrough });
+  server.route({ method: ['PUT', 'PATCH'], path: worldPath, options: { ...secured('batches:operate', 'world.rules'), payload: { parse: false, output: 'data', maxBytes: 256 * 1024 } }, handler: passThrough });
 
   return { close: () => agent.close() };
 }

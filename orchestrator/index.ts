@@ -16,9 +16,12 @@ import { registerIntakes } from './intake';
 import { NotificationJournal } from './notify/journal';
 import { OrchestratorMetrics } from './metrics';
 import { RailRegistry } from './rails';
+import { installSecurity } from './security';
+import { G2pSignatureVerifier, loadSigningKey } from './security/g2p-signatures';
 import { NedbStore } from './store/nedb';
 
 export type { OrchestratorOptions, OrchestratorConfig } from './config';
+export { openG2pSecurity as scenarioSecurity } from './security/dev';
 
 export interface RunningOrchestrator extends RunningServer {
   readonly config: OrchestratorConfig;
@@ -28,7 +31,17 @@ export interface RunningOrchestrator extends RunningServer {
   readonly engine: Engine;
   /** Stops at once without finishing anything (in-process restart tests): the next start recovers. */
   crash(): Promise<void>;
+  /**
+   * The API key generated for this run when authentication is on and no credential is configured: shown by the
+   * command that started the orchestrator, never logged.
+   */
+  readonly developmentKey?: string;
+  /** Where GPO publishes the public key its G2P Connect callbacks are signed with. */
+  readonly jwksUrl: string;
 }
+
+/** GPO's public keys (JWKS) for verifying its G2P Connect callbacks. */
+export const JWKS_PATH = '/.well-known/jwks.json';
 
 export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise<RunningOrchestrator> {
   const config = resolveConfig(opts);
@@ -38,7 +51,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   const starts = await store.nextCounter('starts');
   const rnd = config.seed !== undefined ? new SeededRandom(runSeed(config.seed, starts)) : undefined;
   const metrics = new OrchestratorMetrics();
-  const rails = new RailRegistry(config, metrics);
+  const rails = new RailRegistry(config, metrics, logger, { get: (k) => store.getMeta(`rail:${k}`), set: (k, v) => store.setMeta(`rail:${k}`, v) });
   const engine = new Engine({
     store, config, logger, metrics,
     railFor: (rail, mode) => rails.get(rail, mode),
@@ -48,17 +61,43 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   metrics.addStatusGauge(() => engine.liveStatusCounts());
   const service = createDisbursementService(engine);
 
-  const server = Hapi.server({ port: config.port, host: config.host, routes: { payload: { maxBytes: 256 * 1024 * 1024 } } });
-  server.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK', service: 'orchestrator', rail: config.rail, railMode: config.railMode }) });
+  const sec = config.security;
+  const signingKey = sec.g2pSignatures.signCallbacks ? await loadSigningKey(sec.g2pSignatures, config.dataDir) : undefined;
+  const server = Hapi.server({ port: config.port, host: config.host, routes: { payload: { maxBytes: 64 * 1024 } } });
+  const security = installSecurity(server, { security: sec, logger, dataDir: config.dataDir });
+  server.route({ method: 'GET', path: '/health', options: { auth: false }, handler: () => ({ status: 'OK', service: 'orchestrator', rail: config.rail, railMode: config.railMode }) });
   metrics.instrument(server);
+  // Ready to take batches; warnings name rail configurations that put exactly-once payment at risk.
   server.route({
-    method: 'GET', path: '/metrics',
+    method: 'GET', path: '/health/ready', options: { auth: false },
+    handler: () => {
+      const warnings = rails.warnings();
+      return { status: warnings.length ? 'DEGRADED' : 'READY', service: 'orchestrator', rail: config.rail, railMode: config.railMode, warnings };
+    },
+  });
+  server.route({
+    method: 'GET', path: '/metrics', options: { auth: false },
     handler: async (_req, h) => h.response(await metrics.text()).type(metrics.contentType),
   });
+  server.route({ method: 'GET', path: JWKS_PATH, options: { auth: false }, handler: () => ({ keys: signingKey ? [signingKey.publicJwk] : [] }) });
   const journal = new NotificationJournal();
-  registerIntakes(server, { service, config, logger, journal });
+  registerIntakes(server, {
+    service, config, logger, journal,
+    security: {
+      authOn: sec.auth.mode === 'on',
+      limits: sec.limits,
+      g2pVerifier: new G2pSignatureVerifier(sec.g2pSignatures),
+      ...(signingKey ? { signingKey } : {}),
+    },
+  });
   const consoleUi = await registerConsole(server, { config, journal, logger });
+  security.finish();
 
+  // The default rail is built now, so what it remembers of its peer (an SDK accepting quotes by itself) is said at start.
+  if (config.rail === 'mojaloop-sdk') rails.get(config.rail, config.railMode);
+  if (config.rail === 'mojaloop-sdk' && config.railMode === 'transfers') {
+    logger.warn({ railMode: 'transfers', transferHoldMs: config.transferHoldMs }, 'transfers mode pays exactly once only if the payer DFSP SDK waits for quote acceptance (AUTO_ACCEPT_QUOTES=false); an SDK found accepting by itself is reported in /health/ready');
+  }
   await engine.start();
   try {
     await server.start();
@@ -71,7 +110,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   }
   const port = server.info.port as number;
   const url = `http://${config.host}:${port}`;
-  logger.info({ url, dataDir: config.dataDir, rail: config.rail, railMode: config.railMode }, 'orchestrator listening');
+  logger.info({ url, dataDir: config.dataDir, rail: config.rail, railMode: config.railMode, auth: sec.auth.mode, g2pSignatures: sec.g2pSignatures.mode }, 'orchestrator listening');
   let stopped = false;
   const shutdown = async (abrupt: boolean): Promise<void> => {
     if (stopped) return;
@@ -81,9 +120,12 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
     await server.stop({ timeout: abrupt ? 0 : 2000 });
     await rails.close();
     await consoleUi.close();
+    await security.audit.flush();
   };
   return {
     name: 'orchestrator', url, port, config, service, engine,
+    jwksUrl: `${url}${JWKS_PATH}`,
+    ...(security.developmentKey ? { developmentKey: security.developmentKey } : {}),
     options: { ...opts, dataDir: config.dataDir },
     stop: () => shutdown(false),
     crash: () => shutdown(true),

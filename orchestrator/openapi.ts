@@ -14,6 +14,15 @@ const operability: Record<string, OpenApiObject> = {
   '/health': {
     get: { tags: ['Operations'], summary: 'Liveness', responses: { 200: { description: 'Up.', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', example: 'OK' } } } } } } } },
   },
+  '/health/ready': {
+    get: {
+      tags: ['Operations'], summary: 'Readiness, with warnings about rail configurations that put exactly-once payment at risk (an SDK accepting quotes by itself)',
+      responses: { 200: { description: 'READY, or DEGRADED with warnings.', content: { 'application/json': { schema: { type: 'object', required: ['status', 'warnings'], properties: {
+        status: { type: 'string', enum: ['READY', 'DEGRADED'] }, service: { type: 'string' }, rail: { type: 'string' }, railMode: { type: 'string' },
+        warnings: { type: 'array', items: { type: 'string' } },
+      } } } } } },
+    },
+  },
   '/metrics': {
     get: { tags: ['Operations'], summary: 'Prometheus metrics (payments by status, rail latency, in-flight chunks, HTTP requests per route, process metrics); see docs/observability.md', responses: { 200: { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } } },
   },
@@ -42,9 +51,13 @@ const operability: Record<string, OpenApiObject> = {
     },
   },
   [OPENAPI_PATH]: {
-    get: { tags: ['Operations'], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.0 document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
+    get: { tags: ['Operations'], security: [], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.0 document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
+  },
+  '/.well-known/jwks.json': {
+    get: { tags: ['Operations'], security: [], summary: 'GPO\'s public keys: its G2P Connect callbacks verify with them', responses: { 200: { description: 'JWKS.', content: { 'application/json': { schema: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object' } } } } } } } } },
   },
 };
+for (const p of ['/health', '/metrics']) (operability[p].get as OpenApiObject).security = [];
 
 export function buildOpenApiDocument(opts: { serverUrl?: string; version?: string } = {}): OpenApiObject {
   return {
@@ -64,7 +77,15 @@ export function buildOpenApiDocument(opts: { serverUrl?: string; version?: strin
       { name: 'Operations', description: 'Health, metrics, this document.' },
     ],
     paths: { ...nativePaths, ...pilPaths, ...g2pPaths, ...operability },
-    components: { schemas: { ...nativeSchemas, ...pilSchemas, ...g2pSchemas } },
+    // Every northbound operation needs an API key or a JWT when authentication is on (docs/security.md).
+    security: [{ bearer: [] }, { apiKey: [] }],
+    components: {
+      schemas: { ...nativeSchemas, ...pilSchemas, ...g2pSchemas },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key (gpo_...) or a JWT with the scopes batches:submit, batches:read, batches:operate.' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      },
+    },
   };
 }
 
@@ -72,5 +93,5 @@ export function buildOpenApiDocument(opts: { serverUrl?: string; version?: strin
 export function registerOpenApi(server: Server, opts: { serverUrl?: string } = {}): void {
   if (server.match('GET', OPENAPI_PATH)) return;
   const doc = buildOpenApiDocument(opts);
-  server.route({ method: 'GET', path: OPENAPI_PATH, handler: (_req, h) => h.response(doc).type('application/json') });
+  server.route({ method: 'GET', path: OPENAPI_PATH, options: { auth: false }, handler: (_req, h) => h.response(doc).type('application/json') });
 }

@@ -7,7 +7,15 @@ import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'undici';
+import type { JwsSigningKey } from '../shared/g2p-jws';
 import type { Scenario, FaultRuleSpec, OrchestratorSpec } from './types';
+
+/** What the OpenG2P side needs to talk to a secured orchestrator: its API key, its signing key, GPO's JWKS. */
+export interface OpenG2pCredentials {
+  apiKey?: string;
+  signingKey?: JwsSigningKey;
+  orchestratorJwksUrl?: string;
+}
 
 export interface PayeeLedgerView {
   fspId: string;
@@ -27,6 +35,8 @@ export interface TreasuryView {
 
 export interface Environment {
   readonly orchestratorUrl: string;
+  /** Credentials the OpenG2P side uses (absent: the orchestrator asks for none). */
+  readonly openG2p?: OpenG2pCredentials;
   readonly payeeFsps: string[];
   setFaults(target: string, rules: FaultRuleSpec[]): Promise<void>;
   /** Stop the orchestrator (abruptly when it supports it) and start it again on the same store; returns its URL. */
@@ -173,7 +183,10 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
   };
   // Each scenario's orchestrator has its own store, so scenarios can run side by side; a restart reuses it.
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gpo-scenario-'));
+  // The orchestrator runs secured, as `gpo up` does: OpenG2P holds an API key and signs its G2P Connect messages.
+  const security = await (orchMod.scenarioSecurity as (() => Promise<{ options: Loose; openG2p: OpenG2pCredentials }>) | undefined)?.();
   const orchOpts: Loose = {
+    ...(security?.options ?? {}),
     dataDir,
     port: 0,
     host: '127.0.0.1',
@@ -212,6 +225,7 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
   const fspIds = payeeFsps.map((f) => f.id);
   const env: Environment = {
     get orchestratorUrl() { return String(orch.url); },
+    ...(security ? { openG2p: { ...security.openG2p, orchestratorJwksUrl: String(orch.jwksUrl ?? '') || undefined } } : {}),
     payeeFsps: fspIds,
     setFaults: (target, rules) => putRules(adminUrl(target), rules),
     restartOrchestrator: async () => {

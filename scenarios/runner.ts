@@ -6,6 +6,7 @@
 import { request } from 'undici';
 import { fromUnits, sumUnits, toUnits } from '../shared/money';
 import { maskId } from '../shared/logger';
+import { signG2pMessage } from '../shared/g2p-jws';
 import { generateRegistrants, OpenG2p, Registrant, startOpenG2p, Cycle, Payment } from '../simulators/openg2p';
 import { loadScenario, parseDuration, ScenarioError, stepName } from './parse';
 import { Environment, EnvironmentFactory, EnvironmentUnavailable, inProcessEnvironment } from './environment';
@@ -92,7 +93,16 @@ function total(units: bigint[]): Required<Total> {
   return { count: units.length, amount: fromUnits(sumUnits(units)) };
 }
 
-function buildRegistrants(s: Scenario, seed: number): Registrant[] {
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function buildRegistrants(s: Scenario, seed: number): Registrant[] {
   const out: Registrant[] = [];
   (s.registrants.list ?? []).forEach((r, i) => out.push({
     id: r.id ?? `LIST-${String(i + 1).padStart(5, '0')}`,
@@ -227,7 +237,17 @@ class CycleRun {
       case 'pause': await sleep(parseDuration(arg as string | number, 0)); return undefined;
       case 'post': {
         const p = arg as { path: string; contentType?: string; body: unknown; expectStatus?: number; expectBodyContains?: string };
-        const res = await request(this.env.orchestratorUrl + p.path, { method: 'POST', body: typeof p.body === 'string' ? p.body : JSON.stringify(p.body), headers: { 'content-type': p.contentType ?? 'application/json' } });
+        const creds = this.env.openG2p;
+        let body = typeof p.body === 'string' ? p.body : JSON.stringify(p.body);
+        const headers: Record<string, string> = { 'content-type': p.contentType ?? 'application/json', ...(creds?.apiKey ? { authorization: `Bearer ${creds.apiKey}` } : {}) };
+        // A G2P Connect message is posted as OpenG2P sends it: signed (its content may still be wrong on purpose).
+        const envelope = p.path.startsWith('/disburse') && creds?.signingKey ? parseObject(body) : undefined;
+        if (envelope && creds?.signingKey) {
+          const signed = await signG2pMessage(creds.signingKey, { header: envelope.header, message: envelope.message });
+          body = signed.body;
+          Object.assign(headers, signed.headers);
+        }
+        const res = await request(this.env.orchestratorUrl + p.path, { method: 'POST', body, headers });
         const text = await res.body.text();
         if (p.expectStatus !== undefined && res.statusCode !== p.expectStatus) throw new Error(`POST ${p.path}: expected HTTP ${p.expectStatus}, got ${res.statusCode}: ${text.slice(0, 300)}`);
         if (p.expectBodyContains && !text.includes(p.expectBodyContains)) throw new Error(`POST ${p.path}: the answer does not contain ${JSON.stringify(p.expectBodyContains)}: ${text.slice(0, 300)}`);
@@ -375,7 +395,7 @@ async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpe
     return { label, ok: false, steps, mismatches: [], error: `starting the world: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, messages: [] };
   }
   const program = { name: s.program.name ?? s.name, currency: s.program.currency ?? s.network?.currency ?? 'USD', ...s.program, ...(programOverride ?? {}) };
-  const g2p = await startOpenG2p({ orchestratorUrl: env.orchestratorUrl, program, seed, nativeFormat: program.nativeFormat });
+  const g2p = await startOpenG2p({ orchestratorUrl: env.orchestratorUrl, program, seed, nativeFormat: program.nativeFormat, ...(env.openG2p ?? {}) });
   const run = new CycleRun(s, env, seed, deadline);
   run.g2p = g2p;
   steps.push({ name: 'start world', ms: Date.now() - t0, ok: true });

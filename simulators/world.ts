@@ -12,7 +12,7 @@ import { onboardParticipant } from './bench';
 import { defaultOracleRules, RunningPayeeDfsp, startPayeeDfsp } from './payee-dfsp';
 import type { PartyConfig } from './payee-dfsp/domain/directory';
 import type { FeeRule } from './payee-dfsp/domain/fees';
-import { RunningPayerDfsp, startPayerDfsp } from './payer-dfsp';
+import { RunningPayerDfsp, startPayerDfsp, type PayerDfspOptions } from './payer-dfsp';
 import { RunningPil, startPil } from './pil';
 import { MAPPER_DEFAULT_PORT, RunningMapper, startMapper } from './mapper';
 import { RunningSponsorBank, SPONSOR_BANK_DEFAULT_PORT, startSponsorBank } from './sponsor-bank';
@@ -54,6 +54,8 @@ export interface WorldConfig {
   treasury: { balance: string; netDebitCap?: string; currency?: string };
   /** Start the PIL simulator too (default true). */
   pil?: boolean;
+  /** How the payer DFSP's SDK is configured (quote and party acceptance, stage timeouts, extensions). */
+  payerOptions?: Pick<PayerDfspOptions, 'autoAcceptParty' | 'autoAcceptQuote' | 'stageTimeoutsMs' | 'extensions' | 'profile'>;
   /** How the PIL pays: 'sequential' (as in demo #1) or 'concurrent' (default; $GPO_PIL_MODE). */
   pilMode?: 'sequential' | 'concurrent';
   /** Start the G2P Connect mapper (ids of the payees' wallets and accounts) and the sponsor bank (default true). */
@@ -162,7 +164,7 @@ export async function startWorld(partial: Partial<WorldConfig> = {}): Promise<Wo
     const payer = await startPayerDfsp({
       fspId: cfg.payerFspId, port: ports.payerOutbound, inboundPort: ports.payerInbound, host,
       switchUrl: sw.url, alsUrl: als.url, currency: treasuryCurrency, treasuryBalance: cfg.treasury.balance,
-      netDebitCap: cfg.treasury.netDebitCap ?? cfg.treasury.balance, seed: cfg.seed,
+      netDebitCap: cfg.treasury.netDebitCap ?? cfg.treasury.balance, seed: cfg.seed, ...(cfg.payerOptions ?? {}),
     });
     started.push(payer);
     // The payer DFSP onboards itself; a payer that did not (or could not) is onboarded here so the hub knows it.

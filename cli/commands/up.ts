@@ -11,10 +11,15 @@ export interface UpOptions {
   /** Start the orchestrator when orchestrator/index.ts exists (default true). */
   orchestrator?: boolean;
   dataDir?: string;
+  /** Northbound authentication (default: the orchestrator's own default, off; the `up` command turns it on). */
+  auth?: 'on' | 'off';
+  /** Accept the PIL-compatible API without credentials from these addresses (OpenG2P's interop-layer module sends none). */
+  unauthenticatedPil?: string[];
 }
 
 interface RunningOrchestrator {
   url: string;
+  developmentKey?: string;
   stop(): Promise<void>;
 }
 
@@ -32,6 +37,30 @@ export interface Up {
 async function loadOrchestrator(): Promise<{ startOrchestrator?: (o: Record<string, unknown>) => Promise<RunningOrchestrator> } | string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path.join(__dirname, '..', '..', 'orchestrator', 'index')) as { startOrchestrator?: (o: Record<string, unknown>) => Promise<RunningOrchestrator> };
+}
+
+/** Orchestrator auth options for the CLI flags --auth and --unauthenticated-pil. */
+export function authOptions(mode: 'on' | 'off', unauthenticatedPil?: string[]): Record<string, unknown> {
+  return {
+    mode,
+    ...(unauthenticatedPil ? { unauthenticated: { pil: { client: 'openg2p-interop-layer', allowFrom: unauthenticatedPil.filter(Boolean) } } } : {}),
+  };
+}
+
+/** What a person starting the orchestrator must know about its authentication: the key to use, or that it is off. */
+export function authNotice(url: string, mode: 'on' | 'off', developmentKey?: string): string {
+  if (mode === 'off') {
+    return [
+      '!!! AUTHENTICATION IS OFF (--auth off): anyone who can reach this port can submit, read, cancel and resume any batch.',
+      '!!! Use it for local experiments only.',
+    ].join('\n');
+  }
+  if (!developmentKey) return 'authentication: on, with the configured API keys and JWT key sources';
+  return [
+    `development API key (generated for this run, all scopes, every program): ${developmentKey}`,
+    `  use it as: curl -H "Authorization: Bearer ${developmentKey}" ${url}/v1/batches?idempotencyKey=...`,
+    '  configure real clients with auth.apiKeys (gpo api-key prints a key and its hash) or auth.jwt; see docs/security.md',
+  ].join('\n');
 }
 
 export function portTable(rows: Array<[string, string]>): string {
@@ -67,6 +96,7 @@ export async function startUp(opts: UpOptions = {}): Promise<Up> {
           sdkUrl: world.urls.payerOutbound, payerOutboundUrl: world.urls.payerOutbound, pilUrl: world.urls.pil, seed: cfg.seed,
           world: worldLinks(world),
           ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+          ...(opts.auth ? { auth: authOptions(opts.auth, opts.unauthenticatedPil) } : {}),
         });
       }
     }
@@ -108,6 +138,8 @@ interface UpArgs {
   seed: number;
   orchestrator: boolean;
   'data-dir'?: string;
+  auth: 'on' | 'off';
+  'unauthenticated-pil'?: string;
 }
 
 export const upCommand: CommandModule<object, UpArgs> = {
@@ -117,11 +149,18 @@ export const upCommand: CommandModule<object, UpArgs> = {
     .option('seed', { type: 'number', default: 1, describe: 'Seed for the simulators' })
     .option('orchestrator', { type: 'boolean', default: true, describe: 'Start the orchestrator on :4000 too (--no-orchestrator: network only)' })
     .option('data-dir', { type: 'string', describe: 'Orchestrator data directory (default $GPO_DATA_DIR or .gpo)' })
+    .option('auth', { choices: ['on', 'off'] as const, default: 'on' as const, describe: 'Northbound authentication; on generates and prints a development API key' })
+    .option('unauthenticated-pil', { type: 'string', describe: 'Accept the PIL-compatible API without credentials from these addresses (comma-separated IPs/CIDRs): OpenG2P\'s interop-layer module sends none' })
+    .example('$0 up --auth off', 'No authentication at all (said loudly at start)')
     .example('$0 up', 'Switch :4030, ALS :4040, payee DFSPs :4050/:4051, payer DFSP :4020/:4021, PIL :4010, mapper :4060, sponsor bank :4070, orchestrator :4000')
     .example('$0 up --no-orchestrator', 'The simulated network only') as unknown as Argv<UpArgs>,
   handler: async (args) => {
-    const up = await startUp({ ports: 'default', seed: args.seed, orchestrator: args.orchestrator, dataDir: args['data-dir'] });
+    const up = await startUp({
+      ports: 'default', seed: args.seed, orchestrator: args.orchestrator, dataDir: args['data-dir'], auth: args.auth,
+      ...(args['unauthenticated-pil'] !== undefined ? { unauthenticatedPil: args['unauthenticated-pil'].split(',').map((x) => x.trim()) } : {}),
+    });
     process.stdout.write(`${up.table}\n`);
+    if (up.orchestrator) process.stdout.write(`${authNotice(up.orchestrator.url, args.auth, up.orchestrator.developmentKey)}\n`);
     if (up.note) process.stdout.write(`note: ${up.note}\n`);
     process.stdout.write('default world: payer govbank, payees payeefsp1 and payeefsp2 (parties MSISDN 2547{1,2}0000001..5), USD. Ctrl-C stops everything.\n');
     const sig = await waitForSignal();

@@ -101,6 +101,11 @@ export interface SliceStateRecord {
   st: number[];
   fsp: Array<string | null>;
   tid: Array<string | null>;
+  /**
+   * The rail's transfer id (the Mojaloop transferId the hub and the payee book) once the rail reported it; absent in
+   * states stored before it existed.
+   */
+  mid?: Array<string | null>;
   /** Index into groups of the rail call that carries the payment's current transfer id (-1: none). */
   g: number[];
   att: number[];
@@ -183,7 +188,7 @@ export function newSliceState(batchId: string, seq: number, start: number, n: nu
   const nulls = (): null[] => new Array<null>(n).fill(null);
   return {
     _id: sliceId(batchId, seq), batchId, seq, start, n,
-    st: new Array<number>(n).fill(S_RECEIVED), fsp: nulls(), tid: nulls(), g: new Array<number>(n).fill(-1), att: new Array<number>(n).fill(0),
+    st: new Array<number>(n).fill(S_RECEIVED), fsp: nulls(), tid: nulls(), mid: nulls(), g: new Array<number>(n).fill(-1), att: new Array<number>(n).fill(0),
     fee: nulls(), deb: nulls(), cred: nulls(), err: nulls(), ed: nulls(), at: nulls(), groups: [], updatedAt: now,
   };
 }
@@ -208,7 +213,8 @@ export function paymentView(batchId: string, input: InputTuple, state: SliceStat
   };
   const fsp = state.fsp[i] ?? (inFsp || undefined);
   if (fsp) v.payeeFsp = fsp;
-  if (state.tid[i]) v.transferId = state.tid[i] as string;
+  if (state.mid?.[i]) v.transferId = state.mid[i] as string;
+  if (state.tid[i]) v.homeTransactionId = state.tid[i] as string;
   if (state.fee[i]) v.fee = state.fee[i] as string;
   if (state.deb[i]) v.amountDebited = state.deb[i] as string;
   if (state.cred[i]) v.amountCredited = state.cred[i] as string;

@@ -118,8 +118,13 @@ export interface PaymentView {
   amount: string;
   currency: string;
   status: PaymentStatus;
-  /** Chosen and stored before the first request for this payment leaves GPO. */
+  /**
+   * The Mojaloop transfer id: the id the hub and the payee's ledger book the payment under, once the rail reported
+   * it (GPO's own id in the bulk quotes/transfers mode, the SDK's in the others).
+   */
   transferId?: string;
+  /** GPO's own id for the payment's current attempt, chosen and stored before any request for it leaves GPO (the SDK's homeTransactionId). */
+  homeTransactionId?: string;
   fee?: string;
   amountDebited?: string;
   amountCredited?: string;

@@ -17,11 +17,13 @@ import {
   type BatchRecord, type GroupRecord, type InputTuple, type SliceStateRecord, type Summary,
 } from '../domain/model';
 import { BatchStatus, type BatchView, type OrchestratorEvent, type PaymentStatus, type PaymentView, type SubmitBatchCommand, type SubmitOutcome } from '../domain/types';
-import type { ItemResult, Rail, RailGroup, RailItem } from '../rails/port';
+import type { ItemResult, Rail, RailGroup, RailItem, SendHooks } from '../rails/port';
 import { RailCallError } from '../rails/port';
 import type { BatchListQuery, Store } from '../store/port';
 import { CrashPoints } from './crash';
 import { delay, KeyedSemaphores, mapLimit, Semaphore } from './limits';
+import { deferred, failed, indices, toRailError } from './helpers';
+import { noteRailId, railIdHooks, railIds } from './rail-ids';
 
 export interface EngineMetrics {
   paymentsFinal(status: PaymentStatus, count: number): void;
@@ -309,6 +311,7 @@ export class Engine {
     if (fsp) item.payeeFsp = fsp;
     if (note) item.note = note;
     if (slice.state.fee[i]) item.fee = slice.state.fee[i] as string;
+    if (slice.state.mid?.[i]) item.railTransferId = slice.state.mid[i] as string;
     return item;
   }
 
@@ -360,7 +363,10 @@ export class Engine {
         const g: GroupRecord = { id: this.deps.newId(), fsp };
         if (rail.quotesSeparately) g.quoteId = this.deps.newId();
         for (const i of part) {
-          if (!state.tid[i] || !rail.reusesTransferIds) state.tid[i] = this.deps.newId();
+          if (!state.tid[i] || !rail.reusesTransferIds) {
+            state.tid[i] = this.deps.newId();
+            railIds(state)[i] = null;
+          }
           state.att[i]++;
         }
         planned.push({ g, idx: part });
@@ -418,20 +424,25 @@ export class Engine {
       await this.save(run, slice);
       return;
     }
-    const results = await this.settleUnknown(rail, this.railGroup(run, g, items), await this.sendGroup(run, rail, this.railGroup(run, g, items)));
+    const results = await this.settleUnknown(rail, this.railGroup(run, g, items), await this.sendGroup(run, rail, this.railGroup(run, g, items), this.railIdHooks(run, slice, idx)));
     this.crash.pass('transfer');
     if (this.stopped) return;
     this.applyResults(run, state, idx, items, results);
     await this.save(run, slice);
   }
 
+  /** Two-phase rails: the rail's transfer ids are durable before the acceptance that lets money move under them. */
+  private railIdHooks(run: BatchRun, slice: LiveSlice, idx: number[]): SendHooks {
+    return railIdHooks(slice.state, idx, { save: () => this.save(run, slice), crash: this.crash, stopped: () => this.stopped });
+  }
+
   /** Sends with call-level retries (same ids); when retries are exhausted, asks the rail what happened. */
-  private async sendGroup(run: BatchRun, rail: Rail, group: RailGroup): Promise<ItemResult[]> {
+  private async sendGroup(run: BatchRun, rail: Rail, group: RailGroup, hooks: SendHooks): Promise<ItemResult[]> {
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.deps.config.retry;
     let last: RailCallError | undefined;
     for (let attempt = 1; attempt <= maxAttempts && !this.stopped; attempt++) {
       try {
-        return await this.slots(rail, group.fsp ?? '', () => rail.send(group));
+        return await this.slots(rail, group.fsp ?? '', () => rail.send(group, hooks));
       } catch (err) {
         last = toRailError(err);
         this.log.warn({ batchId: run.record._id, groupId: group.id, attempt, errorCode: last.errorCode, err: last.message }, 'rail call failed');
@@ -476,6 +487,7 @@ export class Engine {
     const byId = new Map(results.map((r) => [r.transferId, r]));
     idx.forEach((i, k) => {
       const r = byId.get(items[k].transferId);
+      if (r) noteRailId(state, i, r);
       if (!r || r.outcome === 'unknown') {
         this.itemFailed(run, state, i, '2004', 'the rail returned no result for this transfer', true, at);
       } else if (r.outcome === 'completed') {
@@ -534,7 +546,10 @@ export class Engine {
     // The next attempt keeps the id where the rail dedupes on it (unless the rail says nothing was sent),
     // else gets a new one (this one failed for good).
     state.st[i] = state.fsp[i] ? S_RESOLVED : S_RECEIVED;
-    if (newIdSafe) state.tid[i] = null;
+    if (newIdSafe) {
+      state.tid[i] = null;
+      railIds(state)[i] = null;
+    }
     state.g[i] = -1;
     state.fee[i] = null;
     state.err[i] = code;
@@ -589,7 +604,11 @@ export class Engine {
         return;
       }
       this.log.info({ batchId: run.record._id, groupId: g.id, count: resend.length }, 'resending payments the rail never saw, with the same ids');
-      for (const i of resend) state.st[i] = S_QUOTED;
+      for (const i of resend) {
+        state.st[i] = S_QUOTED;
+        railIds(state)[i] = null; // a resend moves money under a new rail id, if any
+        if (rail.newIdOnResend) state.tid[i] = this.deps.newId();
+      }
       // Same transfer ids; a bulk quote (if any) is asked again under a new quote id since the old one may have expired.
       const regroup: GroupRecord = { id: resend.length === idx.length ? g.id : this.deps.newId(), fsp: g.fsp };
       if (rail.quotesSeparately) regroup.quoteId = this.deps.newId();
@@ -632,7 +651,7 @@ export class Engine {
       state.g[i] = gIndex;
     }
     await this.save(run, slice);
-    const results = await this.settleUnknown(rail, this.railGroup(run, g, items), await this.sendGroup(run, rail, this.railGroup(run, g, items)));
+    const results = await this.settleUnknown(rail, this.railGroup(run, g, items), await this.sendGroup(run, rail, this.railGroup(run, g, items), this.railIdHooks(run, slice, idx)));
     this.crash.pass('transfer');
     if (this.stopped) return;
     this.applyResults(run, state, idx, items, results);
@@ -874,27 +893,3 @@ export class Engine {
   }
 
 }
-
-function indices(state: SliceStateRecord, pred: (s: number) => boolean): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < state.n; i++) if (pred(state.st[i])) out.push(i);
-  return out;
-}
-
-function failed(transferId: string, errorCode: string, description: string, transient: boolean): ItemResult {
-  return { transferId, outcome: 'failed', errorCode, description, transient };
-}
-
-export function toRailError(err: unknown): RailCallError {
-  if (err instanceof RailCallError) return err;
-  const e = err as { code?: string; message?: string; name?: string };
-  const timeout = /timeout/i.test(String(e.code ?? '')) || /timeout/i.test(String(e.name ?? ''));
-  return new RailCallError(e.message ?? String(err), true, timeout ? '2004' : '1001');
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type Joi from 'joi';
+import { maskId } from '../../shared/logger';
 import { amountFromJsonNumber, fitsCurrency, isDecimalString, MoneyError, normalizeAmount } from '../../shared/money';
 
 /** JSON with object keys sorted at every level, so the same content always gives the same text. */
@@ -34,9 +35,20 @@ export function fieldPath(path: ReadonlyArray<string | number>): string {
   return out;
 }
 
+/**
+ * joi's message with the offending value masked: joi quotes the value in some messages ("with value ..."), and a
+ * value may be a beneficiary's identifier. Error messages never repeat one in full.
+ */
+export function maskJoiMessage(d: Joi.ValidationErrorItem): string {
+  const value = (d.context as { value?: unknown } | undefined)?.value;
+  let m = d.message;
+  if (typeof value === 'string' && value.length > 0 && m.includes(value)) m = m.split(value).join(maskId(value));
+  return m;
+}
+
 /** Every joi error detail as a field error (validate with abortEarly: false to get them all). */
 export function fieldErrors(err: Joi.ValidationError, max = 100): FieldError[] {
-  return err.details.slice(0, max).map((d) => ({ field: fieldPath(d.path), message: d.message.replace(/"/g, "'"), type: d.type }));
+  return err.details.slice(0, max).map((d) => ({ field: fieldPath(d.path), message: maskJoiMessage(d).replace(/"/g, "'"), type: d.type }));
 }
 
 /** Joi options shared by the intake APIs: every error at once, unknown keys tolerated (upstream may add fields). */

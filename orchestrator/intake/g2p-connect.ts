@@ -8,15 +8,19 @@
  * same message_id with other content is refused with rjct.message_id.duplicate. A message with any invalid header
  * field or disbursement is refused whole (ERR, HTTP 400, every problem listed with its reject code): nothing is stored.
  */
-import type { Request, ResponseToolkit, Server } from '@hapi/hapi';
+import type { Request, ResponseObject, ResponseToolkit, Server } from '@hapi/hapi';
 import Joi from 'joi';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import { maskId } from '../../shared/logger';
+import { AuthFailure } from '../security/credentials';
+import { EdgeError, edgeResponse } from '../security/edge';
+import { signG2pMessage } from '../security/g2p-signatures';
+import { apiRoute, limitsOf, readBody, stampOwner, visibleTo } from './access';
 import { SeededRandom, newId } from '../../shared/ids';
 import { formatFixed, toUnits } from '../../shared/money';
 import { BatchStatus, PaymentStatus, type BatchView, type OrchestratorEvent, type PaymentInput, type PaymentView, type SubmitBatchCommand } from '../domain/types';
-import { CURRENCY_RE, edgeAmount, fieldPath, JOI_OPTIONS, requestHash } from './common';
+import { CURRENCY_RE, edgeAmount, fieldPath, JOI_OPTIONS, maskJoiMessage, requestHash } from './common';
 import type { IntakeDeps } from './deps';
 
 export const G2P_VERSION = '1.0.0';
@@ -165,7 +169,7 @@ function problemsOf(err: Joi.ValidationError, body: unknown): G2pProblem[] {
   return err.details.map((d) => {
     const [top, key, index, itemKey] = d.path;
     const field = fieldPath(d.path);
-    const message = d.message.replace(/"/g, "'");
+    const message = maskJoiMessage(d).replace(/"/g, "'");
     let code = 'ERR_INVALID_REQUEST';
     if (top === 'header') {
       if (key === undefined) code = 'ERR_MANDATORY_HEADER_MISSING';
@@ -215,12 +219,15 @@ interface DisburseEnvelope { header: G2pHeader; message: { transaction_id: strin
 export type ParsedDisburse = { ok: true; command: SubmitBatchCommand; header: G2pHeader } | { ok: false; rejection: G2pRejection };
 
 /** Validates a disburse envelope and builds the submit command (pure). `sync`: no sender_uri, no callback. */
-export function parseDisburse(body: unknown, opts: { currency: string; sync: boolean }): ParsedDisburse {
+export function parseDisburse(body: unknown, opts: { currency: string; sync: boolean; maxItems?: number }): ParsedDisburse {
+  const env = body as DisburseEnvelope;
+  const items = Array.isArray(env?.message?.disbursements) ? env.message.disbursements : undefined;
+  if (items && opts.maxItems !== undefined && items.length > opts.maxItems) {
+    return { ok: false, rejection: rejection([{ code: 'rjct.total_count.limit_exceeded', field: 'message.disbursements', message: `at most ${opts.maxItems} disbursements per message` }]) };
+  }
   const { error } = disburseSchema.validate(body, JOI_OPTIONS);
   const problems: G2pProblem[] = error ? problemsOf(error, body) : [];
-  const env = body as DisburseEnvelope;
   const header = (env && typeof env === 'object' && env.header && typeof env.header === 'object' ? env.header : undefined) as Record<string, unknown> | undefined;
-  const items = Array.isArray(env?.message?.disbursements) ? env.message.disbursements : undefined;
   if (header) {
     for (const p of headerProblems(header, 'disburse', items?.length, !opts.sync)) {
       if (!problems.some((q) => q.field === p.field)) problems.push(p);
@@ -242,13 +249,13 @@ export function parseDisburse(body: unknown, opts: { currency: string; sync: boo
     if (!ok('reference_id') || !ok('payee_fa') || !ok('payer_fa') || !ok('amount') || (d.currency_code !== undefined && !ok('currency_code'))) {
       // Report what can still be judged; the schema already reported the rest.
       if (ok('reference_id')) seen.add(d.reference_id);
-      if (ok('payee_fa') && !parseFinancialAddress(d.payee_fa)) problems.push({ ...ref, code: 'rjct.payee_fa.invalid', field: at('payee_fa'), message: `'${d.payee_fa}' is not a financial address type:id@provider with a known type` });
+      if (ok('payee_fa') && !parseFinancialAddress(d.payee_fa)) problems.push({ ...ref, code: 'rjct.payee_fa.invalid', field: at('payee_fa'), message: `'${maskId(d.payee_fa)}' is not a financial address type:id@provider with a known type` });
       return;
     }
     if (seen.has(d.reference_id)) problems.push({ ...ref, code: 'rjct.reference_id.duplicate', field: at('reference_id'), message: `reference_id ${d.reference_id} appears more than once in the message` });
     seen.add(d.reference_id);
     const payee = parseFinancialAddress(d.payee_fa);
-    if (!payee) problems.push({ ...ref, code: 'rjct.payee_fa.invalid', field: at('payee_fa'), message: `'${d.payee_fa}' is not a financial address type:id@provider with a known type (${Object.keys(FA_TYPES).join(', ')})` });
+    if (!payee) problems.push({ ...ref, code: 'rjct.payee_fa.invalid', field: at('payee_fa'), message: `'${maskId(d.payee_fa)}' is not a financial address type:id@provider with a known type (${Object.keys(FA_TYPES).join(', ')})` });
     if (!parseFinancialAddress(d.payer_fa)) problems.push({ ...ref, code: 'rjct.payer_fa.invalid', field: at('payer_fa'), message: `'${d.payer_fa}' is not a financial address type:id@provider` });
     const itemCurrency = d.currency_code ?? opts.currency;
     if (itemCurrency !== currency) problems.push({ ...ref, code: 'rjct.currency_code.invalid', field: at('currency_code'), message: `must be ${currency}, the message's currency: one disbursement message, one currency` });
@@ -475,16 +482,19 @@ export class OnDisburseNotifier {
   }
 
   /** POST with retry and exponential backoff with jitter (config.notify); gives up after maxAttempts. */
-  async post(url: string, body: unknown, ctx: Record<string, unknown>): Promise<boolean> {
+  async post(url: string, body: { header: unknown; message: unknown }, ctx: Record<string, unknown>): Promise<boolean> {
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.deps.config.notify;
-    const text = JSON.stringify(body);
+    const key = this.deps.security?.signingKey;
+    const signed = key ? await signG2pMessage(key, body) : undefined;
+    const text = signed?.body ?? JSON.stringify(body);
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(signed?.headers ?? {}) };
     const entry = { channel: 'g2p-connect' as const, batchId: String(ctx.batchId ?? ''), event: ctx.final ? 'on-disburse final' : 'on-disburse progress', url };
     let lastError = '';
     for (let attempt = 1; attempt <= maxAttempts && !this.stopped; attempt++) {
       try {
         const res = await request(url, {
           method: 'POST', body: text, dispatcher: this.agent,
-          headers: { 'content-type': 'application/json' }, headersTimeout: 30_000, bodyTimeout: 30_000,
+          headers, headersTimeout: 30_000, bodyTimeout: 30_000,
         });
         await res.body.dump();
         if (res.statusCode >= 200 && res.statusCode < 300) {
@@ -554,21 +564,42 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
     void notifier.stop();
   });
 
-  const payload = {
-    maxBytes: 64 * 1024 * 1024,
-    failAction: (_req: Request, h: ResponseToolkit, error?: Error) =>
-      h.response(err(new G2pRejection(400, 'ERR_INVALID_REQUEST', `the body is not valid JSON: ${error?.message ?? ''}`))).code(400).takeover(),
-  };
+  const submitRoute = apiRoute(deps, 'g2p-connect', 'batches:submit', { body: true });
+  const readRoute = apiRoute(deps, 'g2p-connect', 'batches:read', { body: true });
 
-  async function accept(req: Request, sync: boolean): Promise<{ rejected: G2pRejection } | { batch: BatchView; header: G2pHeader }> {
-    const parsed = parseDisburse(req.payload, { currency: deps.config.currency, sync });
+  /** The body, read at the edge and its signature checked; or the refusal (ERR for unreadable, NACK for signatures). */
+  async function signedBody(req: Request, h: ResponseToolkit): Promise<{ ok: true; body: unknown } | { ok: false; response: ResponseObject }> {
+    const read = readBody(req, h, deps, 'g2p-connect');
+    if (!read.ok) return read;
+    const verifier = deps.security?.g2pVerifier;
+    if (verifier) {
+      const sig = req.headers.signature;
+      try {
+        await verifier.verify(read.raw, read.body, typeof sig === 'string' ? sig : undefined);
+      } catch (e) {
+        if (!(e instanceof EdgeError)) throw e;
+        log.info({ code: e.code, path: req.path }, 'G2P Connect message refused: signature');
+        return { ok: false, response: edgeResponse(h, 'g2p-connect', e) };
+      }
+    }
+    return { ok: true, body: read.body };
+  }
+
+  async function accept(req: Request, body: unknown, sync: boolean): Promise<{ rejected: G2pRejection } | { batch: BatchView; header: G2pHeader }> {
+    const parsed = parseDisburse(body, { currency: deps.config.currency, sync, maxItems: limitsOf(deps).maxPaymentsPerBatch });
     if (!parsed.ok) {
       log.info({ code: parsed.rejection.code, problems: parsed.rejection.details.length }, 'G2P Connect disburse refused');
       return { rejected: parsed.rejection };
     }
     const cmd = parsed.command;
+    try {
+      stampOwner(deps, req, cmd);
+    } catch (e) {
+      if (e instanceof AuthFailure) return { rejected: new G2pRejection(403, 'err.request.forbidden', e.message) };
+      throw e;
+    }
     const submitted = await deps.service.submitBatch(cmd);
-    if (submitted.outcome === 'conflict') {
+    if (submitted.outcome === 'conflict' || !visibleTo(req, submitted.batch)) {
       log.warn({ messageId: cmd.sourceKey, batchId: submitted.batch.id }, 'G2P Connect message_id reused with another message');
       return { rejected: new G2pRejection(409, 'rjct.message_id.duplicate', `message_id ${cmd.sourceKey} was already used for a different message; nothing was paid for this one`) };
     }
@@ -590,9 +621,11 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
   server.route({
     method: 'POST',
     path: '/disburse',
-    options: { payload },
+    options: submitRoute,
     handler: async (req, h) => {
-      const r = await accept(req, false);
+      const b = await signedBody(req, h);
+      if (!b.ok) return b.response;
+      const r = await accept(req, b.body, false);
       if ('rejected' in r) return h.response(err(r.rejected)).code(r.rejected.status);
       return h.response(ack(r.batch.id, r.batch.createdAt)).code(200);
     },
@@ -601,9 +634,11 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
   server.route({
     method: 'POST',
     path: '/disburse/sync/disburse',
-    options: { payload },
+    options: submitRoute,
     handler: async (req, h) => {
-      const r = await accept(req, true);
+      const b = await signedBody(req, h);
+      if (!b.ok) return b.response;
+      const r = await accept(req, b.body, true);
       if ('rejected' in r) return h.response(err(r.rejected)).code(r.rejected.status);
       const batch = (await deps.service.waitForBatch(r.batch.id, deps.config.pilSyncWindowMs)) ?? r.batch;
       return h.response({
@@ -614,7 +649,12 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
   });
 
   /** Finds the batch a txn status request asks about; undefined when unknown. */
-  async function findForStatus(env: TxnStatusEnvelope): Promise<{ batch?: BatchView; references?: string[] }> {
+  async function findForStatus(req: Request, env: TxnStatusEnvelope): Promise<{ batch?: BatchView; references?: string[] }> {
+    const found = await findForStatusOfSender(env);
+    return visibleTo(req, found.batch) ? found : {};
+  }
+
+  async function findForStatusOfSender(env: TxnStatusEnvelope): Promise<{ batch?: BatchView; references?: string[] }> {
     const q = env.message.txnstatus_request;
     const senderId = env.header.sender_id;
     const byTransaction = async (transactionId: string) => {
@@ -660,12 +700,14 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
   server.route({
     method: 'POST',
     path: '/disburse/txn/status',
-    options: { payload },
+    options: readRoute,
     handler: async (req, h) => {
-      const parsed = parseTxnStatus(req.payload, false);
+      const b = await signedBody(req, h);
+      if (!b.ok) return b.response;
+      const parsed = parseTxnStatus(b.body, false);
       if (!parsed.ok) return h.response(err(parsed.rejection)).code(parsed.rejection.status);
       const env = parsed.env;
-      const found = await findForStatus(env);
+      const found = await findForStatus(req, env);
       if (!found.batch) return h.response(err(notFound(env))).code(404);
       const batch = found.batch;
       const url = `${env.header.sender_uri!.replace(/\/$/, '')}/disburse/txn/on-status`;
@@ -681,11 +723,13 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
   server.route({
     method: 'POST',
     path: '/disburse/sync/txn/status',
-    options: { payload },
+    options: readRoute,
     handler: async (req, h) => {
-      const parsed = parseTxnStatus(req.payload, true);
+      const b = await signedBody(req, h);
+      if (!b.ok) return b.response;
+      const parsed = parseTxnStatus(b.body, true);
       if (!parsed.ok) return h.response(err(parsed.rejection)).code(parsed.rejection.status);
-      const found = await findForStatus(parsed.env);
+      const found = await findForStatus(req, parsed.env);
       if (!found.batch) return h.response(err(notFound(parsed.env))).code(404);
       return h.response(await statusAnswer(parsed.env, found.batch, found.references)).code(200);
     },

@@ -4,22 +4,25 @@
  * native/csv.ts, command building in native/batch.ts, views in native/report.ts, the work in the DisbursementService.
  */
 import { Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import type { Request, ResponseToolkit, Server, ResponseObject } from '@hapi/hapi';
 import type { Logger } from 'pino';
 import { newId } from '../../shared/ids';
 import { BatchStatus, type BatchSource, type BatchView } from '../domain/types';
 import { startWebhookNotifier, type WebhookNotifier } from '../notify/webhook';
 import { registerOpenApi } from '../openapi';
+import { AuthFailure, seesAllPrograms } from '../security/credentials';
+import { EdgeError, parseJsonText } from '../security/edge';
+import { apiRoute, callerOf, limitsOf, stampOwner, visibleTo } from './access';
 import type { IntakeDeps } from './deps';
 import { buildFromCsv, buildFromJson, type BatchFields } from './native/batch';
 import { failureSummary, reportChunks, toNativeBatch } from './native/report';
-import { batchIdSchema, batchListSchema, csvQuerySchema, fieldPath, idempotencyKeySchema, joiErrors, paymentsQuerySchema, type NativeErrorBody } from './native/schemas';
+import { batchIdSchema, batchListSchema, csvQuerySchema, fieldPath, idempotencyKeySchema, joiErrors, MAX_BATCH_PAGE, paymentsQuerySchema, type NativeErrorBody } from './native/schemas';
 
-/** Largest request body (after gzip decompression too): a 1,000,000-payment JSON batch is about 110 MiB; the cap stays under V8's longest string. */
-export const NATIVE_MAX_BYTES = 400 * 1024 * 1024;
 const FINAL_BATCH: ReadonlySet<BatchStatus> = new Set([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED]);
 const CSV_TYPES = new Set(['text/csv', 'application/csv', 'text/comma-separated-values']);
+const gunzipAsync = promisify(gunzip);
 
 export interface NativeApiHandle {
   notifier: WebhookNotifier;
@@ -32,13 +35,15 @@ function fail(h: ResponseToolkit, status: number, body: NativeErrorBody): Respon
 /** Any hapi error on a native route (bad payload size, unknown media type, a crash) in the native error format. */
 function nativeErrors(log: Logger) {
   return (request: Request, h: ResponseToolkit) => {
-    const res = request.response as unknown as { isBoom?: boolean; output?: { statusCode: number }; message?: string };
+    const res = request.response as unknown as { isBoom?: boolean; output?: { statusCode: number; headers?: Record<string, string | number> }; message?: string; data?: { gpoCode?: string } | null };
     if (!res || !res.isBoom) return h.continue;
     const status = res.output?.statusCode ?? 500;
     if (status >= 500) log.error({ err: res, path: request.path }, 'native API request failed');
-    const errorCode = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST';
+    const errorCode = res.data?.gpoCode ?? (status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
     const message = status >= 500 ? 'the request could not be processed; nothing was changed by this error' : res.message ?? 'bad request';
-    return h.response({ errorCode, message } satisfies NativeErrorBody).code(status);
+    const out = h.response({ errorCode, message } satisfies NativeErrorBody).code(status);
+    for (const [k, v] of Object.entries(res.output?.headers ?? {})) if (/^(retry-after|www-authenticate|allow)$/i.test(k)) out.header(k, String(v));
+    return out;
   };
 }
 
@@ -80,20 +85,28 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     return id;
   };
   const notFound = (h: ResponseToolkit, id: string) => fail(h, 404, { errorCode: 'BATCH_NOT_FOUND', message: `no batch ${id}` });
+  const limits = limitsOf(deps);
+  const maxBytes = limits.maxBodyBytes.native;
+  const route = (scope: 'batches:submit' | 'batches:read' | 'batches:operate', audit?: string) => ({ ...apiRoute(deps, 'native', scope, { audit }), ext });
+  /** The batch when the caller may see it (a batch of another program is reported as not found). */
+  const visibleBatch = async (request: Request, id: string) => {
+    const batch = await service.getBatch(id);
+    return visibleTo(request, batch) ? batch : undefined;
+  };
   /** The batch a route's {id} names, or the answer to give instead (400 bad id, 404 no such batch). */
   const batchOrAnswer = async (request: Request, h: ResponseToolkit): Promise<{ id: string; batch: BatchView } | ResponseObject> => {
     const id = batchIdOr400(request, h);
     if (typeof id !== 'string') return id;
     const batch = await service.getBatch(id);
-    return batch ? { id, batch } : notFound(h, id);
+    return batch && visibleTo(request, batch) ? { id, batch } : notFound(h, id);
   };
 
   server.route({
     method: 'POST',
     path: '/v1/batches',
     options: {
-      ext,
-      payload: { parse: false, output: 'data', maxBytes: NATIVE_MAX_BYTES, timeout: false },
+      ...route('batches:submit'),
+      payload: { parse: false, output: 'data', maxBytes, timeout: false },
       handler: async (request, h) => {
         const type = mediaType(request);
         const isCsv = CSV_TYPES.has(type);
@@ -108,15 +121,15 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         }
         // Without a key the batch is accepted once and cannot be replayed safely: callers should always send one.
         const sourceKey = (keyHeader as string | undefined) ?? newId();
-        const opts = { sourceKey, duplicatePayees: config.duplicatePayees };
+        const opts = { sourceKey, duplicatePayees: config.duplicatePayees, maxPayments: limits.maxPaymentsPerBatch, maxCsvErrors: limits.maxCsvErrors };
         const encoding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
         let raw = (request.payload as Buffer | undefined) ?? Buffer.alloc(0);
         if (encoding === 'gzip') {
           try {
-            raw = gunzipSync(raw, { maxOutputLength: NATIVE_MAX_BYTES });
+            raw = await gunzipAsync(raw, { maxOutputLength: maxBytes });
           } catch (err) {
             if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-              return fail(h, 413, { errorCode: 'PAYLOAD_TOO_LARGE', message: `the body is larger than ${NATIVE_MAX_BYTES / 1024 / 1024} MiB once decompressed` });
+              return fail(h, 413, { errorCode: 'PAYLOAD_TOO_LARGE', message: `the body is larger than ${maxBytes} bytes once decompressed` });
             }
             return fail(h, 400, { errorCode: 'MALFORMED_BODY', message: `the gzip body cannot be decompressed: ${(err as Error).message}` });
           }
@@ -133,19 +146,26 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
             return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the batch parameters of the upload are not valid; nothing was stored', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
           }
           const { type: _type, ...fields } = value as Partial<BatchFields> & { type?: string };
-          built = buildFromCsv(raw.toString('utf8'), fields, opts);
+          built = await buildFromCsv(raw.toString('utf8'), fields, opts);
         } else {
           let body: unknown;
           try {
-            body = JSON.parse(raw.toString('utf8'));
+            body = parseJsonText(raw, limits.maxJsonDepth);
           } catch (err) {
-            return fail(h, 400, { errorCode: 'MALFORMED_JSON', message: `the body is not valid JSON: ${(err as Error).message}` });
+            if (!(err instanceof EdgeError)) throw err;
+            return fail(h, err.status, { errorCode: err.code, message: err.message });
           }
-          built = buildFromJson(body, opts);
+          built = await buildFromJson(body, opts);
         }
         if (!built.ok) {
           log.info({ idempotencyKey: sourceKey, errorCode: built.body.errorCode, errors: built.body.errorCount ?? built.body.errors?.length }, 'batch refused');
           return fail(h, built.status, built.body);
+        }
+        try {
+          stampOwner(deps, request, built.command);
+        } catch (err) {
+          if (err instanceof AuthFailure) return fail(h, err.status, { errorCode: err.code, message: err.message });
+          throw err;
         }
         let outcome;
         try {
@@ -155,6 +175,10 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
           if (!refusal) throw err;
           log.info({ idempotencyKey: sourceKey, errorCode: refusal.errorCode }, 'batch refused by the service');
           return fail(h, 422, refusal);
+        }
+        if (!visibleTo(request, outcome.batch)) {
+          // The key is taken by a batch of another program: say so without showing that batch.
+          return fail(h, 409, { errorCode: 'IDEMPOTENCY_CONFLICT', message: `Idempotency-Key ${sourceKey} is already in use; nothing was stored` });
         }
         const view = toNativeBatch(outcome.batch);
         if (outcome.outcome === 'conflict') {
@@ -177,20 +201,30 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     method: 'GET',
     path: '/v1/batches',
     options: {
-      ext,
+      ...route('batches:read'),
       handler: async (request, h) => {
         const { error, value } = batchListSchema.validate(request.query, { abortEarly: false, convert: true });
         if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
         const q = value as { idempotencyKey?: string; status?: BatchStatus[]; source?: BatchSource; from?: Date; to?: Date; offset: number; limit: number };
         if (q.idempotencyKey !== undefined) {
           const batch = await service.findBatchBySourceKey(q.source ?? 'native', q.idempotencyKey);
-          const items = batch ? [toNativeBatch(batch)] : [];
+          const items = visibleTo(request, batch) ? [toNativeBatch(batch)] : [];
           return { total: items.length, offset: 0, limit: q.limit, items };
         }
-        const page = await service.listBatches({
-          statuses: q.status, source: q.source, from: q.from?.toISOString(), to: q.to?.toISOString(), offset: q.offset, limit: q.limit,
-        });
-        return { total: page.total, offset: q.offset, limit: q.limit, items: page.items.map(toNativeBatch) };
+        const filter = { statuses: q.status, source: q.source, from: q.from?.toISOString(), to: q.to?.toISOString() };
+        if (seesAllPrograms(callerOf(request))) {
+          const page = await service.listBatches({ ...filter, offset: q.offset, limit: q.limit });
+          return { total: page.total, offset: q.offset, limit: q.limit, items: page.items.map(toNativeBatch) };
+        }
+        // A client of some programs: their batches only. The store has no program index yet, so the matching
+        // batches are read page by page and filtered here (batches are few; payments are not read).
+        const mine: BatchView[] = [];
+        for (let offset = 0; ; offset += MAX_BATCH_PAGE) {
+          const page = await service.listBatches({ ...filter, offset, limit: MAX_BATCH_PAGE });
+          for (const b of page.items) if (visibleTo(request, b)) mine.push(b);
+          if (page.items.length < MAX_BATCH_PAGE) break;
+        }
+        return { total: mine.length, offset: q.offset, limit: q.limit, items: mine.slice(q.offset, q.offset + q.limit).map(toNativeBatch) };
       },
     },
   });
@@ -199,11 +233,11 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     method: 'GET',
     path: '/v1/batches/{id}',
     options: {
-      ext,
+      ...route('batches:read'),
       handler: async (request, h) => {
         const id = batchIdOr400(request, h);
         if (typeof id !== 'string') return id;
-        const batch = await service.getBatch(id);
+        const batch = await visibleBatch(request, id);
         return batch ? toNativeBatch(batch) : notFound(h, id);
       },
     },
@@ -213,13 +247,13 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     method: 'GET',
     path: '/v1/batches/{id}/payments',
     options: {
-      ext,
+      ...route('batches:read'),
       handler: async (request, h) => {
         const id = batchIdOr400(request, h);
         if (typeof id !== 'string') return id;
         const { error, value } = paymentsQuerySchema.validate(request.query, { abortEarly: false, convert: true });
         if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
-        const batch = await service.getBatch(id);
+        const batch = await visibleBatch(request, id);
         if (!batch) return notFound(h, id);
         const q = value as { status?: string; errorCode?: string; offset: number; limit: number };
         const page = await service.listPayments(id, { status: q.status as never, errorCode: q.errorCode, offset: q.offset, limit: q.limit });
@@ -232,7 +266,7 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     method: 'GET',
     path: '/v1/batches/{id}/failures',
     options: {
-      ext,
+      ...route('batches:read'),
       handler: async (request, h) => {
         const found = await batchOrAnswer(request, h);
         if (!('batch' in found)) return found;
@@ -246,7 +280,7 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     method: 'POST',
     path: '/v1/batches/{id}/cancel',
     options: {
-      ext,
+      ...route('batches:operate', 'batch.cancel'),
       payload: { parse: false, output: 'data', maxBytes: 64 * 1024 },
       handler: async (request, h) => {
         const found = await batchOrAnswer(request, h);
@@ -267,7 +301,7 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     method: 'POST',
     path: '/v1/batches/{id}/resume',
     options: {
-      ext,
+      ...route('batches:operate', 'batch.resume'),
       payload: { parse: false, output: 'data', maxBytes: 64 * 1024 },
       handler: async (request, h) => {
         const found = await batchOrAnswer(request, h);
@@ -287,7 +321,7 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
     method: 'GET',
     path: '/v1/batches/{id}/report.csv',
     options: {
-      ext,
+      ...route('batches:read'),
       handler: async (request, h) => {
         const found = await batchOrAnswer(request, h);
         if (!('batch' in found)) return found;

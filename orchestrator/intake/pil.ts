@@ -7,11 +7,13 @@
  * Results are in request order (OpenG2P matches them by position). POST answers once the batch is final or
  * config.pilSyncWindowMs has passed, whichever comes first; items still open are RECEIVED or PENDING then.
  */
-import type { Request, ResponseToolkit, Server } from '@hapi/hapi';
+import type { ResponseToolkit, Server } from '@hapi/hapi';
 import Joi from 'joi';
 import type { Logger } from 'pino';
 import { PaymentStatus, type BatchView, type PaymentInput, type PaymentView, type SubmitBatchCommand } from '../domain/types';
 import { CURRENCY_RE, edgeAmount, fieldErrors, JOI_OPTIONS, requestHash, type FieldError } from './common';
+import { AuthFailure } from '../security/credentials';
+import { apiRoute, authFailureResponse, readBody, stampOwner, visibleTo } from './access';
 import type { IntakeDeps } from './deps';
 
 export const PIL_MAX_PAYEES = 1000;
@@ -169,25 +171,28 @@ function validationFailed(h: ResponseToolkit, errors: FieldError[]) {
 
 export function registerPilApi(server: Server, deps: IntakeDeps): void {
   const log: Logger = deps.logger.child({ component: 'intake-pil' });
-  const payload = {
-    maxBytes: 5 * 1024 * 1024,
-    failAction: (_req: Request, h: ResponseToolkit, err?: Error) =>
-      h.response(pilError('3101', `Malformed syntax - ${err?.message ?? 'the body is not valid JSON'}`)).code(400).takeover(),
-  };
 
   server.route({
     method: 'POST',
     path: '/disbursement',
-    options: { payload },
+    options: apiRoute(deps, 'pil', 'batches:submit', { body: true }),
     handler: async (req, h) => {
-      const parsed = parseDisbursement(req.payload);
+      const read = readBody(req, h, deps, 'pil');
+      if (!read.ok) return read.response;
+      const parsed = parseDisbursement(read.body);
       if (!parsed.ok) {
         log.info({ errors: parsed.errors.length, first: parsed.errors[0] }, 'PIL disbursement refused');
         return validationFailed(h, parsed.errors);
       }
       const cmd = parsed.command;
+      try {
+        stampOwner(deps, req, cmd);
+      } catch (err) {
+        if (err instanceof AuthFailure) return authFailureResponse(h, 'pil', err);
+        throw err;
+      }
       const submitted = await deps.service.submitBatch(cmd);
-      if (submitted.outcome === 'conflict') {
+      if (submitted.outcome === 'conflict' || !visibleTo(req, submitted.batch)) {
         log.warn({ disbursementId: cmd.sourceKey, batchId: submitted.batch.id }, 'PIL disbursementId reused with another request');
         return h.response(pilError('3106', `Modified request - disbursementId ${cmd.sourceKey} was already used for a different request; nothing was paid for this one`)).code(409);
       }
@@ -200,10 +205,11 @@ export function registerPilApi(server: Server, deps: IntakeDeps): void {
   server.route({
     method: 'GET',
     path: '/disbursement/{disbursementId}',
+    options: apiRoute(deps, 'pil', 'batches:read'),
     handler: async (req, h) => {
       const id = String(req.params.disbursementId);
       const batch = await deps.service.findBatchBySourceKey('pil', id);
-      if (!batch) return h.response(pilError('3200', `Generic ID not found - no disbursement ${id}`)).code(404);
+      if (!visibleTo(req, batch)) return h.response(pilError('3200', `Generic ID not found - no disbursement ${id.slice(0, 128)}`)).code(404);
       return h.response(await results(deps, batch, id)).code(200);
     },
   });
@@ -211,11 +217,13 @@ export function registerPilApi(server: Server, deps: IntakeDeps): void {
   server.route({
     method: 'POST',
     path: '/disbursementCheck',
-    options: { payload },
+    options: apiRoute(deps, 'pil', 'batches:submit', { body: true }),
     handler: (req, h) => {
-      const { error } = checkSchema.validate(req.payload, JOI_OPTIONS);
+      const read = readBody(req, h, deps, 'pil');
+      if (!read.ok) return read.response;
+      const { error } = checkSchema.validate(read.body, JOI_OPTIONS);
       if (error) return validationFailed(h, fieldErrors(error));
-      const body = req.payload as { requestId: string; payeeList: Array<{ payeeIdType: string; payeeIdValue: string }> };
+      const body = read.body as { requestId: string; payeeList: Array<{ payeeIdType: string; payeeIdValue: string }> };
       const timestamp = new Date().toISOString();
       return {
         requestId: body.requestId,

@@ -4,20 +4,19 @@
  *   limit and transfers. Items are keyed by homeTransactionId = our transfer id. Recovery: GET /bulkTransactions/{id}.
  * - bulkQuotesTransfers (older SDKs): GET /parties lookups by the engine, POST /bulkQuotes then POST /bulkTransfers
  *   per payee FSP group; transfer ids are ours end to end. Recovery: GET /bulkTransfers/{id}.
- * - transfers: POST /transfers per payee (homeTransactionId = our transfer id), accepting party and quote (the quote
- *   only within the fee limit). Recovery: the same POST, which the SDK answers from its record for that
- *   homeTransactionId without paying again.
+ * - transfers: two-phase POST /transfers then PUT /transfers/{id} {acceptQuote} per payee, the SDK's transferId
+ *   stored in between (sdk-transfers.ts). Recovery: GET /transfers/{transferId}.
  */
-import { fromUnits, toUnits } from '../../shared/money';
+import type { Logger } from 'pino';
 import { fspiopNow } from '../../shared/ids';
 import type { MojaloopSdkMode } from '../domain/types';
 import { isTransientCode } from '../domain/model';
 import { mapLimit } from '../engine/limits';
 import { errorCodeOf, JsonClient } from './http';
-import type { ItemResult, LookupResult, QuoteResult, Rail, RailGroup, RailItem, RailTimings } from './port';
+import type { ItemResult, LookupResult, QuoteResult, Rail, RailGroup, RailItem, RailMemory, RailTimings, SendHooks } from './port';
 import { RailCallError } from './port';
-
-type Obj = Record<string, unknown>;
+import { amountsFrom, amountsFromFee, failedMaybeInDoubt, lastErrorOf, transferStateOf, type Obj } from './sdk-answers';
+import { payeeParty, SdkTransfers, transferParty } from './sdk-transfers';
 
 export interface MojaloopSdkRailOptions {
   sdkUrl: string;
@@ -26,46 +25,11 @@ export interface MojaloopSdkRailOptions {
   timings?: RailTimings;
   /** Parallel POST /transfers calls within one group (transfers mode). */
   transfersPerGroup?: number;
-}
-
-const money = (m: unknown): string | undefined => {
-  const v = (m as { amount?: unknown } | undefined)?.amount;
-  return typeof v === 'string' ? v : undefined;
-};
-
-/** Amounts of a completed payment from the quote the SDK reports: debited = credited + fee. */
-function amountsFrom(amount: string, quote: unknown): { amountDebited: string; amountCredited: string; fee: string } {
-  const q = (quote ?? {}) as Obj;
-  const body = ((q.body as Obj | undefined) ?? q) as Obj;
-  const fee = money(body.payeeFspFee) ?? '0';
-  const debited = money(body.transferAmount) ?? amount;
-  const credited = money(body.payeeReceiveAmount) ?? fromUnits(toUnits(debited) - toUnits(fee));
-  return { amountDebited: debited, amountCredited: credited, fee };
-}
-
-function failedItem(transferId: string, code: string | undefined, description: string | undefined, fallback = '2001'): ItemResult {
-  const c = code ?? fallback;
-  return { transferId, outcome: 'failed', errorCode: c, description: description || `error ${c}`, transient: isTransientCode(c) };
-}
-
-/** A failed result; a 2004 after the transfer may have gone out is "in doubt". */
-function failedMaybeInDoubt(transferId: string, code: string | undefined, description: string | undefined, fallback: string, mayHaveBeenSent: boolean): ItemResult {
-  const r = failedItem(transferId, code, description, fallback);
-  if (r.outcome === 'failed' && r.errorCode === '2004' && mayHaveBeenSent) r.inDoubt = true;
-  return r;
-}
-
-function lastErrorOf(x: Obj): { code?: string; description?: string } | undefined {
-  const le = x.lastError as Obj | undefined;
-  if (!le) return undefined;
-  const info = ((le.mojaloopError as Obj | undefined)?.errorInformation ?? le.errorInformation) as Obj | undefined;
-  return { code: typeof info?.errorCode === 'string' ? info.errorCode : undefined, description: typeof info?.errorDescription === 'string' ? info.errorDescription : undefined };
-}
-
-function transferStateOf(x: Obj): string | undefined {
-  const fulfil = x.fulfil as Obj | undefined;
-  const body = (fulfil?.body as Obj | undefined) ?? fulfil;
-  return (body?.transferState as string | undefined) ?? (x.transferState as string | undefined);
+  /** transfers mode: how long a transfer the SDK may have started without GPO knowing can still complete (ms). */
+  transferHoldMs?: number;
+  logger?: Logger;
+  /** Where the transfers mode keeps what it learned of the SDK's quote acceptance across restarts. */
+  memory?: RailMemory;
 }
 
 export class MojaloopSdkRail implements Rail {
@@ -74,33 +38,25 @@ export class MojaloopSdkRail implements Rail {
   readonly needsPayeeFsp: boolean;
   readonly quotesSeparately: boolean;
   readonly reusesTransferIds: boolean;
+  readonly newIdOnResend: boolean;
   private readonly http: JsonClient;
+  private readonly transfers?: SdkTransfers;
 
   constructor(private readonly opts: MojaloopSdkRailOptions) {
     this.mode = opts.mode;
     this.needsPayeeFsp = opts.mode === 'bulkQuotesTransfers';
     this.quotesSeparately = opts.mode === 'bulkQuotesTransfers';
-    this.reusesTransferIds = opts.mode !== 'bulkQuotesTransfers';
+    // The SDK starts a new transfer on every POST /transfers: a new attempt there always gets a new homeTransactionId.
+    this.reusesTransferIds = opts.mode === 'bulkTransactions';
+    this.newIdOnResend = opts.mode === 'transfers';
     this.http = new JsonClient(opts.sdkUrl, opts.timeoutMs, opts.timings, 64);
+    if (opts.mode === 'transfers') {
+      this.transfers = new SdkTransfers({ http: this.http, perGroup: opts.transfersPerGroup ?? 16, holdMs: opts.transferHoldMs ?? 150_000, logger: opts.logger, memory: opts.memory });
+    }
   }
 
-  private party(group: RailGroup): Obj {
-    const p = group.payer;
-    return { partyIdInfo: { partyIdType: p.idType, partyIdentifier: p.idValue } };
-  }
-
-  private transferParty(group: RailGroup): Obj {
-    const p = group.payer;
-    const out: Obj = { idType: p.idType, idValue: p.idValue };
-    if (p.displayName) out.displayName = p.displayName;
-    return out;
-  }
-
-  private to(it: RailItem): Obj {
-    const to: Obj = { idType: it.payeeIdType, idValue: it.payeeIdValue };
-    if (it.payeeIdSubValue) to.idSubValue = it.payeeIdSubValue;
-    if (it.payeeFsp) to.fspId = it.payeeFsp;
-    return to;
+  warnings(): string[] {
+    return this.transfers?.warnings() ?? [];
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -128,9 +84,9 @@ export class MojaloopSdkRail implements Rail {
     return {
       homeTransactionId: group.quoteId ?? group.id,
       bulkQuoteId: group.quoteId,
-      from: this.transferParty(group),
+      from: transferParty(group),
       individualQuotes: group.items.map((it) => ({
-        quoteId: it.transferId, to: this.to(it), amountType: 'SEND', currency: it.currency, amount: it.amount, transactionType: 'TRANSFER',
+        quoteId: it.transferId, to: payeeParty(it), amountType: 'SEND', currency: it.currency, amount: it.amount, transactionType: 'TRANSFER',
         ...(it.note ? { note: it.note.slice(0, 128) } : {}),
       })),
     };
@@ -162,10 +118,10 @@ export class MojaloopSdkRail implements Rail {
 
   private async sendBulkTransfer(group: RailGroup): Promise<ItemResult[]> {
     const body = {
-      homeTransactionId: group.id, bulkTransferId: group.id, bulkQuoteId: group.quoteId, from: this.transferParty(group),
+      homeTransactionId: group.id, bulkTransferId: group.id, bulkQuoteId: group.quoteId, from: transferParty(group),
       individualTransfers: group.items.map((it) => {
         const q = it.quote as { ilpPacket: string; condition: string; amount: string };
-        return { transferId: it.transferId, to: this.to(it), amountType: 'SEND', currency: it.currency, amount: q.amount, ilpPacket: q.ilpPacket, condition: q.condition };
+        return { transferId: it.transferId, to: payeeParty(it), amountType: 'SEND', currency: it.currency, amount: q.amount, ilpPacket: q.ilpPacket, condition: q.condition };
       }),
     };
     const res = await this.http.call('POST', '/bulkTransfers', 'bulkTransfers', body);
@@ -188,11 +144,11 @@ export class MojaloopSdkRail implements Rail {
       const state = transferStateOf(r);
       if (state === 'COMMITTED' || (r.fulfilment && !r.lastError)) {
         // After a restart the quote is gone: the fee agreed in it was stored with the payment.
-        const a = (it.quote as { amounts?: { amountDebited: string; amountCredited: string; fee: string } } | undefined)?.amounts ?? amountsFrom(it.amount, { payeeFspFee: { amount: it.fee ?? '0' } });
-        return { transferId: it.transferId, outcome: 'completed', ...a };
+        const a = (it.quote as { amounts?: { amountDebited: string; amountCredited: string; fee: string } } | undefined)?.amounts ?? amountsFromFee(it.amount, it.fee);
+        return { transferId: it.transferId, outcome: 'completed', ...a, railTransferId: it.transferId };
       }
       const le = lastErrorOf(r);
-      if (le || state === 'ABORTED') return failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', true);
+      if (le || state === 'ABORTED') return { ...failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', true), railTransferId: it.transferId };
       return { transferId: it.transferId, outcome: 'unknown' };
     });
   }
@@ -215,7 +171,7 @@ export class MojaloopSdkRail implements Rail {
     return {
       bulkTransactionId: group.id,
       bulkHomeTransactionID: group.id,
-      from: this.party(group),
+      from: { partyIdInfo: { partyIdType: group.payer.idType, partyIdentifier: group.payer.idValue } },
       options,
       individualTransfers: group.items.map((it) => {
         const partyIdInfo: Obj = { partyIdType: it.payeeIdType, partyIdentifier: it.payeeIdValue };
@@ -235,13 +191,15 @@ export class MojaloopSdkRail implements Rail {
       const r = byHome.get(it.transferId);
       if (!r) return { transferId: it.transferId, outcome: 'unknown' };
       const state = transferStateOf(r);
+      // The SDK's own transfer id for the item: the one the hub and the payee book.
+      const rid = typeof r.transferId === 'string' ? { railTransferId: r.transferId } : {};
       if (state === 'COMMITTED') {
         const fsp = ((r.to as Obj | undefined)?.partyIdInfo as Obj | undefined)?.fspId;
-        return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, r.quoteResponse), ...(typeof fsp === 'string' ? { payeeFsp: fsp } : {}) };
+        return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, r.quoteResponse), ...(typeof fsp === 'string' ? { payeeFsp: fsp } : {}), ...rid };
       }
       const le = lastErrorOf(r);
       // Quote accepted means the transfer may have gone out; before that nothing was sent.
-      if (le || state === 'ABORTED') return failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', !!r.quoteResponse);
+      if (le || state === 'ABORTED') return { ...failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', !!r.quoteResponse), ...rid };
       pending++;
       return { transferId: it.transferId, outcome: 'unknown' };
     });
@@ -279,74 +237,17 @@ export class MojaloopSdkRail implements Rail {
   }
 
   // ------------------------------------------------------------------------------------------------------------
-  // single transfers
 
-  private async sendTransfer(group: RailGroup, it: RailItem): Promise<ItemResult> {
-    const body: Obj = {
-      homeTransactionId: it.transferId, from: this.transferParty(group), to: this.to(it), amountType: 'SEND',
-      currency: it.currency, amount: it.amount, transactionType: 'TRANSFER',
-    };
-    if (it.note) body.note = it.note.slice(0, 128);
-    if (it.payeeFsp) body.skipPartyLookup = true;
-    let res = await this.http.call('POST', '/transfers', 'transfers', body);
-    for (let step = 0; step < 3; step++) {
-      const b = (res.body ?? {}) as Obj;
-      const view = (res.status === 200 ? b : (b.transferState as Obj | undefined)) ?? {};
-      const state = view.currentState as string | undefined;
-      if (state === 'COMPLETED') {
-        const fsp = (view.to as Obj | undefined)?.fspId ?? view.quoteResponseSource;
-        return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, view.quoteResponse), ...(typeof fsp === 'string' ? { payeeFsp: fsp } : {}) };
-      }
-      if (state === 'WAITING_FOR_PARTY_ACCEPTANCE' || state === 'WAITING_FOR_QUOTE_ACCEPTANCE') {
-        const sdkId = String(view.transferId);
-        let accept: Obj = { acceptParty: true };
-        if (state === 'WAITING_FOR_QUOTE_ACCEPTANCE') {
-          const fee = amountsFrom(it.amount, view.quoteResponse).fee;
-          const ok = group.feeLimit === undefined || toUnits(fee) <= toUnits(group.feeLimit);
-          accept = { acceptQuote: ok };
-          if (!ok) {
-            await this.http.call('PUT', `/transfers/${sdkId}`, 'transfers.accept', accept);
-            return { transferId: it.transferId, outcome: 'failed', errorCode: '4100', description: `fee ${fee} above the limit of ${group.feeLimit}`, transient: false };
-          }
-        }
-        res = await this.http.call('PUT', `/transfers/${sdkId}`, 'transfers.accept', accept);
-        continue;
-      }
-      if (res.status === 200 && !state) break;
-      const le = lastErrorOf(view);
-      const e = le ?? errorCodeOf(b);
-      if (res.status >= 500 && !e.code) throw new RailCallError(`transfer HTTP ${res.status}`, true, res.status === 504 ? '2004' : '2001', res.status);
-      if (res.status === 400 && e.code === '3106') throw new RailCallError(`transfer: ${e.description}`, false, '3106', 400);
-      const result = failedMaybeInDoubt(it.transferId, e.code, e.description, res.status === 504 ? '2004' : '2001', !!view.quoteResponse);
-      // The SDK answers a known homeTransactionId from its record: a retry needs a new one, which is safe only when
-      // nothing was sent (no quote accepted yet, or the payer's own liquidity refusal before the transfer).
-      if (result.outcome === 'failed' && (!view.quoteResponse || result.errorCode === '4001')) result.newIdSafe = true;
-      return result;
-    }
-    throw new RailCallError('transfer: unexpected answer from the SDK', true, '2001');
-  }
-
-  // ------------------------------------------------------------------------------------------------------------
-
-  async send(group: RailGroup): Promise<ItemResult[]> {
+  async send(group: RailGroup, hooks?: SendHooks): Promise<ItemResult[]> {
     if (this.mode === 'bulkTransactions') return this.sendBulkTransaction(group);
     if (this.mode === 'bulkQuotesTransfers') return this.sendBulkTransfer(group);
-    return mapLimit(group.items, this.opts.transfersPerGroup ?? 16, async (it) => {
-      try {
-        return await this.sendTransfer(group, it);
-      } catch (err) {
-        const e = err instanceof RailCallError ? err : new RailCallError(String(err), true, '1001');
-        // One payee's call failing must not fail the others: report it per item (same id on the retry).
-        return { transferId: it.transferId, outcome: 'failed', errorCode: e.errorCode, description: e.message, transient: e.transient } as ItemResult;
-      }
-    });
+    return this.transfers!.send(group, hooks);
   }
 
   async query(group: RailGroup): Promise<ItemResult[]> {
     if (this.mode === 'bulkTransactions') return this.pollBulkTransaction(group);
     if (this.mode === 'bulkQuotesTransfers') return this.pollBulkTransfer(group);
-    // transfers: the same request again is answered from the SDK's record for this homeTransactionId.
-    return this.send(group);
+    return this.transfers!.query(group);
   }
 
   /**
@@ -380,9 +281,9 @@ export class MojaloopSdkRail implements Rail {
     if (res.status !== 200) throw new RailCallError(`GET transfer HTTP ${res.status}`, true, '2001', res.status);
     const b = (res.body ?? {}) as Obj;
     const state = transferStateOf(b);
-    if (state === 'COMMITTED' || b.currentState === 'COMPLETED') return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, b.quoteResponse ?? b.quote ?? { payeeFspFee: { amount: it.fee ?? '0' } }) };
+    if (state === 'COMMITTED' || b.currentState === 'COMPLETED') return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, b.quoteResponse ?? b.quote ?? { payeeFspFee: { amount: it.fee ?? '0' } }), railTransferId: it.transferId };
     const le = lastErrorOf(b);
-    if (le || state === 'ABORTED' || b.currentState === 'ERROR_OCCURRED') return failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', true);
+    if (le || state === 'ABORTED' || b.currentState === 'ERROR_OCCURRED') return { ...failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', true), railTransferId: it.transferId };
     return { transferId: it.transferId, outcome: 'unknown' };
   }
 

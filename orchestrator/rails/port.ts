@@ -12,6 +12,12 @@ export interface RailItem extends Omit<PaymentInput, 'meta'> {
   fee?: string;
   /** What this rail's quote step returned for the item (opaque to the engine), needed by its send step. */
   quote?: unknown;
+  /**
+   * The id under which the hub and the payee book the transfer (the Mojaloop transferId), once the rail reported it:
+   * GPO's own transferId in the bulk quotes/transfers mode, the SDK's in the others. Stored before money can move
+   * under it (two-phase modes), so recovery asks about this id.
+   */
+  railTransferId?: string;
 }
 
 export interface RailGroup {
@@ -31,12 +37,12 @@ export interface RailGroup {
 
 export type ItemResult =
   /** payeeFsp: the FSP the rail found for the payee, when it did the lookup itself. */
-  | { transferId: string; outcome: 'completed'; amountDebited: string; amountCredited: string; fee: string; payeeFsp?: string }
+  | { transferId: string; outcome: 'completed'; amountDebited: string; amountCredited: string; fee: string; payeeFsp?: string; railTransferId?: string }
   /**
    * newIdSafe: the rail knows nothing was sent for this id, so a retry may use a new one (rails that reuse ids).
    * inDoubt: the transfer may have been sent and has no outcome yet (2004): ask again, never resend as new.
    */
-  | { transferId: string; outcome: 'failed'; errorCode: string; description: string; transient: boolean; newIdSafe?: boolean; inDoubt?: boolean }
+  | { transferId: string; outcome: 'failed'; errorCode: string; description: string; transient: boolean; newIdSafe?: boolean; inDoubt?: boolean; railTransferId?: string }
   /** The rail has no trace of it: nothing was paid, safe to resend with the same ids. */
   | { transferId: string; outcome: 'unknown' };
 
@@ -63,6 +69,23 @@ export class RailCallError extends Error {
   }
 }
 
+/** The rail's transfer id of a payment (and the fee its quote carries), to be stored before money can move under it. */
+export interface RailIds {
+  transferId: string;
+  railTransferId: string;
+  fee?: string;
+  /** The payee FSP the rail found (it looked the party up itself). */
+  payeeFsp?: string;
+}
+
+export interface SendHooks {
+  /**
+   * Two-phase rails call this between the step that reveals the rail's transfer ids and the acceptance that lets
+   * money move under them; it resolves once the ids are durable. A rejection stops the send (nothing accepted).
+   */
+  storeRailIds(ids: RailIds[]): Promise<void>;
+}
+
 export interface Rail {
   readonly name: RailName;
   readonly mode?: MojaloopSdkMode;
@@ -76,13 +99,26 @@ export interface Rail {
    * False when the rail refuses a reused id (FSPIOP transfer ids): the engine then draws a new one.
    */
   readonly reusesTransferIds: boolean;
+  /**
+   * A payment the rail reported never sent (`unknown`) is sent again under a new transfer id rather than the same
+   * one: where the id is only the caller's reference (the SDK's homeTransactionId) and gives no idempotency.
+   */
+  readonly newIdOnResend?: boolean;
   lookup?(idType: string, idValue: string, subValue?: string): Promise<LookupResult>;
   quote?(group: RailGroup): Promise<QuoteResult[]>;
-  /** Sends the group (idempotently: same ids, same body) and returns a result per item. */
-  send(group: RailGroup): Promise<ItemResult[]>;
+  /** Sends the group and returns a result per item (two-phase rails store their ids through hooks first). */
+  send(group: RailGroup, hooks?: SendHooks): Promise<ItemResult[]>;
   /** What the rail knows about a group that may have been sent. */
   query(group: RailGroup): Promise<ItemResult[]>;
+  /** What an operator must know about how the rail is configured (e.g. an SDK that accepts quotes by itself). */
+  warnings?(): string[];
   close(): Promise<void>;
+}
+
+/** What a rail learned about its peer, kept across restarts (backed by the store). */
+export interface RailMemory {
+  get(name: string): Promise<unknown>;
+  set(name: string, value: unknown): Promise<void>;
 }
 
 export interface RailTimings {

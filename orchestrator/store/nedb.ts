@@ -128,6 +128,15 @@ export class NedbStore implements Store {
     return value;
   }
 
+  async getMeta(name: string): Promise<unknown> {
+    const doc = (await this.meta.findOne({ _id: `meta:${name}` })) as { value: unknown } | null;
+    return doc?.value;
+  }
+
+  async setMeta(name: string, value: unknown): Promise<void> {
+    await this.meta.updateOne({ _id: `meta:${name}` }, { _id: `meta:${name}`, value }, { upsert: true });
+  }
+
   async compact(): Promise<void> {
     if (this.opts.inMemory || !this.opts.dataDir || this.closed) return;
     const run = this.compacting.then(async () => {

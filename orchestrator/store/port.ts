@@ -41,6 +41,9 @@ export interface Store {
   removeOrphans(): Promise<number>;
   /** Next value of a persistent counter (restarts of a seeded orchestrator must not repeat ids). */
   nextCounter(name: string): Promise<number>;
+  /** A small named value kept across restarts (what a rail learned about its peer), undefined when never set. */
+  getMeta(name: string): Promise<unknown>;
+  setMeta(name: string, value: unknown): Promise<void>;
   /** Rewrites the data files without superseded records. */
   compact(): Promise<void>;
   close(): Promise<void>;

@@ -8,6 +8,8 @@
  *   txn_status: {transaction_id (of the disbursement), disbursements_status: [item...]}}}`
  */
 import Hapi from '@hapi/hapi';
+import { createRemoteJWKSet } from 'jose';
+import { signedFieldPayload, verifyDetachedJws } from '../../shared/g2p-jws';
 import { bindHost, RunningServer } from '../../shared/server';
 
 export interface OnDisburseItem {
@@ -32,6 +34,10 @@ export interface CallbackReceiver extends RunningServer {
   readonly duplicates: number;
   /** Callbacks for a transaction nobody expects. */
   readonly unknown: number;
+  /** Callbacks refused because their signature was missing or did not verify (when checking is on). */
+  readonly badSignatures: number;
+  /** Callbacks whose header and field signatures both verified. */
+  readonly verified: number;
   expect(transactionId: string, apply: (items: OnDisburseItem[]) => void): void;
 }
 
@@ -70,17 +76,48 @@ export function readCallback(path: string, body: unknown): { transactionId?: str
   return { transactionId: own, items: Array.isArray(message.disbursements_status) ? message.disbursements_status : [] };
 }
 
-export async function startCallbackReceiver(opts: { port?: number; host?: string } = {}): Promise<CallbackReceiver> {
-  const server = Hapi.server({ port: opts.port ?? 0, host: opts.host ?? bindHost(), routes: { payload: { maxBytes: 50 * 1024 * 1024 } } });
+export interface CallbackReceiverOptions {
+  port?: number;
+  host?: string;
+  /** The orchestrator's JWKS: callbacks must carry a Signature header and a signature field that verify with it. */
+  senderJwksUrl?: string;
+}
+
+export async function startCallbackReceiver(opts: CallbackReceiverOptions = {}): Promise<CallbackReceiver> {
+  // Bodies are kept as received: the Signature header signs those bytes, not their parsed form.
+  const server = Hapi.server({ port: opts.port ?? 0, host: opts.host ?? bindHost(), routes: { payload: { maxBytes: 50 * 1024 * 1024, output: 'data', parse: false } } });
+  const jwks = opts.senderJwksUrl ? createRemoteJWKSet(new URL(opts.senderJwksUrl)) : undefined;
+  let badSignatures = 0;
+  let verified = 0;
   const handlers = new Map<string, (items: OnDisburseItem[]) => void>();
   const seen = new Set<string>();
   const received: ReceivedCallback[] = [];
   let duplicates = 0;
   let unknown = 0;
-  const handle = (path: string) => (req: Hapi.Request, h: Hapi.ResponseToolkit) => {
-    const env = (req.payload ?? {}) as CallbackEnvelope;
+  /** Both signatures GPO puts on a callback: the header over the body as sent, the field over {header}+{message}. */
+  const signatureOk = async (req: Hapi.Request, raw: Buffer, parsed: unknown): Promise<boolean> => {
+    if (!jwks) return true;
+    const body = (isObject(parsed) ? parsed : {}) as { signature?: unknown; header?: unknown; message?: unknown };
+    const header = req.headers.signature;
+    if (typeof header !== 'string' || typeof body.signature !== 'string') return false;
+    return await verifyDetachedJws(header, [raw], jwks) && await verifyDetachedJws(body.signature, [signedFieldPayload(body)], jwks);
+  };
+  const handle = (path: string) => async (req: Hapi.Request, h: Hapi.ResponseToolkit) => {
+    const raw = Buffer.isBuffer(req.payload) ? req.payload : Buffer.alloc(0);
+    let payload: unknown;
+    try {
+      payload = raw.length ? JSON.parse(raw.toString('utf8')) : {};
+    } catch {
+      return h.response({ message: { ack_status: 'ERR', timestamp: new Date().toISOString(), error: { code: 'err.request.bad', message: 'the body is not JSON' } } }).code(400);
+    }
+    if (!(await signatureOk(req, raw, payload))) {
+      badSignatures++;
+      return h.response({ message: { ack_status: 'NACK', timestamp: new Date().toISOString(), error: { code: 'err.signature.invalid', message: 'the callback signature does not verify with the orchestrator key' } } }).code(401);
+    }
+    if (jwks) verified++;
+    const env = (payload ?? {}) as CallbackEnvelope;
     const messageId = isObject(env.header) && typeof env.header.message_id === 'string' ? env.header.message_id : undefined;
-    const { transactionId, items } = readCallback(path, req.payload);
+    const { transactionId, items } = readCallback(path, payload);
     received.push({ at: Date.now(), path, transactionId, messageId, items: items.length });
     if (received.length > 10_000) received.splice(0, received.length - 10_000);
     if (messageId && seen.has(messageId)) duplicates++;
@@ -103,6 +140,8 @@ export async function startCallbackReceiver(opts: { port?: number; host?: string
     received,
     get duplicates() { return duplicates; },
     get unknown() { return unknown; },
+    get badSignatures() { return badSignatures; },
+    get verified() { return verified; },
     expect: (id, apply) => { handlers.set(id, apply); },
     stop: async () => { await server.stop({ timeout: 1000 }); },
   };

@@ -11,6 +11,7 @@ import { CallbackReceiver, startCallbackReceiver } from './callbacks';
 import { createPaymentManager, ExchangeLog, PaymentManager, SendOutcome } from './managers';
 import { Cycle, PaymentBatch, Program, ProgramConfig } from './program';
 import type { Registrant } from './registrants';
+import type { JwsSigningKey } from '../../shared/g2p-jws';
 
 export * from './program';
 export * from './registrants';
@@ -26,6 +27,12 @@ export interface OpenG2pOptions {
   /** Where the G2P Connect receiver listens (port 0 by default). */
   callbackPort?: number;
   callbackHost?: string;
+  /** Credentials for the orchestrator (Authorization: Bearer); the real interop-layer module sends none. */
+  apiKey?: string;
+  /** g2p-connect: the key OpenG2P signs its messages with. */
+  signingKey?: JwsSigningKey;
+  /** g2p-connect: the orchestrator's JWKS; callbacks that do not verify with it are refused and counted. */
+  orchestratorJwksUrl?: string;
 }
 
 export class OpenG2p {
@@ -51,6 +58,8 @@ export class OpenG2p {
       log: this.log,
       rnd: this.rnd,
       nativeFormat: this.opts.nativeFormat,
+      apiKey: this.opts.apiKey,
+      signingKey: this.opts.signingKey,
     });
   }
 
@@ -117,6 +126,8 @@ export class OpenG2p {
 }
 
 export async function startOpenG2p(opts: OpenG2pOptions): Promise<OpenG2p> {
-  const callbacks = opts.program.paymentManager === 'g2p-connect' ? await startCallbackReceiver({ port: opts.callbackPort, host: opts.callbackHost }) : undefined;
+  const callbacks = opts.program.paymentManager === 'g2p-connect'
+    ? await startCallbackReceiver({ port: opts.callbackPort, host: opts.callbackHost, senderJwksUrl: opts.orchestratorJwksUrl })
+    : undefined;
   return new OpenG2p(opts, callbacks);
 }

@@ -6,6 +6,7 @@
  * - native: POST /v1/batches (JSON, or CSV in the bulk-file columns), results read from /v1/batches/{id}/payments.
  */
 import { request } from 'undici';
+import { signG2pMessage, type JwsSigningKey } from '../../shared/g2p-jws';
 import { formatFixed, toUnits } from '../../shared/money';
 import { SeededRandom } from '../../shared/ids';
 import type { Payment, PaymentBatch, PaymentManagerKind } from './program';
@@ -43,6 +44,10 @@ export interface ManagerContext {
   rnd: SeededRandom;
   /** native only: send batches as CSV instead of JSON. */
   nativeFormat?: 'json' | 'csv';
+  /** Sent as Authorization: Bearer on every request (GPO's API key or a JWT); none by default, as the real module. */
+  apiKey?: string;
+  /** g2p-connect: signs every message (Signature header and signature field) with this key. */
+  signingKey?: JwsSigningKey;
 }
 
 interface HttpResult {
@@ -54,11 +59,12 @@ interface HttpResult {
 async function http(ctx: ManagerContext, method: 'GET' | 'POST', path: string, body?: string, headers: Record<string, string> = {}, timeoutMs = 20_000): Promise<HttpResult> {
   const url = ctx.orchestratorUrl.replace(/\/$/, '') + path;
   const started = Date.now();
+  const auth: Record<string, string> = ctx.apiKey ? { authorization: `Bearer ${ctx.apiKey}` } : {};
   try {
     const res = await request(url, {
       method,
       body,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      headers: body === undefined ? { ...auth, ...headers } : { 'content-type': 'application/json', ...auth, ...headers },
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
@@ -260,7 +266,9 @@ export class G2pConnectManager implements PaymentManager {
     batch.remoteId = messageId;
     let res: HttpResult;
     try {
-      res = await http(this.ctx, 'POST', '/disburse', JSON.stringify(g2pConnectEnvelope(batch, this.ctx, messageId)));
+      const envelope = g2pConnectEnvelope(batch, this.ctx, messageId) as { header: unknown; message: unknown };
+      const signed = this.ctx.signingKey ? await signG2pMessage(this.ctx.signingKey, envelope) : undefined;
+      res = await http(this.ctx, 'POST', '/disburse', signed?.body ?? JSON.stringify(envelope), signed?.headers ?? {});
     } catch (err) {
       return sendFailed(batch, err instanceof Error ? err.message : String(err));
     }

@@ -16,7 +16,7 @@ import { warmValidators } from '../fspiop/validate';
 import { FaultRules, type FaultRule } from '../rules';
 import { Treasury } from './domain/treasury';
 import { INBOUND_SCHEMAS, registerInbound, Violation } from './inbound';
-import { AnswerProblem, registerOutbound } from './outbound';
+import { AnswerProblem, registerOutbound, type PayerExtensions, type SdkProfile } from './outbound';
 import { BulkTransaction, PayerService } from './service';
 import { sdkProblem, warmSdkValidators } from './spec';
 import { serveSimulatorMetrics } from '../metrics';
@@ -41,10 +41,17 @@ export interface PayerDfspOptions {
   netDebitCap?: string;
   /** Onboard on the switch at start (participant, endpoints, limits); default true. */
   onboard?: boolean;
+  /** The SDK's AUTO_ACCEPT_PARTY / AUTO_ACCEPT_QUOTES for POST /transfers (default true, as the SDK; $GPO_PAYER_AUTO_ACCEPT_*). */
   autoAcceptParty?: boolean;
   autoAcceptQuote?: boolean;
+  /** Behaviours beyond the real SDK (README: Extensions); all off by default. */
+  extensions?: PayerExtensions;
+  /** Which SDK release to behave as: 'current' (default) or '18.0.2' (README: Profiles); $GPO_PAYER_SDK_PROFILE. */
+  profile?: SdkProfile;
   /** How long to wait for an FSPIOP callback before failing the item with a timeout (ms, default 30000). */
   callbackTimeoutMs?: number;
+  /** Single transfers: the wait per stage (party, quote, fulfil) before a 504, as the SDK's REQUEST_PROCESSING_TIMEOUT_SECONDS; default callbackTimeoutMs. */
+  stageTimeoutsMs?: Partial<{ party: number; quote: number; fulfil: number }>;
   /** FSPIOP expiration given to transfers and bulk transfers we send (ms from now; default callbackTimeoutMs). */
   transferExpiryMs?: number;
   /** Back office base URL for bulk transaction reports (`PUT {backendUrl}/bulkTransactions/{id}`); default $GPO_PAYER_BACKEND_URL. */
@@ -76,10 +83,20 @@ export interface RunningPayerDfsp extends RunningServer {
   readonly violations: Violation[];
   /** Answers and reports of ours that did not match the SDK spec (a bug if not empty). */
   readonly answerProblems: AnswerProblem[];
+  /** Requests that asked for a behaviour the real SDK does not have, by extension (also in GET /admin/extensions). */
+  readonly extensionUses: Record<string, number>;
   /** Changes where bulk transaction reports go (undefined: nowhere). */
   setBackendUrl(url: string | undefined): void;
   /** Resolves when every bulk transaction report sent so far has been delivered (or given up). */
   reportsIdle(): Promise<void>;
+}
+
+function profileFromEnv(v: string | undefined): SdkProfile {
+  return v === '18.0.2' ? { name: '18.0.2', bulkDefects: true } : { name: 'current' };
+}
+
+function envBool(v: string | undefined): boolean | undefined {
+  return v === 'true' ? true : v === 'false' ? false : undefined;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
@@ -171,9 +188,10 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   const validateResponses = opts.validateResponses ?? true;
   const service = new PayerService({
     fspId, switchUrl, alsUrl, callbackTimeoutMs,
+    stageTimeoutsMs: { party: callbackTimeoutMs, quote: callbackTimeoutMs, fulfil: callbackTimeoutMs, ...(opts.stageTimeoutsMs ?? {}) },
     transferExpiryMs: opts.transferExpiryMs ?? callbackTimeoutMs,
-    autoAcceptParty: opts.autoAcceptParty ?? true,
-    autoAcceptQuote: opts.autoAcceptQuote ?? true,
+    autoAcceptParty: opts.autoAcceptParty ?? envBool(process.env.GPO_PAYER_AUTO_ACCEPT_PARTY) ?? true,
+    autoAcceptQuote: opts.autoAcceptQuote ?? envBool(process.env.GPO_PAYER_AUTO_ACCEPT_QUOTES) ?? true,
     lookupConcurrency: opts.lookupConcurrency ?? 256,
     bulkConcurrency: opts.bulkConcurrency ?? 8,
   }, client, treasury, describeError, log, {
@@ -201,7 +219,8 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   serveSimulatorMetrics(fspId, [[outbound, 'sdk-outbound'], [inbound, 'fspiop']]);
   inbound.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK', fspId }) });
   registerInbound(inbound, client, violations, faults);
-  registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems });
+  const extensionUses: Record<string, number> = {};
+  registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems, extensions: opts.extensions ?? {}, extensionUses, profile: opts.profile ?? profileFromEnv(process.env.GPO_PAYER_SDK_PROFILE) });
 
   await inbound.start();
   try {
@@ -253,7 +272,7 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
 
   return {
     name: fspId, fspId, url, port: outbound.info.port as number, outboundUrl: url, inboundUrl, inboundPort: inbound.info.port as number,
-    service, treasury, faults, violations, answerProblems,
+    service, treasury, faults, violations, answerProblems, extensionUses,
     setBackendUrl: (u) => { backend.url = u; },
     reportsIdle: () => backOffice.idle(),
     stop,

@@ -24,6 +24,25 @@ export interface OutboundDeps {
   validateResponses: boolean;
   /** Answers that did not match the spec. */
   answerProblems: AnswerProblem[];
+  /** Behaviours beyond the real SDK, each off unless enabled (README: Extensions). */
+  extensions?: PayerExtensions;
+  /** How often a client asked for a behaviour the real SDK does not have, by extension name (used or not). */
+  extensionUses?: Record<string, number>;
+  /** Which SDK release to behave as (README: Profiles); default 'current'. */
+  profile?: SdkProfile;
+}
+
+/**
+ * 'current': the SDK scheme adapter as of its v20+ sources (the default). '18.0.2': its last npm release: no
+ * /bulkTransactions routes, and with `bulkDefects` its documented bulk defects (POST /bulkQuotes answers without the
+ * per-item quote results, GET /bulkTransfers/{id} is refused).
+ */
+export type SdkProfile = { name: 'current' } | { name: '18.0.2'; bulkDefects: boolean };
+
+/** What this simulator can do that the real SDK scheme adapter does not: all off by default. */
+export interface PayerExtensions {
+  /** `POST /transfers?autoAcceptParty=false&autoAcceptQuote=false`: acceptance per request instead of the configuration. */
+  perRequestAcceptance?: boolean;
 }
 
 export interface AnswerProblem {
@@ -95,6 +114,9 @@ export function answerSchema(method: string, routePath: string, status: number):
 
 export function registerOutbound(server: Server, deps: OutboundDeps): void {
   const { service, faults, log } = deps;
+  const noteExtension = (name: string): void => {
+    if (deps.extensionUses) deps.extensionUses[name] = (deps.extensionUses[name] ?? 0) + 1;
+  };
 
   /** Our own answers against the spec: a mismatch is a bug here, logged and recorded (the answer still goes out). */
   function checkAnswer(request: Request, status: number, body: unknown): void {
@@ -122,6 +144,12 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
     return undefined;
   }
 
+  // The 18.0.2 profile has no /bulkTransactions routes at all.
+  server.ext('onRequest', (request: Request, h: ResponseToolkit) => {
+    if (deps.profile?.name === '18.0.2' && request.path.startsWith('/bulkTransactions')) return h.response('Not Found').code(404).takeover();
+    return h.continue;
+  });
+
   // Bad JSON and oversize bodies in the SDK's error format; our own answers checked against the spec.
   server.ext('onPreResponse', (request: Request, h: ResponseToolkit) => {
     const r = request.response;
@@ -141,7 +169,8 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
   });
 
   const validated = <T>(h: ResponseToolkit, schema: string, body: unknown): T | ReturnType<typeof refuse> => {
-    const problem = sdkProblem(schema, body);
+    // JSON.stringify escapes exactly the lone UTF-16 surrogates: a string no party id (or URL) can carry.
+    const problem = sdkProblem(schema, body) ?? (/\\u[dD][89a-fA-F][0-9a-fA-F]{2}/.test(JSON.stringify(body)) ? 'a string holds a lone UTF-16 surrogate' : undefined);
     return problem ? refuse(h, '3100', `${schema}: ${problem}`) : (body as T);
   };
   const isResponse = (v: unknown): v is ReturnType<typeof refuse> => typeof v === 'object' && v !== null && 'statusCode' in v && typeof (v as { code?: unknown }).code === 'function';
@@ -157,7 +186,10 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
         const f = await edgeFault(req, h, 'transfers');
         if (f) return f;
         try {
-          const rec = await service.startTransfer(body, { autoAcceptParty: bool(req.query.autoAcceptParty), autoAcceptQuote: bool(req.query.autoAcceptQuote) });
+          // Acceptance is the SDK's own configuration; per-request query flags are an extension, off by default.
+          if (req.query.autoAcceptParty !== undefined || req.query.autoAcceptQuote !== undefined) noteExtension('perRequestAcceptance');
+          const overrides = deps.extensions?.perRequestAcceptance ? { autoAcceptParty: bool(req.query.autoAcceptParty), autoAcceptQuote: bool(req.query.autoAcceptQuote) } : {};
+          const rec = await service.startTransfer(body, overrides);
           return transferAnswer(h, service, rec);
         } catch (err) {
           return caught(h, log, err);
@@ -186,6 +218,11 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
         if (!ref) return refuse(h, '3208', `no transfer ${id}`, 404);
         if (ref.kind === 'transfer') {
           await service.settled(ref.rec);
+          // As the SDK: it asks the hub, which has never seen a transfer that was not accepted (3208).
+          if (!ref.rec.transferSent) {
+            const lastError = { httpStatusCode: 500, mojaloopError: { errorInformation: { errorCode: '3208', errorDescription: `Transfer ID not found - transfer ${id} not found` } } };
+            return h.response({ statusCode: '3208', message: `transfer ${id} was not sent to the hub`, transferState: { transferId: id, currentState: 'ERROR_OCCURRED', lastError } }).code(500);
+          }
           return service.transferStatusView(ref.rec);
         }
         if (ref.kind === 'bulkItem' && ref.txn.phase !== 'partyAcceptance' && ref.txn.phase !== 'quoteAcceptance') await service.settled(ref.txn);
@@ -226,6 +263,11 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
         if (f) return f;
         try {
           const r = await service.bulkQuote(body);
+          if (deps.profile?.name === '18.0.2' && deps.profile.bulkDefects && r.status === 200) {
+            // 18.0.2 answers from its model's data, where the bulk quote callback's results were never stored.
+            const { individualQuoteResults: _dropped, ...rest } = r.body as Record<string, unknown>;
+            return h.response({ ...rest, individualQuoteResults: [] }).code(200);
+          }
           return h.response(r.body as object).code(r.status);
         } catch (err) {
           return caught(h, log, err);
@@ -256,7 +298,10 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
     {
       method: 'GET',
       path: '/bulkTransfers/{bulkTransferId}',
-      handler: (req, h) => service.bulkTransferStatus(String(req.params.bulkTransferId)) ?? refuse(h, '3200', 'no such bulk transfer', 404),
+      handler: (req, h) => {
+        if (deps.profile?.name === '18.0.2' && deps.profile.bulkDefects) return refuse(h, '3100', 'GET /bulkTransfers/{id} is refused by SDK 18.0.2', 400);
+        return service.bulkTransferStatus(String(req.params.bulkTransferId)) ?? refuse(h, '3200', 'no such bulk transfer', 404);
+      },
     },
     {
       method: 'POST',
@@ -274,6 +319,7 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
           return caught(h, log, err);
         }
         if (body.options.synchronous) {
+          noteExtension('synchronousBulkTransactions');
           await service.settled(txn);
           return h.response(service.bulkTransactionView(txn)).code(200);
         }
@@ -300,6 +346,7 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
       method: 'GET',
       path: '/bulkTransactions/{bulkTransactionId}',
       handler: (req, h) => {
+        noteExtension('getBulkTransaction');
         const txn = service.bulkTransactions.get(String(req.params.bulkTransactionId));
         return txn ? service.bulkTransactionView(txn) : refuse(h, '3200', 'no such bulk transaction', 404);
       },
@@ -333,6 +380,7 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
     { method: 'GET', path: '/admin/bulks', handler: () => ({ bulkSizes: service.bulkSizes }) },
     ...ruleAdminRoutes(faults),
     { method: 'GET', path: '/admin/violations', handler: () => ({ violations: deps.violations, answerProblems: deps.answerProblems }) },
+    { method: 'GET', path: '/admin/extensions', handler: () => ({ enabled: deps.extensions ?? {}, uses: deps.extensionUses ?? {} }) },
     { method: 'GET', path: '/admin/backend', handler: () => ({ url: deps.backend.url ?? null }) },
     {
       method: 'PUT',

@@ -2,8 +2,9 @@
  * The payer DFSP's use cases behind the SDK outbound API: single transfers (lookup, quote, transfer, with or
  * without the caller's acceptance), party lookups, SDK bulk quotes and bulk transfers, and bulk transactions
  * (lookup every party, group per payee FSP in FSPIOP bulks of at most 1000, quote, transfer, report per item).
- * Money moves through the Treasury (reserve at quote acceptance, debit on COMMITTED). Idempotent on
- * homeTransactionId, transferId, bulkQuoteId, bulkTransferId and bulkTransactionId.
+ * Money moves through the Treasury (reserve at quote acceptance, debit on COMMITTED). As in the SDK, every
+ * POST /transfers starts a new transfer with a new transferId (homeTransactionId is only carried along); bulk ids
+ * (bulkQuoteId, bulkTransferId, bulkTransactionId) are idempotent.
  */
 import type { Logger } from 'pino';
 import { newId, fspiopNow } from '../../shared/ids';
@@ -28,6 +29,11 @@ export interface PayerServiceConfig {
   switchUrl: string;
   alsUrl: string;
   callbackTimeoutMs: number;
+  /**
+   * How long a single transfer waits for each FSPIOP answer before it ends with 504, as the SDK's
+   * REQUEST_PROCESSING_TIMEOUT_SECONDS does (party lookup, quote, fulfil); default callbackTimeoutMs.
+   */
+  stageTimeoutsMs: { party: number; quote: number; fulfil: number };
   /** Lifetime of a transfer we send (FSPIOP expiration); default callbackTimeoutMs. */
   transferExpiryMs: number;
   autoAcceptParty: boolean;
@@ -65,7 +71,6 @@ const MAX_BULK = 1000;
 const TRANSACTION_TYPE = (initiatorType: string) => ({ scenario: 'TRANSFER', initiator: 'PAYER', initiatorType });
 
 export class PayerService {
-  readonly transfersByHome = new Map<string, TransferRecord>();
   readonly byTransferId = new Map<string, ItemRef>();
   readonly byHomeTransactionId = new Map<string, ItemRef>();
   readonly bulkTransactions = new Map<string, BulkTransaction>();
@@ -106,25 +111,25 @@ export class PayerService {
   // -------------------------------------------------------------------------------------------------------------
   // FSPIOP steps
 
-  lookup(idType: string, idValue: string, subId?: string): Promise<FspiopOutcome<{ party: Party }>> {
+  lookup(idType: string, idValue: string, subId?: string, timeoutMs = this.cfg.callbackTimeoutMs): Promise<FspiopOutcome<{ party: Party }>> {
     const ids = subId ? [idType, idValue, subId] : [idType, idValue];
     return this.client.request<{ party: Party }>({
       method: 'GET', baseUrl: this.cfg.alsUrl, path: '/parties/' + ids.map(encodeURIComponent).join('/'),
-      resource: 'parties', key: callbackKey('parties', ...ids), timeoutMs: this.cfg.callbackTimeoutMs,
+      resource: 'parties', key: callbackKey('parties', ...ids), timeoutMs,
     });
   }
 
-  private postQuote(body: Record<string, unknown>, payeeFsp: string): Promise<FspiopOutcome<QuoteCallback>> {
+  private postQuote(body: Record<string, unknown>, payeeFsp: string, timeoutMs = this.cfg.callbackTimeoutMs): Promise<FspiopOutcome<QuoteCallback>> {
     return this.client.request<QuoteCallback>({
       method: 'POST', baseUrl: this.cfg.switchUrl, path: '/quotes', resource: 'quotes', destination: payeeFsp, body,
-      key: callbackKey('quotes', body.quoteId as string), timeoutMs: this.cfg.callbackTimeoutMs,
+      key: callbackKey('quotes', body.quoteId as string), timeoutMs,
     });
   }
 
-  private postTransfer(body: Record<string, unknown>, payeeFsp: string): Promise<FspiopOutcome<TransferCallback>> {
+  private postTransfer(body: Record<string, unknown>, payeeFsp: string, timeoutMs = this.cfg.callbackTimeoutMs): Promise<FspiopOutcome<TransferCallback>> {
     return this.client.request<TransferCallback>({
       method: 'POST', baseUrl: this.cfg.switchUrl, path: '/transfers', resource: 'transfers', destination: payeeFsp, body,
-      key: callbackKey('transfers', body.transferId as string), timeoutMs: this.cfg.callbackTimeoutMs,
+      key: callbackKey('transfers', body.transferId as string), timeoutMs,
     });
   }
 
@@ -202,18 +207,13 @@ export class PayerService {
   // -------------------------------------------------------------------------------------------------------------
   // single transfers
 
-  /** POST /transfers: starts (or, for a resend of homeTransactionId, re-reads) a transfer and runs it as far as it goes. */
+  /**
+   * POST /transfers: a new transfer with a new transferId, whatever its homeTransactionId (the SDK never
+   * de-duplicates on it), run as far as it goes: to COMPLETED, or to a stop for the caller's acceptance.
+   * `overrides` (per-request acceptance) is an extension, used only where the outbound API enables it.
+   */
   async startTransfer(req: TransferRequest, overrides: { autoAcceptParty?: boolean; autoAcceptQuote?: boolean } = {}): Promise<TransferRecord> {
     const fp = fingerprint(req);
-    const known = this.transfersByHome.get(req.homeTransactionId);
-    if (known) {
-      if (known.fp !== fp) throw new RequestError('3106', `homeTransactionId ${req.homeTransactionId} was already used with a different request`);
-      await this.settled(known);
-      return known;
-    }
-    if (this.byHomeTransactionId.has(req.homeTransactionId)) {
-      throw new RequestError('3106', `homeTransactionId ${req.homeTransactionId} was already used in a bulk`);
-    }
     const rec: TransferRecord = {
       kind: 'transfer', transferId: newId(), homeTransactionId: req.homeTransactionId, fp, request: req,
       step: 'party', currentState: 'WAITING_FOR_PARTY_ACCEPTANCE',
@@ -221,9 +221,7 @@ export class PayerService {
       autoAcceptQuote: overrides.autoAcceptQuote ?? this.cfg.autoAcceptQuote,
       transferSent: false, createdAt: fspiopNow(),
     };
-    this.transfersByHome.set(req.homeTransactionId, rec);
     this.byTransferId.set(rec.transferId, { kind: 'transfer', rec });
-    this.byHomeTransactionId.set(req.homeTransactionId, { kind: 'transfer', rec });
     await this.run(rec, () => this.advance(rec));
     return rec;
   }
@@ -256,7 +254,7 @@ export class PayerService {
         rec.payeeFsp = req.to.fspId;
         rec.party = fspiopParty(req.to);
       } else {
-        const o = await this.lookup(req.to.idType, req.to.idValue, req.to.idSubValue);
+        const o = await this.lookup(req.to.idType, req.to.idValue, req.to.idSubValue, this.cfg.stageTimeoutsMs.party);
         if (o.kind !== 'success') return this.fail(rec, errorFromOutcome(o, 'party', this.describe));
         rec.party = o.body.party;
         rec.payeeFsp = o.body.party?.partyIdInfo?.fspId;
@@ -278,7 +276,7 @@ export class PayerService {
         amountType: req.amountType, amount: { currency: req.currency, amount: req.amount },
         transactionType: TRANSACTION_TYPE(req.from.type ?? 'CONSUMER'), note: req.note,
       });
-      const o = await this.postQuote(body, rec.payeeFsp!);
+      const o = await this.postQuote(body, rec.payeeFsp!, this.cfg.stageTimeoutsMs.quote);
       if (o.kind !== 'success') return this.fail(rec, errorFromOutcome(o, 'quote', this.describe));
       rec.quote = o.body;
       rec.step = 'transfer';
@@ -301,11 +299,10 @@ export class PayerService {
       const sent = await this.postTransfer({
         transferId: rec.transferId, payerFsp: this.cfg.fspId, payeeFsp: rec.payeeFsp, amount: q.transferAmount,
         ilpPacket: q.ilpPacket, condition: q.condition, expiration,
-      }, rec.payeeFsp!);
-      const o = await this.outcomeOf(sent, 'transfers', rec.transferId);
-      if (o) return this.applyTransferOutcome(rec, o);
-      // no answer and the hub cannot tell yet: the money stays held until it can
-      this.fail(rec, this.inDoubtError());
+      }, rec.payeeFsp!, this.cfg.stageTimeoutsMs.fulfil);
+      if (sent.kind !== 'timeout') return this.applyTransferOutcome(rec, sent);
+      // As the SDK: 504 with the state reached, no guess. The money stays held until a late answer or the hub settles it.
+      this.fail(rec, sdkError('2004', this.describe, `Timeout waiting for fulfil for transfer ${rec.transferId}`, 504));
       this.inDoubt.set(rec.transferId, (x) => {
         this.applyTransferOutcome(rec, x as FspiopOutcome<TransferCallback>);
         if (rec.currentState === 'COMPLETED') this.lateCommits++;

@@ -10,6 +10,7 @@
 import Hapi from '@hapi/hapi';
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
+import { addMethodNotAllowed, formatBoomAnswers, fspiopCodeForStatus, readJson } from '../../shared/http-edge';
 import { componentLogger, maskId } from '../../shared/logger';
 import type { RunningServer } from '../../shared/server';
 import { FaultRules, ruleAdminRoutes, type FaultRule } from '../rules';
@@ -169,10 +170,19 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
 
   const server = Hapi.server({ port: opts.port ?? 4010, host, routes: { payload: { maxBytes: 5 * 1024 * 1024 } } });
   serveSimulatorMetrics('pil', [[server, 'pil']]);
-  const payloadFail = {
-    failAction: (_req: Hapi.Request, h: Hapi.ResponseToolkit, err?: Error) =>
-      h.response(pilError('3101', `Malformed syntax - ${err?.message ?? 'the body is not valid JSON'}`)).code(400).takeover(),
+  // Bodies are read raw and parsed here: depth-limited, no prototype keys, every refusal in the PIL's format.
+  const payloadFail = { parse: false, output: 'data' as const };
+  const readBody = (req: Hapi.Request): { ok: true; value: unknown } | { ok: false; message: string } => {
+    const r = readJson(Buffer.isBuffer(req.payload) ? req.payload : Buffer.alloc(0), 32);
+    return r.ok ? r : { ok: false, message: r.message };
   };
+  const malformed = (h: Hapi.ResponseToolkit, message: string) => h.response(pilError('3101', `Malformed syntax - ${message}`)).code(400);
+  formatBoomAnswers(server, (request, h, b) => {
+    const [code, text] = fspiopCodeForStatus(b.status);
+    if (b.status >= 500) log.error({ path: request.path, err: request.response }, 'PIL simulator request failed');
+    const detail = b.status >= 500 ? 'the request could not be processed' : b.status === 404 ? `no route ${request.path.slice(0, 200)}` : b.message.slice(0, 300);
+    return h.response(pilError(code, `${text} - ${detail}`)).code(b.status);
+  });
 
   server.route({ method: 'GET', path: '/health', handler: () => ({ status: 'UP', mode, inFlight: [...jobs.values()].filter((j) => !j.record.done).length }) });
 
@@ -189,7 +199,9 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
         req.raw.req.socket.destroy();
         return h.abandon;
       }
-      const parsed = parseDisbursementRequest(req.payload);
+      const read = readBody(req);
+      if (!read.ok) return malformed(h, read.message);
+      const parsed = parseDisbursementRequest(read.value);
       if (!parsed.ok) return h.response(pilError('3100', `Generic validation error - ${parsed.errors.map((e) => `${e.field}: ${e.message}`).slice(0, 3).join('; ')}`, parsed.errors)).code(400);
       const r = parsed.request;
       let job = jobs.get(r.disbursementId);
@@ -230,18 +242,20 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
     path: '/disbursementCheck',
     options: { payload: payloadFail },
     handler: async (req, h) => {
-      const { error } = checkSchema.validate(req.payload, { abortEarly: false, allowUnknown: true, convert: false });
+      const read = readBody(req);
+      if (!read.ok) return malformed(h, read.message);
+      const { error } = checkSchema.validate(read.value, { abortEarly: false, allowUnknown: true, convert: false });
       if (error) {
         const errors = joiErrors(error);
         return h.response(pilError('3100', `Generic validation error - ${errors.map((e) => `${e.field}: ${e.message}`).slice(0, 3).join('; ')}`, errors)).code(400);
       }
-      const body = req.payload as { requestId: string; payeeList: Array<{ payeeIdType: string; payeeIdValue: string }> };
-      const results = new Array(body.payeeList.length);
+      const check = read.value as { requestId: string; payeeList: Array<{ payeeIdType: string; payeeIdValue: string }> };
+      const results = new Array(check.payeeList.length);
       let next = 0;
       const worker = async () => {
-        while (next < body.payeeList.length) {
+        while (next < check.payeeList.length) {
           const i = next++;
-          const p = body.payeeList[i];
+          const p = check.payeeList[i];
           const base = { payeeIdType: p.payeeIdType, payeeIdValue: p.payeeIdValue };
           const route = directory.route(p.payeeIdType, p.payeeIdValue);
           if (!route) {
@@ -266,12 +280,13 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(concurrency, body.payeeList.length) }, worker));
-      return { requestId: body.requestId, payeeResults: results };
+      await Promise.all(Array.from({ length: Math.min(concurrency, check.payeeList.length) }, worker));
+      return { requestId: check.requestId, payeeResults: results };
     },
   });
 
   server.route(ruleAdminRoutes(rules));
+  addMethodNotAllowed(server, (request, h, path, allow) => h.response(pilError('3000', `Generic client error - Method Not Allowed - ${request.method.toUpperCase()} is not served on ${path}; use ${allow}`)).code(405));
 
   await server.start();
   const port = server.info.port as number;

@@ -43,9 +43,9 @@ describe('native API: CSV bulk file intake', () => {
     ]);
   });
 
-  it('the same batch as CSV and as JSON hashes the same (replay across formats)', () => {
-    const fromCsv = buildFromCsv(csv(GOOD), {}, { sourceKey: 'k', duplicatePayees: 'reject' });
-    const fromJson = buildFromJson({
+  it('the same batch as CSV and as JSON hashes the same (replay across formats)', async () => {
+    const fromCsv = await buildFromCsv(csv(GOOD), {}, { sourceKey: 'k', duplicatePayees: 'reject' });
+    const fromJson = await buildFromJson({
       reference: 'cycle-9', currency: 'USD', payer: { idType: 'ACCOUNT_ID', idValue: 'treasury' },
       payments: [
         { reference: 'r-1', payeeIdType: 'MSISDN', payeeIdValue: '254710000001', amount: '80.00', currency: 'USD', note: 'Program: Pension, cycle 9' },
@@ -97,15 +97,15 @@ describe('native API: CSV bulk file intake', () => {
     assert.equal(h.service.submitCalls.length, 0);
   });
 
-  it('reports broken quoting, an empty file and a header without rows', () => {
+  it('reports broken quoting, an empty file and a header without rows', async () => {
     const broken = new ErrorList();
-    parseBulkCsv(`${HEADER}\nr-1,x,mojaloop,A,B,MSISDN,1,"10,USD,\n`, broken);
+    await parseBulkCsv(`${HEADER}\nr-1,x,mojaloop,A,B,MSISDN,1,"10,USD,\n`, broken);
     assert.equal(broken.items[0].code, 'CSV_MALFORMED');
     const empty = new ErrorList();
-    parseBulkCsv('', empty);
+    await parseBulkCsv('', empty);
     assert.equal(empty.items[0].code, 'CSV_EMPTY');
     const none = new ErrorList();
-    parseBulkCsv(HEADER + '\n', none);
+    await parseBulkCsv(HEADER + '\n', none);
     assert.equal(none.items[0].code, 'CSV_NO_ROWS');
   });
 
@@ -155,10 +155,10 @@ describe('native API: compressed uploads', () => {
 });
 
 describe('native API: CSV separators', () => {
-  it('reads a semicolon- or tab-separated file as spreadsheets write it', () => {
+  it('reads a semicolon- or tab-separated file as spreadsheets write it', async () => {
     for (const sep of [';', '\t']) {
       const text = [HEADER, ...GOOD.slice(1, 2)].map((l) => l.split(',').join(sep)).join('\r\n') + '\r\n';
-      const r = buildFromCsv(text, {}, { sourceKey: 'k', duplicatePayees: 'reject' });
+      const r = await buildFromCsv(text, {}, { sourceKey: 'k', duplicatePayees: 'reject' });
       assert.ok(r.ok, JSON.stringify(!r.ok && r.body));
       assert.deepEqual(r.command.payments.map((p) => [p.reference, p.payeeIdValue, p.amount]), [['r-2', '254710000002', '80.25']]);
     }

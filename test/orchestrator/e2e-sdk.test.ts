@@ -26,7 +26,8 @@ for (const mode of ['bulkTransactions', 'bulkQuotesTransfers', 'transfers'] as M
     this.timeout(120_000);
     let h: Harness;
     beforeEach(async () => {
-      h = await startHarness({ rail: 'mojaloop-sdk', railMode: mode, chunkSize: 250 });
+      // transfers mode needs an SDK that waits for GPO to accept each quote (AUTO_ACCEPT_QUOTES=false).
+      h = await startHarness({ rail: 'mojaloop-sdk', railMode: mode, chunkSize: 250, transferHoldMs: 3000 }, mode === 'transfers' ? { payerOptions: { autoAcceptQuote: false } } : {});
     });
     afterEach(async () => h.stop());
 
@@ -53,6 +54,20 @@ for (const mode of ['bulkTransactions', 'bulkQuotesTransfers', 'transfers'] as M
       const failed = await h.orch.service.listPayments(out.batch.id, { status: PaymentStatus.FAILED });
       assert.deepEqual(failed.items.map((p) => p.position), [...unknown]);
       assert.ok(failed.items.every((p) => /^3\d{3}$/.test(p.errorCode ?? '')), JSON.stringify(failed.items.map((p) => p.errorCode)));
+      // The transfer id GPO shows (payments page and report.csv) is the one the payee's ledger booked.
+      const shown = (await h.orch.service.listPayments(out.batch.id, { status: PaymentStatus.COMPLETED, limit: 30 })).items;
+      const report = await request(`${h.orch.url}/v1/batches/${out.batch.id}/report.csv`);
+      const rows = (await report.body.text()).trim().split('\r\n').map((l) => l.split(','));
+      const col = rows[0].indexOf('transfer_id');
+      for (const p of shown) {
+        const booked = await request(`${h.world.urls[p.payeeFsp!]}/admin/ledger/transfers/${p.transferId}`);
+        assert.equal(booked.statusCode, 200, `payee ledger knows transfer ${p.transferId} (${mode})`);
+        await booked.body.dump();
+        assert.equal(rows[p.position + 1][col], p.transferId, 'report.csv shows the same transfer id');
+      }
+      // The rail asks the simulator for nothing the real SDK lacks (bulkTransactions still does: docs/orchestrator.md).
+      if (mode !== 'bulkTransactions') assert.deepEqual(h.world.payer.extensionUses, {}, 'no simulator extension used');
+      else assert.ok(h.world.payer.extensionUses.synchronousBulkTransactions, 'bulkTransactions still uses the synchronous extension');
       const again = await h.orch.service.submitBatch(batch(`all-${mode}`, payments));
       assert.equal(again.outcome, 'replayed');
       assert.equal(again.batch.id, out.batch.id);

@@ -1,12 +1,13 @@
 /**
  * From a native request (JSON body or CSV upload) to a SubmitBatchCommand, or to the errors that refuse it.
- * Pure: no I/O. The order of checks is fixed: shape and fields, then duplicate references, then control totals,
+ * No I/O; long loops yield to the event loop now and then. The order of checks is fixed: shape and fields, then duplicate references, then control totals,
  * then duplicate payees, so a caller fixes one class of problem at a time.
  */
 import { createHash } from 'node:crypto';
+import { maskId } from '../../../shared/logger';
 import { normalizeAmount, toUnits, fromUnits } from '../../../shared/money';
 import type { CallbackTarget, MojaloopSdkMode, PaymentInput, RailName, SubmitBatchCommand } from '../../domain/types';
-import { csvLocation, parseBulkCsv } from './csv';
+import { csvLocation, parseBulkCsv, yieldToLoop } from './csv';
 import { batchSchema, MAX_PAYMENTS, quickPaymentCheck, checkAmount, CURRENCY_RE, ErrorList, fieldPath, JOI_OPTS, joiErrors, paymentSchema, type FieldError, type NativeErrorBody } from './schemas';
 
 export interface BatchFields {
@@ -29,7 +30,14 @@ export type BuildResult =
 export interface BuildOptions {
   sourceKey: string;
   duplicatePayees: 'reject' | 'allow';
+  /** Most payments one batch may carry (default MAX_PAYMENTS). */
+  maxPayments?: number;
+  /** Checking stops after this many errors (default 1000). */
+  maxCsvErrors?: number;
 }
+
+const ITEMS_PER_YIELD = 5000;
+const DEFAULT_ERROR_CAP = 1000;
 
 /** Where an error sits: a JSON field path, or a CSV row + column. */
 type Locate = (index: number, path: (string | number)[]) => Pick<FieldError, 'field' | 'row' | 'column'>;
@@ -37,15 +45,26 @@ type Locate = (index: number, path: (string | number)[]) => Pick<FieldError, 'fi
 const jsonLocate: Locate = (i, path) => ({ field: fieldPath(['payments', i, ...path]) });
 
 function refused(errors: ErrorList, errorCode: string, message: string, status = 400): BuildResult {
-  return { ok: false, status, body: { errorCode, message, errors: errors.items, ...(errors.count > errors.items.length ? { errorCount: errors.count } : {}) } };
+  return {
+    ok: false, status,
+    body: { errorCode, message, errors: errors.items, ...(errors.count > errors.items.length ? { errorCount: errors.count } : {}), ...(errors.full ? { errorsTruncated: true } : {}) },
+  };
+}
+
+function tooMany(count: number, max: number, kind: string): BuildResult {
+  const errors = new ErrorList();
+  errors.add({ field: 'payments', code: 'TOO_MANY', message: `the ${kind} has ${count} payments; at most ${max} are accepted in one batch` });
+  return refused(errors, 'VALIDATION_FAILED', `the ${kind} has too many payments; nothing was stored`, 413);
 }
 
 /** A JSON body (already parsed) to a command. */
-export function buildFromJson(body: unknown, opts: BuildOptions): BuildResult {
-  const errors = new ErrorList();
+export async function buildFromJson(body: unknown, opts: BuildOptions): Promise<BuildResult> {
+  const errors = new ErrorList(opts.maxCsvErrors ?? DEFAULT_ERROR_CAP);
+  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const max = Math.min(opts.maxPayments ?? MAX_PAYMENTS, MAX_PAYMENTS);
+  if (Array.isArray(b.payments) && b.payments.length > max) return tooMany(b.payments.length, max, 'batch');
   const { error } = batchSchema.validate(body, JOI_OPTS);
   for (const e of joiErrors(error, (path) => ({ field: path.length ? fieldPath(path) : 'body' }))) errors.add(e);
-  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const raw = Array.isArray(b.payments) ? b.payments : [];
   if (raw.length > MAX_PAYMENTS || (!errors.empty && !Array.isArray(b.payments))) return refused(errors, 'VALIDATION_FAILED', 'the batch is not valid; nothing was stored');
   const fields = b as unknown as BatchFields;
@@ -53,9 +72,11 @@ export function buildFromJson(body: unknown, opts: BuildOptions): BuildResult {
 }
 
 /** A CSV upload to a command; batch fields come from the query string (validated by the caller). */
-export function buildFromCsv(csvText: string, query: Partial<BatchFields>, opts: BuildOptions): BuildResult {
-  const errors = new ErrorList();
-  const file = parseBulkCsv(csvText, errors);
+export async function buildFromCsv(csvText: string, query: Partial<BatchFields>, opts: BuildOptions): Promise<BuildResult> {
+  const errors = new ErrorList(opts.maxCsvErrors ?? DEFAULT_ERROR_CAP);
+  const file = await parseBulkCsv(csvText, errors);
+  const max = Math.min(opts.maxPayments ?? MAX_PAYMENTS, MAX_PAYMENTS);
+  if (file.payments.length > max) return tooMany(file.payments.length, max, 'file');
   if (file.payments.length === 0) return refused(errors, 'CSV_INVALID', 'the file cannot be read as a bulk payment file; nothing was stored');
   const currency = query.currency ?? file.payments[0].item.currency ?? '';
   if (!CURRENCY_RE.test(currency)) {
@@ -67,12 +88,14 @@ export function buildFromCsv(csvText: string, query: Partial<BatchFields>, opts:
   return finish(fields, file.payments.map((p) => p.item), locate, errors, opts, rows);
 }
 
-function finish(fields: BatchFields, raw: unknown[], locate: Locate, errors: ErrorList, opts: BuildOptions, rows?: number[]): BuildResult {
+async function finish(fields: BatchFields, raw: unknown[], locate: Locate, errors: ErrorList, opts: BuildOptions, rows?: number[]): Promise<BuildResult> {
   const kind = rows ? 'file' : 'batch';
   const payments: PaymentInput[] = new Array(raw.length);
   const firstRef = new Map<string, number>();
   let total = 0n;
   for (let i = 0; i < raw.length; i++) {
+    if (i % ITEMS_PER_YIELD === ITEMS_PER_YIELD - 1) await yieldToLoop();
+    if (errors.full) break;
     const item = raw[i];
     const error = quickPaymentCheck(item) ? undefined : paymentSchema.validate(item, JOI_OPTS).error;
     const p = item as PaymentInput;
@@ -123,11 +146,12 @@ function finish(fields: BatchFields, raw: unknown[], locate: Locate, errors: Err
   const dupes = new ErrorList();
   const firstPayee = new Map<string, number>();
   for (let i = 0; i < payments.length; i++) {
+    if (i % (ITEMS_PER_YIELD * 10) === ITEMS_PER_YIELD * 10 - 1) await yieldToLoop();
     const p = payments[i];
     const key = `${p.payeeIdType}\u0000${p.payeeIdValue}\u0000${p.payeeIdSubValue ?? ''}`;
     const seen = firstPayee.get(key);
     if (seen === undefined) firstPayee.set(key, i);
-    else dupes.add({ ...locate(i, ['payeeIdValue']), code: 'DUPLICATE_PAYEE', message: `payee ${p.payeeIdType} ${p.payeeIdValue} already appears in this ${kind}`, duplicateOf: where(seen, rows) });
+    else dupes.add({ ...locate(i, ['payeeIdValue']), code: 'DUPLICATE_PAYEE', message: `payee ${p.payeeIdType} ${maskId(p.payeeIdValue)} already appears in this ${kind}`, duplicateOf: where(seen, rows) });
   }
   if (!dupes.empty && opts.duplicatePayees === 'reject') {
     return refused(dupes, 'DUPLICATE_PAYEES', `${dupes.count} payment${dupes.count === 1 ? '' : 's'} go to a payee already in this ${kind}; nothing was stored (duplicate payees are refused by configuration)`, 422);

@@ -23,7 +23,7 @@ function rate(n: number, millis: number): string {
   return `${Math.round(n / (millis / 1000)).toLocaleString('en-US')}/s`;
 }
 
-function run(n: number): void {
+async function run(n: number): Promise<void> {
   const ps = payments(n);
   const jsonText = JSON.stringify({ reference: 'bench', currency: 'USD', payments: ps });
   const csvText = 'id,request_id,payment_mode,payer_identifier_type,payer_identifier,payee_identifier_type,payee_identifier,amount,currency,note\n'
@@ -34,12 +34,12 @@ function run(n: number): void {
   const body = JSON.parse(jsonText);
   const parseMs = ms(t);
   t = process.hrtime.bigint();
-  const json = buildFromJson(body, opts);
+  const json = await buildFromJson(body, opts);
   const jsonMs = ms(t);
   if (!json.ok) throw new Error(`JSON batch refused: ${json.body.errorCode}`);
 
   t = process.hrtime.bigint();
-  const csv = buildFromCsv(csvText, {}, opts);
+  const csv = await buildFromCsv(csvText, {}, opts);
   const csvMs = ms(t);
   if (!csv.ok) throw new Error(`CSV batch refused: ${csv.body.errorCode}`);
 
@@ -58,4 +58,6 @@ function run(n: number): void {
 }
 
 const sizes = process.argv.slice(2).map(Number).filter((x) => Number.isInteger(x) && x > 0);
-for (const n of sizes.length ? sizes : [10_000, 100_000, 1_000_000]) run(n);
+void (async () => {
+  for (const n of sizes.length ? sizes : [10_000, 100_000, 1_000_000]) await run(n);
+})();

@@ -1,9 +1,41 @@
 /**
- * CSV bulk-file intake in the Payment Hub EE / GovStack column set (REFERENCE.md §5). Pure: text in, payments and
- * per-row errors out. Rows are numbered as a spreadsheet shows them: the header is row 1, the first payment row 2.
+ * CSV bulk-file intake in the Payment Hub EE / GovStack column set (REFERENCE.md §5). Text in, payments and
+ * per-row errors out, no I/O. Rows are numbered as a spreadsheet shows them: the header is row 1, the first
+ * payment row 2. A large file is read in slices that give the event loop back between them (other requests are
+ * answered meanwhile), and reading stops once the error list is full.
  */
-import { parse } from 'csv-parse/sync';
+import { parse, type Options as CsvOptions } from 'csv-parse';
 import { ErrorList, type FieldError } from './schemas';
+
+/** Characters parsed between two yields to the event loop, and rows checked between two yields. */
+const SLICE_CHARS = 32 * 1024;
+const ROWS_PER_YIELD = 2000;
+
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** csv-parse over the text in slices, yielding between slices; stops early once `enough()` says so. */
+async function parseRecords(text: string, options: CsvOptions, enough: () => boolean): Promise<string[][]> {
+  const records: string[][] = [];
+  const parser = parse(options);
+  let failure: Error | undefined;
+  parser.on('readable', () => {
+    let r: string[] | null;
+    while ((r = parser.read() as string[] | null) !== null) records.push(r);
+  });
+  parser.on('error', (err) => { failure = err; });
+  const ended = new Promise<void>((resolve) => { parser.on('end', resolve); parser.on('error', () => resolve()); });
+  for (let i = 0; i < text.length && !failure && !enough(); i += SLICE_CHARS) {
+    // Wait for the parser to take each slice before the next: buffered slices would be parsed in one long run.
+    if (!parser.write(text.slice(i, i + SLICE_CHARS))) await new Promise<void>((resolve) => parser.once('drain', resolve));
+    await yieldToLoop();
+  }
+  if (!failure) parser.end();
+  await ended;
+  if (failure) throw failure;
+  return records;
+}
 
 /** The bulk-file columns, in their usual order. */
 export const CSV_COLUMNS = ['id', 'request_id', 'payment_mode', 'payer_identifier_type', 'payer_identifier', 'payee_identifier_type', 'payee_identifier', 'amount', 'currency', 'note'] as const;
@@ -45,11 +77,11 @@ export const COLUMN_OF_FIELD: Record<string, string> = {
  * Reads a bulk file. Structural problems (no header, missing columns, broken quoting, wrong number of cells) are
  * reported per row; field values are left to the payment schema.
  */
-export function parseBulkCsv(textIn: string, errors: ErrorList): CsvBatch {
+export async function parseBulkCsv(textIn: string, errors: ErrorList): Promise<CsvBatch> {
   const empty: CsvBatch = { payments: [], ignoredColumns: [] };
   let records: string[][];
   try {
-    records = parse(textIn, { bom: true, delimiter: sniffDelimiter(textIn), relax_column_count: true, skip_empty_lines: true, trim: false }) as string[][];
+    records = await parseRecords(textIn, { bom: true, delimiter: sniffDelimiter(textIn), relax_column_count: true, skip_empty_lines: true, trim: false }, () => errors.full);
   } catch (err) {
     const e = err as { message?: string; lines?: number; code?: string };
     errors.add({ row: e.lines, code: 'CSV_MALFORMED', message: `the file is not valid CSV${e.lines ? ` near row ${e.lines}` : ''}: ${e.message ?? String(err)}` });
@@ -90,6 +122,11 @@ export function parseBulkCsv(textIn: string, errors: ErrorList): CsvBatch {
   let requestId: string | undefined;
   let payer: CsvBatch['payer'];
   for (let r = 1; r < records.length; r++) {
+    if (r % ROWS_PER_YIELD === 0) await yieldToLoop();
+    if (errors.full) {
+      payments.length = r - 1;
+      break;
+    }
     const rec = records[r];
     const row = r + 1;
     if (rec.length !== header.length) {

@@ -5,7 +5,7 @@
 import Joi from 'joi';
 import { currencyExponent, fitsCurrency, isDecimalString } from '../../../shared/money';
 import { BatchStatus, PaymentStatus } from '../../domain/types';
-import { CURRENCY_RE, fieldPath } from '../common';
+import { CURRENCY_RE, fieldPath, maskJoiMessage } from '../common';
 import { checkPayee } from '../pil';
 
 export { CURRENCY_RE, fieldPath };
@@ -41,19 +41,29 @@ export interface NativeErrorBody {
   errors?: FieldError[];
   /** Total errors found when more than the listed ones. */
   errorCount?: number;
+  /** Checking stopped at the error cap: there may be more. */
+  errorsTruncated?: boolean;
   details?: Record<string, unknown>;
 }
 
-/** Collects errors, listing at most MAX_LISTED_ERRORS but counting all. */
+/**
+ * Collects errors, listing at most MAX_LISTED_ERRORS. With a cap, checking stops once `cap` errors are found
+ * (`full`): a file of a million bad rows is refused after its first thousand, not after reading them all.
+ */
 export class ErrorList {
   readonly items: FieldError[] = [];
   count = 0;
+  constructor(private readonly cap = Number.POSITIVE_INFINITY) {}
   add(e: FieldError): void {
     this.count++;
     if (this.items.length < MAX_LISTED_ERRORS) this.items.push(e);
   }
   get empty(): boolean {
     return this.count === 0;
+  }
+  /** The cap is reached: stop looking for more. */
+  get full(): boolean {
+    return this.count >= this.cap;
   }
 }
 
@@ -202,7 +212,7 @@ function codeFor(d: Joi.ValidationErrorItem): string {
 /** joi details as FieldErrors (message without joi's quoting noise). */
 export function joiErrors(err: Joi.ValidationError | undefined, where: (path: (string | number)[]) => Pick<FieldError, 'field' | 'row' | 'column'>): FieldError[] {
   if (!err) return [];
-  return err.details.map((d) => ({ ...where(d.path), code: codeFor(d), message: d.message.replace(/"/g, '') }));
+  return err.details.map((d) => ({ ...where(d.path), code: codeFor(d), message: maskJoiMessage(d).replace(/"/g, '') }));
 }
 
 export const JOI_OPTS: Joi.ValidationOptions = { abortEarly: false, convert: false };

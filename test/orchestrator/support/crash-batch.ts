@@ -15,6 +15,6 @@ export function crashPayments(n: number): PaymentInput[] {
   });
 }
 
-export function crashBatch(n: number): SubmitBatchCommand {
-  return { source: 'native', sourceKey: `crash-${n}`, requestHash: `crash-${n}-v1`, currency: 'USD', payments: crashPayments(n) };
+export function crashBatch(n: number, key = `crash-${n}`): SubmitBatchCommand {
+  return { source: 'native', sourceKey: key, requestHash: `${key}-v1`, currency: 'USD', payments: crashPayments(n) };
 }

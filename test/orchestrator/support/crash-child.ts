@@ -2,29 +2,41 @@
  * The orchestrator as a child process for the crash test: starts on the given data directory, submits (or replays)
  * one deterministic batch, and prints one JSON line per milestone on stdout (`ready`, `final`). GPO_CRASH_AT makes
  * the engine kill this process at a chosen point.
- * Env: CRASH_DATA_DIR, CRASH_SDK_URL, CRASH_COUNT, CRASH_MODE.
+ * Env: CRASH_DATA_DIR, CRASH_SDK_URL, CRASH_COUNT, CRASH_MODE, CRASH_HOLD_MS (transferHoldMs), CRASH_KEY (batch key).
  */
 import { startOrchestrator } from '../../../orchestrator/index';
-import { BatchStatus, type MojaloopSdkMode } from '../../../orchestrator/domain/types';
+import { BatchStatus, PaymentStatus, type MojaloopSdkMode } from '../../../orchestrator/domain/types';
 import { crashBatch } from './crash-batch';
 
 const FINAL = new Set<string>([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED]);
 const say = (o: Record<string, unknown>): void => { process.stdout.write(`GPO-CHILD ${JSON.stringify(o)}\n`); };
+
+/** Failed payments by error code and description (a diagnosis for a failing crash test). */
+async function failures(orch: Awaited<ReturnType<typeof startOrchestrator>>, batchId: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const page = await orch.service.listPayments(batchId, { status: PaymentStatus.FAILED, limit: 100_000 });
+  for (const p of page.items) {
+    const k = `${p.errorCode} ${p.errorDescription ?? ''}`.slice(0, 160);
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
 
 async function main(): Promise<void> {
   const orch = await startOrchestrator({
     port: 0, dataDir: process.env.CRASH_DATA_DIR, sdkUrl: process.env.CRASH_SDK_URL, seed: 42,
     railMode: (process.env.CRASH_MODE ?? 'bulkQuotesTransfers') as MojaloopSdkMode, chunkSize: 1000,
     retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 }, railTimeoutMs: 20_000, notify: { progressEveryMs: 150 },
+    ...(process.env.CRASH_HOLD_MS ? { transferHoldMs: Number(process.env.CRASH_HOLD_MS) } : {}),
   });
   let done = false;
   orch.service.subscribe((e) => {
     if (e.type === 'batch-final' && !done) {
       done = true;
-      say({ event: 'final', batch: e.batch });
+      void failures(orch, e.batch.id).then((f) => say({ event: 'final', batch: e.batch, failures: f }));
     }
   });
-  const out = await orch.service.submitBatch(crashBatch(Number(process.env.CRASH_COUNT ?? 20000)));
+  const out = await orch.service.submitBatch(crashBatch(Number(process.env.CRASH_COUNT ?? 20000), process.env.CRASH_KEY));
   say({ event: 'ready', outcome: out.outcome, batchId: out.batch.id, status: out.batch.status });
   if (FINAL.has(out.batch.status) && !done) {
     done = true;
