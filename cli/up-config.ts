@@ -18,6 +18,8 @@ export const PORT_OFFSETS = {
   'payer-inbound': DEFAULT_PORTS.payerInbound - DEFAULT_PORTS.orchestrator,
   switch: DEFAULT_PORTS.switch - DEFAULT_PORTS.orchestrator,
   als: DEFAULT_PORTS.als - DEFAULT_PORTS.orchestrator,
+  mapper: DEFAULT_PORTS.mapper - DEFAULT_PORTS.orchestrator,
+  'sponsor-bank': DEFAULT_PORTS.sponsorBank - DEFAULT_PORTS.orchestrator,
 } as const;
 const PAYEE_OFFSET = DEFAULT_PORTS.payeeFirst - DEFAULT_PORTS.orchestrator;
 export const DEFAULT_HOST = '127.0.0.1';

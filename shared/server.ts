@@ -17,6 +17,8 @@ export const DEFAULT_PORTS = {
   switch: 4030,
   als: 4040,
   payeeFirst: 4050,
+  mapper: 4060,
+  sponsorBank: 4070,
 } as const;
 
 /** Bind address: loopback unless configured otherwise (containers set GPO_HOST=0.0.0.0). */

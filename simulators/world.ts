@@ -14,6 +14,8 @@ import type { PartyConfig } from './payee-dfsp/domain/directory';
 import type { FeeRule } from './payee-dfsp/domain/fees';
 import { RunningPayerDfsp, startPayerDfsp, type PayerDfspOptions } from './payer-dfsp';
 import { RunningPil, startPil } from './pil';
+import { MAPPER_DEFAULT_PORT, RunningMapper, startMapper } from './mapper';
+import { RunningSponsorBank, SPONSOR_BANK_DEFAULT_PORT, startSponsorBank } from './sponsor-bank';
 import { RunningSwitch, startSwitch } from './switch';
 
 export interface WorldPorts {
@@ -24,6 +26,8 @@ export interface WorldPorts {
   als: number;
   /** The first payee DFSP's port; the next ones count up from it. */
   payeeFirst: number;
+  mapper?: number;
+  sponsorBank?: number;
 }
 
 export interface WorldPayeeFsp {
@@ -58,6 +62,9 @@ export interface WorldConfig {
   payerOptions?: Pick<PayerDfspOptions, 'autoAcceptParty' | 'autoAcceptQuote' | 'stageTimeoutsMs' | 'extensions' | 'profile'>;
   /** How the PIL pays: 'sequential' (as in demo #1) or 'concurrent' (default; $GPO_PIL_MODE). */
   pilMode?: 'sequential' | 'concurrent';
+  /** Start the G2P Connect mapper (ids of the payees' wallets and accounts) and the sponsor bank (default true). */
+  mapper?: boolean;
+  sponsorBank?: boolean;
   logger?: Logger;
 }
 
@@ -67,6 +74,8 @@ export interface World {
   readonly als: RunningAls;
   readonly payer: RunningPayerDfsp;
   readonly pil?: RunningPil;
+  readonly mapper?: RunningMapper;
+  readonly sponsorBank?: RunningSponsorBank;
   readonly payees: Record<string, RunningPayeeDfsp>;
   /** Base URL of every server: switch, als, payerOutbound, payerInbound, pil, and one per payee FSP id. */
   readonly urls: Record<string, string>;
@@ -88,8 +97,8 @@ export function defaultWorldConfig(): WorldConfig {
 }
 
 function portsOf(cfg: WorldConfig): WorldPorts {
-  if (cfg.ports === 'random') return { pil: 0, payerOutbound: 0, payerInbound: 0, switch: 0, als: 0, payeeFirst: 0 };
-  const base: WorldPorts = { ...DEFAULT_PORTS };
+  if (cfg.ports === 'random') return { pil: 0, payerOutbound: 0, payerInbound: 0, switch: 0, als: 0, payeeFirst: 0, mapper: 0, sponsorBank: 0 };
+  const base: WorldPorts = { ...DEFAULT_PORTS, mapper: MAPPER_DEFAULT_PORT, sponsorBank: SPONSOR_BANK_DEFAULT_PORT };
   return cfg.ports === 'default' || !cfg.ports ? base : { ...base, ...cfg.ports };
 }
 
@@ -174,14 +183,22 @@ export async function startWorld(partial: Partial<WorldConfig> = {}): Promise<Wo
       started.push(pil);
     }
 
+    // The G2P cycle's own parties: a mapper that knows the payees' ids, a sponsor bank with the program account.
+    const mapper = cfg.mapper === false ? undefined : await startMapper({ port: ports.mapper, host, payeeFsps: fspIds, seed: cfg.seed });
+    if (mapper) started.push(mapper);
+    const sponsorBank = cfg.sponsorBank === false ? undefined : await startSponsorBank({ port: ports.sponsorBank, host, seed: cfg.seed, accounts: [{ number: 'PRG-0001', currency, balance: cfg.treasury.balance }] });
+    if (sponsorBank) started.push(sponsorBank);
+
     const urls: Record<string, string> = {
       switch: sw.url, als: als.url, payerOutbound: payer.outboundUrl, payerInbound: payer.inboundUrl,
       ...(pil ? { pil: pil.url } : {}),
+      ...(mapper ? { mapper: mapper.url } : {}),
+      ...(sponsorBank ? { sponsorBank: sponsorBank.url } : {}),
       ...Object.fromEntries(Object.entries(payees).map(([id, p]) => [id, p.url])),
     };
     log.info({ urls }, 'simulated world up');
     return {
-      config: cfg, switch: sw, als, payer, pil, payees, urls,
+      config: cfg, switch: sw, als, payer, pil, mapper, sponsorBank, payees, urls,
       stop: stopAll,
     };
   } catch (err) {

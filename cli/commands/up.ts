@@ -74,7 +74,10 @@ export function portTable(rows: Array<[string, string, string]>): string {
 /** The world's port and bind-address settings for a layout. */
 function worldPlacement(cfg: WorldConfig, layout: UpLayout): Pick<WorldConfig, 'ports' | 'hosts' | 'payeeFsps'> {
   return {
-    ports: { pil: layout.pil.port, payerOutbound: layout.payer.port, payerInbound: layout['payer-inbound'].port, switch: layout.switch.port, als: layout.als.port },
+    ports: {
+      pil: layout.pil.port, payerOutbound: layout.payer.port, payerInbound: layout['payer-inbound'].port, switch: layout.switch.port, als: layout.als.port,
+      mapper: layout.mapper.port, sponsorBank: layout['sponsor-bank'].port,
+    },
     hosts: Object.fromEntries(Object.entries(layout).map(([n, a]) => [n, a.host])),
     payeeFsps: cfg.payeeFsps.map((f) => ({ ...f, port: layout[f.fspId]?.port ?? 0 })),
   };
@@ -135,6 +138,8 @@ export async function startUp(opts: UpOptions = {}): Promise<Up> {
   row('switch', 'switch', world.urls.switch);
   row('als', 'als', world.urls.als);
   for (const [id, p] of Object.entries(world.payees)) row(`payee DFSP ${id}`, id, p.url);
+  if (world.mapper) row('mapper (G2P Connect)', 'mapper', world.mapper.url);
+  if (world.sponsorBank) row('sponsor bank', 'sponsor-bank', world.sponsorBank.url);
   return {
     world, orchestrator, note, table: portTable(rows),
     stop: async () => {
@@ -183,7 +188,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
     .option('auth', { choices: ['on', 'off'] as const, default: 'on' as const, describe: 'Northbound authentication; on generates and prints a development API key' })
     .option('unauthenticated-pil', { type: 'string', describe: 'Accept the PIL-compatible API without credentials from these addresses (comma-separated IPs/CIDRs): OpenG2P\'s interop-layer module sends none' })
     .example('$0 up --auth off', 'No authentication at all (said loudly at start)')
-    .example('$0 up', 'Orchestrator :4000, PIL :4010, payer DFSP :4020/:4021, switch :4030, ALS :4040, payee DFSPs :4050/:4051')
+    .example('$0 up', 'Orchestrator :4000, PIL :4010, payer DFSP :4020/:4021, switch :4030, ALS :4040, payee DFSPs :4050/:4051, mapper :4060, sponsor bank :4070')
     .example('$0 up --base-port 5300', 'The same map moved to 5300-5351')
     .example('$0 up --port orchestrator=8080 --host 0.0.0.0', 'The orchestrator on 8080, every server on every interface')
     .example('$0 up --no-orchestrator', 'The simulated network only') as unknown as Argv<UpArgs>,

@@ -79,6 +79,9 @@ interface LiveRule {
 
 const ACTIONS = new Set(['error', 'delay', 'noCallback', 'callbackTwice', 'lateCallback', 'httpStatus', 'dropConnection', 'wrongFulfilment', 'failBulkItems']);
 
+/** An FSPIOP error code, or a G2P Connect status reason / error code (the mapper simulator answers with those). */
+const ERROR_CODE_RE = /^([0-9]{4}|(rjct|succ|err)\.[a-z_]+\.[a-z_]+)$/;
+
 export class FaultRuleError extends Error {}
 
 /** How long to hold a callback back: delays add up; a late callback waits until past the request's expiry. */
@@ -96,7 +99,7 @@ function compile(rule: FaultRule): LiveRule {
     throw new FaultRuleError(`unknown fault action ${JSON.stringify(rule?.action)}`);
   }
   const a = rule.action;
-  if (a.type === 'error' && !/^[0-9]{4}$/.test(a.errorCode)) throw new FaultRuleError('error action needs a 4-digit errorCode');
+  if (a.type === 'error' && !ERROR_CODE_RE.test(a.errorCode)) throw new FaultRuleError('error action needs a 4-digit FSPIOP errorCode or a G2P Connect reason code (rjct.*, succ.*, err.*)');
   if (a.type === 'delay' && !(Number.isFinite(a.ms) && a.ms >= 0)) throw new FaultRuleError('delay needs ms >= 0');
   if (a.type === 'lateCallback' && a.ms !== undefined && !(Number.isFinite(a.ms) && a.ms >= 0)) throw new FaultRuleError('lateCallback ms must be >= 0');
   if (a.type === 'httpStatus' && a.status !== 500 && a.status !== 503) throw new FaultRuleError('httpStatus must be 500 or 503');

@@ -157,7 +157,7 @@ describe('gpo up: ports and bind addresses', () => {
   it('moves the whole map with a base port; 0 gives free ports; GPO_PORT is the orchestrator\'s', () => {
     const moved = resolveUpLayout({ 'base-port': 5300 }, {}, PAYEES);
     assert.deepEqual(Object.fromEntries(Object.entries(moved).map(([n, a]) => [n, a.port])), {
-      orchestrator: 5300, pil: 5310, payer: 5320, 'payer-inbound': 5321, switch: 5330, als: 5340, payeefsp1: 5350, payeefsp2: 5351,
+      orchestrator: 5300, pil: 5310, payer: 5320, 'payer-inbound': 5321, switch: 5330, als: 5340, payeefsp1: 5350, payeefsp2: 5351, mapper: 5360, 'sponsor-bank': 5370,
     });
     assert.ok(Object.values(moved).every((a) => a.host === '127.0.0.1'));
     assert.ok(Object.values(resolveUpLayout({}, { GPO_BASE_PORT: '0' }, PAYEES)).every((a) => a.port === 0));
@@ -212,7 +212,7 @@ describe('gpo up: ports and bind addresses', () => {
     const up = await startUp({ ports: layout, orchestrator: false });
     try {
       const rows = up.table.split('\n').slice(2);
-      assert.equal(rows.length, 7, up.table);
+      assert.equal(rows.length, 9, up.table);
       for (const row of rows) {
         const [listens, url] = row.trim().split(/\s+/).slice(-2);
         assert.equal(`http://${listens}`, url, row);
