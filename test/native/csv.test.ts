@@ -109,6 +109,26 @@ describe('native API: CSV bulk file intake', () => {
     assert.equal(none.items[0].code, 'CSV_NO_ROWS');
   });
 
+  it('stops reading a file of bad rows once the error cap is reached, and keeps no more rows than it read', async () => {
+    const rows: string[] = [];
+    for (let i = 0; i < 50_000; i++) rows.push(`r${i},req,mojaloop,ACCOUNT_ID,treasury,MSISDN,not-a-number-${i},-${i}.5,usd,`);
+    const text = csv(rows);
+    let seen = 0;
+    const file = await parseBulkCsv(text, new ErrorList(), () => ++seen >= 40);
+    assert.equal(seen, 40);
+    assert.equal(file.payments.length, 40);
+    assert.equal(file.payments[39].row, 41);
+    const r = await buildFromCsv(text, {}, { sourceKey: 'k', duplicatePayees: 'reject', maxCsvErrors: 100 });
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    assert.equal(r.body.errorCode, 'CSV_INVALID');
+    assert.equal(r.body.errorsTruncated, true);
+    assert.ok((r.body.errorCount ?? r.body.errors?.length ?? 0) >= 100);
+    // Every reported row is among the first rows read: reading stopped long before the end of the file.
+    const maxRow = Math.max(...(r.body.errors ?? []).map((e) => e.row ?? 0));
+    assert.ok(maxRow <= 102, `an error on row ${maxRow}`);
+  });
+
   it('flags duplicate payees by row, and control totals from the query string', async () => {
     h = await startNative({ config: { duplicatePayees: 'reject' } });
     const dup = [GOOD[0], GOOD[1], 'r-4,cycle-9,mojaloop,ACCOUNT_ID,treasury,MSISDN,254710000001,3,USD,'];

@@ -37,6 +37,10 @@ export interface BuildOptions {
 }
 
 const ITEMS_PER_YIELD = 5000;
+/** Items refused by the schema between two yields: building an error report costs far more than passing an item. */
+const REFUSALS_PER_YIELD = 25;
+/** The schema's options when only "is there an error" matters. */
+const FIRST_ERROR = { ...JOI_OPTS, abortEarly: true };
 const DEFAULT_ERROR_CAP = 1000;
 
 /** Where an error sits: a JSON field path, or a CSV row + column. */
@@ -73,8 +77,15 @@ export async function buildFromJson(body: unknown, opts: BuildOptions): Promise<
 
 /** A CSV upload to a command; batch fields come from the query string (validated by the caller). */
 export async function buildFromCsv(csvText: string, query: Partial<BatchFields>, opts: BuildOptions): Promise<BuildResult> {
-  const errors = new ErrorList(opts.maxCsvErrors ?? DEFAULT_ERROR_CAP);
-  const file = await parseBulkCsv(csvText, errors);
+  const cap = opts.maxCsvErrors ?? DEFAULT_ERROR_CAP;
+  const errors = new ErrorList(cap);
+  // A quick look at each row as it is read: once `cap` rows are bad the file is refused whatever follows, so
+  // reading stops there instead of holding a whole file of bad rows (the full checks below run on what was read).
+  let badRows = 0;
+  const file = await parseBulkCsv(csvText, errors, (p) => {
+    if (!quickPaymentCheck(p.item) && paymentSchema.validate(p.item, FIRST_ERROR).error) badRows++;
+    return badRows + errors.count >= cap;
+  });
   const max = Math.min(opts.maxPayments ?? MAX_PAYMENTS, MAX_PAYMENTS);
   if (file.payments.length > max) return tooMany(file.payments.length, max, 'file');
   if (file.payments.length === 0) return refused(errors, 'CSV_INVALID', 'the file cannot be read as a bulk payment file; nothing was stored');
@@ -93,11 +104,17 @@ async function finish(fields: BatchFields, raw: unknown[], locate: Locate, error
   const payments: PaymentInput[] = new Array(raw.length);
   const firstRef = new Map<string, number>();
   let total = 0n;
+  let sinceYield = 0;
   for (let i = 0; i < raw.length; i++) {
-    if (i % ITEMS_PER_YIELD === ITEMS_PER_YIELD - 1) await yieldToLoop();
+    if (++sinceYield >= ITEMS_PER_YIELD) {
+      sinceYield = 0;
+      await yieldToLoop();
+    }
     if (errors.full) break;
     const item = raw[i];
-    const error = quickPaymentCheck(item) ? undefined : paymentSchema.validate(item, JOI_OPTS).error;
+    const quick = quickPaymentCheck(item);
+    if (!quick) sinceYield += ITEMS_PER_YIELD / REFUSALS_PER_YIELD;
+    const error = quick ? undefined : paymentSchema.validate(item, JOI_OPTS).error;
     const p = item as PaymentInput;
     let bad = false;
     if (error) {

@@ -7,22 +7,25 @@
 import { parse, type Options as CsvOptions } from 'csv-parse';
 import { ErrorList, type FieldError } from './schemas';
 
-/** Characters parsed between two yields to the event loop, and rows checked between two yields. */
-const SLICE_CHARS = 32 * 1024;
-const ROWS_PER_YIELD = 2000;
+/** Characters parsed between two yields to the event loop. */
+const SLICE_CHARS = 8 * 1024;
 
 export function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** csv-parse over the text in slices, yielding between slices; stops early once `enough()` says so. */
-async function parseRecords(text: string, options: CsvOptions, enough: () => boolean): Promise<string[][]> {
-  const records: string[][] = [];
+/**
+ * csv-parse over the text in slices, yielding between slices. Each record goes to `onRecord` as it is read and is
+ * not kept, so memory follows what the caller keeps; reading stops once `enough()` says so.
+ */
+async function parseRecords(text: string, options: CsvOptions, onRecord: (record: string[]) => void, enough: () => boolean): Promise<void> {
   const parser = parse(options);
   let failure: Error | undefined;
   parser.on('readable', () => {
     let r: string[] | null;
-    while ((r = parser.read() as string[] | null) !== null) records.push(r);
+    while ((r = parser.read() as string[] | null) !== null) {
+      if (!enough()) onRecord(r);
+    }
   });
   parser.on('error', (err) => { failure = err; });
   const ended = new Promise<void>((resolve) => { parser.on('end', resolve); parser.on('error', () => resolve()); });
@@ -34,7 +37,6 @@ async function parseRecords(text: string, options: CsvOptions, enough: () => boo
   if (!failure) parser.end();
   await ended;
   if (failure) throw failure;
-  return records;
 }
 
 /** The bulk-file columns, in their usual order. */
@@ -75,67 +77,55 @@ export const COLUMN_OF_FIELD: Record<string, string> = {
 
 /**
  * Reads a bulk file. Structural problems (no header, missing columns, broken quoting, wrong number of cells) are
- * reported per row; field values are left to the payment schema.
+ * reported per row; field values are left to the payment schema. Rows are mapped as they are read: `stop(payment)`,
+ * given each mapped row, may end the reading early (the caller's own check has seen enough errors), and reading
+ * ends by itself once the error list is full.
  */
-export async function parseBulkCsv(textIn: string, errors: ErrorList): Promise<CsvBatch> {
+export async function parseBulkCsv(textIn: string, errors: ErrorList, stop?: (payment: CsvPayment) => boolean): Promise<CsvBatch> {
   const empty: CsvBatch = { payments: [], ignoredColumns: [] };
   // `curl -d @file` drops every line break: the header and all rows arrive as one line, which no parser can split.
-  if (textIn.trim() && !/[\r\n]/.test(textIn.replace(/[\r\n]+$/, ''))) {
+  if (textIn.trim() && isOneLine(textIn)) {
     errors.add({ row: 1, code: 'CSV_NO_ROWS', message: 'the file is one line with no line break, so it has no payment rows; curl -d removes line breaks: send the file with curl --data-binary @file' });
     return empty;
   }
-  let records: string[][];
-  try {
-    records = await parseRecords(textIn, { bom: true, delimiter: sniffDelimiter(textIn), relax_column_count: true, skip_empty_lines: true, trim: false }, () => errors.full);
-  } catch (err) {
-    const e = err as { message?: string; lines?: number; code?: string };
-    errors.add({ row: e.lines, code: 'CSV_MALFORMED', message: `the file is not valid CSV${e.lines ? ` near row ${e.lines}` : ''}: ${e.message ?? String(err)}` });
-    return empty;
-  }
-  if (records.length === 0) {
-    errors.add({ row: 1, code: 'CSV_EMPTY', message: `the file is empty; expected a header row: ${CSV_COLUMNS.join(',')}` });
-    return empty;
-  }
-  const header = records[0].map((h) => h.trim().toLowerCase());
+  let header: string[] | undefined;
+  let headerBad = false;
+  let stopped = false;
   const index = new Map<string, number>();
-  header.forEach((h, i) => {
-    if (!h) return;
-    if (index.has(h)) errors.add({ row: 1, column: h, code: 'CSV_DUPLICATE_COLUMN', message: `column ${h} appears more than once in the header` });
-    else index.set(h, i);
-  });
-  for (const c of REQUIRED_CSV_COLUMNS) {
-    if (!index.has(c)) errors.add({ row: 1, column: c, code: 'CSV_MISSING_COLUMN', message: `the header has no ${c} column; expected ${CSV_COLUMNS.join(',')}` });
-  }
-  if (!errors.empty) return empty;
-  if (records.length === 1) {
-    errors.add({ row: 2, code: 'CSV_NO_ROWS', message: 'the file has a header but no payment rows' });
-    return empty;
-  }
-  const known = new Set<string>([...CSV_COLUMNS, ...EXTRA_CSV_COLUMNS]);
-  const ignoredColumns = header.filter((h) => h && !known.has(h));
+  const fieldColumns: Array<[string, string, number]> = [];
   const at = (rec: string[], col: string): string | undefined => {
     const i = index.get(col);
     return i === undefined ? undefined : rec[i];
   };
-
-  const fieldColumns: Array<[string, string, number]> = [];
-  for (const [field, col] of Object.entries(COLUMN_OF_FIELD)) {
-    const i = index.get(col);
-    if (i !== undefined) fieldColumns.push([field, col, i]);
-  }
-  const payments: CsvPayment[] = new Array(records.length - 1);
+  const payments: CsvPayment[] = [];
+  let ignoredColumns: string[] = [];
   let requestId: string | undefined;
   let payer: CsvBatch['payer'];
-  for (let r = 1; r < records.length; r++) {
-    if (r % ROWS_PER_YIELD === 0) await yieldToLoop();
-    if (errors.full) {
-      payments.length = r - 1;
-      break;
+  let row = 1;
+
+  const readHeader = (rec: string[]): void => {
+    header = rec.map((h) => h.trim().toLowerCase());
+    header.forEach((h, i) => {
+      if (!h) return;
+      if (index.has(h)) errors.add({ row: 1, column: h, code: 'CSV_DUPLICATE_COLUMN', message: `column ${h} appears more than once in the header` });
+      else index.set(h, i);
+    });
+    for (const c of REQUIRED_CSV_COLUMNS) {
+      if (!index.has(c)) errors.add({ row: 1, column: c, code: 'CSV_MISSING_COLUMN', message: `the header has no ${c} column; expected ${CSV_COLUMNS.join(',')}` });
     }
-    const rec = records[r];
-    const row = r + 1;
-    if (rec.length !== header.length) {
-      errors.add({ row, code: 'CSV_CELL_COUNT', message: `row ${row} has ${rec.length} cells, the header has ${header.length}` });
+    headerBad = !errors.empty;
+    const known = new Set<string>([...CSV_COLUMNS, ...EXTRA_CSV_COLUMNS]);
+    ignoredColumns = header.filter((h) => h && !known.has(h));
+    for (const [field, col] of Object.entries(COLUMN_OF_FIELD)) {
+      const i = index.get(col);
+      if (i !== undefined) fieldColumns.push([field, col, i]);
+    }
+  };
+
+  const readRow = (rec: string[], width: number): void => {
+    row++;
+    if (rec.length !== width) {
+      errors.add({ row, code: 'CSV_CELL_COUNT', message: `row ${row} has ${rec.length} cells, the header has ${width}` });
     }
     const item: Record<string, string> = {};
     for (const [field, col, i] of fieldColumns) {
@@ -167,9 +157,44 @@ export async function parseBulkCsv(textIn: string, errors: ErrorList): Promise<C
         errors.add({ row, column: 'payer_identifier', code: 'PAYER_MISMATCH', message: `payer ${payerType}/${payerId} differs from ${payer.idType}/${payer.idValue} on an earlier row; one file has one payer` });
       }
     }
-    payments[r - 1] = { row, item };
+    const payment = { row, item };
+    payments.push(payment);
+    if (stop?.(payment)) stopped = true;
+  };
+
+  try {
+    await parseRecords(
+      textIn,
+      { bom: true, delimiter: sniffDelimiter(textIn), relax_column_count: true, skip_empty_lines: true, trim: false },
+      (rec) => {
+        if (header === undefined) readHeader(rec);
+        else readRow(rec, header.length);
+      },
+      () => headerBad || stopped || errors.full,
+    );
+  } catch (err) {
+    const e = err as { message?: string; lines?: number; code?: string };
+    errors.add({ row: e.lines, code: 'CSV_MALFORMED', message: `the file is not valid CSV${e.lines ? ` near row ${e.lines}` : ''}: ${e.message ?? String(err)}` });
+    return empty;
+  }
+  if (header === undefined) {
+    errors.add({ row: 1, code: 'CSV_EMPTY', message: `the file is empty; expected a header row: ${CSV_COLUMNS.join(',')}` });
+    return empty;
+  }
+  if (headerBad) return empty;
+  if (payments.length === 0) {
+    errors.add({ row: 2, code: 'CSV_NO_ROWS', message: 'the file has a header but no payment rows' });
+    return empty;
   }
   return { payments, requestId, payer, ignoredColumns };
+}
+
+/** True when the text has no line break before its trailing ones (one line, perhaps with a final newline). */
+function isOneLine(text: string): boolean {
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === 10 || text.charCodeAt(end - 1) === 13)) end--;
+  const first = text.search(/[\r\n]/);
+  return first < 0 || first >= end;
 }
 
 /**
