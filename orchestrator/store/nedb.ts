@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Datastore from 'nedb-promises';
-import { FINAL_BATCH_STATUSES, sliceId, type BatchRecord, type SliceInputRecord, type SliceStateRecord } from '../domain/model';
+import { FINAL_BATCH_STATUSES, sliceId, type BatchRecord, type OutboxChannel, type SliceInputRecord, type SliceStateRecord } from '../domain/model';
 import type { BatchListPage, BatchListQuery, Store } from './port';
 
 type Db = ReturnType<typeof Datastore.create>;
@@ -45,6 +45,8 @@ export class NedbStore implements Store {
     this.meta = this.make('meta.db');
     await Promise.all([this.batches.load(), this.inputs.load(), this.states.load(), this.meta.load()]);
     await this.batches.ensureIndex({ fieldName: 'sourceIdx', unique: true });
+    await this.batches.ensureIndex({ fieldName: 'meta.transaction_id', sparse: true });
+    await this.batches.ensureIndex({ fieldName: 'outboxPending', sparse: true });
   }
 
   async createBatch(batch: BatchRecord, inputs: SliceInputRecord[], states: SliceStateRecord[]): Promise<void> {
@@ -88,6 +90,16 @@ export class NedbStore implements Store {
   async listOpenBatches(): Promise<BatchRecord[]> {
     const all = (await this.batches.find({})) as BatchRecord[];
     return all.filter((b) => !FINAL_BATCH_STATUSES.has(b.status)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async listPendingOutbox(channel: OutboxChannel): Promise<BatchRecord[]> {
+    const all = (await this.batches.find({ outboxPending: true })) as BatchRecord[];
+    return all.filter((b) => b.outbox?.some((e) => e.channel === channel && e.state === 'pending')).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async findBatchesByTransaction(senderId: string, transactionId: string): Promise<BatchRecord[]> {
+    const all = (await this.batches.find({ 'meta.transaction_id': transactionId })) as BatchRecord[];
+    return all.filter((b) => b.meta?.sender_id === senderId).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b._id.localeCompare(a._id));
   }
 
   async getSliceInput(batchId: string, seq: number): Promise<SliceInputRecord | undefined> {
