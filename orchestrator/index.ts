@@ -50,6 +50,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   const logger = config.logger ?? componentLogger('orchestrator');
   const store = new NedbStore({ dataDir: config.dataDir });
   await store.open();
+  if (store.tookOverFrom) logger.warn({ dataDir: config.dataDir, staleLock: store.tookOverFrom }, 'took over the data directory lock of a process that no longer runs');
   const starts = await store.nextCounter('starts');
   const rnd = config.seed !== undefined ? new SeededRandom(runSeed(config.seed, starts)) : undefined;
   const metrics = new OrchestratorMetrics();

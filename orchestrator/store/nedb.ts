@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Datastore from 'nedb-promises';
 import { FINAL_BATCH_STATUSES, sliceId, type BatchRecord, type OutboxChannel, type SliceInputRecord, type SliceStateRecord } from '../domain/model';
+import { lockDataDir, type DataDirLock, type LockHolder } from './lock';
 import type { BatchListPage, BatchListQuery, Store } from './port';
 
 type Db = ReturnType<typeof Datastore.create>;
@@ -28,6 +29,9 @@ export class NedbStore implements Store {
   private meta!: Db;
   private closed = false;
   private compacting: Promise<void> = Promise.resolve();
+  private lock?: DataDirLock;
+  /** A stale lock this store took over at open (its holder had died), for the log. */
+  tookOverFrom?: LockHolder;
 
   constructor(private readonly opts: NedbStoreOptions) {}
 
@@ -38,7 +42,12 @@ export class NedbStore implements Store {
   }
 
   async open(): Promise<void> {
-    if (this.opts.dataDir && !this.opts.inMemory) mkdirSync(this.opts.dataDir, { recursive: true });
+    if (this.opts.dataDir && !this.opts.inMemory) {
+      mkdirSync(this.opts.dataDir, { recursive: true });
+      // One writer per data directory: throws DataDirLockedError naming the holder.
+      this.lock = lockDataDir(this.opts.dataDir);
+      this.tookOverFrom = this.lock.tookOver;
+    }
     this.batches = this.make('batches.db');
     this.inputs = this.make('inputs.db');
     this.states = this.make('states.db');
@@ -166,5 +175,7 @@ export class NedbStore implements Store {
     // compaction in progress finish its file swap so the next instance never sees a half-renamed data file.
     this.closed = true;
     await this.compacting;
+    this.lock?.release();
+    this.lock = undefined;
   }
 }
