@@ -14,6 +14,8 @@ import { runSeed } from './engine/limits';
 import { registerConsole } from './console';
 import { registerIntakes } from './intake';
 import { NotificationJournal } from './notify/journal';
+import { storeOutbox } from './notify/outbox';
+import { CrashPoints } from './engine/crash';
 import { OrchestratorMetrics } from './metrics';
 import { RailRegistry } from './rails';
 import { installSecurity } from './security';
@@ -48,12 +50,14 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   const logger = config.logger ?? componentLogger('orchestrator');
   const store = new NedbStore({ dataDir: config.dataDir });
   await store.open();
+  if (store.tookOverFrom) logger.warn({ dataDir: config.dataDir, staleLock: store.tookOverFrom }, 'took over the data directory lock of a process that no longer runs');
   const starts = await store.nextCounter('starts');
   const rnd = config.seed !== undefined ? new SeededRandom(runSeed(config.seed, starts)) : undefined;
   const metrics = new OrchestratorMetrics();
   const rails = new RailRegistry(config, metrics, logger, { get: (k) => store.getMeta(`rail:${k}`), set: (k, v) => store.setMeta(`rail:${k}`, v) });
+  const crash = new CrashPoints();
   const engine = new Engine({
-    store, config, logger, metrics,
+    store, config, logger, metrics, crash,
     railFor: (rail, mode) => rails.get(rail, mode),
     newId: rnd ? () => rnd.uuid() : newId,
     random: rnd ? () => rnd.next() : Math.random,
@@ -82,7 +86,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   server.route({ method: 'GET', path: JWKS_PATH, options: { auth: false }, handler: () => ({ keys: signingKey ? [signingKey.publicJwk] : [] }) });
   const journal = new NotificationJournal();
   registerIntakes(server, {
-    service, config, logger, journal,
+    service, config, logger, journal, crash, outbox: storeOutbox(store),
     security: {
       authOn: sec.auth.mode === 'on',
       limits: sec.limits,

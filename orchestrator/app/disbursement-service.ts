@@ -7,6 +7,7 @@ export function createDisbursementService(engine: Engine): DisbursementService {
     submitBatch: (cmd) => engine.submit(cmd),
     getBatch: (id) => engine.getBatch(id),
     findBatchBySourceKey: (source, key) => engine.findBatchBySourceKey(source, key),
+    findBatchByTransaction: (senderId, transactionId) => engine.findBatchByTransaction(senderId, transactionId),
     listBatches: (query) => engine.listBatches(query),
     listPayments: (id, query) => engine.listPayments(id, query),
     iteratePayments: (id) => engine.iteratePayments(id),

@@ -10,6 +10,8 @@ export interface DisbursementService {
   submitBatch(cmd: SubmitBatchCommand): Promise<SubmitOutcome>;
   getBatch(batchId: string): Promise<BatchView | undefined>;
   findBatchBySourceKey(source: SubmitBatchCommand['source'], sourceKey: string): Promise<BatchView | undefined>;
+  /** The newest G2P Connect batch of a sender's transaction_id (a store index: works after restarts). */
+  findBatchByTransaction(senderId: string, transactionId: string): Promise<BatchView | undefined>;
   /** Batches newest first, filtered by status, source and creation time, a page at a time. */
   listBatches(query: BatchListQuery): Promise<{ total: number; items: BatchView[] }>;
   listPayments(batchId: string, query?: { status?: PaymentStatus; errorCode?: string; offset?: number; limit?: number }): Promise<{ total: number; items: PaymentView[] }>;

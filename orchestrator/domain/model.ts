@@ -70,6 +70,36 @@ export interface BatchRecord {
   createdAt: string;
   updatedAt: string;
   completedAt?: string;
+  /**
+   * What GPO owes upstream about this batch (its final notification), written in the same store operation as the
+   * final status so a crash cannot lose it; delivered (at least once, under its stable id) by the notifiers.
+   */
+  outbox?: OutboxEntry[];
+  /** True while an outbox entry is pending (the store's index of notifications still to deliver). */
+  outboxPending?: boolean;
+}
+
+export type OutboxChannel = 'webhook' | 'g2p-connect';
+export type OutboxState = 'pending' | 'delivered' | 'dead';
+
+/** One notification GPO must deliver upstream. `id` is stable across retries and restarts: receivers de-duplicate by it. */
+export interface OutboxEntry {
+  id: string;
+  channel: OutboxChannel;
+  /** batch.completed (webhook) or on-disburse.final (G2P Connect). */
+  event: string;
+  state: OutboxState;
+  attempts: number;
+  createdAt: string;
+  deliveredAt?: string;
+  lastError?: string;
+}
+
+/** The final-notification entry owed for a batch that asked for callbacks (none without a callback). */
+export function finalOutboxEntry(callback: CallbackTarget | undefined, id: string, at: string): OutboxEntry | undefined {
+  if (!callback) return undefined;
+  const event = callback.kind === 'webhook' ? 'batch.completed' : 'on-disburse.final';
+  return { id, channel: callback.kind, event, state: 'pending', attempts: 0, createdAt: at };
 }
 
 /** One payment's input, as a tuple inside a slice's JSON string. */

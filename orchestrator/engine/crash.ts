@@ -3,9 +3,9 @@
  * time the engine passes <phase> (intake: a batch became durable; quote: a group was quoted; transfer: a group's
  * transfer call returned, before its results are stored; prepare: a two-phase rail reported its transfer ids, before
  * they are stored; accept: those ids were stored, before the acceptance that lets money move; final: a slice's final state was stored; notify: an event
- * went to subscribers). Unset in production: then this is a no-op.
+ * went to subscribers; deliver: a final notification's delivery failed, before it is tried again). Unset in production: then this is a no-op.
  */
-export type CrashPhase = 'intake' | 'quote' | 'prepare' | 'accept' | 'transfer' | 'final' | 'notify';
+export type CrashPhase = 'intake' | 'quote' | 'prepare' | 'accept' | 'transfer' | 'final' | 'notify' | 'deliver';
 
 export class CrashPoints {
   private readonly counts = new Map<string, number>();

@@ -12,7 +12,7 @@ import { fromUnits, toUnits } from '../../shared/money';
 import type { OrchestratorConfig } from '../config';
 import {
   addSummary, backoffDelay, batchView, canTransition, emptySummary, feeWithinLimit, finalBatchStatus, FINAL_BATCH_STATUSES,
-  EXPIRED_CODES, IN_DOUBT, INSUFFICIENT_LIQUIDITY, isFinalCode, paymentView, planSlices, S_CANCELLED, S_COMPLETED, S_FAILED, S_QUOTED, S_RECEIVED,
+  EXPIRED_CODES, finalOutboxEntry, IN_DOUBT, INSUFFICIENT_LIQUIDITY, isFinalCode, paymentView, planSlices, S_CANCELLED, S_COMPLETED, S_FAILED, S_QUOTED, S_RECEIVED,
   S_RESOLVED, S_SENT, STATUS_CODES, summarizeSlice, summaryFromRecord, summaryToRecord, validateBatch, BatchRejected,
   type BatchRecord, type GroupRecord, type InputTuple, type SliceStateRecord, type Summary,
 } from '../domain/model';
@@ -235,7 +235,10 @@ export class Engine {
     const total = run.summaries.reduce((acc, s) => addSummary(acc, s), emptySummary());
     const status = finalBatchStatus(total, run.cancel);
     const now = this.now();
-    await this.setStatus(run, status, { final: summaryToRecord(total), sliceCounts: run.summaries.map((s) => s.counts), completedAt: now, pausedReason: undefined });
+    // The final notification owed upstream is stored with the final status: a crash cannot lose one without the other.
+    const owed = FINAL_BATCH_STATUSES.has(run.record.status) ? undefined : finalOutboxEntry(run.record.callback, this.deps.newId(), now);
+    const outbox = owed ? { outbox: [...(run.record.outbox ?? []), owed], outboxPending: true } : {};
+    await this.setStatus(run, status, { final: summaryToRecord(total), sliceCounts: run.summaries.map((s) => s.counts), completedAt: now, pausedReason: undefined, ...outbox });
     this.log.info({ batchId: id, status, completed: total.counts[S_COMPLETED], failed: total.counts[S_FAILED], cancelled: total.counts[S_CANCELLED] }, 'batch final');
     this.runs.delete(id);
     this.emit({ type: 'batch-final', batch: batchView(run.record, total) });
@@ -784,6 +787,11 @@ export class Engine {
   async findBatchBySourceKey(source: string, sourceKey: string): Promise<BatchView | undefined> {
     const record = await this.deps.store.findBatchBySource(source, sourceKey);
     return record ? this.getBatch(record._id) : undefined;
+  }
+
+  async findBatchByTransaction(senderId: string, transactionId: string): Promise<BatchView | undefined> {
+    const [newest] = await this.deps.store.findBatchesByTransaction(senderId, transactionId);
+    return newest ? this.getBatch(newest._id) : undefined;
   }
 
   /** A page of batches, newest first, each as getBatch shows it (live counts for running ones). */

@@ -14,6 +14,7 @@ export interface IntakeSecurity {
   signingKey?: SigningKey;
 }
 import type { NotificationJournal } from '../notify/journal';
+import type { NotificationOutbox } from '../notify/outbox';
 
 /** What every northbound API plugin gets: the application service, the configuration and a logger. */
 export interface IntakeDeps {
@@ -23,4 +24,8 @@ export interface IntakeDeps {
   security?: IntakeSecurity;
   /** Where notifiers record deliveries and dead letters (the console shows them). */
   journal?: NotificationJournal;
+  /** Durable final notifications (without one they live in memory and a crash can lose them). */
+  outbox?: NotificationOutbox;
+  /** Crash points for recovery tests (a no-op unless GPO_CRASH_AT is set). */
+  crash?: { pass(phase: 'deliver'): void };
 }

@@ -418,6 +418,18 @@ export class OnDisburseNotifier {
 
   start(): void {
     this.unsubscribe = this.deps.service.subscribe((e) => this.onEvent(e));
+    void this.resumePending().catch((error: unknown) => this.log.error({ err: error }, 'pending on-disburse finals could not be read'));
+  }
+
+  /** Final callbacks stored with their batch's final status but never acknowledged (GPO stopped or died): sent now. */
+  private async resumePending(): Promise<void> {
+    const outbox = this.deps.outbox;
+    if (!outbox) return;
+    for (const p of await outbox.pending('g2p-connect')) {
+      if (this.stopped) return;
+      const batch = await this.deps.service.getBatch(p.batchId);
+      if (batch) this.onEvent({ type: 'batch-final', batch });
+    }
   }
 
   async stop(): Promise<void> {
@@ -463,6 +475,10 @@ export class OnDisburseNotifier {
     const batch = await this.deps.service.getBatch(batchId);
     if (!batch || batch.callback?.kind !== 'g2p-connect') return;
     if (!final && FINAL_BATCH.has(batch.status)) return; // the final callback, already on its way, says it all
+    const outbox = this.deps.outbox;
+    // The final callback is durable: stored with the final status, sent under the entry's id as message_id.
+    const owed = final && outbox ? await outbox.pendingFor(batchId, 'g2p-connect') : undefined;
+    if (final && outbox && !owed) return; // delivered (or given up) already
     const items: DisbursementStatusItem[] = [];
     for await (const p of this.deps.service.iteratePayments(batchId)) {
       const s = g2pStatus(p.status);
@@ -474,15 +490,25 @@ export class OnDisburseNotifier {
     if (!final && items.length === 0) return;
     t.lastSentAt = Date.now();
     const cb = batch.callback;
+    const header = callbackHeader(batch, 'on-disburse', cb.receiverId ?? 'gpo', cb.senderId);
+    if (owed) header.message_id = owed.id;
     const body = {
-      header: callbackHeader(batch, 'on-disburse', cb.receiverId ?? 'gpo', cb.senderId),
+      header,
       message: { transaction_id: batch.meta?.transaction_id ?? batch.sourceKey, correlation_id: batch.id, disbursements_status: items },
     };
-    await this.post(`${cb.senderUri.replace(/\/$/, '')}/on-disburse`, body, { batchId, final, items: items.length });
+    const onRetry = final ? () => this.deps.crash?.pass('deliver') : undefined;
+    const outcome = await this.post(`${cb.senderUri.replace(/\/$/, '')}/on-disburse`, body, { batchId, final, items: items.length }, onRetry);
+    if (owed && outbox && outcome) {
+      await outbox.settle(batchId, owed.id, { state: outcome.delivered ? 'delivered' : 'dead', attempts: outcome.attempts, ...(outcome.delivered ? {} : { lastError: outcome.lastError }) })
+        .catch((error: unknown) => this.log.warn({ batchId, err: error }, 'on-disburse outcome not recorded; sent again at the next start'));
+    }
   }
 
-  /** POST with retry and exponential backoff with jitter (config.notify); gives up after maxAttempts. */
-  async post(url: string, body: { header: unknown; message: unknown }, ctx: Record<string, unknown>): Promise<boolean> {
+  /**
+   * POST with retry and exponential backoff with jitter (config.notify); gives up after maxAttempts. Undefined when
+   * stopped before an outcome; `onRetry` runs after each failed attempt that will be tried again.
+   */
+  async post(url: string, body: { header: unknown; message: unknown }, ctx: Record<string, unknown>, onRetry?: () => void): Promise<{ delivered: boolean; attempts: number; lastError: string } | undefined> {
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.deps.config.notify;
     const key = this.deps.security?.signingKey;
     const signed = key ? await signG2pMessage(key, body) : undefined;
@@ -501,7 +527,7 @@ export class OnDisburseNotifier {
           this.stats.delivered++;
           this.deps.journal?.record({ ...entry, outcome: 'delivered', attempts: attempt });
           this.log.info({ ...ctx, url, attempt }, 'G2P Connect callback delivered');
-          return true;
+          return { delivered: true, attempts: attempt, lastError: '' };
         }
         lastError = `HTTP ${res.statusCode}`;
         this.log.warn({ ...ctx, url, attempt, status: res.statusCode }, 'G2P Connect callback refused');
@@ -511,37 +537,21 @@ export class OnDisburseNotifier {
       }
       this.stats.failedAttempts++;
       if (attempt < maxAttempts) {
+        onRetry?.();
         const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
         await new Promise((r) => setTimeout(r, Math.round(cap / 2 + this.random.next() * cap / 2)));
       }
     }
+    if (this.stopped) return undefined;
     this.stats.abandoned++;
     this.deps.journal?.record({ ...entry, outcome: 'dead', attempts: maxAttempts, lastError: lastError.slice(0, 300) });
     this.log.error({ ...ctx, url, attempts: maxAttempts }, 'G2P Connect callback abandoned');
-    return false;
+    return { delivered: false, attempts: maxAttempts, lastError };
   }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Transaction status lookups
-
-/** transaction_id -> batch id for transactions seen by this process (submits and engine events), bounded. */
-class TransactionIndex {
-  private readonly map = new Map<string, string>();
-  constructor(private readonly max = 100_000) {}
-  set(key: string, batchId: string): void {
-    this.map.delete(key);
-    this.map.set(key, batchId);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
-  }
-  get(key: string): string | undefined {
-    return this.map.get(key);
-  }
-}
-
-function txKey(senderId: string | undefined, transactionId: string): string {
-  return `${senderId ?? ''}\u0000${transactionId}`;
-}
 
 interface TxnStatusEnvelope {
   header: G2pHeader;
@@ -554,13 +564,8 @@ interface TxnStatusEnvelope {
 export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
   const log = deps.logger.child({ module: 'intake-g2p-connect' });
   const notifier = new OnDisburseNotifier(deps, log);
-  const transactions = new TransactionIndex();
   notifier.start();
-  const unsubscribeIndex = deps.service.subscribe((e) => {
-    if (e.batch.source === 'g2p-connect' && e.batch.meta?.transaction_id) transactions.set(txKey(e.batch.meta.sender_id, e.batch.meta.transaction_id), e.batch.id);
-  });
   server.events.on('stop', () => {
-    unsubscribeIndex();
     void notifier.stop();
   });
 
@@ -603,7 +608,6 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
       log.warn({ messageId: cmd.sourceKey, batchId: submitted.batch.id }, 'G2P Connect message_id reused with another message');
       return { rejected: new G2pRejection(409, 'rjct.message_id.duplicate', `message_id ${cmd.sourceKey} was already used for a different message; nothing was paid for this one`) };
     }
-    transactions.set(txKey(parsed.header.sender_id, cmd.meta!.transaction_id), submitted.batch.id);
     log.info({ messageId: cmd.sourceKey, batchId: submitted.batch.id, outcome: submitted.outcome, items: cmd.payments.length, firstPayee: maskId(cmd.payments[0]?.payeeIdValue) }, 'G2P Connect disburse accepted');
     return { batch: submitted.batch, header: parsed.header };
   }
@@ -657,10 +661,10 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
   async function findForStatusOfSender(env: TxnStatusEnvelope): Promise<{ batch?: BatchView; references?: string[] }> {
     const q = env.message.txnstatus_request;
     const senderId = env.header.sender_id;
+    // The store's transaction_id index: answers after restarts too (the newest message of that transaction).
     const byTransaction = async (transactionId: string) => {
-      const id = transactions.get(txKey(senderId, transactionId));
-      const batch = id ? await deps.service.getBatch(id) : undefined;
-      return batch?.meta?.sender_id === senderId ? batch : undefined;
+      const batch = await deps.service.findBatchByTransaction(senderId, transactionId);
+      return batch?.source === 'g2p-connect' && batch.meta?.sender_id === senderId ? batch : undefined;
     };
     if (q.attribute_type === 'correlation_id') {
       const batch = await deps.service.getBatch(String(q.attribute_value));

@@ -112,7 +112,8 @@ export class JsonSender {
     this.agent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
   }
 
-  async post(d: JsonDelivery, signal?: AbortSignal): Promise<SendResult> {
+  /** `onRetry`: called after a failed attempt, before waiting for the next one (besides the sender's own). */
+  async post(d: JsonDelivery, signal?: AbortSignal, onRetry?: (err: unknown, failures: number, delayMs: number) => void): Promise<SendResult> {
     let attempts = 0;
     const timeout = this.opts.timeoutMs ?? 10_000;
     const status = await retryWithBackoff<number>(async (attempt) => {
@@ -130,7 +131,10 @@ export class JsonSender {
       const text = await res.body.text();
       if (res.statusCode < 200 || res.statusCode >= 300) throw new HttpStatusError(res.statusCode, text);
       return res.statusCode;
-    }, { policy: this.opts.policy, isRetryable: isTransientHttpFailure, random: this.opts.random, signal, onRetry: this.opts.onRetry })
+    }, { policy: this.opts.policy, isRetryable: isTransientHttpFailure, random: this.opts.random, signal, onRetry: (err, failures, delayMs) => {
+      this.opts.onRetry?.(err, failures, delayMs);
+      onRetry?.(err, failures, delayMs);
+    } })
       .catch((err: unknown) => {
         // how many attempts were made before giving up, for the caller's records
         if (err && typeof err === 'object') (err as { attempts?: number }).attempts = attempts;

@@ -5,7 +5,10 @@
  * X-GPO-Signature: sha256=<hex HMAC-SHA256 of the raw body>.
  *
  * Per batch, deliveries go out one at a time and in order; a completion supersedes a progress event still being
- * retried (that one is abandoned), and a batch's completion is delivered once per notifier.
+ * retried (that one is abandoned). With an outbox, the completion is durable: its entry is stored with the batch's
+ * final status, delivered under the entry's stable `eventId` (also header X-GPO-Event-Id) until a 2xx comes back or
+ * the attempts run out (a dead letter), and pending entries are delivered again after a restart. A receiver
+ * de-duplicates by eventId: the same completion may arrive twice if GPO died between the 2xx and recording it.
  */
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -15,19 +18,23 @@ import type { OrchestratorConfig } from '../config';
 import type { BatchView, OrchestratorEvent } from '../domain/types';
 import { toNativeBatch } from '../intake/native/report';
 import type { NotificationJournal } from './journal';
+import type { NotificationOutbox } from './outbox';
 import { JsonSender, RetryAbortedError } from './retry';
 
 export type WebhookEventName = 'batch.progress' | 'batch.completed';
 
 export interface WebhookPayload {
   event: WebhookEventName;
+  /** Stable for one event across retries and restarts (de-duplicate by it). */
+  eventId: string;
+  /** New for each delivery of an event. */
   deliveryId: string;
   sentAt: string;
   batch: ReturnType<typeof toNativeBatch>;
 }
 
 export interface WebhookNotifierOptions {
-  service: Pick<DisbursementService, 'subscribe'>;
+  service: Pick<DisbursementService, 'subscribe'> & Partial<Pick<DisbursementService, 'getBatch'>>;
   config: Pick<OrchestratorConfig, 'notify'> & { seed?: number };
   logger: Logger;
   /** Signs every delivery whose batch has no secret of its own. */
@@ -36,6 +43,10 @@ export interface WebhookNotifierOptions {
   timeoutMs?: number;
   /** Records each delivery and each dead letter. */
   journal?: NotificationJournal;
+  /** Durable completions: delivered after restarts, settled there (without one, completions live in memory only). */
+  outbox?: NotificationOutbox;
+  /** Told after a failed attempt to deliver a completion (crash tests). */
+  crash?: { pass(phase: 'deliver'): void };
 }
 
 export interface WebhookStats {
@@ -97,16 +108,27 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
     return s;
   };
 
+  const settle = async (batchId: string, entryId: string | undefined, outcome: Parameters<NotificationOutbox['settle']>[2]) => {
+    if (!opts.outbox || !entryId) return;
+    await opts.outbox.settle(batchId, entryId, outcome).catch((err: unknown) => log.warn({ batchId, err }, 'webhook outcome not recorded; delivered again at the next start'));
+  };
+
   const deliver = async (event: WebhookEventName, view: BatchView, signal: AbortSignal): Promise<void> => {
     if (view.callback?.kind !== 'webhook') return;
-    const payload: WebhookPayload = { event, deliveryId: newId(), sentAt: new Date().toISOString(), batch: toNativeBatch(view) };
+    const final = event === 'batch.completed';
+    const owed = final && opts.outbox ? await opts.outbox.pendingFor(view.id, 'webhook') : undefined;
+    if (final && opts.outbox && !owed) return; // delivered (or given up) already
+    const payload: WebhookPayload = { event, eventId: owed?.id ?? newId(), deliveryId: newId(), sentAt: new Date().toISOString(), batch: toNativeBatch(view) };
     const body = JSON.stringify(payload);
     const secret = view.callback.secret ?? opts.secret;
-    const headers: Record<string, string> = { 'user-agent': 'gpo-webhook/1', 'x-gpo-event': event, 'x-gpo-delivery': payload.deliveryId };
+    const headers: Record<string, string> = {
+      'user-agent': 'gpo-webhook/1', 'x-gpo-event': event, 'x-gpo-event-id': payload.eventId, 'x-gpo-delivery': payload.deliveryId,
+    };
     if (secret) headers[SIGNATURE_HEADER] = signBody(secret, body);
-    const blog = log.child({ batchId: view.id, event, deliveryId: payload.deliveryId });
+    const blog = log.child({ batchId: view.id, event, eventId: payload.eventId, deliveryId: payload.deliveryId });
     try {
-      const res = await sender.post({ url: view.callback.url, body, headers }, signal);
+      const res = await sender.post({ url: view.callback.url, body, headers }, signal, final ? () => opts.crash?.pass('deliver') : undefined);
+      await settle(view.id, owed?.id, { state: 'delivered', attempts: res.attempts });
       stats.delivered++;
       stats.attempts += res.attempts;
       opts.journal?.record({ channel: 'webhook', batchId: view.id, event, url: view.callback.url, outcome: 'delivered', attempts: res.attempts });
@@ -117,6 +139,7 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
         return;
       }
       stats.failed++;
+      await settle(view.id, owed?.id, { state: 'dead', attempts: (err as { attempts?: number }).attempts ?? notify.maxAttempts, lastError: err instanceof Error ? err.message : String(err) });
       opts.journal?.record({
         channel: 'webhook', batchId: view.id, event, url: view.callback.url, outcome: 'dead',
         attempts: (err as { attempts?: number }).attempts ?? notify.maxAttempts, lastError: err instanceof Error ? err.message.slice(0, 300) : String(err),
@@ -184,6 +207,25 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
       log.error({ err }, 'webhook notifier failed on an event');
     }
   });
+
+  /** Completions stored but never acknowledged (GPO stopped or died first): delivered now. */
+  const resumePending = async (): Promise<void> => {
+    const { outbox } = opts;
+    const getBatch = opts.service.getBatch;
+    if (!outbox || !getBatch) return;
+    for (const p of await outbox.pending('webhook')) {
+      if (stopping.signal.aborted) return;
+      const view = await getBatch(p.batchId);
+      if (view) onEvent({ type: 'batch-final', batch: view });
+    }
+  };
+  inFlight++;
+  void resumePending()
+    .catch((err: unknown) => log.error({ err }, 'pending webhook completions could not be read'))
+    .finally(() => {
+      inFlight--;
+      checkIdle();
+    });
 
   return {
     stats,

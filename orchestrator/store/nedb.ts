@@ -10,7 +10,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Datastore from 'nedb-promises';
-import { FINAL_BATCH_STATUSES, sliceId, type BatchRecord, type SliceInputRecord, type SliceStateRecord } from '../domain/model';
+import { FINAL_BATCH_STATUSES, sliceId, type BatchRecord, type OutboxChannel, type SliceInputRecord, type SliceStateRecord } from '../domain/model';
+import { lockDataDir, type DataDirLock, type LockHolder } from './lock';
 import type { BatchListPage, BatchListQuery, Store } from './port';
 
 type Db = ReturnType<typeof Datastore.create>;
@@ -28,6 +29,9 @@ export class NedbStore implements Store {
   private meta!: Db;
   private closed = false;
   private compacting: Promise<void> = Promise.resolve();
+  private lock?: DataDirLock;
+  /** A stale lock this store took over at open (its holder had died), for the log. */
+  tookOverFrom?: LockHolder;
 
   constructor(private readonly opts: NedbStoreOptions) {}
 
@@ -38,13 +42,20 @@ export class NedbStore implements Store {
   }
 
   async open(): Promise<void> {
-    if (this.opts.dataDir && !this.opts.inMemory) mkdirSync(this.opts.dataDir, { recursive: true });
+    if (this.opts.dataDir && !this.opts.inMemory) {
+      mkdirSync(this.opts.dataDir, { recursive: true });
+      // One writer per data directory: throws DataDirLockedError naming the holder.
+      this.lock = lockDataDir(this.opts.dataDir);
+      this.tookOverFrom = this.lock.tookOver;
+    }
     this.batches = this.make('batches.db');
     this.inputs = this.make('inputs.db');
     this.states = this.make('states.db');
     this.meta = this.make('meta.db');
     await Promise.all([this.batches.load(), this.inputs.load(), this.states.load(), this.meta.load()]);
     await this.batches.ensureIndex({ fieldName: 'sourceIdx', unique: true });
+    await this.batches.ensureIndex({ fieldName: 'meta.transaction_id', sparse: true });
+    await this.batches.ensureIndex({ fieldName: 'outboxPending', sparse: true });
   }
 
   async createBatch(batch: BatchRecord, inputs: SliceInputRecord[], states: SliceStateRecord[]): Promise<void> {
@@ -88,6 +99,16 @@ export class NedbStore implements Store {
   async listOpenBatches(): Promise<BatchRecord[]> {
     const all = (await this.batches.find({})) as BatchRecord[];
     return all.filter((b) => !FINAL_BATCH_STATUSES.has(b.status)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async listPendingOutbox(channel: OutboxChannel): Promise<BatchRecord[]> {
+    const all = (await this.batches.find({ outboxPending: true })) as BatchRecord[];
+    return all.filter((b) => b.outbox?.some((e) => e.channel === channel && e.state === 'pending')).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async findBatchesByTransaction(senderId: string, transactionId: string): Promise<BatchRecord[]> {
+    const all = (await this.batches.find({ 'meta.transaction_id': transactionId })) as BatchRecord[];
+    return all.filter((b) => b.meta?.sender_id === senderId).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b._id.localeCompare(a._id));
   }
 
   async getSliceInput(batchId: string, seq: number): Promise<SliceInputRecord | undefined> {
@@ -154,5 +175,7 @@ export class NedbStore implements Store {
     // compaction in progress finish its file swap so the next instance never sees a half-renamed data file.
     this.closed = true;
     await this.compacting;
+    this.lock?.release();
+    this.lock = undefined;
   }
 }

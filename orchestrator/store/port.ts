@@ -2,7 +2,7 @@
  * The store port. The engine writes state per slice (never per payment) and the batch record last at intake, so a
  * batch exists only once all its slices are durable.
  */
-import type { BatchRecord, SliceInputRecord, SliceStateRecord } from '../domain/model';
+import type { BatchRecord, OutboxChannel, SliceInputRecord, SliceStateRecord } from '../domain/model';
 import type { BatchSource, BatchStatus } from '../domain/types';
 
 /** A page of batches, newest first (createdAt descending, then id). */
@@ -34,6 +34,10 @@ export interface Store {
   listBatches(query: BatchListQuery): Promise<BatchListPage>;
   /** Batches not yet in a final status (resumed after a restart). */
   listOpenBatches(): Promise<BatchRecord[]>;
+  /** Batches with an outbox entry still pending on this channel, oldest first (resumed after a restart). */
+  listPendingOutbox(channel: OutboxChannel): Promise<BatchRecord[]>;
+  /** Batches of one G2P Connect sender's transaction_id, newest first (status queries after restarts). */
+  findBatchesByTransaction(senderId: string, transactionId: string): Promise<BatchRecord[]>;
   getSliceInput(batchId: string, seq: number): Promise<SliceInputRecord | undefined>;
   getSliceState(batchId: string, seq: number): Promise<SliceStateRecord | undefined>;
   saveSliceState(state: SliceStateRecord): Promise<void>;

@@ -219,6 +219,15 @@ export class FakeDisbursementService implements DisbursementService {
     return b ? clone(b.view) : undefined;
   }
 
+  async findBatchByTransaction(senderId: string, transactionId: string): Promise<BatchView | undefined> {
+    let found: BatchView | undefined;
+    for (const id of this.batches.keys()) {
+      const b = await this.getBatch(id);
+      if (b?.meta?.sender_id === senderId && b.meta.transaction_id === transactionId) found = b;
+    }
+    return found;
+  }
+
   async findBatchBySourceKey(source: SubmitBatchCommand['source'], sourceKey: string): Promise<BatchView | undefined> {
     const id = this.byKey.get(`${source}\u0000${sourceKey}`);
     return id ? this.getBatch(id) : undefined;
