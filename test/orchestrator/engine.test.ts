@@ -198,6 +198,7 @@ describe('orchestrator engine (fake rail)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gpo-engine-'));
     try {
       let engine1!: Engine;
+      let store1!: NedbStore;
       let calls = 0;
       const rail = new FakeRail({
         onSend: () => {
@@ -207,10 +208,12 @@ describe('orchestrator engine (fake rail)', () => {
           }
         },
       });
-      ({ engine: engine1 } = await makeEngine(rail, { chunkSize: 100, railConcurrency: 1 }, dir));
+      ({ engine: engine1, store: store1 } = await makeEngine(rail, { chunkSize: 100, railConcurrency: 1 }, dir));
       const out = await engine1.submit(command(300, 'restart'));
       await new Promise<void>((resolve) => { const t = setInterval(() => { if (calls >= 2) { clearInterval(t); resolve(); } }, 5); });
       const paidBefore = rail.ledger.size;
+      // The dead process's files and lock are released as the kernel would; its late writes are refused.
+      await store1.close();
       const { engine: engine2 } = await makeEngine(rail, { chunkSize: 100 }, dir);
       const view = await engine2.waitForBatch(out.batch.id, 10_000);
       engine2.stop();
