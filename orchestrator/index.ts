@@ -18,6 +18,7 @@ import { storeOutbox } from './notify/outbox';
 import { CrashPoints } from './engine/crash';
 import { OrchestratorMetrics } from './metrics';
 import { RailRegistry } from './rails';
+import { RailReachability } from './rails/reachability';
 import { installSecurity } from './security';
 import { G2pSignatureVerifier, loadSigningKey } from './security/g2p-signatures';
 import { NedbStore } from './store/nedb';
@@ -69,14 +70,26 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   const signingKey = sec.g2pSignatures.signCallbacks ? await loadSigningKey(sec.g2pSignatures, config.dataDir) : undefined;
   const server = Hapi.server({ port: config.port, host: config.host, routes: { payload: { maxBytes: 64 * 1024 } } });
   const security = installSecurity(server, { security: sec, logger, dataDir: config.dataDir });
-  server.route({ method: 'GET', path: '/health', options: { auth: false }, handler: () => ({ status: 'OK', service: 'orchestrator', rail: config.rail, railMode: config.railMode }) });
+  const liveness = () => ({ status: 'OK', service: 'orchestrator', rail: config.rail, railMode: config.railMode });
+  server.route({ method: 'GET', path: '/health', options: { auth: false }, handler: liveness });
+  server.route({ method: 'GET', path: '/health/live', options: { auth: false }, handler: liveness });
   metrics.instrument(server);
-  // Ready to take batches; warnings name rail configurations that put exactly-once payment at risk.
+  // Ready = the store open and the rail's peer answering (503 NOT_READY otherwise); warnings name rail configurations
+  // that put exactly-once payment at risk (DEGRADED).
+  const reach = new RailReachability(config.rail === 'pil' ? config.pilUrl : config.sdkUrl);
+  metrics.addRailReachableGauge(config.rail, () => reach.check());
   server.route({
     method: 'GET', path: '/health/ready', options: { auth: false },
-    handler: () => {
+    handler: async (_req, h) => {
+      const r = await reach.check();
+      const storeOpen = store.isOpen();
       const warnings = rails.warnings();
-      return { status: warnings.length ? 'DEGRADED' : 'READY', service: 'orchestrator', rail: config.rail, railMode: config.railMode, warnings };
+      const status = !storeOpen || !r.reachable ? 'NOT_READY' : warnings.length ? 'DEGRADED' : 'READY';
+      const body = {
+        status, service: 'orchestrator', rail: config.rail, railMode: config.railMode, warnings,
+        checks: { store: storeOpen ? 'open' : 'closed', rail: { reachable: r.reachable, url: r.url, ...(r.reason ? { reason: r.reason } : {}), checkedAt: r.checkedAt } },
+      };
+      return h.response(body).code(status === 'NOT_READY' ? 503 : 200);
     },
   });
   server.route({

@@ -67,6 +67,16 @@ export class OrchestratorMetrics implements EngineMetrics, RailTimings {
     });
   }
 
+  /** 1 while the rail's peer answers, 0 while it does not, probed at scrape time (at most once a second). */
+  addRailReachableGauge(rail: string, check: () => Promise<{ reachable: boolean }>): void {
+    new Gauge({
+      name: 'gpo_rail_reachable', help: 'Whether the rail\'s peer (payer DFSP SDK or PIL) answers: 1 yes, 0 no', labelNames: ['rail'], registers: [this.registry],
+      async collect() {
+        this.set({ rail }, (await check()).reachable ? 1 : 0);
+      },
+    });
+  }
+
   paymentsFinal(status: PaymentStatus, count: number): void {
     this.payments.inc({ status }, count);
   }

@@ -14,13 +14,22 @@ const operability: Record<string, OpenApiObject> = {
   '/health': {
     get: { tags: ['Operations'], summary: 'Liveness', responses: { 200: { description: 'Up.', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', example: 'OK' } } } } } } } },
   },
+  '/health/live': {
+    get: { tags: ['Operations'], summary: 'Liveness (the same answer as /health)', responses: { 200: { description: 'Up.', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', example: 'OK' } } } } } } } },
+  },
   '/health/ready': {
     get: {
-      tags: ['Operations'], summary: 'Readiness, with warnings about rail configurations that put exactly-once payment at risk (an SDK accepting quotes by itself)',
-      responses: { 200: { description: 'READY, or DEGRADED with warnings.', content: { 'application/json': { schema: { type: 'object', required: ['status', 'warnings'], properties: {
-        status: { type: 'string', enum: ['READY', 'DEGRADED'] }, service: { type: 'string' }, rail: { type: 'string' }, railMode: { type: 'string' },
-        warnings: { type: 'array', items: { type: 'string' } },
-      } } } } } },
+      tags: ['Operations'], summary: 'Readiness: the store open and the rail\'s peer (payer DFSP SDK or PIL) answering; warnings about rail configurations that put exactly-once payment at risk (an SDK accepting quotes by itself)',
+      responses: Object.fromEntries(([[200, 'READY, or DEGRADED with warnings.'], [503, 'NOT_READY: the store is closed or the rail\'s peer does not answer.']] as const).map(([code, description]) => [code, {
+        description, content: { 'application/json': { schema: { type: 'object', required: ['status', 'warnings', 'checks'], properties: {
+          status: { type: 'string', enum: code === 200 ? ['READY', 'DEGRADED'] : ['NOT_READY'] }, service: { type: 'string' }, rail: { type: 'string' }, railMode: { type: 'string' },
+          warnings: { type: 'array', items: { type: 'string' } },
+          checks: { type: 'object', properties: {
+            store: { type: 'string', enum: ['open', 'closed'] },
+            rail: { type: 'object', required: ['reachable', 'url', 'checkedAt'], properties: { reachable: { type: 'boolean' }, url: { type: 'string' }, reason: { type: 'string' }, checkedAt: { type: 'string', format: 'date-time' } } },
+          } },
+        } } } },
+      }])),
     },
   },
   '/metrics': {
@@ -57,7 +66,7 @@ const operability: Record<string, OpenApiObject> = {
     get: { tags: ['Operations'], security: [], summary: 'GPO\'s public keys: its G2P Connect callbacks verify with them', responses: { 200: { description: 'JWKS.', content: { 'application/json': { schema: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object' } } } } } } } } },
   },
 };
-for (const p of ['/health', '/metrics']) (operability[p].get as OpenApiObject).security = [];
+for (const p of ['/health', '/health/live', '/metrics']) (operability[p].get as OpenApiObject).security = [];
 
 export function buildOpenApiDocument(opts: { serverUrl?: string; version?: string } = {}): OpenApiObject {
   return {

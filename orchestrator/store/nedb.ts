@@ -119,6 +119,11 @@ export class NedbStore implements Store {
     return ((await this.states.findOne({ _id: sliceId(batchId, seq) })) as SliceStateRecord | null) ?? undefined;
   }
 
+  /** Open and taking writes (readiness). */
+  isOpen(): boolean {
+    return this.batches !== undefined && !this.closed;
+  }
+
   private writable(): void {
     // After close (or an in-process crash) a late write from the old engine must not land behind a new one's.
     if (this.closed) throw new Error('store is closed');
