@@ -22,7 +22,7 @@ import { RailCallError } from '../rails/port';
 import type { BatchListQuery, Store } from '../store/port';
 import { CrashPoints } from './crash';
 import { delay, KeyedSemaphores, mapLimit, Semaphore } from './limits';
-import { deferred, failed, indices, toRailError } from './helpers';
+import { deferred, failed, indices, snapshotState, toRailError } from './helpers';
 import { noteRailId, railIdHooks, railIds } from './rail-ids';
 
 export interface EngineMetrics {
@@ -45,7 +45,10 @@ export interface EngineDeps {
 }
 
 interface LiveSlice {
+  /** The working state: transitions land here first. */
   state: SliceStateRecord;
+  /** While the slice is worked on: the state as the store last took it, the only one reads show. */
+  stored?: SliceStateRecord;
   input: InputTuple[];
   /** Amounts in units, parsed once (summaries are recomputed often while a slice is live). */
   units: bigint[];
@@ -258,6 +261,7 @@ export class Engine {
       run.summaries[seq] = summarizeSlice(state, units);
       return;
     }
+    slice.stored = snapshotState(state);
     run.live.set(seq, slice);
     this.deps.metrics?.chunkStarted();
     try {
@@ -298,7 +302,10 @@ export class Engine {
 
   private async save(run: BatchRun, slice: LiveSlice): Promise<void> {
     slice.state.updatedAt = this.now();
+    const taken = snapshotState(slice.state);
     await this.deps.store.saveSliceState(slice.state);
+    // Only now may reads show it: until the store has it, a crash would undo it.
+    slice.stored = taken;
     run.dirty = true;
   }
 
@@ -754,7 +761,7 @@ export class Engine {
     const total = emptySummary();
     run.summaries.forEach((s, seq) => {
       const live = run.live.get(seq);
-      addSummary(total, live ? summarizeSlice(live.state, live.units) : s);
+      addSummary(total, live ? summarizeSlice(live.stored ?? live.state, live.units) : s);
     });
     return total;
   }
@@ -801,8 +808,11 @@ export class Engine {
     return { total: page.total, items };
   }
 
+  /** A slice as stored: a live one's last stored state, or the store's own copy. */
   private async slice(batchId: string, seq: number): Promise<LiveSlice> {
-    return this.runs.get(batchId)?.live.get(seq) ?? this.loadSlice(batchId, seq);
+    const live = this.runs.get(batchId)?.live.get(seq);
+    if (live) return { state: live.stored ?? live.state, input: live.input, units: live.units };
+    return this.loadSlice(batchId, seq);
   }
 
   async *iteratePayments(batchId: string): AsyncIterable<PaymentView> {

@@ -9,9 +9,10 @@ import { resolveConfig, type OrchestratorOptions } from '../../orchestrator/conf
 import { Engine } from '../../orchestrator/engine/engine';
 import { runSeed } from '../../orchestrator/engine/limits';
 import { NedbStore } from '../../orchestrator/store/nedb';
-import { BatchRejected } from '../../orchestrator/domain/model';
+import { BatchRejected, S_COMPLETED, type SliceStateRecord } from '../../orchestrator/domain/model';
 import { BatchStatus, PaymentStatus, type PaymentInput, type SubmitBatchCommand } from '../../orchestrator/domain/types';
 import { FakeRail, type FakeRailOptions } from './support/fake-rail';
+import { deferred } from '../../orchestrator/engine/helpers';
 
 function payments(n: number, amount = '10.5'): PaymentInput[] {
   return Array.from({ length: n }, (_, i) => ({ reference: String(i), payeeIdType: 'MSISDN', payeeIdValue: `2547${String(i).padStart(8, '0')}`, amount, currency: 'USD' }));
@@ -227,6 +228,51 @@ describe('orchestrator engine (fake rail)', () => {
       for (const id of ids) assert.ok(rail.ledger.has(id as string));
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('orchestrator engine reads', () => {
+  it('never show a status before the store has it: payments paid on the rail stay SENT in every read until their state is stored', async () => {
+    /** An in-memory store that holds the first write of a COMPLETED payment until told to go on. */
+    class HeldStore extends NedbStore {
+      readonly reached = deferred();
+      readonly release = deferred();
+      override async saveSliceState(state: SliceStateRecord): Promise<void> {
+        if (state.st.includes(S_COMPLETED)) {
+          this.reached.resolve();
+          await this.release.promise;
+        }
+        return super.saveSliceState(state);
+      }
+    }
+    const store = new HeldStore({ inMemory: true });
+    await store.open();
+    const rail = new FakeRail();
+    const config = resolveConfig({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 4 }, notify: { progressEveryMs: 20 } }, {});
+    const rnd = new SeededRandom(11);
+    const engine = new Engine({ store, config, logger: rootLogger, railFor: () => rail, newId: () => rnd.uuid(), random: () => rnd.next() });
+    await engine.start();
+    try {
+      const out = await engine.submit(command(40, 'held-reads'));
+      await store.reached.promise;
+      assert.equal(rail.ledger.size, 40, 'the rail has paid every payment');
+      const view = await engine.getBatch(out.batch.id);
+      assert.equal(view?.byStatus.COMPLETED.count, 0);
+      assert.equal(view?.byStatus.SENT.count, 40);
+      assert.equal((await engine.listPayments(out.batch.id, { status: PaymentStatus.COMPLETED })).total, 0);
+      const all = await engine.listPayments(out.batch.id, { limit: 100 });
+      assert.deepEqual([...new Set(all.items.map((p) => p.status))], [PaymentStatus.SENT]);
+      assert.equal((await engine.findPaymentsByReference(out.batch.id, ['3']))[0]?.status, PaymentStatus.SENT);
+
+      store.release.resolve();
+      const done = await engine.waitForBatch(out.batch.id, 10_000);
+      assert.equal(done?.status, BatchStatus.COMPLETED);
+      assert.equal(done?.byStatus.COMPLETED.count, 40);
+      assert.equal((await store.getSliceState(out.batch.id, 0))?.st.filter((s) => s === S_COMPLETED).length, 40);
+    } finally {
+      store.release.resolve();
+      engine.stop();
     }
   });
 });
