@@ -25,11 +25,13 @@ export class OrchestratorMetrics implements EngineMetrics, RailTimings {
   readonly registry = new Registry();
   private readonly payments: Counter<'status'>;
   private readonly inFlight: Gauge;
+  private readonly railErrors: Counter;
   private readonly railLatency: Histogram<'operation' | 'outcome'>;
   private readonly http: Histogram<'method' | 'route' | 'status_code'>;
 
   constructor(private readonly opts: { processMetrics?: boolean } = {}) {
     this.payments = new Counter({ name: 'gpo_payments_total', help: 'Payments that reached a final status, by status', labelNames: ['status'], registers: [this.registry] });
+    this.railErrors = new Counter({ name: 'gpo_rail_errors_total', help: 'Rail calls that failed (each attempt), by operation and FSPIOP error code', labelNames: ['operation', 'code'], registers: [this.registry] });
     this.inFlight = new Gauge({ name: 'gpo_chunks_in_flight', help: 'Chunks (slices) being worked on', registers: [this.registry] });
     this.railLatency = new Histogram({
       name: 'gpo_rail_request_seconds', help: 'Latency of rail calls by operation and outcome', labelNames: ['operation', 'outcome'],
@@ -79,6 +81,10 @@ export class OrchestratorMetrics implements EngineMetrics, RailTimings {
 
   paymentsFinal(status: PaymentStatus, count: number): void {
     this.payments.inc({ status }, count);
+  }
+
+  railError(operation: string, errorCode: string): void {
+    this.railErrors.inc({ operation, code: errorCode });
   }
 
   chunkStarted(): void {

@@ -29,6 +29,8 @@ export interface EngineMetrics {
   paymentsFinal(status: PaymentStatus, count: number): void;
   chunkStarted(): void;
   chunkEnded(): void;
+  /** A rail call that failed (each attempt), by operation and FSPIOP error code. */
+  railError?(operation: 'lookup' | 'quote' | 'send' | 'query', errorCode: string): void;
 }
 
 export interface EngineDeps {
@@ -395,7 +397,7 @@ export class Engine {
     let items = idx.map((i) => this.railItem(slice, i));
     const at = this.now();
     if (rail.quotesSeparately && rail.quote && !quoted) {
-      const quotes = await this.slots(rail, g.fsp, () => this.withRetryCall(() => rail.quote!(this.railGroup(run, g, items))), (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient: err.transient })));
+      const quotes = await this.slots(rail, g.fsp, () => this.withRetryCall('quote', () => rail.quote!(this.railGroup(run, g, items))), (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient: err.transient })));
       this.crash.pass('quote');
       const byId = new Map(quotes.map((q) => [q.transferId, q]));
       const keep: number[] = [];
@@ -455,6 +457,7 @@ export class Engine {
         return await this.slots(rail, group.fsp ?? '', () => rail.send(group, hooks));
       } catch (err) {
         last = toRailError(err);
+        this.deps.metrics?.railError?.('send', last.errorCode);
         this.log.warn({ batchId: run.record._id, groupId: group.id, attempt, errorCode: last.errorCode, err: last.message }, 'rail call failed');
         if (!last.transient) return group.items.map((it) => failed(it.transferId, last!.errorCode, last!.message, false));
         if (attempt < maxAttempts) await delay(backoffDelay(attempt, { baseDelayMs, maxDelayMs }, this.deps.random()));
@@ -486,6 +489,7 @@ export class Engine {
         return await this.slots(rail, group.fsp ?? '', () => rail.query(group));
       } catch (err) {
         const e = toRailError(err);
+        this.deps.metrics?.railError?.('query', e.errorCode);
         if (!e.transient || attempt >= maxAttempts * 3 || this.stopped) throw new Error(`the rail could not say what became of group ${group.id}: ${e.message}`);
         await delay(backoffDelay(attempt, { baseDelayMs, maxDelayMs }, this.deps.random()));
       }
@@ -633,7 +637,7 @@ export class Engine {
     let items = idx.map((i) => this.railItem(slice, i));
     if (rail.quotesSeparately && rail.quote) {
       const at = this.now();
-      const quotes = await this.slots(rail, g.fsp, () => this.withRetryCall(() => rail.quote!(this.railGroup(run, g, items))), (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient: false })));
+      const quotes = await this.slots(rail, g.fsp, () => this.withRetryCall('quote', () => rail.quote!(this.railGroup(run, g, items))), (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient: false })));
       const byId = new Map(quotes.map((q) => [q.transferId, q]));
       const keep: number[] = [];
       const keepItems: RailItem[] = [];
@@ -686,13 +690,14 @@ export class Engine {
   }
 
   /** Retries a read-only call (lookup, quote, query) on transient call failures. */
-  private async withRetryCall<T>(fn: () => Promise<T>): Promise<T> {
+  private async withRetryCall<T>(operation: 'lookup' | 'quote', fn: () => Promise<T>): Promise<T> {
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.deps.config.retry;
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
       } catch (err) {
         const e = toRailError(err);
+        this.deps.metrics?.railError?.(operation, e.errorCode);
         if (!e.transient || attempt >= maxAttempts || this.stopped) throw e;
         await delay(backoffDelay(attempt, { baseDelayMs, maxDelayMs }, this.deps.random()));
       }
@@ -702,7 +707,7 @@ export class Engine {
   /** A party lookup with retries on transient failures, at most 4 × railConcurrency in flight over all batches. */
   private async lookupWithRetry<T extends object>(fn: () => Promise<T>): Promise<T | { errorCode: string; description: string; transient: boolean }> {
     try {
-      return await this.withRetryCall(async () => {
+      return await this.withRetryCall('lookup', async () => {
         const r = await this.lookupSlots.run(fn);
         if ('errorCode' in r && (r as { transient?: boolean }).transient) {
           const x = r as unknown as { errorCode: string; description: string };

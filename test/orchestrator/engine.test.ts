@@ -277,6 +277,29 @@ describe('orchestrator engine reads', () => {
   });
 });
 
+describe('orchestrator engine signals', () => {
+  it('counts every failed rail call attempt by operation and FSPIOP code', async () => {
+    const errors: string[] = [];
+    const metrics = { paymentsFinal: () => undefined, chunkStarted: () => undefined, chunkEnded: () => undefined, railError: (op: string, code: string) => { errors.push(`${op}:${code}`); } };
+    const store = new NedbStore({ inMemory: true });
+    await store.open();
+    const rail = new FakeRail({ failSendCalls: 2 });
+    const config = resolveConfig({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 4 } }, {});
+    const rnd = new SeededRandom(12);
+    const engine = new Engine({ store, config, logger: rootLogger, metrics, railFor: () => rail, newId: () => rnd.uuid(), random: () => rnd.next() });
+    await engine.start();
+    try {
+      const out = await engine.submit(command(5, 'rail-errors'));
+      const view = await engine.waitForBatch(out.batch.id, 10_000);
+      assert.equal(view?.status, BatchStatus.COMPLETED);
+      assert.deepEqual(errors, ['send:2004', 'send:2004']);
+      assert.equal(rail.ledger.size, 5);
+    } finally {
+      engine.stop();
+    }
+  });
+});
+
 describe('orchestrator engine paging', () => {
   it('pages payments by status across slices, live and after the batch ended, with the same answers', async () => {
     const payees = new Map<string, import('./support/fake-rail').PayeeBehaviour>();
