@@ -22,7 +22,7 @@ import { RailCallError } from '../rails/port';
 import type { BatchListQuery, Store } from '../store/port';
 import { CrashPoints } from './crash';
 import { delay, KeyedSemaphores, mapLimit, Semaphore } from './limits';
-import { deferred, failed, indices, snapshotState, toRailError } from './helpers';
+import { deferred, failed, indices, toRailError } from './helpers';
 import { noteRailId, railIdHooks, railIds } from './rail-ids';
 
 export interface EngineMetrics {
@@ -49,8 +49,11 @@ export interface EngineDeps {
 interface LiveSlice {
   /** The working state: transitions land here first. */
   state: SliceStateRecord;
-  /** While the slice is worked on: the state as the store last took it, the only one reads show. */
-  stored?: SliceStateRecord;
+  /**
+   * While the slice is worked on: the summary of the state as the store last took it, the only one reads show
+   * (payment-level reads of a live slice read the store's copy).
+   */
+  storedSummary?: Summary;
   input: InputTuple[];
   /** Amounts in units, parsed once (summaries are recomputed often while a slice is live). */
   units: bigint[];
@@ -263,7 +266,7 @@ export class Engine {
       run.summaries[seq] = summarizeSlice(state, units);
       return;
     }
-    slice.stored = snapshotState(state);
+    slice.storedSummary = summarizeSlice(state, units);
     run.live.set(seq, slice);
     this.deps.metrics?.chunkStarted();
     try {
@@ -304,10 +307,10 @@ export class Engine {
 
   private async save(run: BatchRun, slice: LiveSlice): Promise<void> {
     slice.state.updatedAt = this.now();
-    const taken = snapshotState(slice.state);
+    const taken = summarizeSlice(slice.state, slice.units);
     await this.deps.store.saveSliceState(slice.state);
     // Only now may reads show it: until the store has it, a crash would undo it.
-    slice.stored = taken;
+    slice.storedSummary = taken;
     run.dirty = true;
   }
 
@@ -766,7 +769,7 @@ export class Engine {
     const total = emptySummary();
     run.summaries.forEach((s, seq) => {
       const live = run.live.get(seq);
-      addSummary(total, live ? summarizeSlice(live.stored ?? live.state, live.units) : s);
+      addSummary(total, live ? live.storedSummary ?? summarizeSlice(live.state, live.units) : s);
     });
     return total;
   }
@@ -816,8 +819,10 @@ export class Engine {
   /** A slice as stored: a live one's last stored state, or the store's own copy. */
   private async slice(batchId: string, seq: number): Promise<LiveSlice> {
     const live = this.runs.get(batchId)?.live.get(seq);
-    if (live) return { state: live.stored ?? live.state, input: live.input, units: live.units };
-    return this.loadSlice(batchId, seq);
+    if (!live) return this.loadSlice(batchId, seq);
+    const state = await this.deps.store.getSliceState(batchId, seq);
+    if (!state) throw new Error(`slice ${seq} of batch ${batchId} is missing from the store`);
+    return { state, input: live.input, units: live.units };
   }
 
   async *iteratePayments(batchId: string): AsyncIterable<PaymentView> {

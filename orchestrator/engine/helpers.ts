@@ -25,17 +25,3 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
 }
-
-
-/**
- * A copy of a slice state that later transitions do not touch: taken when the state is handed to the store, it is
- * what reads show once the store has taken it (reads never show a status a crash could undo).
- */
-export function snapshotState(s: SliceStateRecord): SliceStateRecord {
-  return {
-    ...s,
-    st: s.st.slice(), fsp: s.fsp.slice(), tid: s.tid.slice(), ...(s.mid ? { mid: s.mid.slice() } : {}), g: s.g.slice(), att: s.att.slice(),
-    fee: s.fee.slice(), deb: s.deb.slice(), cred: s.cred.slice(), err: s.err.slice(), ed: s.ed.slice(), at: s.at.slice(),
-    groups: s.groups.map((g) => ({ ...g })),
-  };
-}
