@@ -34,6 +34,8 @@ async function main(): Promise<void> {
     const view = await engine.waitForBatch(out.batch.id, 3_600_000);
     const t2 = Date.now();
     engine.stop();
+    // A compaction in progress finishes before the directory is measured (and before it is removed).
+    await store.close();
     const size = readdirSync(dir).reduce((s, f) => s + statSync(path.join(dir, f)).size, 0);
     peak = Math.max(peak, process.memoryUsage().rss);
     process.stdout.write(`engine+store, fake rail: ${n} payments, intake durable ${((t1 - t0) / 1000).toFixed(2)} s, all final ${((t2 - t0) / 1000).toFixed(2)} s, ` +
