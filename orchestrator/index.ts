@@ -87,7 +87,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
       const status = !storeOpen || !r.reachable ? 'NOT_READY' : warnings.length ? 'DEGRADED' : 'READY';
       const body = {
         status, service: 'orchestrator', rail: config.rail, railMode: config.railMode, warnings,
-        checks: { store: storeOpen ? 'open' : 'closed', rail: { reachable: r.reachable, url: r.url, ...(r.reason ? { reason: r.reason } : {}), checkedAt: r.checkedAt } },
+        checks: { store: storeOpen ? 'open' : 'closed', rail: r },
       };
       return h.response(body).code(status === 'NOT_READY' ? 503 : 200);
     },

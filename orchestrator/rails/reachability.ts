@@ -14,21 +14,16 @@ export interface Reachability {
 }
 
 export class RailReachability {
-  private last?: Reachability & { at: number };
+  private last?: { result: Reachability; at: number };
   private running?: Promise<Reachability>;
 
   constructor(readonly url: string, private readonly timeoutMs = 1000, private readonly maxAgeMs = 1000) {}
 
   /** The latest result, probing again when it is older than maxAgeMs. */
   async check(): Promise<Reachability> {
-    if (this.last && Date.now() - this.last.at < this.maxAgeMs) return this.last;
+    if (this.last && Date.now() - this.last.at < this.maxAgeMs) return this.last.result;
     this.running ??= this.probe().finally(() => { this.running = undefined; });
     return this.running;
-  }
-
-  /** The last known result without probing (undefined before the first probe). */
-  get known(): Reachability | undefined {
-    return this.last;
   }
 
   private async probe(): Promise<Reachability> {
@@ -41,7 +36,8 @@ export class RailReachability {
       reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? 'timeout' : e.code ?? e.cause?.code ?? 'unreachable';
     }
     const at = Date.now();
-    this.last = { reachable: reason === undefined, url: this.url, ...(reason ? { reason } : {}), checkedAt: new Date(at).toISOString(), at };
-    return this.last;
+    const result: Reachability = { reachable: reason === undefined, url: this.url, ...(reason ? { reason } : {}), checkedAt: new Date(at).toISOString() };
+    this.last = { result, at };
+    return result;
   }
 }
