@@ -101,7 +101,7 @@ export function resolveConfig(opts: OrchestratorOptions = {}, env: NodeJS.Proces
     duplicatePayees: opts.duplicatePayees ?? (env.GPO_DUPLICATE_PAYEES as 'reject' | 'allow' | undefined) ?? 'reject',
     onInsufficientLiquidity: opts.onInsufficientLiquidity ?? (env.GPO_ON_INSUFFICIENT_LIQUIDITY as 'fail' | 'pause' | undefined) ?? 'fail',
     pilSyncWindowMs: opts.pilSyncWindowMs ?? 15_000,
-    notify: { maxAttempts: 8, baseDelayMs: 250, maxDelayMs: 30_000, progressEveryMs: 1000, ...(opts.notify ?? {}) },
+    notify: { maxAttempts: envNumber(env.GPO_NOTIFY_MAX_ATTEMPTS) ?? 8, baseDelayMs: 250, maxDelayMs: 30_000, progressEveryMs: 1000, ...(opts.notify ?? {}) },
     seed: opts.seed ?? envNumber(env.GPO_SEED),
     ...(opts.world ? { world: opts.world } : {}),
     logger: opts.logger,
@@ -133,7 +133,7 @@ export function configProblems(c: OrchestratorConfig): string[] {
   if (!['bulkTransactions', 'bulkQuotesTransfers', 'transfers'].includes(c.railMode)) p.push(`railMode must be bulkTransactions, bulkQuotesTransfers or transfers, not ${String(c.railMode)}`);
   if (!['reject', 'allow'].includes(c.duplicatePayees)) p.push('duplicatePayees must be reject or allow');
   if (!['fail', 'pause'].includes(c.onInsufficientLiquidity)) p.push('onInsufficientLiquidity must be fail or pause');
-  for (const [k, v] of [['railConcurrency', c.railConcurrency], ['perFspConcurrency', c.perFspConcurrency], ['chunkSize', c.chunkSize], ['retry.maxAttempts', c.retry.maxAttempts]] as const) {
+  for (const [k, v] of [['railConcurrency', c.railConcurrency], ['perFspConcurrency', c.perFspConcurrency], ['chunkSize', c.chunkSize], ['retry.maxAttempts', c.retry.maxAttempts], ['notify.maxAttempts', c.notify.maxAttempts]] as const) {
     if (!Number.isInteger(v) || v < 1) p.push(`${k} must be a positive integer`);
   }
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) p.push('port must be 0..65535');

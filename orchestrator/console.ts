@@ -13,6 +13,7 @@ import { Agent, request as httpRequest } from 'undici';
 import type { OrchestratorConfig, WorldLink } from './config';
 import { batchIdSchema, fieldPath, joiErrors, type NativeErrorBody } from './intake/native/schemas';
 import type { NotificationJournal } from './notify/journal';
+import type { NotificationOutbox } from './notify/outbox';
 import { callerOf } from './intake/access';
 import { seesAllPrograms } from './security/credentials';
 import type { RouteSecurity } from './security/edge';
@@ -38,6 +39,8 @@ const notificationsQuery = Joi.object({
 export interface ConsoleDeps {
   config: OrchestratorConfig;
   journal: NotificationJournal;
+  /** The durable outbox: its dead letters are listed and replayed here (without one, no such routes). */
+  outbox?: NotificationOutbox;
   logger: Logger;
   distDir?: string;
 }
@@ -101,6 +104,38 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
       return deps.journal.list(value as { outcome?: 'delivered' | 'dead'; batchId?: string; limit: number });
     },
   });
+
+  const outbox = deps.outbox;
+  if (outbox) {
+    server.route({
+      method: 'GET',
+      path: '/v1/outbox/dead-letters',
+      options: secured('batches:operate'),
+      handler: async (req, h) => {
+        const refused = everyProgram(req, h);
+        if (refused) return refused;
+        const items = (await outbox.dead()).map(({ batchId, entry }) => ({ batchId, ...entry }));
+        return { count: items.length, items };
+      },
+    });
+    server.route({
+      method: 'POST',
+      path: '/v1/outbox/dead-letters/{id}/replay',
+      options: secured('batches:operate', 'outbox.replay'),
+      handler: async (req, h) => {
+        const refused = everyProgram(req, h);
+        if (refused) return refused;
+        const id = String(req.params.id);
+        if (!/^[A-Za-z0-9._:-]{1,64}$/.test(id)) return problem(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'id must be 1-64 letters, digits or ._:-', errors: [{ field: 'id', code: 'INVALID_FORMAT', message: 'not an outbox entry id' }] });
+        const owner = (await outbox.dead()).find((p) => p.entry.id === id);
+        if (!owner) return problem(h, 404, { errorCode: 'DEAD_LETTER_NOT_FOUND', message: `no dead letter ${id}: unknown, or delivered or pending already` });
+        const r = await outbox.replay(owner.batchId, id);
+        if ('refused' in r) return problem(h, r.refused === 'NOT_FOUND' ? 404 : 409, { errorCode: r.refused === 'NOT_FOUND' ? 'DEAD_LETTER_NOT_FOUND' : 'DEAD_LETTER_NOT_DEAD', message: `entry ${id} is ${r.state ?? 'gone'}` });
+        log.info({ batchId: r.replayed.batchId, entryId: id, channel: r.replayed.entry.channel }, 'dead letter replayed by an operator');
+        return h.response({ batchId: r.replayed.batchId, ...r.replayed.entry }).code(202);
+      },
+    });
+  }
 
   const passThrough = async (req: Request, h: ResponseToolkit) => {
     const refused = everyProgram(req, h);

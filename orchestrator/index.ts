@@ -98,8 +98,10 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   });
   server.route({ method: 'GET', path: JWKS_PATH, options: { auth: false }, handler: () => ({ keys: signingKey ? [signingKey.publicJwk] : [] }) });
   const journal = new NotificationJournal();
+  const outbox = storeOutbox(store, { onDelivered: (channel, seconds) => metrics.notificationDelivered(channel, seconds) });
+  metrics.addOutboxGauges(() => outbox.counts());
   registerIntakes(server, {
-    service, config, logger, journal, crash, outbox: storeOutbox(store),
+    service, config, logger, journal, crash, outbox,
     security: {
       authOn: sec.auth.mode === 'on',
       limits: sec.limits,
@@ -107,7 +109,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
       ...(signingKey ? { signingKey } : {}),
     },
   });
-  const consoleUi = await registerConsole(server, { config, journal, logger });
+  const consoleUi = await registerConsole(server, { config, journal, logger, outbox });
   security.finish();
 
   // The default rail is built now, so what it remembers of its peer (an SDK accepting quotes by itself) is said at start.

@@ -28,6 +28,7 @@ export class OrchestratorMetrics implements EngineMetrics, RailTimings {
   private readonly railErrors: Counter;
   private readonly railLatency: Histogram<'operation' | 'outcome'>;
   private readonly http: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly notifyLatency: Histogram<'channel'>;
 
   constructor(private readonly opts: { processMetrics?: boolean } = {}) {
     this.payments = new Counter({ name: 'gpo_payments_total', help: 'Payments that reached a final status, by status', labelNames: ['status'], registers: [this.registry] });
@@ -41,6 +42,10 @@ export class OrchestratorMetrics implements EngineMetrics, RailTimings {
       name: 'gpo_http_server_request_duration_seconds', help: 'Requests answered by the orchestrator, by method, route template and status code',
       labelNames: ['method', 'route', 'status_code'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [this.registry],
+    });
+    this.notifyLatency = new Histogram({
+      name: 'gpo_notification_latency_seconds', help: 'From a batch\'s final status stored to its final notification acknowledged upstream, by channel',
+      labelNames: ['channel'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600], registers: [this.registry],
     });
   }
 
@@ -77,6 +82,30 @@ export class OrchestratorMetrics implements EngineMetrics, RailTimings {
         this.set({ rail }, (await check()).reachable ? 1 : 0);
       },
     });
+  }
+
+  /** Outbox backlog (pending) and dead letters per channel, read from the store at scrape time. */
+  addOutboxGauges(counts: () => Promise<{ pending: Record<string, number>; dead: Record<string, number> }>): void {
+    let last: Promise<{ pending: Record<string, number>; dead: Record<string, number> }> | undefined;
+    // One store read per scrape serves both gauges.
+    const read = () => (last ??= counts().finally(() => setImmediate(() => (last = undefined))));
+    new Gauge({
+      name: 'gpo_outbox_pending', help: 'Upstream notifications stored and not yet acknowledged, by channel', labelNames: ['channel'], registers: [this.registry],
+      async collect() {
+        for (const [channel, n] of Object.entries((await read()).pending)) this.set({ channel }, n);
+      },
+    });
+    new Gauge({
+      name: 'gpo_outbox_dead', help: 'Dead letters: upstream notifications given up after their attempts ran out, by channel (replay: POST /v1/outbox/dead-letters/{id}/replay)',
+      labelNames: ['channel'], registers: [this.registry],
+      async collect() {
+        for (const [channel, n] of Object.entries((await read()).dead)) this.set({ channel }, n);
+      },
+    });
+  }
+
+  notificationDelivered(channel: string, seconds: number): void {
+    this.notifyLatency.observe({ channel }, seconds);
   }
 
   paymentsFinal(status: PaymentStatus, count: number): void {

@@ -10,6 +10,17 @@ import type { OpenApiObject } from './openapi/common';
 
 export const OPENAPI_PATH = '/openapi.json';
 
+/** One notification GPO owes upstream; `id` is the event id it is delivered under (webhook eventId, G2P Connect message_id). */
+const outboxEntrySchema: OpenApiObject = {
+  type: 'object', required: ['id', 'batchId', 'channel', 'event', 'state', 'attempts', 'createdAt'],
+  properties: {
+    id: { type: 'string' }, batchId: { type: 'string' }, channel: { type: 'string', enum: ['webhook', 'g2p-connect'] },
+    event: { type: 'string', enum: ['batch.completed', 'on-disburse.final'] }, state: { type: 'string', enum: ['pending', 'delivered', 'dead'] },
+    attempts: { type: 'integer', description: 'Attempts made so far, over every delivery round' }, createdAt: { type: 'string', format: 'date-time' },
+    deliveredAt: { type: 'string', format: 'date-time' }, lastError: { type: 'string' },
+  },
+};
+
 const operability: Record<string, OpenApiObject> = {
   '/health': {
     get: { tags: ['Operations'], summary: 'Liveness', responses: { 200: { description: 'Up.', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', example: 'OK' } } } } } } } },
@@ -59,6 +70,29 @@ const operability: Record<string, OpenApiObject> = {
       },
     },
   },
+  '/v1/outbox/dead-letters': {
+    get: {
+      tags: ['Operations'], summary: 'Dead letters: final notifications (webhook batch.completed, G2P Connect on-disburse final) given up after notify.maxAttempts (GPO_NOTIFY_MAX_ATTEMPTS), oldest batch first; scope batches:operate',
+      responses: {
+        200: { description: 'The dead letters, durable across restarts.', content: { 'application/json': { schema: { type: 'object', required: ['count', 'items'], properties: {
+          count: { type: 'integer' }, items: { type: 'array', items: { $ref: '#/components/schemas/OutboxEntry' } },
+        } } } } },
+        403: { description: 'PROGRAM_FORBIDDEN: the client is limited to some programs.', content: { 'application/json': { schema: { type: 'object' } } } },
+      },
+    },
+  },
+  '/v1/outbox/dead-letters/{id}/replay': {
+    post: {
+      tags: ['Operations'], summary: 'Makes a dead letter pending again: delivered now under the same event id (receivers de-duplicate by it); audited; scope batches:operate',
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' } }],
+      responses: {
+        202: { description: 'Pending again.', content: { 'application/json': { schema: { $ref: '#/components/schemas/OutboxEntry' } } } },
+        400: { description: 'VALIDATION_FAILED: not an entry id.', content: { 'application/json': { schema: { type: 'object' } } } },
+        404: { description: 'DEAD_LETTER_NOT_FOUND: unknown, or delivered or pending already.', content: { 'application/json': { schema: { type: 'object' } } } },
+        409: { description: 'DEAD_LETTER_NOT_DEAD: the entry changed state meanwhile.', content: { 'application/json': { schema: { type: 'object' } } } },
+      },
+    },
+  },
   [OPENAPI_PATH]: {
     get: { tags: ['Operations'], security: [], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.0 document.', content: { 'application/json': { schema: { type: 'object' } } } } } },
   },
@@ -89,7 +123,7 @@ export function buildOpenApiDocument(opts: { serverUrl?: string; version?: strin
     // Every northbound operation needs an API key or a JWT when authentication is on (docs/security.md).
     security: [{ bearer: [] }, { apiKey: [] }],
     components: {
-      schemas: { ...nativeSchemas, ...pilSchemas, ...g2pSchemas },
+      schemas: { ...nativeSchemas, ...pilSchemas, ...g2pSchemas, OutboxEntry: outboxEntrySchema },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An API key (gpo_...) or a JWT with the scopes batches:submit, batches:read, batches:operate.' },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },

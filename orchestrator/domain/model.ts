@@ -77,6 +77,8 @@ export interface BatchRecord {
   outbox?: OutboxEntry[];
   /** True while an outbox entry is pending (the store's index of notifications still to deliver). */
   outboxPending?: boolean;
+  /** True while an outbox entry is dead (attempts exhausted): the store's index of dead letters for the operator. */
+  outboxDead?: boolean;
 }
 
 export type OutboxChannel = 'webhook' | 'g2p-connect';

@@ -409,6 +409,7 @@ export class OnDisburseNotifier {
   private readonly random: SeededRandom;
   private stopped = false;
   private unsubscribe?: () => void;
+  private unrequeue?: () => void;
   /** Callbacks delivered and given up, for diagnosis and tests. */
   readonly stats = { delivered: 0, failedAttempts: 0, abandoned: 0 };
 
@@ -418,6 +419,13 @@ export class OnDisburseNotifier {
 
   start(): void {
     this.unsubscribe = this.deps.service.subscribe((e) => this.onEvent(e));
+    // A dead letter an operator replays is owed again: sent now, under its entry's id as message_id.
+    this.unrequeue = this.deps.outbox?.onRequeued((p) => {
+      if (p.entry.channel !== 'g2p-connect' || this.stopped || this.tracked.get(p.batchId)?.final) return;
+      void this.deps.service.getBatch(p.batchId)
+        .then((batch) => batch && this.onEvent({ type: 'batch-final', batch }))
+        .catch((error: unknown) => this.log.error({ batchId: p.batchId, err: error }, 'replayed on-disburse final could not be read'));
+    });
     void this.resumePending().catch((error: unknown) => this.log.error({ err: error }, 'pending on-disburse finals could not be read'));
   }
 
@@ -435,6 +443,7 @@ export class OnDisburseNotifier {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
+    this.unrequeue?.();
     for (const t of this.tracked.values()) if (t.timer) clearTimeout(t.timer);
     await this.agent.close().catch(() => undefined);
   }

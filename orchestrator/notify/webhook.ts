@@ -208,6 +208,21 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
     }
   });
 
+  // A dead letter an operator replays is owed again: delivered now, under its entry's id.
+  const unrequeue = opts.outbox?.onRequeued((p) => {
+    if (p.entry.channel !== 'webhook' || stopping.signal.aborted || !opts.service.getBatch) return;
+    finished.delete(p.batchId);
+    if (states.get(p.batchId)?.final) return; // its final delivery is still running
+    inFlight++;
+    void opts.service.getBatch(p.batchId)
+      .then((view) => view && onEvent({ type: 'batch-final', batch: view }))
+      .catch((err: unknown) => log.error({ batchId: p.batchId, err }, 'replayed webhook completion could not be read'))
+      .finally(() => {
+        inFlight--;
+        checkIdle();
+      });
+  });
+
   /** Completions stored but never acknowledged (GPO stopped or died first): delivered now. */
   const resumePending = async (): Promise<void> => {
     const { outbox } = opts;
@@ -236,6 +251,7 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
     async stop() {
       if (stopping.signal.aborted) return;
       unsubscribe();
+      unrequeue?.();
       stopping.abort();
       for (const s of states.values()) if (s.timer) clearTimeout(s.timer);
       await Promise.all([...states.values()].map((s) => s.chain.catch(() => undefined)));

@@ -56,6 +56,7 @@ export class NedbStore implements Store {
     await this.batches.ensureIndex({ fieldName: 'sourceIdx', unique: true });
     await this.batches.ensureIndex({ fieldName: 'meta.transaction_id', sparse: true });
     await this.batches.ensureIndex({ fieldName: 'outboxPending', sparse: true });
+    await this.batches.ensureIndex({ fieldName: 'outboxDead', sparse: true });
   }
 
   async createBatch(batch: BatchRecord, inputs: SliceInputRecord[], states: SliceStateRecord[]): Promise<void> {
@@ -104,6 +105,11 @@ export class NedbStore implements Store {
   async listPendingOutbox(channel: OutboxChannel): Promise<BatchRecord[]> {
     const all = (await this.batches.find({ outboxPending: true })) as BatchRecord[];
     return all.filter((b) => b.outbox?.some((e) => e.channel === channel && e.state === 'pending')).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async listDeadOutbox(): Promise<BatchRecord[]> {
+    const all = (await this.batches.find({ outboxDead: true })) as BatchRecord[];
+    return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   async findBatchesByTransaction(senderId: string, transactionId: string): Promise<BatchRecord[]> {

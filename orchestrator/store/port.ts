@@ -36,6 +36,8 @@ export interface Store {
   listOpenBatches(): Promise<BatchRecord[]>;
   /** Batches with an outbox entry still pending on this channel, oldest first (resumed after a restart). */
   listPendingOutbox(channel: OutboxChannel): Promise<BatchRecord[]>;
+  /** Batches with a dead outbox entry (a dead letter an operator may replay), oldest first. */
+  listDeadOutbox(): Promise<BatchRecord[]>;
   /** Batches of one G2P Connect sender's transaction_id, newest first (status queries after restarts). */
   findBatchesByTransaction(senderId: string, transactionId: string): Promise<BatchRecord[]>;
   getSliceInput(batchId: string, seq: number): Promise<SliceInputRecord | undefined>;

@@ -7,23 +7,9 @@
  */
 import { startOrchestrator } from '../../../orchestrator/index';
 import { parseDisburse } from '../../../orchestrator/intake/g2p-connect';
-import { crashPayments } from './crash-batch';
+import { crashPayments, g2pMessage } from './crash-batch';
 
 const say = (o: Record<string, unknown>): void => { process.stdout.write(`GPO-CHILD ${JSON.stringify(o)}\n`); };
-
-/** The G2P Connect disburse message of the test (transaction tx-notify-1, sender notify-sender). */
-export function g2pMessage(receiver: string): unknown {
-  const payments = crashPayments(6).map((p, i) => ({
-    reference_id: `g-${i}`, payer_fa: 'account:treasury@gpo', payee_fa: `mobile:${p.payeeIdValue}@payeefsp${(i % 2) + 1}`, amount: p.amount, currency_code: 'USD',
-  }));
-  return {
-    header: {
-      version: '1.0.0', message_id: 'msg-notify-1', message_ts: '2026-01-01T00:00:00.000Z', action: 'disburse', sender_id: 'notify-sender',
-      sender_uri: `${receiver}/g2p`, receiver_id: 'gpo', total_count: payments.length, is_msg_encrypted: false,
-    },
-    message: { transaction_id: 'tx-notify-1', disbursements: payments },
-  };
-}
 
 async function main(): Promise<void> {
   const receiver = process.env.NOTIFY_RECEIVER!;
