@@ -6,48 +6,14 @@
  * of the same id, and an id that never was a dead letter, get 404 DEAD_LETTER_NOT_FOUND.
  */
 import { strict as assert } from 'node:assert';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { startOrchestrator, type RunningOrchestrator } from '../../orchestrator';
 import { parseDisburse } from '../../orchestrator/intake/g2p-connect';
 import { defaultWorldConfig, startWorld, type World } from '../../simulators/world';
 import { tmpDataDir } from '../support/tmp';
 import { crashPayments, g2pMessage } from './support/crash-batch';
+import { startFinalsReceiver, type FinalsReceiver } from './support/finals-receiver';
 
-
-interface Final { channel: 'webhook' | 'g2p'; batchId: string; eventId: string; status: number }
-
-async function startReceiver() {
-  const finals: Final[] = [];
-  const waiters: Array<() => void> = [];
-  let refusing = true;
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => { raw += c.toString('utf8'); });
-    req.on('end', () => {
-      const body = JSON.parse(raw || '{}') as Record<string, any>;
-      let final: Omit<Final, 'status'> | undefined;
-      if (req.url === '/hook' && body.event === 'batch.completed') final = { channel: 'webhook', batchId: body.batch.id, eventId: body.eventId };
-      else if (req.url === '/g2p/on-disburse' && ['succ', 'rjct'].includes(body.header?.status)) final = { channel: 'g2p', batchId: body.message.correlation_id, eventId: body.header.message_id };
-      const status = final && refusing ? 503 : 200;
-      if (final) finals.push({ ...final, status });
-      waiters.splice(0).forEach((w) => w());
-      res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`, finals,
-    accept: () => { refusing = false; },
-    until: (pred: () => boolean) => new Promise<void>((resolve) => {
-      const check = () => (pred() ? resolve() : waiters.push(check));
-      check();
-    }),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
 
 interface DeadLetters { count: number; items: Array<{ id: string; batchId: string; channel: string; state: string; attempts: number; lastError?: string }> }
 
@@ -66,11 +32,12 @@ describe('orchestrator outbox: dead letters listed and replayed by an operator',
   this.timeout(60_000);
   const dir = tmpDataDir('gpo-dead-letters-');
   let world: World;
-  let rx: Awaited<ReturnType<typeof startReceiver>>;
+  let rx: FinalsReceiver;
+  let refusing = true;
   let orch: RunningOrchestrator | undefined;
   before(async () => {
     world = await startWorld({ ...defaultWorldConfig(), ports: 'random', seed: 11, pil: false });
-    rx = await startReceiver();
+    rx = await startFinalsReceiver(() => refusing);
   });
   after(async () => {
     await orch?.stop();
@@ -113,7 +80,7 @@ describe('orchestrator outbox: dead letters listed and replayed by an operator',
     assert.equal(await metric(orch.url, 'gpo_outbox_dead', 'g2p-connect'), 1);
     assert.equal(await metric(orch.url, 'gpo_outbox_pending', 'webhook'), 0);
 
-    rx.accept();
+    refusing = false;
     for (const d of dead.items) {
       const r: { status: number; body: { id: string; state: string; batchId: string } } = await json(`${orch.url}/v1/outbox/dead-letters/${d.id}/replay`, 'POST');
       assert.equal(r.status, 202, JSON.stringify(r.body));

@@ -9,56 +9,15 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { defaultWorldConfig, startWorld, type World } from '../../simulators/world';
+import { startFinalsReceiver, type FinalsReceiver } from './support/finals-receiver';
 
 const CHILD = path.join(__dirname, 'support', 'notify-child.ts');
 const BATCHES = 3;
-
-interface FinalDelivery { channel: 'webhook' | 'g2p'; batchId: string; eventId: string; status: number }
-
-/** Records every final delivery; refuses (503) the first one of each batch. */
-async function startReceiver() {
-  const finals: FinalDelivery[] = [];
-  const waiters: Array<() => void> = [];
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => { raw += c.toString('utf8'); });
-    req.on('end', () => {
-      const body = JSON.parse(raw || '{}') as Record<string, any>;
-      let final: Omit<FinalDelivery, 'status'> | undefined;
-      if (req.url === '/hook' && body.event === 'batch.completed') {
-        assert.equal(req.headers['x-gpo-event-id'], body.eventId);
-        final = { channel: 'webhook', batchId: body.batch.id, eventId: body.eventId };
-      } else if (req.url === '/g2p/on-disburse' && ['succ', 'rjct'].includes(body.header?.status)) {
-        final = { channel: 'g2p', batchId: body.message.correlation_id, eventId: body.header.message_id };
-      }
-      let status = 200;
-      if (final) {
-        status = finals.some((f) => f.batchId === final!.batchId) ? 200 : 503;
-        finals.push({ ...final, status });
-        waiters.splice(0).forEach((w) => w());
-      }
-      res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`, finals,
-    /** Resolves once pred holds (checked at each final delivery). */
-    until: (pred: () => boolean) => new Promise<void>((resolve) => {
-      const check = () => (pred() ? resolve() : waiters.push(check));
-      check();
-    }),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
 
 interface Ready { url: string; batchIds: string[]; g2pBatchId: string }
 
@@ -90,13 +49,14 @@ describe('orchestrator crash safety: final notifications survive a kill during d
   this.timeout(180_000);
   let world: World;
   let dataDir: string;
-  let rx: Awaited<ReturnType<typeof startReceiver>>;
+  let rx: FinalsReceiver;
   let child: ChildProcess | undefined;
 
   before(async () => {
     world = await startWorld({ ...defaultWorldConfig(), ports: 'random', seed: 5, pil: false });
     dataDir = mkdtempSync(path.join(tmpdir(), 'gpo-notify-crash-'));
-    rx = await startReceiver();
+    // Refuses the first final delivery of every batch.
+    rx = await startFinalsReceiver((final, before) => !before.some((f) => f.batchId === final.batchId));
   });
   after(async () => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
