@@ -64,6 +64,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
     random: rnd ? () => rnd.next() : Math.random,
   });
   metrics.addStatusGauge(() => engine.liveStatusCounts());
+  metrics.addInDoubtGauge(() => engine.inDoubtCount());
   const service = createDisbursementService(engine);
 
   const sec = config.security;

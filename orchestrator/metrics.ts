@@ -74,6 +74,17 @@ export class OrchestratorMetrics implements EngineMetrics, RailTimings {
     });
   }
 
+  /** Payments the rail reported in doubt and GPO keeps asking about, read from the engine at scrape time. */
+  addInDoubtGauge(collect: () => number): void {
+    new Gauge({
+      name: 'gpo_payments_in_doubt', help: 'Payments sent whose outcome the rail reported unknown (2004, may still commit): asked about until known or inDoubtTimeoutMs',
+      registers: [this.registry],
+      collect() {
+        this.set(collect());
+      },
+    });
+  }
+
   /** 1 while the rail's peer answers, 0 while it does not, probed at scrape time (at most once a second). */
   addRailReachableGauge(rail: string, check: () => Promise<{ reachable: boolean }>): void {
     new Gauge({

@@ -774,6 +774,13 @@ export class Engine {
     return total;
   }
 
+  /** Payments the rail reported in doubt (2004: may still commit) and not yet known, over the slices worked on (metrics). */
+  inDoubtCount(): number {
+    let n = 0;
+    for (const run of this.runs.values()) for (const live of run.live.values()) n += this.doubts.get(live.state)?.size ?? 0;
+    return n;
+  }
+
   /** Current counts per payment status over unfinished batches (metrics). */
   liveStatusCounts(): Record<string, number> {
     const total = emptySummary();

@@ -9,6 +9,7 @@ import { resolveConfig, type OrchestratorOptions } from '../../orchestrator/conf
 import { Engine } from '../../orchestrator/engine/engine';
 import { runSeed } from '../../orchestrator/engine/limits';
 import { NedbStore } from '../../orchestrator/store/nedb';
+import { OrchestratorMetrics } from '../../orchestrator/metrics';
 import { BatchRejected, S_COMPLETED, type SliceStateRecord } from '../../orchestrator/domain/model';
 import { BatchStatus, PaymentStatus, type PaymentInput, type SubmitBatchCommand } from '../../orchestrator/domain/types';
 import { FakeRail, type FakeRailOptions } from './support/fake-rail';
@@ -294,6 +295,28 @@ describe('orchestrator engine signals', () => {
       assert.equal(view?.status, BatchStatus.COMPLETED);
       assert.deepEqual(errors, ['send:2004', 'send:2004']);
       assert.equal(rail.ledger.size, 5);
+    } finally {
+      engine.stop();
+    }
+  });
+});
+
+describe('orchestrator engine in-doubt signal', () => {
+  it('counts payments the rail reported in doubt while they are asked about, and none are paid meanwhile', async () => {
+    const payees = new Map<string, import('./support/fake-rail').PayeeBehaviour>();
+    const cmd = command(6, 'in-doubt');
+    for (const p of cmd.payments.slice(0, 2)) payees.set(p.payeeIdValue, { kind: 'fail', code: '2004', transient: true });
+    const rail = new FakeRail({ payees });
+    const { engine } = await makeEngine(rail, { inDoubtTimeoutMs: 60_000, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 4 } });
+    try {
+      assert.equal(engine.inDoubtCount(), 0);
+      await engine.submit(cmd);
+      for (const deadline = Date.now() + 10_000; engine.inDoubtCount() < 2 && Date.now() < deadline;) await new Promise<void>((resolve) => setImmediate(resolve));
+      assert.equal(engine.inDoubtCount(), 2);
+      assert.equal(rail.ledger.size, 4, 'the other four paid, the two in doubt not');
+      const metrics = new OrchestratorMetrics({ processMetrics: false });
+      metrics.addInDoubtGauge(() => engine.inDoubtCount());
+      assert.match(await metrics.text(), /^gpo_payments_in_doubt 2$/m);
     } finally {
       engine.stop();
     }
