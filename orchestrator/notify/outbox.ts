@@ -71,8 +71,10 @@ export function storeOutbox(store: OutboxStore, opts: OutboxOptions = {}): Notif
       const outbox = b.outbox.map((e): OutboxEntry => {
         if (e.id !== entryId) return e;
         const next: OutboxEntry = { ...e, state: outcome.state, attempts: e.attempts + outcome.attempts };
-        if (outcome.state === 'delivered') delivered = next;
-        if (outcome.state === 'delivered') next.deliveredAt = at;
+        if (outcome.state === 'delivered') {
+          next.deliveredAt = at;
+          delivered = next;
+        }
         if (outcome.lastError !== undefined) next.lastError = outcome.lastError.slice(0, 300);
         return next;
       });
