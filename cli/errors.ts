@@ -25,7 +25,8 @@ interface SystemError extends Error {
 function systemHint(err: SystemError): string | undefined {
   switch (err.code) {
     case 'EADDRINUSE':
-      return `another program listens on ${err.address ?? ''}${err.port !== undefined ? `:${err.port}` : ''}; choose other ports (gpo up --base-port 5000, or --port NAME=PORT; gpo <command> --help)`;
+      return `another program listens on ${err.address ?? ''}${err.port !== undefined ? `:${err.port}`
+        : ''}; choose other ports (gpo up --base-port 5000, or --port NAME=PORT; gpo <command> --help)`;
     case 'EADDRNOTAVAIL':
       return `${err.address ?? 'that address'} is not an address of this machine; bind to 127.0.0.1 or 0.0.0.0 (--host)`;
     case 'EACCES':
@@ -50,7 +51,8 @@ export function formatCliError(err: unknown, verbose: boolean): string {
   const lines = [`gpo: ${first}`];
   // Errors that list several problems (a scenario file's, a configuration's) keep every line.
   for (const l of rest) if (l.trim()) lines.push(`  ${l}`);
-  const hint = e instanceof UserError ? e.hint : systemHint(e as SystemError) ?? (verbose ? undefined : 'run it again with --verbose for the stack trace');
+  const hint = e instanceof UserError ? e.hint : systemHint(e as SystemError)
+    ?? (verbose ? undefined : 'run it again with --verbose for the stack trace');
   if (hint) lines.push(`hint: ${hint}`);
   if (verbose) lines.push(e.stack ?? String(e));
   return `${lines.join('\n')}\n`;

@@ -74,7 +74,8 @@ function offsetOf(name: string, payeeIds: string[]): number {
 
 function portNumber(v: unknown, what: string): number {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`${what}: ${JSON.stringify(v)} is not a port (0-65535)`, '0 asks for a free port');
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0
+    || n > 65535) throw new UserError(`${what}: ${JSON.stringify(v)} is not a port (0-65535)`, '0 asks for a free port');
   return n;
 }
 
@@ -110,9 +111,11 @@ export function readUpConfigFile(file: string): UpConfigFile {
     const text = readFileSync(file, 'utf8');
     data = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new UserError(`${file}: ${(err as Error).message.split('\n')[0]}`, 'the config file is YAML or JSON: basePort, host, ports, hosts, seed, dataDir, orchestrator');
+    throw new UserError(`${file}: ${(err as Error).message.split('\n')[0]}`,
+      'the config file is YAML or JSON: basePort, host, ports, hosts, seed, dataDir, orchestrator');
   }
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new UserError(`${file}: expected a mapping of options`, `keys: ${UP_CONFIG_KEYS.join(', ')}`);
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new UserError(`${file}: expected a mapping of options`,
+    `keys: ${UP_CONFIG_KEYS.join(', ')}`);
   const unknown = Object.keys(data).filter((k) => !(UP_CONFIG_KEYS as readonly string[]).includes(k));
   if (unknown.length) throw new UserError(`${file}: unknown option(s) ${unknown.join(', ')}`, `keys: ${UP_CONFIG_KEYS.join(', ')}`);
   return data as UpConfigFile;
@@ -122,7 +125,8 @@ function fromFile(file: string, c: UpConfigFile, names: string[]): Source {
   const src: Source = { label: file, ports: {}, hosts: {} };
   if (c.basePort !== undefined) src.basePort = portNumber(c.basePort, `${file}: basePort`);
   if (c.host !== undefined) src.host = String(c.host);
-  for (const [name, v] of Object.entries(c.ports ?? {})) src.ports[knownName(name, names, `${file}: ports`)] = portNumber(v, `${file}: ports.${name}`);
+  for (const [name, v] of Object.entries(c.ports ?? {})) src.ports[knownName(name, names, `${file}: ports`)] = portNumber(v,
+    `${file}: ports.${name}`);
   for (const [name, v] of Object.entries(c.hosts ?? {})) src.hosts[knownName(name, names, `${file}: hosts`)] = String(v);
   return src;
 }
@@ -155,7 +159,8 @@ function fromEnv(env: NodeJS.ProcessEnv, names: string[]): Source {
 function checkHosts(sources: Source[]): void {
   for (const s of sources) {
     if (s.hosts['payer-inbound'] !== undefined && s.hosts['payer-inbound'] !== (s.hosts.payer ?? s.host)) {
-      throw new UserError(`${s.label}: payer-inbound has its own port but shares the payer DFSP's bind address`, 'set the host of "payer" instead');
+      throw new UserError(`${s.label}: payer-inbound has its own port but shares the payer DFSP's bind address`,
+        'set the host of "payer" instead');
     }
   }
 }

@@ -17,7 +17,8 @@ export function readBaseline(file = BASELINE_FILE): Baseline {
 /** The baseline for these results; collections not run keep their old entry unless `replaceAll`. */
 export function baselineOf(results: CollectionResult[], previous: Baseline = {}, replaceAll = true): Baseline {
   const out: Baseline = replaceAll ? {} : { ...previous };
-  for (const r of results) out[r.id] = { total: r.total, passing: r.assertions.filter((a) => a.status === 'passed').map((a) => a.key).sort() };
+  for (const r of results) out[r.id] = { total: r.total, passing: r.assertions.filter((a) => a.status === 'passed').map((a) =>
+    a.key).sort() };
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 

@@ -33,7 +33,8 @@ export const TTK_DIR = path.join(CONFORMANCE_DIR, 'ttk', 'node_modules', 'ml-tes
 const STALL_MS = 15 * 60_000;
 
 /** FSPs the Toolkit plays: every one whose callbacks a collection asserts on. */
-export const TTK_FSPS = ['testingtoolkitdfsp', 'ttkpayeefsp', 'payerfsp', 'testfsp1', 'testfsp2', 'testfsp3', 'testfsp4', 'noresponsepayeefsp'];
+export const TTK_FSPS = ['testingtoolkitdfsp', 'ttkpayeefsp', 'payerfsp', 'testfsp1', 'testfsp2', 'testfsp3', 'testfsp4',
+  'noresponsepayeefsp'];
 /** The hub's participant name: the environment's HUB_NAME (Mojaloop's default, central-ledger's HUB_PARTICIPANT). */
 export const HUB_NAME = 'Hub';
 /** The FSP GPO's payee DFSP simulator plays. */
@@ -131,14 +132,18 @@ function ttkParties(env: Record<string, unknown>): Array<{ idType: string; idVal
  * payee for payeefsp). No test data changes.
  */
 export function conformanceEnvironment(urls: { switch: string; als: string; ttk: string; payee: string }): Record<string, unknown> {
-  const hub = JSON.parse(fs.readFileSync(path.join(collectionsDir(), 'environments', 'hub.json'), 'utf8')) as { inputValues: Record<string, unknown> };
-  const overlay = JSON.parse(fs.readFileSync(path.join(CONFORMANCE_DIR, 'environment.json'), 'utf8')) as { inputValues: Record<string, unknown> };
+  const hub = JSON.parse(fs.readFileSync(path.join(collectionsDir(), 'environments', 'hub.json'), 'utf8')) as { inputValues: Record<string,
+    unknown> };
+  const overlay = JSON.parse(fs.readFileSync(path.join(CONFORMANCE_DIR, 'environment.json'), 'utf8')) as { inputValues: Record<string,
+    unknown> };
   const env: Record<string, unknown> = { ...overlay.inputValues, ...hub.inputValues };
-  const hubServices = ['HOST_CENTRAL_LEDGER', 'HOST_ML_API_ADAPTER', 'HOST_QUOTING_SERVICE', 'HOST_QUOTING_SERVICE_HANDLER', 'HOST_BULK_ADAPTER'];
+  const hubServices = ['HOST_CENTRAL_LEDGER', 'HOST_ML_API_ADAPTER', 'HOST_QUOTING_SERVICE', 'HOST_QUOTING_SERVICE_HANDLER',
+    'HOST_BULK_ADAPTER'];
   for (const k of hubServices) env[k] = urls.switch;
   for (const k of ['HOST_ACCOUNT_LOOKUP_SERVICE', 'HOST_ACCOUNT_LOOKUP_ADMIN', 'HOST_ACCOUNT_LOOKUP_SERVICE_ADMIN']) env[k] = urls.als;
   env.CALLBACK_ENDPOINT_BASE_URL = urls.ttk;
-  for (const k of ['PAYERFSP_CALLBACK_URL', 'TESTFSP1_CALLBACK_URL', 'TESTFSP2_CALLBACK_URL', 'TESTFSP3_CALLBACK_URL', 'TESTFSP4_CALLBACK_URL']) env[k] = urls.ttk;
+  for (const k of ['PAYERFSP_CALLBACK_URL', 'TESTFSP1_CALLBACK_URL', 'TESTFSP2_CALLBACK_URL', 'TESTFSP3_CALLBACK_URL',
+    'TESTFSP4_CALLBACK_URL']) env[k] = urls.ttk;
   env.PAYEEFSP_CALLBACK_URL = urls.payee;
   return env;
 }
@@ -170,7 +175,8 @@ function prepareTtkWorkDir(dir: string, switchUrl: string, ttkPort: number): voi
 async function completeOnboarding(world: World, ttkUrl: string, env: Record<string, unknown>): Promise<void> {
   const currency = String(env.currency ?? 'USD');
   for (const fsp of TTK_FSPS) {
-    if (!world.switch.participants.get(fsp)) await onboardParticipant(world.switch.url, fsp, ttkUrl, { currency, netDebitCap: '1000000000' });
+    if (!world.switch.participants.get(fsp)) await onboardParticipant(world.switch.url, fsp, ttkUrl,
+      { currency, netDebitCap: '1000000000' });
   }
   if (!world.switch.participants.get(GPO_PAYEE_FSP)) {
     await onboardParticipant(world.switch.url, GPO_PAYEE_FSP, world.payees[GPO_PAYEE_FSP]!.url, { currency, netDebitCap: '1000000000' });
@@ -195,7 +201,8 @@ export function planShards(selected: CollectionEntry[], shards: number): Collect
 }
 
 /** One shard: its own world and Toolkit process; provisioning collections first, then the onboarding fill-in. */
-async function runShard(batch: CollectionEntry[], shardDir: string, opts: HarnessOptions): Promise<{ results: CollectionResult[]; ttkLog: string }> {
+async function runShard(batch: CollectionEntry[], shardDir: string, opts: HarnessOptions): Promise<{ results: CollectionResult[];
+  ttkLog: string }> {
   fs.mkdirSync(shardDir, { recursive: true });
   const ttkPort = opts.ttkPort ?? (await freePort());
   const ttkUrl = `http://127.0.0.1:${ttkPort}`;
@@ -208,7 +215,8 @@ async function runShard(batch: CollectionEntry[], shardDir: string, opts: Harnes
   const ttkLog = path.join(shardDir, 'ttk.log');
   const logFd = fs.openSync(ttkLog, 'a');
   try {
-    const env = conformanceEnvironment({ switch: world.switch.url, als: world.als.url, ttk: ttkUrl, payee: world.payees[GPO_PAYEE_FSP]!.url });
+    const env = conformanceEnvironment({ switch: world.switch.url, als: world.als.url, ttk: ttkUrl, payee:
+      world.payees[GPO_PAYEE_FSP]!.url });
     prepareTtkWorkDir(shardDir, world.switch.url, ttkPort);
     const results: CollectionResult[] = [];
     let planNo = 0;
@@ -293,7 +301,8 @@ export function loadRun(workDir: string): HarnessRun {
 
 /** Runs the manifest's collections (or those `only` selects) and returns every collection's assertion results. */
 export async function runConformance(opts: HarnessOptions = {}): Promise<HarnessRun> {
-  if (!ttkInstalled()) throw new Error(`the Testing Toolkit is not installed: run "npm ci --prefix ${path.relative(process.cwd(), path.dirname(path.dirname(TTK_DIR)))}"`);
+  if (!ttkInstalled()) throw new Error(`the Testing Toolkit is not installed: run "npm ci --prefix ${path.relative(process.cwd(),
+    path.dirname(path.dirname(TTK_DIR)))}"`);
   const started = Date.now();
   const manifest = readManifest();
   const only = opts.only?.filter(Boolean) ?? [];

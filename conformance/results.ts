@@ -22,7 +22,8 @@ export interface TtkReport {
         headers?: Record<string, unknown>;
         body?: unknown;
         disabled?: boolean;
-        tests?: { assertions?: Array<{ id: string | number; description: string; exec: string[]; resultStatus?: { status: string; message?: unknown } }> };
+        tests?: { assertions?: Array<{ id: string | number; description: string; exec: string[];
+          resultStatus?: { status: string; message?: unknown } }> };
       };
       status?: string;
       response?: { status?: number; statusText?: string; body?: unknown; headers?: Record<string, unknown> };
@@ -100,7 +101,8 @@ export function summarise(entry: { id: string; group: string }, report: TtkRepor
         const st = a.resultStatus?.status;
         const status: AssertionResult['status'] = st === 'SUCCESS' ? 'passed' : st === 'SKIPPED' || req.disabled ? 'skipped' : 'failed';
         const base: AssertionResult = {
-          key: uniqueKey(`${tc.id}/${req.id}/${a.id}`), testCase: tc.name, request: req.description ?? String(req.id), description: a.description, status,
+          key: uniqueKey(`${tc.id}/${req.id}/${a.id}`), testCase: tc.name, request: req.description ?? String(req.id), description:
+            a.description, status,
         };
         assertions.push(base);
         if (status === 'failed') {
@@ -110,7 +112,8 @@ export function summarise(entry: { id: string; group: string }, report: TtkRepor
             actual: message(a.resultStatus?.message) || (st ? st : 'not evaluated'),
             sent: { method: req.method, url: req.url, path: req.path, headers: fspiopHeadersOf(req.headers), body: req.body },
             response: item.response ? { status: item.response.status, body: item.response.body } : undefined,
-            callback: item.callback ? { url: item.callback.url, headers: fspiopHeadersOf(item.callback.headers), body: item.callback.body } : undefined,
+            callback: item.callback ? { url: item.callback.url, headers: fspiopHeadersOf(item.callback.headers), body: item.callback.body }
+              : undefined,
           });
         }
       }

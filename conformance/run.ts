@@ -21,7 +21,8 @@ import { renderReport } from './report';
 import type { CollectionResult } from './results';
 
 function printCollection(r: CollectionResult, verbose: boolean): void {
-  console.log(`${r.passed}/${r.total} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}  ${r.id}  (${(r.durationMs / 1000).toFixed(1)} s)${r.error ? `  ERROR ${r.error}` : ''}`);
+  console.log(`${r.passed}/${r.total} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped`
+    : ''}  ${r.id}  (${(r.durationMs / 1000).toFixed(1)} s)${r.error ? `  ERROR ${r.error}` : ''}`);
   if (!verbose) return;
   for (const f of r.failures) {
     console.log(`  FAILED ${f.testCase} › ${f.request} › ${f.description}`);
@@ -42,7 +43,8 @@ async function main(): Promise<void> {
     .option('verbose', { type: 'boolean', default: false, describe: 'print every failure' })
     .option('report', { type: 'string', describe: 'write the markdown inventory here' })
     .option('results', { type: 'string', describe: 'write every assertion result as JSON here' })
-    .option('update-baseline', { type: 'boolean', default: false, describe: `record the passing assertions in ${path.relative(process.cwd(), BASELINE_FILE)}` })
+    .option('update-baseline', { type: 'boolean', default: false, describe: `record the passing assertions in ${path.relative(process.cwd(),
+      BASELINE_FILE)}` })
     .option('work-dir', { type: 'string', describe: "keep the Toolkit's reports and log here" })
     .option('reuse', { type: 'string', describe: "re-read the Toolkit reports of an earlier run's --work-dir instead of running" })
     .option('shards', { type: 'number', default: 1, describe: 'independent worlds to spread the collections over' })
@@ -52,20 +54,24 @@ async function main(): Promise<void> {
     .parse();
   const run = argv.reuse
     ? loadRun(argv.reuse)
-    : await runConformance({ only: argv.only, ...(argv.ci ? { ids: ciCollections() } : {}), workDir: argv['work-dir'], shards: argv.shards, onCollection: (r) => printCollection(r, argv.verbose) });
+    : await runConformance({ only: argv.only, ...(argv.ci ? { ids: ciCollections() } : {}), workDir: argv['work-dir'], shards: argv.shards,
+      onCollection: (r) => printCollection(r, argv.verbose) });
   if (argv.reuse) run.results.forEach((r) => printCollection(r, argv.verbose));
   const passed = run.results.reduce((n, r) => n + r.passed, 0);
   const total = run.results.reduce((n, r) => n + r.total, 0);
-  console.log(`Testing Toolkit ${ttkVersion()}: ${passed}/${total} assertions passed in ${run.results.length} collections (${(run.durationMs / 1000).toFixed(0)} s); Toolkit logs ${run.ttkLogs.join(' ')}`);
+  console.log(`Testing Toolkit ${ttkVersion()}: ${passed}/${total} assertions passed in ${run.results.length} collections ` +
+    `(${(run.durationMs / 1000).toFixed(0)} s); Toolkit logs ${run.ttkLogs.join(' ')}`);
   if (argv.results) fs.writeFileSync(argv.results, JSON.stringify(run.results, null, 1) + '\n');
   if (argv.report) {
     // The command as one would rerun it: without the scratch directories, and a re-read stands for the full run it read.
-    const args = process.argv.slice(2).filter((a, i, all) => !['--reuse', '--work-dir', '--results'].includes(a) && !['--reuse', '--work-dir', '--results'].includes(all[i - 1] ?? ''));
+    const args = process.argv.slice(2).filter((a, i, all) => !['--reuse', '--work-dir', '--results'].includes(a)
+      && !['--reuse', '--work-dir', '--results'].includes(all[i - 1] ?? ''));
     const command = `npx tsx conformance/run.ts ${args.join(' ')}`.trim();
     fs.writeFileSync(argv.report, renderReport(run.results, { ttkVersion: ttkVersion(), command, hubName: HUB_NAME }));
   }
   if (argv['update-baseline']) {
-    fs.writeFileSync(BASELINE_FILE, JSON.stringify(baselineOf(run.results, readBaseline(), !argv.only?.length && !argv.ci), null, 1) + '\n');
+    fs.writeFileSync(BASELINE_FILE, JSON.stringify(baselineOf(run.results, readBaseline(), !argv.only?.length && !argv.ci), null, 1)
+      + '\n');
     console.log(`baseline written: ${BASELINE_FILE}`);
   } else {
     const regressions = compareToBaseline(run.results, readBaseline());

@@ -14,13 +14,15 @@ type Schema = {
   minItems?: number; maxItems?: number; required?: string[]; properties?: Record<string, Schema>; items?: Schema;
   allOf?: Schema[]; oneOf?: Schema[]; anyOf?: Schema[]; format?: string; description?: string;
 };
-type Doc = { paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, Schema>; parameters?: Record<string, unknown> } };
+type Doc = { paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, Schema>; parameters?: Record<string,
+  unknown> } };
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
 
 export function loadSpec(version: string): Doc {
   const dir = path.join(path.dirname(require.resolve('@mojaloop/api-snippets/package.json')), 'docs');
-  return YAML.parse(fs.readFileSync(path.join(dir, `fspiop-rest-v${version}-openapi3-snippets.yaml`), 'utf8'), { maxAliasCount: -1 }) as Doc;
+  return YAML.parse(fs.readFileSync(path.join(dir, `fspiop-rest-v${version}-openapi3-snippets.yaml`), 'utf8'),
+    { maxAliasCount: -1 }) as Doc;
 }
 
 const refName = (s: Schema | undefined) => (s?.$ref ? s.$ref.split('/').pop() : undefined);
@@ -42,7 +44,8 @@ export interface SpecDiff {
 }
 
 export function diffSpecs(a: Doc, b: Doc): SpecDiff {
-  const ops = (d: Doc) => new Set(Object.entries(d.paths).flatMap(([p, o]) => METHODS.filter((m) => m in o).map((m) => `${m.toUpperCase()} ${p}`)));
+  const ops = (d: Doc) => new Set(Object.entries(d.paths).flatMap(([p, o]) =>
+    METHODS.filter((m) => m in o).map((m) => `${m.toUpperCase()} ${p}`)));
   const oa = ops(a);
   const ob = ops(b);
   const sa = a.components.schemas;
@@ -67,7 +70,8 @@ export function diffSpecs(a: Doc, b: Doc): SpecDiff {
       const eb = new Set(y.enum ?? []);
       const added = [...eb].filter((e) => !ea.has(e));
       const removed = [...ea].filter((e) => !eb.has(e));
-      if (added.length || removed.length) c.push(`enum${added.length ? ` +[${added.join(', ')}]` : ''}${removed.length ? ` -[${removed.join(', ')}]` : ''}`);
+      if (added.length || removed.length) c.push(`enum${added.length ? ` +[${added.join(', ')}]` : ''}${removed.length
+        ? ` -[${removed.join(', ')}]` : ''}`);
     }
     const ra = new Set(x.required ?? []);
     const rb = new Set(y.required ?? []);
@@ -79,7 +83,8 @@ export function diffSpecs(a: Doc, b: Doc): SpecDiff {
     const pb = y.properties ?? {};
     for (const p of Object.keys(pb).filter((k) => !(k in pa))) c.push(`property added: ${p} (${show(pb[p])})`);
     for (const p of Object.keys(pa).filter((k) => !(k in pb))) c.push(`property removed: ${p}`);
-    for (const p of Object.keys(pa).filter((k) => k in pb)) if (show(pa[p]) !== show(pb[p])) c.push(`property ${p}: ${show(pa[p])} → ${show(pb[p])}`);
+    for (const p of Object.keys(pa).filter((k) =>
+      k in pb)) if (show(pa[p]) !== show(pb[p])) c.push(`property ${p}: ${show(pa[p])} → ${show(pb[p])}`);
     if (show(x.items) !== show(y.items)) c.push(`items: ${show(x.items)} → ${show(y.items)}`);
     if (c.length) changed.push({ schema: name, changes: c });
   }

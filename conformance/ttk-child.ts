@@ -47,7 +47,8 @@ async function main(): Promise<void> {
 
   for (const c of plan.collections) {
     const collection = JSON.parse(fs.readFileSync(c.file, 'utf8')) as { name?: string; test_cases: unknown[] };
-    const template: TtkTemplate = { name: collection.name ?? c.id, test_cases: collection.test_cases, inputValues: plan.inputValues, options: {} };
+    const template: TtkTemplate = { name: collection.name ?? c.id, test_cases: collection.test_cases, inputValues: plan.inputValues,
+      options: {} };
     const started = Date.now();
     // A 32-hex trace id, as the Toolkit's clients generate: it prefixes traceparent headers on what it sends.
     const traceId = Buffer.from(`${c.id}`).toString('hex').padEnd(32, '0').slice(0, 32);

@@ -93,8 +93,10 @@ function machine(): BenchResult['machine'] {
   };
 }
 
-async function json(pool: Pool, method: 'GET' | 'POST', p: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await pool.request({ method, path: p, body, headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, headersTimeout: 600_000, bodyTimeout: 600_000 });
+async function json(pool: Pool, method: 'GET' | 'POST', p: string, body?: string, headers: Record<string,
+  string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await pool.request({ method, path: p, body, headers: { accept: 'application/json',
+    ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, headersTimeout: 600_000, bodyTimeout: 600_000 });
   const text = await res.body.text();
   let parsed: Record<string, unknown> = {};
   try { parsed = JSON.parse(text) as Record<string, unknown>; } catch { parsed = { raw: text.slice(0, 300) }; }
@@ -125,7 +127,8 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
   const profArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
   const world: StartedWorld = opts.inProcess
     ? await startInProcessWorld({ orchestrator })
-    : await startSplitWorld({ orchestrator, worldNodeArgs: profArgs, orchestratorNodeArgs: profArgs, worldProcesses: opts.worldProcesses ?? 2 });
+    : await startSplitWorld({ orchestrator, worldNodeArgs: profArgs, orchestratorNodeArgs: profArgs, worldProcesses: opts.worldProcesses
+      ?? 2 });
   const split = opts.inProcess ? undefined : (world as SplitWorld);
   const urls = (world.world as { urls: Record<string, string> }).urls;
   const fsps = Object.keys(urls).filter((k) => /^payeefsp/.test(k));
@@ -135,7 +138,8 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
   let peakRss = process.memoryUsage().rss;
   const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
   const cpu0 = split ? await Promise.all([split.orchestratorProcess.stats(), split.worldProcess.stats()]) : undefined;
-  const out: CycleResult = { processMode: split ? 'split' : 'in-process', payments: size, batches: Math.ceil(size / batchSize), completed: 0, failed: 0, submitS: 0, firstFinalS: 0, allFinalS: 0, paymentsPerSecond: 0, peakRssMb: 0, ledgerCommitted: 0 };
+  const out: CycleResult = { processMode: split ? 'split' : 'in-process', payments: size, batches: Math.ceil(size / batchSize), completed:
+    0, failed: 0, submitS: 0, firstFinalS: 0, allFinalS: 0, paymentsPerSecond: 0, peakRssMb: 0, ledgerCommitted: 0 };
   try {
     const health = await json(pool, 'GET', '/health');
     if (typeof health.body.railMode === 'string') out.railMode = health.body.railMode;
@@ -147,11 +151,13 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
       const payments = new Array(n);
       for (let i = 0; i < n; i++) {
         const k = b * batchSize + i;
-        payments[i] = { reference: `p${k}`, payeeIdType: 'MSISDN', payeeIdValue: `2547${(k % 2) + 1}${String(Math.floor(k / 2)).padStart(7, '0')}`, amount: '10', currency: 'USD', ...(opts.knownFsp ? { payeeFsp: `payeefsp${(k % 2) + 1}` } : {}) };
+        payments[i] = { reference: `p${k}`, payeeIdType: 'MSISDN', payeeIdValue: `2547${(k % 2) + 1}${String(Math.floor(k / 2)).padStart(7,
+          '0')}`, amount: '10', currency: 'USD', ...(opts.knownFsp ? { payeeFsp: `payeefsp${(k % 2) + 1}` } : {}) };
       }
       bodies.push(JSON.stringify({ reference: `bench-${runId}-${b}`, currency: 'USD', note: `benchmark cycle of ${size}`, payments }));
     }
-    log(`cycle ${size}: ${bodies.length} batch(es) of up to ${batchSize}, rail mode ${out.railMode ?? opts.railMode ?? 'orchestrator default'}${opts.knownFsp ? ', payee FSPs known (no party lookups)' : ''}`);
+    log(`cycle ${size}: ${bodies.length} batch(es) of up to ${batchSize}, rail mode ${out.railMode ?? opts.railMode
+      ?? 'orchestrator default'}${opts.knownFsp ? ', payee FSPs known (no party lookups)' : ''}`);
     const t0 = performance.now();
     const ids = await Promise.all(bodies.map(async (body, b) => {
       const r = await json(pool, 'POST', '/v1/batches', body, { 'idempotency-key': `bench-${runId}-${b}` });
@@ -183,7 +189,8 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
         lastProgressLog = performance.now();
         const n = [...finalNow.values()].reduce((a, b) => a + b, 0);
         const rss = split
-          ? await Promise.all([split.orchestratorProcess.stats(), split.worldProcess.stats()]).then(([o, w]) => `orchestrator RSS ${o.rssMb} MB, world RSS ${w.rssMb} MB`).catch(() => 'RSS unknown')
+          ? await Promise.all([split.orchestratorProcess.stats(), split.worldProcess.stats()]).then(([o, w]) =>
+            `orchestrator RSS ${o.rssMb} MB, world RSS ${w.rssMb} MB`).catch(() => 'RSS unknown')
           : `RSS ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB`;
         log(`cycle ${size}: ${n} final after ${((performance.now() - t0) / 1000).toFixed(0)} s, ${rss}`);
       }
@@ -214,19 +221,23 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
     }
     await world.stop().catch(() => undefined);
   }
-  log(`cycle ${size}: ${out.error ? `FAILED ${out.error}` : `${out.allFinalS.toFixed(2)} s to all-final, ${out.paymentsPerSecond} payments/s, ${out.completed} completed, ${out.failed} failed, ledgers ${out.ledgerCommitted}, ${split ? `orchestrator peak RSS ${out.peakRssMb} MB, world peak RSS ${out.worldPeakRssMb ?? '-'} MB, CPU s orchestrator ${out.orchestratorCpuS ?? '-'} / world ${out.worldCpuS ?? '-'}` : `peak RSS ${out.peakRssMb} MB (whole process)`}`}`);
+  log(`cycle ${size}: ${out.error ? `FAILED ${out.error}`
+    : `${out.allFinalS.toFixed(2)} s to all-final, ${out.paymentsPerSecond} payments/s, ${out.completed} completed, ${out.failed} failed, ledgers ${out.ledgerCommitted}, ${split ? `orchestrator peak RSS ${out.peakRssMb} MB, world peak RSS ${out.worldPeakRssMb ?? '-'} MB, CPU s orchestrator ${out.orchestratorCpuS ?? '-'} / world ${out.worldCpuS ?? '-'}` : `peak RSS ${out.peakRssMb} MB (whole process)`}`}`);
   return out;
 }
 
 export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   const log = opts.log ?? (() => undefined);
   const sizes = [...(opts.sizes ?? DEFAULT_SIZES)].sort((a, b) => a - b);
-  const result: BenchResult = { date: new Date().toISOString(), machine: machine(), railMode: opts.railMode ?? 'orchestrator default', batchSize: opts.batchSize ?? 100_000, processMode: opts.inProcess ? 'in-process' : 'split', worldProcesses: opts.inProcess ? undefined : (opts.worldProcesses ?? 2), cycles: [] };
+  const result: BenchResult = { date: new Date().toISOString(), machine: machine(), railMode: opts.railMode ?? 'orchestrator default',
+    batchSize: opts.batchSize ?? 100_000, processMode: opts.inProcess ? 'in-process' : 'split', worldProcesses: opts.inProcess ? undefined
+      : (opts.worldProcesses ?? 2), cycles: [] };
   const bulks = opts.baselineBulks ?? 20;
   log(`simulators-only baseline: ${bulks} bulks of 1000 (bulkQuotes + bulkTransfers through the switch)`);
   try {
     result.baseline = await runSimulatorBenchmark({ flows: 0, bulks, bulkSize: 1000, bulkConcurrency: 2 });
-    log(`baseline: ${result.baseline.bulkItemsPerSecond} items/s, p95 per bulk ${result.baseline.bulkP95Ms} ms, ${result.baseline.bulkErrors} failed`);
+    log(`baseline: ${result.baseline.bulkItemsPerSecond} items/s, p95 per bulk ${result.baseline.bulkP95Ms} ms, ` +
+      `${result.baseline.bulkErrors} failed`);
   } catch (err) {
     result.baselineError = (err as Error).message;
     log(`baseline failed: ${result.baselineError}`);
@@ -248,32 +259,47 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
 
 export function formatBench(r: BenchResult): string {
   const L: string[] = [];
-  L.push(`machine: ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGb} GiB, ${r.machine.os}, Node ${r.machine.node}; ${r.date}; load average ${r.machine.loadBefore ?? '-'} before, ${r.machine.loadAfter ?? '-'} after`);
-  if (r.baseline) L.push(`simulators-only bulk baseline: ${r.baseline.bulkItems} items, ${r.baseline.bulkItemsPerSecond} items/s, p95 per bulk of 1000 ${r.baseline.bulkP95Ms} ms, peak RSS ${r.baseline.peakRssMb} MB, ${r.baseline.bulkErrors} failed`);
+  L.push(`machine: ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGb} GiB, ${r.machine.os}, Node ${r.machine.node}; ` +
+    `${r.date}; load average ${r.machine.loadBefore ?? '-'} before, ${r.machine.loadAfter ?? '-'} after`);
+  if (r.baseline) L.push(`simulators-only bulk baseline: ${r.baseline.bulkItems} items, ${r.baseline.bulkItemsPerSecond} items/s, p95 ` +
+    `per bulk of 1000 ${r.baseline.bulkP95Ms} ms, peak RSS ${r.baseline.peakRssMb} MB, ${r.baseline.bulkErrors} failed`);
   else L.push(`simulators-only bulk baseline: not measured (${r.baselineError})`);
   const split = r.processMode !== 'in-process';
-  L.push(split ? `orchestrator in a child process, world in ${r.worldProcesses ?? 2} other(s); peak RSS per side` : 'world, orchestrator and client in one process; peak RSS of that process');
-  L.push(`payments   | all-final s | payments/s | first final s | completed | failed | payee ledgers | ${split ? 'orch. RSS MB' : 'peak RSS MB'} | ${split ? 'world RSS MB | CPU s orch/world | ' : ''}scaling | vs simulators`);
+  L.push(split ? `orchestrator in a child process, world in ${r.worldProcesses ?? 2} other(s); peak RSS per side`
+    : 'world, orchestrator and client in one process; peak RSS of that process');
+  L.push(`payments   | all-final s | payments/s | first final s | completed | failed | payee ledgers | ${split ? 'orch. RSS MB'
+    : 'peak RSS MB'} | ${split ? 'world RSS MB | CPU s orch/world | ' : ''}scaling | vs simulators`);
   for (const c of r.cycles) {
     if (c.error) { L.push(`${String(c.payments).padEnd(10)} | FAILED: ${c.error}`); continue; }
-    L.push([String(c.payments).padEnd(10), c.allFinalS.toFixed(2).padStart(11), String(c.paymentsPerSecond).padStart(10), c.firstFinalS.toFixed(2).padStart(13), String(c.completed).padStart(9), String(c.failed).padStart(6), String(c.ledgerCommitted).padStart(13), String(c.peakRssMb).padStart(11), ...(split ? [String(c.worldPeakRssMb ?? '-').padStart(12), `${c.orchestratorCpuS ?? '-'}/${c.worldCpuS ?? '-'}`.padStart(16)] : []), String(c.scaling ?? '-').padStart(7), String(c.ratioToSimulators ?? '-').padStart(13)].join(' | '));
+    L.push([String(c.payments).padEnd(10), c.allFinalS.toFixed(2).padStart(11), String(c.paymentsPerSecond).padStart(10),
+      c.firstFinalS.toFixed(2).padStart(13), String(c.completed).padStart(9), String(c.failed).padStart(6),
+        String(c.ledgerCommitted).padStart(13), String(c.peakRssMb).padStart(11),
+          ...(split ? [String(c.worldPeakRssMb ?? '-').padStart(12), `${c.orchestratorCpuS ?? '-'}/${c.worldCpuS ?? '-'}`.padStart(16)]
+            : []), String(c.scaling ?? '-').padStart(7), String(c.ratioToSimulators ?? '-').padStart(13)].join(' | '));
   }
   return L.join('\n');
 }
 
 export function writeBenchDoc(r: BenchResult, file: string): void {
-  const kept = existsSync(file) && readFileSync(file, 'utf8').includes(KEEP_MARKER) ? readFileSync(file, 'utf8').split(KEEP_MARKER)[1] : '\n';
+  const kept = existsSync(file) && readFileSync(file, 'utf8').includes(KEEP_MARKER) ? readFileSync(file, 'utf8').split(KEEP_MARKER)[1]
+    : '\n';
   const m = r.machine;
   const split = r.processMode !== 'in-process';
   const rows = r.cycles.map((c) => (c.error
     ? `| ${c.payments.toLocaleString('en-US')} | failed: ${c.error.replace(/\|/g, '/')} | | | | | | | |${split ? ' | |' : ''}`
-    : `| ${c.payments.toLocaleString('en-US')} | ${c.batches} | ${c.allFinalS.toFixed(2)} | **${c.paymentsPerSecond.toLocaleString('en-US')}** | ${c.firstFinalS.toFixed(2)} | ${c.completed.toLocaleString('en-US')} / ${c.failed} | ${c.ledgerCommitted.toLocaleString('en-US')} | ${c.peakRssMb} |${split ? ` ${c.worldPeakRssMb ?? '-'} | ${c.orchestratorCpuS ?? '-'} / ${c.worldCpuS ?? '-'} |` : ''} ${c.scaling ?? '-'} | ${c.ratioToSimulators ?? '-'} |`));
+    : `| ${c.payments.toLocaleString('en-US')} | ${c.batches} | ${c.allFinalS.toFixed(2)} | ` +
+      `**${c.paymentsPerSecond.toLocaleString('en-US')}** | ${c.firstFinalS.toFixed(2)} | ${c.completed.toLocaleString('en-US')} / ` +
+        `${c.failed} | ${c.ledgerCommitted.toLocaleString('en-US')} | ${c.peakRssMb} |${split
+          ? ` ${c.worldPeakRssMb ?? '-'} | ${c.orchestratorCpuS ?? '-'} / ${c.worldCpuS ?? '-'} |`
+            : ''} ${c.scaling ?? '-'} | ${c.ratioToSimulators ?? '-'} |`));
   const where = split
     ? `Each size runs on a fresh world and a fresh store. The orchestrator (\`loadtests/orchestrator-process.ts\`) runs
-in a Node.js child process of its own and the simulated world (\`simulators/world-process.ts\`) in ${r.worldProcesses === 1 ? 'one other child process' : `two others (the
+in a Node.js child process of its own and the simulated world (\`simulators/world-process.ts\`) in ${r.worldProcesses === 1
+  ? 'one other child process' : `two others (the
 switch and the ALS in one; the payee DFSPs, the payer DFSP and the PIL in the other)`}, so together they can use both
 cores; the client (this benchmark) is one more, light process. Peak RSS is each child's own maximum resident set size
-(getrusage): the orchestrator's alone, and the world's${r.worldProcesses === 1 ? '' : ' (the sum of its two processes)'}. "CPU s" is the CPU time
+(getrusage): the orchestrator's alone, and the world's${r.worldProcesses === 1 ? ''
+  : ' (the sum of its two processes)'}. "CPU s" is the CPU time
 (user + system) each used during the cycle.`
     : `Each size runs on a fresh world and a fresh store, all in one Node.js process (\`--in-process\`: the client
 included), so peak RSS is the whole simulated network plus the orchestrator.`;

@@ -39,7 +39,8 @@ export async function readK6Json(file: string): Promise<{ store: MetricStore; du
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line) continue;
-    const rec = JSON.parse(line) as { type: string; metric: string; data: { type?: string; contains?: string; time?: string; value?: number; tags?: Record<string, string> } };
+    const rec = JSON.parse(line) as { type: string; metric: string; data: { type?: string; contains?: string; time?: string; value?: number;
+      tags?: Record<string, string> } };
     if (rec.type === 'Metric') {
       store.define(rec.metric, rec.data.type as MetricType, rec.data.contains === 'time');
     } else if (rec.type === 'Point') {

@@ -68,14 +68,17 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
   const startedAt = stamp();
   const outDir = opts.outDir ?? DEFAULT_RESULTS_DIR;
   // The servers started here log to a file, so their lines never mix with the progress line and the summary.
-  const worldLog = opts.startWorld ? path.join(opts.writeFiles === false ? tmpdir() : outDir, `${profile.name}-${startedAt}.log`) : undefined;
+  const worldLog = opts.startWorld ? path.join(opts.writeFiles === false ? tmpdir() : outDir, `${profile.name}-${startedAt}.log`)
+    : undefined;
   const restoreLog = worldLog ? logToFile(worldLog) : undefined;
   try {
     if (opts.startWorld) {
-      log(`starting the in-process world (simulators/world.ts)${profile.target === 'orchestrator' ? ' and an orchestrator (orchestrator/index.ts)' : ''}...`);
+      log(`starting the in-process world (simulators/world.ts)${profile.target === 'orchestrator'
+        ? ' and an orchestrator (orchestrator/index.ts)' : ''}...`);
       world = await startInProcessWorld({ orchestrator: opts.orchestrator, simulatorsOnly: profile.target !== 'orchestrator' });
       target ??= profile.target === 'orchestrator' ? world.orchestratorUrl : world.payerOutboundUrl;
-      notes.push(`the world${profile.target === 'orchestrator' ? ' and the orchestrator' : ''} ran in the load generator's own process (--start-world): they share its CPU; their log: ${worldLog}`);
+      notes.push(`the world${profile.target === 'orchestrator' ? ' and the orchestrator'
+        : ''} ran in the load generator's own process (--start-world): they share its CPU; their log: ${worldLog}`);
     }
     target ??= defaultTarget(profile.target);
     const env = scriptEnv(profile, opts, target);
@@ -83,7 +86,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
 
     const choice = opts.engine ?? 'auto';
     const version = choice === 'node' ? undefined : k6Version(opts.k6Bin);
-    if (choice === 'k6' && !version) throw new UserError('--engine k6: no k6 on the PATH', 'install k6 (loadtests/README.md says how), or run the same script with --engine node');
+    if (choice === 'k6' && !version) throw new UserError('--engine k6: no k6 on the PATH',
+      'install k6 (loadtests/README.md says how), or run the same script with --engine node');
     // k6 runs as a child process, so it can load a world started here (--start-world) as well as a remote one
     const useK6 = !!version;
 
@@ -104,7 +108,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
         const r = await runK6(bundle, env, out, opts.k6Bin);
         const { store, durationMs, startedAt } = await readK6Json(out);
         const thresholds = evaluateThresholds(store, parseThresholds(JSON.parse(env.THRESHOLDS) as ThresholdsConfig), durationMs);
-        report = buildReport(store, { ...meta, engine: /^k6\b/.test(version) ? version : `k6 ${version}`, startedAt, durationMs, thresholds, passed: r.exitCode === 0 });
+        report = buildReport(store, { ...meta, engine: /^k6\b/.test(version) ? version : `k6 ${version}`, startedAt, durationMs, thresholds,
+          passed: r.exitCode === 0 });
         exitCode = r.exitCode === 0 ? 0 : r.thresholdsFailed ? 99 : 1;
       } finally {
         rmSync(tmp, { recursive: true, force: true });
@@ -113,14 +118,16 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
       log(`engine: ${NODE_ENGINE}`);
       const progress = opts.progress ? new ProgressLine(opts.progress) : undefined;
       const total = Number(profile.payments === 'PAYMENTS' ? env.PAYMENTS : env.ITERATIONS) || undefined;
-      const what = profile.throughput.metric === 'gpo_payments_final' ? 'payments final' : `${profile.throughput.label.replace(/\/s$/, '')} completed`;
+      const what = profile.throughput.metric === 'gpo_payments_final' ? 'payments final' : `${profile.throughput.label.replace(/\/s$/,
+        '')} completed`;
       let last: MetricStore | undefined;
       const show = (store: MetricStore, force = false) => {
         last = store;
         const series = store.metrics.get(profile.throughput.metric);
         progress?.update({ label: `load ${profile.name}`, done: series ? series.v.reduce((a, b) => a + b, 0) : 0, total, what, force });
       };
-      const r = await runNodeTest({ bundlePath: bundle, env, log: (l) => { progress?.end(); log(l); }, onTick: progress ? (store) => show(store) : undefined })
+      const r = await runNodeTest({ bundlePath: bundle, env, log: (l) => { progress?.end(); log(l); }, onTick: progress ? (store) =>
+        show(store) : undefined })
         .finally(() => { if (last) show(last, true); progress?.end(true); });
       report = buildReport(r.store, {
         ...meta, engine: NODE_ENGINE, startedAt: r.startedAt, durationMs: r.durationMs, thresholds: r.thresholds,
@@ -129,7 +136,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
       });
       exitCode = r.passed ? (r.iterationErrors ? 1 : 0) : 99;
     }
-    (report.notes ??= []).push(`machine: ${os.cpus().length} cores; load average (1 min) ${loadBefore.toFixed(2)} before the run, ${os.loadavg()[0].toFixed(2)} after`);
+    (report.notes ??= []).push(`machine: ${os.cpus().length} cores; load average (1 min) ${loadBefore.toFixed(2)} before the run, ` +
+      `${os.loadavg()[0].toFixed(2)} after`);
     const files: string[] = [];
     if (opts.writeFiles !== false) {
       const dir = outDir;

@@ -16,7 +16,8 @@ export const ORCH_STATS_LINE = 'GPO_ORCHESTRATOR_STATS ';
 async function main(): Promise<void> {
   // loaded at run time, as loadtests/world.ts does, so this file compiles while the orchestrator changes
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require('../orchestrator/index') as { startOrchestrator: (o: Record<string, unknown>) => Promise<{ url: string; stop(): Promise<void> }> };
+  const mod = require('../orchestrator/index') as { startOrchestrator: (o: Record<string, unknown>) => Promise<{ url: string;
+    stop(): Promise<void> }> };
   const opts = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
   const orch = await mod.startOrchestrator({ port: 0, host: '127.0.0.1', ...opts });
   process.stdout.write(`${ORCH_LINE}${JSON.stringify({ url: orch.url, pid: process.pid })}\n`);

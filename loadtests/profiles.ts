@@ -30,7 +30,8 @@ export function listProfiles(): string[] {
 
 export function loadProfile(nameOrPath: string): Profile {
   const file = nameOrPath.endsWith('.json') ? path.resolve(nameOrPath) : path.join(PROFILES_DIR, `${nameOrPath}.json`);
-  if (!existsSync(file)) throw new UserError(`no load profile "${nameOrPath}"`, `the profiles are ${listProfiles().join(', ')}, or give a profile .json file`);
+  if (!existsSync(file)) throw new UserError(`no load profile "${nameOrPath}"`,
+    `the profiles are ${listProfiles().join(', ')}, or give a profile .json file`);
   const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<Profile>;
   for (const k of ['script', 'target', 'payments', 'throughput', 'latency'] as const) {
     if (raw[k] === undefined) throw new Error(`profile ${file}: "${k}" is missing`);
@@ -49,7 +50,8 @@ export interface LoadFlags {
 }
 
 /** The script environment for a profile and flags (flags win over the profile, --env over everything). */
-export function scriptEnv(profile: Profile, flags: LoadFlags, targetUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+export function scriptEnv(profile: Profile, flags: LoadFlags, targetUrl: string, extra: Record<string, string> = {}): Record<string,
+  string> {
   const env: Record<string, string> = { ...profile.env, ...extra, TARGET: targetUrl };
   if (flags.vus !== undefined) env.VUS = String(flags.vus);
   if (flags.duration !== undefined) env.DURATION = flags.duration;

@@ -22,7 +22,8 @@ async function loadModule(rel: string, needs: string[]): Promise<Loose> {
     mod = require(path.join(ROOT, rel)) as Loose;
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') throw new WorldUnavailable(`${rel}.ts is not available yet (needed: ${needs.join(', ')})`);
+    if (code === 'MODULE_NOT_FOUND'
+      || code === 'ERR_MODULE_NOT_FOUND') throw new WorldUnavailable(`${rel}.ts is not available yet (needed: ${needs.join(', ')})`);
     throw err;
   }
   const missing = needs.filter((n) => typeof mod[n] !== 'function');
@@ -110,7 +111,8 @@ export interface ServiceProcess {
   stop(timeoutMs?: number): Promise<ProcessStats | undefined>;
 }
 
-export async function spawnServiceProcess(script: string, arg: Loose, prefix: string, nodeArgs: string[] = [], startTimeoutMs = 60_000): Promise<ServiceProcess> {
+export async function spawnServiceProcess(script: string, arg: Loose, prefix: string, nodeArgs: string[] = [],
+  startTimeoutMs = 60_000): Promise<ServiceProcess> {
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, script), JSON.stringify(arg)], {
     stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, GPO_LOG_LEVEL: process.env.GPO_LOG_LEVEL ?? 'warn' },
   });
@@ -130,9 +132,11 @@ export async function spawnServiceProcess(script: string, arg: Loose, prefix: st
   createInterface({ input: child.stderr! }).on('line', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const info = await new Promise<Loose>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start within ${startTimeoutMs} ms: ${tail.join(' | ')}`)), startTimeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within ${startTimeoutMs} ms: ${tail.join(' | ')}`)),
+      startTimeoutMs);
     onInfo = (i) => { clearTimeout(timer); resolve(i); };
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`${script} exited (${code}) before it started: ${tail.join(' | ')}`)); });
+    void exited.then((code) =>
+      { clearTimeout(timer); reject(new Error(`${script} exited (${code}) before it started: ${tail.join(' | ')}`)); });
   }).catch((err: Error) => { child.kill('SIGKILL'); throw err; });
   let stopped: Promise<ProcessStats | undefined> | undefined;
   return {
@@ -161,8 +165,10 @@ export async function spawnServiceProcess(script: string, arg: Loose, prefix: st
 
 /** Several processes seen as one: stats are summed (RSS, peak RSS, CPU), stop stops them all, the last first. */
 function combined(parts: ServiceProcess[], info: Loose): ServiceProcess {
-  const sum = (all: Array<ProcessStats | undefined>): ProcessStats | undefined => (all.some((x) => !x) ? undefined : all.reduce<ProcessStats>((a, x) => ({
-    rssMb: a.rssMb + x!.rssMb, peakRssMb: a.peakRssMb + x!.peakRssMb, cpuUserS: a.cpuUserS + x!.cpuUserS, cpuSystemS: a.cpuSystemS + x!.cpuSystemS,
+  const sum = (all: Array<ProcessStats | undefined>): ProcessStats | undefined =>
+    (all.some((x) => !x) ? undefined : all.reduce<ProcessStats>((a, x) => ({
+    rssMb: a.rssMb + x!.rssMb, peakRssMb: a.peakRssMb + x!.peakRssMb, cpuUserS: a.cpuUserS + x!.cpuUserS, cpuSystemS: a.cpuSystemS
+      + x!.cpuSystemS,
   }), { rssMb: 0, peakRssMb: 0, cpuUserS: 0, cpuSystemS: 0 }));
   return {
     pid: parts[0].pid, info,
@@ -184,13 +190,16 @@ export async function spawnWorldProcesses(processes: 1 | 2 | 3, seed: number, no
   const hub = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'hub' }, 'GPO_WORLD ', nodeArgs);
   try {
     if (processes === 3) {
-      const payees = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'payees', hub: hub.info.urls }, 'GPO_WORLD ', nodeArgs);
-      const payer = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'payer', hub: hub.info.urls }, 'GPO_WORLD ', nodeArgs)
+      const payees = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'payees', hub: hub.info.urls },
+        'GPO_WORLD ', nodeArgs);
+      const payer = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'payer', hub: hub.info.urls },
+        'GPO_WORLD ', nodeArgs)
         .catch(async (err: Error) => { await payees.stop().catch(() => undefined); throw err; });
       const urls = { ...(payees.info.urls as Record<string, string>), ...(payer.info.urls as Record<string, string>) };
       return combined([hub, payees, payer], { urls, pids: [hub.pid, payees.pid, payer.pid] });
     }
-    const dfsps = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'dfsps', hub: hub.info.urls }, 'GPO_WORLD ', nodeArgs);
+    const dfsps = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'dfsps', hub: hub.info.urls },
+      'GPO_WORLD ', nodeArgs);
     return combined([hub, dfsps], { urls: dfsps.info.urls, pids: [hub.pid, dfsps.pid] });
   } catch (err) {
     await hub.stop().catch(() => undefined);
@@ -208,14 +217,16 @@ export interface SplitWorld extends StartedWorld {
  * The world (simulators/world-process.ts) and the orchestrator (loadtests/orchestrator-process.ts) each in a child
  * process; `nodeArgs` (e.g. --cpu-prof) go to the node command of each.
  */
-export async function startSplitWorld(opts: WorldOptions & { worldNodeArgs?: string[]; orchestratorNodeArgs?: string[]; worldProcesses?: 1 | 2 | 3 } = {}): Promise<SplitWorld> {
+export async function startSplitWorld(opts: WorldOptions & { worldNodeArgs?: string[]; orchestratorNodeArgs?: string[]; worldProcesses?: 1
+  | 2 | 3 } = {}): Promise<SplitWorld> {
   const worldProcess = await spawnWorldProcesses(opts.worldProcesses ?? 1, opts.seed ?? 2026, opts.worldNodeArgs);
   const urls = worldProcess.info.urls as Record<string, string>;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gpo-load-'));
   let orchestratorProcess: ServiceProcess;
   try {
     orchestratorProcess = await spawnServiceProcess('loadtests/orchestrator-process.ts', {
-      dataDir, seed: opts.seed ?? 2026, payerFspId: 'govbank', sdkUrl: urls.payerOutbound, payerOutboundUrl: urls.payerOutbound, pilUrl: urls.pil,
+      dataDir, seed: opts.seed ?? 2026, payerFspId: 'govbank', sdkUrl: urls.payerOutbound, payerOutboundUrl: urls.payerOutbound, pilUrl:
+        urls.pil,
       ...(opts.orchestrator ?? {}),
     }, 'GPO_ORCHESTRATOR ', opts.orchestratorNodeArgs);
   } catch (err) {

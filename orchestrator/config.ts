@@ -101,7 +101,8 @@ export function resolveConfig(opts: OrchestratorOptions = {}, env: NodeJS.Proces
     duplicatePayees: opts.duplicatePayees ?? (env.GPO_DUPLICATE_PAYEES as 'reject' | 'allow' | undefined) ?? 'reject',
     onInsufficientLiquidity: opts.onInsufficientLiquidity ?? (env.GPO_ON_INSUFFICIENT_LIQUIDITY as 'fail' | 'pause' | undefined) ?? 'fail',
     pilSyncWindowMs: opts.pilSyncWindowMs ?? 15_000,
-    notify: { maxAttempts: envNumber(env.GPO_NOTIFY_MAX_ATTEMPTS) ?? 8, baseDelayMs: 250, maxDelayMs: 30_000, progressEveryMs: 1000, ...(opts.notify ?? {}) },
+    notify: { maxAttempts: envNumber(env.GPO_NOTIFY_MAX_ATTEMPTS) ?? 8, baseDelayMs: 250, maxDelayMs: 30_000, progressEveryMs: 1000,
+      ...(opts.notify ?? {}) },
     seed: opts.seed ?? envNumber(env.GPO_SEED),
     ...(opts.world ? { world: opts.world } : {}),
     logger: opts.logger,
@@ -130,16 +131,21 @@ export function parseFeeLimits(text: string): Record<string, string> {
 export function configProblems(c: OrchestratorConfig): string[] {
   const p: string[] = [];
   if (c.rail !== 'mojaloop-sdk' && c.rail !== 'pil') p.push(`rail must be mojaloop-sdk or pil, not ${String(c.rail)}`);
-  if (!['bulkTransactions', 'bulkQuotesTransfers', 'transfers'].includes(c.railMode)) p.push(`railMode must be bulkTransactions, bulkQuotesTransfers or transfers, not ${String(c.railMode)}`);
+  if (!['bulkTransactions', 'bulkQuotesTransfers',
+    'transfers'].includes(c.railMode)) p.push(`railMode must be bulkTransactions, bulkQuotesTransfers or transfers, not ` +
+      `${String(c.railMode)}`);
   if (!['reject', 'allow'].includes(c.duplicatePayees)) p.push('duplicatePayees must be reject or allow');
   if (!['fail', 'pause'].includes(c.onInsufficientLiquidity)) p.push('onInsufficientLiquidity must be fail or pause');
-  for (const [k, v] of [['railConcurrency', c.railConcurrency], ['perFspConcurrency', c.perFspConcurrency], ['chunkSize', c.chunkSize], ['retry.maxAttempts', c.retry.maxAttempts], ['notify.maxAttempts', c.notify.maxAttempts]] as const) {
+  for (const [k, v] of [['railConcurrency', c.railConcurrency], ['perFspConcurrency', c.perFspConcurrency], ['chunkSize', c.chunkSize],
+    ['retry.maxAttempts', c.retry.maxAttempts], ['notify.maxAttempts', c.notify.maxAttempts]] as const) {
     if (!Number.isInteger(v) || v < 1) p.push(`${k} must be a positive integer`);
   }
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) p.push('port must be 0..65535');
   for (const w of c.world ?? []) {
-    if (!w || typeof w.name !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(w.name)) p.push('world: every server needs a name of letters, digits or ._-');
-    else if (!['switch', 'als', 'payer', 'payee', 'pil'].includes(w.role)) p.push(`world ${w.name}: role must be switch, als, payer, payee or pil`);
+    if (!w || typeof w.name !== 'string'
+      || !/^[A-Za-z0-9._-]{1,64}$/.test(w.name)) p.push('world: every server needs a name of letters, digits or ._-');
+    else if (!['switch', 'als', 'payer', 'payee',
+      'pil'].includes(w.role)) p.push(`world ${w.name}: role must be switch, als, payer, payee or pil`);
     else if (typeof w.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(w.url)) p.push(`world ${w.name}: url must be an http(s) URL`);
   }
   p.push(...securityProblems(c.security));
@@ -149,6 +155,7 @@ export function configProblems(c: OrchestratorConfig): string[] {
 /** Keys a config file may set (YAML or JSON); anything else is refused. */
 export const CONFIG_FILE_KEYS = [
   'port', 'host', 'dataDir', 'payerFspId', 'payer', 'currency', 'rail', 'railMode', 'sdkUrl', 'pilUrl', 'chunkSize',
-  'railConcurrency', 'perFspConcurrency', 'retry', 'railTimeoutMs', 'inDoubtTimeoutMs', 'transferHoldMs', 'feeLimits', 'duplicatePayees', 'onInsufficientLiquidity',
+  'railConcurrency', 'perFspConcurrency', 'retry', 'railTimeoutMs', 'inDoubtTimeoutMs', 'transferHoldMs', 'feeLimits', 'duplicatePayees',
+  'onInsufficientLiquidity',
   'pilSyncWindowMs', 'notify', 'seed', 'world', 'auth', 'limits', 'g2pSignatures',
 ] as const;

@@ -50,11 +50,13 @@ function problem(h: ResponseToolkit, status: number, body: NativeErrorBody) {
 }
 
 /** Route options: the scope the caller needs (the page itself is public: it asks for the token). */
-const secured = (scope: NonNullable<RouteSecurity['scope']>, audit?: string) => ({ plugins: { gpo: { api: 'native', scope, ...(audit ? { audit } : {}) } satisfies RouteSecurity } });
+const secured = (scope: NonNullable<RouteSecurity['scope']>, audit?: string) =>
+  ({ plugins: { gpo: { api: 'native', scope, ...(audit ? { audit } : {}) } satisfies RouteSecurity } });
 
 /** Notifications and the world span every program: only a client of every program may see them. */
 function everyProgram(req: Request, h: ResponseToolkit) {
-  return seesAllPrograms(callerOf(req)) ? undefined : problem(h, 403, { errorCode: 'PROGRAM_FORBIDDEN', message: 'this view spans every program; the client is limited to some' });
+  return seesAllPrograms(callerOf(req)) ? undefined : problem(h, 403, { errorCode: 'PROGRAM_FORBIDDEN', message:
+    'this view spans every program; the client is limited to some' });
 }
 
 export async function registerConsole(server: Server, deps: ConsoleDeps): Promise<{ close(): Promise<void> }> {
@@ -63,7 +65,8 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
   const world = new Map<string, WorldLink>((deps.config.world ?? []).map((w) => [w.name, w]));
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 8 });
 
-  server.route({ method: 'GET', path: CONSOLE_PATH, options: { auth: false }, handler: (_req, h) => h.redirect(`${CONSOLE_PATH}/`).permanent() });
+  server.route({ method: 'GET', path: CONSOLE_PATH, options: { auth: false }, handler: (_req, h) =>
+    h.redirect(`${CONSOLE_PATH}/`).permanent() });
   server.route({
     method: 'GET',
     path: `${CONSOLE_PATH}/{file*}`,
@@ -77,7 +80,8 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
       const file = String(req.params.file || 'index.html');
       if (!built.includes(file)) return problem(h, 404, { errorCode: 'NOT_FOUND', message: `no console file ${file.slice(0, 100)}` });
       // The page is small and changes with each build: always revalidated, never stale.
-      return h.response(await readFile(path.join(dist, file))).type(CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream').header('cache-control', 'no-cache');
+      return h.response(await readFile(path.join(dist, file))).type(CONTENT_TYPES[path.extname(file)]
+        ?? 'application/octet-stream').header('cache-control', 'no-cache');
     },
   });
 
@@ -86,7 +90,8 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
     path: `${CONSOLE_PATH}/api/config`,
     options: secured('batches:read'),
     handler: () => ({
-      orchestrator: { currency: deps.config.currency, rail: deps.config.rail, railMode: deps.config.railMode, payerFspId: deps.config.payerFspId },
+      orchestrator: { currency: deps.config.currency, rail: deps.config.rail, railMode: deps.config.railMode, payerFspId:
+        deps.config.payerFspId },
       world: [...world.values()].map((w) => ({ name: w.name, role: w.role })),
       notifications: { source: 'memory' },
     }),
@@ -100,7 +105,8 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
       const refused = everyProgram(req, h);
       if (refused) return refused;
       const { error, value } = notificationsQuery.validate(req.query, { abortEarly: false, convert: true });
-      if (error) return problem(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors: joiErrors(error, (p) => ({ field: fieldPath(p) })) });
+      if (error) return problem(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors:
+        joiErrors(error, (p) => ({ field: fieldPath(p) })) });
       return deps.journal.list(value as { outcome?: 'delivered' | 'dead'; batchId?: string; limit: number });
     },
   });
@@ -126,11 +132,16 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
         const refused = everyProgram(req, h);
         if (refused) return refused;
         const id = String(req.params.id);
-        if (!/^[A-Za-z0-9._:-]{1,64}$/.test(id)) return problem(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'id must be 1-64 letters, digits or ._:-', errors: [{ field: 'id', code: 'INVALID_FORMAT', message: 'not an outbox entry id' }] });
+        if (!/^[A-Za-z0-9._:-]{1,64}$/.test(id)) return problem(h, 400,
+          { errorCode: 'VALIDATION_FAILED', message: 'id must be 1-64 letters, digits or ._:-', errors:
+            [{ field: 'id', code: 'INVALID_FORMAT', message: 'not an outbox entry id' }] });
         const owner = (await outbox.dead()).find((p) => p.entry.id === id);
-        if (!owner) return problem(h, 404, { errorCode: 'DEAD_LETTER_NOT_FOUND', message: `no dead letter ${id}: unknown, or delivered or pending already` });
+        if (!owner) return problem(h, 404, { errorCode: 'DEAD_LETTER_NOT_FOUND', message:
+          `no dead letter ${id}: unknown, or delivered or pending already` });
         const r = await outbox.replay(owner.batchId, id);
-        if ('refused' in r) return problem(h, r.refused === 'NOT_FOUND' ? 404 : 409, { errorCode: r.refused === 'NOT_FOUND' ? 'DEAD_LETTER_NOT_FOUND' : 'DEAD_LETTER_NOT_DEAD', message: `entry ${id} is ${r.state ?? 'gone'}` });
+        if ('refused' in r) return problem(h, r.refused === 'NOT_FOUND' ? 404 : 409,
+          { errorCode: r.refused === 'NOT_FOUND' ? 'DEAD_LETTER_NOT_FOUND' : 'DEAD_LETTER_NOT_DEAD', message: `entry ${id} is ${r.state
+            ?? 'gone'}` });
         log.info({ batchId: r.replayed.batchId, entryId: id, channel: r.replayed.entry.channel }, 'dead letter replayed by an operator');
         return h.response({ batchId: r.replayed.batchId, ...r.replayed.entry }).code(202);
       },
@@ -141,11 +152,13 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
     const refused = everyProgram(req, h);
     if (refused) return refused;
     const link = world.get(String(req.params.name));
-    if (!link) return problem(h, 404, { errorCode: 'WORLD_SERVER_NOT_FOUND', message: `no world server ${String(req.params.name).slice(0, 64)} is configured` });
+    if (!link) return problem(h, 404, { errorCode: 'WORLD_SERVER_NOT_FOUND', message: `no world server ${String(req.params.name).slice(0,
+      64)} is configured` });
     const target = `/${String(req.params.path ?? '')}`;
     const method = req.method.toUpperCase();
     const allowed = method === 'GET' ? WORLD_READ.test(target) : WORLD_WRITE[method]?.test(target) ?? false;
-    if (!allowed || target.includes('..')) return problem(h, 403, { errorCode: 'NOT_ALLOWED', message: `the console may not ${method} ${target.slice(0, 100)} on ${link.name}` });
+    if (!allowed || target.includes('..')) return problem(h, 403, { errorCode: 'NOT_ALLOWED', message:
+      `the console may not ${method} ${target.slice(0, 100)} on ${link.name}` });
     const query = req.url.search ?? '';
     try {
       const res = await httpRequest(`${link.url.replace(/\/+$/, '')}${target}${query}`, {
@@ -154,7 +167,8 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
         body: method === 'GET' ? undefined : ((req.payload as Buffer | undefined) ?? Buffer.alloc(0)),
       });
       const body = Buffer.from(await res.body.arrayBuffer());
-      if (method !== 'GET') log.info({ world: link.name, method, path: target, status: res.statusCode }, 'world admin change from the console');
+      if (method !== 'GET') log.info({ world: link.name, method, path: target, status: res.statusCode },
+        'world admin change from the console');
       return h.response(body).code(res.statusCode).type(String(res.headers['content-type'] ?? 'application/json'));
     } catch (err) {
       return problem(h, 502, { errorCode: 'WORLD_UNREACHABLE', message: `${link.name} did not answer: ${(err as Error).message}` });
@@ -163,7 +177,8 @@ export async function registerConsole(server: Server, deps: ConsoleDeps): Promis
   const worldPath = `${CONSOLE_PATH}/api/world/{name}/{path*}`;
   // The world's ledgers name parties: reading them is an operator's view, changing its fault rules an audited action.
   server.route({ method: 'GET', path: worldPath, options: secured('batches:operate'), handler: passThrough });
-  server.route({ method: ['PUT', 'PATCH'], path: worldPath, options: { ...secured('batches:operate', 'world.rules'), payload: { parse: false, output: 'data', maxBytes: 256 * 1024 } }, handler: passThrough });
+  server.route({ method: ['PUT', 'PATCH'], path: worldPath, options: { ...secured('batches:operate', 'world.rules'), payload:
+    { parse: false, output: 'data', maxBytes: 256 * 1024 } }, handler: passThrough });
 
   return { close: () => agent.close() };
 }

@@ -51,11 +51,13 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   const logger = config.logger ?? componentLogger('orchestrator');
   const store = new NedbStore({ dataDir: config.dataDir });
   await store.open();
-  if (store.tookOverFrom) logger.warn({ dataDir: config.dataDir, staleLock: store.tookOverFrom }, 'took over the data directory lock of a process that no longer runs');
+  if (store.tookOverFrom) logger.warn({ dataDir: config.dataDir, staleLock: store.tookOverFrom },
+    'took over the data directory lock of a process that no longer runs');
   const starts = await store.nextCounter('starts');
   const rnd = config.seed !== undefined ? new SeededRandom(runSeed(config.seed, starts)) : undefined;
   const metrics = new OrchestratorMetrics();
-  const rails = new RailRegistry(config, metrics, logger, { get: (k) => store.getMeta(`rail:${k}`), set: (k, v) => store.setMeta(`rail:${k}`, v) });
+  const rails = new RailRegistry(config, metrics, logger, { get: (k) => store.getMeta(`rail:${k}`), set: (k, v) =>
+    store.setMeta(`rail:${k}`, v) });
   const crash = new CrashPoints();
   const engine = new Engine({
     store, config, logger, metrics, crash,
@@ -97,7 +99,8 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
     method: 'GET', path: '/metrics', options: { auth: false },
     handler: async (_req, h) => h.response(await metrics.text()).type(metrics.contentType),
   });
-  server.route({ method: 'GET', path: JWKS_PATH, options: { auth: false }, handler: () => ({ keys: signingKey ? [signingKey.publicJwk] : [] }) });
+  server.route({ method: 'GET', path: JWKS_PATH, options: { auth: false }, handler: () =>
+    ({ keys: signingKey ? [signingKey.publicJwk] : [] }) });
   const journal = new NotificationJournal();
   const outbox = storeOutbox(store, { onDelivered: (channel, seconds) => metrics.notificationDelivered(channel, seconds) });
   metrics.addOutboxGauges(() => outbox.counts());
@@ -116,7 +119,9 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   // The default rail is built now, so what it remembers of its peer (an SDK accepting quotes by itself) is said at start.
   if (config.rail === 'mojaloop-sdk') rails.get(config.rail, config.railMode);
   if (config.rail === 'mojaloop-sdk' && config.railMode === 'transfers') {
-    logger.warn({ railMode: 'transfers', transferHoldMs: config.transferHoldMs }, 'transfers mode pays exactly once only if the payer DFSP SDK waits for quote acceptance (AUTO_ACCEPT_QUOTES=false); an SDK found accepting by itself is reported in /health/ready');
+    logger.warn({ railMode: 'transfers', transferHoldMs: config.transferHoldMs },
+      'transfers mode pays exactly once only if the payer DFSP SDK waits for quote acceptance (AUTO_ACCEPT_QUOTES=false); an SDK found ' +
+        'accepting by itself is reported in /health/ready');
   }
   await engine.start();
   try {
@@ -130,7 +135,8 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   }
   const port = server.info.port as number;
   const url = `http://${config.host}:${port}`;
-  logger.info({ url, dataDir: config.dataDir, rail: config.rail, railMode: config.railMode, auth: sec.auth.mode, g2pSignatures: sec.g2pSignatures.mode }, 'orchestrator listening');
+  logger.info({ url, dataDir: config.dataDir, rail: config.rail, railMode: config.railMode, auth: sec.auth.mode, g2pSignatures:
+    sec.g2pSignatures.mode }, 'orchestrator listening');
   let stopped = false;
   const shutdown = async (abrupt: boolean): Promise<void> => {
     if (stopped) return;

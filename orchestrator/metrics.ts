@@ -31,20 +31,25 @@ export class OrchestratorMetrics implements EngineMetrics, RailTimings {
   private readonly notifyLatency: Histogram<'channel'>;
 
   constructor(private readonly opts: { processMetrics?: boolean } = {}) {
-    this.payments = new Counter({ name: 'gpo_payments_total', help: 'Payments that reached a final status, by status', labelNames: ['status'], registers: [this.registry] });
-    this.railErrors = new Counter({ name: 'gpo_rail_errors_total', help: 'Rail calls that failed (each attempt), by operation and FSPIOP error code', labelNames: ['operation', 'code'], registers: [this.registry] });
+    this.payments = new Counter({ name: 'gpo_payments_total', help: 'Payments that reached a final status, by status', labelNames:
+      ['status'], registers: [this.registry] });
+    this.railErrors = new Counter({ name: 'gpo_rail_errors_total', help:
+      'Rail calls that failed (each attempt), by operation and FSPIOP error code', labelNames: ['operation', 'code'], registers:
+        [this.registry] });
     this.inFlight = new Gauge({ name: 'gpo_chunks_in_flight', help: 'Chunks (slices) being worked on', registers: [this.registry] });
     this.railLatency = new Histogram({
       name: 'gpo_rail_request_seconds', help: 'Latency of rail calls by operation and outcome', labelNames: ['operation', 'outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry],
     });
     this.http = new Histogram({
-      name: 'gpo_http_server_request_duration_seconds', help: 'Requests answered by the orchestrator, by method, route template and status code',
+      name: 'gpo_http_server_request_duration_seconds', help:
+        'Requests answered by the orchestrator, by method, route template and status code',
       labelNames: ['method', 'route', 'status_code'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [this.registry],
     });
     this.notifyLatency = new Histogram({
-      name: 'gpo_notification_latency_seconds', help: 'From a batch\'s final status stored to its final notification acknowledged upstream, by channel',
+      name: 'gpo_notification_latency_seconds', help:
+        'From a batch\'s final status stored to its final notification acknowledged upstream, by channel',
       labelNames: ['channel'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600], registers: [this.registry],
     });
   }
@@ -77,7 +82,8 @@ export class OrchestratorMetrics implements EngineMetrics, RailTimings {
   /** Payments the rail reported in doubt and GPO keeps asking about, read from the engine at scrape time. */
   addInDoubtGauge(collect: () => number): void {
     new Gauge({
-      name: 'gpo_payments_in_doubt', help: 'Payments sent whose outcome the rail reported unknown (2004, may still commit): asked about until known or inDoubtTimeoutMs',
+      name: 'gpo_payments_in_doubt', help:
+        'Payments sent whose outcome the rail reported unknown (2004, may still commit): asked about until known or inDoubtTimeoutMs',
       registers: [this.registry],
       collect() {
         this.set(collect());
@@ -88,7 +94,8 @@ export class OrchestratorMetrics implements EngineMetrics, RailTimings {
   /** 1 while the rail's peer answers, 0 while it does not, probed at scrape time (at most once a second). */
   addRailReachableGauge(rail: string, check: () => Promise<{ reachable: boolean }>): void {
     new Gauge({
-      name: 'gpo_rail_reachable', help: 'Whether the rail\'s peer (payer DFSP SDK or PIL) answers: 1 yes, 0 no', labelNames: ['rail'], registers: [this.registry],
+      name: 'gpo_rail_reachable', help: 'Whether the rail\'s peer (payer DFSP SDK or PIL) answers: 1 yes, 0 no', labelNames: ['rail'],
+      registers: [this.registry],
       async collect() {
         this.set({ rail }, (await check()).reachable ? 1 : 0);
       },
@@ -101,13 +108,16 @@ export class OrchestratorMetrics implements EngineMetrics, RailTimings {
     // One store read per scrape serves both gauges.
     const read = () => (last ??= counts().finally(() => setImmediate(() => (last = undefined))));
     new Gauge({
-      name: 'gpo_outbox_pending', help: 'Upstream notifications stored and not yet acknowledged, by channel', labelNames: ['channel'], registers: [this.registry],
+      name: 'gpo_outbox_pending', help: 'Upstream notifications stored and not yet acknowledged, by channel', labelNames: ['channel'],
+      registers: [this.registry],
       async collect() {
         for (const [channel, n] of Object.entries((await read()).pending)) this.set({ channel }, n);
       },
     });
     new Gauge({
-      name: 'gpo_outbox_dead', help: 'Dead letters: upstream notifications given up after their attempts ran out, by channel (replay: POST /v1/outbox/dead-letters/{id}/replay)',
+      name: 'gpo_outbox_dead', help:
+        'Dead letters: upstream notifications given up after their attempts ran out, by channel (replay: POST ' +
+          '/v1/outbox/dead-letters/{id}/replay)',
       labelNames: ['channel'], registers: [this.registry],
       async collect() {
         for (const [channel, n] of Object.entries((await read()).dead)) this.set({ channel }, n);

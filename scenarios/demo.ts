@@ -33,9 +33,12 @@ export function demoScenario(o: DemoOptions): Scenario {
     timeLimit: '110s',
     network: { currency: 'USD', payeeFsps: [{ id: 'payeefsp1' }, { id: 'payeefsp2' }] },
     orchestrator: o.rail ? { rail: o.rail } : {},
-    program: { name: 'Demo Cash Transfer', currency: 'USD', paymentManager: o.paymentManager, maxBatchSize: 500, eligibility: { minAge: 18 }, amount: { base: '100' } },
+    program: { name: 'Demo Cash Transfer', currency: 'USD', paymentManager: o.paymentManager, maxBatchSize: 500, eligibility:
+      { minAge: 18 }, amount: { base: '100' } },
     registrants: { generate: { count: o.registrants, idTypes: ['MSISDN', 'ACCOUNT_ID'], fsps: { payeefsp1: 1, payeefsp2: 1 } } },
-    steps: ['enrol', 'createCycle', 'createEntitlements', 'approveEntitlements', 'approveCycle', 'preparePayments', 'sendPayments', { reconcile: { timeout: '100s' } }],
-    expect: { pending: { count: 0 }, ledgers: { eachTransferCreditedOnce: true, matchesOpenG2p: true, treasuryDebitedEqualsCreditedPlusFees: true } },
+    steps: ['enrol', 'createCycle', 'createEntitlements', 'approveEntitlements', 'approveCycle', 'preparePayments', 'sendPayments',
+      { reconcile: { timeout: '100s' } }],
+    expect: { pending: { count: 0 }, ledgers: { eachTransferCreditedOnce: true, matchesOpenG2p: true, treasuryDebitedEqualsCreditedPlusFees:
+      true } },
   };
 }

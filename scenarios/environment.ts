@@ -72,7 +72,8 @@ async function loadModule(rel: string, needs: string[]): Promise<Loose> {
     mod = require(path.join(ROOT, rel)) as Loose;
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') throw new EnvironmentUnavailable(`${rel}.ts is not available yet (needed: ${needs.join(', ')})`);
+    if (code === 'MODULE_NOT_FOUND'
+      || code === 'ERR_MODULE_NOT_FOUND') throw new EnvironmentUnavailable(`${rel}.ts is not available yet (needed: ${needs.join(', ')})`);
     throw err;
   }
   const missing = needs.filter((n) => typeof mod[n] !== 'function');
@@ -94,7 +95,8 @@ function urlIn(obj: unknown, ...names: string[]): string | undefined {
 /** Find a server's URL in a world handle, whatever nesting it uses (world.switch.url, world.urls.switch, world.servers.switch.url, ...). */
 export function findUrl(world: unknown, name: string, alternatives: string[] = []): string | undefined {
   for (const n of [name, ...alternatives]) {
-    const u = urlIn(world, n) ?? urlIn(world, 'urls', n) ?? urlIn(world, 'servers', n) ?? urlIn(world, 'handles', n) ?? urlIn(world, 'payees', n) ?? urlIn(world, 'payeeDfsps', n);
+    const u = urlIn(world, n) ?? urlIn(world, 'urls', n) ?? urlIn(world, 'servers', n) ?? urlIn(world, 'handles', n)
+      ?? urlIn(world, 'payees', n) ?? urlIn(world, 'payeeDfsps', n);
     if (u) return u;
   }
   return undefined;
@@ -112,7 +114,8 @@ export async function readPayeeLedger(adminUrl: string, fspId: string, currency:
   const t = summary.totals?.[currency] ?? {};
   const balances = new Map<string, string>();
   for (let offset = 0; ; offset += 10_000) {
-    const page = (await getJson(`${adminUrl}/admin/ledger/accounts?offset=${offset}&limit=10000`)) as { accounts: Array<{ account: string; balances: Record<string, string> }> };
+    const page = (await getJson(`${adminUrl}/admin/ledger/accounts?offset=${offset}&limit=10000`)) as { accounts: Array<{ account: string;
+      balances: Record<string, string> }> };
     for (const a of page.accounts) if (a.balances[currency] !== undefined) balances.set(a.account, a.balances[currency]);
     if (page.accounts.length < 10_000) break;
   }
@@ -134,7 +137,8 @@ export async function readPayeeAccount(adminUrl: string, idType: string, idValue
 }
 
 export async function putRules(adminUrl: string, rules: FaultRuleSpec[]): Promise<void> {
-  const res = await request(`${adminUrl}/admin/rules`, { method: 'PUT', body: JSON.stringify({ rules }), headers: { 'content-type': 'application/json' } });
+  const res = await request(`${adminUrl}/admin/rules`, { method: 'PUT', body: JSON.stringify({ rules }), headers:
+    { 'content-type': 'application/json' } });
   const text = await res.body.text();
   if (res.statusCode >= 300) throw new Error(`PUT ${adminUrl}/admin/rules: HTTP ${res.statusCode} ${text.slice(0, 300)}`);
 }
@@ -176,7 +180,8 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
     }).filter(([, v]) => v !== undefined).map(([k, v]) => [k, parseDuration(v, 0)]));
   }
   if (net.payeeFsps) {
-    cfg.payeeFsps = payeeFsps.map((f) => ({ fspId: f.id, id: f.id, fees: f.fee ? [{ ...f.fee, currency }] : [], answeringMode: f.answeringMode, parties: f.parties, netDebitCap: f.netDebitCap }));
+    cfg.payeeFsps = payeeFsps.map((f) => ({ fspId: f.id, id: f.id, fees: f.fee ? [{ ...f.fee, currency }] : [], answeringMode:
+      f.answeringMode, parties: f.parties, netDebitCap: f.netDebitCap }));
   }
   if (net.treasury) cfg.treasury = { ...(cfg.treasury as Loose | undefined), ...net.treasury, currency };
   const world = (await (worldMod.startWorld as (c: Loose) => Promise<Loose>)(cfg)) as Loose;
@@ -248,7 +253,8 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
       for (const target of ['payer', 'switch']) {
         let base: string;
         try { base = adminUrl(target); } catch { continue; }
-        const paths = target === 'switch' ? [`/participants/${payer}/positions`, '/admin/positions', '/admin/ledger'] : ['/admin/ledger', '/admin/treasury'];
+        const paths = target === 'switch' ? [`/participants/${payer}/positions`, '/admin/positions', '/admin/ledger']
+          : ['/admin/ledger', '/admin/treasury'];
         for (const p of paths) {
           try {
             const body = (await getJson(base + p)) as Loose | Loose[];
@@ -288,7 +294,8 @@ export function pickDebited(body: Loose | Loose[], currency: string, payer: stri
   const pos = positions.find((p) => p && p.currency === currency);
   if (pos && (typeof pos.value === 'string' || typeof pos.value === 'number')) return String(pos.value);
   if (Array.isArray(body)) return undefined;
-  const candidates: unknown[] = [body, (body.totals as Loose | undefined)?.[currency], (body.treasury as Loose | undefined), (body[payer] as Loose | undefined), ((body.positions as Loose | undefined)?.[payer] as Loose | undefined)?.[currency]];
+  const candidates: unknown[] = [body, (body.totals as Loose | undefined)?.[currency], (body.treasury as Loose | undefined),
+    (body[payer] as Loose | undefined), ((body.positions as Loose | undefined)?.[payer] as Loose | undefined)?.[currency]];
   for (const c of candidates) {
     if (!c || typeof c !== 'object') continue;
     const o = c as Loose;

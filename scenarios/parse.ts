@@ -61,11 +61,16 @@ function describe(e: ErrorObject): string | undefined {
   switch (e.keyword) {
     case 'required': return `${where}: missing required "${(e.params as { missingProperty: string }).missingProperty}"`;
     case 'additionalProperties': return `${where}: unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
-    case 'enum': return `${where}: must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'pattern': return `${where}: ${JSON.stringify(e.data)} does not match the expected format ${e.schema === schema.definitions.decimal.pattern ? '(a decimal amount written as a quoted string, e.g. "100.50")' : (e.parentSchema as { description?: string })?.description ?? String(e.schema)}`;
+    case 'enum': return `${where}: must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) =>
+      JSON.stringify(v)).join(', ')}`;
+    case 'pattern': return `${where}: ${JSON.stringify(e.data)} does not match the expected format ` +
+      `${e.schema === schema.definitions.decimal.pattern ? '(a decimal amount written as a quoted string, e.g. "100.50")'
+        : (e.parentSchema as { description?: string })?.description ?? String(e.schema)}`;
     case 'type': {
       const found = Array.isArray(e.data) ? 'a list' : e.data === null ? 'nothing' : typeof e.data;
-      const hint = (e.parentSchema as { pattern?: string } | undefined)?.pattern === schema.definitions.decimal.pattern && typeof e.data === 'number' ? ` (found the number ${e.data}: write amounts as quoted strings, e.g. "${e.data}")` : ` (found ${found})`;
+      const hint = (e.parentSchema as { pattern?: string } | undefined)?.pattern === schema.definitions.decimal.pattern
+        && typeof e.data === 'number' ? ` (found the number ${e.data}: write amounts as quoted strings, e.g. "${e.data}")`
+          : ` (found ${found})`;
       return `${where}: must be ${(e.params as { type: string | string[] }).type}${hint}`;
     }
     case 'oneOf': return undefined;
@@ -74,7 +79,8 @@ function describe(e: ErrorObject): string | undefined {
   }
 }
 
-const STEP_NAMES = new Set(['enrol', 'createCycle', 'createEntitlements', 'approveEntitlements', 'approveCycle', 'preparePayments', 'sendPayments', 'reconcile', 'cancel', 'restartOrchestrator', 'cycle', 'setFaults', 'waitFor', 'pause', 'post']);
+const STEP_NAMES = new Set(['enrol', 'createCycle', 'createEntitlements', 'approveEntitlements', 'approveCycle', 'preparePayments',
+  'sendPayments', 'reconcile', 'cancel', 'restartOrchestrator', 'cycle', 'setFaults', 'waitFor', 'pause', 'post']);
 
 export function stepName(step: ScenarioStep): string {
   return typeof step === 'string' ? step : Object.keys(step)[0];
@@ -95,7 +101,8 @@ function schemaProblems(doc: Document, lc: LineCounter, data: unknown): Scenario
         continue;
       }
       if (value && typeof value === 'object' && e.keyword === 'additionalProperties') {
-        pushProblem(`steps.${path[1]}: unknown step "${(e.params as { additionalProperty: string }).additionalProperty}"; steps are ${[...STEP_NAMES].join(', ')}`);
+        pushProblem(`steps.${path[1]}: unknown step "${(e.params as { additionalProperty: string }).additionalProperty}"; steps are ` +
+          `${[...STEP_NAMES].join(', ')}`);
         continue;
       }
       if (e.keyword === 'type' || e.keyword === 'enum' || e.keyword === 'oneOf' || e.keyword === 'additionalProperties') continue;
@@ -118,13 +125,17 @@ function meaningProblems(doc: Document, lc: LineCounter, s: Scenario): ScenarioP
   const fsps = new Set((s.network?.payeeFsps ?? [{ id: 'payeefsp1' }, { id: 'payeefsp2' }]).map((f) => f.id));
   const targets = new Set([...fsps, 'als', 'switch', 'payer', 'pil']);
   for (const name of Object.keys(s.registrants.generate?.fsps ?? {})) {
-    if (!fsps.has(name)) at(['registrants', 'generate', 'fsps', name], `registrants.generate.fsps: "${name}" is not a payee FSP of the network (${[...fsps].join(', ')})`);
+    if (!fsps.has(name)) at(['registrants', 'generate', 'fsps', name],
+      `registrants.generate.fsps: "${name}" is not a payee FSP of the network (${[...fsps].join(', ')})`);
   }
-  (s.network?.faults ?? []).forEach((f, i) => { if (!targets.has(f.target)) at(['network', 'faults', i, 'target'], `fault target "${f.target}" is not in the network (${[...targets].join(', ')})`); });
-  (s.network?.faultChanges ?? []).forEach((f, i) => { if (!targets.has(f.target)) at(['network', 'faultChanges', i, 'target'], `fault target "${f.target}" is not in the network (${[...targets].join(', ')})`); });
+  (s.network?.faults ?? []).forEach((f, i) => { if (!targets.has(f.target)) at(['network', 'faults', i, 'target'],
+    `fault target "${f.target}" is not in the network (${[...targets].join(', ')})`); });
+  (s.network?.faultChanges ?? []).forEach((f, i) => { if (!targets.has(f.target)) at(['network', 'faultChanges', i, 'target'],
+    `fault target "${f.target}" is not in the network (${[...targets].join(', ')})`); });
   const names = s.steps.map(stepName);
   s.steps.forEach((st, i) => {
-    if (typeof st === 'object' && 'setFaults' in st && st.setFaults && !targets.has(st.setFaults.target)) at(['steps', i, 'setFaults', 'target'], `fault target "${st.setFaults.target}" is not in the network (${[...targets].join(', ')})`);
+    if (typeof st === 'object' && 'setFaults' in st && st.setFaults && !targets.has(st.setFaults.target)) at(['steps', i, 'setFaults',
+      'target'], `fault target "${st.setFaults.target}" is not in the network (${[...targets].join(', ')})`);
   });
   const order = ['enrol', 'createCycle', 'createEntitlements', 'approveEntitlements', 'approveCycle', 'preparePayments'];
   let last = -1;
@@ -135,9 +146,11 @@ function meaningProblems(doc: Document, lc: LineCounter, s: Scenario): ScenarioP
       last = Math.max(last, k);
     }
     if (n === 'cycle') last = order.length - 1;
-    if (n === 'sendPayments' && last < order.length - 1) at(['steps', i], 'sendPayments before preparePayments: there are no batches to send yet');
+    if (n === 'sendPayments' && last < order.length - 1) at(['steps', i],
+      'sendPayments before preparePayments: there are no batches to send yet');
   });
-  if (s.expect.byFsp) for (const f of Object.keys(s.expect.byFsp)) if (!fsps.has(f)) at(['expect', 'byFsp', f], `expect.byFsp: "${f}" is not a payee FSP of the network`);
+  if (s.expect.byFsp) for (const f of Object.keys(s.expect.byFsp)) if (!fsps.has(f)) at(['expect', 'byFsp', f],
+    `expect.byFsp: "${f}" is not a payee FSP of the network`);
   return out;
 }
 
@@ -153,7 +166,8 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
   }
   const data = doc.toJS() as unknown;
   if (!data || typeof data !== 'object' || Array.isArray(data) || !isMap(doc.contents)) {
-    throw new ScenarioError(file, [{ line: 1, column: 1, path: '', message: 'a scenario is a YAML map with name, program, registrants, steps and expect' }]);
+    throw new ScenarioError(file, [{ line: 1, column: 1, path: '', message:
+      'a scenario is a YAML map with name, program, registrants, steps and expect' }]);
   }
   const problems = schemaProblems(doc, lc, data);
   if (problems.length) throw new ScenarioError(file, problems);

@@ -37,7 +37,8 @@ export interface ActualOutcome {
   notSent: number;
   byErrorCode: Record<string, number>;
   byFsp: Record<string, { paid: number; failed: number; credited: Counted }>;
-  ledgers: { credited: Counted; fees: string; treasuryDebited?: string; treasurySource?: string; unmatched: string[]; extraCredits: string[] };
+  ledgers: { credited: Counted; fees: string; treasuryDebited?: string; treasurySource?: string; unmatched: string[];
+    extraCredits: string[] };
   sends: { accepted: number; rejected: number };
   notifications: { received: number; duplicates: number };
   /** From the first send to the last payment reconciled, ms. */
@@ -132,7 +133,9 @@ export function buildRegistrants(s: Scenario, seed: number): Registrant[] {
 
 function describePayment(p: Payment): string {
   const r = p.registrant;
-  return `${r.id} ${r.idType} ${maskId(r.idValue)}${r.fsp ? ` @${r.fsp}` : ''} ${p.amount} ${p.currency}: ${p.state}${p.status ? `/${p.status}` : ''}${p.managerStatus ? ` (${p.managerStatus}${p.errorCode ? ` ${p.errorCode}` : ''})` : ''} ref ${p.reference} batch ${p.batchId}`;
+  return `${r.id} ${r.idType} ${maskId(r.idValue)}${r.fsp ? ` @${r.fsp}` : ''} ${p.amount} ${p.currency}: ${p.state}${p.status
+    ? `/${p.status}` : ''}${p.managerStatus ? ` (${p.managerStatus}${p.errorCode ? ` ${p.errorCode}` : ''})`
+      : ''} ref ${p.reference} batch ${p.batchId}`;
 }
 
 class CycleRun {
@@ -227,7 +230,8 @@ class CycleRun {
       case 'cancel': {
         if (typeof o.afterCompleted === 'number') await this.waitCredited(o.afterCompleted, this.deadline - Date.now());
         const r = await this.g2p.cancel(this.need());
-        return `${r.filter((x) => x.accepted).length} of ${r.length} batch(es) cancelled${r.find((x) => !x.accepted)?.error ? `; ${r.find((x) => !x.accepted)?.error}` : ''}`;
+        return `${r.filter((x) => x.accepted).length} of ${r.length} batch(es) cancelled${r.find((x) => !x.accepted)?.error
+          ? `; ${r.find((x) => !x.accepted)?.error}` : ''}`;
       }
       case 'restartOrchestrator': {
         if (typeof o.afterCompleted === 'number') await this.waitCredited(o.afterCompleted, this.deadline - Date.now());
@@ -250,7 +254,8 @@ class CycleRun {
         const p = arg as { path: string; contentType?: string; body: unknown; expectStatus?: number; expectBodyContains?: string };
         const creds = this.env.openG2p;
         let body = typeof p.body === 'string' ? p.body : JSON.stringify(p.body);
-        const headers: Record<string, string> = { 'content-type': p.contentType ?? 'application/json', ...(creds?.apiKey ? { authorization: `Bearer ${creds.apiKey}` } : {}) };
+        const headers: Record<string, string> = { 'content-type': p.contentType ?? 'application/json',
+          ...(creds?.apiKey ? { authorization: `Bearer ${creds.apiKey}` } : {}) };
         // A G2P Connect message is posted as OpenG2P sends it: signed (its content may still be wrong on purpose).
         const envelope = p.path.startsWith('/disburse') && creds?.signingKey ? parseObject(body) : undefined;
         if (envelope && creds?.signingKey) {
@@ -260,8 +265,12 @@ class CycleRun {
         }
         const res = await request(this.env.orchestratorUrl + p.path, { method: 'POST', body, headers });
         const text = await res.body.text();
-        if (p.expectStatus !== undefined && res.statusCode !== p.expectStatus) throw new Error(`POST ${p.path}: expected HTTP ${p.expectStatus}, got ${res.statusCode}: ${text.slice(0, 300)}`);
-        if (p.expectBodyContains && !text.includes(p.expectBodyContains)) throw new Error(`POST ${p.path}: the answer does not contain ${JSON.stringify(p.expectBodyContains)}: ${text.slice(0, 300)}`);
+        if (p.expectStatus !== undefined
+          && res.statusCode !== p.expectStatus) throw new Error(`POST ${p.path}: expected HTTP ${p.expectStatus}, got ${res.statusCode}: ` +
+            `${text.slice(0, 300)}`);
+        if (p.expectBodyContains
+          && !text.includes(p.expectBodyContains)) throw new Error(`POST ${p.path}: the answer does not contain ` +
+            `${JSON.stringify(p.expectBodyContains)}: ${text.slice(0, 300)}`);
         return `HTTP ${res.statusCode} ${text.slice(0, 120)}`;
       }
       default: throw new Error(`unknown step ${name}`);
@@ -308,8 +317,11 @@ async function observe(run: CycleRun, currency: string): Promise<{ actual: Actua
     credited = credited.concat(units);
     fees += toUnits(l.fees);
     const mine = payments.filter((p) => p.registrant.fsp === f);
-    byFsp[f] = { paid: mine.filter((p) => p.status === 'paid').length, failed: mine.filter((p) => p.status === 'failed').length, credited: { count: l.committedCount, amount: l.credited } };
-    table.push({ fsp: f, openg2pPaid: total(mine.filter((p) => p.status === 'paid').map((p) => toUnits(p.amountCredited ?? p.amount))), openg2pFailed: total(mine.filter((p) => p.status === 'failed').map((p) => toUnits(p.amount))), ledgerCredited: { count: l.committedCount, amount: l.credited }, fees: l.fees });
+    byFsp[f] = { paid: mine.filter((p) => p.status === 'paid').length, failed: mine.filter((p) => p.status === 'failed').length, credited:
+      { count: l.committedCount, amount: l.credited } };
+    table.push({ fsp: f, openg2pPaid: total(mine.filter((p) => p.status === 'paid').map((p) => toUnits(p.amountCredited ?? p.amount))),
+      openg2pFailed: total(mine.filter((p) => p.status === 'failed').map((p) => toUnits(p.amount))), ledgerCredited:
+        { count: l.committedCount, amount: l.credited }, fees: l.fees });
   }
   // Match OpenG2P's view with the ledgers, account by account: paid means credited, anything else means not.
   const unmatched: string[] = [];
@@ -331,12 +343,17 @@ async function observe(run: CycleRun, currency: string): Promise<{ actual: Actua
     }
     const creditedHere = bal !== undefined && toUnits(bal) > 0n;
     if (p.status === 'paid' && !creditedHere) unmatched.push(`OpenG2P says paid, no credit on the payee ledger: ${describePayment(p)}`);
-    if (p.status !== 'paid' && creditedHere) unmatched.push(`credited ${bal} on ${fsp} but OpenG2P says ${p.status ?? p.state}: ${describePayment(p)}`);
-    if (p.status === 'paid' && creditedHere && p.amountCredited && toUnits(p.amountCredited) !== toUnits(bal as string)) unmatched.push(`OpenG2P says ${p.amountCredited} credited, the ledger ${bal}: ${describePayment(p)}`);
+    if (p.status !== 'paid' && creditedHere) unmatched.push(`credited ${bal} on ${fsp} but OpenG2P says ${p.status
+      ?? p.state}: ${describePayment(p)}`);
+    if (p.status === 'paid' && creditedHere && p.amountCredited
+      && toUnits(p.amountCredited) !== toUnits(bal as string)) unmatched.push(`OpenG2P says ${p.amountCredited} credited, the ledger ` +
+        `${bal}: ${describePayment(p)}`);
   }
   const extraCredits: string[] = [];
-  for (const [f, l] of ledgers) for (const [acct, bal] of l.balances) if (!seenAccounts.has(`${f}|${acct}`) && toUnits(bal) > 0n) extraCredits.push(`${f} ${acct} credited ${bal} with no payment of this cycle`);
-  const creditedTotal = { count: [...ledgers.values()].reduce((n, l) => n + l.committedCount, 0), amount: fromUnits(sumUnits([...ledgers.values()].map((l) => toUnits(l.credited)))) };
+  for (const [f, l] of ledgers) for (const [acct, bal] of l.balances) if (!seenAccounts.has(`${f}|${acct}`)
+    && toUnits(bal) > 0n) extraCredits.push(`${f} ${acct} credited ${bal} with no payment of this cycle`);
+  const creditedTotal = { count: [...ledgers.values()].reduce((n, l) => n + l.committedCount, 0), amount:
+    fromUnits(sumUnits([...ledgers.values()].map((l) => toUnits(l.credited)))) };
   void credited;
   const treasury = await run.env.treasury(currency);
   const actual: ActualOutcome = {
@@ -349,7 +366,8 @@ async function observe(run: CycleRun, currency: string): Promise<{ actual: Actua
     notSent: payments.filter((p) => p.state === 'issued').length,
     byErrorCode,
     byFsp,
-    ledgers: { credited: creditedTotal, fees: fromUnits(fees), treasuryDebited: treasury?.debited, treasurySource: treasury?.source, unmatched, extraCredits },
+    ledgers: { credited: creditedTotal, fees: fromUnits(fees), treasuryDebited: treasury?.debited, treasurySource: treasury?.source,
+      unmatched, extraCredits },
     sends: run.sends,
     notifications: { received: run.g2p.callbacks?.received.length ?? 0, duplicates: run.g2p.callbacks?.duplicates ?? 0 },
     finalMs: run.finalAt && run.firstSendAt ? run.finalAt - run.firstSendAt : undefined,
@@ -362,31 +380,40 @@ function compare(expect: Expectations, actual: ActualOutcome, payments: Payment[
   const name = (ps: Payment[]) => ps.slice(0, 10).map(describePayment).concat(ps.length > 10 ? [`... and ${ps.length - 10} more`] : []);
   const checkTotal = (path: string, exp: Total | undefined, act: Counted, concerned: () => Payment[]) => {
     if (!exp) return;
-    if (exp.count !== undefined && exp.count !== act.count) out.push({ path: `${path}.count`, expected: exp.count, actual: act.count, payments: name(concerned()) });
-    if (exp.minCount !== undefined && act.count < exp.minCount) out.push({ path: `${path}.minCount`, expected: `at least ${exp.minCount}`, actual: act.count, payments: name(concerned()) });
-    if (exp.maxCount !== undefined && act.count > exp.maxCount) out.push({ path: `${path}.maxCount`, expected: `at most ${exp.maxCount}`, actual: act.count, payments: name(concerned()) });
-    if (exp.amount !== undefined && toUnits(exp.amount) !== toUnits(act.amount)) out.push({ path: `${path}.amount`, expected: exp.amount, actual: act.amount, payments: name(concerned()) });
+    if (exp.count !== undefined && exp.count !== act.count) out.push({ path: `${path}.count`, expected: exp.count, actual: act.count,
+      payments: name(concerned()) });
+    if (exp.minCount !== undefined && act.count < exp.minCount) out.push({ path: `${path}.minCount`, expected: `at least ${exp.minCount}`,
+      actual: act.count, payments: name(concerned()) });
+    if (exp.maxCount !== undefined && act.count > exp.maxCount) out.push({ path: `${path}.maxCount`, expected: `at most ${exp.maxCount}`,
+      actual: act.count, payments: name(concerned()) });
+    if (exp.amount !== undefined && toUnits(exp.amount) !== toUnits(act.amount)) out.push({ path: `${path}.amount`, expected: exp.amount,
+      actual: act.amount, payments: name(concerned()) });
   };
   const notPaid = () => payments.filter((p) => p.status !== 'paid');
-  checkTotal('paid', expect.paid, actual.paid, () => (expect.paid?.count !== undefined && expect.paid.count < actual.paid.count ? payments.filter((p) => p.status === 'paid') : notPaid()));
+  checkTotal('paid', expect.paid, actual.paid, () => (expect.paid?.count !== undefined && expect.paid.count < actual.paid.count
+    ? payments.filter((p) => p.status === 'paid') : notPaid()));
   checkTotal('failed', expect.failed, actual.failed, () => payments.filter((p) => p.status === 'failed'));
   checkTotal('pending', expect.pending, actual.pending, () => payments.filter((p) => !p.status));
   checkTotal('cancelled', expect.cancelled, actual.cancelled, () => payments.filter((p) => !isCancelled(p)));
   checkTotal('inDoubt', expect.inDoubt, actual.inDoubt, () => payments.filter(isInDoubt));
   checkTotal('refused', expect.refused, actual.refused, () => payments.filter((p) => p.state === 'issued'));
-  if (expect.notSent !== undefined && expect.notSent !== actual.notSent) out.push({ path: 'notSent', expected: expect.notSent, actual: actual.notSent, payments: name(payments.filter((p) => p.state === 'issued')) });
+  if (expect.notSent !== undefined && expect.notSent !== actual.notSent) out.push({ path: 'notSent', expected: expect.notSent, actual:
+    actual.notSent, payments: name(payments.filter((p) => p.state === 'issued')) });
   if (expect.byErrorCode) {
     const codes = new Set([...Object.keys(expect.byErrorCode), ...Object.keys(actual.byErrorCode)]);
     for (const c of codes) {
       const e = expect.byErrorCode[c] ?? 0;
       const a = actual.byErrorCode[c] ?? 0;
-      if (e !== a) out.push({ path: `byErrorCode.${c}`, expected: e, actual: a, payments: name(payments.filter((p) => p.status === 'failed' && (p.errorCode ?? 'none') === c)) });
+      if (e !== a) out.push({ path: `byErrorCode.${c}`, expected: e, actual: a, payments:
+        name(payments.filter((p) => p.status === 'failed' && (p.errorCode ?? 'none') === c)) });
     }
   }
   for (const [f, e] of Object.entries(expect.byFsp ?? {})) {
     const a = actual.byFsp[f] ?? { paid: 0, failed: 0, credited: { count: 0, amount: '0' } };
-    if (e.paid !== undefined && e.paid !== a.paid) out.push({ path: `byFsp.${f}.paid`, expected: e.paid, actual: a.paid, payments: name(payments.filter((p) => p.registrant.fsp === f && p.status !== 'paid')) });
-    if (e.failed !== undefined && e.failed !== a.failed) out.push({ path: `byFsp.${f}.failed`, expected: e.failed, actual: a.failed, payments: name(payments.filter((p) => p.registrant.fsp === f && p.status === 'failed')) });
+    if (e.paid !== undefined && e.paid !== a.paid) out.push({ path: `byFsp.${f}.paid`, expected: e.paid, actual: a.paid, payments:
+      name(payments.filter((p) => p.registrant.fsp === f && p.status !== 'paid')) });
+    if (e.failed !== undefined && e.failed !== a.failed) out.push({ path: `byFsp.${f}.failed`, expected: e.failed, actual: a.failed,
+      payments: name(payments.filter((p) => p.registrant.fsp === f && p.status === 'failed')) });
     checkTotal(`byFsp.${f}.credited`, e.credited, a.credited, () => payments.filter((p) => p.registrant.fsp === f && p.status !== 'paid'));
   }
   // The ledgers are the truth: every scenario is checked against them unless it turns a check off explicitly.
@@ -394,39 +421,55 @@ function compare(expect: Expectations, actual: ActualOutcome, payments: Payment[
   {
     checkTotal('ledgers.credited', l.credited, actual.ledgers.credited, notPaid);
     if (l.matchesOpenG2p && (actual.ledgers.unmatched.length || actual.ledgers.extraCredits.length)) {
-      out.push({ path: 'ledgers.matchesOpenG2p', expected: true, actual: false, payments: [...actual.ledgers.unmatched, ...actual.ledgers.extraCredits].slice(0, 20) });
+      out.push({ path: 'ledgers.matchesOpenG2p', expected: true, actual: false, payments:
+        [...actual.ledgers.unmatched, ...actual.ledgers.extraCredits].slice(0, 20) });
     }
     if (l.eachTransferCreditedOnce) {
       const paidCount = actual.paid.count;
       if (actual.ledgers.credited.count !== paidCount || actual.ledgers.extraCredits.length) {
-        out.push({ path: 'ledgers.eachTransferCreditedOnce', expected: `${paidCount} transfers credited (one per paid payment)`, actual: `${actual.ledgers.credited.count} credited`, payments: actual.ledgers.unmatched.concat(actual.ledgers.extraCredits).slice(0, 20) });
+        out.push({ path: 'ledgers.eachTransferCreditedOnce', expected: `${paidCount} transfers credited (one per paid payment)`, actual:
+          `${actual.ledgers.credited.count} credited`, payments: actual.ledgers.unmatched.concat(actual.ledgers.extraCredits).slice(0,
+            20) });
       }
     }
     if (l.treasuryDebitedEqualsCreditedPlusFees) {
       const want = toUnits(actual.ledgers.credited.amount) + toUnits(actual.ledgers.fees);
-      if (actual.ledgers.treasuryDebited === undefined) out.push({ path: 'ledgers.treasuryDebitedEqualsCreditedPlusFees', expected: fromUnits(want), actual: 'the treasury ledger is not readable (payer DFSP /admin/ledger or switch /admin/positions)' });
-      else if (toUnits(actual.ledgers.treasuryDebited) !== want) out.push({ path: 'ledgers.treasuryDebitedEqualsCreditedPlusFees', expected: `${fromUnits(want)} (credited ${actual.ledgers.credited.amount} + fees ${actual.ledgers.fees})`, actual: `${actual.ledgers.treasuryDebited} debited (${actual.ledgers.treasurySource})` });
+      if (actual.ledgers.treasuryDebited === undefined) out.push({ path: 'ledgers.treasuryDebitedEqualsCreditedPlusFees', expected:
+        fromUnits(want), actual: 'the treasury ledger is not readable (payer DFSP /admin/ledger or switch /admin/positions)' });
+      else if (toUnits(actual.ledgers.treasuryDebited) !== want) out.push({ path: 'ledgers.treasuryDebitedEqualsCreditedPlusFees', expected:
+        `${fromUnits(want)} (credited ${actual.ledgers.credited.amount} + fees ${actual.ledgers.fees})`, actual:
+          `${actual.ledgers.treasuryDebited} debited (${actual.ledgers.treasurySource})` });
     }
   }
   if (expect.sends) {
-    if (expect.sends.accepted !== undefined && expect.sends.accepted !== actual.sends.accepted) out.push({ path: 'sends.accepted', expected: expect.sends.accepted, actual: actual.sends.accepted });
-    if (expect.sends.rejected !== undefined && expect.sends.rejected !== actual.sends.rejected) out.push({ path: 'sends.rejected', expected: expect.sends.rejected, actual: actual.sends.rejected });
+    if (expect.sends.accepted !== undefined && expect.sends.accepted !== actual.sends.accepted) out.push({ path: 'sends.accepted', expected:
+      expect.sends.accepted, actual: actual.sends.accepted });
+    if (expect.sends.rejected !== undefined && expect.sends.rejected !== actual.sends.rejected) out.push({ path: 'sends.rejected', expected:
+      expect.sends.rejected, actual: actual.sends.rejected });
   }
   const n = expect.notifications;
-  if (n?.received !== undefined && n.received !== actual.notifications.received) out.push({ path: 'notifications.received', expected: n.received, actual: actual.notifications.received });
-  if (n?.minReceived !== undefined && actual.notifications.received < n.minReceived) out.push({ path: 'notifications.minReceived', expected: `at least ${n.minReceived}`, actual: actual.notifications.received });
-  if (n?.duplicates !== undefined && n.duplicates !== actual.notifications.duplicates) out.push({ path: 'notifications.duplicates', expected: n.duplicates, actual: actual.notifications.duplicates });
-  if (n?.minDuplicates !== undefined && actual.notifications.duplicates < n.minDuplicates) out.push({ path: 'notifications.minDuplicates', expected: `at least ${n.minDuplicates}`, actual: actual.notifications.duplicates });
+  if (n?.received !== undefined && n.received !== actual.notifications.received) out.push({ path: 'notifications.received', expected:
+    n.received, actual: actual.notifications.received });
+  if (n?.minReceived !== undefined && actual.notifications.received < n.minReceived) out.push({ path: 'notifications.minReceived', expected:
+    `at least ${n.minReceived}`, actual: actual.notifications.received });
+  if (n?.duplicates !== undefined && n.duplicates !== actual.notifications.duplicates) out.push({ path: 'notifications.duplicates',
+    expected: n.duplicates, actual: actual.notifications.duplicates });
+  if (n?.minDuplicates !== undefined && actual.notifications.duplicates < n.minDuplicates) out.push({ path: 'notifications.minDuplicates',
+    expected: `at least ${n.minDuplicates}`, actual: actual.notifications.duplicates });
   if (expect.finalWithin !== undefined) {
     const limit = parseDuration(expect.finalWithin, 0);
-    if (actual.finalMs === undefined || actual.finalMs > limit) out.push({ path: 'finalWithin', expected: `<= ${limit} ms`, actual: actual.finalMs === undefined ? 'not all payments final' : `${actual.finalMs} ms`, payments: name(payments.filter((p) => !p.status)) });
+    if (actual.finalMs === undefined || actual.finalMs > limit) out.push({ path: 'finalWithin', expected: `<= ${limit} ms`, actual:
+      actual.finalMs === undefined ? 'not all payments final' : `${actual.finalMs} ms`, payments:
+        name(payments.filter((p) => !p.status)) });
   }
   return out;
 }
 
 type PaymentsProgress = (final: number, total: number, elapsedMs: number) => void;
 
-async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpec, programOverride: Partial<Scenario['program']> | undefined, seed: number, factory: EnvironmentFactory, onStep: (st: StepResult, i: number, n: number) => void, onPayments?: PaymentsProgress): Promise<RunResult> {
+async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpec, programOverride: Partial<Scenario['program']>
+  | undefined, seed: number, factory: EnvironmentFactory, onStep: (st: StepResult, i: number, n: number) => void,
+    onPayments?: PaymentsProgress): Promise<RunResult> {
   const timeLimit = parseDuration(s.timeLimit, 60_000);
   const deadline = Date.now() + timeLimit;
   const steps: StepResult[] = [];
@@ -436,16 +479,20 @@ async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpe
     env = await factory(s, seed, orchestrator);
   } catch (err) {
     if (err instanceof EnvironmentUnavailable) throw err;
-    return { label, ok: false, steps, mismatches: [], error: `starting the world: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, messages: [] };
+    return { label, ok: false, steps, mismatches: [], error: `starting the world: ${err instanceof Error ? err.stack ?? err.message
+      : String(err)}`, messages: [] };
   }
-  const program = { name: s.program.name ?? s.name, currency: s.program.currency ?? s.network?.currency ?? 'USD', ...s.program, ...(programOverride ?? {}) };
-  const g2p = await startOpenG2p({ orchestratorUrl: env.orchestratorUrl, program, seed, nativeFormat: program.nativeFormat, ...(env.openG2p ?? {}) });
+  const program = { name: s.program.name ?? s.name, currency: s.program.currency ?? s.network?.currency ?? 'USD', ...s.program,
+    ...(programOverride ?? {}) };
+  const g2p = await startOpenG2p({ orchestratorUrl: env.orchestratorUrl, program, seed, nativeFormat: program.nativeFormat,
+    ...(env.openG2p ?? {}) });
   const run = new CycleRun(s, env, seed, deadline);
   run.g2p = g2p;
   steps.push({ name: 'start world', ms: Date.now() - t0, ok: true });
   onStep(steps[0], 0, s.steps.length + 2);
   for (const change of s.network?.faultChanges ?? []) {
-    run.timers.push(setTimeout(() => { env.setFaults(change.target, change.rules).catch((e) => run.stepErrors.push(`fault change at ${change.at}: ${String(e)}`)); }, parseDuration(change.at, 0)));
+    run.timers.push(setTimeout(() => { env.setFaults(change.target, change.rules).catch((e) =>
+      run.stepErrors.push(`fault change at ${change.at}: ${String(e)}`)); }, parseDuration(change.at, 0)));
   }
   let error: string | undefined;
   const ticker = onPayments ? setInterval(() => {
@@ -465,7 +512,9 @@ async function runOnce(s: Scenario, label: string, orchestrator: OrchestratorSpe
         let timer: NodeJS.Timeout | undefined;
         detail = await Promise.race([
           run.step(all[i]),
-          new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`the scenario's time limit (${timeLimit} ms) passed during this step`)), remaining); }),
+          new Promise<never>((_, rej) =>
+            { timer = setTimeout(() => rej(new Error(`the scenario's time limit (${timeLimit} ms) passed during this step`)),
+              remaining); }),
         ]).finally(() => clearTimeout(timer));
       } catch (err) {
         const st = { name, ms: Date.now() - started, ok: false, detail: err instanceof Error ? err.message : String(err) };
@@ -515,7 +564,8 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
     s = loadScenario(file);
   } catch (err) {
     const msg = err instanceof ScenarioError ? err.message : `${file}: ${err instanceof Error ? err.message : String(err)}`;
-    const result: ScenarioResult = { file, name: file, ok: false, ms: Date.now() - t0, runs: [{ label: 'validate', ok: false, steps: [], mismatches: [], error: msg, messages: [] }] };
+    const result: ScenarioResult = { file, name: file, ok: false, ms: Date.now() - t0, runs:
+      [{ label: 'validate', ok: false, steps: [], mismatches: [], error: msg, messages: [] }] };
     // An invalid file is reported like any failed scenario, so its file:line:col reasons reach the terminal.
     opts.onProgress?.({ type: 'scenario-start', file, name: file });
     opts.onProgress?.({ type: 'scenario-end', result });
@@ -529,12 +579,16 @@ export async function runScenarioDefinition(s: Scenario, file: string, opts: Run
   opts.onProgress?.({ type: 'scenario-start', file, name: s.name });
   const seed = opts.seed ?? s.seed ?? 1;
   const factory = opts.environment ?? inProcessEnvironment;
-  const onStep = (step: StepResult, index: number, totalSteps: number) => opts.onProgress?.({ type: 'step', file, name: s.name, step, index, total: totalSteps });
-  const onPayments: PaymentsProgress | undefined = opts.onProgress ? (final, total, elapsedMs) => opts.onProgress?.({ type: 'payments', file, name: s.name, final, total, elapsedMs }) : undefined;
+  const onStep = (step: StepResult, index: number, totalSteps: number) =>
+    opts.onProgress?.({ type: 'step', file, name: s.name, step, index, total: totalSteps });
+  const onPayments: PaymentsProgress | undefined = opts.onProgress ? (final, total, elapsedMs) =>
+    opts.onProgress?.({ type: 'payments', file, name: s.name, final, total, elapsedMs }) : undefined;
   const runs: RunResult[] = [];
   try {
-    runs.push(await runOnce(s, s.orchestrator?.rail ? `rail ${s.orchestrator.rail}${s.orchestrator.railMode ? `/${s.orchestrator.railMode}` : ''}` : 'default', s.orchestrator ?? {}, undefined, seed, factory, onStep, onPayments));
-    if (s.compareWith) runs.push(await runOnce(s, s.compareWith.label ?? 'compared', s.compareWith.orchestrator, s.compareWith.program, seed, factory, onStep, onPayments));
+    runs.push(await runOnce(s, s.orchestrator?.rail ? `rail ${s.orchestrator.rail}${s.orchestrator.railMode ? `/${s.orchestrator.railMode}`
+      : ''}` : 'default', s.orchestrator ?? {}, undefined, seed, factory, onStep, onPayments));
+    if (s.compareWith) runs.push(await runOnce(s, s.compareWith.label ?? 'compared', s.compareWith.orchestrator, s.compareWith.program,
+      seed, factory, onStep, onPayments));
   } catch (err) {
     if (err instanceof EnvironmentUnavailable) {
       const result: ScenarioResult = { file, name: s.name, ok: false, unavailable: err.message, ms: Date.now() - t0, runs };

@@ -91,7 +91,8 @@ export interface Expectations {
   notSent?: number;
   byErrorCode?: Record<string, number>;
   byFsp?: Record<string, { paid?: number; failed?: number; credited?: Total }>;
-  ledgers?: { credited?: Total; treasuryDebitedEqualsCreditedPlusFees?: boolean; eachTransferCreditedOnce?: boolean; matchesOpenG2p?: boolean };
+  ledgers?: { credited?: Total; treasuryDebitedEqualsCreditedPlusFees?: boolean; eachTransferCreditedOnce?: boolean;
+    matchesOpenG2p?: boolean };
   sends?: { accepted?: number; rejected?: number };
   /** Result notifications OpenG2P received (G2P Connect on-disburse / on-status callbacks). */
   notifications?: { received?: number; minReceived?: number; duplicates?: number; minDuplicates?: number };
@@ -107,7 +108,8 @@ export interface Scenario {
   network?: NetworkSpec;
   orchestrator?: OrchestratorSpec;
   program: ProgramSpec;
-  registrants: { list?: RegistrantSpec[]; generate?: { count: number; idTypes?: string[]; fsps: Record<string, number>; unknownShare?: number; badShare?: number; regions?: string[] } };
+  registrants: { list?: RegistrantSpec[]; generate?: { count: number; idTypes?: string[]; fsps: Record<string, number>;
+    unknownShare?: number; badShare?: number; regions?: string[] } };
   steps: ScenarioStep[];
   compareWith?: { label?: string; orchestrator: OrchestratorSpec; program?: Partial<ProgramSpec> };
   expect: Expectations;

@@ -25,7 +25,8 @@ export function jsonTooDeep(buf: Buffer, max: number): boolean {
   return false;
 }
 
-const CONSTRUCTOR_RE = /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"\s*:/;
+const CONSTRUCTOR_RE =
+  /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"\s*:/;
 
 /** An object anywhere with a `constructor` key holding a `prototype` key (walked without recursion). */
 function hasConstructorPrototype(root: unknown): boolean {
@@ -45,14 +46,16 @@ function hasConstructorPrototype(root: unknown): boolean {
   return false;
 }
 
-export type JsonRead = { ok: true; value: unknown } | { ok: false; code: 'MALFORMED_JSON' | 'JSON_TOO_DEEP' | 'FORBIDDEN_KEY'; message: string };
+export type JsonRead = { ok: true; value: unknown } | { ok: false; code: 'MALFORMED_JSON' | 'JSON_TOO_DEEP' | 'FORBIDDEN_KEY';
+  message: string };
 
 /** Parses JSON text checked before and while parsing: emptiness, nesting depth, prototype keys, syntax. */
 export function readJson(buf: Buffer, maxDepth: number): JsonRead {
   if (buf.length === 0) return { ok: false, code: 'MALFORMED_JSON', message: 'the body is empty; a JSON document is expected' };
   if (jsonTooDeep(buf, maxDepth)) return { ok: false, code: 'JSON_TOO_DEEP', message: `the JSON nests deeper than ${maxDepth} levels` };
   const text = buf.toString('utf8');
-  const forbidden = { ok: false, code: 'FORBIDDEN_KEY', message: 'the JSON contains a prototype key (__proto__ or constructor.prototype)' } as const;
+  const forbidden =
+    { ok: false, code: 'FORBIDDEN_KEY', message: 'the JSON contains a prototype key (__proto__ or constructor.prototype)' } as const;
   let value: unknown;
   try {
     value = Bourne.parse(text, { protoAction: 'error' });
@@ -87,7 +90,8 @@ export function formatBoomAnswers(server: Server, format: (request: Request, h: 
     const res = request.response as unknown as BoomLike;
     if (!res || !res.isBoom || !res.output) return h.continue;
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.output.headers ?? {})) if (/^(retry-after|allow|www-authenticate)$/i.test(k)) headers[k.toLowerCase()] = String(v);
+    for (const [k, v] of Object.entries(res.output.headers
+      ?? {})) if (/^(retry-after|allow|www-authenticate)$/i.test(k)) headers[k.toLowerCase()] = String(v);
     const out = format(request, h, { status: res.output.statusCode, code: res.data?.gpoCode, message: res.message ?? '', headers });
     for (const [k, v] of Object.entries(headers)) out.header(k, v);
     return out;
@@ -95,7 +99,8 @@ export function formatBoomAnswers(server: Server, format: (request: Request, h: 
 }
 
 /** After every route is registered: per path, a catch-all for other methods answering `respond` (405) with Allow. */
-export function addMethodNotAllowed(server: Server, respond: (request: Request, h: ResponseToolkit, path: string, allow: string) => ResponseObject, routeOptions: (path: string) => Record<string, unknown> = () => ({})): void {
+export function addMethodNotAllowed(server: Server, respond: (request: Request, h: ResponseToolkit, path: string,
+  allow: string) => ResponseObject, routeOptions: (path: string) => Record<string, unknown> = () => ({})): void {
   const byPath = new Map<string, Set<string>>();
   for (const r of server.table()) {
     if (r.method === '*') continue;

@@ -29,7 +29,8 @@ function duration(s: number): string {
 /** `label: 4,210 of 10,000 payments final (42 %), 850/s, ETA 7 s`; without a total, count and rate only. */
 export function formatProgress(label: string, done: number, total: number | undefined, elapsedMs: number, what = 'payments final'): string {
   const rate = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
-  const parts = [total !== undefined && total > 0 ? `${number(done)} of ${number(total)} ${what} (${Math.floor((done * 100) / total)} %)` : `${number(done)} ${what}`];
+  const parts = [total !== undefined && total > 0 ? `${number(done)} of ${number(total)} ${what} (${Math.floor((done * 100) / total)} %)`
+    : `${number(done)} ${what}`];
   parts.push(`${number(rate)}/s`);
   if (total !== undefined && total > 0) parts.push(done >= total ? 'done' : rate > 0 ? `ETA ${duration((total - done) / rate)}` : 'ETA ?');
   parts.push(`${duration(elapsedMs / 1000)} elapsed`);

@@ -28,7 +28,8 @@ async function adminPost(url: string, body: unknown): Promise<void> {
 }
 
 /** Onboards a DFSP on a hub through the central-ledger admin conventions (the same calls a real hub takes). */
-export async function onboardParticipant(hubUrl: string, name: string, callbackBase: string, opts: { currency?: string; netDebitCap?: string } = {}): Promise<void> {
+export async function onboardParticipant(hubUrl: string, name: string, callbackBase: string,
+  opts: { currency?: string; netDebitCap?: string } = {}): Promise<void> {
   const currency = opts.currency ?? 'USD';
   await adminPost(`${hubUrl}/participants`, { name, currency });
   for (const ep of standardEndpoints(callbackBase)) await adminPost(`${hubUrl}/participants/${name}/endpoints`, ep);
@@ -46,7 +47,8 @@ export function loadSwitch(): SwitchModule {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require(path.join(__dirname, 'switch')) as SwitchModule;
   } catch (err) {
-    throw new Error(`the switch simulator (simulators/switch) could not be loaded: ${(err as Error).message.split('\n')[0]}; use --direct to measure the ALS and payee DFSPs alone`);
+    throw new Error(`the switch simulator (simulators/switch) could not be loaded: ${(err as Error).message.split('\n')[0]}; use ` +
+      `--direct to measure the ALS and payee DFSPs alone`);
   }
   if (typeof mod.startSwitch !== 'function') throw new Error('simulators/switch does not export startSwitch');
   return mod;
@@ -193,8 +195,10 @@ export async function runSimulatorBenchmark(opts: SimBenchOptions = {}): Promise
     const alsPool = new Pool(lookupUrl, { connections: 16, pipelining: 8, keepAliveTimeout: 30_000 });
     const hubFor = (fsp: string): Pool => pools.get(fsp) as Pool;
 
-    const send = async (pool: Pool, method: 'GET' | 'POST', p: string, resource: FspiopResource, destination: string | undefined, body?: unknown) => {
-      const res = await pool.request({ method, path: p, headers: fspiopHeaders(resource, 'govbank', destination, false), body: body === undefined ? undefined : JSON.stringify(body) });
+    const send = async (pool: Pool, method: 'GET' | 'POST', p: string, resource: FspiopResource, destination: string | undefined,
+      body?: unknown) => {
+      const res = await pool.request({ method, path: p, headers: fspiopHeaders(resource, 'govbank', destination, false), body:
+        body === undefined ? undefined : JSON.stringify(body) });
       await res.body.dump();
       if (res.statusCode !== 202) throw new Error(`${method} ${p} answered ${res.statusCode}`);
     };
@@ -220,12 +224,14 @@ export async function runSimulatorBenchmark(opts: SimBenchOptions = {}): Promise
         const transactionId = rnd.uuid();
         const quoteCb = payer.expect(`/quotes/${quoteId}`, timeoutMs);
         await send(hubFor(party.partyIdInfo.fspId), 'POST', '/quotes', 'quotes', party.partyIdInfo.fspId, {
-          quoteId, transactionId, payee: party, payer: payerParty, amountType: 'SEND', amount: { currency: 'USD', amount: '12.5' }, transactionType: txType,
+          quoteId, transactionId, payee: party, payer: payerParty, amountType: 'SEND', amount: { currency: 'USD', amount: '12.5' },
+          transactionType: txType,
         });
         const q = (await quoteCb).body as { transferAmount: unknown; ilpPacket: string; condition: string };
         const transferCb = payer.expect(`/transfers/${transactionId}`, timeoutMs);
         await send(hubFor(fsp), 'POST', '/transfers', 'transfers', fsp, {
-          transferId: transactionId, payerFsp: 'govbank', payeeFsp: fsp, amount: q.transferAmount, ilpPacket: q.ilpPacket, condition: q.condition,
+          transferId: transactionId, payerFsp: 'govbank', payeeFsp: fsp, amount: q.transferAmount, ilpPacket: q.ilpPacket, condition:
+            q.condition,
           expiration: new Date(Date.now() + timeoutMs).toISOString(),
         });
         const t = (await transferCb).body as { transferState?: string };
@@ -255,13 +261,15 @@ export async function runSimulatorBenchmark(opts: SimBenchOptions = {}): Promise
       try {
         const individualQuotes = Array.from({ length: bulkSize }, (_, i) => ({
           quoteId: rnd.uuid(), transactionId: rnd.uuid(),
-          payee: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: `2547${n}${String(5_000_000 + b * 1000 + i).padStart(7, '0')}`, fspId: fsp } },
+          payee: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: `2547${n}${String(5_000_000 + b * 1000 + i).padStart(7, '0')}`,
+            fspId: fsp } },
           amountType: 'SEND', amount: { currency: 'USD', amount: '3' }, transactionType: txType,
         }));
         const bulkQuoteId = rnd.uuid();
         const bqCb = payer.expect(`/bulkQuotes/${bulkQuoteId}`, timeoutMs);
         await send(hubFor(fsp), 'POST', '/bulkQuotes', 'bulkQuotes', fsp, { bulkQuoteId, payer: payerParty, individualQuotes });
-        const results = (await bqCb).body.individualQuoteResults as Array<{ quoteId: string; transferAmount: unknown; ilpPacket: string; condition: string; errorInformation?: unknown }>;
+        const results = (await bqCb).body.individualQuoteResults as Array<{ quoteId: string; transferAmount: unknown; ilpPacket: string;
+          condition: string; errorInformation?: unknown }>;
         const bulkTransferId = rnd.uuid();
         const btCb = payer.expect(`/bulkTransfers/${bulkTransferId}`, timeoutMs);
         await send(hubFor(fsp), 'POST', '/bulkTransfers', 'bulkTransfers', fsp, {
@@ -330,8 +338,10 @@ if (require.main === module) {
     log: (l) => console.log(l),
   };
   runSimulatorBenchmark(opts).then((r) => {
-    console.log(`single flows (lookup + quote + transfer): ${r.flows} ok, ${r.flowErrors} failed, ${r.flowsPerSecond} flows/s, p95 ${r.flowP95Ms} ms`);
-    console.log(`bulk (bulkQuotes + bulkTransfers): ${r.bulkItems} items ok, ${r.bulkErrors} failed, ${r.bulkItemsPerSecond} items/s, p95 per bulk ${r.bulkP95Ms} ms`);
+    console.log(`single flows (lookup + quote + transfer): ${r.flows} ok, ${r.flowErrors} failed, ${r.flowsPerSecond} flows/s, p95 ` +
+      `${r.flowP95Ms} ms`);
+    console.log(`bulk (bulkQuotes + bulkTransfers): ${r.bulkItems} items ok, ${r.bulkErrors} failed, ${r.bulkItemsPerSecond} items/s, ` +
+      `p95 per bulk ${r.bulkP95Ms} ms`);
     console.log(`peak RSS ${r.peakRssMb} MB`);
     if (r.firstError) console.log(`first error: ${r.firstError}`);
     process.exit(r.flowErrors + r.bulkErrors > 0 ? 1 : 0);

@@ -24,7 +24,9 @@ export class SimulatorMetrics {
   constructor(readonly simulator: string) {
     this.registry.setDefaultLabels({ simulator });
     this.messages = new Counter({
-      name: 'gpo_sim_messages_total', help: 'Messages the simulator received, by API, resource, kind (request, callback, error) and outcome (accepted, refused, failed, dropped)',
+      name: 'gpo_sim_messages_total', help:
+        'Messages the simulator received, by API, resource, kind (request, callback, error) and outcome (accepted, refused, failed, ' +
+          'dropped)',
       labelNames: ['api', 'resource', 'kind', 'outcome'], registers: [this.registry],
     });
     this.violations = new Counter({

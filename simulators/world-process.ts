@@ -35,7 +35,8 @@ export const WORLD_STATS_LINE = 'GPO_WORLD_STATS ';
 export type WorldProcessStats = ProcessStats;
 export { processStats };
 
-export type WorldPartConfig = Partial<WorldConfig> & { part?: 'all' | 'hub' | 'dfsps' | 'payees' | 'payer'; hub?: { switch: string; als: string } };
+export type WorldPartConfig = Partial<WorldConfig> & { part?: 'all' | 'hub' | 'dfsps' | 'payees' | 'payer';
+  hub?: { switch: string; als: string } };
 
 interface Part { urls: Record<string, string>; stop(): Promise<void> }
 
@@ -58,10 +59,12 @@ export async function startHubPart(partial: WorldPartConfig): Promise<Part> {
     const oracleEntries: OracleEntry[] = [];
     for (const f of cfg.payeeFsps) {
       for (const p of (f.parties ?? []) as PartyConfig[]) {
-        if (p && typeof p.idType === 'string' && typeof p.idValue === 'string') oracleEntries.push({ idType: p.idType, idValue: p.idValue, subId: p.subIdOrType, fspId: f.fspId });
+        if (p && typeof p.idType === 'string' && typeof p.idValue === 'string') oracleEntries.push({ idType: p.idType, idValue: p.idValue,
+          subId: p.subIdOrType, fspId: f.fspId });
       }
     }
-    const als = await startAls({ port: 0, host, hubAdminUrl: sw.url, endpoints: {}, oracleRules: defaultOracleRules(fspIds), oracleEntries, seed: cfg.seed, hubName: cfg.hubName });
+    const als = await startAls({ port: 0, host, hubAdminUrl: sw.url, endpoints: {}, oracleRules: defaultOracleRules(fspIds), oracleEntries,
+      seed: cfg.seed, hubName: cfg.hubName });
     started.push(als);
     sw.setAlsUrl(als.url);
     return { urls: { switch: sw.url, als: als.url }, stop };
@@ -123,7 +126,8 @@ async function main(): Promise<void> {
   if (process.argv[2]) cfg = { ...cfg, ...(JSON.parse(process.argv[2]) as WorldPartConfig) };
   const part = cfg.part ?? 'all';
   const { part: _p, hub: _h, ...worldCfg } = cfg;
-  const world: Part = part === 'hub' ? await startHubPart(worldCfg) : part !== 'all' ? await startDfspPart(cfg) : await startWorld(worldCfg);
+  const world: Part = part === 'hub' ? await startHubPart(worldCfg) : part !== 'all' ? await startDfspPart(cfg)
+    : await startWorld(worldCfg);
   process.stdout.write(`${WORLD_LINE}${JSON.stringify({ urls: world.urls, pid: process.pid })}\n`);
   serveParentCommands(WORLD_STATS_LINE, () => world.stop());
 }

@@ -97,7 +97,8 @@ export function defaultWorldConfig(): WorldConfig {
 }
 
 function portsOf(cfg: WorldConfig): WorldPorts {
-  if (cfg.ports === 'random') return { pil: 0, payerOutbound: 0, payerInbound: 0, switch: 0, als: 0, payeeFirst: 0, mapper: 0, sponsorBank: 0 };
+  if (cfg.ports === 'random') return { pil: 0, payerOutbound: 0, payerInbound: 0, switch: 0, als: 0, payeeFirst: 0, mapper: 0, sponsorBank:
+    0 };
   const base: WorldPorts = { ...DEFAULT_PORTS, mapper: MAPPER_DEFAULT_PORT, sponsorBank: SPONSOR_BANK_DEFAULT_PORT };
   return cfg.ports === 'default' || !cfg.ports ? base : { ...base, ...cfg.ports };
 }
@@ -113,7 +114,8 @@ function fspIdOf(f: WorldPayeeFsp & { id?: string }): string {
  * Starts the world. If any part fails to start, what already started is stopped before the error is thrown.
  */
 export async function startWorld(partial: Partial<WorldConfig> = {}): Promise<World> {
-  const cfg: WorldConfig = { ...defaultWorldConfig(), ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as WorldConfig;
+  const cfg: WorldConfig = { ...defaultWorldConfig(), ...Object.fromEntries(Object.entries(partial).filter(([, v]) =>
+    v !== undefined)) } as WorldConfig;
   const log = cfg.logger ?? componentLogger('world');
   const host = cfg.host ?? '127.0.0.1';
   const hostOf = (server: string) => cfg.hosts?.[server] ?? host;
@@ -142,10 +144,12 @@ export async function startWorld(partial: Partial<WorldConfig> = {}): Promise<Wo
     const oracleEntries: OracleEntry[] = [];
     for (const f of payeeSpecs) {
       for (const p of (f.parties ?? []) as PartyConfig[]) {
-        if (p && typeof p.idType === 'string' && typeof p.idValue === 'string') oracleEntries.push({ idType: p.idType, idValue: p.idValue, subId: p.subIdOrType, fspId: f.fspId });
+        if (p && typeof p.idType === 'string' && typeof p.idValue === 'string') oracleEntries.push({ idType: p.idType, idValue: p.idValue,
+          subId: p.subIdOrType, fspId: f.fspId });
       }
     }
-    const als = await startAls({ port: ports.als, host: hostOf('als'), hubAdminUrl: sw.url, endpoints: {}, oracleRules, oracleEntries, seed: cfg.seed, hubName: cfg.hubName });
+    const als = await startAls({ port: ports.als, host: hostOf('als'), hubAdminUrl: sw.url, endpoints: {}, oracleRules, oracleEntries, seed:
+      cfg.seed, hubName: cfg.hubName });
     started.push(als);
     sw.setAlsUrl(als.url); // a DFSP may send GET /parties to the switch without a destination
 
@@ -169,24 +173,28 @@ export async function startWorld(partial: Partial<WorldConfig> = {}): Promise<Wo
     const payer = await startPayerDfsp({
       fspId: cfg.payerFspId, port: ports.payerOutbound, inboundPort: ports.payerInbound, host: hostOf('payer'),
       switchUrl: sw.url, alsUrl: als.url, currency: treasuryCurrency, treasuryBalance: cfg.treasury.balance,
-      netDebitCap: cfg.treasury.netDebitCap ?? cfg.treasury.balance, seed: cfg.seed, ...(cfg.payerTimeouts ?? {}), ...(cfg.payerOptions ?? {}),
+      netDebitCap: cfg.treasury.netDebitCap ?? cfg.treasury.balance, seed: cfg.seed, ...(cfg.payerTimeouts ?? {}),
+      ...(cfg.payerOptions ?? {}),
     });
     started.push(payer);
     // The payer DFSP onboards itself; a payer that did not (or could not) is onboarded here so the hub knows it.
     if (!sw.participants.get(cfg.payerFspId)) {
-      await onboardParticipant(sw.url, cfg.payerFspId, payer.inboundUrl, { currency: treasuryCurrency, netDebitCap: cfg.treasury.netDebitCap ?? cfg.treasury.balance });
+      await onboardParticipant(sw.url, cfg.payerFspId, payer.inboundUrl,
+        { currency: treasuryCurrency, netDebitCap: cfg.treasury.netDebitCap ?? cfg.treasury.balance });
     }
 
     let pil: RunningPil | undefined;
     if (cfg.pil !== false) {
-      pil = await startPil({ port: ports.pil, host: hostOf('pil'), payerOutboundUrl: payer.outboundUrl, seed: cfg.seed, mode: cfg.pilMode });
+      pil = await startPil({ port: ports.pil, host: hostOf('pil'), payerOutboundUrl: payer.outboundUrl, seed: cfg.seed, mode:
+        cfg.pilMode });
       started.push(pil);
     }
 
     // The G2P cycle's own parties: a mapper that knows the payees' ids, a sponsor bank with the program account.
     const mapper = cfg.mapper === false ? undefined : await startMapper({ port: ports.mapper, host, payeeFsps: fspIds, seed: cfg.seed });
     if (mapper) started.push(mapper);
-    const sponsorBank = cfg.sponsorBank === false ? undefined : await startSponsorBank({ port: ports.sponsorBank, host, seed: cfg.seed, accounts: [{ number: 'PRG-0001', currency, balance: cfg.treasury.balance }] });
+    const sponsorBank = cfg.sponsorBank === false ? undefined : await startSponsorBank({ port: ports.sponsorBank, host, seed: cfg.seed,
+      accounts: [{ number: 'PRG-0001', currency, balance: cfg.treasury.balance }] });
     if (sponsorBank) started.push(sponsorBank);
 
     const urls: Record<string, string> = {

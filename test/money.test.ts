@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { toUnits, fromUnits, normalizeAmount, amountFromJsonNumber, toMinorUnits, formatFixed, FSPIOP_AMOUNT_RE, MoneyError } from '../shared/money';
+import { toUnits, fromUnits, normalizeAmount, amountFromJsonNumber, toMinorUnits, formatFixed, FSPIOP_AMOUNT_RE,
+  MoneyError } from '../shared/money';
 import { maskId } from '../shared/logger';
 import { SeededRandom } from '../shared/ids';
 

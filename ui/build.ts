@@ -25,17 +25,22 @@ function available(module: string): boolean {
 export async function buildAll(): Promise<string[]> {
   const missing = ['esbuild', 'preact', 'uplot'].filter((m) => !available(m));
   if (missing.length) {
-    console.warn(`build skipped: ${missing.join(', ')} not installed (a production install); the console and the load report charts need \`npm ci\` with dev dependencies`);
+    console.warn(`build skipped: ${missing.join(', ')} not installed (a production install); the console and the load report charts need ` +
+      `\`npm ci\` with dev dependencies`);
     return [];
   }
   const { build } = await import('esbuild');
-  const common: import('esbuild').BuildOptions = { bundle: true, minify: true, sourcemap: false, legalComments: 'none', logLevel: 'warning', target: ['chrome100', 'firefox100', 'safari15'] };
+  const common: import('esbuild').BuildOptions = { bundle: true, minify: true, sourcemap: false, legalComments: 'none', logLevel: 'warning',
+    target: ['chrome100', 'firefox100', 'safari15'] };
   mkdirSync(CONSOLE_DIST, { recursive: true });
-  await build({ ...common, entryPoints: [path.join(CONSOLE_SRC, 'main.tsx')], outfile: path.join(CONSOLE_DIST, 'console.js'), format: 'iife', jsx: 'automatic', jsxImportSource: 'preact' });
+  await build({ ...common, entryPoints: [path.join(CONSOLE_SRC, 'main.tsx')], outfile: path.join(CONSOLE_DIST, 'console.js'), format:
+    'iife', jsx: 'automatic', jsxImportSource: 'preact' });
   await build({ ...common, entryPoints: [path.join(CONSOLE_SRC, 'console.css')], outfile: path.join(CONSOLE_DIST, 'console.css') });
   copyFileSync(path.join(CONSOLE_SRC, 'index.html'), path.join(CONSOLE_DIST, 'index.html'));
-  await build({ ...common, entryPoints: [path.join(ROOT, 'loadtests', 'report', 'client', 'report.ts')], outfile: REPORT_CLIENT, format: 'iife', loader: { '.css': 'text' } });
-  return [path.join(CONSOLE_DIST, 'index.html'), path.join(CONSOLE_DIST, 'console.js'), path.join(CONSOLE_DIST, 'console.css'), REPORT_CLIENT];
+  await build({ ...common, entryPoints: [path.join(ROOT, 'loadtests', 'report', 'client', 'report.ts')], outfile: REPORT_CLIENT, format:
+    'iife', loader: { '.css': 'text' } });
+  return [path.join(CONSOLE_DIST, 'index.html'), path.join(CONSOLE_DIST, 'console.js'), path.join(CONSOLE_DIST, 'console.css'),
+    REPORT_CLIENT];
 }
 
 if (require.main === module) {

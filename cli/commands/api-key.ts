@@ -27,11 +27,15 @@ export const apiKeyCommand: CommandModule<object, ApiKeyArgs> = {
   describe: 'Generate an API key for a client and print the auth.apiKeys entry (only its hash) for the orchestrator configuration',
   builder: (y: Argv<object>) => y
     .option('client', { type: 'string', demandOption: true, describe: 'Client name (shown in the audit log)' })
-    .option('program', { type: 'array', string: true, describe: 'Programs (tenants) the client may use; default: a program named after the client; * = all' })
+    .option('program',
+      { type: 'array', string: true, describe:
+        'Programs (tenants) the client may use; default: a program named after the client; * = all' })
     .option('scope', { type: 'array', string: true, choices: [...SCOPES], describe: 'Scopes; default: all' })
-    .example('$0 api-key --client openg2p --program cash-transfer', 'A key for OpenG2P limited to one program') as unknown as Argv<ApiKeyArgs>,
+    .example('$0 api-key --client openg2p --program cash-transfer',
+      'A key for OpenG2P limited to one program') as unknown as Argv<ApiKeyArgs>,
   handler: (args) => {
     const { key, entry } = apiKeyEntry(args);
-    process.stdout.write(`API key for ${args.client} (give it to the client; it is shown only now):\n  ${key}\n\nAdd to the orchestrator configuration:\nauth:\n  apiKeys:\n${stringify([entry]).split('\n').filter(Boolean).map((l) => `    ${l}`).join('\n')}\n`);
+    process.stdout.write(`API key for ${args.client} (give it to the client; it is shown only now):\n  ${key}\n\nAdd to the orchestrator ` +
+      `configuration:\nauth:\n  apiKeys:\n${stringify([entry]).split('\n').filter(Boolean).map((l) => `    ${l}`).join('\n')}\n`);
   },
 };

@@ -9,4 +9,5 @@ import { benchCommand } from './bench';
 import { apiKeyCommand } from './api-key';
 
 /** Every `gpo` sub-command, one module each. */
-export const commands: CommandModule<any, any>[] = [upCommand, simCommand, orchestratorCommand, demoCommand, scenarioCommand, loadCommand, benchCommand, apiKeyCommand];
+export const commands: CommandModule<any, any>[] = [upCommand, simCommand, orchestratorCommand, demoCommand, scenarioCommand, loadCommand,
+  benchCommand, apiKeyCommand];

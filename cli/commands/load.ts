@@ -28,18 +28,27 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
   command: 'load <profile>',
   describe: 'Run a load-test profile (k6 scripts; real k6 when installed, else the k6-compatible Node runner)',
   builder: (y: Argv) => y
-    .positional('profile', { type: 'string', demandOption: true, describe: 'bulk-disbursement, bulk-disbursement-pil, fspiop-e2e, fspiop-bulk, or a profile .json file' })
+    .positional('profile', { type: 'string', demandOption: true, describe:
+      'bulk-disbursement, bulk-disbursement-pil, fspiop-e2e, fspiop-bulk, or a profile .json file' })
     .option('vus', { type: 'number', describe: 'virtual users (VUS)' })
     .option('duration', { type: 'string', describe: 'test duration for time-based executors, e.g. 30s, 2m (DURATION)' })
     .option('rate', { type: 'number', describe: 'iterations per second: switches to the constant-arrival-rate executor (RATE)' })
     .option('payments', { type: 'number', describe: 'payments in all (bulk profiles: PAYMENTS; fspiop-e2e: that many iterations)' })
-    .option('target', { type: 'string', describe: 'base URL to load (default: gpo up\'s orchestrator :4000, or the payer DFSP outbound API :4020 for fspiop-*)' })
-    .option('engine', { choices: ['auto', 'k6', 'node'] as const, default: 'auto' as const, describe: 'auto: k6 when on the PATH, else the Node runner' })
+    .option('target',
+      { type: 'string', describe:
+        'base URL to load (default: gpo up\'s orchestrator :4000, or the payer DFSP outbound API :4020 for fspiop-*)' })
+    .option('engine', { choices: ['auto', 'k6', 'node'] as const, default: 'auto' as const, describe:
+      'auto: k6 when on the PATH, else the Node runner' })
     .option('out', { type: 'string', describe: 'directory for the JSON and HTML reports (default loadtests/results)' })
-    .option('start-world', { type: 'boolean', default: false, describe: 'start the simulated world and an orchestrator in this process first' })
-    .option('rail-mode', { type: 'string', describe: 'with --start-world: the orchestrator\'s mojaloop-sdk rail mode (bulkTransactions, bulkQuotesTransfers, transfers)' })
-    .option('env', { type: 'string', array: true, default: [] as string[], describe: 'script variable NAME=VALUE (repeatable), e.g. --env BATCH_SIZE=5000' })
-    .option('threshold', { type: 'string', array: true, default: [] as string[], describe: 'replace a metric\'s thresholds: METRIC=EXPR (repeatable), e.g. --threshold "http_req_duration=p(95)<500"' })
+    .option('start-world', { type: 'boolean', default: false, describe:
+      'start the simulated world and an orchestrator in this process first' })
+    .option('rail-mode',
+      { type: 'string', describe:
+        'with --start-world: the orchestrator\'s mojaloop-sdk rail mode (bulkTransactions, bulkQuotesTransfers, transfers)' })
+    .option('env', { type: 'string', array: true, default: [] as string[], describe:
+      'script variable NAME=VALUE (repeatable), e.g. --env BATCH_SIZE=5000' })
+    .option('threshold', { type: 'string', array: true, default: [] as string[], describe:
+      'replace a metric\'s thresholds: METRIC=EXPR (repeatable), e.g. --threshold "http_req_duration=p(95)<500"' })
     .example('$0 load bulk-disbursement --payments 100000', 'against gpo up: 100,000 payments in batches of 10,000 through the native API')
     .example('$0 load bulk-disbursement --payments 100000 --start-world', 'the same with the world started in this process')
     .example('$0 load fspiop-e2e --rate 1500 --duration 60s', 'lookup + quote + transfer flows at 1500/s through the payer DFSP')

@@ -29,19 +29,25 @@ const run: CommandModule<object, RunArgs> = {
     .option('seed', { type: 'number', describe: 'Seed for every scenario (overrides the files\' own)' })
     .option('keep-going', { type: 'boolean', default: false, describe: 'Run every scenario even after a failure' })
     .option('parallel', { type: 'number', default: 1, describe: 'Scenarios run at once (each has its own world)' })
-    .option('log-level', { type: 'string', default: process.env.GPO_LOG_LEVEL ?? 'warn', describe: 'Log level of the servers it starts (info shows every batch)' })
-    .option('log-file', { type: 'string', describe: 'Where the servers\' log lines go (default: a file in the temporary directory, named at the end), kept apart from the progress and results' })
+    .option('log-level', { type: 'string', default: process.env.GPO_LOG_LEVEL ?? 'warn', describe:
+      'Log level of the servers it starts (info shows every batch)' })
+    .option('log-file',
+      { type: 'string', describe:
+        'Where the servers\' log lines go (default: a file in the temporary directory, named at the end), kept apart from the progress ' +
+          'and results' })
     .example('$0 scenario run scenarios/*.yaml --junit out.xml --keep-going', 'Run the suite, write JUnit XML'),
   handler: async (args) => {
     rootLogger.level = String(args['log-level']);
     const { files, unmatched } = expandScenarioPaths(args.files);
-    if (unmatched.length) throw new UserError(`no scenario file matches ${unmatched.join(', ')}`, "give .yaml files, a directory, or a glob in quotes ('scenarios/*.yaml'); the suite is in scenarios/");
+    if (unmatched.length) throw new UserError(`no scenario file matches ${unmatched.join(', ')}`,
+      "give .yaml files, a directory, or a glob in quotes ('scenarios/*.yaml'); the suite is in scenarios/");
     const isTty = Boolean(process.stdout.isTTY);
     const logFile = args['log-file'] ?? path.join(tmpdir(), `gpo-scenarios-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
     const restoreLog = logToFile(logFile);
     let results;
     try {
-      results = await runScenarios(files, { seed: args.seed, keepGoing: args['keep-going'], parallel: args.parallel, onProgress: progressPrinter(process.stdout, isTty, files.length) });
+      results = await runScenarios(files, { seed: args.seed, keepGoing: args['keep-going'], parallel: args.parallel, onProgress:
+        progressPrinter(process.stdout, isTty, files.length) });
     } finally {
       restoreLog();
     }
@@ -52,7 +58,8 @@ const run: CommandModule<object, RunArgs> = {
     const notRun = files.length - results.length;
     if (existsSync(logFile) && statSync(logFile).size > 0) process.stdout.write(`server logs (level ${args['log-level']}): ${logFile}\n`);
     else if (!args['log-file']) rmSync(logFile, { force: true });
-    process.stdout.write(`\n${passed} passed, ${results.length - passed - skipped} failed, ${skipped} not run (world incomplete)${notRun ? `, ${notRun} not started (stopped at the first failure; --keep-going runs all)` : ''}\n`);
+    process.stdout.write(`\n${passed} passed, ${results.length - passed - skipped} failed, ${skipped} not run (world incomplete)${notRun
+      ? `, ${notRun} not started (stopped at the first failure; --keep-going runs all)` : ''}\n`);
     process.exitCode = passed === files.length ? 0 : 1;
   },
 };

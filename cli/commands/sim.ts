@@ -41,7 +41,8 @@ export async function startSimulator(args: SimArgs, env: NodeJS.ProcessEnv = pro
   const fromEnv = (server: string, offsetName?: string) => defined({ port: envPort(server, env, offsetName) });
   switch (args.name) {
     case 'switch': {
-      const file = args.config ? readConfigFile(args.config, ['port', 'host', 'hubName', 'faultRules', 'seed', 'expirySweepMs', 'alsUrl', 'participants']) : {};
+      const file = args.config ? readConfigFile(args.config, ['port', 'host', 'hubName', 'faultRules', 'seed', 'expirySweepMs', 'alsUrl',
+        'participants']) : {};
       return startSwitch({ participants: switchEnvParticipants(env), ...fromEnv('switch'), ...file, ...flags });
     }
     case 'als': {
@@ -61,14 +62,16 @@ export async function startSimulator(args: SimArgs, env: NodeJS.ProcessEnv = pro
       ]) : {};
       return startPayerDfsp({
         ...defined({
-          fspId: env.GPO_PAYER_FSP, switchUrl: env.GPO_SWITCH_URL, alsUrl: env.GPO_ALS_URL, inboundPublicUrl: env.GPO_PAYER_INBOUND_URL, currency: env.GPO_CURRENCY,
+          fspId: env.GPO_PAYER_FSP, switchUrl: env.GPO_SWITCH_URL, alsUrl: env.GPO_ALS_URL, inboundPublicUrl: env.GPO_PAYER_INBOUND_URL,
+          currency: env.GPO_CURRENCY,
         }),
         ...fromEnv('payer'), ...defined({ inboundPort: envPort('payer-inbound', env) }),
         ...file, ...flags, ...defined({ fspId: args['fsp-id'], inboundPort: args['inbound-port'] }),
       });
     }
     case 'pil': {
-      const file = args.config ? readConfigFile(args.config, ['port', 'host', 'payerOutboundUrl', 'directory', 'mode', 'syncWindowMs', 'concurrency', 'faultRules', 'seed']) : {};
+      const file = args.config ? readConfigFile(args.config, ['port', 'host', 'payerOutboundUrl', 'directory', 'mode', 'syncWindowMs',
+        'concurrency', 'faultRules', 'seed']) : {};
       return startPil({ ...defined({ payerOutboundUrl: env.GPO_PAYER_OUTBOUND_URL }), ...fromEnv('pil'), ...file, ...flags });
     }
     default:
@@ -81,16 +84,22 @@ export const simCommand: CommandModule<object, SimArgs> = {
   describe: 'Run one simulator (switch, ALS, payee DFSP, payer DFSP or PIL) until Ctrl-C',
   builder: (y: Argv<object>) => y
     .positional('name', { choices: SIMULATORS, demandOption: true, describe: 'Which simulator' })
-    .option('port', { type: 'number', describe: 'Port (default $GPO_<NAME>_PORT, e.g. GPO_SWITCH_PORT, or its place after $GPO_BASE_PORT as in gpo up, or the default port map; 0 = a free port)' })
+    .option('port',
+      { type: 'number', describe:
+        'Port (default $GPO_<NAME>_PORT, e.g. GPO_SWITCH_PORT, or its place after $GPO_BASE_PORT as in gpo up, or the default port map; ' +
+          '0 = a free port)' })
     .option('host', { type: 'string', describe: 'Bind address (default $GPO_HOST or 127.0.0.1)' })
     .option('fsp-id', { type: 'string', describe: 'FSP id of a payee or payer DFSP (default payeefsp1 / govbank)' })
-    .option('inbound-port', { type: 'number', describe: 'payer-dfsp: port of its FSPIOP inbound API (default $GPO_PAYER_INBOUND_PORT or 4021)' })
+    .option('inbound-port',
+      { type: 'number', describe: 'payer-dfsp: port of its FSPIOP inbound API (default $GPO_PAYER_INBOUND_PORT or 4021)' })
     .option('config', { type: 'string', describe: 'YAML or JSON file of options (unknown keys refused)' })
     .option('seed', { type: 'number', describe: 'Seed for fault rules and generated ids' })
     .example('$0 sim switch --port 4030', 'The switch on its default port')
-    .example('GPO_SWITCH_URL=http://127.0.0.1:4030 $0 sim payee-dfsp --fsp-id payeefsp2 --port 4051', 'A second payee DFSP calling back the switch')
+    .example('GPO_SWITCH_URL=http://127.0.0.1:4030 $0 sim payee-dfsp --fsp-id payeefsp2 --port 4051',
+      'A second payee DFSP calling back the switch')
     .example('$0 sim payer-dfsp --port 4020 --inbound-port 4021', 'The treasury bank with its outbound and inbound APIs')
-    .epilogue('Peers come from GPO_SWITCH_URL, GPO_ALS_URL, GPO_PAYER_OUTBOUND_URL, GPO_PAYER_INBOUND_URL, GPO_PAYEE_URLS (fsp=url,...), GPO_PAYER_FSP, GPO_CURRENCY.') as unknown as Argv<SimArgs>,
+    .epilogue('Peers come from GPO_SWITCH_URL, GPO_ALS_URL, GPO_PAYER_OUTBOUND_URL, GPO_PAYER_INBOUND_URL, GPO_PAYEE_URLS (fsp=url,...), ' +
+      'GPO_PAYER_FSP, GPO_CURRENCY.') as unknown as Argv<SimArgs>,
   handler: async (args) => {
     const server = await startSimulator(args);
     const inbound = (server as { inboundUrl?: string }).inboundUrl;

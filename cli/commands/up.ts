@@ -37,14 +37,16 @@ export interface Up {
 /** The orchestrator module, loaded when `gpo up` starts it (require: tsx/cjs under bin/gpo hooks require only). */
 async function loadOrchestrator(): Promise<{ startOrchestrator?: (o: Record<string, unknown>) => Promise<RunningOrchestrator> } | string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path.join(__dirname, '..', '..', 'orchestrator', 'index')) as { startOrchestrator?: (o: Record<string, unknown>) => Promise<RunningOrchestrator> };
+  return require(path.join(__dirname, '..', '..', 'orchestrator', 'index')) as { startOrchestrator?: (o: Record<string,
+    unknown>) => Promise<RunningOrchestrator> };
 }
 
 /** Orchestrator auth options for the CLI flags --auth and --unauthenticated-pil. */
 export function authOptions(mode: 'on' | 'off', unauthenticatedPil?: string[]): Record<string, unknown> {
   return {
     mode,
-    ...(unauthenticatedPil ? { unauthenticated: { pil: { client: 'openg2p-interop-layer', allowFrom: unauthenticatedPil.filter(Boolean) } } } : {}),
+    ...(unauthenticatedPil ? { unauthenticated: { pil: { client: 'openg2p-interop-layer', allowFrom:
+      unauthenticatedPil.filter(Boolean) } } } : {}),
   };
 }
 
@@ -68,14 +70,16 @@ export function authNotice(url: string, mode: 'on' | 'off', developmentKey?: str
 export function portTable(rows: Array<[string, string, string]>): string {
   const w = Math.max(...rows.map(([n]) => n.length), 'server'.length);
   const a = Math.max(...rows.map(([, l]) => l.length), 'listens on'.length);
-  return [`${'server'.padEnd(w)}  ${'listens on'.padEnd(a)}  url`, `${'-'.repeat(w)}  ${'-'.repeat(a)}  ${'-'.repeat(24)}`, ...rows.map(([n, l, u]) => `${n.padEnd(w)}  ${l.padEnd(a)}  ${u}`)].join('\n');
+  return [`${'server'.padEnd(w)}  ${'listens on'.padEnd(a)}  url`, `${'-'.repeat(w)}  ${'-'.repeat(a)}  ${'-'.repeat(24)}`,
+    ...rows.map(([n, l, u]) => `${n.padEnd(w)}  ${l.padEnd(a)}  ${u}`)].join('\n');
 }
 
 /** The world's port and bind-address settings for a layout. */
 function worldPlacement(cfg: WorldConfig, layout: UpLayout): Pick<WorldConfig, 'ports' | 'hosts' | 'payeeFsps'> {
   return {
     ports: {
-      pil: layout.pil.port, payerOutbound: layout.payer.port, payerInbound: layout['payer-inbound'].port, switch: layout.switch.port, als: layout.als.port,
+      pil: layout.pil.port, payerOutbound: layout.payer.port, payerInbound: layout['payer-inbound'].port, switch: layout.switch.port, als:
+        layout.als.port,
       mapper: layout.mapper.port, sponsorBank: layout['sponsor-bank'].port,
     },
     hosts: Object.fromEntries(Object.entries(layout).map(([n, a]) => [n, a.host])),
@@ -98,7 +102,8 @@ export function worldLinks(world: World): Array<{ name: string; role: string; ur
 export async function startUp(opts: UpOptions = {}): Promise<Up> {
   const base = defaultWorldConfig();
   const layout = typeof opts.ports === 'object' ? opts.ports : undefined;
-  const cfg: WorldConfig = { ...base, ports: layout ? base.ports : opts.ports ?? 'default', host: opts.host, seed: opts.seed ?? 1, ...(layout ? worldPlacement(base, layout) : {}) };
+  const cfg: WorldConfig = { ...base, ports: layout ? base.ports : opts.ports ?? 'default', host: opts.host, seed: opts.seed ?? 1,
+    ...(layout ? worldPlacement(base, layout) : {}) };
   const orchestratorPort = layout ? layout.orchestrator.port : opts.ports === 'random' ? 0 : DEFAULT_PORTS.orchestrator;
   const orchestratorHost = layout ? layout.orchestrator.host : cfg.host;
   const world = await startWorld(cfg);
@@ -108,7 +113,8 @@ export async function startUp(opts: UpOptions = {}): Promise<Up> {
     if (opts.orchestrator !== false) {
       const mod = await loadOrchestrator();
       if (typeof mod === 'string') note = mod;
-      else if (typeof mod.startOrchestrator !== 'function') note = 'orchestrator/index.ts does not export startOrchestrator yet; the simulated network runs without it';
+      else if (typeof mod.startOrchestrator !== 'function') note = 'orchestrator/index.ts does not export startOrchestrator yet; the ' +
+        'simulated network runs without it';
       else {
         orchestrator = await mod.startOrchestrator({
           port: orchestratorPort, host: orchestratorHost, payerFspId: cfg.payerFspId, currency: cfg.currency,
@@ -178,31 +184,50 @@ export const upCommand: CommandModule<object, UpArgs> = {
   command: 'up',
   describe: 'Start the simulated Mojaloop network and the orchestrator in one process (default ports 4000-4051), until Ctrl-C',
   builder: (y: Argv<object>) => y
-    .option('base-port', { type: 'number', describe: 'Move the whole port map: the orchestrator here, every other server at its usual offset (switch +30, payees +50...); 0 = free ports ($GPO_BASE_PORT, default 4000)' })
-    .option('port', { type: 'string', array: true, default: [] as string[], describe: 'One server\'s port, NAME=PORT (repeatable); names: orchestrator, pil, payer, payer-inbound, switch, als, payeefsp1, payeefsp2 ($GPO_<NAME>_PORT; the orchestrator\'s also $GPO_PORT)' })
-    .option('host', { type: 'string', array: true, default: [] as string[], describe: 'Bind address of every server, or of one: NAME=ADDRESS (repeatable; $GPO_HOST, $GPO_<NAME>_HOST; default 127.0.0.1)' })
-    .option('config', { type: 'string', describe: 'YAML or JSON file: basePort, host, ports {name: port}, hosts {name: address}, seed, dataDir, orchestrator; flags win over it, it wins over GPO_* variables' })
+    .option('base-port',
+      { type: 'number', describe:
+        'Move the whole port map: the orchestrator here, every other server at its usual offset (switch +30, payees +50...); 0 = free ' +
+          'ports ($GPO_BASE_PORT, default 4000)' })
+    .option('port', { type: 'string', array: true, default: [] as string[], describe:
+      'One server\'s port, NAME=PORT (repeatable); names: orchestrator, pil, payer, payer-inbound, switch, als, payeefsp1, payeefsp2 ' +
+        '($GPO_<NAME>_PORT; the orchestrator\'s also $GPO_PORT)' })
+    .option('host', { type: 'string', array: true, default: [] as string[], describe:
+      'Bind address of every server, or of one: NAME=ADDRESS (repeatable; $GPO_HOST, $GPO_<NAME>_HOST; default 127.0.0.1)' })
+    .option('config',
+      { type: 'string', describe:
+        'YAML or JSON file: basePort, host, ports {name: port}, hosts {name: address}, seed, dataDir, orchestrator; flags win over it, ' +
+          'it wins over GPO_* variables' })
     .option('seed', { type: 'number', describe: 'Seed for the simulators (default 1)' })
     .option('orchestrator', { type: 'boolean', describe: 'Start the orchestrator too (--no-orchestrator: the network only)' })
     .option('data-dir', { type: 'string', describe: 'Orchestrator data directory (default $GPO_DATA_DIR or .gpo)' })
-    .option('auth', { choices: ['on', 'off'] as const, default: 'on' as const, describe: 'Northbound authentication; on generates and prints a development API key' })
-    .option('unauthenticated-pil', { type: 'string', describe: 'Accept the PIL-compatible API without credentials from these addresses (comma-separated IPs/CIDRs): OpenG2P\'s interop-layer module sends none' })
+    .option('auth', { choices: ['on', 'off'] as const, default: 'on' as const, describe:
+      'Northbound authentication; on generates and prints a development API key' })
+    .option('unauthenticated-pil',
+      { type: 'string', describe:
+        'Accept the PIL-compatible API without credentials from these addresses (comma-separated IPs/CIDRs): OpenG2P\'s interop-layer ' +
+          'module sends none' })
     .example('$0 up --auth off', 'No authentication at all (said loudly at start)')
-    .example('$0 up', 'Orchestrator :4000, PIL :4010, payer DFSP :4020/:4021, switch :4030, ALS :4040, payee DFSPs :4050/:4051, mapper :4060, sponsor bank :4070')
+    .example('$0 up',
+      'Orchestrator :4000, PIL :4010, payer DFSP :4020/:4021, switch :4030, ALS :4040, payee DFSPs :4050/:4051, mapper :4060, sponsor ' +
+        'bank :4070')
     .example('$0 up --base-port 5300', 'The same map moved to 5300-5351')
     .example('$0 up --port orchestrator=8080 --host 0.0.0.0', 'The orchestrator on 8080, every server on every interface')
     .example('$0 up --no-orchestrator', 'The simulated network only') as unknown as Argv<UpArgs>,
   handler: async (args) => {
     const file: UpConfigFile = args.config ? readUpConfigFile(args.config) : {};
     const payeeIds = defaultWorldConfig().payeeFsps.map((f) => f.fspId);
-    const layout = resolveUpLayout({ 'base-port': args['base-port'], port: args.port, host: args.host, config: args.config }, process.env, payeeIds, args.config ? file : undefined);
-    const up = await startUp({ ports: layout, seed: args.seed ?? file.seed, orchestrator: args.orchestrator ?? file.orchestrator, dataDir: args['data-dir'] ?? file.dataDir, auth: args.auth,
-      ...(args['unauthenticated-pil'] !== undefined ? { unauthenticatedPil: args['unauthenticated-pil'].split(',').map((x) => x.trim()) } : {}),
+    const layout = resolveUpLayout({ 'base-port': args['base-port'], port: args.port, host: args.host, config: args.config }, process.env,
+      payeeIds, args.config ? file : undefined);
+    const up = await startUp({ ports: layout, seed: args.seed ?? file.seed, orchestrator: args.orchestrator ?? file.orchestrator, dataDir:
+      args['data-dir'] ?? file.dataDir, auth: args.auth,
+      ...(args['unauthenticated-pil'] !== undefined ? { unauthenticatedPil: args['unauthenticated-pil'].split(',').map((x) => x.trim()) }
+        : {}),
     });
     process.stdout.write(`${up.table}\n`);
     if (up.orchestrator) process.stdout.write(`${authNotice(up.orchestrator.url, args.auth, up.orchestrator.developmentKey)}\n`);
     if (up.note) process.stdout.write(`note: ${up.note}\n`);
-    process.stdout.write('default world: payer govbank, payees payeefsp1 and payeefsp2 (parties MSISDN 2547{1,2}0000001..5), USD. Ctrl-C stops everything.\n');
+    process.stdout.write('default world: payer govbank, payees payeefsp1 and payeefsp2 (parties MSISDN 2547{1,2}0000001..5), USD. Ctrl-C ' +
+      'stops everything.\n');
     const sig = await waitForSignal();
     process.stdout.write(`${sig}: stopping\n`);
     await up.stop();

@@ -71,7 +71,8 @@ function nativeProgress(view: unknown): Progress | undefined {
   const failedCount = n('FAILED') + n('CANCELLED');
   const total = Number(v.totalCount ?? 0);
   const final = completedCount + failedCount;
-  return { total, final, completed: completedCount, failed: failedCount, done: FINAL_BATCH.includes(String(v.status)) || (total > 0 && final >= total) };
+  return { total, final, completed: completedCount, failed: failedCount, done: FINAL_BATCH.includes(String(v.status))
+    || (total > 0 && final >= total) };
 }
 
 function pilProgress(view: unknown): Progress | undefined {
@@ -84,7 +85,8 @@ function pilProgress(view: unknown): Progress | undefined {
     else if (r.status !== 'RECEIVED' && r.status !== 'PENDING') failedCount++;
   }
   const total = v.payeeResults.length;
-  return { total, final: completedCount + failedCount, completed: completedCount, failed: failedCount, done: completedCount + failedCount >= total };
+  return { total, final: completedCount + failedCount, completed: completedCount, failed: failedCount, done: completedCount
+    + failedCount >= total };
 }
 
 function batchBody(index: number, size: number, data: { runId: string; offset: number }): { key: string; body: string } {
@@ -108,7 +110,8 @@ function batchBody(index: number, size: number, data: { runId: string; offset: n
     key,
     body: JSON.stringify({
       reference: key, currency: CURRENCY, note: `Load test ${key}`,
-      payments: payees.map((p) => ({ reference: p.reference, payeeIdType: 'MSISDN', payeeIdValue: p.msisdn, amount: AMOUNT, currency: CURRENCY })),
+      payments: payees.map((p) => ({ reference: p.reference, payeeIdType: 'MSISDN', payeeIdValue: p.msisdn, amount: AMOUNT, currency:
+        CURRENCY })),
     }),
   };
 }
@@ -119,7 +122,8 @@ async function countFailureCodes(statusUrl: string, failedCount: number): Promis
     errors.add(failedCount, { code: 'payment failed' });
     return;
   }
-  const res = await http.asyncRequest('GET', `${statusUrl}/payments?status=FAILED&offset=0&limit=1000`, null, { headers: { accept: 'application/json' }, tags: { name: 'GET /v1/batches/{id}/payments' }, timeout: '60s' });
+  const res = await http.asyncRequest('GET', `${statusUrl}/payments?status=FAILED&offset=0&limit=1000`, null,
+    { headers: { accept: 'application/json' }, tags: { name: 'GET /v1/batches/{id}/payments' }, timeout: '60s' });
   const page = jsonOf(res.body) as { items?: Array<{ errorCode?: string }> } | Array<{ errorCode?: string }> | undefined;
   const items = Array.isArray(page) ? page : page?.items ?? [];
   const byCode: Record<string, number> = {};
@@ -138,20 +142,23 @@ export default async function (data: { runId: string; offset: number }): Promise
   const { key, body } = batchBody(index, size, data);
   const started = Date.now();
   const res = await http.asyncRequest('POST', API === 'pil' ? `${BASE}/disbursement` : `${BASE}/v1/batches`, body, {
-    headers: { ...JSON_HEADERS, 'idempotency-key': key }, tags: { name: API === 'pil' ? 'POST /disbursement' : 'POST /v1/batches' }, timeout: '120s',
+    headers: { ...JSON_HEADERS, 'idempotency-key': key }, tags: { name: API === 'pil' ? 'POST /disbursement' : 'POST /v1/batches' },
+    timeout: '120s',
   });
   submitLatency.add(res.timings.duration);
   const accepted = check(res, { 'batch accepted (2xx)': (r) => r.status >= 200 && r.status < 300 });
   if (!accepted) {
     // the native API names its refusals (errorCode), the PIL API answers FSPIOP-style errorInformation
     const refusal = jsonOf(res.body) as { errorCode?: string; errorInformation?: { errorCode?: string } } | undefined;
-    errors.add(1, { code: res.status === 0 ? 'network' : refusal?.errorCode ?? refusal?.errorInformation?.errorCode ?? `HTTP ${res.status}` });
+    errors.add(1, { code: res.status === 0 ? 'network' : refusal?.errorCode ?? refusal?.errorInformation?.errorCode
+      ?? `HTTP ${res.status}` });
     batchOk.add(false);
     return;
   }
   submitted.add(size);
   const answer = jsonOf(res.body) as { id?: string; batchId?: string; disbursementId?: string } | undefined;
-  const id = API === 'pil' ? (answer?.disbursementId ?? (jsonOf(body) as { disbursementId: string }).disbursementId) : (answer?.id ?? answer?.batchId);
+  const id = API === 'pil' ? (answer?.disbursementId ?? (jsonOf(body) as { disbursementId: string }).disbursementId)
+    : (answer?.id ?? answer?.batchId);
   if (!id) {
     errors.add(1, { code: 'no batch id' });
     batchOk.add(false);
@@ -180,7 +187,8 @@ export default async function (data: { runId: string; offset: number }): Promise
     if (progress?.done) break;
     if (Date.now() > deadline) break;
     await sleep(POLL_MS / 1000);
-    const poll = await http.asyncRequest('GET', statusUrl, null, { headers: { accept: 'application/json' }, tags: { name: API === 'pil' ? 'GET /disbursement/{id}' : 'GET /v1/batches/{id}' }, timeout: '60s' });
+    const poll = await http.asyncRequest('GET', statusUrl, null, { headers: { accept: 'application/json' }, tags:
+      { name: API === 'pil' ? 'GET /disbursement/{id}' : 'GET /v1/batches/{id}' }, timeout: '60s' });
     if (poll.status !== 200) {
       errors.add(1, { code: poll.status === 0 ? 'network' : `HTTP ${poll.status}` });
       continue;

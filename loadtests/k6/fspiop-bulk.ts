@@ -13,7 +13,8 @@ import http from 'k6/http';
 import { check, sleep } from 'k6';
 import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
-import { envNum, envStr, jsonOf, JSON_HEADERS, payeeMsisdn, scenarioFromEnv, sdkErrorCode, thresholdsFromEnv, TREND_STATS, uuid } from './lib/env';
+import { envNum, envStr, jsonOf, JSON_HEADERS, payeeMsisdn, scenarioFromEnv, sdkErrorCode, thresholdsFromEnv, TREND_STATS,
+  uuid } from './lib/env';
 
 const BASE = envStr('TARGET', envStr('PAYER_URL', 'http://127.0.0.1:4020')).replace(/\/+$/, '');
 const MODE = envStr('MODE', 'bulkQuotesTransfers');
@@ -67,19 +68,25 @@ async function quotesThenTransfers(offset: number): Promise<void> {
   const bulk = exec.scenario.iterationInTest; // unique across VUs in k6 and in the Node runner
   const fsp = (bulk % PAYEE_FSPS) + 1;
   const from = { idType: FROM_ID_TYPE, idValue: FROM_ID };
-  const quotes: Array<{ quoteId: string; to: { idType: string; idValue: string; fspId: string }; amountType: string; currency: string; amount: string; transactionType: string }> = [];
+  const quotes: Array<{ quoteId: string; to: { idType: string; idValue: string; fspId: string }; amountType: string; currency: string;
+    amount: string; transactionType: string }> = [];
   for (let i = 0; i < ITEMS; i++) {
     // every item of one bulk goes to the same payee FSP, as a payer splits bulks per payee FSP
     const p = payeeMsisdn((bulk * ITEMS + i) * PAYEE_FSPS + fsp - 1, PAYEE_FSPS, offset);
-    quotes.push({ quoteId: uuid(), to: { idType: 'MSISDN', idValue: p.msisdn, fspId: `payeefsp${fsp}` }, amountType: 'SEND', currency: CURRENCY, amount: AMOUNT, transactionType: 'TRANSFER' });
+    quotes.push({ quoteId: uuid(), to: { idType: 'MSISDN', idValue: p.msisdn, fspId: `payeefsp${fsp}` }, amountType: 'SEND', currency:
+      CURRENCY, amount: AMOUNT, transactionType: 'TRANSFER' });
   }
   const started = Date.now();
-  const q = await http.asyncRequest('POST', `${BASE}/bulkQuotes`, JSON.stringify({ homeTransactionId: uuid(), bulkQuoteId: uuid(), from, individualQuotes: quotes }), {
+  const q = await http.asyncRequest('POST', `${BASE}/bulkQuotes`, JSON.stringify({ homeTransactionId: uuid(), bulkQuoteId: uuid(), from,
+    individualQuotes: quotes }), {
     headers: JSON_HEADERS, tags: { name: 'POST /bulkQuotes' }, timeout: '120s',
   });
   quoteDuration.add(q.timings.duration);
-  const qb = jsonOf(q.body) as { bulkQuoteId?: string; currentState?: string; individualQuoteResults?: Array<{ quoteId: string; transferAmount?: { amount: string; currency: string }; ilpPacket?: string; condition?: string; lastError?: unknown }> } | undefined;
-  if (!check(q, { 'bulk quote COMPLETED': () => q.status === 200 && qb?.currentState === 'COMPLETED' && Array.isArray(qb.individualQuoteResults) })) {
+  const qb = jsonOf(q.body) as { bulkQuoteId?: string; currentState?: string;
+    individualQuoteResults?: Array<{ quoteId: string; transferAmount?: { amount: string; currency: string }; ilpPacket?: string;
+      condition?: string; lastError?: unknown }> } | undefined;
+  if (!check(q, { 'bulk quote COMPLETED': () => q.status === 200 && qb?.currentState === 'COMPLETED'
+    && Array.isArray(qb.individualQuoteResults) })) {
     itemResults(0, ITEMS, { [sdkErrorCode(q.status, qb)]: ITEMS });
     return;
   }
@@ -94,13 +101,16 @@ async function quotesThenTransfers(offset: number): Promise<void> {
       failures[c] = (failures[c] ?? 0) + 1;
       continue;
     }
-    transfers.push({ transferId: uuid(), to: asked.to, amountType: 'SEND', currency: CURRENCY, amount: r.transferAmount?.amount ?? AMOUNT, ilpPacket: r.ilpPacket, condition: r.condition });
+    transfers.push({ transferId: uuid(), to: asked.to, amountType: 'SEND', currency: CURRENCY, amount: r.transferAmount?.amount ?? AMOUNT,
+      ilpPacket: r.ilpPacket, condition: r.condition });
   }
-  const t = await http.asyncRequest('POST', `${BASE}/bulkTransfers`, JSON.stringify({ homeTransactionId: uuid(), bulkTransferId: uuid(), bulkQuoteId: qb?.bulkQuoteId, from, individualTransfers: transfers }), {
+  const t = await http.asyncRequest('POST', `${BASE}/bulkTransfers`, JSON.stringify({ homeTransactionId: uuid(), bulkTransferId: uuid(),
+    bulkQuoteId: qb?.bulkQuoteId, from, individualTransfers: transfers }), {
     headers: JSON_HEADERS, tags: { name: 'POST /bulkTransfers' }, timeout: '120s',
   });
   transferDuration.add(t.timings.duration);
-  const tb = jsonOf(t.body) as { currentState?: string; individualTransferResults?: Array<{ transferId: string; fulfilment?: string; lastError?: unknown }> } | undefined;
+  const tb = jsonOf(t.body) as { currentState?: string; individualTransferResults?: Array<{ transferId: string; fulfilment?: string;
+    lastError?: unknown }> } | undefined;
   if (!check(t, { 'bulk transfer COMPLETED': () => t.status === 200 && tb?.currentState === 'COMPLETED' })) {
     const c = sdkErrorCode(t.status, tb);
     failures[c] = (failures[c] ?? 0) + transfers.length;
@@ -128,13 +138,15 @@ async function bulkTransaction(offset: number): Promise<void> {
   const individualTransfers = [];
   for (let i = 0; i < ITEMS; i++) {
     const p = payeeMsisdn(bulk * ITEMS + i, PAYEE_FSPS, offset);
-    individualTransfers.push({ homeTransactionId: uuid(), to: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: p.msisdn } }, amountType: 'SEND', currency: CURRENCY, amount: AMOUNT });
+    individualTransfers.push({ homeTransactionId: uuid(), to: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: p.msisdn } },
+      amountType: 'SEND', currency: CURRENCY, amount: AMOUNT });
   }
   const id = uuid();
   const started = Date.now();
   const res = await http.asyncRequest('POST', `${BASE}/bulkTransactions`, JSON.stringify({
     // bulkTransactions addresses parties in the FSPIOP Party shape (partyIdInfo), unlike /transfers and /bulkQuotes
-    bulkTransactionId: id, bulkHomeTransactionID: uuid(), from: { partyIdInfo: { partyIdType: FROM_ID_TYPE, partyIdentifier: FROM_ID } }, individualTransfers,
+    bulkTransactionId: id, bulkHomeTransactionID: uuid(), from: { partyIdInfo: { partyIdType: FROM_ID_TYPE, partyIdentifier: FROM_ID } },
+    individualTransfers,
     options: {
       autoAcceptParty: { enabled: true },
       autoAcceptQuote: { enabled: true, perTransferFeeLimits: [{ currency: CURRENCY, amount: '1000' }] },
@@ -142,7 +154,8 @@ async function bulkTransaction(offset: number): Promise<void> {
       synchronous: true,
     },
   }), { headers: JSON_HEADERS, tags: { name: 'POST /bulkTransactions' }, timeout: `${BULK_TIMEOUT_S}s` });
-  let body = jsonOf(res.body) as { currentState?: string; individualTransferResults?: Array<{ fulfil?: unknown; fulfilment?: string; transferState?: string; currentState?: string; lastError?: unknown }> } | undefined;
+  let body = jsonOf(res.body) as { currentState?: string; individualTransferResults?: Array<{ fulfil?: unknown; fulfilment?: string;
+    transferState?: string; currentState?: string; lastError?: unknown }> } | undefined;
   if (res.status < 200 || res.status >= 300) {
     itemResults(0, ITEMS, { [sdkErrorCode(res.status, body)]: ITEMS });
     return;
@@ -151,7 +164,8 @@ async function bulkTransaction(offset: number): Promise<void> {
   const deadline = started + BULK_TIMEOUT_S * 1000;
   while (!FINAL_BULK.includes(String(body?.currentState)) && Date.now() < deadline) {
     await sleep(POLL_MS / 1000);
-    const poll = await http.asyncRequest('GET', `${BASE}/bulkTransactions/${id}`, null, { headers: { accept: 'application/json' }, tags: { name: 'GET /bulkTransactions/{id}' }, timeout: '60s' });
+    const poll = await http.asyncRequest('GET', `${BASE}/bulkTransactions/${id}`, null,
+      { headers: { accept: 'application/json' }, tags: { name: 'GET /bulkTransactions/{id}' }, timeout: '60s' });
     if (poll.status === 200) body = jsonOf(poll.body) as typeof body;
   }
   const failures: Record<string, number> = {};

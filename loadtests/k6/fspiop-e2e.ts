@@ -15,7 +15,8 @@ import http from 'k6/http';
 import { check } from 'k6';
 import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
-import { envNum, envStr, jsonOf, JSON_HEADERS, payeeMsisdn, scenarioFromEnv, sdkErrorCode, thresholdsFromEnv, TREND_STATS, uuid } from './lib/env';
+import { envNum, envStr, jsonOf, JSON_HEADERS, payeeMsisdn, scenarioFromEnv, sdkErrorCode, thresholdsFromEnv, TREND_STATS,
+  uuid } from './lib/env';
 
 const BASE = envStr('TARGET', envStr('PAYER_URL', 'http://127.0.0.1:4020')).replace(/\/+$/, '');
 const CURRENCY = envStr('CURRENCY', 'USD');
@@ -61,7 +62,8 @@ export default async function (data: { offset: number }): Promise<void> {
     const accept = body.currentState === 'WAITING_FOR_PARTY_ACCEPTANCE' ? { acceptParty: true }
       : body.currentState === 'WAITING_FOR_QUOTE_ACCEPTANCE' ? { acceptQuote: true } : undefined;
     if (!accept) break;
-    res = await http.asyncRequest('PUT', `${BASE}/transfers/${body.transferId}`, JSON.stringify(accept), { headers: JSON_HEADERS, tags: { name: 'PUT /transfers/{id}' }, timeout: '60s' });
+    res = await http.asyncRequest('PUT', `${BASE}/transfers/${body.transferId}`, JSON.stringify(accept),
+      { headers: JSON_HEADERS, tags: { name: 'PUT /transfers/{id}' }, timeout: '60s' });
     body = jsonOf(res.body) as typeof body;
   }
   const ok = check(res, { 'transfer COMPLETED': () => res.status === 200 && body?.currentState === 'COMPLETED' });

@@ -9,7 +9,8 @@ import type { LoadReport } from './model';
 
 export const REPORT_CLIENT = path.join(__dirname, 'dist', 'report-client.js');
 
-export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'":
+  '&#39;' })[c] as string);
 
 /** The chart bundle, or a clear error when the build step has not run. */
 export function reportClient(file = REPORT_CLIENT): string {
@@ -25,18 +26,23 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-const ms = (v: number | undefined): string => (v === undefined ? '—' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v < 10 ? 2 : 1)} ms`);
+const ms = (v: number | undefined): string => (v === undefined ? '—' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v < 10 ? 2
+  : 1)} ms`);
 
 export function renderHtml(r: LoadReport, client = reportClient()): string {
   const h = r.headline;
   const l = h.latency;
   const unit = r.throughputLabel;
-  const kindRows = r.latencyByKind.map((k) => `<tr><td>${esc(k.kind)}</td><td>${esc(k.metric)}</td>${['count', 'avg', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'max'].map((s) => `<td>${s === 'count' ? k.values[s] ?? 0 : ms(k.values[s])}</td>`).join('')}</tr>`).join('');
+  const kindRows = r.latencyByKind.map((k) => `<tr><td>${esc(k.kind)}</td><td>${esc(k.metric)}</td>${['count', 'avg', 'p(50)', 'p(90)',
+    'p(95)', 'p(99)', 'max'].map((s) => `<td>${s === 'count' ? k.values[s] ?? 0 : ms(k.values[s])}</td>`).join('')}</tr>`).join('');
   const trendRows = Object.entries(r.metrics).filter(([, m]) => m.type === 'trend').map(([n, m]) =>
-    `<tr><td>${esc(n)}</td>${['avg', 'med', 'p(90)', 'p(95)', 'p(99)', 'max', 'count'].map((k) => `<td>${m.values[k] ?? ''}</td>`).join('')}</tr>`).join('');
+    `<tr><td>${esc(n)}</td>${['avg', 'med', 'p(90)', 'p(95)', 'p(99)', 'max', 'count'].map((k) =>
+      `<td>${m.values[k] ?? ''}</td>`).join('')}</tr>`).join('');
   const otherRows = Object.entries(r.metrics).filter(([, m]) => m.type !== 'trend').map(([n, m]) =>
-    `<tr><td>${esc(n)}</td><td>${esc(m.type)}</td><td class="wrap">${esc(Object.entries(m.values).map(([k, v]) => `${k}=${v}`).join(' '))}</td></tr>`).join('');
-  const thresholdRows = r.thresholds.map((t) => `<tr class="${t.ok ? 'ok' : 'bad'}"><td>${t.ok ? '✓' : '✗'}</td><td>${esc(t.metric)}</td><td>${esc(t.expression)}</td><td>${t.actual ?? ''}</td></tr>`).join('');
+    `<tr><td>${esc(n)}</td><td>${esc(m.type)}</td><td class="wrap">${esc(Object.entries(m.values).map(([k, v]) =>
+      `${k}=${v}`).join(' '))}</td></tr>`).join('');
+  const thresholdRows = r.thresholds.map((t) => `<tr class="${t.ok ? 'ok' : 'bad'}"><td>${t.ok ? '✓'
+    : '✗'}</td><td>${esc(t.metric)}</td><td>${esc(t.expression)}</td><td>${t.actual ?? ''}</td></tr>`).join('');
   const errorRows = r.errorsByCode.map((e) => `<tr><td>${esc(e.code)}</td><td>${e.count}</td></tr>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -69,10 +75,12 @@ pre{white-space:pre-wrap;word-break:break-all;font-size:12px;background:#fff;bor
 <p><span class="engine">engine: <b>${esc(r.engine)}</b></span> <span class="muted">script ${esc(r.script)}; started ${esc(r.startedAt)}; ran ${r.durationS} s${r.aborted ? `; aborted: ${esc(r.aborted)}` : ''}</span></p>
 <p class="muted">${Object.entries(r.targets).map(([k, v]) => `target ${esc(k)}: <code>${esc(v)}</code>`).join('<br>')}</p>
 <div class="figures">
-<div class="figure ${r.passed ? 'pass' : 'fail'}"><span>result</span><b>${r.passed ? 'PASSED' : 'FAILED'}</b><span>${r.thresholds.filter((t) => t.ok).length}/${r.thresholds.length} thresholds hold</span></div>
+<div class="figure ${r.passed ? 'pass' : 'fail'}"><span>result</span><b>${r.passed ? 'PASSED'
+  : 'FAILED'}</b><span>${r.thresholds.filter((t) => t.ok).length}/${r.thresholds.length} thresholds hold</span></div>
 <div class="figure"><span>throughput (submission to last final state)</span><b>${h.throughputPerSecond} ${esc(unit)}</b><span>${h.throughputTotal} in ${h.throughputSpanS} s</span></div>
 <div class="figure"><span>latency p95 (${esc(r.latencyMetric)})</span><b>${ms(l['p(95)'])}</b><span>p50 ${ms(l['p(50)'])} · p99 ${ms(l['p(99)'])} · max ${ms(l.max)}</span></div>
-<div class="figure ${h.failedRequestRate > 0 ? 'fail' : 'pass'}"><span>HTTP requests</span><b>${h.requests}</b><span>${h.requestsPerSecond}/s · failed ${(h.failedRequestRate * 100).toFixed(2)} % · ${h.iterations} iterations</span></div>
+<div class="figure ${h.failedRequestRate > 0 ? 'fail'
+  : 'pass'}"><span>HTTP requests</span><b>${h.requests}</b><span>${h.requestsPerSecond}/s · failed ${(h.failedRequestRate * 100).toFixed(2)} % · ${h.iterations} iterations</span></div>
 </div>
 <h2>Charts</h2>
 <div id="gpo-charts"></div>
@@ -80,9 +88,11 @@ pre{white-space:pre-wrap;word-break:break-all;font-size:12px;background:#fff;bor
 <h2>Latency per request kind</h2>
 <div class="card tables"><table><tr><th>kind</th><th>metric</th><th>count</th><th>avg</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th></tr>${kindRows || '<tr><td colspan="9">no latency samples</td></tr>'}</table></div>
 <h2>Errors by code</h2>
-<div class="card tables"><table><tr><th>code</th><th>count</th></tr>${errorRows || '<tr><td colspan="2">no errors recorded</td></tr>'}</table></div>
+<div class="card tables"><table><tr><th>code</th><th>count</th></tr>${errorRows
+  || '<tr><td colspan="2">no errors recorded</td></tr>'}</table></div>
 <h2>Thresholds</h2>
-<div class="card tables"><table><tr><th></th><th>metric</th><th>threshold</th><th>actual</th></tr>${thresholdRows || '<tr><td colspan="4">none</td></tr>'}</table></div>
+<div class="card tables"><table><tr><th></th><th>metric</th><th>threshold</th><th>actual</th></tr>${thresholdRows
+  || '<tr><td colspan="4">none</td></tr>'}</table></div>
 <h2>Trends (ms for time metrics)</h2>
 <div class="card tables"><table><tr><th>metric</th><th>avg</th><th>med</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>count</th></tr>${trendRows}</table></div>
 <h2>Counters, rates, gauges</h2>

@@ -137,11 +137,13 @@ export function buildReport(store: MetricStore, meta: ReportMeta): LoadReport {
   }
 
   // series: at most ~120 buckets of whole seconds (sub-second buckets for runs under 10 s)
-  const bucketMs = durationMs < 10_000 ? 250 * Math.max(1, Math.ceil(durationMs / 250 / 40)) : 1000 * Math.max(1, Math.ceil(durationMs / 1000 / 120));
+  const bucketMs = durationMs < 10_000 ? 250 * Math.max(1, Math.ceil(durationMs / 250 / 40))
+    : 1000 * Math.max(1, Math.ceil(durationMs / 1000 / 120));
   const nBuckets = Math.max(1, Math.ceil(Math.max(durationMs, lastT, 1) / bucketMs));
   const perS = 1000 / bucketMs;
   const points: SeriesPoint[] = Array.from({ length: nBuckets }, (_, i) => ({
-    t: round((i * bucketMs) / 1000, 2), throughput: 0, throughputSmoothed: 0, requests: 0, failed: 0, p50: 0, p95: 0, p99: 0, vus: 0, vusMax: 0, iterations: 0, dropped: 0, targetRate: 0,
+    t: round((i * bucketMs) / 1000, 2), throughput: 0, throughputSmoothed: 0, requests: 0, failed: 0, p50: 0, p95: 0, p99: 0, vus: 0,
+    vusMax: 0, iterations: 0, dropped: 0, targetRate: 0,
   }));
   const bucketOf = (t: number) => Math.min(nBuckets - 1, Math.max(0, Math.floor(t / bucketMs)));
   if (thr) for (let i = 0; i < thr.v.length; i++) points[bucketOf(thr.t[i])].throughput += thr.v[i];
@@ -219,16 +221,19 @@ function stepGauge(g: MetricSeries | undefined, points: SeriesPoint[], bucketOf:
 }
 
 /** Configured arrival rates (iterations per second, over [fromMs, toMs)): the scenarios' own, or k6's -e RATE. */
-export function targetRates(scenarios: unknown[] | undefined, env: Record<string, string>): Array<{ perS: number; fromMs: number; toMs: number }> {
+export function targetRates(scenarios: unknown[] | undefined, env: Record<string, string>): Array<{ perS: number; fromMs: number;
+  toMs: number }> {
   const configs: Array<Record<string, unknown>> = scenarios?.length
     ? scenarios.map((s) => ((s as { config?: Record<string, unknown> }).config ?? (s as Record<string, unknown>)))
-    : (env.EXECUTOR === 'constant-arrival-rate' || (!env.EXECUTOR && env.RATE)) ? [{ executor: 'constant-arrival-rate', rate: Number(env.RATE), timeUnit: '1s', duration: env.DURATION ?? '30s' }] : [];
+    : (env.EXECUTOR === 'constant-arrival-rate' || (!env.EXECUTOR && env.RATE))
+      ? [{ executor: 'constant-arrival-rate', rate: Number(env.RATE), timeUnit: '1s', duration: env.DURATION ?? '30s' }] : [];
   const out: Array<{ perS: number; fromMs: number; toMs: number }> = [];
   for (const c of configs) {
     if (c.executor !== 'constant-arrival-rate' || !(Number(c.rate) > 0)) continue;
     try {
       const fromMs = parseDuration(c.startTime as string | undefined, 0);
-      out.push({ perS: (Number(c.rate) * 1000) / parseDuration(c.timeUnit as string | undefined, 1000), fromMs, toMs: fromMs + parseDuration(c.duration as string | undefined, 0) });
+      out.push({ perS: (Number(c.rate) * 1000) / parseDuration(c.timeUnit as string | undefined, 1000), fromMs, toMs: fromMs
+        + parseDuration(c.duration as string | undefined, 0) });
     } catch {
       // a duration the runner would have refused: no target line
     }
@@ -237,7 +242,8 @@ export function targetRates(scenarios: unknown[] | undefined, env: Record<string
 }
 
 /** HTTP latency per request name (at most 6 kinds, the most frequent), then the profile's latency metric if it is another. */
-function latencyKinds(store: MetricStore, latencyMetric: string, durationMs: number, nBuckets: number, bucketOf: (t: number) => number): LatencyKind[] {
+function latencyKinds(store: MetricStore, latencyMetric: string, durationMs: number, nBuckets: number,
+  bucketOf: (t: number) => number): LatencyKind[] {
   const out: LatencyKind[] = [];
   const kind = (name: string, metric: MetricSeries, idx: number[]) => {
     const values = aggregate(metric, durationMs, idx, [50, 90, 95, 99]);
@@ -246,7 +252,8 @@ function latencyKinds(store: MetricStore, latencyMetric: string, durationMs: num
     const per: number[][] = Array.from({ length: nBuckets }, () => []);
     for (const i of idx) per[bucketOf(metric.t[i])].push(metric.v[i]);
     const at = (p: number) => per.map((vals) => (vals.length ? round(percentile(Float64Array.from(vals).sort(), p)) : null));
-    out.push({ kind: name, metric: metric.name, values, ladder: PERCENTILE_LADDER.map((p) => round(percentile(sorted, p))), p50: at(50), p95: at(95), p99: at(99) });
+    out.push({ kind: name, metric: metric.name, values, ladder: PERCENTILE_LADDER.map((p) => round(percentile(sorted, p))), p50: at(50),
+      p95: at(95), p99: at(99) });
   };
   const http = store.metrics.get('http_req_duration');
   if (http && http.v.length) {

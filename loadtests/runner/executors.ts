@@ -57,7 +57,8 @@ export interface ExecutorOutcome {
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function validateScenario(name: string, s: ScenarioConfig): void {
-  if (!EXECUTORS.includes(s.executor)) throw new Error(`scenario ${name}: executor "${s.executor}" is not supported by the Node runner (supported: ${EXECUTORS.join(', ')}); run it with k6`);
+  if (!EXECUTORS.includes(s.executor)) throw new Error(`scenario ${name}: executor "${s.executor}" is not supported by the Node runner ` +
+    `(supported: ${EXECUTORS.join(', ')}); run it with k6`);
   const positive = (v: unknown, what: string) => {
     if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new Error(`scenario ${name}: ${what} must be a positive number`);
   };

@@ -57,7 +57,8 @@ function bodyText(body: unknown): string {
   if (body instanceof ArrayBuffer) return Buffer.from(body).toString();
   if (typeof body === 'object') {
     // k6 form-encodes an object body
-    return new URLSearchParams(Object.entries(body as Record<string, unknown>).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    return new URLSearchParams(Object.entries(body as Record<string, unknown>).map(([k, v]): [string, string] =>
+      [k, String(v)])).toString();
   }
   return String(body);
 }
@@ -94,7 +95,8 @@ export class K6Http {
     const m = method.toUpperCase();
     const text = bodyText(body);
     const headers: Record<string, string> = { 'user-agent': 'gpo-node-runner (k6-compatible subset)', ...(params?.headers ?? {}) };
-    if (typeof body === 'object' && body !== null && !(body instanceof ArrayBuffer) && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+    if (typeof body === 'object' && body !== null && !(body instanceof ArrayBuffer)
+      && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
     const timeoutMs = parseDuration(params?.timeout, 60_000);
@@ -133,7 +135,8 @@ export class K6Http {
     const duration = performance.now() - t0;
     const failed = !(status >= 200 && status < 400);
     statusText = status ? `${status}` : '';
-    this.onSample({ method: m, url, status, name, duration, waiting, failed, tags: params?.tags, bytesSent: Buffer.byteLength(text), bytesReceived: Buffer.byteLength(resBody) });
+    this.onSample({ method: m, url, status, name, duration, waiting, failed, tags: params?.tags, bytesSent: Buffer.byteLength(text),
+      bytesReceived: Buffer.byteLength(resBody) });
     const response: K6Response = {
       status, status_text: statusText, url, body: params?.responseType === 'none' ? null : resBody, headers: resHeaders,
       timings: { duration, waiting, receiving: Math.max(0, duration - waiting), sending: 0, blocked: 0, connecting: 0, tls_handshaking: 0 },

@@ -70,7 +70,8 @@ export function scenariosOf(options: Record<string, unknown>): Record<string, Sc
   const declared = options.scenarios as Record<string, ScenarioConfig> | undefined;
   if (declared && Object.keys(declared).length) return declared;
   const vus = Number(options.vus ?? 1);
-  if (options.iterations !== undefined) return { default: { executor: 'shared-iterations', vus, iterations: Number(options.iterations), maxDuration: options.duration as string | undefined } };
+  if (options.iterations !== undefined) return { default: { executor: 'shared-iterations', vus, iterations: Number(options.iterations),
+    maxDuration: options.duration as string | undefined } };
   if (options.duration !== undefined) return { default: { executor: 'constant-vus', vus, duration: String(options.duration) } };
   return { default: { executor: 'per-vu-iterations', vus: 1, iterations: 1 } };
 }
@@ -102,7 +103,8 @@ export async function runNodeTest(opts: NodeRunOptions): Promise<NodeRunResult> 
     return c ? { scenario: c.scenario } : {};
   };
   const http = new K6Http((s) => {
-    const tags: Tags = { ...baseTags(), ...(s.tags ?? {}), name: s.name, method: s.method, status: String(s.status), expected_response: String(!s.failed) };
+    const tags: Tags = { ...baseTags(), ...(s.tags ?? {}), name: s.name, method: s.method, status: String(s.status), expected_response:
+      String(!s.failed) };
     const t = now();
     store.add(metric('http_reqs'), t, 1, tags);
     store.add(metric('http_req_duration'), t, s.duration, tags);
@@ -135,7 +137,8 @@ export async function runNodeTest(opts: NodeRunOptions): Promise<NodeRunResult> 
     patch: (url: string, body?: unknown, p?: HttpParams) => http.request('PATCH', url, body, p),
     del: (url: string, body?: unknown, p?: HttpParams) => http.request('DELETE', url, body, p),
     options: (url: string, body?: unknown, p?: HttpParams) => http.request('OPTIONS', url, body, p),
-    batch: (reqs: Array<{ method?: string; url: string; body?: unknown; params?: HttpParams } | [string, string, unknown?, HttpParams?] | string>) =>
+    batch: (reqs: Array<{ method?: string; url: string; body?: unknown; params?: HttpParams } | [string, string, unknown?, HttpParams?]
+      | string>) =>
       Promise.all(reqs.map((r) => (typeof r === 'string' ? http.request('GET', r)
         : Array.isArray(r) ? http.request(r[0], r[1], r[2], r[3]) : http.request(r.method ?? 'GET', r.url, r.body, r.params)))),
   };
@@ -143,11 +146,13 @@ export async function runNodeTest(opts: NodeRunOptions): Promise<NodeRunResult> 
   const execution = {
     get scenario() {
       const c = ctx();
-      return { name: c?.scenario ?? '', executor: c?.executor ?? '', startTime: c ? Math.round(c.scenarioStartMs) : 0, progress: 0, iterationInInstance: c?.iterationInScenario ?? 0, iterationInTest: c?.iterationInScenario ?? 0 };
+      return { name: c?.scenario ?? '', executor: c?.executor ?? '', startTime: c ? Math.round(c.scenarioStartMs) : 0, progress: 0,
+        iterationInInstance: c?.iterationInScenario ?? 0, iterationInTest: c?.iterationInScenario ?? 0 };
     },
     get vu() {
       const c = ctx();
-      return { idInInstance: c?.vu.idInTest ?? 0, idInTest: c?.vu.idInTest ?? 0, iterationInInstance: c?.iteration ?? 0, iterationInScenario: c?.iteration ?? 0, tags: {}, metrics: { tags: {}, metadata: {} } };
+      return { idInInstance: c?.vu.idInTest ?? 0, idInTest: c?.vu.idInTest ?? 0, iterationInInstance: c?.iteration ?? 0,
+        iterationInScenario: c?.iteration ?? 0, tags: {}, metrics: { tags: {}, metadata: {} } };
     },
     get instance() {
       return { iterationsCompleted: 0, iterationsInterrupted: 0, vusActive: 0, vusInitialized: vuSeq, currentTestRunDuration: now() };
@@ -216,7 +221,8 @@ export async function runNodeTest(opts: NodeRunOptions): Promise<NodeRunResult> 
   const setupFn = script.exports.setup as ((...a: unknown[]) => unknown) | undefined;
   let data: unknown;
   if (setupFn) {
-    const raw = await als.run({ vu: { idInTest: 0, iterations: 0 }, iteration: 0, iterationInScenario: 0, scenario: 'setup', scenarioStartMs: 0, executor: '' }, () => setupFn());
+    const raw = await als.run({ vu: { idInTest: 0, iterations: 0 }, iteration: 0, iterationInScenario: 0, scenario: 'setup',
+      scenarioStartMs: 0, executor: '' }, () => setupFn());
     data = raw === undefined ? undefined : JSON.parse(JSON.stringify(raw));
   }
 
@@ -282,7 +288,8 @@ export async function runNodeTest(opts: NodeRunOptions): Promise<NodeRunResult> 
   stopped = true;
   const teardownFn = script.exports.teardown as ((d: unknown) => unknown) | undefined;
   if (teardownFn) {
-    await als.run({ vu: { idInTest: 0, iterations: 0 }, iteration: 0, iterationInScenario: 0, scenario: 'teardown', scenarioStartMs: 0, executor: '' }, () => teardownFn(data));
+    await als.run({ vu: { idInTest: 0, iterations: 0 }, iteration: 0, iterationInScenario: 0, scenario: 'teardown', scenarioStartMs: 0,
+      executor: '' }, () => teardownFn(data));
   }
   await http.close();
   const results = evaluateThresholds(store, thresholds, durationMs);

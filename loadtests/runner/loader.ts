@@ -28,9 +28,12 @@ export async function loadK6Script(bundlePath: string, modules: Record<string, u
         b.onResolve({ filter: /^k6(\/.*)?$/ }, (args) => ({ path: args.path, namespace: 'k6' }));
         b.onLoad({ filter: /.*/, namespace: 'k6' }, (args) => {
           if (!(args.path in modules)) {
-            return { errors: [{ text: `${args.path} is not part of the Node runner's k6 subset (it has ${Object.keys(modules).join(', ')}); run this script with k6` }] };
+            return { errors:
+              [{ text: `${args.path} is not part of the Node runner's k6 subset (it has ${Object.keys(modules).join(', ')}); run this ` +
+                `script with k6` }] };
           }
-          return { contents: `module.exports = globalThis[${JSON.stringify(K6_MODULES_GLOBAL)}][${JSON.stringify(args.path)}];`, loader: 'js' };
+          return { contents: `module.exports = globalThis[${JSON.stringify(K6_MODULES_GLOBAL)}][${JSON.stringify(args.path)}];`, loader:
+            'js' };
         });
       },
     }],

@@ -83,7 +83,8 @@ export function evaluateThresholds(store: MetricStore, thresholds: ParsedThresho
     const only = store.select(m, t.tags);
     const values = aggregate(m, durationMs, only, t.percentile !== undefined ? [t.percentile] : []);
     const actual = values[t.stat];
-    if (actual === undefined) throw new Error(`threshold "${t.expression}" on ${t.key}: a ${m.type} has no "${t.stat}" (it has ${Object.keys(values).join(', ')})`);
+    if (actual === undefined) throw new Error(`threshold "${t.expression}" on ${t.key}: a ${m.type} has no "${t.stat}" (it has ` +
+      `${Object.keys(values).join(', ')})`);
     const n = only ? only.length : m.v.length;
     // A Trend or Rate with no samples has no value to pass or fail: k6 reports it as not failed.
     if (n === 0 && (m.type === 'trend' || m.type === 'rate')) return { metric: t.key, expression: t.expression, ok: true };

@@ -1,5 +1,6 @@
 import type { BatchListQuery } from '../store/port';
-import type { BatchStatus, BatchView, OrchestratorEvent, PaymentStatus, PaymentView, SubmitBatchCommand, SubmitOutcome } from '../domain/types';
+import type { BatchStatus, BatchView, OrchestratorEvent, PaymentStatus, PaymentView, SubmitBatchCommand,
+  SubmitOutcome } from '../domain/types';
 
 /**
  * The application service the northbound APIs (orchestrator/intake) call. It hides the engine and the store.
@@ -14,7 +15,8 @@ export interface DisbursementService {
   findBatchByTransaction(senderId: string, transactionId: string): Promise<BatchView | undefined>;
   /** Batches newest first, filtered by status, source and creation time, a page at a time. */
   listBatches(query: BatchListQuery): Promise<{ total: number; items: BatchView[] }>;
-  listPayments(batchId: string, query?: { status?: PaymentStatus; errorCode?: string; offset?: number; limit?: number }): Promise<{ total: number; items: PaymentView[] }>;
+  listPayments(batchId: string, query?: { status?: PaymentStatus; errorCode?: string; offset?: number;
+    limit?: number }): Promise<{ total: number; items: PaymentView[] }>;
   /** Streams every payment of a batch in position order (report.csv, PIL results), without loading all at once. */
   iteratePayments(batchId: string): AsyncIterable<PaymentView>;
   /** Payments of a batch selected by their upstream references (G2P Connect txn status). */

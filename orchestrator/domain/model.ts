@@ -105,7 +105,8 @@ export function finalOutboxEntry(callback: CallbackTarget | undefined, id: strin
 }
 
 /** One payment's input, as a tuple inside a slice's JSON string. */
-export type InputTuple = [reference: string, idType: string, idValue: string, subValue: string, fsp: string, amount: string, currency: string, note: string, meta: Record<string, string> | 0];
+export type InputTuple = [reference: string, idType: string, idValue: string, subValue: string, fsp: string, amount: string,
+  currency: string, note: string, meta: Record<string, string> | 0];
 
 export interface SliceInputRecord {
   _id: string;
@@ -185,11 +186,13 @@ export function addSummary(into: Summary, s: Summary): Summary {
 }
 
 export function summaryToRecord(s: Summary): SummaryRecord {
-  return { counts: [...s.counts], units: s.units.map(String), debited: String(s.debited), credited: String(s.credited), fees: String(s.fees) };
+  return { counts: [...s.counts], units: s.units.map(String), debited: String(s.debited), credited: String(s.credited), fees:
+    String(s.fees) };
 }
 
 export function summaryFromRecord(r: SummaryRecord): Summary {
-  return { counts: [...r.counts], units: r.units.map((u) => BigInt(u)), debited: BigInt(r.debited), credited: BigInt(r.credited), fees: BigInt(r.fees) };
+  return { counts: [...r.counts], units: r.units.map((u) => BigInt(u)), debited: BigInt(r.debited), credited: BigInt(r.credited), fees:
+    BigInt(r.fees) };
 }
 
 export function summarizeSlice(state: SliceStateRecord, input: InputTuple[] | bigint[]): Summary {
@@ -213,20 +216,23 @@ export function sliceId(batchId: string, seq: number): string {
 }
 
 export function encodeInput(p: PaymentInput): InputTuple {
-  return [p.reference, p.payeeIdType, p.payeeIdValue, p.payeeIdSubValue ?? '', p.payeeFsp ?? '', p.amount, p.currency, p.note ?? '', p.meta ?? 0];
+  return [p.reference, p.payeeIdType, p.payeeIdValue, p.payeeIdSubValue ?? '', p.payeeFsp ?? '', p.amount, p.currency, p.note ?? '', p.meta
+    ?? 0];
 }
 
 export function newSliceState(batchId: string, seq: number, start: number, n: number, now: string): SliceStateRecord {
   const nulls = (): null[] => new Array<null>(n).fill(null);
   return {
     _id: sliceId(batchId, seq), batchId, seq, start, n,
-    st: new Array<number>(n).fill(S_RECEIVED), fsp: nulls(), tid: nulls(), mid: nulls(), g: new Array<number>(n).fill(-1), att: new Array<number>(n).fill(0),
+    st: new Array<number>(n).fill(S_RECEIVED), fsp: nulls(), tid: nulls(), mid: nulls(), g: new Array<number>(n).fill(-1), att:
+      new Array<number>(n).fill(0),
     fee: nulls(), deb: nulls(), cred: nulls(), err: nulls(), ed: nulls(), at: nulls(), groups: [], updatedAt: now,
   };
 }
 
 /** Cuts a batch's payments into slices of at most `size`, in position order. */
-export function planSlices(batchId: string, payments: PaymentInput[], size: number, now: string): { inputs: SliceInputRecord[]; states: SliceStateRecord[] } {
+export function planSlices(batchId: string, payments: PaymentInput[], size: number, now: string): { inputs: SliceInputRecord[];
+  states: SliceStateRecord[] } {
   const inputs: SliceInputRecord[] = [];
   const states: SliceStateRecord[] = [];
   for (let start = 0, seq = 0; start < payments.length; start += size, seq++) {
@@ -279,12 +285,15 @@ export function batchView(b: BatchRecord, s: Summary): BatchView {
 // ---------------------------------------------------------------------------------------------------------------
 // batch state machine
 
-export const FINAL_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED]);
+export const FINAL_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED,
+  BatchStatus.FAILED, BatchStatus.CANCELLED]);
 
 const BATCH_TRANSITIONS: Record<BatchStatus, BatchStatus[]> = {
   [BatchStatus.RECEIVED]: [BatchStatus.PROCESSING, BatchStatus.CANCELLED, BatchStatus.FAILED],
-  [BatchStatus.PROCESSING]: [BatchStatus.PAUSED, BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED],
-  [BatchStatus.PAUSED]: [BatchStatus.PROCESSING, BatchStatus.CANCELLED, BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED],
+  [BatchStatus.PROCESSING]: [BatchStatus.PAUSED, BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED,
+    BatchStatus.CANCELLED],
+  [BatchStatus.PAUSED]: [BatchStatus.PROCESSING, BatchStatus.CANCELLED, BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED,
+    BatchStatus.FAILED],
   [BatchStatus.COMPLETED]: [],
   [BatchStatus.PARTIALLY_COMPLETED]: [],
   [BatchStatus.FAILED]: [],
@@ -344,19 +353,23 @@ export function validateBatch(
     }
     if (p.currency !== cmd.currency) badCurrency.push(i);
   });
-  if (badAmount.length) problems.push({ code: 'INVALID_AMOUNT', message: `invalid amount at position(s) ${badAmount.slice(0, 20).join(', ')}`, positions: badAmount });
-  if (badCurrency.length) problems.push({ code: 'CURRENCY_MISMATCH', message: `currency differs from the batch's ${cmd.currency} at position(s) ${badCurrency.slice(0, 20).join(', ')}`, positions: badCurrency });
+  if (badAmount.length) problems.push({ code: 'INVALID_AMOUNT', message: `invalid amount at position(s) ${badAmount.slice(0,
+    20).join(', ')}`, positions: badAmount });
+  if (badCurrency.length) problems.push({ code: 'CURRENCY_MISMATCH', message:
+    `currency differs from the batch's ${cmd.currency} at position(s) ${badCurrency.slice(0, 20).join(', ')}`, positions: badCurrency });
   if (cmd.declaredCount !== undefined && cmd.declaredCount !== cmd.payments.length) {
     problems.push({ code: 'COUNT_MISMATCH', message: `declared count ${cmd.declaredCount} but ${cmd.payments.length} payments` });
   }
   if (cmd.declaredAmount !== undefined && !badAmount.length) {
     let declared: bigint | undefined;
     try { declared = toUnits(cmd.declaredAmount); } catch { declared = undefined; }
-    if (declared === undefined || declared !== total) problems.push({ code: 'AMOUNT_MISMATCH', message: `declared amount ${cmd.declaredAmount} but payments sum to ${fromUnits(total)}` });
+    if (declared === undefined || declared !== total) problems.push({ code: 'AMOUNT_MISMATCH', message:
+      `declared amount ${cmd.declaredAmount} but payments sum to ${fromUnits(total)}` });
   }
   if (duplicatePayees === 'reject') {
     const dups = findDuplicatePayees(cmd.payments);
-    if (dups.length) problems.push({ code: 'DUPLICATE_PAYEE', message: `payee appears more than once at position(s) ${dups.slice(0, 20).join(', ')}`, positions: dups });
+    if (dups.length) problems.push({ code: 'DUPLICATE_PAYEE', message: `payee appears more than once at position(s) ${dups.slice(0,
+      20).join(', ')}`, positions: dups });
   }
   return { problems, totalUnits: total };
 }

@@ -123,7 +123,8 @@ export interface PaymentView {
    * it (GPO's own id in the bulk quotes/transfers mode, the SDK's in the others).
    */
   transferId?: string;
-  /** GPO's own id for the payment's current attempt, chosen and stored before any request for it leaves GPO (the SDK's homeTransactionId). */
+  /** GPO's own id for the payment's current attempt, chosen and stored before any request for it leaves GPO (the SDK's homeTransactionId).
+   * */
   homeTransactionId?: string;
   fee?: string;
   amountDebited?: string;

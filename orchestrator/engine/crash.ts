@@ -2,8 +2,10 @@
  * Deterministic crash points for recovery tests: GPO_CRASH_AT=<phase>:<n> kills this process with SIGKILL the n-th
  * time the engine passes <phase> (intake: a batch became durable; quote: a group was quoted; transfer: a group's
  * transfer call returned, before its results are stored; prepare: a two-phase rail reported its transfer ids, before
- * they are stored; accept: those ids were stored, before the acceptance that lets money move; final: a slice's final state was stored; notify: an event
- * went to subscribers; deliver: a final notification's delivery failed, before it is tried again). Unset in production: then this is a no-op.
+ * they are stored; accept: those ids were stored, before the acceptance that lets money move; final: a slice's final state was stored;
+ * notify: an event
+ * went to subscribers; deliver: a final notification's delivery failed, before it is tried again). Unset in production: then this is a
+ * no-op.
  */
 export type CrashPhase = 'intake' | 'quote' | 'prepare' | 'accept' | 'transfer' | 'final' | 'notify' | 'deliver';
 

@@ -12,11 +12,13 @@ import { fromUnits, toUnits } from '../../shared/money';
 import type { OrchestratorConfig } from '../config';
 import {
   addSummary, backoffDelay, batchView, canTransition, emptySummary, feeWithinLimit, finalBatchStatus, FINAL_BATCH_STATUSES,
-  EXPIRED_CODES, finalOutboxEntry, IN_DOUBT, INSUFFICIENT_LIQUIDITY, isFinalCode, paymentView, planSlices, S_CANCELLED, S_COMPLETED, S_FAILED, S_QUOTED, S_RECEIVED,
+  EXPIRED_CODES, finalOutboxEntry, IN_DOUBT, INSUFFICIENT_LIQUIDITY, isFinalCode, paymentView, planSlices, S_CANCELLED, S_COMPLETED,
+  S_FAILED, S_QUOTED, S_RECEIVED,
   S_RESOLVED, S_SENT, STATUS_CODES, summarizeSlice, summaryFromRecord, summaryToRecord, validateBatch, BatchRejected,
   type BatchRecord, type GroupRecord, type InputTuple, type SliceStateRecord, type Summary,
 } from '../domain/model';
-import { BatchStatus, type BatchView, type OrchestratorEvent, type PaymentStatus, type PaymentView, type SubmitBatchCommand, type SubmitOutcome } from '../domain/types';
+import { BatchStatus, type BatchView, type OrchestratorEvent, type PaymentStatus, type PaymentView, type SubmitBatchCommand,
+  type SubmitOutcome } from '../domain/types';
 import type { ItemResult, Rail, RailGroup, RailItem, SendHooks } from '../rails/port';
 import { RailCallError } from '../rails/port';
 import type { BatchListQuery, Store } from '../store/port';
@@ -136,7 +138,8 @@ export class Engine {
       const { state, units } = await this.loadSlice(record._id, seq);
       summaries.push(summarizeSlice(state, units));
     }
-    const run: BatchRun = { record, summaries, live: new Map(), paused: record.status === BatchStatus.PAUSED, cancel: !!record.cancelRequested, dirty: true };
+    const run: BatchRun = { record, summaries, live: new Map(), paused: record.status === BatchStatus.PAUSED, cancel:
+      !!record.cancelRequested, dirty: true };
     if (run.paused) run.resume = deferred();
     this.runs.set(record._id, run);
     return run;
@@ -201,7 +204,8 @@ export class Engine {
     });
     const run: BatchRun = { record, summaries, live: new Map(), paused: false, cancel: false, dirty: true };
     this.runs.set(id, run);
-    this.log.info({ batchId: id, source: cmd.source, count: record.totalCount, amount: record.totalAmount, rail: record.rail, railMode: record.railMode }, 'batch accepted');
+    this.log.info({ batchId: id, source: cmd.source, count: record.totalCount, amount: record.totalAmount, rail: record.rail, railMode:
+      record.railMode }, 'batch accepted');
     const batch = this.viewOf(run);
     setImmediate(() => this.launch(run));
     return { outcome: 'created', batch };
@@ -246,8 +250,10 @@ export class Engine {
     // The final notification owed upstream is stored with the final status: a crash cannot lose one without the other.
     const owed = FINAL_BATCH_STATUSES.has(run.record.status) ? undefined : finalOutboxEntry(run.record.callback, this.deps.newId(), now);
     const outbox = owed ? { outbox: [...(run.record.outbox ?? []), owed], outboxPending: true } : {};
-    await this.setStatus(run, status, { final: summaryToRecord(total), sliceCounts: run.summaries.map((s) => s.counts), completedAt: now, pausedReason: undefined, ...outbox });
-    this.log.info({ batchId: id, status, completed: total.counts[S_COMPLETED], failed: total.counts[S_FAILED], cancelled: total.counts[S_CANCELLED] }, 'batch final');
+    await this.setStatus(run, status, { final: summaryToRecord(total), sliceCounts: run.summaries.map((s) => s.counts), completedAt: now,
+      pausedReason: undefined, ...outbox });
+    this.log.info({ batchId: id, status, completed: total.counts[S_COMPLETED], failed: total.counts[S_FAILED], cancelled:
+      total.counts[S_CANCELLED] }, 'batch final');
     this.runs.delete(id);
     this.emit({ type: 'batch-final', batch: batchView(run.record, total) });
     await this.deps.store.compact().catch((err) => this.log.warn({ err }, 'compaction failed'));
@@ -320,7 +326,8 @@ export class Engine {
 
   private railItem(slice: LiveSlice, i: number): RailItem {
     const [reference, idType, idValue, subValue, inFsp, amount, currency, note] = slice.input[i];
-    const item: RailItem = { transferId: slice.state.tid[i] as string, reference, payeeIdType: idType, payeeIdValue: idValue, amount, currency };
+    const item: RailItem = { transferId: slice.state.tid[i] as string, reference, payeeIdType: idType, payeeIdValue: idValue, amount,
+      currency };
     if (subValue) item.payeeIdSubValue = subValue;
     const fsp = slice.state.fsp[i] ?? inFsp;
     if (fsp) item.payeeFsp = fsp;
@@ -400,7 +407,9 @@ export class Engine {
     let items = idx.map((i) => this.railItem(slice, i));
     const at = this.now();
     if (rail.quotesSeparately && rail.quote && !quoted) {
-      const quotes = await this.slots(rail, g.fsp, () => this.withRetryCall('quote', () => rail.quote!(this.railGroup(run, g, items))), (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient: err.transient })));
+      const quotes = await this.slots(rail, g.fsp, () => this.withRetryCall('quote', () => rail.quote!(this.railGroup(run, g, items))),
+        (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient:
+          err.transient })));
       this.crash.pass('quote');
       const byId = new Map(quotes.map((q) => [q.transferId, q]));
       const keep: number[] = [];
@@ -410,7 +419,8 @@ export class Engine {
         if (!q || !q.ok) {
           this.itemFailed(run, state, i, q?.errorCode ?? '2001', q?.description ?? 'no quote result', q?.transient ?? true, at);
         } else if (!feeWithinLimit(q.fee, run.record.currency, this.deps.config.feeLimits)) {
-          this.finish(state, i, S_FAILED, at, { code: '4100', description: `fee ${q.fee} ${run.record.currency} above the limit of ${this.deps.config.feeLimits[run.record.currency]}` });
+          this.finish(state, i, S_FAILED, at, { code: '4100', description:
+            `fee ${q.fee} ${run.record.currency} above the limit of ${this.deps.config.feeLimits[run.record.currency]}` });
         } else {
           state.st[i] = S_QUOTED;
           state.fee[i] = q.fee ?? null;
@@ -439,7 +449,8 @@ export class Engine {
       await this.save(run, slice);
       return;
     }
-    const results = await this.settleUnknown(rail, this.railGroup(run, g, items), await this.sendGroup(run, rail, this.railGroup(run, g, items), this.railIdHooks(run, slice, idx)));
+    const results = await this.settleUnknown(rail, this.railGroup(run, g, items),
+      await this.sendGroup(run, rail, this.railGroup(run, g, items), this.railIdHooks(run, slice, idx)));
     this.crash.pass('transfer');
     if (this.stopped) return;
     this.applyResults(run, state, idx, items, results);
@@ -461,14 +472,16 @@ export class Engine {
       } catch (err) {
         last = toRailError(err);
         this.deps.metrics?.railError?.('send', last.errorCode);
-        this.log.warn({ batchId: run.record._id, groupId: group.id, attempt, errorCode: last.errorCode, err: last.message }, 'rail call failed');
+        this.log.warn({ batchId: run.record._id, groupId: group.id, attempt, errorCode: last.errorCode, err: last.message },
+          'rail call failed');
         if (!last.transient) return group.items.map((it) => failed(it.transferId, last!.errorCode, last!.message, false));
         if (attempt < maxAttempts) await delay(backoffDelay(attempt, { baseDelayMs, maxDelayMs }, this.deps.random()));
       }
     }
     // Out of attempts: the rail may still have paid. Ask until it answers, and fail only what it has no trace of.
     const known = await this.askRail(rail, group);
-    return known.map((r) => (r.outcome === 'unknown' ? failed(r.transferId, last?.errorCode ?? '2004', `no answer from the rail after ${maxAttempts} attempts`, false) : r));
+    return known.map((r) => (r.outcome === 'unknown' ? failed(r.transferId, last?.errorCode ?? '2004',
+      `no answer from the rail after ${maxAttempts} attempts`, false) : r));
   }
 
   /** Items a send left without an outcome are asked about before anything else happens to them. */
@@ -477,7 +490,8 @@ export class Engine {
     const open = group.items.filter((it) => !known.has(it.transferId));
     if (!open.length || this.stopped) return results;
     const asked = new Map((await this.askRail(rail, { ...group, items: open })).map((r) => [r.transferId, r]));
-    return group.items.map((it) => known.get(it.transferId) ?? asked.get(it.transferId) ?? { transferId: it.transferId, outcome: 'unknown' as const });
+    return group.items.map((it) => known.get(it.transferId) ?? asked.get(it.transferId)
+      ?? { transferId: it.transferId, outcome: 'unknown' as const });
   }
 
   /**
@@ -493,7 +507,8 @@ export class Engine {
       } catch (err) {
         const e = toRailError(err);
         this.deps.metrics?.railError?.('query', e.errorCode);
-        if (!e.transient || attempt >= maxAttempts * 3 || this.stopped) throw new Error(`the rail could not say what became of group ${group.id}: ${e.message}`);
+        if (!e.transient || attempt >= maxAttempts * 3
+          || this.stopped) throw new Error(`the rail could not say what became of group ${group.id}: ${e.message}`);
         await delay(backoffDelay(attempt, { baseDelayMs, maxDelayMs }, this.deps.random()));
       }
     }
@@ -521,7 +536,8 @@ export class Engine {
         } else {
           // Never resent under a new id: that could pay twice. Left to reconciliation with the payer DFSP.
           this.doubts.get(state)?.delete(i);
-          this.finish(state, i, S_FAILED, at, { code: r.errorCode, description: `outcome still unknown after ${this.deps.config.inDoubtTimeoutMs} ms (${r.description}); reconcile with the payer DFSP` });
+          this.finish(state, i, S_FAILED, at, { code: r.errorCode, description:
+            `outcome still unknown after ${this.deps.config.inDoubtTimeoutMs} ms (${r.description}); reconcile with the payer DFSP` });
         }
       } else {
         this.doubts.get(state)?.delete(i);
@@ -541,7 +557,8 @@ export class Engine {
   }
 
   /** A payment the rail reported failed: retry with a new transfer id, pause the batch, or fail it. */
-  private itemFailed(run: BatchRun, state: SliceStateRecord, i: number, code: string, description: string, transient: boolean, at: string, newIdSafe = false): void {
+  private itemFailed(run: BatchRun, state: SliceStateRecord, i: number, code: string, description: string, transient: boolean, at: string,
+    newIdSafe = false): void {
     if (EXPIRED_CODES.has(code)) {
       transient = true;
       newIdSafe = true;
@@ -573,7 +590,8 @@ export class Engine {
     state.ed[i] = description;
   }
 
-  private finish(state: SliceStateRecord, i: number, status: number, at: string, err: { code: string | null; description: string | null }): void {
+  private finish(state: SliceStateRecord, i: number, status: number, at: string,
+    err: { code: string | null; description: string | null }): void {
     if (isFinalCode(state.st[i])) return;
     state.st[i] = status;
     state.at[i] = at;
@@ -620,7 +638,8 @@ export class Engine {
         }
         return;
       }
-      this.log.info({ batchId: run.record._id, groupId: g.id, count: resend.length }, 'resending payments the rail never saw, with the same ids');
+      this.log.info({ batchId: run.record._id, groupId: g.id, count: resend.length },
+        'resending payments the rail never saw, with the same ids');
       for (const i of resend) {
         state.st[i] = S_QUOTED;
         railIds(state)[i] = null; // a resend moves money under a new rail id, if any
@@ -640,7 +659,9 @@ export class Engine {
     let items = idx.map((i) => this.railItem(slice, i));
     if (rail.quotesSeparately && rail.quote) {
       const at = this.now();
-      const quotes = await this.slots(rail, g.fsp, () => this.withRetryCall('quote', () => rail.quote!(this.railGroup(run, g, items))), (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient: false })));
+      const quotes = await this.slots(rail, g.fsp, () => this.withRetryCall('quote', () => rail.quote!(this.railGroup(run, g, items))),
+        (err) => items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: err.errorCode, description: err.message, transient:
+          false })));
       const byId = new Map(quotes.map((q) => [q.transferId, q]));
       const keep: number[] = [];
       const keepItems: RailItem[] = [];
@@ -668,7 +689,8 @@ export class Engine {
       state.g[i] = gIndex;
     }
     await this.save(run, slice);
-    const results = await this.settleUnknown(rail, this.railGroup(run, g, items), await this.sendGroup(run, rail, this.railGroup(run, g, items), this.railIdHooks(run, slice, idx)));
+    const results = await this.settleUnknown(rail, this.railGroup(run, g, items),
+      await this.sendGroup(run, rail, this.railGroup(run, g, items), this.railIdHooks(run, slice, idx)));
     this.crash.pass('transfer');
     if (this.stopped) return;
     this.applyResults(run, state, idx, items, results);
@@ -708,7 +730,8 @@ export class Engine {
   }
 
   /** A party lookup with retries on transient failures, at most 4 × railConcurrency in flight over all batches. */
-  private async lookupWithRetry<T extends object>(fn: () => Promise<T>): Promise<T | { errorCode: string; description: string; transient: boolean }> {
+  private async lookupWithRetry<T extends object>(fn: () => Promise<T>): Promise<T
+    | { errorCode: string; description: string; transient: boolean }> {
     try {
       return await this.withRetryCall('lookup', async () => {
         const r = await this.lookupSlots.run(fn);
@@ -841,7 +864,8 @@ export class Engine {
     }
   }
 
-  async listPayments(batchId: string, query: { status?: PaymentStatus; errorCode?: string; offset?: number; limit?: number } = {}): Promise<{ total: number; items: PaymentView[] }> {
+  async listPayments(batchId: string, query: { status?: PaymentStatus; errorCode?: string; offset?: number;
+    limit?: number } = {}): Promise<{ total: number; items: PaymentView[] }> {
     const run = this.runs.get(batchId);
     const record = run?.record ?? (await this.deps.store.getBatch(batchId));
     if (!record) return { total: 0, items: [] };
@@ -849,7 +873,8 @@ export class Engine {
     const limit = Math.max(0, query.limit ?? 100);
     const code = query.status ? STATUS_CODES.indexOf(query.status) : -1;
     // Per-slice counts let a page skip the slices it does not need without loading them.
-    const counts: Array<number[] | undefined> = run ? run.summaries.map((s, seq) => (run.live.has(seq) ? undefined : s.counts)) : record.sliceCounts ?? [];
+    const counts: Array<number[] | undefined> = run ? run.summaries.map((s, seq) => (run.live.has(seq) ? undefined : s.counts))
+      : record.sliceCounts ?? [];
     const items: PaymentView[] = [];
     let total = 0;
     for (let seq = 0; seq < record.sliceCount; seq++) {

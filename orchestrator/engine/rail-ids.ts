@@ -36,7 +36,8 @@ export function noteRailId(state: SliceStateRecord, i: number, r: ItemResult): v
  * the slice is saved (crash points `prepare` before, `accept` after). A stopped engine stores nothing and the rail
  * accepts nothing.
  */
-export function railIdHooks(state: SliceStateRecord, idx: number[], o: { save: () => Promise<void>; crash: CrashPoints; stopped: () => boolean }): SendHooks {
+export function railIdHooks(state: SliceStateRecord, idx: number[], o: { save: () => Promise<void>; crash: CrashPoints;
+  stopped: () => boolean }): SendHooks {
   return {
     storeRailIds: async (ids) => {
       o.crash.pass('prepare');

@@ -22,12 +22,14 @@ export function callerOf(request: Request): Principal {
 }
 
 /** Route options for an API route: its API and scope for the edge, the body read raw (parsed by readBody). */
-export function apiRoute(deps: IntakeDeps, api: ApiName, scope: Scope, extra: { audit?: string; body?: boolean; maxBytes?: number } = {}): RouteOptions {
+export function apiRoute(deps: IntakeDeps, api: ApiName, scope: Scope,
+  extra: { audit?: string; body?: boolean; maxBytes?: number } = {}): RouteOptions {
   const gpo: RouteSecurity = { api, scope, ...(extra.audit ? { audit: extra.audit } : {}) };
   return {
     plugins: { gpo },
     ...(deps.security ? {} : { auth: false }),
-    ...(extra.body ? { payload: { parse: false, output: 'data', maxBytes: extra.maxBytes ?? limitsOf(deps).maxBodyBytes[api], timeout: false } } : {}),
+    ...(extra.body ? { payload: { parse: false, output: 'data', maxBytes: extra.maxBytes ?? limitsOf(deps).maxBodyBytes[api], timeout:
+      false } } : {}),
   } as RouteOptions;
 }
 

@@ -19,7 +19,8 @@ import { signG2pMessage } from '../security/g2p-signatures';
 import { apiRoute, limitsOf, readBody, stampOwner, visibleTo } from './access';
 import { SeededRandom, newId } from '../../shared/ids';
 import { formatFixed, toUnits } from '../../shared/money';
-import { BatchStatus, PaymentStatus, type BatchView, type OrchestratorEvent, type PaymentInput, type PaymentView, type SubmitBatchCommand } from '../domain/types';
+import { BatchStatus, PaymentStatus, type BatchView, type OrchestratorEvent, type PaymentInput, type PaymentView,
+  type SubmitBatchCommand } from '../domain/types';
 import { CURRENCY_RE, edgeAmount, fieldPath, JOI_OPTIONS, maskJoiMessage, requestHash } from './common';
 import type { IntakeDeps } from './deps';
 
@@ -90,7 +91,8 @@ export class G2pRejection {
   constructor(readonly status: number, readonly code: string, readonly message: string, readonly details: G2pProblem[] = []) {}
 }
 
-const OTHER_ACTIONS = new Set(['search', 'on-search', 'on-disburse', 'txn-status', 'status', 'subscribe', 'unsubscribe', 'notify', 'on-notify']);
+const OTHER_ACTIONS = new Set(['search', 'on-search', 'on-disburse', 'txn-status', 'status', 'subscribe', 'unsubscribe', 'notify',
+  'on-notify']);
 
 const headerSchema = Joi.object({
   version: Joi.string().valid(G2P_VERSION).required(),
@@ -138,7 +140,9 @@ const txnStatusSchema = Joi.object({
       reference_id: Joi.string().min(1).max(128).required(),
       txn_type: Joi.string().valid('disburse').required(),
       attribute_type: Joi.string().valid('transaction_id', 'reference_id_list', 'correlation_id').required(),
-      attribute_value: Joi.alternatives(Joi.string().min(1).max(128), Joi.array().min(1).max(G2P_MAX_DISBURSEMENTS).items(Joi.string().min(1).max(128))).required(),
+      attribute_value:
+        Joi.alternatives(Joi.string().min(1).max(128),
+          Joi.array().min(1).max(G2P_MAX_DISBURSEMENTS).items(Joi.string().min(1).max(128))).required(),
       locale: Joi.string().allow(''),
     }).required(),
   }).required(),
@@ -176,7 +180,8 @@ function problemsOf(err: Joi.ValidationError, body: unknown): G2pProblem[] {
       else if ((key === 'message_id' || key === 'sender_id') && d.type === 'any.required') code = 'ERR_MANDATORY_HEADER_MISSING';
       else code = HEADER_CODES[String(key)] ?? 'ERR_INVALID_REQUEST';
     } else if (top === 'message') {
-      if (key === 'disbursements' && typeof index === 'number' && typeof itemKey === 'string') code = ITEM_CODES[itemKey] ?? 'ERR_INVALID_MESSAGE';
+      if (key === 'disbursements' && typeof index === 'number' && typeof itemKey === 'string') code = ITEM_CODES[itemKey]
+        ?? 'ERR_INVALID_MESSAGE';
       else if (key === 'disbursements' && d.type === 'array.max') code = 'rjct.total_count.limit_exceeded';
       else code = 'ERR_INVALID_MESSAGE';
     }
@@ -190,7 +195,8 @@ function rejection(problems: G2pProblem[], status = 400): G2pRejection {
   const code = header?.code ?? (problems.length > G2P_MAX_ERRORS ? 'rjct.errors.too_many' : problems[0].code);
   const shown = problems.slice(0, G2P_MAX_ERRORS);
   const summary = shown.slice(0, 3).map((p) => `${p.field}: ${p.message} (${p.code})`).join('; ');
-  return new G2pRejection(status, code, `${problems.length} problem(s) in the request: ${summary}${problems.length > 3 ? '; ...' : ''}`, shown);
+  return new G2pRejection(status, code, `${problems.length} problem(s) in the request: ${summary}${problems.length > 3 ? '; ...' : ''}`,
+    shown);
 }
 
 /** Header checks Joi cannot express: action per endpoint, encryption, declared count. */
@@ -198,13 +204,18 @@ function headerProblems(header: Record<string, unknown>, action: string, count: 
   const out: G2pProblem[] = [];
   if (header.action !== action) {
     const a = String(header.action);
-    out.push({ code: OTHER_ACTIONS.has(a) || a === 'disburse' ? 'rjct.action.not_supported' : 'rjct.action.invalid', field: 'header.action', message: `'action' must be '${action}' on this endpoint` });
+    out.push({ code: OTHER_ACTIONS.has(a) || a === 'disburse' ? 'rjct.action.not_supported' : 'rjct.action.invalid', field: 'header.action',
+      message: `'action' must be '${action}' on this endpoint` });
   }
-  if (header.is_msg_encrypted === true) out.push({ code: 'ERR_INVALID_ENCRYPTION', field: 'header.is_msg_encrypted', message: 'encrypted messages are not supported; send is_msg_encrypted false' });
-  if (needsSenderUri && !header.sender_uri) out.push({ code: 'ERR_INVALID_SENDER_URI', field: 'header.sender_uri', message: "'sender_uri' is required: results are sent to {sender_uri}/on-disburse" });
+  if (header.is_msg_encrypted === true) out.push({ code: 'ERR_INVALID_ENCRYPTION', field: 'header.is_msg_encrypted', message:
+    'encrypted messages are not supported; send is_msg_encrypted false' });
+  if (needsSenderUri && !header.sender_uri) out.push({ code: 'ERR_INVALID_SENDER_URI', field: 'header.sender_uri', message:
+    "'sender_uri' is required: results are sent to {sender_uri}/on-disburse" });
   if (count !== undefined && header.total_count !== count) {
     const limit = typeof header.total_count === 'number' && header.total_count > G2P_MAX_DISBURSEMENTS;
-    out.push({ code: limit ? 'rjct.total_count.limit_exceeded' : 'rjct.total_count.invalid', field: 'header.total_count', message: limit ? `at most ${G2P_MAX_DISBURSEMENTS} disbursements per message` : `'total_count' is ${String(header.total_count)} but the message has ${count} disbursements` });
+    out.push({ code: limit ? 'rjct.total_count.limit_exceeded' : 'rjct.total_count.invalid', field: 'header.total_count', message: limit
+      ? `at most ${G2P_MAX_DISBURSEMENTS} disbursements per message`
+        : `'total_count' is ${String(header.total_count)} but the message has ${count} disbursements` });
   }
   return out;
 }
@@ -213,7 +224,8 @@ interface DisburseItem {
   reference_id: string; payer_fa: string; payee_fa: string; amount: string; currency_code?: string;
   payee_name?: string; payer_name?: string; note?: string; purpose?: string; scheduled_timestamp?: string;
 }
-interface G2pHeader { version: string; message_id: string; message_ts: string; action: string; sender_id: string; sender_uri?: string; receiver_id?: string; total_count: number }
+interface G2pHeader { version: string; message_id: string; message_ts: string; action: string; sender_id: string; sender_uri?: string;
+  receiver_id?: string; total_count: number }
 interface DisburseEnvelope { header: G2pHeader; message: { transaction_id: string; disbursements: DisburseItem[] } }
 
 export type ParsedDisburse = { ok: true; command: SubmitBatchCommand; header: G2pHeader } | { ok: false; rejection: G2pRejection };
@@ -223,11 +235,13 @@ export function parseDisburse(body: unknown, opts: { currency: string; sync: boo
   const env = body as DisburseEnvelope;
   const items = Array.isArray(env?.message?.disbursements) ? env.message.disbursements : undefined;
   if (items && opts.maxItems !== undefined && items.length > opts.maxItems) {
-    return { ok: false, rejection: rejection([{ code: 'rjct.total_count.limit_exceeded', field: 'message.disbursements', message: `at most ${opts.maxItems} disbursements per message` }]) };
+    return { ok: false, rejection: rejection([{ code: 'rjct.total_count.limit_exceeded', field: 'message.disbursements', message:
+      `at most ${opts.maxItems} disbursements per message` }]) };
   }
   const { error } = disburseSchema.validate(body, JOI_OPTIONS);
   const problems: G2pProblem[] = error ? problemsOf(error, body) : [];
-  const header = (env && typeof env === 'object' && env.header && typeof env.header === 'object' ? env.header : undefined) as Record<string, unknown> | undefined;
+  const header = (env && typeof env === 'object' && env.header && typeof env.header === 'object' ? env.header : undefined) as Record<string,
+    unknown> | undefined;
   if (header) {
     for (const p of headerProblems(header, 'disburse', items?.length, !opts.sync)) {
       if (!problems.some((q) => q.field === p.field)) problems.push(p);
@@ -246,19 +260,25 @@ export function parseDisburse(body: unknown, opts: { currency: string; sync: boo
     const at = (f: string) => `message.disbursements[${i}].${f}`;
     const ok = (f: string) => !flagged.has(at(f)) && typeof (d as unknown as Record<string, unknown>)[f] === 'string';
     const ref = typeof d.reference_id === 'string' ? { reference_id: d.reference_id } : {};
-    if (!ok('reference_id') || !ok('payee_fa') || !ok('payer_fa') || !ok('amount') || (d.currency_code !== undefined && !ok('currency_code'))) {
+    if (!ok('reference_id') || !ok('payee_fa') || !ok('payer_fa') || !ok('amount')
+      || (d.currency_code !== undefined && !ok('currency_code'))) {
       // Report what can still be judged; the schema already reported the rest.
       if (ok('reference_id')) seen.add(d.reference_id);
-      if (ok('payee_fa') && !parseFinancialAddress(d.payee_fa)) problems.push({ ...ref, code: 'rjct.payee_fa.invalid', field: at('payee_fa'), message: `'${maskId(d.payee_fa)}' is not a financial address type:id@provider with a known type` });
+      if (ok('payee_fa') && !parseFinancialAddress(d.payee_fa)) problems.push({ ...ref, code: 'rjct.payee_fa.invalid', field:
+        at('payee_fa'), message: `'${maskId(d.payee_fa)}' is not a financial address type:id@provider with a known type` });
       return;
     }
-    if (seen.has(d.reference_id)) problems.push({ ...ref, code: 'rjct.reference_id.duplicate', field: at('reference_id'), message: `reference_id ${d.reference_id} appears more than once in the message` });
+    if (seen.has(d.reference_id)) problems.push({ ...ref, code: 'rjct.reference_id.duplicate', field: at('reference_id'), message:
+      `reference_id ${d.reference_id} appears more than once in the message` });
     seen.add(d.reference_id);
     const payee = parseFinancialAddress(d.payee_fa);
-    if (!payee) problems.push({ ...ref, code: 'rjct.payee_fa.invalid', field: at('payee_fa'), message: `'${maskId(d.payee_fa)}' is not a financial address type:id@provider with a known type (${Object.keys(FA_TYPES).join(', ')})` });
-    if (!parseFinancialAddress(d.payer_fa)) problems.push({ ...ref, code: 'rjct.payer_fa.invalid', field: at('payer_fa'), message: `'${d.payer_fa}' is not a financial address type:id@provider` });
+    if (!payee) problems.push({ ...ref, code: 'rjct.payee_fa.invalid', field: at('payee_fa'), message:
+      `'${maskId(d.payee_fa)}' is not a financial address type:id@provider with a known type (${Object.keys(FA_TYPES).join(', ')})` });
+    if (!parseFinancialAddress(d.payer_fa)) problems.push({ ...ref, code: 'rjct.payer_fa.invalid', field: at('payer_fa'), message:
+      `'${d.payer_fa}' is not a financial address type:id@provider` });
     const itemCurrency = d.currency_code ?? opts.currency;
-    if (itemCurrency !== currency) problems.push({ ...ref, code: 'rjct.currency_code.invalid', field: at('currency_code'), message: `must be ${currency}, the message's currency: one disbursement message, one currency` });
+    if (itemCurrency !== currency) problems.push({ ...ref, code: 'rjct.currency_code.invalid', field: at('currency_code'), message:
+      `must be ${currency}, the message's currency: one disbursement message, one currency` });
     const amount = edgeAmount(d.amount, itemCurrency);
     if (!amount.ok) problems.push({ ...ref, code: 'rjct.amount.invalid', field: at('amount'), message: `'amount' ${amount.reason}` });
     if (!payee || !amount.ok) return;
@@ -283,10 +303,12 @@ export function parseDisburse(body: unknown, opts: { currency: string; sync: boo
     requestHash: requestHash(canonical),
     currency,
     declaredCount: h.total_count,
-    meta: { transaction_id: env.message.transaction_id, message_id: h.message_id, sender_id: h.sender_id, ...(h.receiver_id ? { receiver_id: h.receiver_id } : {}) },
+    meta: { transaction_id: env.message.transaction_id, message_id: h.message_id, sender_id: h.sender_id,
+      ...(h.receiver_id ? { receiver_id: h.receiver_id } : {}) },
     payments,
   };
-  if (!opts.sync && h.sender_uri) command.callback = { kind: 'g2p-connect', senderUri: h.sender_uri, senderId: h.sender_id, receiverId: h.receiver_id || undefined };
+  if (!opts.sync && h.sender_uri) command.callback = { kind: 'g2p-connect', senderUri: h.sender_uri, senderId: h.sender_id, receiverId:
+    h.receiver_id || undefined };
   return { ok: true, command, header: h };
 }
 
@@ -343,7 +365,8 @@ export function disbursementStatusItem(p: PaymentView): DisbursementStatusItem {
   return item;
 }
 
-const FINAL_BATCH: ReadonlySet<BatchStatus> = new Set([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED]);
+const FINAL_BATCH: ReadonlySet<BatchStatus> = new Set([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED,
+  BatchStatus.CANCELLED]);
 
 export function completedCount(batch: BatchView): number {
   return batch.byStatus.COMPLETED.count + batch.byStatus.FAILED.count + batch.byStatus.CANCELLED.count;
@@ -353,7 +376,8 @@ export function completedCount(batch: BatchView): number {
 export function batchHeaderStatus(batch: BatchView): { status: G2pStatus; reason?: string } {
   if (!FINAL_BATCH.has(batch.status)) return { status: batch.status === BatchStatus.RECEIVED ? 'rcvd' : 'pdng' };
   if (batch.byStatus.COMPLETED.count > 0) {
-    return { status: 'succ', reason: batch.status === BatchStatus.PARTIALLY_COMPLETED ? `${batch.byStatus.COMPLETED.count} of ${batch.totalCount} paid` : undefined };
+    return { status: 'succ', reason: batch.status === BatchStatus.PARTIALLY_COMPLETED
+      ? `${batch.byStatus.COMPLETED.count} of ${batch.totalCount} paid` : undefined };
   }
   return { status: 'rjct', reason: batch.status === BatchStatus.CANCELLED ? 'batch cancelled' : 'no payment succeeded' };
 }
@@ -506,10 +530,13 @@ export class OnDisburseNotifier {
       message: { transaction_id: batch.meta?.transaction_id ?? batch.sourceKey, correlation_id: batch.id, disbursements_status: items },
     };
     const onRetry = final ? () => this.deps.crash?.pass('deliver') : undefined;
-    const outcome = await this.post(`${cb.senderUri.replace(/\/$/, '')}/on-disburse`, body, { batchId, final, items: items.length }, onRetry);
+    const outcome = await this.post(`${cb.senderUri.replace(/\/$/, '')}/on-disburse`, body, { batchId, final, items: items.length },
+      onRetry);
     if (owed && outbox && outcome) {
-      await outbox.settle(batchId, owed.id, { state: outcome.delivered ? 'delivered' : 'dead', attempts: outcome.attempts, ...(outcome.delivered ? {} : { lastError: outcome.lastError }) })
-        .catch((error: unknown) => this.log.warn({ batchId, err: error }, 'on-disburse outcome not recorded; sent again at the next start'));
+      await outbox.settle(batchId, owed.id, { state: outcome.delivered ? 'delivered' : 'dead', attempts: outcome.attempts,
+        ...(outcome.delivered ? {} : { lastError: outcome.lastError }) })
+        .catch((error: unknown) => this.log.warn({ batchId, err: error },
+          'on-disburse outcome not recorded; sent again at the next start'));
     }
   }
 
@@ -517,13 +544,15 @@ export class OnDisburseNotifier {
    * POST with retry and exponential backoff with jitter (config.notify); gives up after maxAttempts. Undefined when
    * stopped before an outcome; `onRetry` runs after each failed attempt that will be tried again.
    */
-  async post(url: string, body: { header: unknown; message: unknown }, ctx: Record<string, unknown>, onRetry?: () => void): Promise<{ delivered: boolean; attempts: number; lastError: string } | undefined> {
+  async post(url: string, body: { header: unknown; message: unknown }, ctx: Record<string, unknown>,
+    onRetry?: () => void): Promise<{ delivered: boolean; attempts: number; lastError: string } | undefined> {
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.deps.config.notify;
     const key = this.deps.security?.signingKey;
     const signed = key ? await signG2pMessage(key, body) : undefined;
     const text = signed?.body ?? JSON.stringify(body);
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(signed?.headers ?? {}) };
-    const entry = { channel: 'g2p-connect' as const, batchId: String(ctx.batchId ?? ''), event: ctx.final ? 'on-disburse final' : 'on-disburse progress', url };
+    const entry = { channel: 'g2p-connect' as const, batchId: String(ctx.batchId ?? ''), event: ctx.final ? 'on-disburse final'
+      : 'on-disburse progress', url };
     let lastError = '';
     for (let attempt = 1; attempt <= maxAttempts && !this.stopped; attempt++) {
       try {
@@ -564,7 +593,8 @@ export class OnDisburseNotifier {
 
 interface TxnStatusEnvelope {
   header: G2pHeader;
-  message: { transaction_id: string; txnstatus_request: { reference_id: string; txn_type: string; attribute_type: 'transaction_id' | 'reference_id_list' | 'correlation_id'; attribute_value: string | string[] } };
+  message: { transaction_id: string; txnstatus_request: { reference_id: string; txn_type: string; attribute_type: 'transaction_id'
+    | 'reference_id_list' | 'correlation_id'; attribute_value: string | string[] } };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -582,7 +612,8 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
   const readRoute = apiRoute(deps, 'g2p-connect', 'batches:read', { body: true });
 
   /** The body, read at the edge and its signature checked; or the refusal (ERR for unreadable, NACK for signatures). */
-  async function signedBody(req: Request, h: ResponseToolkit): Promise<{ ok: true; body: unknown } | { ok: false; response: ResponseObject }> {
+  async function signedBody(req: Request, h: ResponseToolkit): Promise<{ ok: true; body: unknown }
+    | { ok: false; response: ResponseObject }> {
     const read = readBody(req, h, deps, 'g2p-connect');
     if (!read.ok) return read;
     const verifier = deps.security?.g2pVerifier;
@@ -599,7 +630,8 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
     return { ok: true, body: read.body };
   }
 
-  async function accept(req: Request, body: unknown, sync: boolean): Promise<{ rejected: G2pRejection } | { batch: BatchView; header: G2pHeader }> {
+  async function accept(req: Request, body: unknown, sync: boolean): Promise<{ rejected: G2pRejection }
+    | { batch: BatchView; header: G2pHeader }> {
     const parsed = parseDisburse(body, { currency: deps.config.currency, sync, maxItems: limitsOf(deps).maxPaymentsPerBatch });
     if (!parsed.ok) {
       log.info({ code: parsed.rejection.code, problems: parsed.rejection.details.length }, 'G2P Connect disburse refused');
@@ -615,9 +647,11 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
     const submitted = await deps.service.submitBatch(cmd);
     if (submitted.outcome === 'conflict' || !visibleTo(req, submitted.batch)) {
       log.warn({ messageId: cmd.sourceKey, batchId: submitted.batch.id }, 'G2P Connect message_id reused with another message');
-      return { rejected: new G2pRejection(409, 'rjct.message_id.duplicate', `message_id ${cmd.sourceKey} was already used for a different message; nothing was paid for this one`) };
+      return { rejected: new G2pRejection(409, 'rjct.message_id.duplicate',
+        `message_id ${cmd.sourceKey} was already used for a different message; nothing was paid for this one`) };
     }
-    log.info({ messageId: cmd.sourceKey, batchId: submitted.batch.id, outcome: submitted.outcome, items: cmd.payments.length, firstPayee: maskId(cmd.payments[0]?.payeeIdValue) }, 'G2P Connect disburse accepted');
+    log.info({ messageId: cmd.sourceKey, batchId: submitted.batch.id, outcome: submitted.outcome, items: cmd.payments.length, firstPayee:
+      maskId(cmd.payments[0]?.payeeIdValue) }, 'G2P Connect disburse accepted');
     return { batch: submitted.batch, header: parsed.header };
   }
 
@@ -690,8 +724,10 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
     const problems = error ? problemsOf(error, body) : [];
     const header = (body as { header?: Record<string, unknown> })?.header;
     if (header && typeof header === 'object') {
-      if (header.is_msg_encrypted === true) problems.push({ code: 'ERR_INVALID_ENCRYPTION', field: 'header.is_msg_encrypted', message: 'encrypted messages are not supported' });
-      if (!sync && !header.sender_uri) problems.push({ code: 'ERR_INVALID_SENDER_URI', field: 'header.sender_uri', message: "'sender_uri' is required: the result goes to {sender_uri}/disburse/txn/on-status" });
+      if (header.is_msg_encrypted === true) problems.push({ code: 'ERR_INVALID_ENCRYPTION', field: 'header.is_msg_encrypted', message:
+        'encrypted messages are not supported' });
+      if (!sync && !header.sender_uri) problems.push({ code: 'ERR_INVALID_SENDER_URI', field: 'header.sender_uri', message:
+        "'sender_uri' is required: the result goes to {sender_uri}/disburse/txn/on-status" });
     }
     return problems.length ? { ok: false, rejection: rejection(problems) } : { ok: true, env: body as TxnStatusEnvelope };
   }
@@ -708,7 +744,8 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
   }
 
   const notFound = (env: TxnStatusEnvelope) => new G2pRejection(404, 'rjct.reference_id.invalid',
-    `no disbursement found for ${env.message.txnstatus_request.attribute_type} ${JSON.stringify(env.message.txnstatus_request.attribute_value)}`);
+    `no disbursement found for ${env.message.txnstatus_request.attribute_type} ` +
+      `${JSON.stringify(env.message.txnstatus_request.attribute_value)}`);
 
   server.route({
     method: 'POST',

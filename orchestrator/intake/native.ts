@@ -18,9 +18,11 @@ import { apiRoute, callerOf, limitsOf, stampOwner, visibleTo } from './access';
 import type { IntakeDeps } from './deps';
 import { buildFromCsv, buildFromJson, type BatchFields } from './native/batch';
 import { failureSummary, reportChunks, toNativeBatch } from './native/report';
-import { batchIdSchema, batchListSchema, csvQuerySchema, fieldPath, idempotencyKeySchema, joiErrors, MAX_BATCH_PAGE, paymentsQuerySchema, type NativeErrorBody } from './native/schemas';
+import { batchIdSchema, batchListSchema, csvQuerySchema, fieldPath, idempotencyKeySchema, joiErrors, MAX_BATCH_PAGE, paymentsQuerySchema,
+  type NativeErrorBody } from './native/schemas';
 
-const FINAL_BATCH: ReadonlySet<BatchStatus> = new Set([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED]);
+const FINAL_BATCH: ReadonlySet<BatchStatus> = new Set([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED,
+  BatchStatus.CANCELLED]);
 const CSV_TYPES = new Set(['text/csv', 'application/csv', 'text/comma-separated-values']);
 const gunzipAsync = promisify(gunzip);
 
@@ -35,14 +37,17 @@ function fail(h: ResponseToolkit, status: number, body: NativeErrorBody): Respon
 /** Any hapi error on a native route (bad payload size, unknown media type, a crash) in the native error format. */
 function nativeErrors(log: Logger) {
   return (request: Request, h: ResponseToolkit) => {
-    const res = request.response as unknown as { isBoom?: boolean; output?: { statusCode: number; headers?: Record<string, string | number> }; message?: string; data?: { gpoCode?: string } | null };
+    const res = request.response as unknown as { isBoom?: boolean; output?: { statusCode: number; headers?: Record<string, string
+      | number> }; message?: string; data?: { gpoCode?: string } | null };
     if (!res || !res.isBoom) return h.continue;
     const status = res.output?.statusCode ?? 500;
     if (status >= 500) log.error({ err: res, path: request.path }, 'native API request failed');
-    const errorCode = res.data?.gpoCode ?? (status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
+    const errorCode = res.data?.gpoCode ?? (status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE'
+      : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
     const message = status >= 500 ? 'the request could not be processed; nothing was changed by this error' : res.message ?? 'bad request';
     const out = h.response({ errorCode, message } satisfies NativeErrorBody).code(status);
-    for (const [k, v] of Object.entries(res.output?.headers ?? {})) if (/^(retry-after|www-authenticate|allow)$/i.test(k)) out.header(k, String(v));
+    for (const [k, v] of Object.entries(res.output?.headers ?? {})) if (/^(retry-after|www-authenticate|allow)$/i.test(k)) out.header(k,
+      String(v));
     return out;
   };
 }
@@ -57,9 +62,11 @@ export function serviceRefusal(err: unknown): NativeErrorBody | undefined {
   const errors = e.problems.flatMap((p) => {
     const code = p.code ?? 'INVALID';
     const message = p.message ?? 'refused';
-    return p.positions?.length ? p.positions.slice(0, 100).map((i) => ({ field: `payments[${i}]`, code, message })) : [{ field: 'body', code, message }];
+    return p.positions?.length ? p.positions.slice(0, 100).map((i) => ({ field: `payments[${i}]`, code, message }))
+      : [{ field: 'body', code, message }];
   });
-  return { errorCode: 'BATCH_REFUSED', message: `the batch was refused; nothing was stored: ${e.problems.map((p) => p.message).join('; ')}`, errors };
+  return { errorCode: 'BATCH_REFUSED', message: `the batch was refused; nothing was stored: ${e.problems.map((p) => p.message).join('; ')}`,
+    errors };
 }
 
 function mediaType(request: Request): string {
@@ -71,7 +78,8 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
   const log = deps.logger.child({ module: 'native-api' });
   const ext = { onPreResponse: { method: nativeErrors(log) } };
   const webhookSecret = (config as { webhookSecret?: string }).webhookSecret ?? process.env.GPO_WEBHOOK_SECRET;
-  const notifier = startWebhookNotifier({ service, config, logger: deps.logger, secret: webhookSecret || undefined, journal: deps.journal, outbox: deps.outbox, crash: deps.crash });
+  const notifier = startWebhookNotifier({ service, config, logger: deps.logger, secret: webhookSecret || undefined, journal: deps.journal,
+    outbox: deps.outbox, crash: deps.crash });
   server.ext('onPreStop', async () => {
     await notifier.stop();
   });
@@ -81,13 +89,16 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
   const batchIdOr400 = (request: Request, h: ResponseToolkit): string | ResponseObject => {
     const id = request.params.id as string;
     const { error } = batchIdSchema.validate(id);
-    if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the batch id is not valid', errors: [{ field: 'id', code: 'INVALID_FORMAT', message: 'a batch id is the UUID the submission answered with, not the batch reference; GET /v1/batches?idempotencyKey= finds it' }] });
+    if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the batch id is not valid', errors:
+      [{ field: 'id', code: 'INVALID_FORMAT', message:
+        'a batch id is the UUID the submission answered with, not the batch reference; GET /v1/batches?idempotencyKey= finds it' }] });
     return id;
   };
   const notFound = (h: ResponseToolkit, id: string) => fail(h, 404, { errorCode: 'BATCH_NOT_FOUND', message: `no batch ${id}` });
   const limits = limitsOf(deps);
   const maxBytes = limits.maxBodyBytes.native;
-  const route = (scope: 'batches:submit' | 'batches:read' | 'batches:operate', audit?: string) => ({ ...apiRoute(deps, 'native', scope, { audit }), ext });
+  const route = (scope: 'batches:submit' | 'batches:read' | 'batches:operate', audit?: string) =>
+    ({ ...apiRoute(deps, 'native', scope, { audit }), ext });
   /** The batch when the caller may see it (a batch of another program is reported as not found). */
   const visibleBatch = async (request: Request, id: string) => {
     const batch = await service.getBatch(id);
@@ -111,18 +122,23 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         const type = mediaType(request);
         const isCsv = CSV_TYPES.has(type);
         if (!isCsv && type !== 'application/json') {
-          const form = type === 'application/x-www-form-urlencoded' ? ' (curl -d sends form data: add -H "Content-Type: text/csv" and send the file with --data-binary @file)' : '';
-          return fail(h, 415, { errorCode: 'UNSUPPORTED_MEDIA_TYPE', message: `send the batch as application/json or text/csv, not ${type || 'no content type'}${form}` });
+          const form = type === 'application/x-www-form-urlencoded'
+            ? ' (curl -d sends form data: add -H "Content-Type: text/csv" and send the file with --data-binary @file)' : '';
+          return fail(h, 415, { errorCode: 'UNSUPPORTED_MEDIA_TYPE', message: `send the batch as application/json or text/csv, not ${type
+            || 'no content type'}${form}` });
         }
         // Payment Hub EE clients name their batch with X-CorrelationID: it serves as the key when there is no other.
         const keyName = request.headers['idempotency-key'] !== undefined ? 'Idempotency-Key' : 'X-CorrelationID';
         const keyHeader = request.headers['idempotency-key'] ?? request.headers['x-correlationid'];
         if (keyHeader !== undefined && idempotencyKeySchema.validate(keyHeader).error) {
-          return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: `the ${keyName} header is not valid`, errors: [{ field: keyName, code: 'INVALID_FORMAT', message: 'an idempotency key is 1-256 printable ASCII characters without spaces' }] });
+          return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: `the ${keyName} header is not valid`, errors:
+            [{ field: keyName, code: 'INVALID_FORMAT', message:
+              'an idempotency key is 1-256 printable ASCII characters without spaces' }] });
         }
         // Without a key the batch is accepted once and cannot be replayed safely: callers should always send one.
         const sourceKey = (keyHeader as string | undefined) ?? newId();
-        const opts = { sourceKey, duplicatePayees: config.duplicatePayees, maxPayments: limits.maxPaymentsPerBatch, maxCsvErrors: limits.maxCsvErrors };
+        const opts = { sourceKey, duplicatePayees: config.duplicatePayees, maxPayments: limits.maxPaymentsPerBatch, maxCsvErrors:
+          limits.maxCsvErrors };
         const encoding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
         let raw = (request.payload as Buffer | undefined) ?? Buffer.alloc(0);
         if (encoding === 'gzip') {
@@ -130,12 +146,15 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
             raw = await gunzipAsync(raw, { maxOutputLength: maxBytes });
           } catch (err) {
             if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-              return fail(h, 413, { errorCode: 'PAYLOAD_TOO_LARGE', message: `the body is larger than ${maxBytes} bytes once decompressed` });
+              return fail(h, 413, { errorCode: 'PAYLOAD_TOO_LARGE', message:
+                `the body is larger than ${maxBytes} bytes once decompressed` });
             }
-            return fail(h, 400, { errorCode: 'MALFORMED_BODY', message: `the gzip body cannot be decompressed: ${(err as Error).message}` });
+            return fail(h, 400, { errorCode: 'MALFORMED_BODY', message:
+              `the gzip body cannot be decompressed: ${(err as Error).message}` });
           }
         } else if (encoding !== 'identity') {
-          return fail(h, 415, { errorCode: 'UNSUPPORTED_MEDIA_TYPE', message: `content encoding ${encoding} is not supported; send identity or gzip` });
+          return fail(h, 415, { errorCode: 'UNSUPPORTED_MEDIA_TYPE', message:
+            `content encoding ${encoding} is not supported; send identity or gzip` });
         }
         let built;
         if (isCsv) {
@@ -144,7 +163,9 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
           if (callbackHeader && q.webhookUrl === undefined) q.webhookUrl = callbackHeader;
           const { error, value } = csvQuerySchema.validate(q, { abortEarly: false, convert: true });
           if (error) {
-            return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the batch parameters of the upload are not valid; nothing was stored', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
+            return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message:
+              'the batch parameters of the upload are not valid; nothing was stored', errors:
+                joiErrors(error, (path) => ({ field: fieldPath(path) })) });
           }
           const { type: _type, ...fields } = value as Partial<BatchFields> & { type?: string };
           built = await buildFromCsv(raw.toString('utf8'), fields, opts);
@@ -159,7 +180,8 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
           built = await buildFromJson(body, opts);
         }
         if (!built.ok) {
-          log.info({ idempotencyKey: sourceKey, errorCode: built.body.errorCode, errors: built.body.errorCount ?? built.body.errors?.length }, 'batch refused');
+          log.info({ idempotencyKey: sourceKey, errorCode: built.body.errorCode, errors: built.body.errorCount
+            ?? built.body.errors?.length }, 'batch refused');
           return fail(h, built.status, built.body);
         }
         try {
@@ -179,7 +201,8 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         }
         if (!visibleTo(request, outcome.batch)) {
           // The key is taken by a batch of another program: say so without showing that batch.
-          return fail(h, 409, { errorCode: 'IDEMPOTENCY_CONFLICT', message: `Idempotency-Key ${sourceKey} is already in use; nothing was stored` });
+          return fail(h, 409, { errorCode: 'IDEMPOTENCY_CONFLICT', message:
+            `Idempotency-Key ${sourceKey} is already in use; nothing was stored` });
         }
         const view = toNativeBatch(outcome.batch);
         if (outcome.outcome === 'conflict') {
@@ -189,8 +212,10 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
             details: { batchId: outcome.batch.id },
           });
         }
-        const warnings = built.duplicatePayees > 0 ? { warnings: built.warnings, ...(built.duplicatePayees > built.warnings.length ? { warningCount: built.duplicatePayees } : {}) } : {};
-        log.info({ batchId: view.id, idempotencyKey: sourceKey, outcome: outcome.outcome, payments: view.totalCount }, outcome.outcome === 'created' ? 'batch accepted' : 'batch replayed');
+        const warnings = built.duplicatePayees > 0 ? { warnings: built.warnings,
+          ...(built.duplicatePayees > built.warnings.length ? { warningCount: built.duplicatePayees } : {}) } : {};
+        log.info({ batchId: view.id, idempotencyKey: sourceKey, outcome: outcome.outcome, payments: view.totalCount },
+          outcome.outcome === 'created' ? 'batch accepted' : 'batch replayed');
         return h.response({ ...view, ...warnings })
           .code(outcome.outcome === 'created' ? 202 : 200)
           .header('location', `/v1/batches/${encodeURIComponent(view.id)}`);
@@ -205,8 +230,10 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
       ...route('batches:read'),
       handler: async (request, h) => {
         const { error, value } = batchListSchema.validate(request.query, { abortEarly: false, convert: true });
-        if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
-        const q = value as { idempotencyKey?: string; status?: BatchStatus[]; source?: BatchSource; from?: Date; to?: Date; offset: number; limit: number };
+        if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors:
+          joiErrors(error, (path) => ({ field: fieldPath(path) })) });
+        const q = value as { idempotencyKey?: string; status?: BatchStatus[]; source?: BatchSource; from?: Date; to?: Date; offset: number;
+          limit: number };
         if (q.idempotencyKey !== undefined) {
           const batch = await service.findBatchBySourceKey(q.source ?? 'native', q.idempotencyKey);
           const items = visibleTo(request, batch) ? [toNativeBatch(batch)] : [];
@@ -253,11 +280,13 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         const id = batchIdOr400(request, h);
         if (typeof id !== 'string') return id;
         const { error, value } = paymentsQuerySchema.validate(request.query, { abortEarly: false, convert: true });
-        if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors: joiErrors(error, (path) => ({ field: fieldPath(path) })) });
+        if (error) return fail(h, 400, { errorCode: 'VALIDATION_FAILED', message: 'the query is not valid', errors:
+          joiErrors(error, (path) => ({ field: fieldPath(path) })) });
         const batch = await visibleBatch(request, id);
         if (!batch) return notFound(h, id);
         const q = value as { status?: string; errorCode?: string; offset: number; limit: number };
-        const page = await service.listPayments(id, { status: q.status as never, errorCode: q.errorCode, offset: q.offset, limit: q.limit });
+        const page = await service.listPayments(id, { status: q.status as never, errorCode: q.errorCode, offset: q.offset, limit:
+          q.limit });
         return { total: page.total, offset: q.offset, limit: q.limit, items: page.items };
       },
     },
@@ -289,7 +318,9 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         const { id, batch } = found;
         if (batch.status === BatchStatus.CANCELLED) return toNativeBatch(batch);
         if (FINAL_BATCH.has(batch.status)) {
-          return fail(h, 409, { errorCode: 'BATCH_FINAL', message: `batch ${id} is already ${batch.status}; there is nothing left to cancel`, details: { status: batch.status } });
+          return fail(h, 409,
+            { errorCode: 'BATCH_FINAL', message: `batch ${id} is already ${batch.status}; there is nothing left to cancel`, details:
+              { status: batch.status } });
         }
         const after = await service.cancelBatch(id);
         log.info({ batchId: id }, 'batch cancel requested');
@@ -309,7 +340,8 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
         if (!('batch' in found)) return found;
         const { id, batch } = found;
         if (batch.status !== BatchStatus.PAUSED) {
-          return fail(h, 409, { errorCode: 'BATCH_NOT_PAUSED', message: `batch ${id} is ${batch.status}; only a PAUSED batch can be resumed`, details: { status: batch.status } });
+          return fail(h, 409, { errorCode: 'BATCH_NOT_PAUSED', message:
+            `batch ${id} is ${batch.status}; only a PAUSED batch can be resumed`, details: { status: batch.status } });
         }
         const after = await service.resumeBatch(id);
         log.info({ batchId: id }, 'batch resume requested');

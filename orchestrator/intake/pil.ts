@@ -113,18 +113,21 @@ export function parseDisbursement(body: unknown): ParsedDisbursement {
   const payments: PaymentInput[] = [];
   req.payeeList.forEach((p, i) => {
     if (p.currency !== currency) {
-      errors.push({ field: `payeeList[${i}].currency`, message: `must be ${currency}, the currency of payeeList[0]: one disbursement, one currency`, type: 'currency.mixed' });
+      errors.push({ field: `payeeList[${i}].currency`, message:
+        `must be ${currency}, the currency of payeeList[0]: one disbursement, one currency`, type: 'currency.mixed' });
     }
     const amount = edgeAmount(p.amount, p.currency);
     if (!amount.ok) {
       errors.push({ field: `payeeList[${i}].amount`, message: `'amount' ${amount.reason}`, type: 'amount.invalid' });
       return;
     }
-    payments.push({ reference: String(i), payeeIdType: p.payeeIdType.trim(), payeeIdValue: p.payeeIdValue, amount: amount.amount, currency: p.currency });
+    payments.push({ reference: String(i), payeeIdType: p.payeeIdType.trim(), payeeIdValue: p.payeeIdValue, amount: amount.amount, currency:
+      p.currency });
   });
   if (errors.length) return { ok: false, errors: errors.slice(0, 100) };
   const note = req.note || undefined;
-  const canonical = { disbursementId: req.disbursementId, note: note ?? null, payeeList: payments.map((p) => [p.payeeIdType, p.payeeIdValue, p.amount, p.currency]) };
+  const canonical = { disbursementId: req.disbursementId, note: note ?? null, payeeList:
+    payments.map((p) => [p.payeeIdType, p.payeeIdValue, p.amount, p.currency]) };
   return {
     ok: true,
     command: {
@@ -194,9 +197,11 @@ export function registerPilApi(server: Server, deps: IntakeDeps): void {
       const submitted = await deps.service.submitBatch(cmd);
       if (submitted.outcome === 'conflict' || !visibleTo(req, submitted.batch)) {
         log.warn({ disbursementId: cmd.sourceKey, batchId: submitted.batch.id }, 'PIL disbursementId reused with another request');
-        return h.response(pilError('3106', `Modified request - disbursementId ${cmd.sourceKey} was already used for a different request; nothing was paid for this one`)).code(409);
+        return h.response(pilError('3106',
+          `Modified request - disbursementId ${cmd.sourceKey} was already used for a different request; nothing was paid for this one`)).code(409);
       }
-      log.info({ disbursementId: cmd.sourceKey, batchId: submitted.batch.id, outcome: submitted.outcome, payees: cmd.payments.length }, 'PIL disbursement accepted');
+      log.info({ disbursementId: cmd.sourceKey, batchId: submitted.batch.id, outcome: submitted.outcome, payees: cmd.payments.length },
+        'PIL disbursement accepted');
       const batch = (await deps.service.waitForBatch(submitted.batch.id, deps.config.pilSyncWindowMs)) ?? submitted.batch;
       return h.response(await results(deps, batch, cmd.sourceKey)).code(200);
     },
@@ -209,7 +214,8 @@ export function registerPilApi(server: Server, deps: IntakeDeps): void {
     handler: async (req, h) => {
       const id = String(req.params.disbursementId);
       const batch = await deps.service.findBatchBySourceKey('pil', id);
-      if (!visibleTo(req, batch)) return h.response(pilError('3200', `Generic ID not found - no disbursement ${id.slice(0, 128)}`)).code(404);
+      if (!visibleTo(req, batch)) return h.response(pilError('3200', `Generic ID not found - no disbursement ${id.slice(0,
+        128)}`)).code(404);
       return h.response(await results(deps, batch, id)).code(200);
     },
   });

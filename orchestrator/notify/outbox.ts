@@ -45,7 +45,8 @@ export interface OutboxOptions {
 
 type OutboxStore = Pick<Store, 'getBatch' | 'updateBatch' | 'listPendingOutbox' | 'listDeadOutbox'>;
 
-const indexFlags = (outbox: OutboxEntry[]) => ({ outboxPending: outbox.some((e) => e.state === 'pending'), outboxDead: outbox.some((e) => e.state === 'dead') });
+const indexFlags = (outbox: OutboxEntry[]) => ({ outboxPending: outbox.some((e) => e.state === 'pending'), outboxDead:
+  outbox.some((e) => e.state === 'dead') });
 
 export function storeOutbox(store: OutboxStore, opts: OutboxOptions = {}): NotificationOutbox {
   const now = opts.now ?? (() => new Date().toISOString());
@@ -79,7 +80,8 @@ export function storeOutbox(store: OutboxStore, opts: OutboxOptions = {}): Notif
         return next;
       });
       await store.updateBatch(batchId, { outbox, ...indexFlags(outbox) });
-      if (delivered && opts.onDelivered) opts.onDelivered(delivered.channel, Math.max(0, Date.parse(at) - Date.parse(delivered.createdAt)) / 1000);
+      if (delivered && opts.onDelivered) opts.onDelivered(delivered.channel,
+        Math.max(0, Date.parse(at) - Date.parse(delivered.createdAt)) / 1000);
     },
     async dead() {
       return entriesIn(await store.listDeadOutbox(), (e) => e.state === 'dead');

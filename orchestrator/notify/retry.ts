@@ -16,7 +16,8 @@ export interface BackoffPolicy {
  * Delay before retry number `failures` (1 after the first failure): base * 2^(failures-1), capped, then "equal
  * jitter" (half fixed, half random) so many senders retrying together spread out.
  */
-export function backoffDelay(failures: number, policy: Pick<BackoffPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
+export function backoffDelay(failures: number, policy: Pick<BackoffPolicy, 'baseDelayMs' | 'maxDelayMs'>,
+  random: () => number = Math.random): number {
   const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failures - 1));
   return Math.round(exp / 2 + random() * (exp / 2));
 }
@@ -113,7 +114,8 @@ export class JsonSender {
   }
 
   /** `onRetry`: called after a failed attempt, before waiting for the next one (besides the sender's own). */
-  async post(d: JsonDelivery, signal?: AbortSignal, onRetry?: (err: unknown, failures: number, delayMs: number) => void): Promise<SendResult> {
+  async post(d: JsonDelivery, signal?: AbortSignal, onRetry?: (err: unknown, failures: number,
+    delayMs: number) => void): Promise<SendResult> {
     let attempts = 0;
     const timeout = this.opts.timeoutMs ?? 10_000;
     const status = await retryWithBackoff<number>(async (attempt) => {
@@ -131,7 +133,8 @@ export class JsonSender {
       const text = await res.body.text();
       if (res.statusCode < 200 || res.statusCode >= 300) throw new HttpStatusError(res.statusCode, text);
       return res.statusCode;
-    }, { policy: this.opts.policy, isRetryable: isTransientHttpFailure, random: this.opts.random, signal, onRetry: (err, failures, delayMs) => {
+    }, { policy: this.opts.policy, isRetryable: isTransientHttpFailure, random: this.opts.random, signal, onRetry:
+      (err, failures, delayMs) => {
       this.opts.onRetry?.(err, failures, delayMs);
       onRetry?.(err, failures, delayMs);
     } })

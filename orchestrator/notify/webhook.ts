@@ -110,7 +110,8 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
 
   const settle = async (batchId: string, entryId: string | undefined, outcome: Parameters<NotificationOutbox['settle']>[2]) => {
     if (!opts.outbox || !entryId) return;
-    await opts.outbox.settle(batchId, entryId, outcome).catch((err: unknown) => log.warn({ batchId, err }, 'webhook outcome not recorded; delivered again at the next start'));
+    await opts.outbox.settle(batchId, entryId, outcome).catch((err: unknown) =>
+      log.warn({ batchId, err }, 'webhook outcome not recorded; delivered again at the next start'));
   };
 
   const deliver = async (event: WebhookEventName, view: BatchView, signal: AbortSignal): Promise<void> => {
@@ -118,7 +119,8 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
     const final = event === 'batch.completed';
     const owed = final && opts.outbox ? await opts.outbox.pendingFor(view.id, 'webhook') : undefined;
     if (final && opts.outbox && !owed) return; // delivered (or given up) already
-    const payload: WebhookPayload = { event, eventId: owed?.id ?? newId(), deliveryId: newId(), sentAt: new Date().toISOString(), batch: toNativeBatch(view) };
+    const payload: WebhookPayload = { event, eventId: owed?.id ?? newId(), deliveryId: newId(), sentAt: new Date().toISOString(), batch:
+      toNativeBatch(view) };
     const body = JSON.stringify(payload);
     const secret = view.callback.secret ?? opts.secret;
     const headers: Record<string, string> = {
@@ -127,11 +129,13 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
     if (secret) headers[SIGNATURE_HEADER] = signBody(secret, body);
     const blog = log.child({ batchId: view.id, event, eventId: payload.eventId, deliveryId: payload.deliveryId });
     try {
-      const res = await sender.post({ url: view.callback.url, body, headers }, signal, final ? () => opts.crash?.pass('deliver') : undefined);
+      const res = await sender.post({ url: view.callback.url, body, headers }, signal, final ? () => opts.crash?.pass('deliver')
+        : undefined);
       await settle(view.id, owed?.id, { state: 'delivered', attempts: res.attempts });
       stats.delivered++;
       stats.attempts += res.attempts;
-      opts.journal?.record({ channel: 'webhook', batchId: view.id, event, url: view.callback.url, outcome: 'delivered', attempts: res.attempts });
+      opts.journal?.record({ channel: 'webhook', batchId: view.id, event, url: view.callback.url, outcome: 'delivered', attempts:
+        res.attempts });
       blog.info({ attempts: res.attempts, status: res.status }, 'webhook delivered');
     } catch (err) {
       if (err instanceof RetryAbortedError || signal.aborted) {
@@ -139,10 +143,12 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
         return;
       }
       stats.failed++;
-      await settle(view.id, owed?.id, { state: 'dead', attempts: (err as { attempts?: number }).attempts ?? notify.maxAttempts, lastError: err instanceof Error ? err.message : String(err) });
+      await settle(view.id, owed?.id, { state: 'dead', attempts: (err as { attempts?: number }).attempts ?? notify.maxAttempts, lastError:
+        err instanceof Error ? err.message : String(err) });
       opts.journal?.record({
         channel: 'webhook', batchId: view.id, event, url: view.callback.url, outcome: 'dead',
-        attempts: (err as { attempts?: number }).attempts ?? notify.maxAttempts, lastError: err instanceof Error ? err.message.slice(0, 300) : String(err),
+        attempts: (err as { attempts?: number }).attempts ?? notify.maxAttempts, lastError: err instanceof Error ? err.message.slice(0, 300)
+          : String(err),
       });
       blog.warn({ err: err instanceof Error ? err.message : String(err) }, 'webhook not delivered; attempts exhausted or refused');
     }

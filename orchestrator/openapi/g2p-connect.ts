@@ -10,7 +10,9 @@ export const g2pSchemas: Record<string, OpenApiObject> = {
     required: ['version', 'message_id', 'message_ts', 'action', 'sender_id', 'total_count'],
     properties: {
       version: { type: 'string', enum: ['1.0.0'] },
-      message_id: { type: 'string', maxLength: 128, description: 'Idempotency key: the same message again returns the original ACK; other content under the same id is rjct.message_id.duplicate.' },
+      message_id:
+        { type: 'string', maxLength: 128, description:
+          'Idempotency key: the same message again returns the original ACK; other content under the same id is rjct.message_id.duplicate.' },
       message_ts: { type: 'string', format: 'date-time' },
       action: { type: 'string', example: 'disburse' },
       sender_id: { type: 'string' },
@@ -27,7 +29,8 @@ export const g2pSchemas: Record<string, OpenApiObject> = {
     properties: {
       reference_id: { type: 'string' },
       payer_fa: { type: 'string', example: 'account:treasury@govbank' },
-      payee_fa: { type: 'string', description: 'Financial address type:id@provider; the provider is taken as the payee FSP.', example: 'mobile:254710000001@payeefsp1' },
+      payee_fa: { type: 'string', description: 'Financial address type:id@provider; the provider is taken as the payee FSP.', example:
+        'mobile:254710000001@payeefsp1' },
       amount: { type: 'string', pattern: '^\\d{1,13}(\\.\\d{1,2})?$' },
       scheduled_timestamp: { type: 'string', format: 'date-time' },
       payer_name: { type: 'string' }, payee_name: { type: 'string' }, note: { type: 'string' }, purpose: { type: 'string' },
@@ -40,7 +43,8 @@ export const g2pSchemas: Record<string, OpenApiObject> = {
     properties: {
       signature: { type: 'string' },
       header: ref('G2pRequestHeader'),
-      message: { type: 'object', required: ['transaction_id', 'disbursements'], properties: { transaction_id: { type: 'string' }, disbursements: { type: 'array', minItems: 1, items: ref('G2pDisbursement') } } },
+      message: { type: 'object', required: ['transaction_id', 'disbursements'], properties:
+        { transaction_id: { type: 'string' }, disbursements: { type: 'array', minItems: 1, items: ref('G2pDisbursement') } } },
     },
   },
   G2pTxnStatusRequest: {
@@ -76,7 +80,10 @@ export const g2pSchemas: Record<string, OpenApiObject> = {
           ack_status: { type: 'string', enum: ['ACK', 'NACK', 'ERR'] },
           timestamp: { type: 'string', format: 'date-time' },
           correlation_id: { type: 'string' },
-          error: { type: 'object', properties: { code: { type: 'string', example: 'rjct.amount.invalid' }, message: { type: 'string' }, details: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' }, reference_id: { type: 'string' } } } } } },
+          error: { type: 'object', properties: { code: { type: 'string', example: 'rjct.amount.invalid' }, message: { type: 'string' },
+            details: { type: 'array', items: { type: 'object', properties:
+              { code: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' }, reference_id:
+                { type: 'string' } } } } } },
         },
       },
     },
@@ -102,7 +109,8 @@ export const g2pSchemas: Record<string, OpenApiObject> = {
     type: 'object',
     properties: {
       header: ref('G2pCallbackHeader'),
-      message: { type: 'object', properties: { transaction_id: { type: 'string' }, correlation_id: { type: 'string' }, disbursements_status: { type: 'array', items: ref('G2pDisbursementStatus') } } },
+      message: { type: 'object', properties: { transaction_id: { type: 'string' }, correlation_id: { type: 'string' }, disbursements_status:
+        { type: 'array', items: ref('G2pDisbursementStatus') } } },
     },
   },
   G2pOnStatus: {
@@ -113,7 +121,9 @@ export const g2pSchemas: Record<string, OpenApiObject> = {
         type: 'object',
         properties: {
           transaction_id: { type: 'string' }, correlation_id: { type: 'string' },
-          txnstatus_response: { type: 'object', properties: { txn_type: { type: 'string' }, txn_status: { type: 'object', properties: { transaction_id: { type: 'string' }, disbursements_status: { type: 'array', items: ref('G2pDisbursementStatus') } } } } },
+          txnstatus_response: { type: 'object', properties: { txn_type: { type: 'string' }, txn_status:
+            { type: 'object', properties: { transaction_id: { type: 'string' }, disbursements_status:
+              { type: 'array', items: ref('G2pDisbursementStatus') } } } } },
         },
       },
     },
@@ -123,7 +133,8 @@ export const g2pSchemas: Record<string, OpenApiObject> = {
 const ack = { description: 'ACK (accepted; result by callback).', content: json(ref('G2pAck')) };
 const errs = (description: string) => ({ description, content: json(ref('G2pAck')) });
 const callback = (path: string, schema: string) => ({
-  [`{$request.body#/header/sender_uri}${path}`]: { post: { requestBody: { content: json(ref(schema)) }, responses: { '2XX': { description: 'Received; otherwise retried with backoff.' } } } },
+  [`{$request.body#/header/sender_uri}${path}`]: { post: { requestBody: { content: json(ref(schema)) }, responses:
+    { '2XX': { description: 'Received; otherwise retried with backoff.' } } } },
 });
 
 export const g2pPaths: Record<string, OpenApiObject> = {
@@ -132,7 +143,8 @@ export const g2pPaths: Record<string, OpenApiObject> = {
       tags: [TAG],
       summary: 'Disburse (asynchronous): ACK now, per-item results as on-disburse callbacks',
       requestBody: { required: true, content: json(ref('G2pDisburseRequest')) },
-      responses: { 200: ack, 400: errs('ERR with header- and item-level reject codes; nothing stored.'), 409: errs('rjct.message_id.duplicate.') },
+      responses: { 200: ack, 400: errs('ERR with header- and item-level reject codes; nothing stored.'), 409:
+        errs('rjct.message_id.duplicate.') },
       callbacks: { onDisburse: callback('/on-disburse', 'G2pOnDisburse') },
     },
   },
@@ -141,7 +153,8 @@ export const g2pPaths: Record<string, OpenApiObject> = {
       tags: [TAG],
       summary: 'Disburse (synchronous): answers with the on-disburse envelope once final or after the sync window',
       requestBody: { required: true, content: json(ref('G2pDisburseRequest')) },
-      responses: { 200: { description: 'The on-disburse envelope.', content: json(ref('G2pOnDisburse')) }, 400: errs('ERR.'), 409: errs('rjct.message_id.duplicate.') },
+      responses: { 200: { description: 'The on-disburse envelope.', content: json(ref('G2pOnDisburse')) }, 400: errs('ERR.'), 409:
+        errs('rjct.message_id.duplicate.') },
     },
   },
   '/disburse/txn/status': {
@@ -158,7 +171,8 @@ export const g2pPaths: Record<string, OpenApiObject> = {
       tags: [TAG],
       summary: 'Transaction status (synchronous)',
       requestBody: { required: true, content: json(ref('G2pTxnStatusRequest')) },
-      responses: { 200: { description: 'The on-status envelope.', content: json(ref('G2pOnStatus')) }, 400: errs('ERR.'), 404: errs('rjct.reference_id.invalid.') },
+      responses: { 200: { description: 'The on-status envelope.', content: json(ref('G2pOnStatus')) }, 400: errs('ERR.'), 404:
+        errs('rjct.reference_id.invalid.') },
     },
   },
 };

@@ -2,13 +2,16 @@
 import { BatchStatus, PaymentStatus } from '../domain/types';
 import { CSV_COLUMNS } from '../intake/native/csv';
 import { REPORT_COLUMNS } from '../intake/native/report';
-import { BATCH_ID_PATTERN, BATCH_SOURCES, DEFAULT_BATCH_PAGE, DEFAULT_PAGE, MAX_BATCH_PAGE, MAX_PAGE, MAX_PAYMENTS, PAYEE_ID_TYPES, RAIL_MODES, RAILS } from '../intake/native/schemas';
+import { BATCH_ID_PATTERN, BATCH_SOURCES, DEFAULT_BATCH_PAGE, DEFAULT_PAGE, MAX_BATCH_PAGE, MAX_PAGE, MAX_PAYMENTS, PAYEE_ID_TYPES,
+  RAIL_MODES, RAILS } from '../intake/native/schemas';
 import { json, ref, type OpenApiObject } from './common';
 
 const TAG = 'Native';
-const amount = { type: 'string', pattern: '^(0|[1-9][0-9]{0,17})(\\.[0-9]{1,4})?$', description: 'Decimal string (never a JSON number), at most as many decimals as the currency has.', example: '10.50' };
+const amount = { type: 'string', pattern: '^(0|[1-9][0-9]{0,17})(\\.[0-9]{1,4})?$', description:
+  'Decimal string (never a JSON number), at most as many decimals as the currency has.', example: '10.50' };
 const currency = { type: 'string', pattern: '^[A-Z]{3}$', example: 'USD' };
-const percent = { type: 'string', pattern: '^\\d{1,3}\\.\\d{2}$', description: 'Percent with two decimals, exact (rounded half up).', example: '66.67' };
+const percent = { type: 'string', pattern: '^\\d{1,3}\\.\\d{2}$', description: 'Percent with two decimals, exact (rounded half up).',
+  example: '66.67' };
 
 export const nativeSchemas: Record<string, OpenApiObject> = {
   NativePaymentInput: {
@@ -16,7 +19,8 @@ export const nativeSchemas: Record<string, OpenApiObject> = {
     additionalProperties: false,
     required: ['reference', 'payeeIdType', 'payeeIdValue', 'amount', 'currency'],
     properties: {
-      reference: { type: 'string', minLength: 1, maxLength: 128, description: 'The caller\'s reference, unique in the batch; results are matched by it.' },
+      reference: { type: 'string', minLength: 1, maxLength: 128, description:
+        'The caller\'s reference, unique in the batch; results are matched by it.' },
       payeeIdType: { type: 'string', enum: [...PAYEE_ID_TYPES] },
       payeeIdValue: { type: 'string', minLength: 1, maxLength: 128 },
       payeeIdSubValue: { type: 'string', minLength: 1, maxLength: 128 },
@@ -31,16 +35,20 @@ export const nativeSchemas: Record<string, OpenApiObject> = {
     additionalProperties: false,
     required: ['currency', 'payments'],
     properties: {
-      reference: { type: 'string', minLength: 1, maxLength: 128, description: 'The caller\'s batch reference (shown back, not an idempotency key).' },
+      reference: { type: 'string', minLength: 1, maxLength: 128, description:
+        'The caller\'s batch reference (shown back, not an idempotency key).' },
       currency,
       note: { type: 'string', maxLength: 128 },
       rail: { type: 'string', enum: [...RAILS], description: 'Default: the orchestrator\'s configured rail.' },
       railMode: { type: 'string', enum: [...RAIL_MODES] },
       webhookUrl: { type: 'string', format: 'uri', maxLength: 2048, description: 'Receives batch.progress and batch.completed events.' },
-      webhookSecret: { type: 'string', minLength: 16, maxLength: 256, writeOnly: true, description: 'Signs webhook deliveries (X-GPO-Signature: sha256=HMAC of the body). Never shown back.' },
-      declaredCount: { type: 'integer', minimum: 1, maximum: MAX_PAYMENTS, description: 'Control total: must equal the number of payments.' },
+      webhookSecret: { type: 'string', minLength: 16, maxLength: 256, writeOnly: true, description:
+        'Signs webhook deliveries (X-GPO-Signature: sha256=HMAC of the body). Never shown back.' },
+      declaredCount: { type: 'integer', minimum: 1, maximum: MAX_PAYMENTS, description:
+        'Control total: must equal the number of payments.' },
       declaredAmount: { ...amount, description: 'Control total: must equal the sum of the amounts.' },
-      payer: { type: 'object', required: ['idType', 'idValue'], properties: { idType: { type: 'string', enum: [...PAYEE_ID_TYPES] }, idValue: { type: 'string' } } },
+      payer: { type: 'object', required: ['idType', 'idValue'], properties:
+        { idType: { type: 'string', enum: [...PAYEE_ID_TYPES] }, idValue: { type: 'string' } } },
       payments: { type: 'array', minItems: 1, maxItems: MAX_PAYMENTS, items: ref('NativePaymentInput') },
     },
   },
@@ -51,7 +59,8 @@ export const nativeSchemas: Record<string, OpenApiObject> = {
   },
   NativeBatch: {
     type: 'object',
-    required: ['id', 'source', 'idempotencyKey', 'status', 'currency', 'rail', 'totalCount', 'totalAmount', 'byStatus', 'summary', 'amountDebited', 'amountCredited', 'fees', 'createdAt', 'updatedAt'],
+    required: ['id', 'source', 'idempotencyKey', 'status', 'currency', 'rail', 'totalCount', 'totalAmount', 'byStatus', 'summary',
+      'amountDebited', 'amountCredited', 'fees', 'createdAt', 'updatedAt'],
     properties: {
       id: { type: 'string' },
       source: { type: 'string', enum: [...BATCH_SOURCES], description: 'The API the batch arrived on.' },
@@ -67,12 +76,14 @@ export const nativeSchemas: Record<string, OpenApiObject> = {
       declaredAmount: amount,
       totalCount: { type: 'integer' },
       totalAmount: amount,
-      byStatus: { type: 'object', required: Object.values(PaymentStatus), properties: Object.fromEntries(Object.values(PaymentStatus).map((s) => [s, ref('StatusLine')])) },
+      byStatus: { type: 'object', required: Object.values(PaymentStatus), properties:
+        Object.fromEntries(Object.values(PaymentStatus).map((s) => [s, ref('StatusLine')])) },
       summary: {
         type: 'object',
         description: 'The Payment Hub EE-style summary: ongoing = not yet final.',
         properties: {
-          total: { type: 'integer' }, ongoing: { type: 'integer' }, successful: { type: 'integer' }, failed: { type: 'integer' }, cancelled: { type: 'integer' },
+          total: { type: 'integer' }, ongoing: { type: 'integer' }, successful: { type: 'integer' }, failed: { type: 'integer' }, cancelled:
+            { type: 'integer' },
           totalAmount: amount, successfulAmount: amount, pendingAmount: amount, failedAmount: amount, cancelledAmount: amount,
           successPercentage: percent, failPercentage: percent, finishedPercentage: percent,
         },
@@ -83,7 +94,8 @@ export const nativeSchemas: Record<string, OpenApiObject> = {
       createdAt: { type: 'string', format: 'date-time' },
       updatedAt: { type: 'string', format: 'date-time' },
       completedAt: { type: 'string', format: 'date-time' },
-      warnings: { type: 'array', items: ref('NativeFieldError'), description: 'On acceptance: duplicate payees when configured to allow them.' },
+      warnings: { type: 'array', items: ref('NativeFieldError'), description:
+        'On acceptance: duplicate payees when configured to allow them.' },
       warningCount: { type: 'integer' },
     },
   },
@@ -100,8 +112,12 @@ export const nativeSchemas: Record<string, OpenApiObject> = {
       amount,
       currency,
       status: { type: 'string', enum: Object.values(PaymentStatus) },
-      transferId: { type: 'string', description: 'The Mojaloop transfer id: the id the hub and the payee\'s ledger book the payment under, once the rail reported it.' },
-      homeTransactionId: { type: 'string', description: 'GPO\'s own id for the current attempt (the SDK\'s homeTransactionId), chosen and stored before any request for it leaves GPO.' },
+      transferId:
+        { type: 'string', description:
+          'The Mojaloop transfer id: the id the hub and the payee\'s ledger book the payment under, once the rail reported it.' },
+      homeTransactionId:
+        { type: 'string', description:
+          'GPO\'s own id for the current attempt (the SDK\'s homeTransactionId), chosen and stored before any request for it leaves GPO.' },
       fee: amount,
       amountDebited: amount,
       amountCredited: amount,
@@ -115,12 +131,14 @@ export const nativeSchemas: Record<string, OpenApiObject> = {
   NativePaymentPage: {
     type: 'object',
     required: ['total', 'offset', 'limit', 'items'],
-    properties: { total: { type: 'integer', description: 'Payments matching the filter.' }, offset: { type: 'integer' }, limit: { type: 'integer' }, items: { type: 'array', items: ref('NativePayment') } },
+    properties: { total: { type: 'integer', description: 'Payments matching the filter.' }, offset: { type: 'integer' }, limit:
+      { type: 'integer' }, items: { type: 'array', items: ref('NativePayment') } },
   },
   NativeBatchPage: {
     type: 'object',
     required: ['total', 'offset', 'limit', 'items'],
-    properties: { total: { type: 'integer', description: 'Batches matching the filter.' }, offset: { type: 'integer' }, limit: { type: 'integer' }, items: { type: 'array', items: ref('NativeBatch') } },
+    properties: { total: { type: 'integer', description: 'Batches matching the filter.' }, offset: { type: 'integer' }, limit:
+      { type: 'integer' }, items: { type: 'array', items: ref('NativeBatch') } },
   },
   NativeFailures: {
     type: 'object',
@@ -149,12 +167,14 @@ export const nativeSchemas: Record<string, OpenApiObject> = {
     type: 'object',
     required: ['code', 'message'],
     properties: {
-      field: { type: 'string', description: 'JSON path of the field (payments[3].amount) or the query parameter.', example: 'payments[3].amount' },
+      field: { type: 'string', description: 'JSON path of the field (payments[3].amount) or the query parameter.', example:
+        'payments[3].amount' },
       row: { type: 'integer', description: 'CSV: the row as a spreadsheet numbers it (header = 1).' },
       column: { type: 'string', description: 'CSV: the column name.' },
       code: { type: 'string', example: 'AMOUNT_TOO_MANY_DECIMALS' },
       message: { type: 'string' },
-      duplicateOf: { oneOf: [{ type: 'integer' }, { type: 'string' }], description: 'For duplicates: the first occurrence (row or payments[i]).' },
+      duplicateOf: { oneOf: [{ type: 'integer' }, { type: 'string' }], description:
+        'For duplicates: the first occurrence (row or payments[i]).' },
     },
   },
   NativeError: {
@@ -172,7 +192,8 @@ export const nativeSchemas: Record<string, OpenApiObject> = {
     type: 'object',
     required: ['event', 'deliveryId', 'sentAt', 'batch'],
     properties: {
-      event: { type: 'string', enum: ['batch.progress', 'batch.completed'], description: 'batch.completed is sent once the batch is final, whatever its final status.' },
+      event: { type: 'string', enum: ['batch.progress', 'batch.completed'], description:
+        'batch.completed is sent once the batch is final, whatever its final status.' },
       deliveryId: { type: 'string', description: 'The same on every retry of one delivery.' },
       sentAt: { type: 'string', format: 'date-time' },
       batch: ref('NativeBatch'),
@@ -188,7 +209,8 @@ export const nativeWebhookCallback: OpenApiObject = {
       parameters: [
         { name: 'X-GPO-Event', in: 'header', schema: { type: 'string' } },
         { name: 'X-GPO-Delivery', in: 'header', schema: { type: 'string' } },
-        { name: 'X-GPO-Signature', in: 'header', schema: { type: 'string' }, description: 'sha256=<hex HMAC-SHA256 of the raw body>, when a secret is set.' },
+        { name: 'X-GPO-Signature', in: 'header', schema: { type: 'string' }, description:
+          'sha256=<hex HMAC-SHA256 of the raw body>, when a secret is set.' },
       ],
       requestBody: { content: json(ref('WebhookEvent')) },
       responses: { '2XX': { description: 'Delivered. 5xx, 408, 429 and network errors are retried; other answers are not.' } },
@@ -206,15 +228,22 @@ export const nativePaths: Record<string, OpenApiObject> = {
     get: {
       tags: [TAG],
       summary: 'List batches newest first, filtered by status, source and creation time; or find the one submitted with a key',
-      description: 'Every batch of every northbound API (source says which). With idempotencyKey, only the batch submitted with that key (recover a lost 202 without resending): items has at most one batch.',
+      description:
+        'Every batch of every northbound API (source says which). With idempotencyKey, only the batch submitted with that key (recover a ' +
+          'lost 202 without resending): items has at most one batch.',
       parameters: [
-        { name: 'status', in: 'query', required: false, schema: { type: 'string' }, description: `Batch statuses, comma-separated or repeated: ${Object.values(BatchStatus).join(', ')}.`, example: 'PROCESSING,PAUSED' },
+        { name: 'status', in: 'query', required: false, schema: { type: 'string' }, description:
+          `Batch statuses, comma-separated or repeated: ${Object.values(BatchStatus).join(', ')}.`, example: 'PROCESSING,PAUSED' },
         { name: 'source', in: 'query', required: false, schema: { type: 'string', enum: [...BATCH_SOURCES] } },
-        { name: 'from', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'Created at or after (ISO 8601 date or date-time).' },
-        { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'Created before (ISO 8601 date or date-time).' },
+        { name: 'from', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description:
+          'Created at or after (ISO 8601 date or date-time).' },
+        { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description:
+          'Created before (ISO 8601 date or date-time).' },
         { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
-        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_BATCH_PAGE, default: DEFAULT_BATCH_PAGE } },
-        { name: 'idempotencyKey', in: 'query', required: false, schema: { type: 'string', maxLength: 256 }, description: 'The key the batch was submitted with (source native unless source says otherwise).' },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_BATCH_PAGE, default:
+          DEFAULT_BATCH_PAGE } },
+        { name: 'idempotencyKey', in: 'query', required: false, schema: { type: 'string', maxLength: 256 }, description:
+          'The key the batch was submitted with (source native unless source says otherwise).' },
       ],
       responses: {
         200: { description: 'A page of batches.', content: json(ref('NativeBatchPage')) },
@@ -224,19 +253,32 @@ export const nativePaths: Record<string, OpenApiObject> = {
     post: {
       tags: [TAG],
       summary: 'Submit a batch of payments (JSON or bulk CSV file)',
-      description: `Validated whole before anything is stored: any error refuses the whole batch. Accepted batches are durable before the 202.\n\nCSV (text/csv): header row required, columns ${CSV_COLUMNS.join(',')} (plus optional payee_fsp; other columns are ignored). Required: id, payee_identifier_type, payee_identifier, amount, currency. request_id (if given) must be the same on every row and becomes the batch reference; payment_mode must be mojaloop or empty. Batch fields come from the query string; the webhook also from X-CallbackURL.`,
+      description:
+        `Validated whole before anything is stored: any error refuses the whole batch. Accepted batches are durable before the ` +
+          `202.\n\nCSV (text/csv): header row required, columns ${CSV_COLUMNS.join(',')} (plus optional payee_fsp; other columns are ` +
+            `ignored). Required: id, payee_identifier_type, payee_identifier, amount, currency. request_id (if given) must be the same ` +
+              `on every row and becomes the batch reference; payment_mode must be mojaloop or empty. Batch fields come from the query ` +
+                `string; the webhook also from X-CallbackURL.`,
       parameters: [
-        { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 256 }, description: 'Replaying the same key with the same batch returns the original (200); with another batch, 409. Without a key, one is generated and the request cannot be safely retried.' },
-        { name: 'X-CorrelationID', in: 'header', required: false, schema: { type: 'string', maxLength: 256 }, description: 'Payment Hub EE\'s batch id: used as the key when Idempotency-Key is absent.' },
+        { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 256 }, description:
+          'Replaying the same key with the same batch returns the original (200); with another batch, 409. Without a key, one is ' +
+            'generated and the request cannot be safely retried.' },
+        { name: 'X-CorrelationID', in: 'header', required: false, schema: { type: 'string', maxLength: 256 }, description:
+          'Payment Hub EE\'s batch id: used as the key when Idempotency-Key is absent.' },
         { name: 'Content-Encoding', in: 'header', required: false, schema: { type: 'string', enum: ['identity', 'gzip'] } },
-        { name: 'X-CallbackURL', in: 'header', required: false, schema: { type: 'string', format: 'uri' }, description: 'CSV only: webhook URL (Payment Hub EE header).' },
-        ...['reference', 'currency', 'note', 'rail', 'railMode', 'webhookUrl', 'declaredCount', 'declaredAmount'].map((name) => ({ name, in: 'query', required: false, schema: { type: name === 'declaredCount' ? 'integer' : 'string' }, description: 'CSV only: the batch field of the same name.' })),
+        { name: 'X-CallbackURL', in: 'header', required: false, schema: { type: 'string', format: 'uri' }, description:
+          'CSV only: webhook URL (Payment Hub EE header).' },
+        ...['reference', 'currency', 'note', 'rail', 'railMode', 'webhookUrl', 'declaredCount', 'declaredAmount'].map((name) =>
+          ({ name, in: 'query', required: false, schema: { type: name === 'declaredCount' ? 'integer' : 'string' }, description:
+            'CSV only: the batch field of the same name.' })),
       ],
       requestBody: {
         required: true,
         content: {
           'application/json': { schema: ref('NativeBatchRequest') },
-          'text/csv': { schema: { type: 'string' }, example: `${CSV_COLUMNS.join(',')}\nr-1,cycle-9,mojaloop,ACCOUNT_ID,treasury,MSISDN,254710000001,80,USD,Pension\n` },
+          'text/csv':
+            { schema: { type: 'string' }, example:
+              `${CSV_COLUMNS.join(',')}\nr-1,cycle-9,mojaloop,ACCOUNT_ID,treasury,MSISDN,254710000001,80,USD,Pension\n` },
         },
       },
       responses: {
@@ -266,7 +308,8 @@ export const nativePaths: Record<string, OpenApiObject> = {
       parameters: [
         batchId,
         { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: Object.values(PaymentStatus) } },
-        { name: 'errorCode', in: 'query', required: false, schema: { type: 'string', maxLength: 64 }, description: 'Only payments with this error code (e.g. 3204).' },
+        { name: 'errorCode', in: 'query', required: false, schema: { type: 'string', maxLength: 64 }, description:
+          'Only payments with this error code (e.g. 3204).' },
         { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
         { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE } },
       ],
@@ -286,7 +329,8 @@ export const nativePaths: Record<string, OpenApiObject> = {
       tags: [TAG],
       summary: 'Cancel what has not been sent; payments already on the rail finish normally',
       parameters: [batchId],
-      responses: { 200: batchOk('The batch after the cancel (cancelling a cancelled batch is harmless).'), 404: notFound, 409: err('BATCH_FINAL: already completed or failed.') },
+      responses: { 200: batchOk('The batch after the cancel (cancelling a cancelled batch is harmless).'), 404: notFound, 409:
+        err('BATCH_FINAL: already completed or failed.') },
     },
   },
   '/v1/batches/{id}/resume': {
@@ -301,7 +345,8 @@ export const nativePaths: Record<string, OpenApiObject> = {
     get: {
       tags: [TAG],
       summary: 'Reconciliation report: one RFC 4180 row per payment, streamed',
-      description: `Columns: ${REPORT_COLUMNS.join(',')}. Payee identifiers are shown in full (the report is for the finance officer who reconciles).`,
+      description:
+        `Columns: ${REPORT_COLUMNS.join(',')}. Payee identifiers are shown in full (the report is for the finance officer who reconciles).`,
       parameters: [batchId],
       responses: { 200: { description: 'The report.', content: { 'text/csv': { schema: { type: 'string' } } } }, 404: notFound },
     },

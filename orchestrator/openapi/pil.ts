@@ -9,13 +9,17 @@ export const pilSchemas: Record<string, OpenApiObject> = {
     type: 'object',
     required: ['disbursementId', 'payeeList'],
     properties: {
-      disbursementId: { type: 'string', maxLength: 128, description: 'Idempotency key: a replay returns the original results; another request under the same id is refused (409, 3106).' },
+      disbursementId:
+        { type: 'string', maxLength: 128, description:
+          'Idempotency key: a replay returns the original results; another request under the same id is refused (409, 3106).' },
       note: { type: 'string', maxLength: 1024 },
       payeeList: {
         type: 'array', minItems: 1, maxItems: 1000,
         items: {
           type: 'object', required: ['payeeIdType', 'payeeIdValue', 'amount', 'currency'],
-          properties: { ...payeeId, amount: { oneOf: [{ type: 'number' }, { type: 'string' }], description: 'OpenG2P sends a JSON number (100.0); converted exactly, never through float arithmetic.' }, currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
+          properties: { ...payeeId, amount: { oneOf: [{ type: 'number' }, { type: 'string' }], description:
+            'OpenG2P sends a JSON number (100.0); converted exactly, never through float arithmetic.' }, currency:
+              { type: 'string', pattern: '^[A-Z]{3}$' } },
         },
       },
     },
@@ -28,7 +32,8 @@ export const pilSchemas: Record<string, OpenApiObject> = {
       amount: { type: 'string' },
       currency: { type: 'string' },
       timestamp: { type: 'string', format: 'date-time' },
-      status: { type: 'string', enum: ['RECEIVED', 'PENDING', 'COMPLETED', 'REJECTED', 'ABORTED'], description: 'RECEIVED/PENDING: poll GET /disbursement/{id}.' },
+      status: { type: 'string', enum: ['RECEIVED', 'PENDING', 'COMPLETED', 'REJECTED', 'ABORTED'], description:
+        'RECEIVED/PENDING: poll GET /disbursement/{id}.' },
       amountDebited: { type: 'string' },
       amountCredited: { type: 'string' },
       errorCode: { type: 'string' },
@@ -38,26 +43,32 @@ export const pilSchemas: Record<string, OpenApiObject> = {
   PilDisbursementResponse: {
     type: 'object',
     required: ['disbursementId', 'payeeResults'],
-    properties: { disbursementId: { type: 'string' }, payeeResults: { type: 'array', items: ref('PilPayeeResult'), description: 'In request order: OpenG2P matches results by position.' } },
+    properties: { disbursementId: { type: 'string' }, payeeResults: { type: 'array', items: ref('PilPayeeResult'), description:
+      'In request order: OpenG2P matches results by position.' } },
   },
   PilCheckRequest: {
     type: 'object',
     required: ['requestId', 'payeeList'],
-    properties: { requestId: { type: 'string' }, payeeList: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'object', required: ['payeeIdType', 'payeeIdValue'], properties: payeeId } } },
+    properties: { requestId: { type: 'string' }, payeeList: { type: 'array', minItems: 1, maxItems: 1000, items:
+      { type: 'object', required: ['payeeIdType', 'payeeIdValue'], properties: payeeId } } },
   },
   PilCheckResponse: {
     type: 'object',
     properties: {
       requestId: { type: 'string' },
-      payeeResults: { type: 'array', items: { type: 'object', properties: { ...payeeId, isPayable: { type: 'boolean' }, timestamp: { type: 'string' }, name: { type: 'string' }, errors: { type: 'array', items: { type: 'string' } } } } },
+      payeeResults: { type: 'array', items: { type: 'object', properties:
+        { ...payeeId, isPayable: { type: 'boolean' }, timestamp: { type: 'string' }, name: { type: 'string' }, errors:
+          { type: 'array', items: { type: 'string' } } } } },
     },
   },
   PilError: {
     type: 'object',
     required: ['errorInformation'],
     properties: {
-      errorInformation: { type: 'object', required: ['errorCode', 'errorDescription'], properties: { errorCode: { type: 'string', example: '3100' }, errorDescription: { type: 'string' } } },
-      errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' }, type: { type: 'string' } } } },
+      errorInformation: { type: 'object', required: ['errorCode', 'errorDescription'], properties:
+        { errorCode: { type: 'string', example: '3100' }, errorDescription: { type: 'string' } } },
+      errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' }, type:
+        { type: 'string' } } } },
     },
   },
 };
@@ -70,9 +81,11 @@ export const pilPaths: Record<string, OpenApiObject> = {
     post: {
       tags: [TAG],
       summary: 'Pay a list of payees (what OpenG2P\'s Interop Layer payment manager sends)',
-      description: 'Answers once the batch is final or the synchronous window (pilSyncWindowMs) has passed; open items are then RECEIVED or PENDING.',
+      description:
+        'Answers once the batch is final or the synchronous window (pilSyncWindowMs) has passed; open items are then RECEIVED or PENDING.',
       requestBody: { required: true, content: json(ref('PilDisbursementRequest')) },
-      responses: { 200: results('Results in request order.'), 400: err('3100 validation error (field-level errors), 3101 malformed JSON.'), 409: err('3106: disbursementId reused for another request.') },
+      responses: { 200: results('Results in request order.'), 400: err('3100 validation error (field-level errors), 3101 malformed JSON.'),
+        409: err('3106: disbursementId reused for another request.') },
     },
   },
   '/disbursement/{disbursementId}': {

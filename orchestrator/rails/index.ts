@@ -11,7 +11,8 @@ export const SDK_MODES: readonly MojaloopSdkMode[] = ['bulkTransactions', 'bulkQ
 export class RailRegistry {
   private readonly rails = new Map<string, Rail>();
 
-  constructor(private readonly config: OrchestratorConfig, private readonly timings?: RailTimings, private readonly logger?: Logger, private readonly memory?: RailMemory) {}
+  constructor(private readonly config: OrchestratorConfig, private readonly timings?: RailTimings, private readonly logger?: Logger,
+    private readonly memory?: RailMemory) {}
 
   get(name: RailName, mode?: MojaloopSdkMode): Rail {
     if (name !== 'mojaloop-sdk' && name !== 'pil') throw new Error(`unknown rail ${String(name)}`);

@@ -51,7 +51,8 @@ export class MojaloopSdkRail implements Rail {
     this.newIdOnResend = opts.mode === 'transfers';
     this.http = new JsonClient(opts.sdkUrl, opts.timeoutMs, opts.timings, 64);
     if (opts.mode === 'transfers') {
-      this.transfers = new SdkTransfers({ http: this.http, perGroup: opts.transfersPerGroup ?? 16, holdMs: opts.transferHoldMs ?? 150_000, logger: opts.logger, memory: opts.memory });
+      this.transfers = new SdkTransfers({ http: this.http, perGroup: opts.transfersPerGroup ?? 16, holdMs: opts.transferHoldMs ?? 150_000,
+        logger: opts.logger, memory: opts.memory });
     }
   }
 
@@ -63,7 +64,8 @@ export class MojaloopSdkRail implements Rail {
   // lookups (bulkQuotesTransfers)
 
   async lookup(idType: string, idValue: string, subValue?: string): Promise<LookupResult> {
-    const path = `/parties/${encodeURIComponent(idType)}/${encodeURIComponent(idValue)}${subValue ? `/${encodeURIComponent(subValue)}` : ''}`;
+    const path = `/parties/${encodeURIComponent(idType)}/${encodeURIComponent(idValue)}${subValue ? `/${encodeURIComponent(subValue)}`
+      : ''}`;
     const res = await this.http.call('GET', path, 'lookup');
     const b = (res.body ?? {}) as Obj;
     if (res.status === 200) {
@@ -74,7 +76,8 @@ export class MojaloopSdkRail implements Rail {
     }
     const e = errorCodeOf(b);
     const code = e.code ?? (res.status === 504 ? '2004' : res.status >= 500 ? '1001' : '3204');
-    return { errorCode: code, description: e.description || `party lookup HTTP ${res.status}`, transient: isTransientCode(code) || res.status >= 500 };
+    return { errorCode: code, description: e.description || `party lookup HTTP ${res.status}`, transient: isTransientCode(code)
+      || res.status >= 500 };
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -86,7 +89,8 @@ export class MojaloopSdkRail implements Rail {
       bulkQuoteId: group.quoteId,
       from: transferParty(group),
       individualQuotes: group.items.map((it) => ({
-        quoteId: it.transferId, to: payeeParty(it), amountType: 'SEND', currency: it.currency, amount: it.amount, transactionType: 'TRANSFER',
+        quoteId: it.transferId, to: payeeParty(it), amountType: 'SEND', currency: it.currency, amount: it.amount, transactionType:
+          'TRANSFER',
         ...(it.note ? { note: it.note.slice(0, 128) } : {}),
       })),
     };
@@ -98,21 +102,26 @@ export class MojaloopSdkRail implements Rail {
     if (res.status !== 200) {
       const e = errorCodeOf(b);
       const code = e.code ?? (res.status === 504 ? '2004' : '2001');
-      if (res.status >= 500 && isTransientCode(code)) throw new RailCallError(`bulk quote: ${e.description ?? res.status}`, true, code, res.status);
+      if (res.status >= 500 && isTransientCode(code)) throw new RailCallError(`bulk quote: ${e.description ?? res.status}`, true, code,
+        res.status);
       if (res.status >= 500 && !e.code) throw new RailCallError(`bulk quote HTTP ${res.status}`, true, '2001', res.status);
-      return group.items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: code, description: e.description ?? `bulk quote HTTP ${res.status}`, transient: isTransientCode(code) }));
+      return group.items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: code, description: e.description
+        ?? `bulk quote HTTP ${res.status}`, transient: isTransientCode(code) }));
     }
     const byId = new Map(((b.individualQuoteResults as Obj[] | undefined) ?? []).map((r) => [String(r.quoteId), r]));
     return group.items.map((it): QuoteResult => {
       const r = byId.get(it.transferId);
-      if (!r) return { transferId: it.transferId, ok: false, errorCode: '2001', description: 'no quote result for this payment', transient: true };
+      if (!r) return { transferId: it.transferId, ok: false, errorCode: '2001', description: 'no quote result for this payment', transient:
+        true };
       const le = lastErrorOf(r);
       if (le || !r.ilpPacket || !r.condition) {
         const code = le?.code ?? '2001';
-        return { transferId: it.transferId, ok: false, errorCode: code, description: le?.description ?? 'quote failed', transient: isTransientCode(code) };
+        return { transferId: it.transferId, ok: false, errorCode: code, description: le?.description ?? 'quote failed', transient:
+          isTransientCode(code) };
       }
       const a = amountsFrom(it.amount, r);
-      return { transferId: it.transferId, ok: true, fee: a.fee, amountDebited: a.amountDebited, amountCredited: a.amountCredited, quote: { ilpPacket: r.ilpPacket, condition: r.condition, amount: a.amountDebited, amounts: a } };
+      return { transferId: it.transferId, ok: true, fee: a.fee, amountDebited: a.amountDebited, amountCredited: a.amountCredited, quote:
+        { ilpPacket: r.ilpPacket, condition: r.condition, amount: a.amountDebited, amounts: a } };
     });
   }
 
@@ -121,7 +130,8 @@ export class MojaloopSdkRail implements Rail {
       homeTransactionId: group.id, bulkTransferId: group.id, bulkQuoteId: group.quoteId, from: transferParty(group),
       individualTransfers: group.items.map((it) => {
         const q = it.quote as { ilpPacket: string; condition: string; amount: string };
-        return { transferId: it.transferId, to: payeeParty(it), amountType: 'SEND', currency: it.currency, amount: q.amount, ilpPacket: q.ilpPacket, condition: q.condition };
+        return { transferId: it.transferId, to: payeeParty(it), amountType: 'SEND', currency: it.currency, amount: q.amount, ilpPacket:
+          q.ilpPacket, condition: q.condition };
       }),
     };
     const res = await this.http.call('POST', '/bulkTransfers', 'bulkTransfers', body);
@@ -131,7 +141,8 @@ export class MojaloopSdkRail implements Rail {
     if (res.status !== 200 && !(results && results.length)) {
       const e = errorCodeOf(b);
       const code = e.code ?? (res.status === 504 ? '2004' : '2001');
-      throw new RailCallError(`bulk transfer: ${e.description ?? `HTTP ${res.status}`}`, res.status >= 500 || isTransientCode(code), code, res.status);
+      throw new RailCallError(`bulk transfer: ${e.description ?? `HTTP ${res.status}`}`, res.status >= 500 || isTransientCode(code), code,
+        res.status);
     }
     return this.bulkTransferResults(group, results ?? []);
   }
@@ -144,11 +155,13 @@ export class MojaloopSdkRail implements Rail {
       const state = transferStateOf(r);
       if (state === 'COMMITTED' || (r.fulfilment && !r.lastError)) {
         // After a restart the quote is gone: the fee agreed in it was stored with the payment.
-        const a = (it.quote as { amounts?: { amountDebited: string; amountCredited: string; fee: string } } | undefined)?.amounts ?? amountsFromFee(it.amount, it.fee);
+        const a = (it.quote as { amounts?: { amountDebited: string; amountCredited: string; fee: string } } | undefined)?.amounts
+          ?? amountsFromFee(it.amount, it.fee);
         return { transferId: it.transferId, outcome: 'completed', ...a, railTransferId: it.transferId };
       }
       const le = lastErrorOf(r);
-      if (le || state === 'ABORTED') return { ...failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', true), railTransferId: it.transferId };
+      if (le || state === 'ABORTED') return { ...failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', true), railTransferId:
+        it.transferId };
       return { transferId: it.transferId, outcome: 'unknown' };
     });
   }
@@ -177,7 +190,8 @@ export class MojaloopSdkRail implements Rail {
         const partyIdInfo: Obj = { partyIdType: it.payeeIdType, partyIdentifier: it.payeeIdValue };
         if (it.payeeIdSubValue) partyIdInfo.partySubIdOrType = it.payeeIdSubValue;
         if (it.payeeFsp) partyIdInfo.fspId = it.payeeFsp;
-        const t: Obj = { homeTransactionId: it.transferId, to: { partyIdInfo }, amountType: 'SEND', currency: it.currency, amount: it.amount, reference: it.reference };
+        const t: Obj = { homeTransactionId: it.transferId, to: { partyIdInfo }, amountType: 'SEND', currency: it.currency, amount:
+          it.amount, reference: it.reference };
         if (it.note) t.note = it.note.slice(0, 128);
         return t;
       }),
@@ -195,11 +209,13 @@ export class MojaloopSdkRail implements Rail {
       const rid = typeof r.transferId === 'string' ? { railTransferId: r.transferId } : {};
       if (state === 'COMMITTED') {
         const fsp = ((r.to as Obj | undefined)?.partyIdInfo as Obj | undefined)?.fspId;
-        return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, r.quoteResponse), ...(typeof fsp === 'string' ? { payeeFsp: fsp } : {}), ...rid };
+        return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, r.quoteResponse),
+          ...(typeof fsp === 'string' ? { payeeFsp: fsp } : {}), ...rid };
       }
       const le = lastErrorOf(r);
       // Quote accepted means the transfer may have gone out; before that nothing was sent.
-      if (le || state === 'ABORTED') return { ...failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', !!r.quoteResponse), ...rid };
+      if (le || state === 'ABORTED') return { ...failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', !!r.quoteResponse),
+        ...rid };
       pending++;
       return { transferId: it.transferId, outcome: 'unknown' };
     });
@@ -217,7 +233,8 @@ export class MojaloopSdkRail implements Rail {
     if (res.status === 202) return this.pollBulkTransaction(group);
     const e = errorCodeOf(b);
     const code = e.code ?? (res.status === 504 ? '2004' : '2001');
-    throw new RailCallError(`bulk transaction: ${e.description ?? `HTTP ${res.status}`}`, res.status >= 500 || isTransientCode(code), code, res.status);
+    throw new RailCallError(`bulk transaction: ${e.description ?? `HTTP ${res.status}`}`, res.status >= 500 || isTransientCode(code), code,
+      res.status);
   }
 
   /** Polls GET /bulkTransactions/{id} until every item has an outcome or the timeout passes. */
@@ -227,10 +244,12 @@ export class MojaloopSdkRail implements Rail {
     for (;;) {
       const res = await this.http.call('GET', `/bulkTransactions/${group.id}`, 'bulkTransactions.get');
       if (res.status === 404) return group.items.map((it) => ({ transferId: it.transferId, outcome: 'unknown' }));
-      if (res.status !== 200) throw new RailCallError(`GET bulk transaction HTTP ${res.status}`, true, res.status === 504 ? '2004' : '2001', res.status);
+      if (res.status !== 200) throw new RailCallError(`GET bulk transaction HTTP ${res.status}`, true, res.status === 504 ? '2004' : '2001',
+        res.status);
       const { results, pending } = this.bulkTransactionResults(group, (res.body ?? {}) as Obj);
       if (!pending) return results;
-      if (Date.now() > deadline) throw new RailCallError(`bulk transaction ${group.id} still has ${pending} payments in flight`, true, '2004');
+      if (Date.now() > deadline) throw new RailCallError(`bulk transaction ${group.id} still has ${pending} payments in flight`, true,
+        '2004');
       await new Promise((r) => setTimeout(r, wait));
       wait = Math.min(1000, wait * 2);
     }
@@ -281,9 +300,11 @@ export class MojaloopSdkRail implements Rail {
     if (res.status !== 200) throw new RailCallError(`GET transfer HTTP ${res.status}`, true, '2001', res.status);
     const b = (res.body ?? {}) as Obj;
     const state = transferStateOf(b);
-    if (state === 'COMMITTED' || b.currentState === 'COMPLETED') return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, b.quoteResponse ?? b.quote ?? { payeeFspFee: { amount: it.fee ?? '0' } }), railTransferId: it.transferId };
+    if (state === 'COMMITTED' || b.currentState === 'COMPLETED') return { transferId: it.transferId, outcome: 'completed',
+      ...amountsFrom(it.amount, b.quoteResponse ?? b.quote ?? { payeeFspFee: { amount: it.fee ?? '0' } }), railTransferId: it.transferId };
     const le = lastErrorOf(b);
-    if (le || state === 'ABORTED' || b.currentState === 'ERROR_OCCURRED') return { ...failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', true), railTransferId: it.transferId };
+    if (le || state === 'ABORTED' || b.currentState === 'ERROR_OCCURRED') return { ...failedMaybeInDoubt(it.transferId, le?.code,
+      le?.description, '5105', true), railTransferId: it.transferId };
     return { transferId: it.transferId, outcome: 'unknown' };
   }
 

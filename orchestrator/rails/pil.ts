@@ -32,12 +32,14 @@ export class PilRail implements Rail {
       if (status === 'COMPLETED') {
         const debited = typeof r.amountDebited === 'string' && r.amountDebited !== '0' ? r.amountDebited : it.amount;
         const credited = typeof r.amountCredited === 'string' && r.amountCredited !== '0' ? r.amountCredited : debited;
-        return { transferId: it.transferId, outcome: 'completed', amountDebited: debited, amountCredited: credited, fee: fromUnits(toUnits(debited) - toUnits(credited)) };
+        return { transferId: it.transferId, outcome: 'completed', amountDebited: debited, amountCredited: credited, fee:
+          fromUnits(toUnits(debited) - toUnits(credited)) };
       }
       if (status === 'REJECTED' || status === 'ABORTED' || status === 'ERROR_OCCURRED') {
         const code = typeof r.errorCode === 'string' ? r.errorCode : '5105';
         const errors = Array.isArray(r.errors) ? r.errors.join('; ') : '';
-        return { transferId: it.transferId, outcome: 'failed', errorCode: code, description: errors || `PIL ${status}`, transient: isTransientCode(code) };
+        return { transferId: it.transferId, outcome: 'failed', errorCode: code, description: errors || `PIL ${status}`, transient:
+          isTransientCode(code) };
       }
       pending++;
       return { transferId: it.transferId, outcome: 'unknown' };
@@ -49,13 +51,15 @@ export class PilRail implements Rail {
     const body: Obj = {
       disbursementId: group.id,
       note: group.note ?? `GPO batch ${group.batchId}`,
-      payeeList: group.items.map((it) => ({ payeeIdType: it.payeeIdType, payeeIdValue: it.payeeIdValue, amount: it.amount, currency: it.currency })),
+      payeeList: group.items.map((it) => ({ payeeIdType: it.payeeIdType, payeeIdValue: it.payeeIdValue, amount: it.amount, currency:
+        it.currency })),
     };
     const res = await this.http.call('POST', '/disbursement', 'pil.disbursement', body);
     if (res.status !== 200) {
       const e = errorCodeOf(res.body);
       const code = e.code ?? (res.status >= 500 ? '2001' : '3100');
-      throw new RailCallError(`PIL disbursement: ${e.description ?? `HTTP ${res.status}`}`, res.status >= 500 || isTransientCode(code), code, res.status);
+      throw new RailCallError(`PIL disbursement: ${e.description ?? `HTTP ${res.status}`}`, res.status >= 500 || isTransientCode(code),
+        code, res.status);
     }
     const { results, pending } = this.results(group, (res.body ?? {}) as Obj);
     return pending ? this.poll(group) : results;

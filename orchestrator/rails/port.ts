@@ -37,12 +37,14 @@ export interface RailGroup {
 
 export type ItemResult =
   /** payeeFsp: the FSP the rail found for the payee, when it did the lookup itself. */
-  | { transferId: string; outcome: 'completed'; amountDebited: string; amountCredited: string; fee: string; payeeFsp?: string; railTransferId?: string }
+  | { transferId: string; outcome: 'completed'; amountDebited: string; amountCredited: string; fee: string; payeeFsp?: string;
+    railTransferId?: string }
   /**
    * newIdSafe: the rail knows nothing was sent for this id, so a retry may use a new one (rails that reuse ids).
    * inDoubt: the transfer may have been sent and has no outcome yet (2004): ask again, never resend as new.
    */
-  | { transferId: string; outcome: 'failed'; errorCode: string; description: string; transient: boolean; newIdSafe?: boolean; inDoubt?: boolean; railTransferId?: string }
+  | { transferId: string; outcome: 'failed'; errorCode: string; description: string; transient: boolean; newIdSafe?: boolean;
+    inDoubt?: boolean; railTransferId?: string }
   /** The rail has no trace of it: nothing was paid, safe to resend with the same ids. */
   | { transferId: string; outcome: 'unknown' };
 

@@ -29,14 +29,16 @@ export class RailReachability {
   private async probe(): Promise<Reachability> {
     let reason: string | undefined;
     try {
-      const res = await request(this.url, { method: 'GET', headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) });
+      const res = await request(this.url, { method: 'GET', headers: { accept: 'application/json' }, signal:
+        AbortSignal.timeout(this.timeoutMs) });
       await res.body.dump();
     } catch (err) {
       const e = err as { name?: string; code?: string; cause?: { code?: string } };
       reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? 'timeout' : e.code ?? e.cause?.code ?? 'unreachable';
     }
     const at = Date.now();
-    const result: Reachability = { reachable: reason === undefined, url: this.url, ...(reason ? { reason } : {}), checkedAt: new Date(at).toISOString() };
+    const result: Reachability = { reachable: reason === undefined, url: this.url, ...(reason ? { reason } : {}), checkedAt:
+      new Date(at).toISOString() };
     this.last = { result, at };
     return result;
   }

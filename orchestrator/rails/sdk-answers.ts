@@ -41,7 +41,8 @@ export function failedItem(transferId: string, code: string | undefined, descrip
 }
 
 /** A failed result; a 2004 after the transfer may have gone out is "in doubt". */
-export function failedMaybeInDoubt(transferId: string, code: string | undefined, description: string | undefined, fallback: string, mayHaveBeenSent: boolean): FailedResult {
+export function failedMaybeInDoubt(transferId: string, code: string | undefined, description: string | undefined, fallback: string,
+  mayHaveBeenSent: boolean): FailedResult {
   const r = failedItem(transferId, code, description, fallback);
   if (r.errorCode === '2004' && mayHaveBeenSent) r.inDoubt = true;
   return r;
@@ -51,7 +52,8 @@ export function lastErrorOf(x: Obj): { code?: string; description?: string } | u
   const le = x.lastError as Obj | undefined;
   if (!le) return undefined;
   const info = ((le.mojaloopError as Obj | undefined)?.errorInformation ?? le.errorInformation) as Obj | undefined;
-  return { code: typeof info?.errorCode === 'string' ? info.errorCode : undefined, description: typeof info?.errorDescription === 'string' ? info.errorDescription : undefined };
+  return { code: typeof info?.errorCode === 'string' ? info.errorCode : undefined, description: typeof info?.errorDescription === 'string'
+    ? info.errorDescription : undefined };
 }
 
 export function transferStateOf(x: Obj): string | undefined {

@@ -12,7 +12,8 @@
  * What is uncertain is asked about, never resent: `GET /transfers/{transferId}` for a stored id. A POST whose answer
  * was lost may have created a transfer whose id GPO never learned: nobody can accept it, so once the SDK's quote
  * expiry has passed (`holdMs`) it can no longer complete and the rail reports the payment as never sent (`unknown`):
- * the engine sends it again under a new homeTransactionId (`newIdOnResend`), a new transfer for the SDK. An SDK that accepts quotes by itself moves money before GPO learns the id: detected from its
+ * the engine sends it again under a new homeTransactionId (`newIdOnResend`), a new transfer for the SDK. An SDK that accepts quotes by
+ * itself moves money before GPO learns the id: detected from its
  * answers, reported in `warnings()` and the log, and a payment whose answer was lost there is held in doubt for an
  * operator (reconciliation report), never resent.
  */
@@ -115,7 +116,8 @@ export class SdkTransfers {
       const ids: RailIds[] = waiting.map(({ it, p }) => {
         const fee = p.view.quoteResponse ? amountsFrom(it.amount, p.view.quoteResponse).fee : undefined;
         const fsp = payeeFspOf(p.view);
-        return { transferId: it.transferId, railTransferId: p.railTransferId, ...(fee !== undefined ? { fee } : {}), ...(fsp ? { payeeFsp: fsp } : {}) };
+        return { transferId: it.transferId, railTransferId: p.railTransferId, ...(fee !== undefined ? { fee } : {}),
+          ...(fsp ? { payeeFsp: fsp } : {}) };
       });
       // Nothing is accepted before the ids are durable; if they cannot be stored nothing is accepted at all.
       await hooks?.storeRailIds(ids);
@@ -168,7 +170,8 @@ export class SdkTransfers {
       if (view.quoteResponse && res.status !== 200) this.observe('auto');
       return { kind: 'done', result: this.failedAnswer(it, res, view, sdkId, !!view.quoteResponse) };
     }
-    return { kind: 'done', result: this.lost(it, new Error('unexpected answer to the party acceptance'), typeof viewOf(res).transferId === 'string' ? String(viewOf(res).transferId) : undefined) };
+    return { kind: 'done', result: this.lost(it, new Error('unexpected answer to the party acceptance'),
+      typeof viewOf(res).transferId === 'string' ? String(viewOf(res).transferId) : undefined) };
   }
 
   /** Phase 2: the fee check, then PUT /transfers/{id} {acceptQuote}. The id is stored. */
@@ -178,7 +181,8 @@ export class SdkTransfers {
     if (group.feeLimit !== undefined && toUnits(fee) > toUnits(group.feeLimit)) {
       // Declined: nothing moves under this id (and GPO never accepts it later).
       await this.opts.http.call('PUT', path, 'transfers.accept', { acceptQuote: false }).catch(() => undefined);
-      return { transferId: it.transferId, railTransferId: sdkId, outcome: 'failed', errorCode: '4100', description: `fee ${fee} above the limit of ${group.feeLimit}`, transient: false, newIdSafe: true };
+      return { transferId: it.transferId, railTransferId: sdkId, outcome: 'failed', errorCode: '4100', description:
+        `fee ${fee} above the limit of ${group.feeLimit}`, transient: false, newIdSafe: true };
     }
     let res: JsonResponse;
     try {
@@ -187,7 +191,8 @@ export class SdkTransfers {
       return this.lost(it, err, sdkId);
     }
     const after = viewOf(res);
-    if (after.currentState === 'COMPLETED') return completed(it, { ...view, ...after, quoteResponse: after.quoteResponse ?? view.quoteResponse }, sdkId);
+    if (after.currentState === 'COMPLETED') return completed(it, { ...view, ...after, quoteResponse: after.quoteResponse
+      ?? view.quoteResponse }, sdkId);
     return this.failedAnswer(it, res, after, sdkId, true);
   }
 
@@ -225,7 +230,8 @@ export class SdkTransfers {
   /** What became of payments that may have been sent: GET /transfers/{id} for stored ids, the hold for the others. */
   async query(group: RailGroup): Promise<ItemResult[]> {
     await this.memoryOp;
-    return mapLimit(group.items, this.opts.perGroup, async (it) => (it.railTransferId ? this.ask(it, it.railTransferId) : this.unconfirmed(it)));
+    return mapLimit(group.items, this.opts.perGroup, async (it) => (it.railTransferId ? this.ask(it, it.railTransferId)
+      : this.unconfirmed(it)));
   }
 
   private async ask(it: RailItem, sdkId: string): Promise<ItemResult> {
@@ -234,21 +240,24 @@ export class SdkTransfers {
     const state = transferStateOf(view);
     if (res.status === 200 && state === 'COMMITTED') return { ...completed(it, view, sdkId), ...amountsFromFee(it.amount, it.fee) };
     if (res.status === 200 && state === 'ABORTED') {
-      return { transferId: it.transferId, railTransferId: sdkId, outcome: 'failed', errorCode: '5105', description: 'the hub aborted the transfer', transient: true, newIdSafe: true };
+      return { transferId: it.transferId, railTransferId: sdkId, outcome: 'failed', errorCode: '5105', description:
+        'the hub aborted the transfer', transient: true, newIdSafe: true };
     }
     if (res.status === 200) return inDoubt(it, sdkId, `the hub has the transfer ${state ?? 'without a state'}; asking again`);
     const e = lastErrorOf(view) ?? errorCodeOf(res.body);
     if (e.code === '3208' || e.code === '3200') {
       // The hub never saw it: either it was never accepted, or its prepare may still arrive until it expires.
       const waited = Date.now() - this.since(sdkId);
-      if (waited < this.opts.holdMs) return inDoubt(it, sdkId, `the hub does not know transfer ${sdkId} yet; waiting ${this.opts.holdMs - waited} ms more before it counts as never sent`);
+      if (waited < this.opts.holdMs) return inDoubt(it, sdkId,
+        `the hub does not know transfer ${sdkId} yet; waiting ${this.opts.holdMs - waited} ms more before it counts as never sent`);
       if (this.acceptance !== 'caller') return this.heldForOperator(it, sdkId);
       this.lostAt.delete(sdkId);
       // Never accepted, or accepted and expired unseen: it can no longer move money. Nothing was paid.
       return { transferId: it.transferId, outcome: 'unknown' };
     }
     if (res.status === 504 || res.status >= 500) {
-      throw new RailCallError(`GET /transfers/${sdkId}: HTTP ${res.status} ${e.description ?? ''}`.trim(), true, res.status === 504 ? '2004' : '2001', res.status);
+      throw new RailCallError(`GET /transfers/${sdkId}: HTTP ${res.status} ${e.description ?? ''}`.trim(), true, res.status === 504 ? '2004'
+        : '2001', res.status);
     }
     throw new RailCallError(`GET /transfers/${sdkId}: HTTP ${res.status} ${e.description ?? ''}`.trim(), true, '2001', res.status);
   }
@@ -257,7 +266,8 @@ export class SdkTransfers {
   private unconfirmed(it: RailItem): ItemResult {
     if (this.acceptance !== 'caller') return this.heldForOperator(it, undefined);
     const waited = Date.now() - this.since(it.transferId);
-    if (waited < this.opts.holdMs) return inDoubt(it, undefined, `the SDK may hold an unaccepted transfer for it; sent again once its quote has expired (${this.opts.holdMs - waited} ms)`);
+    if (waited < this.opts.holdMs) return inDoubt(it, undefined,
+      `the SDK may hold an unaccepted transfer for it; sent again once its quote has expired (${this.opts.holdMs - waited} ms)`);
     this.lostAt.delete(it.transferId);
     // Any transfer the SDK started for it was never accepted (nobody knows its id) and its quote has expired.
     return { transferId: it.transferId, outcome: 'unknown' };
@@ -265,7 +275,8 @@ export class SdkTransfers {
 
   private heldForOperator(it: RailItem, sdkId: string | undefined): ItemResult {
     return inDoubt(it, sdkId, this.acceptance === 'auto'
-      ? 'held for an operator: the SDK accepts quotes by itself and this answer was lost, so it may have paid under an id GPO cannot ask about; reconcile with the payer DFSP'
+      ? 'held for an operator: the SDK accepts quotes by itself and this answer was lost, so it may have paid under an id GPO cannot ask ' +
+        'about; reconcile with the payer DFSP'
       : 'held: whether the SDK waits for quote acceptance is not known yet');
   }
 }
@@ -276,7 +287,8 @@ function viewOf(res: JsonResponse): Obj {
 }
 
 function inDoubt(it: RailItem, sdkId: string | undefined, description: string): ItemResult {
-  return { transferId: it.transferId, outcome: 'failed', errorCode: '2004', description, transient: true, inDoubt: true, ...(sdkId ? { railTransferId: sdkId } : {}) };
+  return { transferId: it.transferId, outcome: 'failed', errorCode: '2004', description, transient: true, inDoubt: true,
+    ...(sdkId ? { railTransferId: sdkId } : {}) };
 }
 
 function payeeFspOf(view: Obj): string | undefined {
@@ -287,7 +299,8 @@ function payeeFspOf(view: Obj): string | undefined {
 function completed(it: RailItem, view: Obj, sdkId: string | undefined): ItemResult {
   const fsp = payeeFspOf(view);
   return {
-    transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, view.quoteResponse ?? { payeeFspFee: { amount: it.fee ?? '0' } }),
+    transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, view.quoteResponse
+      ?? { payeeFspFee: { amount: it.fee ?? '0' } }),
     ...(fsp ? { payeeFsp: fsp } : {}), ...(sdkId ? { railTransferId: sdkId } : {}),
   };
 }

@@ -18,7 +18,8 @@ const parser = new XMLParser({
 
 const isNode = (v: unknown): v is Node => !!v && typeof v === 'object' && !Array.isArray(v);
 const node = (v: unknown): Node => (isNode(v) ? v : {});
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : isNode(v) && typeof v['#text'] === 'string' ? v['#text'] : undefined);
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : isNode(v) && typeof v['#text'] === 'string' ? v['#text']
+  : undefined);
 const list = (v: unknown): Node[] => (Array.isArray(v) ? v.filter(isNode) : isNode(v) ? [v] : []);
 
 function amountOf(v: unknown, where: string): { amount: string; currency?: string } {
@@ -45,7 +46,8 @@ function signed(bal: Node | undefined, where: string): bigint | undefined {
 
 function references(tx: Node): string[] {
   const refs = node(tx.Refs);
-  return [...new Set(['EndToEndId', 'InstrId', 'TxId', 'PmtInfId', 'MsgId'].map((k) => text(refs[k])).filter((r): r is string => !!r && r !== 'NOTPROVIDED'))];
+  return [...new Set(['EndToEndId', 'InstrId', 'TxId', 'PmtInfId', 'MsgId'].map((k) => text(refs[k])).filter((r): r is string => !!r
+    && r !== 'NOTPROVIDED'))];
 }
 
 function readStatement(stmt: Node, currencyHint: string | undefined): Statement {
@@ -58,28 +60,33 @@ function readStatement(stmt: Node, currencyHint: string | undefined): Statement 
   const bal = (...codes: string[]) => bals.find((b) => codes.includes(text(node(node(b.Tp).CdOrPrtry).Cd) ?? ''));
   const opening = signed(bal('OPBD', 'PRCD'), 'the opening balance');
   const closing = signed(bal('CLBD'), 'the closing balance');
-  if (opening === undefined || closing === undefined) throw new StatementError('STATEMENT_UNREADABLE', `camt.053: statement ${id} lacks an opening (OPBD/PRCD) or closing (CLBD) balance`);
+  if (opening === undefined || closing === undefined) throw new StatementError('STATEMENT_UNREADABLE',
+    `camt.053: statement ${id} lacks an opening (OPBD/PRCD) or closing (CLBD) balance`);
   const currency = text(acct.Ccy) ?? currencyHint ?? amountOf(bal('CLBD')!.Amt, 'the closing balance').currency ?? '';
   const lines: StatementLine[] = [];
   let net = 0n;
   for (const [n, entry] of list(stmt.Ntry).entries()) {
     const direction = text(entry.CdtDbtInd) === 'DBIT' ? 'debit' : 'credit';
-    if (text(entry.CdtDbtInd) !== 'DBIT' && text(entry.CdtDbtInd) !== 'CRDT') throw new StatementError('STATEMENT_UNREADABLE', `camt.053: entry ${n + 1} of ${id} has no CdtDbtInd`);
+    if (text(entry.CdtDbtInd) !== 'DBIT' && text(entry.CdtDbtInd) !== 'CRDT') throw new StatementError('STATEMENT_UNREADABLE',
+      `camt.053: entry ${n + 1} of ${id} has no CdtDbtInd`);
     const entryAmount = amountOf(entry.Amt, `entry ${n + 1} of ${id}`);
     net += direction === 'debit' ? -toUnits(entryAmount.amount) : toUnits(entryAmount.amount);
     const reversal = text(entry.RvslInd) === 'true';
     const txs = list(node(entry.NtryDtls).TxDtls);
     const parts = txs.length > 1 ? txs : [txs[0] ?? {}];
     for (const tx of parts) {
-      const own = txs.length > 1 ? amountOf(tx.Amt ?? node(node(tx.AmtDtls).TxAmt).Amt, `a transaction of entry ${n + 1} of ${id}`) : entryAmount;
+      const own = txs.length > 1 ? amountOf(tx.Amt ?? node(node(tx.AmtDtls).TxAmt).Amt, `a transaction of entry ${n + 1} of ${id}`)
+        : entryAmount;
       const line: StatementLine = {
-        statementId: id, index: lines.length, direction, reversal, amount: own.amount, currency: own.currency ?? entryAmount.currency ?? currency,
+        statementId: id, index: lines.length, direction, reversal, amount: own.amount, currency: own.currency ?? entryAmount.currency
+          ?? currency,
         valueDate: dateOf(entry.ValDt) || dateOf(entry.BookgDt), references: references(tx),
       };
       const bankRef = text(node(tx.Refs).AcctSvcrRef) ?? text(entry.AcctSvcrRef) ?? text(entry.NtryRef);
       if (bankRef) line.bankReference = bankRef;
       const ustrd = node(tx.RmtInf).Ustrd;
-      const details = [...(Array.isArray(ustrd) ? ustrd.map(text) : []), text(tx.AddtlTxInf), text(entry.AddtlNtryInf)].filter((d): d is string => !!d);
+      const details = [...(Array.isArray(ustrd) ? ustrd.map(text) : []), text(tx.AddtlTxInf),
+        text(entry.AddtlNtryInf)].filter((d): d is string => !!d);
       if (details.length) line.details = [...new Set(details)].join('\n');
       const rtr = node(tx.RtrInf);
       const rsn = node(rtr.Rsn);
@@ -89,10 +96,13 @@ function readStatement(stmt: Node, currencyHint: string | undefined): Statement 
     }
   }
   if (opening + net !== closing) {
-    throw new StatementError('STATEMENT_UNBALANCED', `camt.053: statement ${id}: opening ${fromUnits(opening)} + entries ${fromUnits(net)} is not the closing balance ${fromUnits(closing)}`);
+    throw new StatementError('STATEMENT_UNBALANCED',
+      `camt.053: statement ${id}: opening ${fromUnits(opening)} + entries ${fromUnits(net)} is not the closing balance ` +
+        `${fromUnits(closing)}`);
   }
   const number = text(stmt.ElctrncSeqNb) ?? text(stmt.LglSeqNb);
-  return { format: 'camt.053', id, account, currency, ...(number ? { number } : {}), openingBalance: fromUnits(opening), closingBalance: fromUnits(closing), lines };
+  return { format: 'camt.053', id, account, currency, ...(number ? { number } : {}), openingBalance: fromUnits(opening), closingBalance:
+    fromUnits(closing), lines };
 }
 
 export function readCamt053(xml: string): Statement[] {
@@ -105,7 +115,8 @@ export function readCamt053(xml: string): Statement[] {
   const root = node(doc.Document);
   // The parser drops namespace declarations with their prefixes: the Document's own is read from the text.
   const ns = /<(?:[A-Za-z_][\w.-]*:)?Document\b[^>]*?\bxmlns(?::[A-Za-z_][\w.-]*)?="([^"]*)"/.exec(xml)?.[1] ?? '';
-  if (!/^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.\d{2}$/.test(ns)) throw new StatementError('STATEMENT_UNREADABLE', `camt.053: the document's namespace ${ns.slice(0, 80) || '(none)'} is not camt.053`);
+  if (!/^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.\d{2}$/.test(ns)) throw new StatementError('STATEMENT_UNREADABLE',
+    `camt.053: the document's namespace ${ns.slice(0, 80) || '(none)'} is not camt.053`);
   const stmts = list(node(root.BkToCstmrStmt).Stmt);
   if (stmts.length === 0) throw new StatementError('STATEMENT_UNREADABLE', 'camt.053: no Stmt in BkToCstmrStmt');
   return stmts.map((s) => readStatement(s, undefined));

@@ -42,10 +42,12 @@ export interface Reconciliation {
 }
 
 export function reconcile(lines: readonly StatementLine[], payments: readonly ExpectedPayment[]): Reconciliation {
-  const byRef = new Map<string, { p: ExpectedPayment; units: bigint; debits: number; reversals: number; reason?: PaymentReconciliation['reason'] }>();
+  const byRef = new Map<string, { p: ExpectedPayment; units: bigint; debits: number; reversals: number;
+    reason?: PaymentReconciliation['reason'] }>();
   for (const p of payments) byRef.set(p.reference, { p, units: toUnits(p.amount), debits: 0, reversals: 0 });
   const out: LineOutcome[] = [];
-  const counts: Reconciliation['counts'] = { paid: 0, duplicate: 0, reversed: 0, 'reversal-without-debit': 0, 'amount-mismatch': 0, unmatched: 0 };
+  const counts: Reconciliation['counts'] = { paid: 0, duplicate: 0, reversed: 0, 'reversal-without-debit': 0, 'amount-mismatch': 0,
+    unmatched: 0 };
   const t = { debited: 0n, reversed: 0n, unmatchedDebits: 0n, unmatchedCredits: 0n };
   for (const line of lines) {
     const units = toUnits(line.amount);
@@ -78,7 +80,8 @@ export function reconcile(lines: readonly StatementLine[], payments: readonly Ex
   const result: PaymentReconciliation[] = payments.map((p) => {
     const r = byRef.get(p.reference)!;
     const state = r.debits === 0 ? 'not-on-statement' : r.debits > r.reversals ? 'paid' : 'reversed';
-    return { reference: p.reference, state, debits: r.debits, reversals: r.reversals, ...(state === 'reversed' && r.reason ? { reason: r.reason } : {}) };
+    return { reference: p.reference, state, debits: r.debits, reversals: r.reversals,
+      ...(state === 'reversed' && r.reason ? { reason: r.reason } : {}) };
   });
   return {
     lines: out, payments: result, counts,

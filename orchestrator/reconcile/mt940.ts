@@ -30,10 +30,12 @@ function toStatement(s: ReturnType<typeof parse>[number]): Statement {
   const id = s.transactionReference;
   const lines = s.transactions.map((t, index): StatementLine => {
     const details = t.details ?? '';
-    const references = [t.reference, t.extraDetails?.split(/\s+/)[0], t.structuredDetails?.EREF].filter((r): r is string => !!r && r.toUpperCase() !== 'NONREF');
+    const references = [t.reference, t.extraDetails?.split(/\s+/)[0], t.structuredDetails?.EREF].filter((r): r is string => !!r
+      && r.toUpperCase() !== 'NONREF');
     const line: StatementLine = {
       statementId: id, index, direction: t.amount.isNegative() ? 'debit' : 'credit', reversal: t.isReversal,
-      amount: normalizeAmount(t.amount.abs().toFixed()), currency: t.currency || s.currency, valueDate: day(t.date), references: [...new Set(references)],
+      amount: normalizeAmount(t.amount.abs().toFixed()), currency: t.currency || s.currency, valueDate: day(t.date), references:
+        [...new Set(references)],
     };
     if (t.bankReference) line.bankReference = t.bankReference;
     if (details) line.details = details;

@@ -46,7 +46,8 @@ export class StatementError extends Error {
   }
 }
 
-const ISO_REASONS: Record<string, ReversalReasonCode> = { AC04: 'ACCOUNT_CLOSED', AC06: 'ACCOUNT_DORMANT', MD07: 'ACCOUNT_DECEASED', AC01: 'ACCOUNT_NOT_FOUND', AC03: 'ACCOUNT_NOT_FOUND' };
+const ISO_REASONS: Record<string, ReversalReasonCode> = { AC04: 'ACCOUNT_CLOSED', AC06: 'ACCOUNT_DORMANT', MD07: 'ACCOUNT_DECEASED', AC01:
+  'ACCOUNT_NOT_FOUND', AC03: 'ACCOUNT_NOT_FOUND' };
 const WORDS: Array<[RegExp, ReversalReasonCode]> = [
   [/ACCOUNT[ _]CLOSED|\bCLOSED\b/i, 'ACCOUNT_CLOSED'],
   [/ACCOUNT[ _]DORMANT|\bDORMANT\b/i, 'ACCOUNT_DORMANT'],

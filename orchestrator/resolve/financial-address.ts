@@ -26,7 +26,8 @@ const G2P_TYPES: Record<string, [AddressKind, string]> = {
   token: ['token', 'ALIAS'], alias: ['token', 'ALIAS'], vpa: ['token', 'ALIAS'],
 };
 
-const SPAR_KEYS = ['account_number', 'branch_name', 'branch_code', 'bank_name', 'bank_code', 'mobile_number', 'email_address', 'wallet_provider_name', 'wallet_provider_code', 'fa_type'] as const;
+const SPAR_KEYS = ['account_number', 'branch_name', 'branch_code', 'bank_name', 'bank_code', 'mobile_number', 'email_address',
+  'wallet_provider_name', 'wallet_provider_code', 'fa_type'] as const;
 const SPAR_SPLIT = new RegExp(`\\.(?=(?:${SPAR_KEYS.join('|')}):)`);
 const VALUE_RE = /^[^\s@]{1,128}$/;
 const EMAIL_RE = /^[^@\s]{1,64}@[^@\s]{1,255}$/;
@@ -36,7 +37,8 @@ function fromSparFields(f: Record<string, unknown>): ParsedAddress | undefined {
   const s = (k: string) => (typeof f[k] === 'string' && (f[k] as string).length > 0 ? (f[k] as string) : undefined);
   const type = s('fa_type');
   if (type === 'BANK_ACCOUNT' && s('account_number') && s('bank_code')) {
-    const out: ParsedAddress = { kind: 'bank', value: s('account_number')!, provider: s('bank_code')!, payeeIdType: 'ACCOUNT_ID', bankCode: s('bank_code') };
+    const out: ParsedAddress = { kind: 'bank', value: s('account_number')!, provider: s('bank_code')!, payeeIdType: 'ACCOUNT_ID', bankCode:
+      s('bank_code') };
     if (s('branch_code')) out.branchCode = s('branch_code');
     if (s('bank_name')) out.providerName = s('bank_name');
     return out;
@@ -44,7 +46,8 @@ function fromSparFields(f: Record<string, unknown>): ParsedAddress | undefined {
   if ((type === 'MOBILE_WALLET' || type === 'EMAIL_WALLET') && s('wallet_provider_code')) {
     const value = type === 'MOBILE_WALLET' ? s('mobile_number') : s('email_address');
     if (!value) return undefined;
-    const out: ParsedAddress = { kind: type === 'MOBILE_WALLET' ? 'wallet' : 'email', value, provider: s('wallet_provider_code')!, payeeIdType: type === 'MOBILE_WALLET' ? 'MSISDN' : 'EMAIL' };
+    const out: ParsedAddress = { kind: type === 'MOBILE_WALLET' ? 'wallet' : 'email', value, provider: s('wallet_provider_code')!,
+      payeeIdType: type === 'MOBILE_WALLET' ? 'MSISDN' : 'EMAIL' };
     if (s('wallet_provider_name')) out.providerName = s('wallet_provider_name');
     return out;
   }

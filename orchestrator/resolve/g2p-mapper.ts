@@ -40,7 +40,8 @@ export interface G2pMapperOptions {
   logger?: Logger;
 }
 
-type Answer = { kind: 'items'; items: unknown[] } | { kind: 'failed'; errorCode: string; description: string; transient: boolean; reasonCode?: string };
+type Answer = { kind: 'items'; items: unknown[] } | { kind: 'failed'; errorCode: string; description: string; transient: boolean;
+  reasonCode?: string };
 
 interface Waiting {
   settle(a: Answer): void;
@@ -62,7 +63,8 @@ export class G2pMapperResolver implements PayeeResolver {
 
   constructor(private readonly opts: G2pMapperOptions) {
     this.mode = opts.mode ?? 'sync';
-    if (this.mode === 'async' && !opts.callbackUrl) throw new Error('the async G2P Connect mapper resolver needs callbackUrl (where on-resolve arrives)');
+    if (this.mode === 'async'
+      && !opts.callbackUrl) throw new Error('the async G2P Connect mapper resolver needs callbackUrl (where on-resolve arrives)');
     this.client = new JsonClient(opts.url, opts.timeoutMs ?? 30_000, undefined, Math.max(4, opts.concurrency ?? 4));
     this.log = opts.logger ?? componentLogger('resolver', { resolver: this.name });
     if (opts.providers) this.providers = new Map(Object.entries(opts.providers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -89,13 +91,16 @@ export class G2pMapperResolver implements PayeeResolver {
     const out: Array<Resolution | undefined> = new Array(payees.length);
     let open = payees.map((_, i) => i);
     const attempts = Math.max(1, this.opts.attempts ?? 3);
-    let last: Extract<Answer, { kind: 'failed' }> = { kind: 'failed', errorCode: RESOLVE_ERRORS.timeout, description: 'the mapper did not answer', transient: true };
+    let last: Extract<Answer, { kind: 'failed' }> = { kind: 'failed', errorCode: RESOLVE_ERRORS.timeout, description:
+      'the mapper did not answer', transient: true };
     for (let attempt = 1; attempt <= attempts && open.length; attempt++) {
-      if (attempt > 1) await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1, { baseDelayMs: this.opts.retryBaseMs ?? 250, maxDelayMs: this.opts.retryMaxMs ?? 5000 }, Math.random())));
+      if (attempt > 1) await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1,
+        { baseDelayMs: this.opts.retryBaseMs ?? 250, maxDelayMs: this.opts.retryMaxMs ?? 5000 }, Math.random())));
       const answer = await this.ask(open.map((i) => ({ ref: String(i), id: payees[i].id })));
       if (answer.kind === 'failed') {
         last = answer;
-        this.log.warn({ batchId, attempt, payees: open.length, errorCode: answer.errorCode, reason: answer.reasonCode, err: answer.description }, 'mapper resolve failed');
+        this.log.warn({ batchId, attempt, payees: open.length, errorCode: answer.errorCode, reason: answer.reasonCode, err:
+          answer.description }, 'mapper resolve failed');
         if (!answer.transient) break;
         continue;
       }
@@ -108,30 +113,38 @@ export class G2pMapperResolver implements PayeeResolver {
       }
       open = open.filter((i) => !out[i]);
       if (open.length) {
-        last = { kind: 'failed', errorCode: RESOLVE_ERRORS.timeout, description: `the mapper's answer left out ${open.length} of the payees asked`, transient: true };
+        last = { kind: 'failed', errorCode: RESOLVE_ERRORS.timeout, description:
+          `the mapper's answer left out ${open.length} of the payees asked`, transient: true };
         this.log.warn({ batchId, attempt, missing: open.length }, 'mapper answer incomplete');
       }
     }
     const failed = last;
-    return Array.from(payees, (_, i) => out[i] ?? { key: payees[i].key, outcome: 'unresolved', errorCode: failed.errorCode, description: failed.description, transient: failed.transient, ...(failed.reasonCode ? { reasonCode: failed.reasonCode } : {}) });
+    return Array.from(payees, (_, i) => out[i] ?? { key: payees[i].key, outcome: 'unresolved', errorCode: failed.errorCode, description:
+      failed.description, transient: failed.transient, ...(failed.reasonCode ? { reasonCode: failed.reasonCode } : {}) });
   }
 
   /** One item of a resolve_response read into an outcome. */
   private outcome(key: string, item: Record<string, unknown>): Resolution {
     const code = typeof item.status_reason_code === 'string' ? item.status_reason_code : undefined;
     const message = typeof item.status_reason_message === 'string' ? item.status_reason_message.slice(0, 200) : '';
-    const unresolved = (errorCode: string, description: string, transient = false): Resolution => ({ key, outcome: 'unresolved', errorCode, description, transient, ...(code ? { reasonCode: code } : {}) });
-    if (item.status === 'rjct') return unresolved(RESOLVE_ERRORS.invalid, `mapper refused the id: ${code ?? 'rjct'}${message ? ` (${message})` : ''}`);
+    const unresolved = (errorCode: string, description: string, transient = false): Resolution =>
+      ({ key, outcome: 'unresolved', errorCode, description, transient, ...(code ? { reasonCode: code } : {}) });
+    if (item.status === 'rjct') return unresolved(RESOLVE_ERRORS.invalid, `mapper refused the id: ${code ?? 'rjct'}${message
+      ? ` (${message})` : ''}`);
     if (item.status !== 'succ') return unresolved(RESOLVE_ERRORS.timeout, `mapper answered status ${String(item.status)} for the id`, true);
-    if (code && NO_ADDRESS.has(code)) return unresolved(RESOLVE_ERRORS.notFound, `no payable financial address: ${code}${message ? ` (${message})` : ''}`);
-    if (item.fa === undefined || item.fa === null || item.fa === '') return unresolved(RESOLVE_ERRORS.internal, `mapper answered ${code ?? 'succ'} without a financial address`);
+    if (code && NO_ADDRESS.has(code)) return unresolved(RESOLVE_ERRORS.notFound, `no payable financial address: ${code}${message
+      ? ` (${message})` : ''}`);
+    if (item.fa === undefined || item.fa === null || item.fa === '') return unresolved(RESOLVE_ERRORS.internal, `mapper answered ${code
+      ?? 'succ'} without a financial address`);
     const parsed = parseMapperAddress(item.fa);
-    if (!parsed) return unresolved(RESOLVE_ERRORS.invalid, `the mapper's financial address cannot be read: ${JSON.stringify(item.fa).slice(0, 80)}`);
+    if (!parsed) return unresolved(RESOLVE_ERRORS.invalid,
+      `the mapper's financial address cannot be read: ${JSON.stringify(item.fa).slice(0, 80)}`);
     const fsp = this.providers ? this.providers.get(parsed.provider.toLowerCase()) : parsed.provider;
     if (!fsp) return unresolved('3201', `no payee FSP is configured for provider ${parsed.provider}`);
     const info = isObject(item.account_provider_info) ? item.account_provider_info : undefined;
     const r: Resolution = {
-      key, outcome: 'resolved', fa: typeof item.fa === 'string' ? item.fa : JSON.stringify(item.fa), kind: parsed.kind, provider: parsed.provider,
+      key, outcome: 'resolved', fa: typeof item.fa === 'string' ? item.fa : JSON.stringify(item.fa), kind: parsed.kind, provider:
+        parsed.provider,
       payeeFsp: fsp, payeeIdType: parsed.payeeIdType, payeeIdValue: parsed.value,
     };
     if (parsed.bankCode) r.bankCode = parsed.bankCode;
@@ -145,11 +158,13 @@ export class G2pMapperResolver implements PayeeResolver {
   private envelope(items: Array<{ ref: string; id: string }>, transactionId: string) {
     const ts = new Date().toISOString();
     const header: Record<string, unknown> = {
-      version: '1.0.0', message_id: newId(), message_ts: ts, action: 'resolve', sender_id: this.opts.senderId ?? 'gpo', total_count: items.length, is_msg_encrypted: false,
+      version: '1.0.0', message_id: newId(), message_ts: ts, action: 'resolve', sender_id: this.opts.senderId ?? 'gpo', total_count:
+        items.length, is_msg_encrypted: false,
     };
     if (this.opts.receiverId) header.receiver_id = this.opts.receiverId;
     if (this.mode === 'async') header.sender_uri = this.opts.callbackUrl;
-    return { header, message: { transaction_id: transactionId, resolve_request: items.map((it) => ({ reference_id: it.ref, timestamp: ts, id: it.id, scope: 'details' })) } };
+    return { header, message: { transaction_id: transactionId, resolve_request:
+      items.map((it) => ({ reference_id: it.ref, timestamp: ts, id: it.id, scope: 'details' })) } };
   }
 
   /** Sends one message and reads its answer (sync) or waits for its callback (async). Never throws. */
@@ -161,16 +176,19 @@ export class G2pMapperResolver implements PayeeResolver {
     if (this.mode === 'async') {
       callback = new Promise<Answer>((resolve) => {
         this.waiting.set(transactionId, { settle: resolve });
-        timer = setTimeout(() => resolve({ kind: 'failed', errorCode: RESOLVE_ERRORS.timeout, description: `no on-resolve callback within ${this.opts.timeoutMs ?? 30_000} ms`, transient: true }), this.opts.timeoutMs ?? 30_000);
+        timer = setTimeout(() => resolve({ kind: 'failed', errorCode: RESOLVE_ERRORS.timeout, description:
+          `no on-resolve callback within ${this.opts.timeoutMs ?? 30_000} ms`, transient: true }), this.opts.timeoutMs ?? 30_000);
       });
     }
     try {
-      const res = await this.client.call('POST', this.mode === 'sync' ? '/mapper/sync/resolve' : '/mapper/resolve', `mapper.${this.mode}.resolve`, body);
+      const res = await this.client.call('POST', this.mode === 'sync' ? '/mapper/sync/resolve' : '/mapper/resolve',
+        `mapper.${this.mode}.resolve`, body);
       const refused = this.refusal(res.status, res.body);
       if (refused) return refused;
       if (this.mode === 'sync') return this.read(res.body);
       const b = res.body as { message?: { ack_status?: unknown } } | undefined;
-      if (b?.message?.ack_status !== 'ACK') return { kind: 'failed', errorCode: RESOLVE_ERRORS.internal, description: `mapper did not acknowledge: ${JSON.stringify(res.body).slice(0, 120)}`, transient: true };
+      if (b?.message?.ack_status !== 'ACK') return { kind: 'failed', errorCode: RESOLVE_ERRORS.internal, description:
+        `mapper did not acknowledge: ${JSON.stringify(res.body).slice(0, 120)}`, transient: true };
       return await callback!;
     } catch (err) {
       const e = err as RailCallError;
@@ -186,17 +204,22 @@ export class G2pMapperResolver implements PayeeResolver {
     const b = isObject(body) ? body : {};
     const ackErr = isObject(b.message) && b.message.ack_status === 'ERR' && isObject(b.message.error) ? b.message.error : undefined;
     const header = isObject(b.header) ? b.header : undefined;
-    if (status >= 500) return { kind: 'failed', errorCode: RESOLVE_ERRORS.unavailable, description: `mapper answered HTTP ${status}`, transient: true };
+    if (status >= 500) return { kind: 'failed', errorCode: RESOLVE_ERRORS.unavailable, description: `mapper answered HTTP ${status}`,
+      transient: true };
     if (ackErr) {
       const code = String(ackErr.code ?? 'err.request.bad');
       const transient = code === 'err.service.unavailable' || code === 'err.request.timeout' || code === 'err.request.too_many_requests';
-      return { kind: 'failed', errorCode: transient ? RESOLVE_ERRORS.unavailable : RESOLVE_ERRORS.invalid, description: `mapper refused the message: ${code} ${String(ackErr.message ?? '').slice(0, 200)}`, transient, reasonCode: code };
+      return { kind: 'failed', errorCode: transient ? RESOLVE_ERRORS.unavailable : RESOLVE_ERRORS.invalid, description:
+        `mapper refused the message: ${code} ${String(ackErr.message ?? '').slice(0, 200)}`, transient, reasonCode: code };
     }
     if (header?.status === 'rjct') {
       const code = String(header.status_reason_code ?? 'rjct');
-      return { kind: 'failed', errorCode: RESOLVE_ERRORS.invalid, description: `mapper rejected the message: ${code} ${String(header.status_reason_message ?? '').slice(0, 200)}`, transient: false, reasonCode: code };
+      return { kind: 'failed', errorCode: RESOLVE_ERRORS.invalid, description:
+        `mapper rejected the message: ${code} ${String(header.status_reason_message ?? '').slice(0, 200)}`, transient: false, reasonCode:
+          code };
     }
-    if (status >= 400) return { kind: 'failed', errorCode: RESOLVE_ERRORS.invalid, description: `mapper answered HTTP ${status}`, transient: false };
+    if (status >= 400) return { kind: 'failed', errorCode: RESOLVE_ERRORS.invalid, description: `mapper answered HTTP ${status}`, transient:
+      false };
     return undefined;
   }
 
@@ -204,15 +227,18 @@ export class G2pMapperResolver implements PayeeResolver {
     const refused = this.refusal(200, body);
     if (refused) return refused;
     const items = isObject(body) && isObject(body.message) ? body.message.resolve_response : undefined;
-    if (!Array.isArray(items)) return { kind: 'failed', errorCode: RESOLVE_ERRORS.internal, description: 'mapper answer has no message.resolve_response list', transient: true };
+    if (!Array.isArray(items)) return { kind: 'failed', errorCode: RESOLVE_ERRORS.internal, description:
+      'mapper answer has no message.resolve_response list', transient: true };
     return { kind: 'items', items };
   }
 
   /** Takes an on-resolve envelope (the async callback): the answer to the G2P Connect sender. */
   receive(body: unknown): { status: number; body: unknown } {
-    const ack = (error?: { code: string; message: string }) => ({ message: { ack_status: error ? 'ERR' : 'ACK', timestamp: new Date().toISOString(), correlation_id: newId(), ...(error ? { error } : {}) } });
+    const ack = (error?: { code: string; message: string }) => ({ message:
+      { ack_status: error ? 'ERR' : 'ACK', timestamp: new Date().toISOString(), correlation_id: newId(), ...(error ? { error } : {}) } });
     const transactionId = isObject(body) && isObject(body.message) ? body.message.transaction_id : undefined;
-    if (typeof transactionId !== 'string') return { status: 400, body: ack({ code: 'err.request.bad', message: 'expected {header, message: {transaction_id, resolve_response}}' }) };
+    if (typeof transactionId !== 'string') return { status: 400, body:
+      ack({ code: 'err.request.bad', message: 'expected {header, message: {transaction_id, resolve_response}}' }) };
     const w = this.waiting.get(transactionId);
     if (!w) {
       this.unexpectedCallbacks++;

@@ -162,7 +162,8 @@ export function resolveSecurity(opts: SecurityOptions, env: NodeJS.ProcessEnv = 
     maxCsvErrors: l.maxCsvErrors ?? DEFAULT_LIMITS.maxCsvErrors,
   };
   const s = opts.g2pSignatures ?? {};
-  const sigMode = s.mode ?? (['required', 'optional', 'off'].includes(env.GPO_G2P_SIGNATURES ?? '') ? env.GPO_G2P_SIGNATURES as SignatureMode : 'optional');
+  const sigMode = s.mode ?? (['required', 'optional', 'off'].includes(env.GPO_G2P_SIGNATURES ?? '')
+    ? env.GPO_G2P_SIGNATURES as SignatureMode : 'optional');
   const g2pSignatures: G2pSignatureConfig = {
     mode: sigMode,
     senders: s.senders ?? {},
@@ -179,7 +180,9 @@ export function securityProblems(c: SecurityConfig): string[] {
   if (c.auth.mode !== 'on' && c.auth.mode !== 'off') p.push(`auth.mode must be on or off, not ${String(c.auth.mode)}`);
   for (const k of c.auth.apiKeys) {
     if (!k || typeof k.client !== 'string' || !k.client) p.push('every auth.apiKeys entry needs a client name');
-    else if (typeof k.keyHash !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(k.keyHash)) p.push(`auth.apiKeys ${k.client}: keyHash must be sha256:<64 hex digits> (gpo api-key prints one)`);
+    else if (typeof k.keyHash !== 'string'
+      || !/^sha256:[0-9a-f]{64}$/.test(k.keyHash)) p.push(`auth.apiKeys ${k.client}: keyHash must be sha256:<64 hex digits> (gpo api-key ` +
+        `prints one)`);
     for (const s of k?.scopes ?? []) if (!(SCOPES as readonly string[]).includes(s)) p.push(`auth.apiKeys ${k.client}: unknown scope ${s}`);
   }
   const j = c.auth.jwt;
@@ -192,12 +195,15 @@ export function securityProblems(c: SecurityConfig): string[] {
     if (!u || typeof u.client !== 'string' || !u.client) p.push(`auth.unauthenticated.${api} needs a client name`);
   }
   if (!['required', 'optional', 'off'].includes(c.g2pSignatures.mode)) p.push('g2pSignatures.mode must be required, optional or off');
-  for (const [k, v] of [['limits.maxJsonDepth', c.limits.maxJsonDepth], ['limits.maxPaymentsPerBatch', c.limits.maxPaymentsPerBatch], ['limits.maxCsvErrors', c.limits.maxCsvErrors]] as const) {
+  for (const [k, v] of [['limits.maxJsonDepth', c.limits.maxJsonDepth], ['limits.maxPaymentsPerBatch', c.limits.maxPaymentsPerBatch],
+    ['limits.maxCsvErrors', c.limits.maxCsvErrors]] as const) {
     if (!Number.isInteger(v) || v < 1) p.push(`${k} must be a positive integer`);
   }
-  for (const [k, v] of [['limits.requestsPerSecond', c.limits.requestsPerSecond], ['limits.burst', c.limits.burst], ['limits.maxConnections', c.limits.maxConnections]] as const) {
+  for (const [k, v] of [['limits.requestsPerSecond', c.limits.requestsPerSecond], ['limits.burst', c.limits.burst],
+    ['limits.maxConnections', c.limits.maxConnections]] as const) {
     if (!Number.isFinite(v) || v < 0) p.push(`${k} must be 0 or more`);
   }
-  for (const [api, v] of Object.entries(c.limits.maxBodyBytes)) if (!Number.isInteger(v) || v < 1024) p.push(`limits.maxBodyBytes.${api} must be an integer of at least 1024`);
+  for (const [api, v] of Object.entries(c.limits.maxBodyBytes)) if (!Number.isInteger(v)
+    || v < 1024) p.push(`limits.maxBodyBytes.${api} must be an integer of at least 1024`);
   return p;
 }

@@ -8,7 +8,8 @@ import { createHash, createSecretKey, randomBytes, timingSafeEqual } from 'node:
 import { readFileSync, statSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JSONWebKeySet } from 'jose';
-import { SCOPES, type ApiKeyClient, type ApiName, type AuthConfig, type JwtSettings, type Scope, type UnauthenticatedAccess } from './config';
+import { SCOPES, type ApiKeyClient, type ApiName, type AuthConfig, type JwtSettings, type Scope,
+  type UnauthenticatedAccess } from './config';
 
 export interface Principal {
   client: string;
@@ -109,7 +110,8 @@ class JwtVerifier {
     const cooldownMs = s.cooldownMs ?? 30_000;
     if (s.secret) this.resolvers.push(createSecretKey(Buffer.from(s.secret, 'utf8')) as unknown as KeyResolver);
     if (s.jwksFile) this.resolvers.push(new FileJwks(s.jwksFile, refreshMs, cooldownMs).resolver());
-    if (s.jwksUrl) this.resolvers.push(createRemoteJWKSet(new URL(s.jwksUrl), { cacheMaxAge: refreshMs, cooldownDuration: cooldownMs, timeoutDuration: 5000 }) as unknown as KeyResolver);
+    if (s.jwksUrl) this.resolvers.push(createRemoteJWKSet(new URL(s.jwksUrl),
+      { cacheMaxAge: refreshMs, cooldownDuration: cooldownMs, timeoutDuration: 5000 }) as unknown as KeyResolver);
   }
 
   async verify(token: string): Promise<Principal> {
@@ -118,7 +120,8 @@ class JwtVerifier {
     for (const resolver of this.resolvers) {
       try {
         const { payload } = await jwtVerify(token, resolver as never, {
-          algorithms, issuer: this.s.issuer, audience: this.s.audience, clockTolerance: this.s.clockToleranceSec ?? 30, requiredClaims: ['exp'],
+          algorithms, issuer: this.s.issuer, audience: this.s.audience, clockTolerance: this.s.clockToleranceSec ?? 30, requiredClaims:
+            ['exp'],
         });
         return this.principal(payload);
       } catch (err) {
@@ -143,9 +146,12 @@ class JwtVerifier {
 function tokenFailure(err: unknown): AuthFailure {
   if (err instanceof AuthFailure) return err;
   if (err instanceof joseErrors.JWTExpired) return new AuthFailure(401, 'TOKEN_EXPIRED', 'the token has expired');
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return new AuthFailure(401, 'INVALID_TOKEN', `the token's ${err.claim} claim is not accepted`);
-  if (err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JWKSNoMatchingKey) return new AuthFailure(401, 'INVALID_TOKEN', 'the token signature does not verify with any known key');
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return new AuthFailure(401, 'INVALID_TOKEN', 'the token is signed with an algorithm that is not accepted');
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return new AuthFailure(401, 'INVALID_TOKEN',
+    `the token's ${err.claim} claim is not accepted`);
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JWKSNoMatchingKey) return new AuthFailure(401,
+    'INVALID_TOKEN', 'the token signature does not verify with any known key');
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return new AuthFailure(401, 'INVALID_TOKEN',
+    'the token is signed with an algorithm that is not accepted');
   return new AuthFailure(401, 'INVALID_TOKEN', 'the token cannot be verified');
 }
 
@@ -202,7 +208,8 @@ export class Authenticator {
   async authenticate(c: PresentedCredentials): Promise<Principal> {
     if (this.config.mode === 'off') return { client: 'anonymous', scopes: SCOPES_ALL, programs: [ALL_PROGRAMS], via: 'auth-off' };
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.authorization ?? '')?.[1];
-    if (c.authorization !== undefined && bearer === undefined) throw new AuthFailure(401, 'UNAUTHENTICATED', 'the Authorization header must be "Bearer <token or API key>"');
+    if (c.authorization !== undefined && bearer === undefined) throw new AuthFailure(401, 'UNAUTHENTICATED',
+      'the Authorization header must be "Bearer <token or API key>"');
     const presented = bearer ?? c.apiKey;
     if (presented === undefined) {
       const open = this.open[c.api];
@@ -245,8 +252,10 @@ export function maySee(p: Principal, meta: Record<string, string> | undefined): 
  */
 export function programFor(p: Principal, asked: string | undefined): string {
   if (asked !== undefined && asked !== '') {
-    if (!/^[A-Za-z0-9._:-]{1,64}$/.test(asked)) throw new AuthFailure(403, 'PROGRAM_INVALID', 'X-Program-ID must be 1-64 letters, digits or ._:-');
-    if (!seesAllPrograms(p) && !p.programs.includes(asked)) throw new AuthFailure(403, 'PROGRAM_FORBIDDEN', `client ${p.client} may not submit batches for program ${asked}`);
+    if (!/^[A-Za-z0-9._:-]{1,64}$/.test(asked)) throw new AuthFailure(403, 'PROGRAM_INVALID',
+      'X-Program-ID must be 1-64 letters, digits or ._:-');
+    if (!seesAllPrograms(p) && !p.programs.includes(asked)) throw new AuthFailure(403, 'PROGRAM_FORBIDDEN',
+      `client ${p.client} may not submit batches for program ${asked}`);
     return asked;
   }
   const first = p.programs.find((x) => x !== ALL_PROGRAMS);

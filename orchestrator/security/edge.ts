@@ -38,7 +38,8 @@ const G2P_CODES: Record<number, string> = {
   500: 'err.service.unavailable', 503: 'err.service.unavailable',
 };
 
-/** G2P Connect answers a refusal at the edge with NACK (authentication, authorisation, rate, signature) or ERR (a request it cannot read). */
+/** G2P Connect answers a refusal at the edge with NACK (authentication, authorisation, rate, signature) or ERR (a request it cannot read).
+ * */
 const G2P_NACK = new Set([401, 403, 429]);
 
 /**
@@ -49,7 +50,8 @@ export function edgeErrorBody(api: ApiName, status: number, code: string, messag
   const cls = status >= 500 ? 500 : status;
   if (api === 'pil') {
     const [errorCode, text] = fspiopCodeForStatus(status);
-    return { errorInformation: { errorCode, errorDescription: `${text} - ${message}` }, errors: [{ field: 'request', message, type: code }] };
+    return { errorInformation: { errorCode, errorDescription: `${text} - ${message}` }, errors:
+      [{ field: 'request', message, type: code }] };
   }
   if (api === 'g2p-connect') {
     const g2pCode = code.startsWith('err.') ? code : G2P_CODES[status] ?? G2P_CODES[cls] ?? 'err.request.bad';
@@ -88,7 +90,8 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
  */
 export function readJsonBody(request: Request, maxDepth: number): unknown {
   const type = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (type && !JSON_TYPE.test(type)) throw new EdgeError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the body as application/json, not ${type.slice(0, 100)}`);
+  if (type && !JSON_TYPE.test(type)) throw new EdgeError(415, 'UNSUPPORTED_MEDIA_TYPE',
+    `send the body as application/json, not ${type.slice(0, 100)}`);
   const raw = request.payload as Buffer | string | undefined;
   const buf = raw === undefined || raw === null ? Buffer.alloc(0) : Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
   return parseJsonText(buf, maxDepth);
@@ -126,10 +129,12 @@ export function installEdgeFormats(server: Server, log: Logger): void {
 /** After every route is registered: a catch-all route per path answering 405 with the methods it does serve. */
 export function installMethodNotAllowed(server: Server): void {
   const apis = new Map<string, ApiName>();
-  for (const r of server.table()) apis.set(r.path, (r.settings.plugins as { gpo?: RouteSecurity } | undefined)?.gpo?.api ?? apiOfPath(r.path));
+  for (const r of server.table()) apis.set(r.path, (r.settings.plugins as { gpo?: RouteSecurity } | undefined)?.gpo?.api
+    ?? apiOfPath(r.path));
   addMethodNotAllowed(
     server,
-    (request, h, path, allow) => edgeResponse(h, apis.get(path) ?? 'native', new EdgeError(405, 'METHOD_NOT_ALLOWED', `${request.method.toUpperCase()} is not served on ${path}; use ${allow}`)),
+    (request, h, path, allow) => edgeResponse(h, apis.get(path) ?? 'native',
+      new EdgeError(405, 'METHOD_NOT_ALLOWED', `${request.method.toUpperCase()} is not served on ${path}; use ${allow}`)),
     (path) => ({ auth: false, plugins: { gpo: { api: apis.get(path) ?? 'native' } satisfies RouteSecurity } }),
   );
 }

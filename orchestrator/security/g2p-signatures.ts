@@ -19,7 +19,8 @@
 import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK } from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet,
+  type JWK } from 'jose';
 import { asciiJson, SIGNATURE_ALGORITHMS, signedFieldPayload, verifyDetachedJws, type JwsSigningKey } from '../../shared/g2p-jws';
 import type { G2pSignatureConfig, KeySource } from './config';
 import { EdgeError } from './edge';
@@ -50,7 +51,8 @@ export async function loadSigningKey(cfg: Pick<G2pSignatureConfig, 'signingKey' 
   }
   if (!jwk.d) throw new Error('g2pSignatures.signingKey must be a private JWK (with d)');
   const alg = jwk.alg ?? (jwk.kty === 'OKP' ? 'EdDSA' : jwk.kty === 'RSA' ? 'RS256' : jwk.kty === 'EC' ? 'ES256' : '');
-  if (!SIGNATURE_ALGORITHMS.includes(alg)) throw new Error(`g2pSignatures.signingKey: algorithm ${alg || 'unknown'} is not supported (${SIGNATURE_ALGORITHMS.join(', ')})`);
+  if (!SIGNATURE_ALGORITHMS.includes(alg)) throw new Error(`g2pSignatures.signingKey: algorithm ${alg
+    || 'unknown'} is not supported (${SIGNATURE_ALGORITHMS.join(', ')})`);
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
   const kid = jwk.kid ?? (await calculateJwkThumbprint(pub));
   const publicJwk: JWK = { ...pub, kid, alg, use: 'sig' };
@@ -76,7 +78,8 @@ function localKeys(src: KeySource): JWK[] {
   return [];
 }
 
-const missing = () => new EdgeError(401, 'err.signature.missing', 'the message must be signed: send a Signature header (detached JWS) or a signature field');
+const missing = () =>
+  new EdgeError(401, 'err.signature.missing', 'the message must be signed: send a Signature header (detached JWS) or a signature field');
 const invalid = (why: string) => new EdgeError(401, 'err.signature.invalid', `the message signature is not valid: ${why}`);
 
 export class G2pSignatureVerifier {
@@ -96,7 +99,8 @@ export class G2pSignatureVerifier {
    */
   async verify(raw: Buffer, body: unknown, headerSignature: string | undefined): Promise<boolean> {
     if (this.cfg.mode === 'off') return false;
-    const env = (body && typeof body === 'object' ? body : {}) as { signature?: unknown; header?: { sender_id?: unknown }; message?: unknown };
+    const env = (body && typeof body === 'object' ? body : {}) as { signature?: unknown; header?: { sender_id?: unknown };
+      message?: unknown };
     const field = typeof env.signature === 'string' && env.signature.trim() !== '' ? env.signature.trim() : undefined;
     // Without a sender_id nothing can be attributed, and validation refuses the message anyway (sender_id is required).
     if (typeof env.header?.sender_id !== 'string') return false;
@@ -129,17 +133,20 @@ export class G2pSignatureVerifier {
     for (const m of text.replace(/^Signature:?\s*/i, '').matchAll(/([A-Za-z]+)\s*=\s*"([^"]*)"/g)) params.set(m[1].toLowerCase(), m[2]);
     const [keySender, kid, alg] = (params.get('keyid') ?? params.get('kidid') ?? '').split('|');
     if (keySender !== sender) throw invalid('keyId names another sender than header.sender_id');
-    if ((alg ?? params.get('algorithm') ?? '').toLowerCase() !== 'ed25519') throw invalid('only ed25519 is supported in the signature field string form');
+    if ((alg ?? params.get('algorithm')
+      ?? '').toLowerCase() !== 'ed25519') throw invalid('only ed25519 is supported in the signature field string form');
     const created = Number(params.get('created'));
     const expires = Number(params.get('expires'));
     const now = Date.now() / 1000;
-    if (!Number.isFinite(created) || !Number.isFinite(expires) || created > now + 300 || expires < now) throw invalid('created/expires are missing or the signature has expired');
+    if (!Number.isFinite(created) || !Number.isFinite(expires) || created > now + 300
+      || expires < now) throw invalid('created/expires are missing or the signature has expired');
     const src = this.cfg.senders[sender];
     const jwk = localKeys(src).find((k) => k.kid === kid && k.kty === 'OKP' && k.crv === 'Ed25519');
     if (!jwk) throw invalid(`no Ed25519 key ${kid} is configured for sender ${sender}`);
     const digest = createHash('blake2b512').update(inner).digest('base64');
     const signingString = `(created): ${params.get('created')}\n(expires): ${params.get('expires')}\ndigest: BLAKE-512=${digest}`;
-    const ok = cryptoVerify(null, Buffer.from(signingString, 'utf8'), createPublicKey({ key: jwk as never, format: 'jwk' }), Buffer.from(params.get('signature') ?? '', 'base64'));
+    const ok = cryptoVerify(null, Buffer.from(signingString, 'utf8'), createPublicKey({ key: jwk as never, format: 'jwk' }),
+      Buffer.from(params.get('signature') ?? '', 'base64'));
     if (!ok) throw invalid('the signature field does not verify with the sender key');
   }
 }

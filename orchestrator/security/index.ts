@@ -61,17 +61,22 @@ export function installSecurity(server: Server, opts: { security: SecurityConfig
   let authConfig = auth;
   if (auth.mode === 'on' && auth.apiKeys.length === 0 && !auth.jwt) {
     developmentKey = newApiKey();
-    authConfig = { ...auth, apiKeys: [{ client: 'development', keyHash: hashApiKey(developmentKey), scopes: [...SCOPES], programs: [ALL_PROGRAMS] }] };
-    log.warn('no API keys or JWT keys are configured: a development API key was generated for this run (the command that started the orchestrator prints it; it is never logged)');
+    authConfig = { ...auth, apiKeys: [{ client: 'development', keyHash: hashApiKey(developmentKey), scopes: [...SCOPES], programs:
+      [ALL_PROGRAMS] }] };
+    log.warn('no API keys or JWT keys are configured: a development API key was generated for this run (the command that started the ' +
+      'orchestrator prints it; it is never logged)');
   }
   const authenticator = new Authenticator(authConfig);
   if (auth.mode === 'off') {
-    log.warn('AUTHENTICATION IS OFF: anyone who can reach this port can submit, read, cancel and resume any batch. Use only for local experiments.');
+    log.warn('AUTHENTICATION IS OFF: anyone who can reach this port can submit, read, cancel and resume any batch. Use only for local ' +
+      'experiments.');
   }
   for (const api of API_NAMES) {
     const u = auth.unauthenticated[api];
     if (auth.mode === 'on' && u) {
-      log.warn({ api, client: u.client, allowFrom: u.allowFrom ?? 'anyone' }, `UNAUTHENTICATED ACCESS is allowed on the ${api} API (taken as client ${u.client}${u.allowFrom?.length ? `, from ${u.allowFrom.join(', ')} only` : ', from ANY address'})`);
+      log.warn({ api, client: u.client, allowFrom: u.allowFrom ?? 'anyone' },
+        `UNAUTHENTICATED ACCESS is allowed on the ${api} API (taken as client ${u.client}${u.allowFrom?.length
+          ? `, from ${u.allowFrom.join(', ')} only` : ', from ANY address'})`);
     }
   }
   const limiter = new RateLimiter(limits.requestsPerSecond, limits.burst);
@@ -91,7 +96,8 @@ export function installSecurity(server: Server, opts: { security: SecurityConfig
         });
       } catch (err) {
         if (!(err instanceof AuthFailure)) throw err;
-        log.info({ api, path: request.path, code: err.code, remoteAddress: request.info.remoteAddress }, 'request refused: not authenticated');
+        log.info({ api, path: request.path, code: err.code, remoteAddress: request.info.remoteAddress },
+          'request refused: not authenticated');
         return h.unauthenticated(boom(err.status, err.code, err.message, { 'www-authenticate': 'Bearer' }));
       }
       if (sec?.scope && !principal.scopes.has(sec.scope)) {
@@ -100,7 +106,8 @@ export function installSecurity(server: Server, opts: { security: SecurityConfig
       }
       const key = principal.via === 'auth-off' ? `ip:${request.info.remoteAddress}` : `client:${principal.client}`;
       const wait = limiter.take(key);
-      if (wait !== undefined) throw boom(429, 'RATE_LIMITED', `more than ${limits.requestsPerSecond} requests per second; retry in ${wait} s`, { 'retry-after': String(wait) });
+      if (wait !== undefined) throw boom(429, 'RATE_LIMITED',
+        `more than ${limits.requestsPerSecond} requests per second; retry in ${wait} s`, { 'retry-after': String(wait) });
       const credentials: Credentials = { principal, scope: [...principal.scopes], user: principal.client };
       return h.authenticated({ credentials: credentials as never });
     },

@@ -10,7 +10,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Datastore from 'nedb-promises';
-import { FINAL_BATCH_STATUSES, sliceId, type BatchRecord, type OutboxChannel, type SliceInputRecord, type SliceStateRecord } from '../domain/model';
+import { FINAL_BATCH_STATUSES, sliceId, type BatchRecord, type OutboxChannel, type SliceInputRecord,
+  type SliceStateRecord } from '../domain/model';
 import { lockDataDir, type DataDirLock, type LockHolder } from './lock';
 import type { BatchListPage, BatchListQuery, Store } from './port';
 
@@ -104,7 +105,8 @@ export class NedbStore implements Store {
 
   async listPendingOutbox(channel: OutboxChannel): Promise<BatchRecord[]> {
     const all = (await this.batches.find({ outboxPending: true })) as BatchRecord[];
-    return all.filter((b) => b.outbox?.some((e) => e.channel === channel && e.state === 'pending')).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return all.filter((b) => b.outbox?.some((e) => e.channel === channel && e.state === 'pending')).sort((a, b) =>
+      a.createdAt.localeCompare(b.createdAt));
   }
 
   async listDeadOutbox(): Promise<BatchRecord[]> {
@@ -114,7 +116,8 @@ export class NedbStore implements Store {
 
   async findBatchesByTransaction(senderId: string, transactionId: string): Promise<BatchRecord[]> {
     const all = (await this.batches.find({ 'meta.transaction_id': transactionId })) as BatchRecord[];
-    return all.filter((b) => b.meta?.sender_id === senderId).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b._id.localeCompare(a._id));
+    return all.filter((b) => b.meta?.sender_id === senderId).sort((a, b) => b.createdAt.localeCompare(a.createdAt)
+      || b._id.localeCompare(a._id));
   }
 
   async getSliceInput(batchId: string, seq: number): Promise<SliceInputRecord | undefined> {
@@ -144,7 +147,8 @@ export class NedbStore implements Store {
     const batchIds = new Set(((await this.batches.find({}, { _id: 1 })) as Array<{ _id: string }>).map((b) => b._id));
     const slices = (await this.states.find({}, { batchId: 1 })) as Array<{ _id: string; batchId: string }>;
     const orphans = [...new Set(slices.filter((s) => !batchIds.has(s.batchId)).map((s) => s.batchId))];
-    const inputOrphans = ((await this.inputs.find({}, { batchId: 1 })) as Array<{ batchId: string }>).filter((s) => !batchIds.has(s.batchId)).map((s) => s.batchId);
+    const inputOrphans = ((await this.inputs.find({}, { batchId: 1 })) as Array<{ batchId: string }>).filter((s) =>
+      !batchIds.has(s.batchId)).map((s) => s.batchId);
     const all = [...new Set([...orphans, ...inputOrphans])];
     for (const id of all) {
       await this.inputs.deleteMany({ batchId: id }, {});

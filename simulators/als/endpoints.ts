@@ -78,7 +78,8 @@ export class HubEndpoints implements EndpointSource {
     let endpoints: EndpointMap | undefined;
     if (res.statusCode === 200) {
       const list = JSON.parse(text) as Array<{ type: string; value: string }>;
-      endpoints = new Map(Array.isArray(list) ? list.filter((e) => e && typeof e.type === 'string' && typeof e.value === 'string').map((e) => [e.type, e.value]) : []);
+      endpoints = new Map(Array.isArray(list) ? list.filter((e) => e && typeof e.type === 'string'
+        && typeof e.value === 'string').map((e) => [e.type, e.value]) : []);
     } else if (res.statusCode >= 500) {
       throw new Error(`hub answered ${res.statusCode} for the endpoints of ${fspId}`);
     }

@@ -113,12 +113,15 @@ export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
   fspiopPayloadErrors(server);
   serveSimulatorMetrics('als', [[server, 'fspiop']]);
 
-  function refuse(req: Request, h: ResponseToolkit, resource: 'parties' | 'participants', schema: string | undefined, isCallback: boolean, requireDestination = false): ResponseObject | undefined {
-    const problem: HeaderProblem | undefined = checkHeaders(req.headers, resource, { hasBody: schema !== undefined, isCallback, requireDestination })
+  function refuse(req: Request, h: ResponseToolkit, resource: 'parties' | 'participants', schema: string | undefined, isCallback: boolean,
+    requireDestination = false): ResponseObject | undefined {
+    const problem: HeaderProblem | undefined = checkHeaders(req.headers, resource,
+      { hasBody: schema !== undefined, isCallback, requireDestination })
       ?? (schema ? checkBody(schema, req.payload) : undefined);
     if (!problem) return undefined;
     const v = {
-      at: new Date().toISOString(), method: req.method.toUpperCase(), path: req.path, source: req.headers['fspiop-source'] as string | undefined,
+      at: new Date().toISOString(), method: req.method.toUpperCase(), path: req.path, source: req.headers['fspiop-source'] as string
+        | undefined,
       errorCode: problem.body.errorInformation.errorCode, detail: problem.body.errorInformation.errorDescription,
     };
     violations.push(v);
@@ -182,7 +185,8 @@ export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
   const participantsAdmin = (req: Request, h: ResponseToolkit) => {
     const body = req.payload as { entries?: OracleEntry[]; rules?: OracleRule[]; replaceRules?: boolean } | null;
     if (!body || (!Array.isArray(body.entries) && !Array.isArray(body.rules))) {
-      return h.response({ error: { code: 'INVALID_ORACLE_LOAD', message: 'expected {entries:[{idType,idValue,fspId}]} and/or {rules:[...]}' } }).code(400);
+      return h.response({ error: { code: 'INVALID_ORACLE_LOAD', message:
+        'expected {entries:[{idType,idValue,fspId}]} and/or {rules:[...]}' } }).code(400);
     }
     try {
       const loaded = body.entries ? oracle.loadEntries(body.entries) : 0;
@@ -306,9 +310,11 @@ export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
         const body = req.payload as { baseUrl?: string; endpoints?: Array<{ type: string; value: string }> } | null;
         const fspId = String(req.params.fspId);
         if (body?.baseUrl && /^https?:\/\//.test(body.baseUrl)) own.setBase(fspId, body.baseUrl);
-        else if (Array.isArray(body?.endpoints) && body.endpoints.every((e) => typeof e?.type === 'string' && typeof e?.value === 'string')) {
+        else if (Array.isArray(body?.endpoints) && body.endpoints.every((e) => typeof e?.type === 'string'
+          && typeof e?.value === 'string')) {
           for (const e of body.endpoints) own.set(fspId, e.type, e.value);
-        } else return h.response({ error: { code: 'INVALID_ENDPOINTS', message: 'expected {baseUrl} or {endpoints:[{type,value}]}' } }).code(400);
+        } else return h.response({ error: { code: 'INVALID_ENDPOINTS', message:
+          'expected {baseUrl} or {endpoints:[{type,value}]}' } }).code(400);
         hub?.invalidate(fspId);
         return { fspId, endpoints: own.list()[fspId] };
       },
@@ -343,5 +349,6 @@ export type { OracleEntry, OracleRule } from './oracle';
 
 /** Options from a YAML or JSON file (for `gpo sim als --config file`). */
 export function readAlsConfigFile(file: string): Record<string, unknown> {
-  return readConfigFile(file, ['port', 'host', 'hubAdminUrl', 'endpoints', 'oracleEntries', 'oracleRules', 'faultRules', 'seed', 'hubName']);
+  return readConfigFile(file, ['port', 'host', 'hubAdminUrl', 'endpoints', 'oracleEntries', 'oracleRules', 'faultRules', 'seed',
+    'hubName']);
 }

@@ -165,7 +165,8 @@ export class Oracle {
   /** Bulk load from objects; validates all before loading any. */
   loadEntries(entries: readonly OracleEntry[]): number {
     for (const [i, e] of entries.entries()) {
-      if (!e || typeof e.idType !== 'string' || typeof e.idValue !== 'string' || typeof e.fspId !== 'string' || !FSP_ID_RE.test(e.fspId) || !e.idType || !e.idValue) {
+      if (!e || typeof e.idType !== 'string' || typeof e.idValue !== 'string' || typeof e.fspId !== 'string' || !FSP_ID_RE.test(e.fspId)
+        || !e.idType || !e.idValue) {
         throw new OracleError(`entry ${i}: expected {idType, idValue, fspId}`);
       }
     }

@@ -62,7 +62,8 @@ export class AlsRouter {
       this.o.onProblem?.('no PARTIES_PUT_ERROR endpoint for requester', { requester, code });
       return;
     }
-    await this.o.send({ method: 'PUT', url, resource: 'parties', source: this.hubName, destination: requester, body: this.errorBody(code, detail) });
+    await this.o.send({ method: 'PUT', url, resource: 'parties', source: this.hubName, destination: requester, body:
+      this.errorBody(code, detail) });
   }
 
   /** GET /parties: oracle (or FSPIOP-Destination) → forward to the owning FSP; unknown party → 3204 to the requester. */
@@ -80,7 +81,8 @@ export class AlsRouter {
   }
 
   /** PUT /parties[/error] from the owning FSP → to FSPIOP-Destination's endpoint. */
-  async putParty(from: string, destination: string, p: PartyPath, body: unknown, isError: boolean, headers: Record<string, string>): Promise<void> {
+  async putParty(from: string, destination: string, p: PartyPath, body: unknown, isError: boolean, headers: Record<string,
+    string>): Promise<void> {
     const type: AlsEndpointType = isError ? 'FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR' : 'FSPIOP_CALLBACK_URL_PARTIES_PUT';
     const url = await this.urlFor(destination, type, p);
     if (!url) {
@@ -136,7 +138,8 @@ export class AlsRouter {
       this.o.oracle.set(party.partyIdType, party.partyIdentifier, fspId, party.partySubIdOrType);
       return { partyId };
     });
-    const url = await this.urlFor(requester, 'FSPIOP_CALLBACK_URL_PARTICIPANT_BATCH_PUT', { idType: '', idValue: '', requestId: body.requestId });
+    const url = await this.urlFor(requester, 'FSPIOP_CALLBACK_URL_PARTICIPANT_BATCH_PUT',
+      { idType: '', idValue: '', requestId: body.requestId });
     if (!url) {
       this.o.onProblem?.('no participant batch endpoint for requester', { requester });
       return;

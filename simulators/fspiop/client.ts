@@ -101,7 +101,8 @@ export class FspiopClient {
       else this.waiting.set(req.key, [waiter]);
       const timer = setTimeout(() => waiter.settle({ kind: 'timeout', waitedMs: Date.now() - started }), req.timeoutMs);
       timer.unref?.();
-      this.send(req).then((r) => { if (r) waiter.settle(r); }, (err: Error) => waiter.settle({ kind: 'rejected', status: 0, message: err.message }));
+      this.send(req).then((r) => { if (r) waiter.settle(r); }, (err: Error) =>
+        waiter.settle({ kind: 'rejected', status: 0, message: err.message }));
     });
   }
 
@@ -152,7 +153,8 @@ export class FspiopClient {
       return false;
     }
     const outcome: FspiopOutcome = isError
-      ? { kind: 'error', errorInformation: ((body as { errorInformation?: ErrorInformation } | null)?.errorInformation ?? { errorCode: '2001', errorDescription: 'Internal server error' }) }
+      ? { kind: 'error', errorInformation: ((body as { errorInformation?: ErrorInformation } | null)?.errorInformation
+        ?? { errorCode: '2001', errorDescription: 'Internal server error' }) }
       : { kind: 'success', body: body as Record<string, unknown> };
     for (const w of [...list]) w.settle(outcome);
     return true;

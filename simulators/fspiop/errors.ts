@@ -9,7 +9,8 @@ const ErrorHandling = require('@mojaloop/central-services-error-handling') as {
 };
 
 const DESCRIPTIONS = new Map<string, string>();
-for (const v of Object.values(ErrorHandling.Enums.FSPIOPErrorCodes)) if (v?.code && !DESCRIPTIONS.has(v.code)) DESCRIPTIONS.set(v.code, v.message);
+for (const v of Object.values(ErrorHandling.Enums.FSPIOPErrorCodes)) if (v?.code && !DESCRIPTIONS.has(v.code)) DESCRIPTIONS.set(v.code,
+  v.message);
 
 /** The official description of an FSPIOP error code ("Generic error" for a code the library does not know). */
 export function describeError(code: string): string {

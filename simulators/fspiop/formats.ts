@@ -6,7 +6,8 @@ import { FSPIOP_AMOUNT_RE, fromUnits, toUnits } from '../../shared/money';
 import { UUID_RE } from '../../shared/ids';
 
 /** The spec's DateTime: ISO 8601 with exactly 3 fractional digits and a zone. */
-export const FSPIOP_DATETIME_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+export const FSPIOP_DATETIME_RE =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
 export function isFspiopAmount(value: unknown): value is string {
   return typeof value === 'string' && FSPIOP_AMOUNT_RE.test(value);

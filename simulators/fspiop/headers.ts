@@ -70,7 +70,8 @@ export function checkHeaders(
   if (opts.hasBody || ct) {
     if (!ct) return { status: 400, body: errorBody('3102', 'Content-Type header missing') };
     const parsed = parseContentType(ct);
-    if (!parsed || parsed.resource !== resource) return { status: 400, body: errorBody('3101', `Content-Type must be ${contentTypeHeader(resource)}`) };
+    if (!parsed || parsed.resource !== resource) return { status: 400, body:
+      errorBody('3101', `Content-Type must be ${contentTypeHeader(resource)}`) };
     if (!(SUPPORTED_VERSIONS as readonly string[]).includes(parsed.version)) {
       return { status: 406, body: errorBody('3001', `version ${parsed.version} is not supported`, versionsExtension()) };
     }
@@ -87,7 +88,8 @@ export function checkHeaders(
   if (Number.isNaN(Date.parse(date))) return { status: 400, body: errorBody('3101', 'Date header is not an HTTP date') };
   const source = h('fspiop-source');
   if (!source) return { status: 400, body: errorBody('3102', 'FSPIOP-Source header missing') };
-  if (opts.requireDestination && !h('fspiop-destination')) return { status: 400, body: errorBody('3102', 'FSPIOP-Destination header missing') };
+  if (opts.requireDestination && !h('fspiop-destination')) return { status: 400, body:
+    errorBody('3102', 'FSPIOP-Destination header missing') };
   return undefined;
 }
 
@@ -103,7 +105,8 @@ export function answerVersion(headers: Record<string, unknown>): string {
 }
 
 /** Headers for a request or callback we originate. Callbacks carry no Accept (the spec). */
-export function fspiopHeaders(resource: FspiopResource, source: string, destination: string | undefined, isCallback: boolean, version = '1.1'): Record<string, string> {
+export function fspiopHeaders(resource: FspiopResource, source: string, destination: string | undefined, isCallback: boolean,
+  version = '1.1'): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': contentTypeHeader(resource, version),
     date: new Date().toUTCString(),

@@ -68,7 +68,8 @@ const PUT_SCHEMAS: Partial<Record<FspiopResource, string>> = {
 const RESOURCES = new Set<string>(['parties', 'participants', 'quotes', 'transfers', 'bulkQuotes', 'bulkTransfers']);
 
 /** Every schema the kit validates, for warming up at start. */
-export const ALL_SCHEMAS = [...new Set([...Object.values(POST_SCHEMAS), ...Object.values(PUT_SCHEMAS), 'ErrorInformationObject', 'TransfersIDPatchResponse', 'ParticipantsIDPutResponse'])] as string[];
+export const ALL_SCHEMAS = [...new Set([...Object.values(POST_SCHEMAS), ...Object.values(PUT_SCHEMAS), 'ErrorInformationObject',
+  'TransfersIDPatchResponse', 'ParticipantsIDPutResponse'])] as string[];
 
 /**
  * The kind of an FSPIOP message. POST /participants/{Type}/{ID} is ParticipantsTypeIDSubIDPostRequest; the batch

@@ -76,7 +76,8 @@ export async function runResolveBench(opts: ResolveBenchOptions): Promise<Resolv
         } else if (expected !== undefined) wrong++;
       });
       figures.push({
-        mode, ids: opts.ids, seconds, idsPerSecond: Math.round(opts.ids / seconds), cpuMicrosPerId: Math.round((cpu.user + cpu.system) / opts.ids),
+        mode, ids: opts.ids, seconds, idsPerSecond: Math.round(opts.ids / seconds), cpuMicrosPerId:
+          Math.round((cpu.user + cpu.system) / opts.ids),
         resolved, unresolved: out.length - resolved, wrong,
       });
     } finally {
@@ -95,8 +96,10 @@ function arg(name: string, fallback: number): number {
 
 if (require.main === module) {
   const ids = arg('ids', 100_000);
-  runResolveBench({ ids, batch: arg('batch', 1000), concurrency: arg('concurrency', 4), unknownPerMille: arg('unknown', 10) }).then((figures) => {
-    console.log(`\n${ids} ids resolved through the mapper simulator (G2P Connect resolve), messages of ${arg('batch', 1000)}, ${arg('concurrency', 4)} in flight\n`);
+  runResolveBench({ ids, batch: arg('batch', 1000), concurrency: arg('concurrency', 4), unknownPerMille:
+    arg('unknown', 10) }).then((figures) => {
+    console.log(`\n${ids} ids resolved through the mapper simulator (G2P Connect resolve), messages of ${arg('batch',
+      1000)}, ${arg('concurrency', 4)} in flight\n`);
     console.log('mode    seconds   ids/s   CPU µs/id   resolved  unresolved  wrong');
     for (const f of figures) {
       console.log(`${f.mode.padEnd(6)}${f.seconds.toFixed(2).padStart(9)}${String(f.idsPerSecond).padStart(8)}${String(f.cpuMicrosPerId).padStart(12)}${String(f.resolved).padStart(11)}${String(f.unresolved).padStart(12)}${String(f.wrong).padStart(7)}`);

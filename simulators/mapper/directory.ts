@@ -74,8 +74,11 @@ export function defaultMapperRules(fspIds: readonly string[]): MapperRule[] {
   return fspIds.flatMap((fspId) => {
     const n = fspNumber(fspId);
     return [
-      { idPattern: `^token:MW${n}(?<serial>[0-9]{7})@nationalId$`, fa: { kind: 'wallet', value: `2547${n}{serial}`, provider: fspId, providerName: `${fspId} wallet` } },
-      { idPattern: `^token:BA${n}(?<serial>[0-9]{1,12})@nationalId$`, fa: { kind: 'bank', value: `PF${n}-{serial}`, provider: fspId, providerName: `${fspId} bank`, branchCode: `${fspId}-main`, branchName: 'Main' } },
+      { idPattern: `^token:MW${n}(?<serial>[0-9]{7})@nationalId$`, fa:
+        { kind: 'wallet', value: `2547${n}{serial}`, provider: fspId, providerName: `${fspId} wallet` } },
+      { idPattern: `^token:BA${n}(?<serial>[0-9]{1,12})@nationalId$`, fa:
+        { kind: 'bank', value: `PF${n}-{serial}`, provider: fspId, providerName: `${fspId} bank`, branchCode: `${fspId}-main`, branchName:
+          'Main' } },
     ] satisfies MapperRule[];
   });
 }
@@ -83,12 +86,14 @@ export function defaultMapperRules(fspIds: readonly string[]): MapperRule[] {
 /** A beneficiary id the default rules resolve: a wallet (MSISDN) or a bank account (ACCOUNT_ID) at `fspId`. */
 export function mapperBeneficiaryId(fspId: string, kind: 'wallet' | 'bank', serial: number): string {
   const n = fspNumber(fspId);
-  return kind === 'wallet' ? `token:MW${n}${String(serial).padStart(7, '0').slice(-7)}@nationalId` : `token:BA${n}${100000 + serial}@nationalId`;
+  return kind === 'wallet' ? `token:MW${n}${String(serial).padStart(7, '0').slice(-7)}@nationalId` : `token:BA${n}${100000
+    + serial}@nationalId`;
 }
 
 /** The payee DFSP party a default-rule address pays: what the address's value is at its FSP. */
 export function partyOfAddress(fa: FinancialAccount): { idType: string; idValue: string } {
-  return { idType: fa.kind === 'wallet' ? 'MSISDN' : fa.kind === 'bank' ? 'ACCOUNT_ID' : fa.kind === 'email' ? 'EMAIL' : 'ALIAS', idValue: fa.value };
+  return { idType: fa.kind === 'wallet' ? 'MSISDN' : fa.kind === 'bank' ? 'ACCOUNT_ID' : fa.kind === 'email' ? 'EMAIL' : 'ALIAS', idValue:
+    fa.value };
 }
 
 /** The address as the mapper writes it in `fa`. */
@@ -97,7 +102,8 @@ export function formatFinancialAddress(fa: FinancialAccount, format: FaFormat = 
   const name = fa.providerName ?? fa.provider;
   switch (fa.kind) {
     case 'bank':
-      return `account_number:${fa.value}.branch_name:${fa.branchName ?? ''}.branch_code:${fa.branchCode ?? ''}.bank_name:${name}.bank_code:${fa.provider}.fa_type:BANK_ACCOUNT`;
+      return `account_number:${fa.value}.branch_name:${fa.branchName ?? ''}.branch_code:${fa.branchCode
+        ?? ''}.bank_name:${name}.bank_code:${fa.provider}.fa_type:BANK_ACCOUNT`;
     case 'wallet':
       return `mobile_number:${fa.value}.wallet_provider_name:${name}.wallet_provider_code:${fa.provider}.fa_type:MOBILE_WALLET`;
     case 'email':
@@ -121,8 +127,10 @@ export class MapperDirectory {
   replaceLinks(links: readonly MapperLink[]): void {
     const next = new Map<string, MapperLink>();
     for (const l of links) {
-      if (!l || typeof l.id !== 'string' || !l.id || !l.fa || typeof l.fa.value !== 'string' || typeof l.fa.provider !== 'string' || !(l.fa.kind in KIND_TYPE)) {
-        throw new Error(`a link needs id and fa {kind: ${Object.keys(KIND_TYPE).join('|')}, value, provider}: ${JSON.stringify(l).slice(0, 120)}`);
+      if (!l || typeof l.id !== 'string' || !l.id || !l.fa || typeof l.fa.value !== 'string' || typeof l.fa.provider !== 'string'
+        || !(l.fa.kind in KIND_TYPE)) {
+        throw new Error(`a link needs id and fa {kind: ${Object.keys(KIND_TYPE).join('|')}, value, provider}: ${JSON.stringify(l).slice(0,
+          120)}`);
       }
       next.set(l.id.toLowerCase(), l);
     }
@@ -132,7 +140,9 @@ export class MapperDirectory {
 
   replaceRules(rules: readonly MapperRule[]): void {
     this.rules = rules.map((rule) => {
-      if (!rule || typeof rule.idPattern !== 'string' || !rule.fa || !(rule.fa.kind in KIND_TYPE)) throw new Error(`a rule needs idPattern and fa {kind, value, provider}: ${JSON.stringify(rule).slice(0, 120)}`);
+      if (!rule || typeof rule.idPattern !== 'string' || !rule.fa
+        || !(rule.fa.kind in KIND_TYPE)) throw new Error(`a rule needs idPattern and fa {kind, value, provider}: ` +
+          `${JSON.stringify(rule).slice(0, 120)}`);
       return { rule, re: new RegExp(rule.idPattern) };
     });
   }

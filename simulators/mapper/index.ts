@@ -134,10 +134,14 @@ export async function startMapper(opts: MapperOptions = {}): Promise<RunningMapp
   const now = () => new Date().toISOString();
 
   function validateHeader(header: Header, count: number, async: boolean): void {
-    if (header.version !== undefined && header.version !== G2P_MAPPER_VERSION) throw new Rejection('rjct.version.invalid', `version must be ${G2P_MAPPER_VERSION}`);
-    if (!isDateTime(header.message_ts)) throw new Rejection('rjct.message_ts.invalid', 'message_ts must be an ISO 8601 date-time with a time zone');
-    if (header.action !== 'resolve') throw new Rejection('rjct.action.invalid', `action must be resolve, not ${JSON.stringify(header.action)?.slice(0, 40)}`);
-    if (!Number.isInteger(header.total_count) || header.total_count !== count) throw new Rejection('rjct.total_count.invalid', `total_count must equal the ${count} resolve requests`);
+    if (header.version !== undefined && header.version !== G2P_MAPPER_VERSION) throw new Rejection('rjct.version.invalid',
+      `version must be ${G2P_MAPPER_VERSION}`);
+    if (!isDateTime(header.message_ts)) throw new Rejection('rjct.message_ts.invalid',
+      'message_ts must be an ISO 8601 date-time with a time zone');
+    if (header.action !== 'resolve') throw new Rejection('rjct.action.invalid',
+      `action must be resolve, not ${JSON.stringify(header.action)?.slice(0, 40)}`);
+    if (!Number.isInteger(header.total_count) || header.total_count !== count) throw new Rejection('rjct.total_count.invalid',
+      `total_count must equal the ${count} resolve requests`);
     if (count > maxItems) throw new Rejection('rjct.total_count.limit_exceeded', `at most ${maxItems} resolve requests per message`);
     if (async) {
       let ok = false;
@@ -152,7 +156,8 @@ export async function startMapper(opts: MapperOptions = {}): Promise<RunningMapp
   }
 
   /** The answer to one resolve request. */
-  function resolveItem(item: ResolveItemIn, seenRefs: Set<string>, actions: readonly FaultAction[], failed: boolean, failCode: string): ResolveItemOut {
+  function resolveItem(item: ResolveItemIn, seenRefs: Set<string>, actions: readonly FaultAction[], failed: boolean,
+    failCode: string): ResolveItemOut {
     const reference = nonEmpty(item.reference_id, 99) ? item.reference_id : String(item.reference_id ?? '').slice(0, 99);
     const out = (status: Status, code: string, message?: string): ResolveItemOut => {
       const r: ResolveItemOut = { reference_id: reference, timestamp: now(), status, status_reason_code: code };
@@ -166,12 +171,15 @@ export async function startMapper(opts: MapperOptions = {}): Promise<RunningMapp
       return out('rjct', code, message);
     };
     if (!nonEmpty(item.reference_id, 99)) return reject('rjct.reference_id.invalid', 'reference_id must be a string of 1-99 characters');
-    if (seenRefs.has(item.reference_id)) return reject('rjct.reference_id.duplicate', `reference_id ${item.reference_id} appears twice in this message`);
+    if (seenRefs.has(item.reference_id)) return reject('rjct.reference_id.duplicate',
+      `reference_id ${item.reference_id} appears twice in this message`);
     seenRefs.add(item.reference_id);
     if (!isDateTime(item.timestamp)) return reject('rjct.timestamp.invalid', 'timestamp must be an ISO 8601 date-time with a time zone');
-    if (item.scope !== undefined && item.scope !== 'yes_no' && item.scope !== 'details') return reject('rjct.resolve_type.not_supported', 'scope must be yes_no or details');
+    if (item.scope !== undefined && item.scope !== 'yes_no' && item.scope !== 'details') return reject('rjct.resolve_type.not_supported',
+      'scope must be yes_no or details');
     if (item.id === undefined || item.id === null || item.id === '') {
-      return item.fa ? reject('rjct.resolve_type.not_supported', 'resolving a financial address without an id is not supported') : reject('rjct.id.invalid', 'id is required');
+      return item.fa ? reject('rjct.resolve_type.not_supported', 'resolving a financial address without an id is not supported')
+        : reject('rjct.id.invalid', 'id is required');
     }
     if (!nonEmpty(item.id, 256)) return reject('rjct.id.invalid', 'id must be a string of 1-256 characters');
     const injected = actions.find((a) => a.type === 'error');
@@ -217,14 +225,16 @@ export async function startMapper(opts: MapperOptions = {}): Promise<RunningMapp
       ? faults.evaluateItems(ctx, items.map((it) => ({ partyId: typeof it?.id === 'string' ? it.id : undefined })))
       : items.map(() => [] as FaultAction[]);
     const bulk = requestActions.find((a) => a.type === 'failBulkItems');
-    const failedIdx = new Set(bulk && bulk.type === 'failBulkItems' ? faults.pickItems(items.length, bulk.fraction, String(message.transaction_id)) : []);
+    const failedIdx = new Set(bulk && bulk.type === 'failBulkItems' ? faults.pickItems(items.length, bulk.fraction,
+      String(message.transaction_id)) : []);
     const failCode = bulk && bulk.type === 'failBulkItems' && bulk.errorCode ? bulk.errorCode : notFoundCode;
     const seenRefs = new Set<string>();
     stats.items += items.length;
     return items.map((it, i) => resolveItem(isObject(it) ? it : {}, seenRefs, perItem[i], failedIdx.has(i), failCode));
   }
 
-  function responseEnvelope(header: Header, transactionId: unknown, correlationId: string, results: ResolveItemOut[], rejection?: Rejection) {
+  function responseEnvelope(header: Header, transactionId: unknown, correlationId: string, results: ResolveItemOut[],
+    rejection?: Rejection) {
     const h: Record<string, unknown> = {
       version: G2P_MAPPER_VERSION, message_id: random.uuid(), message_ts: now(), action: 'on-resolve',
       status: rejection ? 'rjct' : 'succ', total_count: results.length, completed_count: results.length,
@@ -235,7 +245,8 @@ export async function startMapper(opts: MapperOptions = {}): Promise<RunningMapp
       h.status_reason_message = rejection.message;
     }
     if (typeof header.sender_id === 'string') h.receiver_id = header.sender_id;
-    return { header: h, message: { transaction_id: typeof transactionId === 'string' ? transactionId : '', correlation_id: correlationId, resolve_response: results } };
+    return { header: h, message: { transaction_id: typeof transactionId === 'string' ? transactionId : '', correlation_id: correlationId,
+      resolve_response: results } };
   }
 
   function ack(correlationId: string, error?: { code: string; message: string }) {
@@ -287,7 +298,8 @@ export async function startMapper(opts: MapperOptions = {}): Promise<RunningMapp
     }
     const hash = createHash('sha256').update(JSON.stringify(message)).digest('hex');
     const seen = seenMessages.get(header.message_id);
-    if (seen !== undefined && seen !== hash) return new Rejection('rjct.message_id.duplicate', `message_id ${header.message_id} was used for another message`);
+    if (seen !== undefined && seen !== hash) return new Rejection('rjct.message_id.duplicate',
+      `message_id ${header.message_id} was used for another message`);
     if (seen === undefined) {
       if (seenMessages.size >= 10_000) seenMessages.delete(seenMessages.keys().next().value as string);
       seenMessages.set(header.message_id, hash);
@@ -299,13 +311,16 @@ export async function startMapper(opts: MapperOptions = {}): Promise<RunningMapp
   serveSimulatorMetrics('mapper', [[server, 'mapper']]);
   const badJson = {
     failAction: (_req: Hapi.Request, h: Hapi.ResponseToolkit, err?: Error) =>
-      h.response(ack(random.uuid(), { code: 'err.request.bad', message: `the body is not valid JSON: ${err?.message ?? ''}`.slice(0, 999) })).code(400).takeover(),
+      h.response(ack(random.uuid(), { code: 'err.request.bad', message: `the body is not valid JSON: ${err?.message
+        ?? ''}`.slice(0, 999) })).code(400).takeover(),
   };
 
   /** Fault rules on the message as a whole: transport failures answer at once (true when answered). */
-  async function transportFaults(req: Hapi.Request, h: Hapi.ResponseToolkit, actions: readonly FaultAction[]): Promise<Hapi.ResponseObject | symbol | undefined> {
+  async function transportFaults(req: Hapi.Request, h: Hapi.ResponseToolkit, actions: readonly FaultAction[]): Promise<Hapi.ResponseObject
+    | symbol | undefined> {
     const status = actions.find((a) => a.type === 'httpStatus');
-    if (status && status.type === 'httpStatus') return h.response({ errors: [{ code: 'err.service.unavailable', message: 'injected by a mapper fault rule' }] }).code(status.status);
+    if (status && status.type === 'httpStatus') return h.response({ errors:
+      [{ code: 'err.service.unavailable', message: 'injected by a mapper fault rule' }] }).code(status.status);
     if (actions.some((a) => a.type === 'dropConnection')) {
       req.raw.req.socket.destroy();
       return h.abandon;
@@ -313,12 +328,14 @@ export async function startMapper(opts: MapperOptions = {}): Promise<RunningMapp
     return undefined;
   }
 
-  server.route({ method: 'GET', path: '/health', handler: () => ({ status: 'UP', links: directory.linkCount, pendingCallbacks: pending.size }) });
+  server.route({ method: 'GET', path: '/health', handler: () => ({ status: 'UP', links: directory.linkCount, pendingCallbacks:
+    pending.size }) });
 
   type Accepted = { actions: FaultAction[]; correlationId: string; env: { header: Header; message: Record<string, unknown> } | Rejection };
 
   /** What both resolve routes do first: fault rules, then the envelope read; an answer when that already decides. */
-  async function accept(req: Hapi.Request, h: Hapi.ResponseToolkit, async: boolean): Promise<Accepted | { answer: Hapi.ResponseObject | symbol }> {
+  async function accept(req: Hapi.Request, h: Hapi.ResponseToolkit, async: boolean): Promise<Accepted
+    | { answer: Hapi.ResponseObject | symbol }> {
     const sender = isObject(req.payload) && isObject(req.payload.header) ? req.payload.header.sender_id : undefined;
     const actions = faults.evaluate({ resource: 'resolve', method: 'POST', fsp: typeof sender === 'string' ? sender : undefined });
     const delay = async ? 0 : callbackDelay(actions);
@@ -335,7 +352,8 @@ export async function startMapper(opts: MapperOptions = {}): Promise<RunningMapp
   function onResolve(env: { header: Header; message: Record<string, unknown> }, correlationId: string, actions: readonly FaultAction[]) {
     stats.messages++;
     const refused = actions.find((a) => a.type === 'error');
-    if (refused && refused.type === 'error') return responseEnvelope(env.header, env.message.transaction_id, correlationId, [], new Rejection(refused.errorCode, refused.errorDescription ?? 'injected by a mapper fault rule'));
+    if (refused && refused.type === 'error') return responseEnvelope(env.header, env.message.transaction_id, correlationId, [],
+      new Rejection(refused.errorCode, refused.errorDescription ?? 'injected by a mapper fault rule'));
     return responseEnvelope(env.header, env.message.transaction_id, correlationId, resolveMessage(env.message, env.header, actions));
   }
 
@@ -378,7 +396,8 @@ export async function startMapper(opts: MapperOptions = {}): Promise<RunningMapp
           for (let k = 0; k < times; k++) await deliver(url, body, String(body.header.message_id));
         })());
       }
-      log.debug({ transactionId: env.message.transaction_id, items: body.message.resolve_response.length, sender: maskId(String(env.header.sender_id)) }, 'async resolve acknowledged');
+      log.debug({ transactionId: env.message.transaction_id, items: body.message.resolve_response.length, sender:
+        maskId(String(env.header.sender_id)) }, 'async resolve acknowledged');
       return h.response(ack(correlationId)).code(200);
     },
   });
@@ -391,7 +410,8 @@ export async function startMapper(opts: MapperOptions = {}): Promise<RunningMapp
       path: '/admin/links',
       handler: (req, h) => {
         const links = (req.payload as { links?: MapperLink[] } | null)?.links;
-        if (!Array.isArray(links)) return h.response({ error: { code: 'INVALID_LINKS', message: 'expected {links:[{id, fa:{kind, value, provider}}]}' } }).code(400);
+        if (!Array.isArray(links)) return h.response({ error: { code: 'INVALID_LINKS', message:
+          'expected {links:[{id, fa:{kind, value, provider}}]}' } }).code(400);
         try {
           directory.replaceLinks(links);
         } catch (err) {

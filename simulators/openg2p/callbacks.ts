@@ -85,7 +85,8 @@ export interface CallbackReceiverOptions {
 
 export async function startCallbackReceiver(opts: CallbackReceiverOptions = {}): Promise<CallbackReceiver> {
   // Bodies are kept as received: the Signature header signs those bytes, not their parsed form.
-  const server = Hapi.server({ port: opts.port ?? 0, host: opts.host ?? bindHost(), routes: { payload: { maxBytes: 50 * 1024 * 1024, output: 'data', parse: false } } });
+  const server = Hapi.server({ port: opts.port ?? 0, host: opts.host ?? bindHost(), routes:
+    { payload: { maxBytes: 50 * 1024 * 1024, output: 'data', parse: false } } });
   const jwks = opts.senderJwksUrl ? createRemoteJWKSet(new URL(opts.senderJwksUrl)) : undefined;
   let badSignatures = 0;
   let verified = 0;
@@ -108,11 +109,13 @@ export async function startCallbackReceiver(opts: CallbackReceiverOptions = {}):
     try {
       payload = raw.length ? JSON.parse(raw.toString('utf8')) : {};
     } catch {
-      return h.response({ message: { ack_status: 'ERR', timestamp: new Date().toISOString(), error: { code: 'err.request.bad', message: 'the body is not JSON' } } }).code(400);
+      return h.response({ message: { ack_status: 'ERR', timestamp: new Date().toISOString(), error:
+        { code: 'err.request.bad', message: 'the body is not JSON' } } }).code(400);
     }
     if (!(await signatureOk(req, raw, payload))) {
       badSignatures++;
-      return h.response({ message: { ack_status: 'NACK', timestamp: new Date().toISOString(), error: { code: 'err.signature.invalid', message: 'the callback signature does not verify with the orchestrator key' } } }).code(401);
+      return h.response({ message: { ack_status: 'NACK', timestamp: new Date().toISOString(), error:
+        { code: 'err.signature.invalid', message: 'the callback signature does not verify with the orchestrator key' } } }).code(401);
     }
     if (jwks) verified++;
     const env = (payload ?? {}) as CallbackEnvelope;

@@ -1,7 +1,8 @@
 /**
  * The OpenG2P side of a payment cycle, played over HTTP against an orchestrator: it never imports orchestrator code.
  *
- *   const g2p = await startOpenG2p({ orchestratorUrl, program: { name, currency: 'USD', paymentManager: 'interop-layer', amount: { base: '100' } } });
+ *   const g2p = await startOpenG2p({ orchestratorUrl, program: { name, currency: 'USD', paymentManager: 'interop-layer', amount: { base:
+ * '100' } } });
  *   g2p.enrol(generateRegistrants({ count: 1000, fsps: { payeefsp1: 1, payeefsp2: 1 } }, 42));
  *   const cycle = g2p.createCycle(); cycle.createEntitlements(); cycle.approveEntitlements(); cycle.approve();
  *   cycle.preparePayments(g2p.rnd); await g2p.sendPayments(cycle); await g2p.reconcile(cycle, 30_000);
@@ -83,7 +84,8 @@ export class OpenG2p {
   }
 
   /** Send payments: every batch not yet sent goes through the payment manager, one request per batch, in order. */
-  async sendPayments(cycle: Cycle, opts: { batches?: PaymentBatch[]; resend?: boolean; concurrency?: number } = {}): Promise<Array<SendOutcome & { batchId: string }>> {
+  async sendPayments(cycle: Cycle, opts: { batches?: PaymentBatch[]; resend?: boolean;
+    concurrency?: number } = {}): Promise<Array<SendOutcome & { batchId: string }>> {
     const manager = this.managerFor(cycle);
     const todo = (opts.batches ?? cycle.batches).filter((b) => opts.resend || b.state === 'draft');
     const out: Array<SendOutcome & { batchId: string }> = [];

@@ -56,7 +56,8 @@ interface HttpResult {
   text: string;
 }
 
-async function http(ctx: ManagerContext, method: 'GET' | 'POST', path: string, body?: string, headers: Record<string, string> = {}, timeoutMs = 20_000): Promise<HttpResult> {
+async function http(ctx: ManagerContext, method: 'GET' | 'POST', path: string, body?: string, headers: Record<string, string> = {},
+  timeoutMs = 20_000): Promise<HttpResult> {
   const url = ctx.orchestratorUrl.replace(/\/$/, '') + path;
   const started = Date.now();
   const auth: Record<string, string> = ctx.apiKey ? { authorization: `Bearer ${ctx.apiKey}` } : {};
@@ -127,15 +128,18 @@ export function g2pConnectEnvelope(batch: PaymentBatch, ctx: ManagerContext, mes
   };
 }
 
-export const NATIVE_CSV_HEADER = 'id,request_id,payment_mode,payer_identifier_type,payer_identifier,payee_identifier_type,payee_identifier,amount,currency,note';
+export const NATIVE_CSV_HEADER =
+  'id,request_id,payment_mode,payer_identifier_type,payer_identifier,payee_identifier_type,payee_identifier,amount,currency,note';
 
 export function nativeCsv(batch: PaymentBatch, note: string): string {
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const rows = batch.payments.map((p) => [p.reference, batch.id, 'mojaloop', 'ACCOUNT_ID', 'treasury', p.registrant.idType, p.registrant.idValue, p.amount, p.currency, note].map(q).join(','));
+  const rows = batch.payments.map((p) => [p.reference, batch.id, 'mojaloop', 'ACCOUNT_ID', 'treasury', p.registrant.idType,
+    p.registrant.idValue, p.amount, p.currency, note].map(q).join(','));
   return [NATIVE_CSV_HEADER, ...rows].join('\n') + '\n';
 }
 
-function applyFinal(p: Payment, outcome: 'paid' | 'failed' | undefined, fields: { managerStatus: string; errorCode?: string; amountCredited?: string; timestamp?: string; transferId?: string }): void {
+function applyFinal(p: Payment, outcome: 'paid' | 'failed' | undefined,
+  fields: { managerStatus: string; errorCode?: string; amountCredited?: string; timestamp?: string; transferId?: string }): void {
   if (p.state === 'reconciled') return; // OpenG2P keeps the first final answer; later ones change nothing
   Object.assign(p, fields);
   if (outcome) {
@@ -181,7 +185,8 @@ export function applyOnDisburse(batch: PaymentBatch, items: OnDisburseItem[]): v
     const p = byRef.get(it.reference_id);
     if (!p) continue;
     const outcome = it.status === 'succ' ? 'paid' : it.status === 'rjct' ? 'failed' : undefined;
-    applyFinal(p, outcome, { managerStatus: it.status, errorCode: it.status_reason_code, amountCredited: outcome === 'paid' ? it.amount : undefined, timestamp: it.timestamp });
+    applyFinal(p, outcome, { managerStatus: it.status, errorCode: it.status_reason_code, amountCredited: outcome === 'paid' ? it.amount
+      : undefined, timestamp: it.timestamp });
   }
 }
 
@@ -201,7 +206,8 @@ function applyNative(batch: PaymentBatch, items: NativePayment[]): void {
     const p = (it.reference && byRef.get(it.reference)) || (typeof it.position === 'number' ? batch.payments[it.position] : undefined);
     if (!p) continue;
     const outcome = it.status === 'COMPLETED' ? 'paid' : it.status === 'FAILED' || it.status === 'CANCELLED' ? 'failed' : undefined;
-    applyFinal(p, outcome, { managerStatus: it.status ?? '', errorCode: it.errorCode, amountCredited: it.amountCredited, timestamp: it.completedAt, transferId: it.transferId });
+    applyFinal(p, outcome, { managerStatus: it.status ?? '', errorCode: it.errorCode, amountCredited: it.amountCredited, timestamp:
+      it.completedAt, transferId: it.transferId });
   }
 }
 
@@ -274,7 +280,8 @@ export class G2pConnectManager implements PaymentManager {
     }
     const ack = (res.body as { message?: { ack_status?: string; error?: { code?: string; message?: string } } } | undefined)?.message;
     if (res.status < 200 || res.status >= 300 || ack?.ack_status !== 'ACK') {
-      return sendFailed(batch, `HTTP ${res.status} ${ack?.ack_status ?? ''} ${ack?.error?.code ?? ''} ${ack?.error?.message ?? res.text.slice(0, 200)}`.trim(), res.status);
+      return sendFailed(batch, `HTTP ${res.status} ${ack?.ack_status ?? ''} ${ack?.error?.code ?? ''} ${ack?.error?.message
+        ?? res.text.slice(0, 200)}`.trim(), res.status);
     }
     markSent(batch);
     return { accepted: true, status: res.status };
@@ -300,11 +307,13 @@ export class NativeManager implements PaymentManager {
         reference: batch.id,
         currency: batch.payments[0]?.currency,
         note,
-        payments: batch.payments.map((p) => ({ reference: p.reference, payeeIdType: p.registrant.idType, payeeIdValue: p.registrant.idValue, amount: p.amount, currency: p.currency })),
+        payments: batch.payments.map((p) => ({ reference: p.reference, payeeIdType: p.registrant.idType, payeeIdValue: p.registrant.idValue,
+          amount: p.amount, currency: p.currency })),
       });
     let res: HttpResult;
     try {
-      res = await http(this.ctx, 'POST', '/v1/batches', body, { 'idempotency-key': batch.id, ...(csv ? { 'content-type': 'text/csv' } : {}) });
+      res = await http(this.ctx, 'POST', '/v1/batches', body, { 'idempotency-key': batch.id,
+        ...(csv ? { 'content-type': 'text/csv' } : {}) });
     } catch (err) {
       return sendFailed(batch, err instanceof Error ? err.message : String(err));
     }
@@ -328,7 +337,8 @@ export class NativeManager implements PaymentManager {
   async cancel(batch: PaymentBatch): Promise<SendOutcome> {
     if (!batch.remoteId) return { accepted: false, error: 'batch not sent' };
     const res = await http(this.ctx, 'POST', `/v1/batches/${encodeURIComponent(batch.remoteId)}/cancel`, '{}');
-    return { accepted: res.status >= 200 && res.status < 300, status: res.status, error: res.status >= 300 ? res.text.slice(0, 300) : undefined };
+    return { accepted: res.status >= 200 && res.status < 300, status: res.status, error: res.status >= 300 ? res.text.slice(0, 300)
+      : undefined };
   }
 }
 

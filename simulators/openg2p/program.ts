@@ -111,7 +111,8 @@ export class Cycle {
   constructor(readonly id: string, readonly program: Program) {}
 
   createEntitlements(): Entitlement[] {
-    if (this.state !== 'draft') throw new ProgramError('cycle.not_draft', `cycle ${this.id} is ${this.state}; entitlements are created on a draft cycle`);
+    if (this.state !== 'draft') throw new ProgramError('cycle.not_draft',
+      `cycle ${this.id} is ${this.state}; entitlements are created on a draft cycle`);
     if (this.entitlements.length) throw new ProgramError('entitlements.exist', `cycle ${this.id} already has entitlements`);
     for (const r of this.program.beneficiaries) {
       this.entitlements.push({ registrant: r, amount: entitlementAmount(r, this.program.config.amount), state: 'draft' });
@@ -127,13 +128,15 @@ export class Cycle {
   }
 
   approve(): void {
-    if (this.state !== 'to_approve') throw new ProgramError('cycle.not_to_approve', `cycle ${this.id} is ${this.state}; approve its entitlements first`);
+    if (this.state !== 'to_approve') throw new ProgramError('cycle.not_to_approve',
+      `cycle ${this.id} is ${this.state}; approve its entitlements first`);
     this.state = 'approved';
   }
 
   /** Prepare payments: one payment per approved entitlement, grouped into batches of at most maxBatchSize. */
   preparePayments(rnd: SeededRandom): PaymentBatch[] {
-    if (this.state !== 'approved') throw new ProgramError('cycle.not_approved', `cycle ${this.id} is ${this.state}; payments are prepared on an approved cycle`);
+    if (this.state !== 'approved') throw new ProgramError('cycle.not_approved',
+      `cycle ${this.id} is ${this.state}; payments are prepared on an approved cycle`);
     if (this.batches.length) throw new ProgramError('payments.exist', `cycle ${this.id} already has payments`);
     const size = this.program.config.maxBatchSize ?? 500;
     const approved = this.entitlements.filter((e) => e.state === 'approved');
@@ -169,7 +172,8 @@ export class Cycle {
     for (const p of this.payments) byStatus[p.status ?? 'pending'].push(toUnits(p.amount));
     const credited = sumUnits(this.payments.filter((p) => p.amountCredited).map((p) => toUnits(p.amountCredited as string)));
     const t = (xs: bigint[]) => ({ count: xs.length, amount: fromUnits(sumUnits(xs)) });
-    return { paid: t(byStatus.paid), failed: t(byStatus.failed), pending: t(byStatus.pending), credited: fromUnits(credited), total: t([...byStatus.paid, ...byStatus.failed, ...byStatus.pending]) };
+    return { paid: t(byStatus.paid), failed: t(byStatus.failed), pending: t(byStatus.pending), credited: fromUnits(credited), total:
+      t([...byStatus.paid, ...byStatus.failed, ...byStatus.pending]) };
   }
 }
 
@@ -185,7 +189,8 @@ export class Program {
   readonly beneficiaries: Registrant[] = [];
   readonly cycles: Cycle[] = [];
   constructor(readonly config: ProgramConfig) {
-    if (!isDecimalString(config.amount.base)) throw new ProgramError('amount.invalid', `amount base ${config.amount.base} is not a decimal`);
+    if (!isDecimalString(config.amount.base)) throw new ProgramError('amount.invalid',
+      `amount base ${config.amount.base} is not a decimal`);
   }
 
   /** Enrol every eligible registrant; returns [enrolled, not eligible]. */

@@ -89,7 +89,8 @@ export function generateRegistrants(gen: RegistrantGenerator, seed: number): Reg
       pick -= w;
     }
     const kind = kinds[i];
-    const idValue = kind === 'ok' ? servedIdentifier(idType, fsp, i + 1) : kind === 'unknown' ? unknownIdentifier(idType, i + 1) : badIdentifier(idType, i + 1);
+    const idValue = kind === 'ok' ? servedIdentifier(idType, fsp, i + 1) : kind === 'unknown' ? unknownIdentifier(idType, i + 1)
+      : badIdentifier(idType, i + 1);
     out.push({
       id: `REG-${String(i + 1).padStart(6, '0')}`,
       name: `${FIRST[rnd.int(FIRST.length)]} ${LAST[rnd.int(LAST.length)]}`,

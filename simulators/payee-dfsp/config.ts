@@ -60,7 +60,8 @@ export function defaultPartyRules(fspId: string): PartyGeneratorRule[] {
 }
 
 /** ALS rules that send the default parties of each payee FSP to it. */
-export function defaultOracleRules(fspIds: string[]): Array<{ idType: string; fspId: string; range?: { from: string; to: string }; pattern?: string }> {
+export function defaultOracleRules(fspIds: string[]): Array<{ idType: string; fspId: string; range?: { from: string; to: string };
+  pattern?: string }> {
   return fspIds.flatMap((fspId) => {
     const n = payeeIndex(fspId);
     return [

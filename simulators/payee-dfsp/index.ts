@@ -106,7 +106,8 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
   function violation(req: Request, p: HeaderProblem): ResponseObject {
     const v: Violation = {
       at: new Date().toISOString(), method: req.method.toUpperCase(), path: req.path,
-      source: req.headers['fspiop-source'] as string | undefined, errorCode: p.body.errorInformation.errorCode, detail: p.body.errorInformation.errorDescription,
+      source: req.headers['fspiop-source'] as string | undefined, errorCode: p.body.errorInformation.errorCode, detail:
+        p.body.errorInformation.errorDescription,
     };
     violations.push(v);
     if (violations.length > 10_000) violations.shift();
@@ -115,7 +116,8 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
   }
 
   /** Header + body checks; returns the sync error response, or undefined when the request is acceptable. */
-  function refuse(req: Request, h: ResponseToolkit, resource: FspiopResource, schema: string | undefined, isCallback: boolean): ResponseObject | undefined {
+  function refuse(req: Request, h: ResponseToolkit, resource: FspiopResource, schema: string | undefined,
+    isCallback: boolean): ResponseObject | undefined {
     const hasBody = schema !== undefined;
     const problem = checkHeaders(req.headers, resource, { hasBody, isCallback })
       ?? (schema ? checkBody(schema, req.payload) : undefined);
@@ -247,7 +249,8 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
       handler: (req, h) => {
         const bad = refuse(req, h, 'parties', undefined, false);
         if (bad) return bad;
-        const p = { idType: String(req.params.Type), idValue: String(req.params.ID), subId: req.params.SubId ? String(req.params.SubId) : undefined };
+        const p = { idType: String(req.params.Type), idValue: String(req.params.ID), subId: req.params.SubId ? String(req.params.SubId)
+          : undefined };
         const actions = faults.evaluate({ resource: 'parties', method: 'GET', partyId: p.idValue, fsp: source(req) });
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
@@ -263,7 +266,8 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const bad = refuse(req, h, 'quotes', 'QuotesPostRequest', false);
         if (bad) return bad;
         const body = req.payload as QuotesPostRequest;
-        const actions = faults.evaluate({ resource: 'quotes', method: 'POST', partyId: body.payee.partyIdInfo.partyIdentifier, amount: body.amount.amount, fsp: source(req) });
+        const actions = faults.evaluate({ resource: 'quotes', method: 'POST', partyId: body.payee.partyIdInfo.partyIdentifier, amount:
+          body.amount.amount, fsp: source(req) });
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
         dispatch(req, () => service.postQuote(source(req), body, forcedError(actions)), actions, body.expiration);
@@ -293,7 +297,8 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
         const wrongFulfilment = actions.some((a) => a.type === 'wrongFulfilment');
-        dispatch(req, () => service.postTransfer(source(req), body, { wrongFulfilment, forced: forcedError(actions) }), actions, body.expiration);
+        dispatch(req, () => service.postTransfer(source(req), body, { wrongFulfilment, forced: forcedError(actions) }), actions,
+          body.expiration);
         return accepted(h);
       },
     },
@@ -369,7 +374,8 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
           () => body.individualQuotes.map((q) => ({ partyId: q.payee.partyIdInfo.partyIdentifier, amount: q.amount.amount })));
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
-        dispatch(req, () => service.postBulkQuote(source(req), body, { forced: forcedError(actions), failItems }), actions, body.expiration);
+        dispatch(req, () => service.postBulkQuote(source(req), body, { forced: forcedError(actions), failItems }), actions,
+          body.expiration);
         return accepted(h);
       },
     },
@@ -395,7 +401,8 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         const sync = syncFault(req, h, actions);
         if (sync) return sync;
         const wrongFulfilment = actions.some((a) => a.type === 'wrongFulfilment');
-        dispatch(req, () => service.postBulkTransfer(source(req), body, { forced: forcedError(actions), wrongFulfilment, failItems }), actions, body.expiration);
+        dispatch(req, () => service.postBulkTransfer(source(req), body, { forced: forcedError(actions), wrongFulfilment, failItems }),
+          actions, body.expiration);
         return accepted(h);
       },
     },

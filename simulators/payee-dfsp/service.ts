@@ -54,7 +54,8 @@ export class PayeeService {
   }
 
   private out<T>(
-    resource: CallbackResource, base: string, id: string, destination: string, target: 'hub' | 'als', d: Decision<T>, reason: Outbound['reason'],
+    resource: CallbackResource, base: string, id: string, destination: string, target: 'hub' | 'als', d: Decision<T>,
+    reason: Outbound['reason'],
   ): Outbound {
     return d.ok
       ? { resource, path: base, destination, target, body: d.body, isError: false, id, reason }
@@ -84,7 +85,8 @@ export class PayeeService {
     return this.out('quotes', `/quotes/${quoteId}`, quoteId, source, 'hub', d, 'resend');
   }
 
-  postTransfer(source: string, req: TransfersPostRequest, faults: TransferFaults & { forced?: PayeeError } = {}, now = Date.now()): Outbound {
+  postTransfer(source: string, req: TransfersPostRequest, faults: TransferFaults & { forced?: PayeeError } = {},
+    now = Date.now()): Outbound {
     const base = `/transfers/${req.transferId}`;
     if (faults.forced) return this.out('transfers', base, req.transferId, source, 'hub', { ok: false, error: faults.forced }, 'answer');
     const a = this.core.transfer(req, now, faults);
@@ -111,7 +113,8 @@ export class PayeeService {
     return this.core.bulkTransferAborted(bulkTransferId, errorCode, errorDescription);
   }
 
-  postBulkQuote(source: string, req: BulkQuotesPostRequest, faults: { forced?: PayeeError; failItems?: Map<number, PayeeError> } = {}, now = Date.now()): Outbound {
+  postBulkQuote(source: string, req: BulkQuotesPostRequest, faults: { forced?: PayeeError; failItems?: Map<number, PayeeError> } = {},
+    now = Date.now()): Outbound {
     const base = `/bulkQuotes/${req.bulkQuoteId}`;
     if (faults.forced) return this.out('bulkQuotes', base, req.bulkQuoteId, source, 'hub', { ok: false, error: faults.forced }, 'answer');
     const a = this.core.bulkQuote(req, now, faults.failItems);
@@ -124,9 +127,11 @@ export class PayeeService {
     return this.out('bulkQuotes', `/bulkQuotes/${bulkQuoteId}`, bulkQuoteId, source, 'hub', d, 'resend');
   }
 
-  postBulkTransfer(source: string, req: BulkTransfersPostRequest, faults: BulkTransferFaults & { forced?: PayeeError } = {}, now = Date.now()): Outbound {
+  postBulkTransfer(source: string, req: BulkTransfersPostRequest, faults: BulkTransferFaults & { forced?: PayeeError } = {},
+    now = Date.now()): Outbound {
     const base = `/bulkTransfers/${req.bulkTransferId}`;
-    if (faults.forced) return this.out('bulkTransfers', base, req.bulkTransferId, source, 'hub', { ok: false, error: faults.forced }, 'answer');
+    if (faults.forced) return this.out('bulkTransfers', base, req.bulkTransferId, source, 'hub', { ok: false, error: faults.forced },
+      'answer');
     const a = this.core.bulkTransfer(req, now, faults);
     if (a.kind === 'modified') return this.modified('bulkTransfers', base, req.bulkTransferId, source);
     return this.out('bulkTransfers', base, req.bulkTransferId, source, 'hub', a.decision, a.kind === 'new' ? 'answer' : 'resend');

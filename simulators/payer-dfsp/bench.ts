@@ -33,7 +33,8 @@ interface PayerHandle {
 
 /** Starts the payer in a worker thread; resolves once it listens. */
 function startPayerThread(opts: Record<string, unknown>): Promise<PayerHandle> {
-  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(__filename)})`, { eval: true, workerData: { payerOptions: opts } });
+  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(__filename)})`,
+    { eval: true, workerData: { payerOptions: opts } });
   return new Promise((resolve, reject) => {
     worker.once('error', reject);
     worker.once('message', (m: { url?: string; error?: string }) => {
@@ -50,14 +51,16 @@ export async function runPayerBenchmark(o: BenchOptions): Promise<{ itemsPerSeco
   try {
     const sw = await startSwitch({ port: 0, host: '127.0.0.1' });
     stops.push(() => sw.stop());
-    const als = await startAls({ port: 0, host: '127.0.0.1', hubAdminUrl: sw.url, oracleRules: defaultOracleRules(['payeefsp1', 'payeefsp2']) });
+    const als = await startAls({ port: 0, host: '127.0.0.1', hubAdminUrl: sw.url, oracleRules:
+      defaultOracleRules(['payeefsp1', 'payeefsp2']) });
     stops.push(() => als.stop());
     for (const fspId of ['payeefsp1', 'payeefsp2']) {
       const p = await startPayeeDfsp({ port: 0, host: '127.0.0.1', fspId, hubUrl: sw.url, alsUrl: als.url });
       stops.push(() => p.stop());
       await onboardParticipant(sw.url, fspId, p.url);
     }
-    const payerOptions = { port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, onboard: true, lookupConcurrency: o.lookupConcurrency };
+    const payerOptions = { port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, onboard: true, lookupConcurrency:
+      o.lookupConcurrency };
     const payer: PayerHandle = o.payerThread ? await startPayerThread(payerOptions) : await startPayerDfsp(payerOptions);
     stops.push(() => payer.stop());
     const pool = new Pool(payer.url, { connections: 2 });
@@ -85,16 +88,20 @@ export async function runPayerBenchmark(o: BenchOptions): Promise<{ itemsPerSeco
         },
       };
       const t0 = performance.now();
-      const res = await pool.request({ method: 'POST', path: '/bulkTransactions', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await pool.request({ method: 'POST', path: '/bulkTransactions', headers: { 'content-type': 'application/json' }, body:
+        JSON.stringify(body) });
       const report = (await res.body.json()) as { currentState?: string; individualTransferResults?: Array<{ transferState?: string }> };
       const ms = performance.now() - t0;
       const ok = (report.individualTransferResults ?? []).filter((r) => r.transferState === 'COMMITTED').length;
       total += ok;
       failed += o.items - ok;
       totalMs += ms;
-      o.log(`run ${run + 1}: ${o.items} items, ${ok} committed, ${Math.round(ms)} ms, ${Math.round((o.items / ms) * 1000)} items/s (${report.currentState})`);
+      o.log(`run ${run
+        + 1}: ${o.items} items, ${ok} committed, ${Math.round(ms)} ms, ${Math.round((o.items / ms) * 1000)} items/s ` +
+          `(${report.currentState})`);
     }
-    const ledger = (await (await pool.request({ method: 'GET', path: '/admin/ledger' })).body.json()) as { totals: Record<string, { debited: string }> };
+    const ledger = (await (await pool.request({ method: 'GET', path: '/admin/ledger' })).body.json()) as { totals: Record<string,
+      { debited: string }> };
     o.log(`treasury debited ${ledger.totals.USD?.debited} USD`);
     return { itemsPerSecond: Math.round((total / totalMs) * 1000), peakRssMb: Math.round(peakRss / 1048576), failed };
   } finally {
@@ -115,7 +122,8 @@ if (!isMainThread && (workerData as { payerOptions?: Record<string, unknown> } |
     return i >= 0 ? Number(args[i + 1]) : dflt;
   };
   if (args.includes('--help')) {
-    console.log('usage: npx tsx simulators/payer-dfsp/bench.ts [--items 10000] [--runs 3] [--skip-party-lookup] [--payer-thread] [--lookup-concurrency 256]');
+    console.log('usage: npx tsx simulators/payer-dfsp/bench.ts [--items 10000] [--runs 3] [--skip-party-lookup] [--payer-thread] ' +
+      '[--lookup-concurrency 256]');
     process.exit(0);
   }
   process.env.GPO_LOG_LEVEL ??= 'warn';

@@ -49,7 +49,8 @@ export function registerInbound(server: Server, client: FspiopClient, violations
     if (problem) {
       record(req, problem);
       const moneyMoved = !isError && (resource === 'transfers' || resource === 'bulkTransfers')
-        && typeof (req.payload as { transferState?: unknown; bulkTransferState?: unknown } | null)?.[resource === 'transfers' ? 'transferState' : 'bulkTransferState'] === 'string';
+        && typeof (req.payload as { transferState?: unknown; bulkTransferState?: unknown } | null)?.[resource === 'transfers'
+          ? 'transferState' : 'bulkTransferState'] === 'string';
       // a transfer answer is booked even when it breaks the spec: the hub has already decided, and the treasury
       // must follow what it committed; any other request ends now with the reason rather than timing out
       client.deliver(key, !moneyMoved, moneyMoved ? req.payload : problem.body);

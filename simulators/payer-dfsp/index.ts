@@ -50,7 +50,8 @@ export interface PayerDfspOptions {
   profile?: SdkProfile;
   /** How long to wait for an FSPIOP callback before failing the item with a timeout (ms, default 30000). */
   callbackTimeoutMs?: number;
-  /** Single transfers: the wait per stage (party, quote, fulfil) before a 504, as the SDK's REQUEST_PROCESSING_TIMEOUT_SECONDS; default callbackTimeoutMs. */
+  /** Single transfers: the wait per stage (party, quote, fulfil) before a 504, as the SDK's REQUEST_PROCESSING_TIMEOUT_SECONDS; default
+   * callbackTimeoutMs. */
   stageTimeoutsMs?: Partial<{ party: number; quote: number; fulfil: number }>;
   /** FSPIOP expiration given to transfers and bulk transfers we send (ms from now; default callbackTimeoutMs). */
   transferExpiryMs?: number;
@@ -140,7 +141,8 @@ class BackOffice {
     const u = new URL(base.replace(/\/+$/, '') + `/bulkTransactions/${encodeURIComponent(id)}`);
     for (let attempt = 0; attempt < 4; attempt++) {
       try {
-        const res = await this.pool(u.origin).request({ method: 'PUT', path: u.pathname, headers: { 'content-type': 'application/json' }, body: json });
+        const res = await this.pool(u.origin).request({ method: 'PUT', path: u.pathname, headers: { 'content-type': 'application/json' },
+          body: json });
         await res.body.dump();
         if (res.statusCode < 300) {
           this.delivered++;
@@ -199,7 +201,8 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
       if (validateResponses) {
         const problem = sdkProblem('backend:bulkTransactionResponse', body);
         if (problem) {
-          answerProblems.push({ at: new Date().toISOString(), method: 'PUT', path: `/bulkTransactions/${txn.bulkTransactionId}`, status: 0, schema: 'backend:bulkTransactionResponse', problem });
+          answerProblems.push({ at: new Date().toISOString(), method: 'PUT', path: `/bulkTransactions/${txn.bulkTransactionId}`, status: 0,
+            schema: 'backend:bulkTransactionResponse', problem });
           log.error({ bulkTransactionId: txn.bulkTransactionId, problem }, 'bulk transaction report does not match the SDK spec');
         }
       }
@@ -208,19 +211,24 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
     // rules with match.method "SEND" force an FSPIOP error on a transfer before it leaves
     forcedError: (ctx) => {
       if (faults.size === 0) return undefined;
-      const a = faults.evaluate({ resource: ctx.resource, method: 'SEND', amount: ctx.amount, partyId: ctx.partyId }).find((x) => x.type === 'error');
-      return a && a.type === 'error' ? { errorCode: a.errorCode, errorDescription: a.errorDescription ?? describeError(a.errorCode) } : undefined;
+      const a = faults.evaluate({ resource: ctx.resource, method: 'SEND', amount: ctx.amount, partyId: ctx.partyId }).find((x) =>
+        x.type === 'error');
+      return a && a.type === 'error' ? { errorCode: a.errorCode, errorDescription: a.errorDescription ?? describeError(a.errorCode) }
+        : undefined;
     },
   });
 
-  const outbound = Hapi.server({ port: opts.port ?? DEFAULT_PORTS.payerOutbound, host, routes: { payload: { maxBytes: 20 * 1024 * 1024 } } });
-  const inbound = Hapi.server({ port: opts.inboundPort ?? DEFAULT_PORTS.payerInbound, host, routes: { payload: { maxBytes: FSPIOP_MAX_BODY } } });
+  const outbound = Hapi.server({ port: opts.port ?? DEFAULT_PORTS.payerOutbound, host, routes:
+    { payload: { maxBytes: 20 * 1024 * 1024 } } });
+  const inbound = Hapi.server({ port: opts.inboundPort ?? DEFAULT_PORTS.payerInbound, host, routes:
+    { payload: { maxBytes: FSPIOP_MAX_BODY } } });
   fspiopPayloadErrors(inbound);
   serveSimulatorMetrics(fspId, [[outbound, 'sdk-outbound'], [inbound, 'fspiop']]);
   inbound.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK', fspId }) });
   registerInbound(inbound, client, violations, faults);
   const extensionUses: Record<string, number> = {};
-  registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems, extensions: opts.extensions ?? {}, extensionUses, profile: opts.profile ?? profileFromEnv(process.env.GPO_PAYER_SDK_PROFILE) });
+  registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems, extensions: opts.extensions
+    ?? {}, extensionUses, profile: opts.profile ?? profileFromEnv(process.env.GPO_PAYER_SDK_PROFILE) });
 
   await inbound.start();
   try {
@@ -244,7 +252,8 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
 
   if (opts.onboard !== false) {
     const callbackBase = opts.inboundPublicUrl ?? process.env.GPO_PAYER_INBOUND_URL ?? inboundUrl;
-    const onboard = () => onboardParticipant(switchUrl, fspId, callbackBase, { currency, netDebitCap: opts.netDebitCap ?? treasuryBalance });
+    const onboard = () => onboardParticipant(switchUrl, fspId, callbackBase,
+      { currency, netDebitCap: opts.netDebitCap ?? treasuryBalance });
     try {
       await onboard();
     } catch (err) {

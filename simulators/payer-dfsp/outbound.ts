@@ -72,7 +72,8 @@ function transferAnswer(h: ResponseToolkit, service: PayerService, rec: Transfer
   if (rec.currentState !== 'ERROR_OCCURRED') return h.response(view).code(200);
   const e = rec.lastError?.mojaloopError.errorInformation;
   const status = rec.lastError?.httpStatusCode === 504 ? 504 : 500;
-  return h.response({ statusCode: e?.errorCode ?? '2001', message: e?.errorDescription ?? 'transfer failed', transferState: view }).code(status);
+  return h.response({ statusCode: e?.errorCode ?? '2001', message: e?.errorDescription ?? 'transfer failed', transferState:
+    view }).code(status);
 }
 
 function caught(h: ResponseToolkit, log: Logger, err: unknown) {
@@ -124,7 +125,8 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
     if (!schema || body === null || body === undefined) return;
     const problem = sdkProblem(schema, body);
     if (!problem) return;
-    deps.answerProblems.push({ at: new Date().toISOString(), method: request.method.toUpperCase(), path: request.path, status, schema, problem });
+    deps.answerProblems.push({ at: new Date().toISOString(), method: request.method.toUpperCase(), path: request.path, status, schema,
+      problem });
     if (deps.answerProblems.length > 1000) deps.answerProblems.shift();
     log.error({ path: request.path, status, schema, problem }, 'answer does not match the SDK spec');
   }
@@ -146,7 +148,8 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
 
   // The 18.0.2 profile has no /bulkTransactions routes at all.
   server.ext('onRequest', (request: Request, h: ResponseToolkit) => {
-    if (deps.profile?.name === '18.0.2' && request.path.startsWith('/bulkTransactions')) return h.response('Not Found').code(404).takeover();
+    if (deps.profile?.name === '18.0.2'
+      && request.path.startsWith('/bulkTransactions')) return h.response('Not Found').code(404).takeover();
     return h.continue;
   });
 
@@ -170,10 +173,12 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
 
   const validated = <T>(h: ResponseToolkit, schema: string, body: unknown): T | ReturnType<typeof refuse> => {
     // JSON.stringify escapes exactly the lone UTF-16 surrogates: a string no party id (or URL) can carry.
-    const problem = sdkProblem(schema, body) ?? (/\\u[dD][89a-fA-F][0-9a-fA-F]{2}/.test(JSON.stringify(body)) ? 'a string holds a lone UTF-16 surrogate' : undefined);
+    const problem = sdkProblem(schema, body) ?? (/\\u[dD][89a-fA-F][0-9a-fA-F]{2}/.test(JSON.stringify(body))
+      ? 'a string holds a lone UTF-16 surrogate' : undefined);
     return problem ? refuse(h, '3100', `${schema}: ${problem}`) : (body as T);
   };
-  const isResponse = (v: unknown): v is ReturnType<typeof refuse> => typeof v === 'object' && v !== null && 'statusCode' in v && typeof (v as { code?: unknown }).code === 'function';
+  const isResponse = (v: unknown): v is ReturnType<typeof refuse> => typeof v === 'object' && v !== null && 'statusCode' in v
+    && typeof (v as { code?: unknown }).code === 'function';
 
   server.route([
     { method: 'GET', path: '/health', handler: () => ({ status: 'OK', fspId: service.cfg.fspId }) },
@@ -188,7 +193,8 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
         try {
           // Acceptance is the SDK's own configuration; per-request query flags are an extension, off by default.
           if (req.query.autoAcceptParty !== undefined || req.query.autoAcceptQuote !== undefined) noteExtension('perRequestAcceptance');
-          const overrides = deps.extensions?.perRequestAcceptance ? { autoAcceptParty: bool(req.query.autoAcceptParty), autoAcceptQuote: bool(req.query.autoAcceptQuote) } : {};
+          const overrides = deps.extensions?.perRequestAcceptance ? { autoAcceptParty: bool(req.query.autoAcceptParty), autoAcceptQuote:
+            bool(req.query.autoAcceptQuote) } : {};
           const rec = await service.startTransfer(body, overrides);
           return transferAnswer(h, service, rec);
         } catch (err) {
@@ -220,13 +226,17 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
           await service.settled(ref.rec);
           // As the SDK: it asks the hub, which has never seen a transfer that was not accepted (3208).
           if (!ref.rec.transferSent) {
-            const lastError = { httpStatusCode: 500, mojaloopError: { errorInformation: { errorCode: '3208', errorDescription: `Transfer ID not found - transfer ${id} not found` } } };
-            return h.response({ statusCode: '3208', message: `transfer ${id} was not sent to the hub`, transferState: { transferId: id, currentState: 'ERROR_OCCURRED', lastError } }).code(500);
+            const lastError = { httpStatusCode: 500, mojaloopError: { errorInformation:
+              { errorCode: '3208', errorDescription: `Transfer ID not found - transfer ${id} not found` } } };
+            return h.response({ statusCode: '3208', message: `transfer ${id} was not sent to the hub`, transferState:
+              { transferId: id, currentState: 'ERROR_OCCURRED', lastError } }).code(500);
           }
           return service.transferStatusView(ref.rec);
         }
-        if (ref.kind === 'bulkItem' && ref.txn.phase !== 'partyAcceptance' && ref.txn.phase !== 'quoteAcceptance') await service.settled(ref.txn);
-        const info = service.transferInfo(id) as { fulfilment?: string; transferState?: string; lastError?: unknown; fulfil?: { transferState?: string; fulfilment?: string } };
+        if (ref.kind === 'bulkItem' && ref.txn.phase !== 'partyAcceptance'
+          && ref.txn.phase !== 'quoteAcceptance') await service.settled(ref.txn);
+        const info = service.transferInfo(id) as { fulfilment?: string; transferState?: string; lastError?: unknown;
+          fulfil?: { transferState?: string; fulfilment?: string } };
         const transferState = info.fulfil?.transferState ?? info.transferState;
         const fulfilment = info.fulfil?.fulfilment ?? info.fulfilment;
         const currentState = transferState === 'COMMITTED'
@@ -235,7 +245,8 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
             : ref.kind === 'bulkItem' ? (ref.txn.currentState === 'COMPLETED' ? 'ERROR_OCCURRED' : ref.txn.currentState) : 'ERROR_OCCURRED';
         return {
           transferId: id, currentState,
-          fulfil: { body: { transferState: transferState ?? (currentState === 'ERROR_OCCURRED' ? 'ABORTED' : 'RECEIVED'), ...(fulfilment ? { fulfilment } : {}) }, headers: {} },
+          fulfil: { body: { transferState: transferState ?? (currentState === 'ERROR_OCCURRED' ? 'ABORTED' : 'RECEIVED'),
+            ...(fulfilment ? { fulfilment } : {}) }, headers: {} },
           ...(info.lastError ? { lastError: info.lastError } : {}),
         };
       },
@@ -246,11 +257,14 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
       handler: async (req, h) => {
         const f = await edgeFault(req, h, 'parties');
         if (f) return f;
-        const o = await service.lookup(String(req.params.Type), String(req.params.ID), req.params.SubId ? String(req.params.SubId) : undefined);
+        const o = await service.lookup(String(req.params.Type), String(req.params.ID), req.params.SubId ? String(req.params.SubId)
+          : undefined);
         if (o.kind === 'success') return { party: { body: o.body.party, headers: {} }, currentState: 'COMPLETED' };
         if (o.kind === 'error') return h.response({ errorInformation: o.errorInformation }).code(404);
-        if (o.kind === 'timeout') return h.response({ errorInformation: { errorCode: '2004', errorDescription: 'Server timed out - no party callback' } }).code(504);
-        return h.response({ errorInformation: o.errorInformation ?? { errorCode: '1001', errorDescription: `Destination communication error - ${o.message}`.slice(0, 128) } }).code(502);
+        if (o.kind === 'timeout') return h.response({ errorInformation:
+          { errorCode: '2004', errorDescription: 'Server timed out - no party callback' } }).code(504);
+        return h.response({ errorInformation: o.errorInformation ?? { errorCode: '1001', errorDescription:
+          `Destination communication error - ${o.message}`.slice(0, 128) } }).code(502);
       },
     },
     {
@@ -299,7 +313,8 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
       method: 'GET',
       path: '/bulkTransfers/{bulkTransferId}',
       handler: (req, h) => {
-        if (deps.profile?.name === '18.0.2' && deps.profile.bulkDefects) return refuse(h, '3100', 'GET /bulkTransfers/{id} is refused by SDK 18.0.2', 400);
+        if (deps.profile?.name === '18.0.2' && deps.profile.bulkDefects) return refuse(h, '3100',
+          'GET /bulkTransfers/{id} is refused by SDK 18.0.2', 400);
         return service.bulkTransferStatus(String(req.params.bulkTransferId)) ?? refuse(h, '3200', 'no such bulk transfer', 404);
       },
     },
@@ -363,7 +378,8 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
       path: '/admin/treasury',
       handler: (req, h) => {
         const b = req.payload as { currency?: unknown; balance?: unknown } | null;
-        if (typeof b?.currency !== 'string' || typeof b.balance !== 'string') return h.response({ error: { code: 'INVALID_TREASURY', message: 'expected {currency, balance} strings' } }).code(400);
+        if (typeof b?.currency !== 'string' || typeof b.balance !== 'string') return h.response({ error:
+          { code: 'INVALID_TREASURY', message: 'expected {currency, balance} strings' } }).code(400);
         try {
           service.treasury.setBalance(b.currency, b.balance);
         } catch (err) {
@@ -375,7 +391,8 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
     {
       method: 'GET',
       path: '/admin/transfers/{transferId}',
-      handler: (req, h) => service.transferInfo(String(req.params.transferId)) ?? h.response({ error: { code: 'TRANSFER_NOT_FOUND', message: `no transfer ${req.params.transferId}` } }).code(404),
+      handler: (req, h) => service.transferInfo(String(req.params.transferId))
+        ?? h.response({ error: { code: 'TRANSFER_NOT_FOUND', message: `no transfer ${req.params.transferId}` } }).code(404),
     },
     { method: 'GET', path: '/admin/bulks', handler: () => ({ bulkSizes: service.bulkSizes }) },
     ...ruleAdminRoutes(faults),
@@ -387,7 +404,8 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
       path: '/admin/backend',
       handler: (req, h) => {
         const url = (req.payload as { url?: unknown } | null)?.url;
-        if (url !== null && (typeof url !== 'string' || !/^https?:\/\//.test(url))) return h.response({ error: { code: 'INVALID_URL', message: 'expected {url: "http://..."} or {url: null}' } }).code(400);
+        if (url !== null && (typeof url !== 'string' || !/^https?:\/\//.test(url))) return h.response({ error:
+          { code: 'INVALID_URL', message: 'expected {url: "http://..."} or {url: null}' } }).code(400);
         deps.backend.url = url ?? undefined;
         return { url: deps.backend.url ?? null };
       },

@@ -111,7 +111,8 @@ export class PayerService {
   // -------------------------------------------------------------------------------------------------------------
   // FSPIOP steps
 
-  lookup(idType: string, idValue: string, subId?: string, timeoutMs = this.cfg.callbackTimeoutMs): Promise<FspiopOutcome<{ party: Party }>> {
+  lookup(idType: string, idValue: string, subId?: string,
+    timeoutMs = this.cfg.callbackTimeoutMs): Promise<FspiopOutcome<{ party: Party }>> {
     const ids = subId ? [idType, idValue, subId] : [idType, idValue];
     return this.client.request<{ party: Party }>({
       method: 'GET', baseUrl: this.cfg.alsUrl, path: '/parties/' + ids.map(encodeURIComponent).join('/'),
@@ -119,14 +120,16 @@ export class PayerService {
     });
   }
 
-  private postQuote(body: Record<string, unknown>, payeeFsp: string, timeoutMs = this.cfg.callbackTimeoutMs): Promise<FspiopOutcome<QuoteCallback>> {
+  private postQuote(body: Record<string, unknown>, payeeFsp: string,
+    timeoutMs = this.cfg.callbackTimeoutMs): Promise<FspiopOutcome<QuoteCallback>> {
     return this.client.request<QuoteCallback>({
       method: 'POST', baseUrl: this.cfg.switchUrl, path: '/quotes', resource: 'quotes', destination: payeeFsp, body,
       key: callbackKey('quotes', body.quoteId as string), timeoutMs,
     });
   }
 
-  private postTransfer(body: Record<string, unknown>, payeeFsp: string, timeoutMs = this.cfg.callbackTimeoutMs): Promise<FspiopOutcome<TransferCallback>> {
+  private postTransfer(body: Record<string, unknown>, payeeFsp: string,
+    timeoutMs = this.cfg.callbackTimeoutMs): Promise<FspiopOutcome<TransferCallback>> {
     return this.client.request<TransferCallback>({
       method: 'POST', baseUrl: this.cfg.switchUrl, path: '/transfers', resource: 'transfers', destination: payeeFsp, body,
       key: callbackKey('transfers', body.transferId as string), timeoutMs,
@@ -200,7 +203,8 @@ export class PayerService {
           }
         }
       }
-      if (items.length) this.log.warn({ bulkTransferId: id }, 'bulk transfer answered after it had timed out; treasury debited for committed items');
+      if (items.length) this.log.warn({ bulkTransferId: id },
+        'bulk transfer answered after it had timed out; treasury debited for committed items');
     }
   }
 
@@ -212,7 +216,8 @@ export class PayerService {
    * de-duplicates on it), run as far as it goes: to COMPLETED, or to a stop for the caller's acceptance.
    * `overrides` (per-request acceptance) is an extension, used only where the outbound API enables it.
    */
-  async startTransfer(req: TransferRequest, overrides: { autoAcceptParty?: boolean; autoAcceptQuote?: boolean } = {}): Promise<TransferRecord> {
+  async startTransfer(req: TransferRequest, overrides: { autoAcceptParty?: boolean;
+    autoAcceptQuote?: boolean } = {}): Promise<TransferRecord> {
     const fp = fingerprint(req);
     const rec: TransferRecord = {
       kind: 'transfer', transferId: newId(), homeTransactionId: req.homeTransactionId, fp, request: req,
@@ -292,7 +297,8 @@ export class PayerService {
       if (forced) return this.fail(rec, itemError(forced));
       const held = this.treasury.reserve(rec.transferId, q.transferAmount.currency, q.transferAmount.amount);
       if (held === 'insufficient') {
-        return this.fail(rec, sdkError('4001', this.describe, `treasury cannot cover ${q.transferAmount.amount} ${q.transferAmount.currency}`));
+        return this.fail(rec,
+          sdkError('4001', this.describe, `treasury cannot cover ${q.transferAmount.amount} ${q.transferAmount.currency}`));
       }
       rec.transferSent = true;
       const expiration = this.expiration(q.expiration);
@@ -324,7 +330,8 @@ export class PayerService {
     this.treasury.release(rec.transferId);
     if (o.kind === 'success') {
       rec.fulfil = o.body;
-      return this.fail(rec, sdkError(o.body.transferState === 'ABORTED' ? '3303' : '5105', this.describe, `transfer ${o.body.transferState}`));
+      return this.fail(rec, sdkError(o.body.transferState === 'ABORTED' ? '3303' : '5105', this.describe,
+        `transfer ${o.body.transferState}`));
     }
     return this.fail(rec, errorFromOutcome(o, 'transfer', this.describe));
   }
@@ -343,7 +350,8 @@ export class PayerService {
    * What to act on after a request: its callback, or when none came in time, the hub's own answer to
    * GET /transfers|bulkTransfers/{id} if that is final. Undefined: nobody knows yet (in doubt).
    */
-  private async outcomeOf<T>(o: FspiopOutcome<T>, resource: 'transfers' | 'bulkTransfers', id: string): Promise<FspiopOutcome<T> | undefined> {
+  private async outcomeOf<T>(o: FspiopOutcome<T>, resource: 'transfers' | 'bulkTransfers', id: string): Promise<FspiopOutcome<T>
+    | undefined> {
     if (o.kind !== 'timeout') return o;
     return this.askHub<T>(resource, id);
   }
@@ -477,7 +485,8 @@ export class PayerService {
         const e = errorFromOutcome(o, 'quote', this.describe);
         rec.result = {
           status: o.kind === 'timeout' ? 504 : 500,
-          body: { statusCode: e.mojaloopError.errorInformation.errorCode, message: e.mojaloopError.errorInformation.errorDescription, bulkQuoteState: { ...view([], fspiopNow(), 'ERROR_OCCURRED'), lastError: e } },
+          body: { statusCode: e.mojaloopError.errorInformation.errorCode, message: e.mojaloopError.errorInformation.errorDescription,
+            bulkQuoteState: { ...view([], fspiopNow(), 'ERROR_OCCURRED'), lastError: e } },
         };
         return;
       }
@@ -501,7 +510,8 @@ export class PayerService {
     if (!rec) return undefined;
     const body = rec.result?.body as { currentState?: string; individualQuoteResults?: unknown } | undefined;
     return {
-      bulkQuoteId: id, currentState: rec.result?.status === 200 ? 'COMPLETED' : 'ERROR_OCCURRED', individualQuotes: rec.request.individualQuotes,
+      bulkQuoteId: id, currentState: rec.result?.status === 200 ? 'COMPLETED' : 'ERROR_OCCURRED', individualQuotes:
+        rec.request.individualQuotes,
       individualQuoteResults: body?.individualQuoteResults,
     };
   }
@@ -531,7 +541,8 @@ export class PayerService {
         const t = req.individualTransfers[index];
         const prior = this.byTransferId.get(t.transferId)!;
         if (prior.kind !== 'sdkBulkTransfer' || prior.rec === rec) {
-          priorResults.set(index, { transferId: t.transferId, transferState: 'ABORTED', lastError: sdkError('3106', this.describe, 'transferId already used for another payment') });
+          priorResults.set(index, { transferId: t.transferId, transferState: 'ABORTED', lastError:
+            sdkError('3106', this.describe, 'transferId already used for another payment') });
           continue;
         }
         await this.settled(prior.rec);
@@ -544,7 +555,8 @@ export class PayerService {
           fresh.push(index);
         }
       }
-      const results: SdkIndividualTransferResult[] = req.individualTransfers.map((t, i) => priorResults.get(i) ?? { transferId: t.transferId });
+      const results: SdkIndividualTransferResult[] = req.individualTransfers.map((t, i) => priorResults.get(i)
+        ?? { transferId: t.transferId });
       rec.results = results;
       const send: number[] = [];
       fresh.sort((a, b) => a - b).forEach((i) => {
@@ -574,8 +586,10 @@ export class PayerService {
       };
       if (send.length === 0) return finish(200, 'COMPLETED');
       const items = send.map((i) => req.individualTransfers[i]);
-      const fspiopItems = items.map((t) => ({ transferId: t.transferId, transferAmount: { currency: t.currency, amount: t.amount }, ilpPacket: t.ilpPacket, condition: t.condition }));
-      this.bulkTransferItems.set(req.bulkTransferId, items.map((t) => ({ transferId: t.transferId, currency: t.currency, amount: t.amount })));
+      const fspiopItems = items.map((t) => ({ transferId: t.transferId, transferAmount: { currency: t.currency, amount: t.amount },
+        ilpPacket: t.ilpPacket, condition: t.condition }));
+      this.bulkTransferItems.set(req.bulkTransferId, items.map((t) => ({ transferId: t.transferId, currency: t.currency, amount:
+        t.amount })));
       this.noteBulk('bulkTransfers', payeeFsp, items.length);
       const expiration = this.expiration();
       const sentOutcome = await this.postBulkTransfer({
@@ -595,7 +609,8 @@ export class PayerService {
         rec.completedTimestamp = settled.completedTimestamp;
         if (o.kind !== 'success') {
           const e = errorFromOutcome(o, 'transfer', this.describe);
-          return finish(o.kind === 'timeout' ? 504 : 500, 'ERROR_OCCURRED', { statusCode: e.mojaloopError.errorInformation.errorCode, message: e.mojaloopError.errorInformation.errorDescription });
+          return finish(o.kind === 'timeout' ? 504 : 500, 'ERROR_OCCURRED',
+            { statusCode: e.mojaloopError.errorInformation.errorCode, message: e.mojaloopError.errorInformation.errorDescription });
         }
         finish(200, 'COMPLETED');
       };
@@ -663,7 +678,8 @@ export class PayerService {
     const fp = fingerprint(req);
     const known = this.bulkTransactions.get(req.bulkTransactionId);
     if (known) {
-      if (known.fp !== fp) throw new RequestError('3106', `bulkTransactionId ${req.bulkTransactionId} was already used with a different request`);
+      if (known.fp !== fp) throw new RequestError('3106',
+        `bulkTransactionId ${req.bulkTransactionId} was already used with a different request`);
       return known;
     }
     const txn: BulkTransaction = {
@@ -671,7 +687,8 @@ export class PayerService {
       currentState: 'COMPLETED', chunks: [], createdAt: fspiopNow(), bulkSizes: [],
     };
     for (const t of req.individualTransfers) {
-      const item: BulkItem = { homeTransactionId: t.homeTransactionId, transferId: newId(), request: t, status: 'new', transferSent: false };
+      const item: BulkItem = { homeTransactionId: t.homeTransactionId, transferId: newId(), request: t, status: 'new', transferSent:
+        false };
       const prior = this.byHomeTransactionId.get(t.homeTransactionId);
       if (prior && !this.retryable(prior)) {
         item.status = 'mirror';
@@ -915,7 +932,8 @@ export class PayerService {
         continue;
       }
       if (r.errorInformation || !r.transferAmount || !r.ilpPacket || !r.condition) {
-        this.failItem(item, r.errorInformation ? itemError(r.errorInformation) : sdkError('3100', this.describe, 'quote result lacks terms'));
+        this.failItem(item, r.errorInformation ? itemError(r.errorInformation)
+          : sdkError('3100', this.describe, 'quote result lacks terms'));
         continue;
       }
       item.quote = stripEmpty({
@@ -938,14 +956,16 @@ export class PayerService {
       const item = items[idx];
       if (item.status !== 'accepted') continue;
       const q = item.quote!;
-      const forced = this.hooks.forcedError?.({ resource: 'bulkTransfers', amount: item.request.amount, partyId: item.request.to.partyIdInfo.partyIdentifier });
+      const forced = this.hooks.forcedError?.({ resource: 'bulkTransfers', amount: item.request.amount, partyId:
+        item.request.to.partyIdInfo.partyIdentifier });
       if (forced) {
         this.failItem(item, itemError(forced));
         continue;
       }
       const held = this.treasury.reserve(item.transferId, q.transferAmount!.currency, q.transferAmount!.amount);
       if (held === 'insufficient') {
-        this.failItem(item, sdkError('4001', this.describe, `treasury cannot cover ${q.transferAmount!.amount} ${q.transferAmount!.currency}`));
+        this.failItem(item,
+          sdkError('4001', this.describe, `treasury cannot cover ${q.transferAmount!.amount} ${q.transferAmount!.currency}`));
         continue;
       }
       send.push(item);
@@ -957,12 +977,14 @@ export class PayerService {
       item.status = 'sent';
       item.transferSent = true;
     }
-    this.bulkTransferItems.set(bulkTransferId, send.map((i) => ({ transferId: i.transferId, currency: i.quote!.transferAmount!.currency, amount: i.quote!.transferAmount!.amount })));
+    this.bulkTransferItems.set(bulkTransferId, send.map((i) => ({ transferId: i.transferId, currency: i.quote!.transferAmount!.currency,
+      amount: i.quote!.transferAmount!.amount })));
     this.noteBulk('bulkTransfers', chunk.fspId, send.length, txn);
     const expiration = this.expiration(txn.request.options.bulkExpiration);
     const sent = await this.postBulkTransfer({
       bulkTransferId, bulkQuoteId: chunk.bulkQuoteId, payerFsp: this.cfg.fspId, payeeFsp: chunk.fspId, expiration,
-      individualTransfers: send.map((i) => ({ transferId: i.transferId, transferAmount: i.quote!.transferAmount, ilpPacket: i.quote!.ilpPacket, condition: i.quote!.condition })),
+      individualTransfers: send.map((i) => ({ transferId: i.transferId, transferAmount: i.quote!.transferAmount, ilpPacket:
+        i.quote!.ilpPacket, condition: i.quote!.condition })),
     }, chunk.fspId);
     const apply = (o: FspiopOutcome<BulkTransferCallback>) => {
       this.inDoubt.delete(bulkTransferId);
@@ -1001,7 +1023,8 @@ export class PayerService {
     await this.settled(txn);
     const isParty = body.individualTransfers.some((t) => 'acceptParty' in t);
     const wanted = isParty ? 'partyAcceptance' : 'quoteAcceptance';
-    if (txn.phase !== wanted) throw new RequestError('3100', `bulk transaction ${id} is not waiting for ${isParty ? 'party' : 'quote'} acceptance (${txn.currentState})`);
+    if (txn.phase !== wanted) throw new RequestError('3100', `bulk transaction ${id} is not waiting for ${isParty ? 'party'
+      : 'quote'} acceptance (${txn.currentState})`);
     const accepted = new Map<string, boolean>();
     for (const t of body.individualTransfers) accepted.set(t.transferId, Boolean(isParty ? t.acceptParty : t.acceptQuote));
     const from: ItemStatus = isParty ? 'resolved' : 'quoted';
@@ -1036,7 +1059,8 @@ export class PayerService {
       const r = ref.rec;
       return {
         party: r.party, quoteId: r.quoteId, lastError: r.lastError,
-        quote: r.quote ? { quoteId: r.quoteId!, transferAmount: r.quote.transferAmount, ilpPacket: r.quote.ilpPacket, condition: r.quote.condition } : undefined,
+        quote: r.quote ? { quoteId: r.quoteId!, transferAmount: r.quote.transferAmount, ilpPacket: r.quote.ilpPacket, condition:
+          r.quote.condition } : undefined,
         fulfil: r.fulfil ? { transferId: r.transferId, fulfilment: r.fulfil.fulfilment, transferState: r.fulfil.transferState } : undefined,
       };
     }
@@ -1059,7 +1083,8 @@ export class PayerService {
     if (!ref) return undefined;
     const treasury = this.treasury.stateOf(transferId) ?? 'none';
     if (ref.kind === 'transfer') return { kind: 'transfer', treasury, ...this.transferView(ref.rec) };
-    if (ref.kind === 'bulkItem') return { kind: 'bulkTransaction', bulkTransactionId: ref.txn.bulkTransactionId, treasury, ...this.itemView(ref.item) };
+    if (ref.kind === 'bulkItem') return { kind: 'bulkTransaction', bulkTransactionId: ref.txn.bulkTransactionId, treasury,
+      ...this.itemView(ref.item) };
     return { kind: 'bulkTransfer', bulkTransferId: ref.rec.bulkTransferId, treasury, ...ref.rec.results[ref.index] };
   }
 }

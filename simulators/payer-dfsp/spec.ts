@@ -35,7 +35,8 @@ function load(): Ajv {
   return ajv;
 }
 
-/** A schema of the outbound spec by name ("transferRequest"), of the backend spec ("backend:bulkTransactionResponse"), or a path oneOf ("transferContinuation", "bulkTransactionContinuation"). */
+/** A schema of the outbound spec by name ("transferRequest"), of the backend spec ("backend:bulkTransactionResponse"), or a path oneOf
+ * ("transferContinuation", "bulkTransactionContinuation"). */
 export function sdkValidator(name: string): ValidateFunction {
   let v = cache.get(name);
   if (v) return v;

@@ -17,7 +17,8 @@ import { fromUnits, toUnits } from '../../shared/money';
 import { startWorld, type World } from '../world';
 import { startPil } from '.';
 
-interface Figures { label: string; answerMs: number; finalInAnswer: number; allFinalMs: number; perSecond: number; credited: number; creditedAmount: string }
+interface Figures { label: string; answerMs: number; finalInAnswer: number; allFinalMs: number; perSecond: number; credited: number;
+  creditedAmount: string }
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,7 +28,8 @@ function arg(name: string, fallback: number): number {
 function payload(id: string, n: number): string {
   const list = Array.from({ length: n }, (_, i) => {
     const fsp = 1 + (i % 2);
-    return `{"payeeIdType":"MSISDN","payeeIdValue":"2547${fsp}${String(100000 + i).padStart(7, '0')}","amount":${(10 + (i % 5)).toFixed(1)},"currency":"USD"}`;
+    return `{"payeeIdType":"MSISDN","payeeIdValue":"2547${fsp}${String(100000 + i).padStart(7, '0')}","amount":${(10
+      + (i % 5)).toFixed(1)},"currency":"USD"}`;
   });
   return `{"note":"Program: Bench. Cycle ID - 1","disbursementId":"${id}","payeeList":[${list.join(',')}]}`;
 }
@@ -39,7 +41,8 @@ async function ledgers(world: World): Promise<{ count: number; amount: string }>
   let count = 0;
   let units = 0n;
   for (const p of Object.values(world.payees)) {
-    const body = (await (await request(`${p.url}/admin/ledger`)).body.json()) as { totals?: Record<string, { committedCount?: number; credited?: string }> };
+    const body = (await (await request(`${p.url}/admin/ledger`)).body.json()) as { totals?: Record<string,
+      { committedCount?: number; credited?: string }> };
     count += Number(body.totals?.USD?.committedCount ?? 0);
     units += toUnits(body.totals?.USD?.credited ?? '0');
   }
@@ -49,10 +52,12 @@ async function ledgers(world: World): Promise<{ count: number; amount: string }>
 async function run(label: string, baseUrl: string, world: World, n: number): Promise<Figures> {
   const id = `bench-${label.replace(/\W+/g, '-')}-${Date.now()}`;
   const started = Date.now();
-  const res = await request(`${baseUrl}/disbursement`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload(id, n), headersTimeout: 600_000, bodyTimeout: 600_000 });
+  const res = await request(`${baseUrl}/disbursement`, { method: 'POST', headers: { 'content-type': 'application/json' }, body:
+    payload(id, n), headersTimeout: 600_000, bodyTimeout: 600_000 });
   const first = (await res.body.json()) as { payeeResults?: Results };
   const answerMs = Date.now() - started;
-  if (res.statusCode !== 200 || !first.payeeResults) throw new Error(`${label}: HTTP ${res.statusCode} ${JSON.stringify(first).slice(0, 300)}`);
+  if (res.statusCode !== 200 || !first.payeeResults) throw new Error(`${label}: HTTP ${res.statusCode} ${JSON.stringify(first).slice(0,
+    300)}`);
   let results = first.payeeResults;
   while (!results.every(isFinal)) {
     await new Promise((r) => setTimeout(r, 100));
@@ -60,7 +65,8 @@ async function run(label: string, baseUrl: string, world: World, n: number): Pro
   }
   const allFinalMs = Date.now() - started;
   const l = await ledgers(world);
-  return { label, answerMs, finalInAnswer: first.payeeResults.filter(isFinal).length, allFinalMs, perSecond: Math.round((n / allFinalMs) * 1000), credited: l.count, creditedAmount: l.amount };
+  return { label, answerMs, finalInAnswer: first.payeeResults.filter(isFinal).length, allFinalMs, perSecond:
+    Math.round((n / allFinalMs) * 1000), credited: l.count, creditedAmount: l.amount };
 }
 
 async function main(): Promise<void> {

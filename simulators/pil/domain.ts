@@ -41,7 +41,8 @@ export class Directory {
   /** The first entry matching the payee, or undefined: the payee is unknown to this PIL. */
   route(payeeIdType: string, payeeIdValue: string): Route | undefined {
     for (const c of this.compiled) {
-      if (c.type.test(payeeIdType) && (!c.value || c.value.test(payeeIdValue))) return { entry: c.entry, partyIdType: c.entry.partyIdType ?? payeeIdType };
+      if (c.type.test(payeeIdType) && (!c.value || c.value.test(payeeIdValue))) return { entry: c.entry, partyIdType: c.entry.partyIdType
+        ?? payeeIdType };
     }
     return undefined;
   }
@@ -131,7 +132,8 @@ export interface ParsedRequest {
 export function parseDisbursementRequest(body: unknown): { ok: true; request: ParsedRequest } | { ok: false; errors: FieldError[] } {
   const { error } = disbursementSchema.validate(body, { abortEarly: false, allowUnknown: true, convert: false });
   if (error) return { ok: false, errors: joiErrors(error) };
-  const b = body as { disbursementId: string; note?: string; payeeList: Array<{ payeeIdType: string; payeeIdValue: string; amount: unknown; currency: string }> };
+  const b = body as { disbursementId: string; note?: string; payeeList: Array<{ payeeIdType: string; payeeIdValue: string; amount: unknown;
+    currency: string }> };
   const errors: FieldError[] = [];
   const payees: ParsedRequest['payees'] = [];
   b.payeeList.forEach((p, i) => {
@@ -154,7 +156,8 @@ export function pilError(errorCode: string, errorDescription: string, errors?: F
 export interface SdkTransferState {
   transferId?: string;
   currentState?: string;
-  quoteResponse?: { body?: { transferAmount?: { amount?: string }; payeeReceiveAmount?: { amount?: string }; payeeFspFee?: { amount?: string } } };
+  quoteResponse?: { body?: { transferAmount?: { amount?: string }; payeeReceiveAmount?: { amount?: string };
+    payeeFspFee?: { amount?: string } } };
   fulfil?: { body?: { completedTimestamp?: string; transferState?: string } };
   lastError?: { httpStatusCode?: number; mojaloopError?: { errorInformation?: { errorCode?: string; errorDescription?: string } } };
 }
@@ -172,7 +175,8 @@ export type TransferOutcome =
   | { kind: 'accept-quote'; transferId: string };
 
 /** What an SDK outbound answer means for the payee: paid, failed with a code, or waiting for an acceptance. */
-export function transferOutcome(httpStatus: number, body: unknown, payee: { amount: string }, now = new Date().toISOString()): TransferOutcome {
+export function transferOutcome(httpStatus: number, body: unknown, payee: { amount: string },
+  now = new Date().toISOString()): TransferOutcome {
   const b = (body ?? {}) as SdkTransferState & SdkErrorBody;
   if (httpStatus >= 200 && httpStatus < 300) {
     const state = b.currentState;
@@ -189,12 +193,15 @@ export function transferOutcome(httpStatus: number, body: unknown, payee: { amou
     if (state === 'WAITING_FOR_PARTY_ACCEPTANCE' && b.transferId) return { kind: 'accept-party', transferId: b.transferId };
     if (state === 'WAITING_FOR_QUOTE_ACCEPTANCE' && b.transferId) return { kind: 'accept-quote', transferId: b.transferId };
     const e = b.lastError?.mojaloopError?.errorInformation;
-    return { kind: 'failed', transferId: b.transferId, errorCode: e?.errorCode ?? '2001', errorDescription: e?.errorDescription ?? `transfer ended in state ${String(state)}` };
+    return { kind: 'failed', transferId: b.transferId, errorCode: e?.errorCode ?? '2001', errorDescription: e?.errorDescription
+      ?? `transfer ended in state ${String(state)}` };
   }
   const ts = b.transferState;
   const e = ts?.lastError?.mojaloopError?.errorInformation ?? b.lastError?.mojaloopError?.errorInformation;
-  const code = e?.errorCode ?? (b.statusCode && /^\d{4}$/.test(b.statusCode) ? b.statusCode : httpStatus === 504 ? '2004' : httpStatus === 400 ? '3100' : '2001');
-  return { kind: 'failed', transferId: ts?.transferId ?? b.transferId, errorCode: code, errorDescription: e?.errorDescription ?? b.message ?? `payer DFSP answered HTTP ${httpStatus}` };
+  const code = e?.errorCode ?? (b.statusCode && /^\d{4}$/.test(b.statusCode) ? b.statusCode : httpStatus === 504 ? '2004'
+    : httpStatus === 400 ? '3100' : '2001');
+  return { kind: 'failed', transferId: ts?.transferId ?? b.transferId, errorCode: code, errorDescription: e?.errorDescription ?? b.message
+    ?? `payer DFSP answered HTTP ${httpStatus}` };
 }
 
 export function payeeResult(p: PayeeRecord) {

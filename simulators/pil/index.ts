@@ -74,14 +74,17 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
   const pool = (url: string): Pool => {
     let p = pools.get(url);
     if (!p) {
-      p = new Pool(url, { connections: Math.max(4, concurrency), keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      p = new Pool(url, { connections: Math.max(4, concurrency), keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout:
+        timeoutMs });
       pools.set(url, p);
     }
     return p;
   };
 
-  async function sdk(url: string, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-    const res = await pool(url).request({ method, path, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json', accept: 'application/json' } });
+  async function sdk(url: string, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ status: number;
+    body: unknown }> {
+    const res = await pool(url).request({ method, path, body: body === undefined ? undefined : JSON.stringify(body), headers:
+      { 'content-type': 'application/json', accept: 'application/json' } });
     const text = await res.body.text();
     let parsed: unknown;
     try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = { message: text.slice(0, 200) }; }
@@ -99,14 +102,17 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
     const p = record.payees[index];
     const route = directory.route(p.payeeIdType, p.payeeIdValue);
     if (!route) {
-      finish(p, { status: 'REJECTED', errorCode: '3204', errorDescription: `no route for payeeIdType ${p.payeeIdType} in the PIL directory` });
+      finish(p, { status: 'REJECTED', errorCode: '3204', errorDescription:
+        `no route for payeeIdType ${p.payeeIdType} in the PIL directory` });
       return;
     }
-    const faults = rules.evaluate({ resource: 'transfers', method: 'POST', partyId: p.payeeIdValue, amount: p.amount, fsp: route.entry.payerFsp });
+    const faults = rules.evaluate({ resource: 'transfers', method: 'POST', partyId: p.payeeIdValue, amount: p.amount, fsp:
+      route.entry.payerFsp });
     for (const f of faults) if (f.type === 'delay') await new Promise((r) => setTimeout(r, f.ms));
     const injected = faults.find((f) => f.type === 'error');
     if (injected && injected.type === 'error') {
-      finish(p, { status: 'REJECTED', errorCode: injected.errorCode, errorDescription: injected.errorDescription ?? 'injected by a PIL fault rule' });
+      finish(p, { status: 'REJECTED', errorCode: injected.errorCode, errorDescription: injected.errorDescription
+        ?? 'injected by a PIL fault rule' });
       return;
     }
     p.status = 'PENDING';
@@ -128,22 +134,26 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
       for (let step = 0; step < 3; step++) {
         const o = transferOutcome(res.status, res.body, p);
         if (o.kind === 'completed') {
-          finish(p, { status: 'COMPLETED', transferId: o.transferId, amountDebited: o.amountDebited, amountCredited: o.amountCredited, timestamp: o.timestamp });
+          finish(p, { status: 'COMPLETED', transferId: o.transferId, amountDebited: o.amountDebited, amountCredited: o.amountCredited,
+            timestamp: o.timestamp });
           return;
         }
         if (o.kind === 'failed') {
           finish(p, { status: 'REJECTED', transferId: o.transferId, errorCode: o.errorCode, errorDescription: o.errorDescription });
-          log.info({ disbursementId: record.disbursementId, index, payee: maskId(p.payeeIdValue), errorCode: o.errorCode }, 'PIL payee rejected');
+          log.info({ disbursementId: record.disbursementId, index, payee: maskId(p.payeeIdValue), errorCode: o.errorCode },
+            'PIL payee rejected');
           return;
         }
         p.transferId = o.transferId;
-        res = await sdk(url, 'PUT', `/transfers/${encodeURIComponent(o.transferId)}`, o.kind === 'accept-party' ? { acceptParty: true } : { acceptQuote: true });
+        res = await sdk(url, 'PUT', `/transfers/${encodeURIComponent(o.transferId)}`, o.kind === 'accept-party' ? { acceptParty: true }
+          : { acceptQuote: true });
       }
       finish(p, { status: 'REJECTED', errorCode: '2001', errorDescription: 'the payer DFSP kept asking for acceptances' });
     } catch (err) {
       const e = err as { code?: string; message?: string };
       const timeout = e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
-      finish(p, { status: 'REJECTED', errorCode: timeout ? '2004' : '1001', errorDescription: `payer DFSP ${timeout ? 'timed out' : 'unreachable'}: ${e.message ?? String(err)}` });
+      finish(p, { status: 'REJECTED', errorCode: timeout ? '2004' : '1001', errorDescription: `payer DFSP ${timeout ? 'timed out'
+        : 'unreachable'}: ${e.message ?? String(err)}` });
       log.warn({ disbursementId: record.disbursementId, index, err: e.message }, 'PIL transfer request failed');
     }
   }
@@ -158,7 +168,8 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, record.payees.length) }, worker));
     record.done = true;
-    log.info({ disbursementId: record.disbursementId, payees: record.payees.length, completed: record.payees.filter((p) => p.status === 'COMPLETED').length }, 'PIL disbursement finished');
+    log.info({ disbursementId: record.disbursementId, payees: record.payees.length, completed:
+      record.payees.filter((p) => p.status === 'COMPLETED').length }, 'PIL disbursement finished');
   }
 
   function evictIfFull(): void {
@@ -180,11 +191,13 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
   formatBoomAnswers(server, (request, h, b) => {
     const [code, text] = fspiopCodeForStatus(b.status);
     if (b.status >= 500) log.error({ path: request.path, err: request.response }, 'PIL simulator request failed');
-    const detail = b.status >= 500 ? 'the request could not be processed' : b.status === 404 ? `no route ${request.path.slice(0, 200)}` : b.message.slice(0, 300);
+    const detail = b.status >= 500 ? 'the request could not be processed' : b.status === 404 ? `no route ${request.path.slice(0, 200)}`
+      : b.message.slice(0, 300);
     return h.response(pilError(code, `${text} - ${detail}`)).code(b.status);
   });
 
-  server.route({ method: 'GET', path: '/health', handler: () => ({ status: 'UP', mode, inFlight: [...jobs.values()].filter((j) => !j.record.done).length }) });
+  server.route({ method: 'GET', path: '/health', handler: () => ({ status: 'UP', mode, inFlight:
+    [...jobs.values()].filter((j) => !j.record.done).length }) });
 
   server.route({
     method: 'POST',
@@ -194,7 +207,8 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
       const requestFaults = rules.evaluate({ resource: 'disbursement', method: 'POST' });
       for (const f of requestFaults) if (f.type === 'delay') await new Promise((r) => setTimeout(r, f.ms));
       const status = requestFaults.find((f) => f.type === 'httpStatus');
-      if (status && status.type === 'httpStatus') return h.response(pilError(status.status === 503 ? '2003' : '2001', 'injected by a PIL fault rule')).code(status.status);
+      if (status && status.type === 'httpStatus') return h.response(pilError(status.status === 503 ? '2003' : '2001',
+        'injected by a PIL fault rule')).code(status.status);
       if (requestFaults.some((f) => f.type === 'dropConnection')) {
         req.raw.req.socket.destroy();
         return h.abandon;
@@ -202,11 +216,13 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
       const read = readBody(req);
       if (!read.ok) return malformed(h, read.message);
       const parsed = parseDisbursementRequest(read.value);
-      if (!parsed.ok) return h.response(pilError('3100', `Generic validation error - ${parsed.errors.map((e) => `${e.field}: ${e.message}`).slice(0, 3).join('; ')}`, parsed.errors)).code(400);
+      if (!parsed.ok) return h.response(pilError('3100', `Generic validation error - ${parsed.errors.map((e) =>
+        `${e.field}: ${e.message}`).slice(0, 3).join('; ')}`, parsed.errors)).code(400);
       const r = parsed.request;
       let job = jobs.get(r.disbursementId);
       if (job && job.record.hash !== r.hash) {
-        return h.response(pilError('3106', `Modified request - disbursementId ${r.disbursementId} was already used for a different request`)).code(409);
+        return h.response(pilError('3106',
+          `Modified request - disbursementId ${r.disbursementId} was already used for a different request`)).code(409);
       }
       if (!job) {
         evictIfFull();
@@ -247,7 +263,8 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
       const { error } = checkSchema.validate(read.value, { abortEarly: false, allowUnknown: true, convert: false });
       if (error) {
         const errors = joiErrors(error);
-        return h.response(pilError('3100', `Generic validation error - ${errors.map((e) => `${e.field}: ${e.message}`).slice(0, 3).join('; ')}`, errors)).code(400);
+        return h.response(pilError('3100', `Generic validation error - ${errors.map((e) => `${e.field}: ${e.message}`).slice(0,
+          3).join('; ')}`, errors)).code(400);
       }
       const check = read.value as { requestId: string; payeeList: Array<{ payeeIdType: string; payeeIdValue: string }> };
       const results = new Array(check.payeeList.length);
@@ -259,24 +276,29 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
           const base = { payeeIdType: p.payeeIdType, payeeIdValue: p.payeeIdValue };
           const route = directory.route(p.payeeIdType, p.payeeIdValue);
           if (!route) {
-            results[i] = { ...base, isPayable: false, timestamp: new Date().toISOString(), errors: [`no route for payeeIdType ${p.payeeIdType}`] };
+            results[i] = { ...base, isPayable: false, timestamp: new Date().toISOString(), errors:
+              [`no route for payeeIdType ${p.payeeIdType}`] };
             continue;
           }
           try {
             const url = (route.entry.outboundUrl ?? defaultUrl).replace(/\/$/, '');
             const res = await sdk(url, 'GET', `/parties/${encodeURIComponent(route.partyIdType)}/${encodeURIComponent(p.payeeIdValue)}`);
-            const party = (res.body as { party?: { body?: { name?: string; personalInfo?: { complexName?: { firstName?: string; lastName?: string } } } } } | undefined)?.party?.body;
-            const errInfo = (res.body as { errorInformation?: { errorCode?: string; errorDescription?: string }; party?: { body?: { errorInformation?: { errorCode?: string; errorDescription?: string } } } } | undefined);
+            const party = (res.body as { party?: { body?: { name?: string;
+              personalInfo?: { complexName?: { firstName?: string; lastName?: string } } } } } | undefined)?.party?.body;
+            const errInfo = (res.body as { errorInformation?: { errorCode?: string; errorDescription?: string };
+              party?: { body?: { errorInformation?: { errorCode?: string; errorDescription?: string } } } } | undefined);
             const e = errInfo?.errorInformation ?? errInfo?.party?.body?.errorInformation;
             if (res.status === 200 && party && !e) {
               const cn = party.personalInfo?.complexName;
               const name = party.name ?? ([cn?.firstName, cn?.lastName].filter(Boolean).join(' ') || undefined);
               results[i] = { ...base, isPayable: true, timestamp: new Date().toISOString(), ...(name ? { name } : {}), errors: [] };
             } else {
-              results[i] = { ...base, isPayable: false, timestamp: new Date().toISOString(), errors: [`${e?.errorCode ?? res.status}: ${e?.errorDescription ?? 'party not found'}`] };
+              results[i] = { ...base, isPayable: false, timestamp: new Date().toISOString(), errors:
+                [`${e?.errorCode ?? res.status}: ${e?.errorDescription ?? 'party not found'}`] };
             }
           } catch (err) {
-            results[i] = { ...base, isPayable: false, timestamp: new Date().toISOString(), errors: [`1001: payer DFSP unreachable: ${(err as Error).message}`] };
+            results[i] = { ...base, isPayable: false, timestamp: new Date().toISOString(), errors:
+              [`1001: payer DFSP unreachable: ${(err as Error).message}`] };
           }
         }
       };
@@ -286,7 +308,8 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
   });
 
   server.route(ruleAdminRoutes(rules));
-  addMethodNotAllowed(server, (request, h, path, allow) => h.response(pilError('3000', `Generic client error - Method Not Allowed - ${request.method.toUpperCase()} is not served on ${path}; use ${allow}`)).code(405));
+  addMethodNotAllowed(server, (request, h, path, allow) => h.response(pilError('3000',
+    `Generic client error - Method Not Allowed - ${request.method.toUpperCase()} is not served on ${path}; use ${allow}`)).code(405));
 
   await server.start();
   const port = server.info.port as number;

@@ -77,7 +77,8 @@ interface LiveRule {
   fired: number;
 }
 
-const ACTIONS = new Set(['error', 'delay', 'noCallback', 'callbackTwice', 'lateCallback', 'httpStatus', 'dropConnection', 'wrongFulfilment', 'failBulkItems']);
+const ACTIONS = new Set(['error', 'delay', 'noCallback', 'callbackTwice', 'lateCallback', 'httpStatus', 'dropConnection', 'wrongFulfilment',
+  'failBulkItems']);
 
 /** An FSPIOP error code, or a G2P Connect status reason / error code (the mapper simulator answers with those). */
 const ERROR_CODE_RE = /^([0-9]{4}|(rjct|succ|err)\.[a-z_]+\.[a-z_]+)$/;
@@ -99,13 +100,18 @@ function compile(rule: FaultRule): LiveRule {
     throw new FaultRuleError(`unknown fault action ${JSON.stringify(rule?.action)}`);
   }
   const a = rule.action;
-  if (a.type === 'error' && !ERROR_CODE_RE.test(a.errorCode)) throw new FaultRuleError('error action needs a 4-digit FSPIOP errorCode or a G2P Connect reason code (rjct.*, succ.*, err.*)');
+  if (a.type === 'error'
+    && !ERROR_CODE_RE.test(a.errorCode)) throw new FaultRuleError('error action needs a 4-digit FSPIOP errorCode or a G2P Connect reason ' +
+      'code (rjct.*, succ.*, err.*)');
   if (a.type === 'delay' && !(Number.isFinite(a.ms) && a.ms >= 0)) throw new FaultRuleError('delay needs ms >= 0');
-  if (a.type === 'lateCallback' && a.ms !== undefined && !(Number.isFinite(a.ms) && a.ms >= 0)) throw new FaultRuleError('lateCallback ms must be >= 0');
+  if (a.type === 'lateCallback' && a.ms !== undefined && !(Number.isFinite(a.ms)
+    && a.ms >= 0)) throw new FaultRuleError('lateCallback ms must be >= 0');
   if (a.type === 'httpStatus' && a.status !== 500 && a.status !== 503) throw new FaultRuleError('httpStatus must be 500 or 503');
   if (a.type === 'failBulkItems' && !(a.fraction >= 0 && a.fraction <= 1)) throw new FaultRuleError('fraction must be within 0..1');
   if (rule.enabled !== undefined && typeof rule.enabled !== 'boolean') throw new FaultRuleError('enabled must be true or false');
-  if (rule.id !== undefined && (typeof rule.id !== 'string' || !/^[A-Za-z0-9._:-]{1,64}$/.test(rule.id))) throw new FaultRuleError('id must be 1-64 letters, digits or ._:-');
+  if (rule.id !== undefined
+    && (typeof rule.id !== 'string'
+      || !/^[A-Za-z0-9._:-]{1,64}$/.test(rule.id))) throw new FaultRuleError('id must be 1-64 letters, digits or ._:-');
   const m = rule.match ?? {};
   const live: LiveRule = { rule, fired: 0, itemLevel: Boolean(m.partyId || m.minAmount || m.maxAmount) };
   try {
@@ -268,8 +274,10 @@ export function ruleAdminRoutes(faults: FaultRules): ServerRoute[] {
       path: '/admin/rules/{id}',
       handler: (req, h) => {
         const enabled = (req.payload as { enabled?: unknown } | null)?.enabled;
-        if (typeof enabled !== 'boolean') return h.response({ error: { code: 'INVALID_RULE', message: 'expected {enabled: true|false}' } }).code(400);
-        if (!faults.setEnabled(String(req.params.id), enabled)) return h.response({ error: { code: 'RULE_NOT_FOUND', message: `no rule with id ${String(req.params.id).slice(0, 64)}` } }).code(404);
+        if (typeof enabled !== 'boolean') return h.response({ error: { code: 'INVALID_RULE', message:
+          'expected {enabled: true|false}' } }).code(400);
+        if (!faults.setEnabled(String(req.params.id), enabled)) return h.response({ error:
+          { code: 'RULE_NOT_FOUND', message: `no rule with id ${String(req.params.id).slice(0, 64)}` } }).code(404);
         return { rules: faults.list() };
       },
     },

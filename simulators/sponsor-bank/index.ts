@@ -20,7 +20,8 @@ import { amountFromJsonNumber, fitsCurrency, formatFixed, MoneyError, toUnits } 
 import { DEFAULT_PORTS, type RunningServer } from '../../shared/server';
 import { serveSimulatorMetrics } from '../metrics';
 import { callbackDelay, FaultRules, ruleAdminRoutes, type FaultRule } from '../rules';
-import { BankError, REVERSAL_REASONS, SponsorBankLedger, type AccountConfig, type AccountType, type PaymentInstruction, type ReversalReason, type ReversalRule } from './ledger';
+import { BankError, REVERSAL_REASONS, SponsorBankLedger, type AccountConfig, type AccountType, type PaymentInstruction, type ReversalReason,
+  type ReversalRule } from './ledger';
 import { writeCamt053, writeMt940 } from './statements';
 
 export * from './ledger';
@@ -99,7 +100,8 @@ export async function startSponsorBank(opts: SponsorBankOptions = {}): Promise<R
   const log = opts.logger ?? componentLogger('sponsor-bank');
   const bankCode = opts.bankCode ?? 'sponsorbank';
   const random = new SeededRandom(opts.seed ?? 1);
-  const accounts = (opts.accounts ?? [{ number: 'PRG-0001', currency: 'USD', balance: '1000000000', holder: 'Ministry of Social Protection - Cash Transfer Program' }])
+  const accounts = (opts.accounts ?? [{ number: 'PRG-0001', currency: 'USD', balance: '1000000000', holder:
+    'Ministry of Social Protection - Cash Transfer Program' }])
     .map((a) => ({ ...a, balance: toUnits(a.balance ?? '0') }));
   const ledger = new SponsorBankLedger(bankCode, accounts, random, opts.customerPattern, opts.refuseDuplicateReferences ?? false);
   ledger.setReversalRules(opts.reversalRules ?? []);
@@ -139,8 +141,10 @@ export async function startSponsorBank(opts: SponsorBankOptions = {}): Promise<R
     }
   }
 
-  const failed = (code: string, message: string, extra: Record<string, unknown> = {}) => ({ status: 'failed', ...extra, error_code: code, error_message: message });
-  const invalid = (h: Hapi.ResponseToolkit, err: InvalidRequest) => h.response({ ...failed('INVALID_REQUEST', err.message), detail: [{ loc: ['body', ...err.loc], msg: err.message, type: 'value_error' }] }).code(422);
+  const failed = (code: string, message: string, extra: Record<string, unknown> = {}) =>
+    ({ status: 'failed', ...extra, error_code: code, error_message: message });
+  const invalid = (h: Hapi.ResponseToolkit, err: InvalidRequest) => h.response({ ...failed('INVALID_REQUEST', err.message), detail:
+    [{ loc: ['body', ...err.loc], msg: err.message, type: 'value_error' }] }).code(422);
 
   /** Fault rules for one operation; answers instead of the bank when a rule says so. */
   async function faultAnswer(req: Hapi.Request, h: Hapi.ResponseToolkit, resource: string, extra: Record<string, unknown> = {}) {
@@ -154,7 +158,8 @@ export async function startSponsorBank(opts: SponsorBankOptions = {}): Promise<R
       return h.abandon;
     }
     const error = actions.find((a) => a.type === 'error');
-    if (error && error.type === 'error') return failed(error.errorCode, error.errorDescription ?? 'injected by a sponsor bank fault rule', extra);
+    if (error && error.type === 'error') return failed(error.errorCode, error.errorDescription ?? 'injected by a sponsor bank fault rule',
+      extra);
     return undefined;
   }
 
@@ -173,18 +178,21 @@ export async function startSponsorBank(opts: SponsorBankOptions = {}): Promise<R
   serveSimulatorMetrics('sponsor-bank', [[server, 'sponsor-bank']]);
   const badJson = {
     failAction: (_req: Hapi.Request, h: Hapi.ResponseToolkit, err?: Error) =>
-      h.response({ ...failed('INVALID_REQUEST', `the body is not valid JSON: ${err?.message ?? ''}`.slice(0, 300)), detail: [] }).code(422).takeover(),
+      h.response({ ...failed('INVALID_REQUEST', `the body is not valid JSON: ${err?.message ?? ''}`.slice(0, 300)), detail:
+        [] }).code(422).takeover(),
   };
   const body = (req: Hapi.Request): Record<string, unknown> => {
     if (!isObject(req.payload)) throw new InvalidRequest([], 'expected a JSON object');
     return req.payload;
   };
 
-  server.route({ method: 'GET', path: '/health', handler: () => ({ status: 'UP', bankCode, accounts: ledger.accounts.size, scheduled: scheduled.size }) });
+  server.route({ method: 'GET', path: '/health', handler: () => ({ status: 'UP', bankCode, accounts: ledger.accounts.size, scheduled:
+    scheduled.size }) });
 
   server.route({
     method: 'POST', path: '/check_funds', options: { payload: badJson },
-    handler: async (req, h) => (await faultAnswer(req, h, 'check_funds', { has_sufficient_funds: false })) ?? answer(h, { account_number: '', has_sufficient_funds: false }, () => {
+    handler: async (req, h) => (await faultAnswer(req, h, 'check_funds', { has_sufficient_funds: false }))
+      ?? answer(h, { account_number: '', has_sufficient_funds: false }, () => {
       const b = body(req);
       const account = str(b, 'account_number', []);
       const currency = str(b, 'account_currency', []);
@@ -198,7 +206,8 @@ export async function startSponsorBank(opts: SponsorBankOptions = {}): Promise<R
 
   server.route({
     method: 'POST', path: '/block_funds', options: { payload: badJson },
-    handler: async (req, h) => (await faultAnswer(req, h, 'block_funds', { block_reference_no: '' })) ?? answer(h, { block_reference_no: '' }, () => {
+    handler: async (req, h) => (await faultAnswer(req, h, 'block_funds', { block_reference_no: '' }))
+      ?? answer(h, { block_reference_no: '' }, () => {
       const b = body(req);
       const currency = str(b, 'currency', []);
       const hold = ledger.blockFunds(str(b, 'account_number', []), currency, money(b, 'amount', currency, []));
@@ -214,7 +223,8 @@ export async function startSponsorBank(opts: SponsorBankOptions = {}): Promise<R
       const hold = ledger.holds.get(str(b, 'block_reference_no', []));
       const amount = b.amount === undefined ? undefined : money(b, 'amount', hold?.currency ?? 'USD', []);
       const h2 = ledger.releaseFunds(str(b, 'block_reference_no', []), amount);
-      return { status: 'success', block_reference_no: h2.reference, remaining: formatFixed(h2.amount - h2.used, h2.currency), error_message: '' };
+      return { status: 'success', block_reference_no: h2.reference, remaining: formatFixed(h2.amount - h2.used, h2.currency), error_message:
+        '' };
     }),
   });
 
@@ -227,7 +237,8 @@ export async function startSponsorBank(opts: SponsorBankOptions = {}): Promise<R
         const loc = [i];
         const currency = str(raw, 'remitting_account_currency', loc);
         const type = str(raw, 'beneficiary_account_type', loc);
-        if (type !== 'BANK_ACCOUNT' && type !== 'MOBILE_WALLET' && type !== 'EMAIL_WALLET') throw new InvalidRequest([i, 'beneficiary_account_type'], 'must be BANK_ACCOUNT, MOBILE_WALLET or EMAIL_WALLET');
+        if (type !== 'BANK_ACCOUNT' && type !== 'MOBILE_WALLET' && type !== 'EMAIL_WALLET') throw new InvalidRequest([i,
+          'beneficiary_account_type'], 'must be BANK_ACCOUNT, MOBILE_WALLET or EMAIL_WALLET');
         const p: PaymentInstruction = {
           reference: str(raw, 'payment_reference_number', loc), remittingAccount: str(raw, 'remitting_account', loc), currency,
           amount: money(raw, 'payment_amount', currency, loc), holdReference: str(raw, 'funds_blocked_reference_number', loc),
@@ -247,8 +258,10 @@ export async function startSponsorBank(opts: SponsorBankOptions = {}): Promise<R
         const emailWallet = opt('beneficiary_email_wallet_provider');
         if (emailWallet) p.emailWalletProvider = emailWallet;
         if (!p.reference) throw new InvalidRequest([i, 'payment_reference_number'], 'must not be empty');
-        if (type === 'MOBILE_WALLET' && !p.walletProvider) throw new InvalidRequest([i, 'beneficiary_mobile_wallet_provider'], 'required for a MOBILE_WALLET');
-        if (type === 'EMAIL_WALLET' && !p.emailWalletProvider) throw new InvalidRequest([i, 'beneficiary_email_wallet_provider'], 'required for an EMAIL_WALLET');
+        if (type === 'MOBILE_WALLET' && !p.walletProvider) throw new InvalidRequest([i, 'beneficiary_mobile_wallet_provider'],
+          'required for a MOBILE_WALLET');
+        if (type === 'EMAIL_WALLET' && !p.emailWalletProvider) throw new InvalidRequest([i, 'beneficiary_email_wallet_provider'],
+          'required for an EMAIL_WALLET');
         return p;
       });
       const batchId = ledger.acceptPayments(batch);
@@ -274,7 +287,8 @@ export async function startSponsorBank(opts: SponsorBankOptions = {}): Promise<R
       if (!s) return h.response(failed('STATEMENT_NOT_FOUND', `no statement ${String(req.params.id).slice(0, 40)}`)).code(404);
       const format = String(req.query.format ?? 'mt940');
       if (format === 'mt940') return h.response(writeMt940(s)).type('text/plain; charset=utf-8');
-      if (format === 'camt.053' || format === 'camt053') return h.response(writeCamt053(s, bankCode)).type('application/xml; charset=utf-8');
+      if (format === 'camt.053' || format === 'camt053') return h.response(writeCamt053(s,
+        bankCode)).type('application/xml; charset=utf-8');
       return h.response(failed('INVALID_REQUEST', 'format must be mt940 or camt.053')).code(422);
     },
   });
@@ -284,13 +298,17 @@ export async function startSponsorBank(opts: SponsorBankOptions = {}): Promise<R
     handler: (req, h) => {
       const p = ledger.payments.get(String(req.params.reference));
       if (!p) return h.response(failed('PAYMENT_NOT_FOUND', 'no such payment')).code(404);
-      return { payment_reference_number: p.instruction.reference, status: p.status, amount: formatFixed(p.instruction.amount, p.instruction.currency), credit_account: p.creditAccount ?? null, reversal_reason: p.reason ?? null };
+      return { payment_reference_number: p.instruction.reference, status: p.status, amount:
+        formatFixed(p.instruction.amount, p.instruction.currency), credit_account: p.creditAccount ?? null, reversal_reason: p.reason
+          ?? null };
     },
   });
 
   const accountView = (number: string) => {
     const a = ledger.accounts.get(number);
-    return a && { account_number: a.number, currency: a.currency, holder: a.holder, status: a.status, book_balance: formatFixed(a.book, a.currency), blocked_amount: formatFixed(a.blocked, a.currency), available_balance: formatFixed(ledger.available(a), a.currency) };
+    return a && { account_number: a.number, currency: a.currency, holder: a.holder, status: a.status, book_balance:
+      formatFixed(a.book, a.currency), blocked_amount: formatFixed(a.blocked, a.currency), available_balance:
+        formatFixed(ledger.available(a), a.currency) };
   };
   server.route({
     method: 'GET', path: '/accounts/{number}',

@@ -121,7 +121,8 @@ export class BankError extends Error {
   }
 }
 
-const STATUS_REASON: Record<Exclude<AccountStatus, 'active'>, ReversalReason> = { closed: 'ACCOUNT_CLOSED', dormant: 'ACCOUNT_DORMANT', deceased: 'ACCOUNT_DECEASED' };
+const STATUS_REASON: Record<Exclude<AccountStatus, 'active'>, ReversalReason> =
+  { closed: 'ACCOUNT_CLOSED', dormant: 'ACCOUNT_DORMANT', deceased: 'ACCOUNT_DECEASED' };
 /** What MT940 :61: and camt.053 EndToEndId can carry (16x there, 35x here; longer ones are refused up front). */
 export const MAX_REFERENCE = 34;
 
@@ -154,7 +155,8 @@ export class SponsorBankLedger {
 
   openAccount(a: AccountConfig, clearing = false): Account {
     const book = typeof a.balance === 'bigint' ? a.balance : BigInt(a.balance ?? 0);
-    const acc: Account = { number: a.number, currency: a.currency, holder: a.holder ?? a.number, book, blocked: 0n, status: a.status ?? 'active', clearing };
+    const acc: Account = { number: a.number, currency: a.currency, holder: a.holder ?? a.number, book, blocked: 0n, status: a.status
+      ?? 'active', clearing };
     this.accounts.set(a.number, acc);
     this.lastClosing.set(a.number, book);
     return acc;
@@ -162,9 +164,11 @@ export class SponsorBankLedger {
 
   setReversalRules(rules: readonly ReversalRule[]): void {
     this.reversalRules = rules.map((rule) => {
-      if (!rule || !REVERSAL_REASONS.includes(rule.reason)) throw new BankError('INVALID_RULE', `reason must be one of ${REVERSAL_REASONS.join(', ')}`);
+      if (!rule || !REVERSAL_REASONS.includes(rule.reason)) throw new BankError('INVALID_RULE',
+        `reason must be one of ${REVERSAL_REASONS.join(', ')}`);
       const res: Partial<Record<keyof ReversalRule['match'], RegExp>> = {};
-      for (const [k, v] of Object.entries(rule.match ?? {})) if (typeof v === 'string') res[k as keyof ReversalRule['match']] = new RegExp(v);
+      for (const [k, v] of Object.entries(rule.match
+        ?? {})) if (typeof v === 'string') res[k as keyof ReversalRule['match']] = new RegExp(v);
       return { rule, res };
     });
   }
@@ -211,13 +215,20 @@ export class SponsorBankLedger {
     const refs = new Set<string>();
     for (const p of batch) {
       const hold = this.holds.get(p.holdReference);
-      if (!hold || hold.account !== p.remittingAccount || hold.currency !== p.currency) throw new BankError('INVALID_BLOCK_REFERENCE', 'Invalid funds block reference or mismatch in details');
+      if (!hold || hold.account !== p.remittingAccount || hold.currency !== p.currency) throw new BankError('INVALID_BLOCK_REFERENCE',
+        'Invalid funds block reference or mismatch in details');
       const total = (perHold.get(hold.reference) ?? 0n) + p.amount;
-      if (total > hold.amount - hold.used) throw new BankError('BLOCK_EXCEEDED', `payments exceed what funds block ${hold.reference} still holds`);
+      if (total > hold.amount - hold.used) throw new BankError('BLOCK_EXCEEDED',
+        `payments exceed what funds block ${hold.reference} still holds`);
       perHold.set(hold.reference, total);
-      if (p.beneficiaryAccountCurrency && p.beneficiaryAccountCurrency !== p.currency) throw new BankError('CURRENCY_MISMATCH', `payment ${p.reference.slice(0, 40)}: the beneficiary account is in ${p.beneficiaryAccountCurrency}, the payment in ${p.currency} (no conversion here)`);
-      if (p.reference.length > MAX_REFERENCE) throw new BankError('REFERENCE_TOO_LONG', `payment_reference_number ${p.reference.slice(0, 40)} is longer than ${MAX_REFERENCE} characters: no statement could carry it`);
-      if (refs.has(p.reference) || (this.refuseDuplicateReferences && this.payments.has(p.reference))) throw new BankError('DUPLICATE_REFERENCE', `payment_reference_number ${p.reference} was used before`);
+      if (p.beneficiaryAccountCurrency && p.beneficiaryAccountCurrency !== p.currency) throw new BankError('CURRENCY_MISMATCH',
+        `payment ${p.reference.slice(0,
+          40)}: the beneficiary account is in ${p.beneficiaryAccountCurrency}, the payment in ${p.currency} (no conversion here)`);
+      if (p.reference.length > MAX_REFERENCE) throw new BankError('REFERENCE_TOO_LONG', `payment_reference_number ${p.reference.slice(0,
+        40)} is longer than ${MAX_REFERENCE} characters: no statement could carry it`);
+      if (refs.has(p.reference)
+        || (this.refuseDuplicateReferences && this.payments.has(p.reference))) throw new BankError('DUPLICATE_REFERENCE',
+          `payment_reference_number ${p.reference} was used before`);
       refs.add(p.reference);
     }
     const id = this.random.uuid();
@@ -226,7 +237,8 @@ export class SponsorBankLedger {
     return id;
   }
 
-  private book(account: Account, mark: EntryMark, amount: bigint, p: PaymentInstruction, now: string, counterparty: Entry['counterparty'], reason?: ReversalReason): Entry {
+  private book(account: Account, mark: EntryMark, amount: bigint, p: PaymentInstruction, now: string, counterparty: Entry['counterparty'],
+    reason?: ReversalReason): Entry {
     this.seq++;
     const e: Entry = {
       seq: this.seq, account: account.number, mark, amount, currency: account.currency, bookedAt: now, customerReference: p.reference,
@@ -249,11 +261,13 @@ export class SponsorBankLedger {
         if (!this.customerRe.test(p.beneficiaryAccount)) {
           return { account: this.clearing(`${this.bankCode} suspense`, p.currency), agent: this.bankCode, reason: 'ACCOUNT_NOT_FOUND' };
         }
-        a = this.openAccount({ number: p.beneficiaryAccount, currency: p.beneficiaryAccountCurrency || p.currency, holder: p.beneficiaryName, balance: 0n });
+        a = this.openAccount({ number: p.beneficiaryAccount, currency: p.beneficiaryAccountCurrency || p.currency, holder:
+          p.beneficiaryName, balance: 0n });
       }
       return { account: a, agent: this.bankCode, ...(a.status !== 'active' ? { reason: STATUS_REASON[a.status] } : {}) };
     }
-    const code = p.beneficiaryAccountType === 'MOBILE_WALLET' ? p.walletProvider : p.beneficiaryAccountType === 'EMAIL_WALLET' ? p.emailWalletProvider : p.bankCode;
+    const code = p.beneficiaryAccountType === 'MOBILE_WALLET' ? p.walletProvider : p.beneficiaryAccountType === 'EMAIL_WALLET'
+      ? p.emailWalletProvider : p.bankCode;
     return { account: this.clearing(code || 'UNKNOWN', p.currency), agent: code || 'UNKNOWN' };
   }
 
@@ -264,7 +278,8 @@ export class SponsorBankLedger {
 
   private ruleReason(p: PaymentInstruction): ReversalReason | undefined {
     for (const { rule, res } of this.reversalRules) {
-      const fields: Record<keyof ReversalRule['match'], string | undefined> = { beneficiaryAccount: p.beneficiaryAccount, bankCode: p.bankCode, walletProvider: p.walletProvider, reference: p.reference };
+      const fields: Record<keyof ReversalRule['match'], string | undefined> =
+        { beneficiaryAccount: p.beneficiaryAccount, bankCode: p.bankCode, walletProvider: p.walletProvider, reference: p.reference };
       if (Object.entries(res).every(([k, re]) => re!.test(fields[k as keyof ReversalRule['match']] ?? ''))) return rule.reason;
     }
     return undefined;
@@ -282,7 +297,9 @@ export class SponsorBankLedger {
       const program = this.accounts.get(p.remittingAccount)!;
       const hold = this.holds.get(p.holdReference)!;
       const dest = this.destination(p);
-      const beneficiary = { name: p.beneficiaryName, account: p.beneficiaryAccountType === 'MOBILE_WALLET' ? (p.phone ?? p.beneficiaryAccount) : p.beneficiaryAccountType === 'EMAIL_WALLET' ? (p.email ?? p.beneficiaryAccount) : p.beneficiaryAccount, agent: dest.agent };
+      const beneficiary = { name: p.beneficiaryName, account: p.beneficiaryAccountType === 'MOBILE_WALLET'
+        ? (p.phone ?? p.beneficiaryAccount) : p.beneficiaryAccountType === 'EMAIL_WALLET' ? (p.email ?? p.beneficiaryAccount)
+          : p.beneficiaryAccount, agent: dest.agent };
       this.book(program, 'D', p.amount, p, now, beneficiary);
       program.blocked -= p.amount;
       hold.used += p.amount;
@@ -306,7 +323,8 @@ export class SponsorBankLedger {
     const credited = this.accounts.get(rec.creditAccount!)!;
     const hold = this.holds.get(p.holdReference)!;
     this.book(credited, 'RC', p.amount, p, now, { name: program.holder, account: program.number, agent: this.bankCode }, reason);
-    const agent = p.beneficiaryAccountType === 'MOBILE_WALLET' ? p.walletProvider : p.beneficiaryAccountType === 'EMAIL_WALLET' ? p.emailWalletProvider : p.bankCode;
+    const agent = p.beneficiaryAccountType === 'MOBILE_WALLET' ? p.walletProvider : p.beneficiaryAccountType === 'EMAIL_WALLET'
+      ? p.emailWalletProvider : p.bankCode;
     this.book(program, 'RD', p.amount, p, now, { name: p.beneficiaryName, account: p.beneficiaryAccount, agent: agent ?? '' }, reason);
     program.blocked += p.amount;
     hold.used -= p.amount;

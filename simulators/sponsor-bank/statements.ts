@@ -27,13 +27,15 @@ function balance(tag: string, units: bigint, iso: string, ccy: string): string {
 
 function line61(e: Entry): string[] {
   const fits = e.customerReference.length <= 16;
-  const out = [`:61:${yymmdd(e.bookedAt)}${mmdd(e.bookedAt)}${e.mark}${swiftAmount(e.amount, e.currency)}NTRF${fits ? e.customerReference : 'NONREF'}//${e.bankReference}`];
+  const out = [`:61:${yymmdd(e.bookedAt)}${mmdd(e.bookedAt)}${e.mark}${swiftAmount(e.amount, e.currency)}NTRF${fits ? e.customerReference
+    : 'NONREF'}//${e.bankReference}`];
   if (!fits) out.push(swiftText(e.customerReference, 34));
   return out;
 }
 
 export function writeMt940(s: Statement): string {
-  const lines = [`:20:${s.id.slice(0, 16)}`, `:25:${swiftText(s.account, 35)}`, `:28C:${s.number % 100000}/1`, balance('60F', s.opening, s.from, s.currency)];
+  const lines = [`:20:${s.id.slice(0, 16)}`, `:25:${swiftText(s.account, 35)}`, `:28C:${s.number % 100000}/1`,
+    balance('60F', s.opening, s.from, s.currency)];
   for (const e of s.entries) {
     lines.push(...line61(e));
     const narratives = Array.from({ length: 6 }, (_, i) => swiftText(e.narratives[i] ?? '', 65).trim() || '.');
@@ -97,9 +99,11 @@ export function writeCamt053(s: Statement, bankCode: string): string {
           CreDtTm: s.createdAt,
           FrToDt: { FrDtTm: s.from, ToDtTm: s.to },
           Acct: { Id: other(s.account), Ccy: s.currency, Nm: s.holder.slice(0, 70), Svcr: { FinInstnId: other(bankCode) } },
-          Bal: [camtBalance('OPBD', s.opening, s.from, s.currency), camtBalance('CLBD', s.closing, s.to, s.currency), camtBalance('CLAV', s.available, s.to, s.currency)],
+          Bal: [camtBalance('OPBD', s.opening, s.from, s.currency), camtBalance('CLBD', s.closing, s.to, s.currency),
+            camtBalance('CLAV', s.available, s.to, s.currency)],
           TxsSummry: {
-            TtlNtries: { NbOfNtries: String(s.entries.length), Sum: formatFixed(sum(s.entries), s.currency), TtlNetNtry: { Amt: formatFixed(net < 0n ? -net : net, s.currency), CdtDbtInd: net < 0n ? 'DBIT' : 'CRDT' } },
+            TtlNtries: { NbOfNtries: String(s.entries.length), Sum: formatFixed(sum(s.entries), s.currency), TtlNetNtry:
+              { Amt: formatFixed(net < 0n ? -net : net, s.currency), CdtDbtInd: net < 0n ? 'DBIT' : 'CRDT' } },
             TtlCdtNtries: { NbOfNtries: String(credits.length), Sum: formatFixed(sum(credits), s.currency) },
             TtlDbtNtries: { NbOfNtries: String(debits.length), Sum: formatFixed(sum(debits), s.currency) },
           },

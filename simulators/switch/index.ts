@@ -83,7 +83,8 @@ const SCHEMAS = [
   'BulkQuotesIDPutResponse', 'BulkTransfersPostRequest', 'BulkTransfersIDPutResponse', 'ErrorInformationObject', 'PartiesTypeIDPutResponse',
 ];
 
-const HOP_BY_HOP = new Set(['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer', 'proxy-connection']);
+const HOP_BY_HOP = new Set(['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer',
+  'proxy-connection']);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
 
 function forwardable(headers: Record<string, unknown>): Record<string, string> {
@@ -204,7 +205,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
   }
 
   /** Sends one HTTP message; resolves with the status, or undefined when it could not be delivered. */
-  async function deliver(method: string, url: string, headers: Record<string, string>, body: string | Buffer | undefined, isError: boolean): Promise<number | undefined> {
+  async function deliver(method: string, url: string, headers: Record<string, string>, body: string | Buffer | undefined,
+    isError: boolean): Promise<number | undefined> {
     const rec: SwitchSent = { at: Date.now(), method, url, isError };
     pending++;
     try {
@@ -230,7 +232,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
   }
 
   /** An error callback the switch originates, to `to` at `path` (ending in /error). */
-  function hubError(resource: FspiopResource, to: string, path: string, code: string, detail: string | undefined, version: string): StoredCallback | undefined {
+  function hubError(resource: FspiopResource, to: string, path: string, code: string, detail: string | undefined,
+    version: string): StoredCallback | undefined {
     const body = errorBody(code, detail);
     const url = resolveUrl(to, 'PUT', path);
     const headers = fspiopHeaders(resource, hubName, to, true, version);
@@ -294,7 +297,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
   /** The destination when FSPIOP-Destination is absent: what the body says (as Mojaloop's SDK relies on for bulk). */
   function impliedDestination(resource: FspiopResource, method: string, body: Record<string, unknown>): string | undefined {
     if (method !== 'POST') return undefined;
-    const b = body as { payeeFsp?: string; payee?: { partyIdInfo?: { fspId?: string } }; individualQuotes?: Array<{ payee?: { partyIdInfo?: { fspId?: string } } }> };
+    const b = body as { payeeFsp?: string; payee?: { partyIdInfo?: { fspId?: string } };
+      individualQuotes?: Array<{ payee?: { partyIdInfo?: { fspId?: string } } }> };
     if (resource === 'transfers' || resource === 'bulkTransfers') return b.payeeFsp;
     if (resource === 'quotes') return b.payee?.partyIdInfo?.fspId;
     if (resource === 'bulkQuotes') return b.individualQuotes?.[0]?.payee?.partyIdInfo?.fspId;
@@ -303,7 +307,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
 
   type Handler = (ctx: Ctx) => Promise<void> | void;
 
-  function fspiopRoute(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, resource: FspiopResource, schema: string | undefined, handle: Handler): Hapi.ServerRoute {
+  function fspiopRoute(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, resource: FspiopResource, schema: string | undefined,
+    handle: Handler): Hapi.ServerRoute {
     const isCallback = method === 'PUT' || method === 'PATCH';
     const hasBody = method !== 'GET';
     return {
@@ -321,21 +326,24 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
           } catch {
             return refuse(req, h, { status: 400, body: errorBody('3101', 'body is not valid JSON') });
           }
-          if (!body || typeof body !== 'object' || Array.isArray(body)) return refuse(req, h, { status: 400, body: errorBody('3101', 'body must be a JSON object') });
+          if (!body || typeof body !== 'object' || Array.isArray(body)) return refuse(req, h,
+            { status: 400, body: errorBody('3101', 'body must be a JSON object') });
         }
         if (schema) {
           const p = checkBody(schema, body);
           if (p) return refuse(req, h, p);
         }
         const source = String(req.headers['fspiop-source']);
-        if (!participants.get(source)) return refuse(req, h, { status: 400, body: errorBody('3200', `FSPIOP-Source ${source} is not a participant of this hub`) });
+        if (!participants.get(source)) return refuse(req, h, { status: 400, body:
+          errorBody('3200', `FSPIOP-Source ${source} is not a participant of this hub`) });
         const destHeader = typeof req.headers['fspiop-destination'] === 'string' ? req.headers['fspiop-destination'] : undefined;
         const destination = destHeader || impliedDestination(resource, method, body);
         const ctx: Ctx = {
           req, resource, method, path: req.path, source, destination, body, raw, version: answerVersion(req.headers),
           headers: forwardable(req.headers), twice: false,
         };
-        const amount = (body as { amount?: { amount?: string } }).amount?.amount ?? (body as { transferAmount?: { amount?: string } }).transferAmount?.amount;
+        const amount = (body as { amount?: { amount?: string } }).amount?.amount
+          ?? (body as { transferAmount?: { amount?: string } }).transferAmount?.amount;
         const b = body as { payee?: { partyIdInfo?: { partyIdentifier?: string } } };
         const partyId = resource === 'parties' ? String(req.params.ID) : b.payee?.partyIdInfo?.partyIdentifier;
         const actions: FaultAction[] = faults.size ? faults.evaluate({ resource, method, fsp: source, amount, partyId }) : [];
@@ -387,7 +395,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
       return;
     }
     const status = await forward(ctx, ctx.destination);
-    if ((status === undefined || status >= 500) && !ctx.path.endsWith('/error') && ctx.method !== 'PUT') errorToSource(ctx, '1001', `${ctx.destination} did not accept the message`);
+    if ((status === undefined || status >= 500) && !ctx.path.endsWith('/error') && ctx.method !== 'PUT') errorToSource(ctx, '1001',
+      `${ctx.destination} did not accept the message`);
   };
 
   // transfers -----------------------------------------------------------------------------------------------------
@@ -395,7 +404,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
   const postTransfer: Handler = async (ctx) => {
     const body = ctx.body as unknown as PrepareInput;
     if (body.payerFsp !== ctx.source) return void errorToSource(ctx, '3100', 'payerFsp does not match FSPIOP-Source');
-    if (!ctx.destination || !resolveUrl(ctx.destination, 'POST', ctx.path)) return void errorToSource(ctx, '3201', `${ctx.destination ?? 'no destination'} is not a participant with a transfers endpoint`);
+    if (!ctx.destination || !resolveUrl(ctx.destination, 'POST', ctx.path)) return void errorToSource(ctx, '3201', `${ctx.destination
+      ?? 'no destination'} is not a participant with a transfers endpoint`);
     if (body.payeeFsp !== ctx.destination) return void errorToSource(ctx, '3100', 'payeeFsp does not match FSPIOP-Destination');
     const out = ledger.prepare(body, fingerprint(ctx.raw ?? ''));
     if (out.kind === 'rejected') return void errorToSource(ctx, out.errorCode, out.detail);
@@ -428,7 +438,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
     const out = ledger.fulfil(id, body.fulfilment, body.completedTimestamp);
     if (out.kind === 'committed') {
       const reserved = body.transferState === 'RESERVED';
-      const payerBody = reserved || !body.completedTimestamp ? { ...body, transferState: 'COMMITTED', completedTimestamp: r.completedTimestamp } : undefined;
+      const payerBody = reserved || !body.completedTimestamp ? { ...body, transferState: 'COMMITTED', completedTimestamp:
+        r.completedTimestamp } : undefined;
       await forward(ctx, r.payer, payerBody);
       r.lastCallback = { path: ctx.path, headers: ctx.headers, body: payerBody ?? ctx.body };
       if (reserved) {
@@ -481,7 +492,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
   const postBulkTransfer: Handler = async (ctx) => {
     const body = ctx.body as unknown as BulkPrepareInput;
     if (body.payerFsp !== ctx.source) return void errorToSource(ctx, '3100', 'payerFsp does not match FSPIOP-Source');
-    if (!ctx.destination || !resolveUrl(ctx.destination, 'POST', ctx.path)) return void errorToSource(ctx, '3201', `${ctx.destination ?? 'no destination'} is not a participant with a bulk transfers endpoint`);
+    if (!ctx.destination || !resolveUrl(ctx.destination, 'POST', ctx.path)) return void errorToSource(ctx, '3201', `${ctx.destination
+      ?? 'no destination'} is not a participant with a bulk transfers endpoint`);
     if (body.payeeFsp !== ctx.destination) return void errorToSource(ctx, '3100', 'payeeFsp does not match FSPIOP-Destination');
     const out = ledger.prepareBulk(body, fingerprint(ctx.raw ?? ''));
     if (out.kind === 'rejected') return void errorToSource(ctx, out.errorCode, out.detail);
@@ -512,7 +524,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
     if (body.bulkTransferState !== 'COMPLETED') return void (await forward(ctx, b.payer));
     const results = ledger.fulfilBulk(id, body.individualTransferResults ?? [], body.completedTimestamp, describeWith);
     if (!results) return;
-    const payerBody = { ...body, bulkTransferState: 'COMPLETED', completedTimestamp: b.completedTimestamp, individualTransferResults: results };
+    const payerBody = { ...body, bulkTransferState: 'COMPLETED', completedTimestamp: b.completedTimestamp, individualTransferResults:
+      results };
     await forward(ctx, b.payer, payerBody);
     b.lastCallback = { path: ctx.path, headers: ctx.headers, body: payerBody };
   };
@@ -563,7 +576,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
     }
     for (const b of ledger.expireBulks(now)) {
       b.lastCallback = hubPut('bulkTransfers', b.payer, `/bulkTransfers/${b.id}`, bulkView(b), '1.1');
-      afterDelivery(`bulk:${b.id}`, () => hubError('bulkTransfers', b.payee, `/bulkTransfers/${b.id}/error`, '3303', `bulk transfer ${b.id} expired`, '1.1'));
+      afterDelivery(`bulk:${b.id}`, () => hubError('bulkTransfers', b.payee, `/bulkTransfers/${b.id}/error`, '3303',
+        `bulk transfer ${b.id} expired`, '1.1'));
     }
   }
   const sweeper = setInterval(sweep, opts.expirySweepMs ?? 100);
@@ -607,13 +621,15 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
       throw err;
     }
   };
-  const payloadOf = (req: Request): Record<string, unknown> => (req.payload && typeof req.payload === 'object' ? req.payload as Record<string, unknown> : {});
+  const payloadOf = (req: Request): Record<string, unknown> => (req.payload && typeof req.payload === 'object'
+    ? req.payload as Record<string, unknown> : {});
   const participantView = (name: string) => {
     const p = participants.require(name);
     return {
       name: p.name, id: `${hubName}/participants/${p.name}`, created: p.created.toISOString(), isActive: p.isActive ? 1 : 0,
       links: { self: `/participants/${p.name}` },
-      accounts: [...p.accounts.values()].map((a, i) => ({ id: p.id * 10 + i, ledgerAccountType: 'POSITION', currency: a.currency, isActive: 1 })),
+      accounts: [...p.accounts.values()].map((a, i) => ({ id: p.id * 10 + i, ledgerAccountType: 'POSITION', currency: a.currency, isActive:
+        1 })),
     };
   };
 
@@ -669,8 +685,10 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
       method: 'GET',
       path: '/admin/positions',
       handler: () => ({
-        positions: Object.fromEntries(participants.list().map((p) => [p.name, Object.fromEntries([...p.accounts.values()].map((a) => [a.currency, {
-          value: fromUnits(a.value), reservedValue: fromUnits(a.reserved), netDebitCap: a.netDebitCap === undefined ? null : fromUnits(a.netDebitCap),
+        positions: Object.fromEntries(participants.list().map((p) => [p.name,
+          Object.fromEntries([...p.accounts.values()].map((a) => [a.currency, {
+          value: fromUnits(a.value), reservedValue: fromUnits(a.reserved), netDebitCap: a.netDebitCap === undefined ? null
+            : fromUnits(a.netDebitCap),
         }]))])),
         sums: participants.positionSums(),
       }),

@@ -108,8 +108,10 @@ export class SwitchLedger {
   /** Checks the payer's cap for `amount` more and reserves it, or says why not. */
   private reserve(payer: string, currency: string, amount: bigint, now: Date): { errorCode: string; detail: string } | undefined {
     const acc = this.participants.get(payer)?.accounts.get(currency);
-    if (!acc || acc.netDebitCap === undefined) return { errorCode: '4001', detail: `${payer} has no ${currency} position with a net debit cap` };
-    if (acc.value + acc.reserved + amount > acc.netDebitCap) return { errorCode: '4001', detail: `${payer} would exceed its net debit cap` };
+    if (!acc || acc.netDebitCap === undefined) return { errorCode: '4001', detail:
+      `${payer} has no ${currency} position with a net debit cap` };
+    if (acc.value + acc.reserved + amount > acc.netDebitCap) return { errorCode: '4001', detail:
+      `${payer} would exceed its net debit cap` };
     acc.reserved += amount;
     acc.changedDate = now;
     return undefined;
@@ -127,7 +129,8 @@ export class SwitchLedger {
   prepare(input: PrepareInput, fp: string, now = new Date()): PrepareOutcome {
     const existing = this.transfers.get(input.transferId);
     if (existing) {
-      if (existing.fingerprint !== fp) return { kind: 'rejected', errorCode: '3106', detail: `transfer ${input.transferId} was sent before with a different body` };
+      if (existing.fingerprint !== fp) return { kind: 'rejected', errorCode: '3106', detail:
+        `transfer ${input.transferId} was sent before with a different body` };
       return { kind: 'duplicate', record: existing };
     }
     const expiresAt = Date.parse(input.expiration);
@@ -185,7 +188,8 @@ export class SwitchLedger {
     }
     if (!fulfilmentMatchesCondition(fulfilment, r.condition)) {
       this.abortRecord(r, '3100', now);
-      return { kind: 'aborted', record: r, errorCode: '3100', detail: 'invalid fulfilment: sha256(fulfilment) does not match the condition' };
+      return { kind: 'aborted', record: r, errorCode: '3100', detail:
+        'invalid fulfilment: sha256(fulfilment) does not match the condition' };
     }
     this.commitRecord(r, fulfilment as string, completedTimestamp ?? now.toISOString(), now);
     return { kind: 'committed', record: r };
@@ -218,7 +222,8 @@ export class SwitchLedger {
   prepareBulk(input: BulkPrepareInput, fp: string, now = new Date()): BulkPrepareOutcome {
     const existing = this.bulks.get(input.bulkTransferId);
     if (existing) {
-      if (existing.fingerprint !== fp) return { kind: 'rejected', errorCode: '3106', detail: `bulk transfer ${input.bulkTransferId} was sent before with a different body` };
+      if (existing.fingerprint !== fp) return { kind: 'rejected', errorCode: '3106', detail:
+        `bulk transfer ${input.bulkTransferId} was sent before with a different body` };
       return { kind: 'duplicate', bulk: existing };
     }
     const expiresAt = Date.parse(input.expiration);
@@ -228,9 +233,11 @@ export class SwitchLedger {
     const totals = new Map<string, bigint>();
     const amounts: bigint[] = [];
     for (const it of input.individualTransfers) {
-      if (seen.has(it.transferId)) return { kind: 'rejected', errorCode: '3100', detail: `transferId ${it.transferId} appears twice in the bulk` };
+      if (seen.has(it.transferId)) return { kind: 'rejected', errorCode: '3100', detail:
+        `transferId ${it.transferId} appears twice in the bulk` };
       seen.add(it.transferId);
-      if (this.transfers.has(it.transferId)) return { kind: 'rejected', errorCode: '3106', detail: `transferId ${it.transferId} was already used` };
+      if (this.transfers.has(it.transferId)) return { kind: 'rejected', errorCode: '3106', detail:
+        `transferId ${it.transferId} was already used` };
       let units: bigint;
       try {
         units = toUnits(it.transferAmount.amount);
@@ -275,7 +282,8 @@ export class SwitchLedger {
    * the results to send the payer (an invalid fulfilment becomes a 3100 error; a missing item a 2001 error),
    * or undefined when the bulk is unknown or no longer in flight.
    */
-  fulfilBulk(id: string, results: BulkItemResult[], completedTimestamp: string | undefined, describe: (code: string, detail?: string) => string, now = new Date()): BulkItemResult[] | undefined {
+  fulfilBulk(id: string, results: BulkItemResult[], completedTimestamp: string | undefined,
+    describe: (code: string, detail?: string) => string, now = new Date()): BulkItemResult[] | undefined {
     const bulk = this.bulks.get(id);
     if (!bulk || bulk.state !== 'PROCESSING') return undefined;
     const byId = new Map(results.map((r) => [r.transferId, r]));
@@ -285,16 +293,20 @@ export class SwitchLedger {
       const r = this.transfers.get(itemId)!;
       const res = byId.get(itemId);
       if (r.state !== 'RESERVED') {
-        out.push(r.state === 'COMMITTED' ? { transferId: itemId, fulfilment: r.fulfilment } : { transferId: itemId, errorInformation: { errorCode: r.errorCode ?? '2001', errorDescription: describe(r.errorCode ?? '2001') } });
+        out.push(r.state === 'COMMITTED' ? { transferId: itemId, fulfilment: r.fulfilment }
+          : { transferId: itemId, errorInformation: { errorCode: r.errorCode ?? '2001', errorDescription:
+            describe(r.errorCode ?? '2001') } });
         continue;
       }
       if (!res) {
         this.abortRecord(r, '2001', now);
-        out.push({ transferId: itemId, errorInformation: { errorCode: '2001', errorDescription: describe('2001', 'no result from the payee FSP') } });
+        out.push({ transferId: itemId, errorInformation: { errorCode: '2001', errorDescription:
+          describe('2001', 'no result from the payee FSP') } });
       } else if (res.errorInformation || !res.fulfilment) {
         const code = res.errorInformation?.errorCode ?? '2001';
         this.abortRecord(r, code, now);
-        out.push(res.errorInformation ? res : { transferId: itemId, errorInformation: { errorCode: code, errorDescription: describe(code) } });
+        out.push(res.errorInformation ? res : { transferId: itemId, errorInformation:
+          { errorCode: code, errorDescription: describe(code) } });
       } else if (!fulfilmentMatchesCondition(res.fulfilment, r.condition)) {
         this.abortRecord(r, '3100', now);
         out.push({ transferId: itemId, errorInformation: { errorCode: '3100', errorDescription: describe('3100', 'invalid fulfilment') } });
@@ -341,7 +353,8 @@ export class SwitchLedger {
     for (const itemId of bulk.itemIds) {
       const r = this.transfers.get(itemId)!;
       if (r.state === 'COMMITTED') out.push({ transferId: itemId, fulfilment: r.fulfilment });
-      else if (r.state === 'ABORTED') out.push({ transferId: itemId, errorInformation: { errorCode: r.errorCode ?? '2001', errorDescription: describe(r.errorCode ?? '2001') } });
+      else if (r.state === 'ABORTED') out.push({ transferId: itemId, errorInformation:
+        { errorCode: r.errorCode ?? '2001', errorDescription: describe(r.errorCode ?? '2001') } });
     }
     return out;
   }

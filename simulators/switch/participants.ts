@@ -109,10 +109,12 @@ export class Participants {
 
   /** POST /participants {name, currency}: a new participant, or a new currency for an existing one. */
   add(name: unknown, currency: unknown, now = new Date()): { participant: Participant; created: boolean } {
-    if (typeof name !== 'string' || !NAME_RE.test(name)) throw new RegistryError('3100', 'name must be 1..32 letters, digits, ".", "_" or "-"');
+    if (typeof name !== 'string' || !NAME_RE.test(name)) throw new RegistryError('3100',
+      'name must be 1..32 letters, digits, ".", "_" or "-"');
     if (typeof currency !== 'string' || !CURRENCY_RE.test(currency)) throw new RegistryError('3100', 'currency must be an ISO 4217 code');
     let p = this.byName.get(name);
-    if (p && p.accounts.has(currency)) throw new RegistryError('3000', `Participant currency has already been registered: ${name} ${currency}`);
+    if (p && p.accounts.has(currency)) throw new RegistryError('3000',
+      `Participant currency has already been registered: ${name} ${currency}`);
     const created = !p;
     if (!p) {
       p = { name, id: this.nextId++, created: now, isActive: true, accounts: new Map(), endpoints: new Map() };
@@ -255,7 +257,8 @@ export function routeFor(method: string, path: string): Route | undefined {
     case 'parties': {
       const rest = isError ? parts.slice(1, -1) : parts.slice(1);
       const vars = { partyIdType: rest[0], partyIdentifier: rest[1], partySubIdOrType: rest[2] };
-      const type = M === 'GET' ? 'FSPIOP_CALLBACK_URL_PARTIES_GET' : isError ? 'FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR' : 'FSPIOP_CALLBACK_URL_PARTIES_PUT';
+      const type = M === 'GET' ? 'FSPIOP_CALLBACK_URL_PARTIES_GET' : isError ? 'FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR'
+        : 'FSPIOP_CALLBACK_URL_PARTIES_PUT';
       return { type, path, vars };
     }
     case 'quotes':

@@ -8,7 +8,8 @@ describe('ALS oracle and endpoints', () => {
   it('maps identifiers explicitly, by range and by pattern; explicit wins', () => {
     const o = new Oracle(
       [{ idType: 'MSISDN', idValue: '254711000005', fspId: 'payeefsp2' }],
-      [{ idType: 'MSISDN', fspId: 'payeefsp1', range: { from: '254711000000', to: '254711999999' } }, { idType: 'ACCOUNT_ID', fspId: 'payeefsp2', pattern: 'ACC[0-9]+' }],
+      [{ idType: 'MSISDN', fspId: 'payeefsp1', range: { from: '254711000000', to: '254711999999' } },
+        { idType: 'ACCOUNT_ID', fspId: 'payeefsp2', pattern: 'ACC[0-9]+' }],
     );
     assert.equal(o.lookup('MSISDN', '254711000005'), 'payeefsp2');
     assert.equal(o.lookup('MSISDN', '254711000006'), 'payeefsp1');
@@ -42,11 +43,16 @@ describe('ALS oracle and endpoints', () => {
 
   it('fills central-ledger URL templates and appends standard paths to base URLs', () => {
     const p = { idType: 'MSISDN', idValue: '2547', subId: undefined };
-    assert.equal(endpointUrl('http://h:1/parties/{{partyIdType}}/{{partyIdentifier}}', 'FSPIOP_CALLBACK_URL_PARTIES_PUT', p), 'http://h:1/parties/MSISDN/2547');
-    assert.equal(endpointUrl('http://h:1/parties/{{partyIdType}}/{{partyIdentifier}}/error', 'FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR', p), 'http://h:1/parties/MSISDN/2547/error');
-    assert.equal(endpointUrl('http://h:1/', 'FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR', { ...p, subId: 'S' }), 'http://h:1/parties/MSISDN/2547/S/error');
-    assert.equal(endpointUrl('http://h:1/parties/{{partyIdType}}/{{partyIdentifier}}', 'FSPIOP_CALLBACK_URL_PARTIES_GET', { ...p, subId: 'S' }), 'http://h:1/parties/MSISDN/2547/S');
-    assert.equal(endpointUrl('http://h:1/participants/{{requestId}}', 'FSPIOP_CALLBACK_URL_PARTICIPANT_BATCH_PUT', { ...p, requestId: 'r1' }), 'http://h:1/participants/r1');
+    assert.equal(endpointUrl('http://h:1/parties/{{partyIdType}}/{{partyIdentifier}}', 'FSPIOP_CALLBACK_URL_PARTIES_PUT', p),
+      'http://h:1/parties/MSISDN/2547');
+    assert.equal(endpointUrl('http://h:1/parties/{{partyIdType}}/{{partyIdentifier}}/error', 'FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR', p),
+      'http://h:1/parties/MSISDN/2547/error');
+    assert.equal(endpointUrl('http://h:1/', 'FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR', { ...p, subId: 'S' }),
+      'http://h:1/parties/MSISDN/2547/S/error');
+    assert.equal(endpointUrl('http://h:1/parties/{{partyIdType}}/{{partyIdentifier}}', 'FSPIOP_CALLBACK_URL_PARTIES_GET',
+      { ...p, subId: 'S' }), 'http://h:1/parties/MSISDN/2547/S');
+    assert.equal(endpointUrl('http://h:1/participants/{{requestId}}', 'FSPIOP_CALLBACK_URL_PARTICIPANT_BATCH_PUT',
+      { ...p, requestId: 'r1' }), 'http://h:1/participants/r1');
     assert.equal(endpointUrl('http://h:1', 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', p), 'http://h:1/participants/MSISDN/2547/error');
   });
 
@@ -68,7 +74,8 @@ describe('ALS endpoints read from a hub admin API', () => {
       path: '/participants/{name}/endpoints',
       handler: (req, h) => {
         calls++;
-        if (req.params.name !== 'dfsp1') return h.response({ errorInformation: { errorCode: '3200', errorDescription: 'Generic ID not found' } }).code(400);
+        if (req.params.name !== 'dfsp1') return h.response({ errorInformation:
+          { errorCode: '3200', errorDescription: 'Generic ID not found' } }).code(400);
         return [{ type: 'FSPIOP_CALLBACK_URL_PARTIES_GET', value: 'http://x/parties/{{partyIdType}}/{{partyIdentifier}}' }];
       },
     });
@@ -90,7 +97,8 @@ describe('ALS endpoints read from a hub admin API', () => {
 
 describe('ALS settings from the environment', () => {
   it('reads payee and payer endpoints from GPO_* variables', () => {
-    const d = alsEnvDefaults({ GPO_PAYEE_URLS: 'payeefsp1=http://a:4050, payeefsp2=http://b:4051', GPO_PAYER_FSP: 'govbank', GPO_PAYER_INBOUND_URL: 'http://p:4021' });
+    const d = alsEnvDefaults({ GPO_PAYEE_URLS: 'payeefsp1=http://a:4050, payeefsp2=http://b:4051', GPO_PAYER_FSP: 'govbank',
+      GPO_PAYER_INBOUND_URL: 'http://p:4021' });
     assert.deepEqual(d.payeeFsps, ['payeefsp1', 'payeefsp2']);
     assert.deepEqual(d.endpoints, { payeefsp1: 'http://a:4050', payeefsp2: 'http://b:4051', govbank: 'http://p:4021' });
     assert.deepEqual(alsEnvDefaults({}).endpoints, {});

@@ -12,7 +12,8 @@ function setup(): { router: AlsRouter; sent: OutgoingRequest[]; oracle: Oracle; 
   endpoints.set('govbank', 'FSPIOP_CALLBACK_URL_PARTIES_PUT', 'http://payer:2/parties/{{partyIdType}}/{{partyIdentifier}}');
   endpoints.set('govbank', 'FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR', 'http://payer:2/parties/{{partyIdType}}/{{partyIdentifier}}/error');
   endpoints.set('govbank', 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT', 'http://payer:2/participants/{{partyIdType}}/{{partyIdentifier}}');
-  endpoints.set('govbank', 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'http://payer:2/participants/{{partyIdType}}/{{partyIdentifier}}/error');
+  endpoints.set('govbank', 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR',
+    'http://payer:2/participants/{{partyIdType}}/{{partyIdentifier}}/error');
   endpoints.set('govbank', 'FSPIOP_CALLBACK_URL_PARTICIPANT_BATCH_PUT', 'http://payer:2/participants/{{requestId}}');
   const router = new AlsRouter({
     oracle, endpoints, describe: (c) => `desc ${c}`, onProblem: (w) => problems.push(w),

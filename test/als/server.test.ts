@@ -25,7 +25,8 @@ describe('ALS simulator over HTTP (with a payee DFSP and an outside requester)',
         { type: 'FSPIOP_CALLBACK_URL_PARTIES_PUT', value: `${requester.url}/parties/{{partyIdType}}/{{partyIdentifier}}` },
         { type: 'FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR', value: `${requester.url}/parties/{{partyIdType}}/{{partyIdentifier}}/error` },
         { type: 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT', value: `${requester.url}/participants/{{partyIdType}}/{{partyIdentifier}}` },
-        { type: 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', value: `${requester.url}/participants/{{partyIdType}}/{{partyIdentifier}}/error` },
+        { type: 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', value:
+          `${requester.url}/participants/{{partyIdType}}/{{partyIdentifier}}/error` },
         { type: 'FSPIOP_CALLBACK_URL_PARTICIPANT_BATCH_PUT', value: `${requester.url}/participants/{{requestId}}` },
       ] }),
     });
@@ -74,7 +75,8 @@ describe('ALS simulator over HTTP (with a payee DFSP and an outside requester)',
     assert.equal(als.oracle.lookup('MSISDN', '700'), undefined);
     const requestId = 'a1b2c3d4-e5f6-4789-8abc-def012345678';
     await fspiop(als.url, 'POST', '/participants', 'participants', 'govbank', {
-      requestId, partyList: [{ partyIdType: 'MSISDN', partyIdentifier: '701' }, { partyIdType: 'MSISDN', partyIdentifier: '702', fspId: 'govbank' }],
+      requestId, partyList: [{ partyIdType: 'MSISDN', partyIdentifier: '701' },
+        { partyIdType: 'MSISDN', partyIdentifier: '702', fspId: 'govbank' }],
     });
     const batch = await requester.waitFor(at(`/participants/${requestId}`));
     assert.equal((batch.body as { partyList: unknown[] }).partyList.length, 2);
@@ -87,13 +89,15 @@ describe('ALS simulator over HTTP (with a payee DFSP and an outside requester)',
     assert.equal(res.statusCode, 201);
     assert.equal(((await res.body.json()) as { loaded: number }).loaded, 50_000);
     const before = als.oracle.size;
-    const bad = await request(`${als.url}/admin/oracle/csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'MSISDN,1,a\nbroken' });
+    const bad = await request(`${als.url}/admin/oracle/csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body:
+      'MSISDN,1,a\nbroken' });
     assert.equal(bad.statusCode, 400);
     await bad.body.dump();
     assert.equal(als.oracle.size, before);
     const json = await request(`${als.url}/admin/oracle`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ entries: [{ idType: 'ACCOUNT_ID', idValue: 'X1', fspId: 'payeefsp1' }], rules: [{ idType: 'EMAIL', pattern: '.*@example.org', fspId: 'payeefsp1' }] }),
+      body: JSON.stringify({ entries: [{ idType: 'ACCOUNT_ID', idValue: 'X1', fspId: 'payeefsp1' }], rules:
+        [{ idType: 'EMAIL', pattern: '.*@example.org', fspId: 'payeefsp1' }] }),
     });
     assert.equal(json.statusCode, 201);
     await json.body.dump();
@@ -104,7 +108,8 @@ describe('ALS simulator over HTTP (with a payee DFSP and an outside requester)',
     const r1 = await fspiop(als.url, 'GET', '/parties/MSISDN/1', 'parties', 'govbank', undefined, { headers: { 'fspiop-source': '' } });
     assert.equal(r1.status, 400);
     assert.equal((r1.body as Body).errorInformation?.errorCode, '3102');
-    const r2 = await fspiop(als.url, 'GET', '/parties/MSISDN/1', 'parties', 'govbank', undefined, { headers: { accept: 'application/vnd.interoperability.parties+json;version=3' } });
+    const r2 = await fspiop(als.url, 'GET', '/parties/MSISDN/1', 'parties', 'govbank', undefined,
+      { headers: { accept: 'application/vnd.interoperability.parties+json;version=3' } });
     assert.equal(r2.status, 406);
     const r3 = await fspiop(als.url, 'PUT', '/parties/MSISDN/1', 'parties', 'payeefsp1', { party: 'nope' }, { destination: 'govbank' });
     assert.equal(r3.status, 400);

@@ -27,7 +27,8 @@ describe('Mojaloop Testing Toolkit collections against GPO (conformance)', funct
       if (process.env.CI) throw new Error('CI must install the Testing Toolkit: npm ci --prefix conformance/ttk (.ci/run does)');
       this.skip();
     }
-    run = await runConformance({ cleanUp: true, ...(process.env.GPO_TTK_COLLECTIONS ? { only: process.env.GPO_TTK_COLLECTIONS.split(',') } : { ids: ciCollections() }) });
+    run = await runConformance({ cleanUp: true, ...(process.env.GPO_TTK_COLLECTIONS ? { only: process.env.GPO_TTK_COLLECTIONS.split(',') }
+      : { ids: ciCollections() }) });
   });
 
   it('runs every selected collection through the Toolkit', () => {
@@ -56,7 +57,8 @@ describe('Mojaloop Testing Toolkit collections against GPO (conformance)', funct
   it('runs one collection from the command line, as conformance/README.md shows', async function () {
     const root = path.join(__dirname, '..', '..');
     const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
-      execFile('npx', ['tsx', 'conformance/run.ts', '--only', 'dfsp/golden_path/p2p_happy_path', '--verbose'], { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+      execFile('npx', ['tsx', 'conformance/run.ts', '--only', 'dfsp/golden_path/p2p_happy_path', '--verbose'],
+        { cwd: root, maxBuffer: 16 * 1024 * 1024 },
         (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }));
     });
     // The command keeps its work dir and prints where; the test removes it.

@@ -20,8 +20,10 @@ import { tmpDataDir } from '../support/tmp';
 
 interface BatchView { id: string; status: string; totalCount: number; byStatus: Record<string, { count: number; amount: string }> }
 
-async function call<T>(url: string, method = 'GET', body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
-  const res = await request(url, { method: method as 'GET', body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+async function call<T>(url: string, method = 'GET', body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number;
+  body: T }> {
+  const res = await request(url, { method: method as 'GET', body: body === undefined ? undefined : JSON.stringify(body), headers:
+    { 'content-type': 'application/json', ...headers } });
   const text = await res.body.text();
   return { status: res.statusCode, body: (text ? JSON.parse(text) : undefined) as T };
 }
@@ -38,7 +40,8 @@ async function committed(up: Up): Promise<number> {
 
 function payments(n: number, fsps: Array<1 | 2>, base: number, amount = '12.5'): unknown[] {
   return Array.from({ length: n }, (_, i) => ({
-    reference: `c-${base}-${i}`, payeeIdType: 'MSISDN', payeeIdValue: `2547${fsps[i % fsps.length]}${String(base + i).padStart(7, '0')}`, amount, currency: 'USD',
+    reference: `c-${base}-${i}`, payeeIdType: 'MSISDN', payeeIdValue: `2547${fsps[i % fsps.length]}${String(base + i).padStart(7, '0')}`,
+    amount, currency: 'USD',
   }));
 }
 
@@ -97,7 +100,8 @@ describe('operator console in a real browser', function () {
     const paidBefore = await committed(up);
     await page.goto(`${up.orchestrator!.url}/ui/`);
     await page.waitForSelector('[data-testid=batches]');
-    const batch = await submit(up, 'console-watch', { reference: 'pension-cycle-7', currency: 'USD', payments: payments(30, [1, 2], 1000) });
+    const batch = await submit(up, 'console-watch', { reference: 'pension-cycle-7', currency: 'USD', payments:
+      payments(30, [1, 2], 1000) });
     const row = `[data-testid=batch-row][data-batch-id="${batch.id}"]`;
     await page.waitForSelector(row, { timeout: 15_000 });
     await page.waitForSelector(`${row}[data-status=COMPLETED]`, { timeout: 60_000 });
@@ -110,7 +114,8 @@ describe('operator console in a real browser', function () {
     assert.match(await page.textContent('[data-testid=fig-paid]') ?? '', /30 payments/);
     assert.match(await page.textContent('[data-testid=reconciled]') ?? '', /✓/);
     const ids = await page.$$eval('[data-testid=transfer-id]', (els) => els.map((e) => e.textContent ?? ''));
-    assert.ok(ids.length >= 20 && ids.every((t) => /^[0-9a-f-]{36}$/.test(t)), `Mojaloop transfer ids shown: ${ids.slice(0, 3).join(', ')}`);
+    assert.ok(ids.length >= 20 && ids.every((t) => /^[0-9a-f-]{36}$/.test(t)), `Mojaloop transfer ids shown: ${ids.slice(0,
+      3).join(', ')}`);
     await screenshot(page, 'console-batch');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-report]')]);
@@ -127,7 +132,8 @@ describe('operator console in a real browser', function () {
     await page.click('[data-testid=add-rule-submit]');
     const rule = '[data-testid=rules][data-server=payeefsp1] [data-testid=rule]';
     await page.waitForSelector(`${rule}[data-enabled=false]`);
-    const rulesAt = async () => (await call<{ rules: Array<{ enabled?: boolean; action: { errorCode?: string } }> }>(`${up.world.urls.payeefsp1}/admin/rules`)).body.rules;
+    const rulesAt = async () => (await call<{ rules: Array<{ enabled?: boolean;
+      action: { errorCode?: string } }> }>(`${up.world.urls.payeefsp1}/admin/rules`)).body.rules;
     assert.deepEqual((await rulesAt()).map((r) => [r.enabled, r.action.errorCode]), [[false, '5104']], 'added switched off');
     await page.click(`${rule} .switch`);
     await page.waitForSelector(`${rule}[data-enabled=true]`);
@@ -159,11 +165,13 @@ describe('operator console in a real browser', function () {
   it('cancels a batch in progress from the page: what was not sent is not paid', async () => {
     // Every bulk quote answered 300 ms late: 20 chunks one after another take several seconds.
     for (const fsp of ['payeefsp1', 'payeefsp2']) {
-      const put = await call(`${up.world.urls[fsp]}/admin/rules`, 'PUT', { rules: [{ id: 'slow', match: { resource: 'bulkQuotes' }, action: { type: 'delay', ms: 300 } }] });
+      const put = await call(`${up.world.urls[fsp]}/admin/rules`, 'PUT',
+        { rules: [{ id: 'slow', match: { resource: 'bulkQuotes' }, action: { type: 'delay', ms: 300 } }] });
       assert.equal(put.status, 200);
     }
     const paidBefore = await committed(up);
-    const batch = await submit(up, 'console-cancel', { reference: 'to-cancel', currency: 'USD', payments: payments(200, [1, 2], 3000, '3') });
+    const batch = await submit(up, 'console-cancel', { reference: 'to-cancel', currency: 'USD', payments:
+      payments(200, [1, 2], 3000, '3') });
     await page.goto(`${up.orchestrator!.url}/ui/#/batches/${batch.id}`);
     await page.waitForSelector('[data-testid=cancel]');
     await page.click('[data-testid=cancel]');
@@ -186,7 +194,8 @@ describe('operator console in a real browser', function () {
     const batch = await submit(up, 'console-hook', { currency: 'USD', webhookUrl: hook, payments: payments(2, [2], 4000) });
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const page = (await call<{ items: Array<{ batchId: string; outcome: string }> }>(`${up.orchestrator!.url}/v1/notifications?outcome=dead`)).body;
+      const page =
+        (await call<{ items: Array<{ batchId: string; outcome: string }> }>(`${up.orchestrator!.url}/v1/notifications?outcome=dead`)).body;
       if (page.items.some((e) => e.batchId === batch.id)) break;
       if (Date.now() > deadline) throw new Error('no dead letter for the webhook');
       await new Promise((r) => setTimeout(r, 100));
@@ -201,7 +210,8 @@ describe('operator console in a real browser', function () {
   it('the load report: one chart per metric, drawn, without horizontal scroll at any width', async () => {
     const out = tmpDataDir('gpo-console-load-');
     try {
-      const r = await runLoad({ profile: 'bulk-disbursement', payments: 300, env: { POLL_MS: '50', BATCH_SIZE: '100' }, target: up.orchestrator!.url, engine: 'node', outDir: out.path, log: () => undefined });
+      const r = await runLoad({ profile: 'bulk-disbursement', payments: 300, env: { POLL_MS: '50', BATCH_SIZE: '100' }, target:
+        up.orchestrator!.url, engine: 'node', outDir: out.path, log: () => undefined });
       const html = r.files.find((f) => f.endsWith('.html'))!;
       assert.doesNotMatch(readFileSync(html, 'utf8'), /<script[^>]+src=|<link[^>]+href=|https?:\/\/cdn/i, 'nothing fetched from anywhere');
       const kinds = r.report.latencyByKind.map((k) => k.kind);
@@ -216,7 +226,8 @@ describe('operator console in a real browser', function () {
           fig: f.getBoundingClientRect().width,
         })));
         const ids = charts.map((c) => c.id);
-        for (const id of ['throughput', 'requests', 'vus', 'arrival', 'latency-POST /v1/batches', 'latency-GET /v1/batches/{id}', 'percentiles']) assert.ok(ids.includes(id), `${id} in ${ids.join(', ')}`);
+        for (const id of ['throughput', 'requests', 'vus', 'arrival', 'latency-POST /v1/batches', 'latency-GET /v1/batches/{id}',
+          'percentiles']) assert.ok(ids.includes(id), `${id} in ${ids.join(', ')}`);
         assert.equal(new Set(charts.map((c) => c.title)).size, charts.length, 'one chart per metric');
         for (const c of charts) {
           assert.equal(c.canvas, 1, `${c.id} drawn`);

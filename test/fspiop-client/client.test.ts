@@ -22,7 +22,8 @@ describe('fspiop/client FspiopClient', () => {
     server.route({
       method: '*', path: '/{any*}',
       handler: (req, h) => {
-        const s: Seen = { method: req.method.toUpperCase(), path: req.path, headers: req.headers as Record<string, string>, body: req.payload };
+        const s: Seen = { method: req.method.toUpperCase(), path: req.path, headers: req.headers as Record<string, string>, body:
+          req.payload };
         seen.push(s);
         const b = behave(s);
         if (b.after) setImmediate(b.after);
@@ -43,7 +44,8 @@ describe('fspiop/client FspiopClient', () => {
   it('sends FSPIOP headers the peer accepts and resolves with the success callback body', async () => {
     const key = callbackKey('quotes', 'q-1');
     behave = () => ({ status: 202, after: () => client.deliver(key, false, { transferAmount: { currency: 'USD', amount: '1' } }) });
-    const o = await client.request({ method: 'POST', baseUrl: url, path: '/quotes', resource: 'quotes', destination: 'payeefsp1', body: { quoteId: 'q-1' }, key, timeoutMs: 2000 });
+    const o = await client.request({ method: 'POST', baseUrl: url, path: '/quotes', resource: 'quotes', destination: 'payeefsp1', body:
+      { quoteId: 'q-1' }, key, timeoutMs: 2000 });
     assert.equal(o.kind, 'success');
     assert.deepEqual(o.kind === 'success' && o.body, { transferAmount: { currency: 'USD', amount: '1' } });
     const h = seen[0].headers;
@@ -62,13 +64,15 @@ describe('fspiop/client FspiopClient', () => {
       client.deliver(key, false, { transferState: 'COMMITTED' });
       return { status: 202 };
     };
-    const o = await client.request({ method: 'POST', baseUrl: url, path: '/transfers', resource: 'transfers', body: {}, key, timeoutMs: 2000 });
+    const o = await client.request({ method: 'POST', baseUrl: url, path: '/transfers', resource: 'transfers', body: {}, key, timeoutMs:
+      2000 });
     assert.equal(o.kind, 'success');
   });
 
   it('an error callback resolves with its errorInformation', async () => {
     const key = callbackKey('parties', 'MSISDN', '123');
-    behave = () => ({ status: 202, after: () => client.deliver(key, true, { errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } }) });
+    behave = () => ({ status: 202, after: () => client.deliver(key, true,
+      { errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } }) });
     const o = await client.request({ method: 'GET', baseUrl: url, path: '/parties/MSISDN/123', resource: 'parties', key, timeoutMs: 2000 });
     assert.deepEqual(o, { kind: 'error', errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } });
     assert.equal(seen[0].headers['fspiop-destination'], undefined);
@@ -81,7 +85,8 @@ describe('fspiop/client FspiopClient', () => {
     behave = () => ({ status: 202 });
     const late: string[] = [];
     client.onUnmatched = (k) => late.push(k);
-    const o = await client.request({ method: 'POST', baseUrl: url, path: '/transfers', resource: 'transfers', body: {}, key, timeoutMs: 50 });
+    const o = await client.request({ method: 'POST', baseUrl: url, path: '/transfers', resource: 'transfers', body: {}, key, timeoutMs:
+      50 });
     assert.equal(o.kind, 'timeout');
     assert.equal(client.deliver(key, false, { transferState: 'COMMITTED' }), false);
     assert.deepEqual(late, [key]);
@@ -89,11 +94,13 @@ describe('fspiop/client FspiopClient', () => {
 
   it('a refused request resolves as rejected with the status and the peer error; no peer at all is status 0', async () => {
     behave = () => ({ status: 400, body: { errorInformation: { errorCode: '3101', errorDescription: 'Malformed syntax' } } });
-    const o = await client.request({ method: 'POST', baseUrl: url, path: '/quotes', resource: 'quotes', body: {}, key: 'quotes/x', timeoutMs: 2000 });
+    const o = await client.request({ method: 'POST', baseUrl: url, path: '/quotes', resource: 'quotes', body: {}, key: 'quotes/x',
+      timeoutMs: 2000 });
     assert.equal(o.kind, 'rejected');
     assert.equal(o.kind === 'rejected' && o.status, 400);
     assert.equal(o.kind === 'rejected' && o.errorInformation?.errorCode, '3101');
-    const none = await client.request({ method: 'POST', baseUrl: 'http://127.0.0.1:1', path: '/quotes', resource: 'quotes', body: {}, key: 'quotes/y', timeoutMs: 2000 });
+    const none = await client.request({ method: 'POST', baseUrl: 'http://127.0.0.1:1', path: '/quotes', resource: 'quotes', body: {}, key:
+      'quotes/y', timeoutMs: 2000 });
     assert.equal(none.kind, 'rejected');
     assert.equal(none.kind === 'rejected' && none.status, 0);
     assert.equal(client.pending, 0);
@@ -102,8 +109,10 @@ describe('fspiop/client FspiopClient', () => {
   it('every waiter on the same key gets the callback (two lookups of one party)', async () => {
     const key = callbackKey('parties', 'MSISDN', '555');
     let n = 0;
-    behave = () => ({ status: 202, after: () => { if (++n === 2) client.deliver(key, false, { party: { partyIdInfo: { fspId: 'p' } } }); } });
-    const [a, b] = await Promise.all([0, 1].map(() => client.request({ method: 'GET', baseUrl: url, path: '/parties/MSISDN/555', resource: 'parties', key, timeoutMs: 2000 })));
+    behave = () => ({ status: 202, after: () => { if (++n === 2) client.deliver(key, false,
+      { party: { partyIdInfo: { fspId: 'p' } } }); } });
+    const [a, b] = await Promise.all([0, 1].map(() => client.request({ method: 'GET', baseUrl: url, path: '/parties/MSISDN/555', resource:
+      'parties', key, timeoutMs: 2000 })));
     assert.equal(a.kind, 'success');
     assert.equal(b.kind, 'success');
   });

@@ -12,7 +12,8 @@ import * as edge from '../../simulators/payee-dfsp/edge';
 
 const transfer = {
   transferId: 'b51ec534-ee48-4575-b6a9-ead2955b8069', payerFsp: 'govbank', payeeFsp: 'payeefsp1',
-  amount: { currency: 'USD', amount: '10.5' }, ilpPacket: 'AYIBgQAAAAAAAASwNGxldmVsb25lLmRmc3AxLm1lci45T2RTOF81MDdqUUZERmZlakgyOVc4bXFmNEpLMHlGTFGCAUBQU0svMS4wCk5vbmNlOiB1SXlweUYzY3pYSXBFdzVVc05TYWh3CkVuY3J5cHRpb246IG5vbmUKUGF5bWVudC1JZDogMTMyMzZhM2ItOGZhOC00MTYzLTg0NDctNGMzZWQzZGE5OGE3CgpDb250ZW50LUxlbmd0aDogMTM1CkNvbnRlbnQtVHlwZTogYXBwbGljYXRpb24vanNvbgpTZW5kZXItSWRlbnRpZmllcjogOTI4MDYzOTEKCiJ7XCJmZWVcIjowLFwidHJhbnNmZXJDb2RlXCI6XCJpbnZvaWNlXCIsXCJkZWJpdE5hbWVcIjpcImFsaWNlIGNvb3BlclwiLFwiY3JlZGl0TmFtZVwiOlwibWVyIGNoYW50XCIsXCJkZWJpdElkZW50aWZpZXJcIjpcIjkyODA2MzkxXCJ9IgA',
+  amount: { currency: 'USD', amount: '10.5' }, ilpPacket:
+    'AYIBgQAAAAAAAASwNGxldmVsb25lLmRmc3AxLm1lci45T2RTOF81MDdqUUZERmZlakgyOVc4bXFmNEpLMHlGTFGCAUBQU0svMS4wCk5vbmNlOiB1SXlweUYzY3pYSXBFdzVVc05TYWh3CkVuY3J5cHRpb246IG5vbmUKUGF5bWVudC1JZDogMTMyMzZhM2ItOGZhOC00MTYzLTg0NDctNGMzZWQzZGE5OGE3CgpDb250ZW50LUxlbmd0aDogMTM1CkNvbnRlbnQtVHlwZTogYXBwbGljYXRpb24vanNvbgpTZW5kZXItSWRlbnRpZmllcjogOTI4MDYzOTEKCiJ7XCJmZWVcIjowLFwidHJhbnNmZXJDb2RlXCI6XCJpbnZvaWNlXCIsXCJkZWJpdE5hbWVcIjpcImFsaWNlIGNvb3BlclwiLFwiY3JlZGl0TmFtZVwiOlwibWVyIGNoYW50XCIsXCJkZWJpdElkZW50aWZpZXJcIjpcIjkyODA2MzkxXCJ9IgA',
   condition: 'f5sqb7tBTWPd5Y8BDFdMm9BJR_MNI4isf8p8n4D5pHA', expiration: '2030-01-01T00:00:00.000Z',
 };
 
@@ -25,7 +26,8 @@ describe('FSPIOP kit: headers', () => {
     assert.ok(req.accept);
     assert.ok(!Number.isNaN(Date.parse(req.date)));
     assert.equal(fspiopHeaders('quotes', 'payeefsp1', 'govbank', true).accept, undefined);
-    assert.deepEqual(parseContentType('application/vnd.interoperability.parties+json;version=1.0'), { resource: 'parties', version: '1.0' });
+    assert.deepEqual(parseContentType('application/vnd.interoperability.parties+json;version=1.0'),
+      { resource: 'parties', version: '1.0' });
   });
 
   it('negotiates versions: 406 with 3001 and the supported versions for an unsupported one', () => {
@@ -34,14 +36,18 @@ describe('FSPIOP kit: headers', () => {
     assert.equal(negotiateVersion('application/vnd.interoperability.transfers+json;version=2', 'transfers'), undefined);
     assert.equal(negotiateVersion('application/json', 'transfers'), null);
     const h = fspiopHeaders('transfers', 'govbank', 'payeefsp1', false);
-    const p = checkHeaders({ ...h, 'content-type': 'application/vnd.interoperability.transfers+json;version=2.0' }, 'transfers', { hasBody: true, isCallback: false });
+    const p = checkHeaders({ ...h, 'content-type': 'application/vnd.interoperability.transfers+json;version=2.0' }, 'transfers',
+      { hasBody: true, isCallback: false });
     assert.equal(p?.status, 406);
     assert.equal(p?.body.errorInformation.errorCode, '3001');
     assert.deepEqual(p?.body.errorInformation.extensionList?.extension, [{ key: '1', value: '0' }, { key: '1', value: '1' }]);
     assert.equal(checkHeaders(h, 'transfers', { hasBody: true, isCallback: false }), undefined);
-    assert.equal(checkHeaders({ ...h, date: undefined }, 'transfers', { hasBody: true, isCallback: false })?.body.errorInformation.errorCode, '3102');
-    assert.equal(checkHeaders({ ...h, date: 'yesterday' }, 'transfers', { hasBody: true, isCallback: false })?.body.errorInformation.errorCode, '3101');
-    assert.equal(checkHeaders({ ...h, 'fspiop-destination': undefined }, 'transfers', { hasBody: true, isCallback: false, requireDestination: true })?.body.errorInformation.errorCode, '3102');
+    assert.equal(checkHeaders({ ...h, date: undefined }, 'transfers', { hasBody: true, isCallback:
+      false })?.body.errorInformation.errorCode, '3102');
+    assert.equal(checkHeaders({ ...h, date: 'yesterday' }, 'transfers',
+      { hasBody: true, isCallback: false })?.body.errorInformation.errorCode, '3101');
+    assert.equal(checkHeaders({ ...h, 'fspiop-destination': undefined }, 'transfers',
+      { hasBody: true, isCallback: false, requireDestination: true })?.body.errorInformation.errorCode, '3102');
     assert.equal(answerVersion({ 'content-type': 'application/vnd.interoperability.quotes+json;version=1.0' }), '1.0');
   });
 });
@@ -92,12 +98,15 @@ describe('FSPIOP kit: validation', () => {
     }
     assert.equal(log.items.length, 2);
     assert.equal(log.items[1].source, 'govbank');
-    const items = Array.from({ length: 1001 }, (_, i) => ({ transferId: transfer.transferId.replace(/.{4}$/, String(1000 + i)), transferAmount: transfer.amount, ilpPacket: transfer.ilpPacket, condition: transfer.condition }));
-    const bulk = { bulkTransferId: transfer.transferId, bulkQuoteId: transfer.transferId, payerFsp: 'govbank', payeeFsp: 'payeefsp1', individualTransfers: items, expiration: transfer.expiration };
+    const items = Array.from({ length: 1001 }, (_, i) => ({ transferId: transfer.transferId.replace(/.{4}$/, String(1000 + i)),
+      transferAmount: transfer.amount, ilpPacket: transfer.ilpPacket, condition: transfer.condition }));
+    const bulk = { bulkTransferId: transfer.transferId, bulkQuoteId: transfer.transferId, payerFsp: 'govbank', payeeFsp: 'payeefsp1',
+      individualTransfers: items, expiration: transfer.expiration };
     const bh = fspiopHeaders('bulkTransfers', 'govbank', 'payeefsp1', false);
     assert.equal(validateMessage('POST', '/bulkTransfers', bh, bulk)?.body.errorInformation.errorCode, '3103');
     assert.equal(validateMessage('POST', '/bulkTransfers', bh, { ...bulk, individualTransfers: items.slice(0, 1000) }), undefined);
-    assert.equal(validateMessage('PUT', '/transfers/x', fspiopHeaders('transfers', 'payeefsp1', 'govbank', true), { transferState: 'DONE' })?.body.errorInformation.errorCode, '3100');
+    assert.equal(validateMessage('PUT', '/transfers/x', fspiopHeaders('transfers', 'payeefsp1', 'govbank', true),
+      { transferState: 'DONE' })?.body.errorInformation.errorCode, '3100');
   });
 
   it('the payee DFSP edge module re-exports the kit', () => {

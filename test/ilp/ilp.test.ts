@@ -121,7 +121,8 @@ describe('ILP packets, conditions and fulfilments', () => {
     const res = mine.check(theirs.ilpPacket, { amount: { amount: '1', currency: 'USD' } });
     assert.equal(res.ok, false);
     const v1 = new PayeeIlp('other', 'v1').terms(tx('1'));
-    assert.equal(new PayeeIlp('s3cret', 'v1').check(v1.ilpPacket, { amount: { amount: '1', currency: 'USD' }, condition: v1.condition }).ok, false);
+    assert.equal(new PayeeIlp('s3cret', 'v1').check(v1.ilpPacket, { amount: { amount: '1', currency: 'USD' }, condition: v1.condition }).ok,
+      false);
   });
 
   it('malformed packets are a failed check, never an exception', () => {

@@ -19,7 +19,8 @@ import { startCallbackSink, type CallbackSink } from '../network/helpers';
 interface Payee { ref: string; idType: string; idValue: string; amount: string; fsp?: string; known: boolean }
 
 function batchOf(id: string, payees: Payee[]): PaymentBatch {
-  return { id, payments: payees.map((p) => ({ reference: p.ref, amount: p.amount, currency: 'USD', registrant: { idType: p.idType, idValue: p.idValue, fsp: p.fsp, name: `Person ${p.ref}` } })) } as unknown as PaymentBatch;
+  return { id, payments: payees.map((p) => ({ reference: p.ref, amount: p.amount, currency: 'USD', registrant:
+    { idType: p.idType, idValue: p.idValue, fsp: p.fsp, name: `Person ${p.ref}` } })) } as unknown as PaymentBatch;
 }
 
 async function balance(world: World, fsp: string, idType: string, idValue: string): Promise<string> {
@@ -49,7 +50,8 @@ describe('PIL-compatible and G2P Connect APIs on the orchestrator (end to end)',
     const logger = pino({ level: 'silent' });
     world = await startWorld({ ports: 'random', seed: 31, logger });
     dataDir = mkdtempSync(path.join(tmpdir(), 'gpo-intake-e2e-'));
-    orch = await startOrchestrator({ port: 0, dataDir, seed: 31, sdkUrl: world.payer.outboundUrl, pilUrl: world.pil!.url, logger, notify: { progressEveryMs: 50, baseDelayMs: 20, maxDelayMs: 200 } });
+    orch = await startOrchestrator({ port: 0, dataDir, seed: 31, sdkUrl: world.payer.outboundUrl, pilUrl: world.pil!.url, logger, notify:
+      { progressEveryMs: 50, baseDelayMs: 20, maxDelayMs: 200 } });
     sink = await startCallbackSink();
   });
   after(async () => {
@@ -96,12 +98,16 @@ describe('PIL-compatible and G2P Connect APIs on the orchestrator (end to end)',
       { ref: 'g1', idType: 'MSISDN', idValue: '254720000602', amount: '40.5', fsp: 'payeefsp2', known: true },
       { ref: 'g2', idType: 'MSISDN', idValue: '254790000603', amount: '10', known: false },
     ];
-    const ctx = { orchestratorUrl: orch.url, programName: 'Child Grant', cycleId: '4', callbacks: sink as never, log: new ExchangeLog(), rnd: new SeededRandom(4) };
+    const ctx = { orchestratorUrl: orch.url, programName: 'Child Grant', cycleId: '4', callbacks: sink as never, log: new ExchangeLog(),
+      rnd: new SeededRandom(4) };
     const env = g2pConnectEnvelope(batchOf('tx-e2e-1', payees), ctx, 'msg-e2e-1');
     const ack = await request(orch.url).post('/disburse').send(env).expect(200);
     assert.equal(ack.body.message.ack_status, 'ACK');
-    const final = await sink.waitFor((r) => r.path === '/on-disburse' && (r.body as { header: { status: string } }).header.status !== 'pdng', 30_000);
-    const cb = final.body as { header: { status: string; total_count: number; completed_count: number }; message: { transaction_id: string; disbursements_status: Array<{ reference_id: string; status: string; status_reason_code?: string }> } };
+    const final = await sink.waitFor((r) => r.path === '/on-disburse'
+      && (r.body as { header: { status: string } }).header.status !== 'pdng', 30_000);
+    const cb = final.body as { header: { status: string; total_count: number; completed_count: number };
+      message: { transaction_id: string; disbursements_status: Array<{ reference_id: string; status: string;
+        status_reason_code?: string }> } };
     assert.equal(cb.message.transaction_id, 'tx-e2e-1');
     assert.equal(cb.header.total_count, 3);
     assert.equal(cb.header.completed_count, 3);
@@ -117,8 +123,10 @@ describe('PIL-compatible and G2P Connect APIs on the orchestrator (end to end)',
     const replay = await request(orch.url).post('/disburse').send(env).expect(200);
     assert.deepEqual(replay.body, ack.body);
     const status = await request(orch.url).post('/disburse/sync/txn/status').send({
-      header: { version: '1.0.0', message_id: 'st-e2e-1', message_ts: new Date().toISOString(), action: 'txn-status', sender_id: 'openg2p', total_count: 1 },
-      message: { transaction_id: 'st-1', txnstatus_request: { reference_id: 'q', txn_type: 'disburse', attribute_type: 'transaction_id', attribute_value: 'tx-e2e-1' } },
+      header: { version: '1.0.0', message_id: 'st-e2e-1', message_ts: new Date().toISOString(), action: 'txn-status', sender_id: 'openg2p',
+        total_count: 1 },
+      message: { transaction_id: 'st-1', txnstatus_request: { reference_id: 'q', txn_type: 'disburse', attribute_type: 'transaction_id',
+        attribute_value: 'tx-e2e-1' } },
     }).expect(200);
     assert.equal(status.body.message.txnstatus_response.txn_status.disbursements_status.length, 3);
     assert.equal(await balance(world, 'payeefsp1', 'MSISDN', '254710000601'), '30', 'the replay paid nothing again');

@@ -5,7 +5,8 @@ import { FakeDisbursementService, failWhen } from './fake-service';
 function command(key: string, amounts: string[], hash = 'h1'): SubmitBatchCommand {
   return {
     source: 'native', sourceKey: key, requestHash: hash, currency: 'USD',
-    payments: amounts.map((amount, i) => ({ reference: `r${i}`, payeeIdType: 'MSISDN', payeeIdValue: `25471000000${i}`, amount, currency: 'USD' })),
+    payments: amounts.map((amount, i) => ({ reference: `r${i}`, payeeIdType: 'MSISDN', payeeIdValue: `25471000000${i}`, amount, currency:
+      'USD' })),
   };
 }
 

@@ -56,7 +56,8 @@ interface StoredBatch {
   inputs: PaymentInput[];
 }
 
-const FINAL_BATCH: ReadonlySet<BatchStatus> = new Set([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED, BatchStatus.CANCELLED]);
+const FINAL_BATCH: ReadonlySet<BatchStatus> = new Set([BatchStatus.COMPLETED, BatchStatus.PARTIALLY_COMPLETED, BatchStatus.FAILED,
+  BatchStatus.CANCELLED]);
 
 function emptyByStatus(): Record<PaymentStatus, StatusTotals> {
   const out = {} as Record<PaymentStatus, StatusTotals>;
@@ -241,10 +242,12 @@ export class FakeDisbursementService implements DisbursementService {
     return { total: all.length, items: clone(all.slice(q.offset, q.offset + q.limit)) };
   }
 
-  async listPayments(batchId: string, query: { status?: PaymentStatus; errorCode?: string; offset?: number; limit?: number } = {}): Promise<{ total: number; items: PaymentView[] }> {
+  async listPayments(batchId: string, query: { status?: PaymentStatus; errorCode?: string; offset?: number;
+    limit?: number } = {}): Promise<{ total: number; items: PaymentView[] }> {
     const b = this.batches.get(batchId);
     if (!b) return { total: 0, items: [] };
-    const all = b.payments.filter((p) => (!query.status || p.status === query.status) && (query.errorCode === undefined || p.errorCode === query.errorCode));
+    const all = b.payments.filter((p) => (!query.status || p.status === query.status)
+      && (query.errorCode === undefined || p.errorCode === query.errorCode));
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
     return { total: all.length, items: clone(all.slice(offset, offset + limit)) };

@@ -10,17 +10,23 @@ import { startCallbackSink, type CallbackSink, type Received } from '../network/
 import { failWhen } from './fake-service';
 import { startIntake, eventually, type IntakeHarness } from './helpers';
 
-interface StatusItem { reference_id: string; status: string; status_reason_code?: string; amount: string; payee_fa: string; currency_code: string }
-interface OnDisburse { header: { action: string; status: string; total_count: number; completed_count: number; message_id: string; receiver_id?: string }; message: { transaction_id: string; disbursements_status: StatusItem[] } }
+interface StatusItem { reference_id: string; status: string; status_reason_code?: string; amount: string; payee_fa: string;
+  currency_code: string }
+interface OnDisburse { header: { action: string; status: string; total_count: number; completed_count: number; message_id: string;
+  receiver_id?: string }; message: { transaction_id: string; disbursements_status: StatusItem[] } }
 
 /** The envelope OpenG2P's g2p-connect manager sends, built by its own model. */
-function envelope(sink: { url: string } | undefined, txId: string, messageId: string, payees: Array<{ ref: string; idType: string; idValue: string; fsp?: string; amount: string }>) {
+function envelope(sink: { url: string } | undefined, txId: string, messageId: string,
+  payees: Array<{ ref: string; idType: string; idValue: string; fsp?: string; amount: string }>) {
   const batch = {
     id: txId,
-    payments: payees.map((p) => ({ reference: p.ref, amount: p.amount, currency: 'USD', registrant: { idType: p.idType, idValue: p.idValue, fsp: p.fsp, name: `Name ${p.ref}` } })),
+    payments: payees.map((p) => ({ reference: p.ref, amount: p.amount, currency: 'USD', registrant:
+      { idType: p.idType, idValue: p.idValue, fsp: p.fsp, name: `Name ${p.ref}` } })),
   } as unknown as PaymentBatch;
-  const ctx = { orchestratorUrl: '', programName: 'Child Grant', cycleId: '3', callbacks: sink as never, log: new ExchangeLog(), rnd: new SeededRandom(1) };
-  return g2pConnectEnvelope(batch, ctx, messageId) as { header: Record<string, unknown>; message: { transaction_id: string; disbursements: Array<Record<string, unknown>> } };
+  const ctx = { orchestratorUrl: '', programName: 'Child Grant', cycleId: '3', callbacks: sink as never, log: new ExchangeLog(), rnd:
+    new SeededRandom(1) };
+  return g2pConnectEnvelope(batch, ctx, messageId) as { header: Record<string, unknown>;
+    message: { transaction_id: string; disbursements: Array<Record<string, unknown>> } };
 }
 
 const PAYEES = [
@@ -41,7 +47,8 @@ describe('G2P Connect Disburse API (orchestrator intake)', () => {
   afterEach(async () => { await h?.stop(); await sink.stop(); });
 
   it('ACKs OpenG2P\'s envelope, pays by financial address and calls back on-disburse with per-item statuses and counts', async () => {
-    h = await startIntake(registerG2pConnectApi, { service: { outcome: failWhen(/^25479/), stepSize: 1, settle: 'manual' }, config: { notify: { progressEveryMs: 0 } } });
+    h = await startIntake(registerG2pConnectApi, { service: { outcome: failWhen(/^25479/), stepSize: 1, settle: 'manual' }, config:
+      { notify: { progressEveryMs: 0 } } });
     const env = envelope(sink, 'tx-1', 'msg-1', PAYEES);
     const res = await request(h.url).post('/disburse').send(env).expect(200);
     assert.equal(res.body.message.ack_status, 'ACK');
@@ -92,7 +99,8 @@ describe('G2P Connect Disburse API (orchestrator intake)', () => {
 
   it('refuses header and item problems with the spec\'s reject codes, storing nothing', async () => {
     h = await startIntake(registerG2pConnectApi);
-    const missing = await request(h.url).post('/disburse').send({ header: { version: '1.0.0', action: 'disburse' }, message: {} }).expect(400);
+    const missing = await request(h.url).post('/disburse').send({ header: { version: '1.0.0', action: 'disburse' }, message:
+      {} }).expect(400);
     assert.equal(missing.body.message.ack_status, 'ERR');
     assert.ok(missing.body.message.error.details.length >= 3);
 
@@ -120,7 +128,8 @@ describe('G2P Connect Disburse API (orchestrator intake)', () => {
     items.message.disbursements[3].currency_code = 'EUR';
     const bad = await request(h.url).post('/disburse').send(items).expect(400);
     const codes = bad.body.message.error.details.map((d: { code: string; reference_id?: string }) => `${d.reference_id}:${d.code}`).sort();
-    assert.deepEqual(codes, ['a:rjct.amount.invalid', 'a:rjct.reference_id.duplicate', 'b:rjct.payee_fa.invalid', 'd:rjct.currency_code.invalid']);
+    assert.deepEqual(codes, ['a:rjct.amount.invalid', 'a:rjct.reference_id.duplicate', 'b:rjct.payee_fa.invalid',
+      'd:rjct.currency_code.invalid']);
 
     const noUri = envelope(undefined, 'tx-7', 'msg-7', PAYEES);
     assert.equal((await request(h.url).post('/disburse').send(noUri).expect(400)).body.message.error.code, 'ERR_INVALID_SENDER_URI');
@@ -134,7 +143,8 @@ describe('G2P Connect Disburse API (orchestrator intake)', () => {
     h = await startIntake(registerG2pConnectApi, { service: { settle: 'manual' } });
     const env = envelope(sink, 'tx-8', 'msg-8', PAYEES);
     const first = await request(h.url).post('/disburse').send(env).expect(200);
-    const again = await request(h.url).post('/disburse').send({ ...env, header: { ...env.header, message_ts: new Date(Date.now() + 5000).toISOString() } }).expect(200);
+    const again = await request(h.url).post('/disburse').send({ ...env, header:
+      { ...env.header, message_ts: new Date(Date.now() + 5000).toISOString() } }).expect(200);
     assert.deepEqual(again.body, first.body);
     assert.equal(h.service.createdCount, 1);
     const changed = envelope(sink, 'tx-8', 'msg-8', PAYEES.map((p) => ({ ...p, amount: '1' })));
@@ -145,7 +155,8 @@ describe('G2P Connect Disburse API (orchestrator intake)', () => {
   });
 
   it('retries an on-disburse callback the receiver refused, until it is taken', async () => {
-    h = await startIntake(registerG2pConnectApi, { config: { notify: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 5, progressEveryMs: 60_000 } } });
+    h = await startIntake(registerG2pConnectApi, { config: { notify: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 5, progressEveryMs:
+      60_000 } } });
     const attempts: number[] = [];
     const receiver = Hapi.server({ port: 0, host: '127.0.0.1' });
     receiver.route({ method: 'POST', path: '/on-disburse', handler: (_req, res) => {
@@ -169,7 +180,8 @@ describe('G2P Connect Disburse API (orchestrator intake)', () => {
     const res = await request(h.url).post('/disburse/sync/disburse').send(env).expect(200);
     assert.equal(res.body.header.status, 'succ');
     assert.equal(res.body.header.completed_count, 4);
-    assert.deepEqual(res.body.message.disbursements_status.map((i: StatusItem) => `${i.reference_id}:${i.status}`), ['a:succ', 'b:rjct', 'c:succ', 'd:succ']);
+    assert.deepEqual(res.body.message.disbursements_status.map((i: StatusItem) => `${i.reference_id}:${i.status}`),
+      ['a:succ', 'b:rjct', 'c:succ', 'd:succ']);
     assert.equal(h.service.submitCalls[0].callback, undefined);
   });
 
@@ -180,8 +192,10 @@ describe('G2P Connect Disburse API (orchestrator intake)', () => {
     const batchId = ack.body.message.correlation_id as string;
     await h.service.settle(batchId, 2);
     const status = (attribute_type: string, attribute_value: unknown, transactionId = 'st-1') => ({
-      header: { version: '1.0.0', message_id: `st-${attribute_type}`, message_ts: new Date().toISOString(), action: 'txn-status', sender_id: 'openg2p', sender_uri: sink.url, total_count: 1 },
-      message: { transaction_id: transactionId, txnstatus_request: { reference_id: 'q1', txn_type: 'disburse', attribute_type, attribute_value } },
+      header: { version: '1.0.0', message_id: `st-${attribute_type}`, message_ts: new Date().toISOString(), action: 'txn-status', sender_id:
+        'openg2p', sender_uri: sink.url, total_count: 1 },
+      message: { transaction_id: transactionId, txnstatus_request: { reference_id: 'q1', txn_type: 'disburse', attribute_type,
+        attribute_value } },
     });
     const sync = await request(h.url).post('/disburse/sync/txn/status').send(status('transaction_id', 'tx-12')).expect(200);
     const items = sync.body.message.txnstatus_response.txn_status.disbursements_status as StatusItem[];
@@ -191,7 +205,8 @@ describe('G2P Connect Disburse API (orchestrator intake)', () => {
     const byCorrelation = await request(h.url).post('/disburse/sync/txn/status').send(status('correlation_id', batchId)).expect(200);
     assert.equal(byCorrelation.body.message.txnstatus_response.txn_status.disbursements_status.length, 4);
     const refs = await request(h.url).post('/disburse/sync/txn/status').send(status('reference_id_list', ['c', 'a'], 'tx-12')).expect(200);
-    assert.deepEqual(refs.body.message.txnstatus_response.txn_status.disbursements_status.map((i: StatusItem) => i.reference_id).sort(), ['a', 'c']);
+    assert.deepEqual(refs.body.message.txnstatus_response.txn_status.disbursements_status.map((i: StatusItem) => i.reference_id).sort(),
+      ['a', 'c']);
 
     const async = await request(h.url).post('/disburse/txn/status').send(status('transaction_id', 'tx-12')).expect(200);
     assert.equal(async.body.message.ack_status, 'ACK');
@@ -205,7 +220,8 @@ describe('G2P Connect Disburse API (orchestrator intake)', () => {
 
   it('parses financial addresses into party id type, value and FSP', () => {
     assert.deepEqual(parseFinancialAddress('mobile:254700000001@mpesa'), { idType: 'MSISDN', idValue: '254700000001', provider: 'mpesa' });
-    assert.deepEqual(parseFinancialAddress('account:PF1-1001@payeefsp1'), { idType: 'ACCOUNT_ID', idValue: 'PF1-1001', provider: 'payeefsp1' });
+    assert.deepEqual(parseFinancialAddress('account:PF1-1001@payeefsp1'),
+      { idType: 'ACCOUNT_ID', idValue: 'PF1-1001', provider: 'payeefsp1' });
     assert.deepEqual(parseFinancialAddress('email:a.b@x.org'), { idType: 'EMAIL', idValue: 'a.b@x.org', provider: undefined });
     assert.deepEqual(parseFinancialAddress('email:a.b@x.org@bank1'), { idType: 'EMAIL', idValue: 'a.b@x.org', provider: 'bank1' });
     assert.equal(parseFinancialAddress('mobile:2547@'), undefined);

@@ -33,7 +33,8 @@ export async function eventually<T>(probe: () => T | Promise<T>, ok: (v: T) => b
   for (;;) {
     const v = await probe();
     if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${label} not reached within ${timeoutMs} ms; last value: ${JSON.stringify(v)?.slice(0, 300)}`);
+    if (Date.now() > deadline) throw new Error(`${label} not reached within ${timeoutMs} ms; last value: ${JSON.stringify(v)?.slice(0,
+      300)}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -12,7 +12,8 @@ import { startIntake, type IntakeHarness } from './helpers';
 function openG2pBody(id: string, payees: Array<{ idType: string; idValue: string; amount: string }>): string {
   const batch = {
     id,
-    payments: payees.map((p, i) => ({ reference: `r${i}`, amount: p.amount, currency: 'USD', registrant: { idType: p.idType, idValue: p.idValue } })),
+    payments: payees.map((p, i) => ({ reference: `r${i}`, amount: p.amount, currency: 'USD', registrant:
+      { idType: p.idType, idValue: p.idValue } })),
   } as unknown as PaymentBatch;
   return interopLayerBody(batch, { programName: 'Cash Transfer', cycleId: '7' });
 }
@@ -82,25 +83,30 @@ describe('PIL-compatible API (orchestrator intake)', () => {
     const empty = await request(h.url).post('/disbursement').send({ disbursementId: 'd-3', payeeList: [] }).expect(400);
     assert.equal(empty.body.errors[0].field, 'payeeList');
     const tooMany = await request(h.url).post('/disbursement').send({
-      disbursementId: 'd-4', payeeList: Array.from({ length: 1001 }, () => ({ payeeIdType: 'MSISDN', payeeIdValue: '254710000001', amount: 1, currency: 'USD' })),
+      disbursementId: 'd-4', payeeList: Array.from({ length: 1001 }, () =>
+        ({ payeeIdType: 'MSISDN', payeeIdValue: '254710000001', amount: 1, currency: 'USD' })),
     }).expect(400);
     assert.equal(tooMany.body.errors[0].field, 'payeeList');
 
-    const notJson = await request(h.url).post('/disbursement').set('content-type', 'application/json').send('{"disbursementId": "d-1", "payeeList": [').expect(400);
+    const notJson = await request(h.url).post('/disbursement').set('content-type',
+      'application/json').send('{"disbursementId": "d-1", "payeeList": [').expect(400);
     assert.equal(notJson.body.errorInformation.errorCode, '3101');
     assert.equal(h.service.submitCalls.length, 0, 'nothing reached the service');
   });
 
   it('a replay returns the original results and creates nothing; the same id with another request is a 409', async () => {
     h = await startIntake(registerPilApi);
-    const body = { disbursementId: 'dup-1', note: 'n', payeeList: [{ payeeIdType: 'MSISDN', payeeIdValue: '254710000001', amount: 10, currency: 'USD' }] };
+    const body = { disbursementId: 'dup-1', note: 'n', payeeList: [{ payeeIdType: 'MSISDN', payeeIdValue: '254710000001', amount: 10,
+      currency: 'USD' }] };
     const first = await request(h.url).post('/disbursement').send(body).expect(200);
     // Same content, other key order and 10.0 instead of 10: the same request.
     const replay = await request(h.url).post('/disbursement').set('content-type', 'application/json')
       .send('{"payeeList":[{"currency":"USD","amount":10.0,"payeeIdValue":"254710000001","payeeIdType":"MSISDN"}],"note":"n","disbursementId":"dup-1"}').expect(200);
-    assert.deepEqual(replay.body.payeeResults.map((r: { status: string }) => r.status), first.body.payeeResults.map((r: { status: string }) => r.status));
+    assert.deepEqual(replay.body.payeeResults.map((r: { status: string }) => r.status),
+      first.body.payeeResults.map((r: { status: string }) => r.status));
     assert.equal(h.service.createdCount, 1);
-    const conflict = await request(h.url).post('/disbursement').send({ ...body, payeeList: [{ ...body.payeeList[0], amount: 11 }] }).expect(409);
+    const conflict = await request(h.url).post('/disbursement').send({ ...body, payeeList:
+      [{ ...body.payeeList[0], amount: 11 }] }).expect(409);
     assert.equal(conflict.body.errorInformation.errorCode, '3106');
     assert.equal(h.service.createdCount, 1);
     assert.equal(h.service.submitCalls.length, 3);
@@ -109,7 +115,8 @@ describe('PIL-compatible API (orchestrator intake)', () => {
   it('answers RECEIVED/PENDING after the sync window, then GET completes them', async () => {
     h = await startIntake(registerPilApi, { service: { settle: 'manual' }, config: { pilSyncWindowMs: 50 } });
     const res = await request(h.url).post('/disbursement').send({
-      disbursementId: 'slow-1', payeeList: [1, 2, 3].map((i) => ({ payeeIdType: 'MSISDN', payeeIdValue: `25471000000${i}`, amount: i, currency: 'USD' })),
+      disbursementId: 'slow-1', payeeList: [1, 2, 3].map((i) => ({ payeeIdType: 'MSISDN', payeeIdValue: `25471000000${i}`, amount: i,
+        currency: 'USD' })),
     }).expect(200);
     assert.deepEqual(res.body.payeeResults.map((r: { status: string }) => r.status), ['RECEIVED', 'RECEIVED', 'RECEIVED']);
     const batchId = (await h.service.findBatchBySourceKey('pil', 'slow-1'))!.id;
@@ -124,8 +131,10 @@ describe('PIL-compatible API (orchestrator intake)', () => {
 
   it('answers a 500-payee batch within the sync window with every result in order', async () => {
     h = await startIntake(registerPilApi, { service: { stepSize: 50 } });
-    const payees = Array.from({ length: 500 }, (_, i) => ({ idType: 'MSISDN', idValue: `2547100${String(i).padStart(5, '0')}`, amount: `${1 + (i % 7)}.25` }));
-    const res = await request(h.url).post('/disbursement').set('content-type', 'application/json').send(openG2pBody('big-500', payees)).expect(200);
+    const payees = Array.from({ length: 500 }, (_, i) => ({ idType: 'MSISDN', idValue: `2547100${String(i).padStart(5, '0')}`, amount: `${1
+      + (i % 7)}.25` }));
+    const res = await request(h.url).post('/disbursement').set('content-type',
+      'application/json').send(openG2pBody('big-500', payees)).expect(200);
     assert.equal(res.body.payeeResults.length, 500);
     res.body.payeeResults.forEach((r: { payeeIdValue: string; status: string; amount: string }, i: number) => {
       assert.equal(r.payeeIdValue, payees[i].idValue);
@@ -164,8 +173,10 @@ describe('PIL-compatible API (orchestrator intake)', () => {
   it('hashes requests canonically', () => {
     assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}');
     assert.equal(requestHash({ a: 1, b: 2 }), requestHash({ b: 2, a: 1 }));
-    const a = parseDisbursement({ disbursementId: 'x', payeeList: [{ payeeIdType: 'MSISDN', payeeIdValue: '1', amount: 1.5, currency: 'USD' }] });
-    const b = parseDisbursement({ disbursementId: 'x', payeeList: [{ payeeIdType: 'MSISDN', payeeIdValue: '1', amount: '1.50', currency: 'USD' }] });
+    const a = parseDisbursement({ disbursementId: 'x', payeeList: [{ payeeIdType: 'MSISDN', payeeIdValue: '1', amount: 1.5, currency:
+      'USD' }] });
+    const b = parseDisbursement({ disbursementId: 'x', payeeList: [{ payeeIdType: 'MSISDN', payeeIdValue: '1', amount: '1.50', currency:
+      'USD' }] });
     assert.ok(a.ok && b.ok);
     assert.equal(a.ok && a.command.requestHash, b.ok && b.command.requestHash);
   });

@@ -35,10 +35,13 @@ describe('npm run bench: options and the benchmarks document', () => {
       const r: BenchResult = {
         date: '2026-01-01T00:00:00.000Z', railMode: 'bulkTransactions', batchSize: 100_000,
         machine: { cpus: 2, cpuModel: 'Test CPU', memoryGb: 24, node: 'v20.0.0', os: 'Linux' },
-        baseline: { flows: 0, flowErrors: 0, flowsPerSecond: 0, flowP95Ms: 0, bulkItems: 20_000, bulkErrors: 0, bulkItemsPerSecond: 5000, bulkP95Ms: 400, peakRssMb: 300 },
+        baseline: { flows: 0, flowErrors: 0, flowsPerSecond: 0, flowP95Ms: 0, bulkItems: 20_000, bulkErrors: 0, bulkItemsPerSecond: 5000,
+          bulkP95Ms: 400, peakRssMb: 300 },
         cycles: [
-          { payments: 10_000, batches: 1, completed: 10_000, failed: 0, submitS: 0.2, firstFinalS: 0.5, allFinalS: 2, paymentsPerSecond: 5000, peakRssMb: 400, ledgerCommitted: 10_000, scaling: 1, ratioToSimulators: 1 },
-          { payments: 100_000, batches: 1, completed: 0, failed: 0, submitS: 0, firstFinalS: 0, allFinalS: 0, paymentsPerSecond: 0, peakRssMb: 500, ledgerCommitted: 0, error: 'not all final after 10 s' },
+          { payments: 10_000, batches: 1, completed: 10_000, failed: 0, submitS: 0.2, firstFinalS: 0.5, allFinalS: 2, paymentsPerSecond:
+            5000, peakRssMb: 400, ledgerCommitted: 10_000, scaling: 1, ratioToSimulators: 1 },
+          { payments: 100_000, batches: 1, completed: 0, failed: 0, submitS: 0, firstFinalS: 0, allFinalS: 0, paymentsPerSecond: 0,
+            peakRssMb: 500, ledgerCommitted: 0, error: 'not all final after 10 s' },
         ],
       };
       writeBenchDoc(r, file);

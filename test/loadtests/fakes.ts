@@ -56,11 +56,13 @@ export async function startFakeTarget(opts: FakeOptions = {}): Promise<FakeTarge
     const status = p.final < total ? 'PROCESSING' : p.failed === 0 ? 'COMPLETED' : p.completed === 0 ? 'FAILED' : 'PARTIALLY_COMPLETED';
     return {
       id: b.id, status, totalCount: total,
-      byStatus: { RECEIVED: { count: total - p.final, amount: '0' }, COMPLETED: { count: p.completed, amount: '0' }, FAILED: { count: p.failed, amount: '0' }, CANCELLED: { count: 0, amount: '0' } },
+      byStatus: { RECEIVED: { count: total - p.final, amount: '0' }, COMPLETED: { count: p.completed, amount: '0' }, FAILED:
+        { count: p.failed, amount: '0' }, CANCELLED: { count: 0, amount: '0' } },
     };
   };
   const newBatch = (id: string, payees: string[]): FakeBatch => {
-    const b: FakeBatch = { id, created: Date.now(), payees, failed: new Set(payees.map((p, i) => (fails(p) ? i : -1)).filter((i) => i >= 0)) };
+    const b: FakeBatch = { id, created: Date.now(), payees, failed: new Set(payees.map((p, i) => (fails(p) ? i : -1)).filter((i) =>
+      i >= 0)) };
     batches.set(id, b);
     return b;
   };
@@ -71,8 +73,10 @@ export async function startFakeTarget(opts: FakeOptions = {}): Promise<FakeTarge
       method: 'POST', path: '/v1/batches',
       handler: (req, h) => {
         const body = req.payload as { payments?: Array<{ payeeIdValue: string }> };
-        if (!Array.isArray(body?.payments) || !body.payments.length) return h.response({ errorCode: 'VALIDATION_FAILED', message: 'payments required' }).code(400);
-        if (opts.refuseOver !== undefined && body.payments.length > opts.refuseOver) return h.response({ errorCode: 'BATCH_REFUSED', message: 'too large for this fake' }).code(422);
+        if (!Array.isArray(body?.payments) || !body.payments.length) return h.response({ errorCode: 'VALIDATION_FAILED', message:
+          'payments required' }).code(400);
+        if (opts.refuseOver !== undefined && body.payments.length > opts.refuseOver) return h.response({ errorCode: 'BATCH_REFUSED',
+          message: 'too large for this fake' }).code(422);
         // like the orchestrator: the same Idempotency-Key replays the original batch and pays nothing new
         const key = String(req.headers['idempotency-key'] ?? randomUUID());
         const known = byKey.get(key);
@@ -119,7 +123,8 @@ export async function startFakeTarget(opts: FakeOptions = {}): Promise<FakeTarge
         const body = req.payload as { to: { idValue: string }; amount: string; currency: string };
         const transferId = randomUUID();
         if (fails(body.to.idValue)) {
-          return { transferId, currentState: 'ERROR_OCCURRED', lastError: { httpStatusCode: 500, mojaloopError: { errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } } } };
+          return { transferId, currentState: 'ERROR_OCCURRED', lastError:
+            { httpStatusCode: 500, mojaloopError: { errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } } } };
         }
         return { transferId, currentState: 'COMPLETED', fulfil: { body: { transferState: 'COMMITTED' } } };
       },
@@ -128,12 +133,15 @@ export async function startFakeTarget(opts: FakeOptions = {}): Promise<FakeTarge
     {
       method: 'POST', path: '/bulkQuotes',
       handler: (req) => {
-        const body = req.payload as { bulkQuoteId?: string; individualQuotes: Array<{ quoteId: string; to: { idValue: string }; amount: string; currency: string }> };
+        const body = req.payload as { bulkQuoteId?: string; individualQuotes: Array<{ quoteId: string; to: { idValue: string };
+          amount: string; currency: string }> };
         return {
           bulkQuoteId: body.bulkQuoteId ?? randomUUID(), currentState: 'COMPLETED', expiration: new Date(Date.now() + 60_000).toISOString(),
           individualQuoteResults: body.individualQuotes.map((q) => (fails(q.to.idValue)
-            ? { quoteId: q.quoteId, lastError: { mojaloopError: { errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } } } }
-            : { quoteId: q.quoteId, transferAmount: { amount: q.amount, currency: q.currency }, ilpPacket: 'AYIBgQAAAAAAAASwNGxldmVsb25lLmRmc3AxLm1lci45T2RTOF81MDdqUUZERmZlakgyOVc4bXFmNEpLMHlGTFGCAUBQU0svMS4wCk5vbmNlOiB1SXlweUYzY3pYSXBFdzVVc05TYWh3CkVuY3J5cHRpb246IG5vbmUKUGF5bWVudC1JZDogMTMyMzZhM2ItOGZhOC00MTYzLTg0NDctNGMzZWQzZGE5OGE3CgpDb250ZW50LUxlbmd0aDogMTM1CkNvbnRlbnQtVHlwZTogYXBwbGljYXRpb24vanNvbgpTZW5kZXItSWRlbnRpZmllcjogOTI4MDYzOTEKCiJ7XCJmZWVcIjowLFwidHJhbnNmZXJDb2RlXCI6XCJpbnZvaWNlXCIsXCJkZWJpdE5hbWVcIjpcImFsaWNlIGNvb3BlclwiLFwiY3JlZGl0TmFtZVwiOlwibWVyIGNoYW50XCIsXCJkZWJpdElkZW50aWZpZXJcIjpcIjkyODA2MzkxXCJ9IgA', condition: 'f5sqb7tBTWPd5Y8BDFdMm9BJR_MNI4isf8p8n4D5pHA' })),
+            ? { quoteId: q.quoteId, lastError: { mojaloopError: { errorInformation:
+              { errorCode: '3204', errorDescription: 'Party not found' } } } }
+            : { quoteId: q.quoteId, transferAmount: { amount: q.amount, currency: q.currency }, ilpPacket:
+              'AYIBgQAAAAAAAASwNGxldmVsb25lLmRmc3AxLm1lci45T2RTOF81MDdqUUZERmZlakgyOVc4bXFmNEpLMHlGTFGCAUBQU0svMS4wCk5vbmNlOiB1SXlweUYzY3pYSXBFdzVVc05TYWh3CkVuY3J5cHRpb246IG5vbmUKUGF5bWVudC1JZDogMTMyMzZhM2ItOGZhOC00MTYzLTg0NDctNGMzZWQzZGE5OGE3CgpDb250ZW50LUxlbmd0aDogMTM1CkNvbnRlbnQtVHlwZTogYXBwbGljYXRpb24vanNvbgpTZW5kZXItSWRlbnRpZmllcjogOTI4MDYzOTEKCiJ7XCJmZWVcIjowLFwidHJhbnNmZXJDb2RlXCI6XCJpbnZvaWNlXCIsXCJkZWJpdE5hbWVcIjpcImFsaWNlIGNvb3BlclwiLFwiY3JlZGl0TmFtZVwiOlwibWVyIGNoYW50XCIsXCJkZWJpdElkZW50aWZpZXJcIjpcIjkyODA2MzkxXCJ9IgA', condition: 'f5sqb7tBTWPd5Y8BDFdMm9BJR_MNI4isf8p8n4D5pHA' })),
         };
       },
     },
@@ -143,18 +151,21 @@ export async function startFakeTarget(opts: FakeOptions = {}): Promise<FakeTarge
         const body = req.payload as { bulkTransferId?: string; individualTransfers: Array<{ transferId: string }> };
         return {
           bulkTransferId: body.bulkTransferId ?? randomUUID(), currentState: 'COMPLETED',
-          individualTransferResults: body.individualTransfers.map((t) => ({ transferId: t.transferId, fulfilment: 'mhPUT9ZAwd-BXLfeSd7-YPh46rBWRNBiTCSWjpku90s' })),
+          individualTransferResults: body.individualTransfers.map((t) =>
+            ({ transferId: t.transferId, fulfilment: 'mhPUT9ZAwd-BXLfeSd7-YPh46rBWRNBiTCSWjpku90s' })),
         };
       },
     },
     {
       method: 'POST', path: '/bulkTransactions',
       handler: (req) => {
-        const body = req.payload as { bulkTransactionId: string; individualTransfers: Array<{ to: { partyIdInfo: { partyIdentifier: string } } }> };
+        const body =
+          req.payload as { bulkTransactionId: string; individualTransfers: Array<{ to: { partyIdInfo: { partyIdentifier: string } } }> };
         return {
           bulkTransactionId: body.bulkTransactionId, currentState: 'COMPLETED',
           individualTransferResults: body.individualTransfers.map((t) => (fails(t.to.partyIdInfo.partyIdentifier)
-            ? { transferId: randomUUID(), lastError: { mojaloopError: { errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } } } }
+            ? { transferId: randomUUID(), lastError: { mojaloopError:
+              { errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } } } }
             : { transferId: randomUUID(), fulfilment: 'mhPUT9ZAwd-BXLfeSd7-YPh46rBWRNBiTCSWjpku90s' })),
         };
       },

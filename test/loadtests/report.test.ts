@@ -36,8 +36,10 @@ describe('load report series', () => {
   });
 
   it('reads the target rate from arrival-rate scenarios, or from k6 -e RATE, and none without one', () => {
-    assert.deepEqual(targetRates([{ config: { executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '10s', startTime: '2s' } }], {}), [{ perS: 50, fromMs: 2000, toMs: 12_000 }]);
-    assert.deepEqual(targetRates([{ config: { executor: 'constant-arrival-rate', rate: 30, timeUnit: '1m', duration: '1m' } }], {}), [{ perS: 0.5, fromMs: 0, toMs: 60_000 }]);
+    assert.deepEqual(targetRates([{ config: { executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '10s', startTime:
+      '2s' } }], {}), [{ perS: 50, fromMs: 2000, toMs: 12_000 }]);
+    assert.deepEqual(targetRates([{ config: { executor: 'constant-arrival-rate', rate: 30, timeUnit: '1m', duration: '1m' } }], {}),
+      [{ perS: 0.5, fromMs: 0, toMs: 60_000 }]);
     assert.deepEqual(targetRates(undefined, { RATE: '200', DURATION: '30s' }), [{ perS: 200, fromMs: 0, toMs: 30_000 }]);
     assert.deepEqual(targetRates([{ config: { executor: 'shared-iterations', iterations: 3 } }], {}), []);
     const store = new MetricStore();
@@ -54,13 +56,15 @@ describe('load report series', () => {
     const flow = store.define('gpo_flow_duration', 'trend', true);
     store.add(flow, 50, 42);
     const r = buildReport(store, { ...meta, latencyMetric: 'gpo_flow_duration', durationMs: 1000 });
-    assert.deepEqual(r.latencyByKind.map((k) => [k.kind, k.values.count]), [['GET /v1/batches/{id}', 90], ['POST /v1/batches', 10], ['gpo_flow_duration', 1]]);
+    assert.deepEqual(r.latencyByKind.map((k) => [k.kind, k.values.count]),
+      [['GET /v1/batches/{id}', 90], ['POST /v1/batches', 10], ['gpo_flow_duration', 1]]);
     const submit = r.latencyByKind[1];
     assert.equal(submit.values['p(50)'], 504.5);
     assert.equal(submit.ladder[0], 500);
     assert.equal(submit.ladder[submit.ladder.length - 1], 509);
     const ids = chartsOf(r).map((c) => c.id);
-    assert.deepEqual(ids, ['throughput', 'requests', 'vus', 'arrival', 'latency-GET /v1/batches/{id}', 'latency-POST /v1/batches', 'latency-gpo_flow_duration', 'percentiles']);
+    assert.deepEqual(ids, ['throughput', 'requests', 'vus', 'arrival', 'latency-GET /v1/batches/{id}', 'latency-POST /v1/batches',
+      'latency-gpo_flow_duration', 'percentiles']);
     for (const c of chartsOf(r)) for (const s of c.series) assert.equal(s.values.length, c.x.length, `${c.id} ${s.label}`);
   });
 });

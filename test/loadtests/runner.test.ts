@@ -90,11 +90,13 @@ describe('load runner: k6-compatible pieces', () => {
 
   it('constant-arrival-rate starts rate iterations per second and drops what no free VU can take', async () => {
     const k = hooks(5);
-    const out = await runExecutor({ executor: 'constant-arrival-rate', rate: 100, timeUnit: '1s', duration: '1s', preAllocatedVUs: 2, maxVUs: 4 }, k.h);
+    const out = await runExecutor({ executor: 'constant-arrival-rate', rate: 100, timeUnit: '1s', duration: '1s', preAllocatedVUs: 2,
+      maxVUs: 4 }, k.h);
     assert.equal(out.iterationsStarted + out.dropped, 100);
     assert.ok(out.iterationsStarted >= 95, `started ${out.iterationsStarted}`);
     const slow = hooks(200);
-    const out2 = await runExecutor({ executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '500ms', preAllocatedVUs: 1, maxVUs: 2 } as ScenarioConfig, slow.h);
+    const out2 = await runExecutor({ executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '500ms', preAllocatedVUs: 1,
+      maxVUs: 2 } as ScenarioConfig, slow.h);
     assert.ok(out2.dropped > 0 && slow.dropped === out2.dropped, `dropped ${out2.dropped}`);
     assert.ok(out2.vusUsed <= 2);
   });
@@ -142,7 +144,8 @@ describe('load runner: k6-compatible pieces', () => {
     assert.equal(e2e.EXECUTOR, 'shared-iterations');
     assert.equal(e2e.ITERATIONS, '300');
     assert.equal(e2e.RATE, undefined);
-    const paced = scriptEnv(loadProfile('fspiop-e2e'), { payments: 300, rate: 100, thresholds: { gpo_flow_duration: ['p(95)<5'] } }, 'http://y');
+    const paced = scriptEnv(loadProfile('fspiop-e2e'), { payments: 300, rate: 100, thresholds: { gpo_flow_duration: ['p(95)<5'] } },
+      'http://y');
     assert.equal(paced.DURATION, '3s');
     assert.deepEqual(JSON.parse(paced.THRESHOLDS).gpo_flow_duration, ['p(95)<5']);
   });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import Hapi from '@hapi/hapi';
 import pino from 'pino';
 import request from 'supertest';
-import { defaultMapperRules, formatFinancialAddress, MapperDirectory, mapperBeneficiaryId, partyOfAddress, startMapper, type MapperOptions, type RunningMapper } from '../../simulators/mapper';
+import { defaultMapperRules, formatFinancialAddress, MapperDirectory, mapperBeneficiaryId, partyOfAddress, startMapper, type MapperOptions,
+  type RunningMapper } from '../../simulators/mapper';
 import { defaultParties } from '../../simulators/payee-dfsp/config';
 import { runResolveBench } from '../../simulators/mapper/bench';
 
@@ -12,16 +13,19 @@ const ts = '2026-03-01T10:00:00.000Z';
 function envelope(items: Array<Record<string, unknown>>, header: Record<string, unknown> = {}, transactionId = 'txn-1') {
   return {
     signature: '',
-    header: { version: '1.0.0', message_id: `msg-${Math.random()}`, message_ts: ts, action: 'resolve', sender_id: 'gpo', total_count: items.length, ...header },
+    header: { version: '1.0.0', message_id: `msg-${Math.random()}`, message_ts: ts, action: 'resolve', sender_id: 'gpo', total_count:
+      items.length, ...header },
     message: { transaction_id: transactionId, resolve_request: items },
   };
 }
 
-const item = (ref: string, id: string, extra: Record<string, unknown> = {}) => ({ reference_id: ref, timestamp: ts, id, scope: 'details', ...extra });
+const item = (ref: string, id: string, extra: Record<string, unknown> = {}) =>
+  ({ reference_id: ref, timestamp: ts, id, scope: 'details', ...extra });
 
 /** A hapi server on port 0 that records what arrives at /on-resolve, answering with `status`. */
 async function callbackReceiver(status = 200) {
-  const received: Array<{ header: Record<string, unknown>; message: { transaction_id: string; correlation_id: string; resolve_response: Array<Record<string, unknown>> } }> = [];
+  const received: Array<{ header: Record<string, unknown>; message: { transaction_id: string; correlation_id: string;
+    resolve_response: Array<Record<string, unknown>> } }> = [];
   const waiters: Array<() => void> = [];
   const server = Hapi.server({ port: 0, host: '127.0.0.1' });
   let calls = 0;
@@ -52,9 +56,11 @@ describe('mapper simulator (G2P Connect Mapper resolve)', () => {
   };
   afterEach(async () => mapper?.stop());
 
-  it('resolves a batch synchronously: wallets and bank accounts of the default payees, unknown ids answered succ.id.not_found', async () => {
+  it('resolves a batch synchronously: wallets and bank accounts of the default payees, unknown ids answered succ.id.not_found', async () =>
+    {
     await start();
-    const ids = [mapperBeneficiaryId('payeefsp1', 'wallet', 1), mapperBeneficiaryId('payeefsp2', 'bank', 7), 'token:ZZ0000001@nationalId', mapperBeneficiaryId('payeefsp2', 'wallet', 1234567)];
+    const ids = [mapperBeneficiaryId('payeefsp1', 'wallet', 1), mapperBeneficiaryId('payeefsp2', 'bank', 7), 'token:ZZ0000001@nationalId',
+      mapperBeneficiaryId('payeefsp2', 'wallet', 1234567)];
     const body = envelope(ids.map((id, i) => item(`r${i}`, id)));
     const res = await request(mapper.url).post('/mapper/sync/resolve').send(body).expect(200);
     assert.equal(res.body.header.action, 'on-resolve');
@@ -82,9 +88,12 @@ describe('mapper simulator (G2P Connect Mapper resolve)', () => {
   it('answers scope yes_no without the address, and writes SPAR strategy addresses when asked', async () => {
     await start({ faFormat: 'spar', notFoundCode: 'succ.fa.not_linked_to_id' });
     const res = await request(mapper.url).post('/mapper/sync/resolve')
-      .send(envelope([item('a', mapperBeneficiaryId('payeefsp1', 'bank', 1)), item('b', mapperBeneficiaryId('payeefsp1', 'wallet', 2), { scope: 'yes_no' }), item('c', 'token:nobody@nationalId')])).expect(200);
+      .send(envelope([item('a', mapperBeneficiaryId('payeefsp1', 'bank', 1)),
+        item('b', mapperBeneficiaryId('payeefsp1', 'wallet', 2), { scope: 'yes_no' }), item('c', 'token:nobody@nationalId')])).expect(200);
     const r = res.body.message.resolve_response;
-    assert.equal(r[0].fa, 'account_number:PF1-100001.branch_name:Main.branch_code:payeefsp1-main.bank_name:payeefsp1 bank.bank_code:payeefsp1.fa_type:BANK_ACCOUNT');
+    assert.equal(r[0].fa,
+      'account_number:PF1-100001.branch_name:Main.branch_code:payeefsp1-main.bank_name:payeefsp1 ' +
+        'bank.bank_code:payeefsp1.fa_type:BANK_ACCOUNT');
     assert.equal(r[1].fa, undefined);
     assert.equal(r[1].status_reason_code, 'succ.id.active');
     assert.equal(r[2].status_reason_code, 'succ.fa.not_linked_to_id');
@@ -92,12 +101,16 @@ describe('mapper simulator (G2P Connect Mapper resolve)', () => {
 
   it('refuses malformed items one by one and malformed headers whole, with G2P Connect codes', async () => {
     await start({ maxItems: 3 });
-    const items = [item('a', mapperBeneficiaryId('payeefsp1', 'wallet', 1)), item('a', 'x'), { reference_id: 'c', timestamp: 'yesterday', id: 'y' }];
+    const items = [item('a', mapperBeneficiaryId('payeefsp1', 'wallet', 1)), item('a', 'x'),
+      { reference_id: 'c', timestamp: 'yesterday', id: 'y' }];
     const ok = await request(mapper.url).post('/mapper/sync/resolve').send(envelope(items)).expect(200);
-    assert.deepEqual(ok.body.message.resolve_response.map((x: { status_reason_code: string }) => x.status_reason_code), ['succ.id.active', 'rjct.reference_id.duplicate', 'rjct.timestamp.invalid']);
+    assert.deepEqual(ok.body.message.resolve_response.map((x: { status_reason_code: string }) => x.status_reason_code),
+      ['succ.id.active', 'rjct.reference_id.duplicate', 'rjct.timestamp.invalid']);
     assert.deepEqual(ok.body.message.resolve_response.map((x: { status: string }) => x.status), ['succ', 'rjct', 'rjct']);
-    const noId = await request(mapper.url).post('/mapper/sync/resolve').send(envelope([{ reference_id: 'n', timestamp: ts }, { reference_id: 'f', timestamp: ts, fa: 'mobile:1@x' }])).expect(200);
-    assert.deepEqual(noId.body.message.resolve_response.map((x: { status_reason_code: string }) => x.status_reason_code), ['rjct.id.invalid', 'rjct.resolve_type.not_supported']);
+    const noId = await request(mapper.url).post('/mapper/sync/resolve').send(envelope([{ reference_id: 'n', timestamp: ts },
+      { reference_id: 'f', timestamp: ts, fa: 'mobile:1@x' }])).expect(200);
+    assert.deepEqual(noId.body.message.resolve_response.map((x: { status_reason_code: string }) => x.status_reason_code),
+      ['rjct.id.invalid', 'rjct.resolve_type.not_supported']);
 
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ version: '2.0.0' }, 'rjct.version.invalid'],
@@ -111,14 +124,17 @@ describe('mapper simulator (G2P Connect Mapper resolve)', () => {
       assert.equal(res.body.header.status_reason_code, code);
       assert.deepEqual(res.body.message.resolve_response, []);
     }
-    const many = await request(mapper.url).post('/mapper/sync/resolve').send(envelope([1, 2, 3, 4].map((n) => item(`r${n}`, 'x')))).expect(400);
+    const many = await request(mapper.url).post('/mapper/sync/resolve').send(envelope([1, 2, 3, 4].map((n) =>
+      item(`r${n}`, 'x')))).expect(400);
     assert.equal(many.body.header.status_reason_code, 'rjct.total_count.limit_exceeded');
     const dup = envelope([item('a', 'x')], { message_id: 'same' });
     await request(mapper.url).post('/mapper/sync/resolve').send(dup).expect(200);
     await request(mapper.url).post('/mapper/sync/resolve').send(dup).expect(200);
-    const other = await request(mapper.url).post('/mapper/sync/resolve').send(envelope([item('b', 'y')], { message_id: 'same' })).expect(400);
+    const other = await request(mapper.url).post('/mapper/sync/resolve').send(envelope([item('b', 'y')],
+      { message_id: 'same' })).expect(400);
     assert.equal(other.body.header.status_reason_code, 'rjct.message_id.duplicate');
-    const bad = await request(mapper.url).post('/mapper/sync/resolve').set('content-type', 'application/json').send('{"header":').expect(400);
+    const bad = await request(mapper.url).post('/mapper/sync/resolve').set('content-type',
+      'application/json').send('{"header":').expect(400);
     assert.equal(bad.body.message.ack_status, 'ERR');
     assert.equal(bad.body.message.error.code, 'err.request.bad');
     const shape = await request(mapper.url).post('/mapper/sync/resolve').send({ header: {} }).expect(400);
@@ -129,7 +145,8 @@ describe('mapper simulator (G2P Connect Mapper resolve)', () => {
     await start();
     const receiver = await callbackReceiver(503);
     try {
-      const body = envelope([item('r0', mapperBeneficiaryId('payeefsp2', 'wallet', 5)), item('r1', 'token:unknown@nationalId')], { sender_uri: receiver.url }, 'txn-async');
+      const body = envelope([item('r0', mapperBeneficiaryId('payeefsp2', 'wallet', 5)), item('r1', 'token:unknown@nationalId')],
+        { sender_uri: receiver.url }, 'txn-async');
       const res = await request(mapper.url).post('/mapper/resolve').send(body).expect(200);
       assert.equal(res.body.message.ack_status, 'ACK');
       await receiver.until(1);
@@ -156,7 +173,8 @@ describe('mapper simulator (G2P Connect Mapper resolve)', () => {
     try {
       const inactive = mapperBeneficiaryId('payeefsp1', 'wallet', 3);
       await request(mapper.url).put('/admin/rules').send({ rules: [
-        { id: 'inactive', match: { resource: 'resolve', partyId: `^${inactive}$` }, action: { type: 'error', errorCode: 'succ.id.inactive' } },
+        { id: 'inactive', match: { resource: 'resolve', partyId: `^${inactive}$` }, action:
+          { type: 'error', errorCode: 'succ.id.inactive' } },
         { id: 'twice', match: { resource: 'resolve' }, action: { type: 'callbackTwice' }, times: 1 },
       ] }).expect(200);
       const body = envelope([item('a', inactive), item('b', mapperBeneficiaryId('payeefsp1', 'wallet', 4))], { sender_uri: receiver.url });
@@ -164,26 +182,33 @@ describe('mapper simulator (G2P Connect Mapper resolve)', () => {
       await receiver.until(2);
       await mapper.idle();
       assert.equal(receiver.received.length, 2);
-      assert.deepEqual(receiver.received[0].message.resolve_response.map((x) => x.status_reason_code), ['succ.id.inactive', 'succ.id.active']);
+      assert.deepEqual(receiver.received[0].message.resolve_response.map((x) => x.status_reason_code),
+        ['succ.id.inactive', 'succ.id.active']);
 
-      await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action: { type: 'noCallback' } }] }).expect(200);
+      await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action:
+        { type: 'noCallback' } }] }).expect(200);
       await request(mapper.url).post('/mapper/resolve').send(envelope([item('a', inactive)], { sender_uri: receiver.url })).expect(200);
       await mapper.idle();
       assert.equal(receiver.received.length, 2, 'no callback');
 
-      await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action: { type: 'httpStatus', status: 503 } }] }).expect(200);
+      await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action:
+        { type: 'httpStatus', status: 503 } }] }).expect(200);
       const down = await request(mapper.url).post('/mapper/sync/resolve').send(envelope([item('a', inactive)])).expect(503);
       assert.equal(down.body.errors[0].code, 'err.service.unavailable');
 
-      await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action: { type: 'failBulkItems', fraction: 0.5, errorCode: 'rjct.id.invalid' } }] }).expect(200);
-      const half = await request(mapper.url).post('/mapper/sync/resolve').send(envelope([1, 2, 3, 4].map((n) => item(`r${n}`, mapperBeneficiaryId('payeefsp1', 'wallet', n))))).expect(200);
+      await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action:
+        { type: 'failBulkItems', fraction: 0.5, errorCode: 'rjct.id.invalid' } }] }).expect(200);
+      const half = await request(mapper.url).post('/mapper/sync/resolve').send(envelope([1, 2, 3, 4].map((n) =>
+        item(`r${n}`, mapperBeneficiaryId('payeefsp1', 'wallet', n))))).expect(200);
       assert.equal(half.body.message.resolve_response.filter((x: { status: string }) => x.status === 'rjct').length, 2);
 
       const before = Date.now();
-      await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action: { type: 'delay', ms: 150 } }] }).expect(200);
+      await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action:
+        { type: 'delay', ms: 150 } }] }).expect(200);
       await request(mapper.url).post('/mapper/sync/resolve').send(envelope([item('a', inactive)])).expect(200);
       assert.ok(Date.now() - before >= 150, 'the answer waited for the delay rule');
-      const bad = await request(mapper.url).put('/admin/rules').send({ rules: [{ action: { type: 'error', errorCode: 'nope' } }] }).expect(400);
+      const bad = await request(mapper.url).put('/admin/rules').send({ rules:
+        [{ action: { type: 'error', errorCode: 'nope' } }] }).expect(400);
       assert.equal(bad.body.error.code, 'INVALID_RULE');
     } finally {
       await receiver.stop();
@@ -194,7 +219,8 @@ describe('mapper simulator (G2P Connect Mapper resolve)', () => {
     await start({ links: [{ id: 'token:ABC@nationalId', fa: { kind: 'token', value: 'tk-9', provider: 'payeefsp2' }, inactive: false }] });
     const res = await request(mapper.url).post('/mapper/sync/resolve').send(envelope([item('a', 'TOKEN:abc@NATIONALID')])).expect(200);
     assert.equal(res.body.message.resolve_response[0].fa, 'token:tk-9@payeefsp2');
-    await request(mapper.url).put('/admin/links').send({ links: [{ id: 'token:ABC@nationalId', fa: { kind: 'bank', value: '123', provider: 'sponsorbank' }, inactive: true }] }).expect(200);
+    await request(mapper.url).put('/admin/links').send({ links: [{ id: 'token:ABC@nationalId', fa:
+      { kind: 'bank', value: '123', provider: 'sponsorbank' }, inactive: true }] }).expect(200);
     const again = await request(mapper.url).post('/mapper/sync/resolve').send(envelope([item('a', 'token:ABC@nationalId')])).expect(200);
     assert.equal(again.body.message.resolve_response[0].status_reason_code, 'succ.id.inactive');
     await request(mapper.url).put('/admin/links').send({ links: [{ id: 'x' }] }).expect(400);
@@ -204,15 +230,18 @@ describe('mapper simulator (G2P Connect Mapper resolve)', () => {
   });
 
   it('derives addresses from ids alone (the same id, the same address) and formats each kind', () => {
-    const d = new MapperDirectory([], [{ idPattern: '^id:(?<n>\\d+)$', fa: { kind: 'email', value: 'u{n}@mail.example', provider: 'mailpay' } }]);
+    const d = new MapperDirectory([], [{ idPattern: '^id:(?<n>\\d+)$', fa:
+      { kind: 'email', value: 'u{n}@mail.example', provider: 'mailpay' } }]);
     assert.deepEqual(d.lookup('id:42'), d.lookup('id:42'));
     assert.equal(formatFinancialAddress(d.lookup('id:42')!.fa), 'email:u42@mail.example@mailpay');
-    assert.equal(formatFinancialAddress(d.lookup('id:42')!.fa, 'spar'), 'email_address:u42@mail.example.wallet_provider_name:mailpay.wallet_provider_code:mailpay.fa_type:EMAIL_WALLET');
+    assert.equal(formatFinancialAddress(d.lookup('id:42')!.fa, 'spar'),
+      'email_address:u42@mail.example.wallet_provider_name:mailpay.wallet_provider_code:mailpay.fa_type:EMAIL_WALLET');
     assert.equal(d.lookup('id:x'), undefined);
     assert.deepEqual(partyOfAddress({ kind: 'bank', value: 'PF1-1', provider: 'p' }), { idType: 'ACCOUNT_ID', idValue: 'PF1-1' });
     // As the README says.
     assert.equal(mapperBeneficiaryId('payeefsp1', 'wallet', 1), 'token:MW10000001@nationalId');
-    assert.equal(formatFinancialAddress(new MapperDirectory([], defaultMapperRules(['payeefsp1'])).lookup('token:MW10000001@nationalId')!.fa), 'mobile:254710000001@payeefsp1');
+    assert.equal(formatFinancialAddress(new MapperDirectory([],
+      defaultMapperRules(['payeefsp1'])).lookup('token:MW10000001@nationalId')!.fa), 'mobile:254710000001@payeefsp1');
   });
 
   it('benchmark: resolves every id to the party it stands for, sync and async, and reports its figures', async () => {

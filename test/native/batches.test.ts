@@ -20,7 +20,9 @@ describe('native API: batches, payments, cancel, report', () => {
   });
 
   it('shows counts, amounts and percentages by status, and debited/credited/fees totals', async () => {
-    h = await startNative({ service: { outcome: (p) => (p.payeeIdValue.endsWith('01') ? { status: PaymentStatus.FAILED, errorCode: '3204', errorDescription: 'Party not found' } : { status: PaymentStatus.COMPLETED, fee: '0.25' }) } });
+    h = await startNative({ service: { outcome: (p) => (p.payeeIdValue.endsWith('01')
+      ? { status: PaymentStatus.FAILED, errorCode: '3204', errorDescription: 'Party not found' }
+        : { status: PaymentStatus.COMPLETED, fee: '0.25' }) } });
     const body = batchBody(3);
     (body.payments as Record<string, unknown>[])[2].amount = '20';
     const res = await request(h.url).post('/v1/batches').set('idempotency-key', 'sum-1').send(body);
@@ -38,7 +40,8 @@ describe('native API: batches, payments, cancel, report', () => {
     assert.equal(b.amountDebited, '31');
     assert.deepEqual({ ...b.summary }, {
       total: 3, ongoing: 0, successful: 2, failed: 1, cancelled: 0, totalAmount: '41', successfulAmount: '30.5',
-      pendingAmount: '0', failedAmount: '10.5', cancelledAmount: '0', successPercentage: '66.67', failPercentage: '33.33', finishedPercentage: '100.00',
+      pendingAmount: '0', failedAmount: '10.5', cancelledAmount: '0', successPercentage: '66.67', failPercentage: '33.33',
+      finishedPercentage: '100.00',
     });
     const missing = await request(h.url).get('/v1/batches/6c1f0000-0000-4000-8000-000000000000');
     assert.equal(missing.status, 404);
@@ -70,7 +73,8 @@ describe('native API: batches, payments, cancel, report', () => {
     assert.equal(failed.body.limit, 1000, 'default page size');
     const tooBig = await request(h.url).get(`/v1/batches/${res.body.id}/payments?limit=10001&status=PAID&offset=-1`);
     assert.equal(tooBig.status, 400);
-    assert.deepEqual(tooBig.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort(), ['limit:OUT_OF_RANGE', 'offset:OUT_OF_RANGE', 'status:NOT_ALLOWED']);
+    assert.deepEqual(tooBig.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort(),
+      ['limit:OUT_OF_RANGE', 'offset:OUT_OF_RANGE', 'status:NOT_ALLOWED']);
     const maxPage = await request(h.url).get(`/v1/batches/${res.body.id}/payments?limit=10000`);
     assert.equal(maxPage.status, 200);
     assert.equal(maxPage.body.items.length, 25);
@@ -101,7 +105,9 @@ describe('native API: batches, payments, cancel, report', () => {
   });
 
   it('report.csv has one RFC 4180 row per payment with what a finance officer reconciles', async () => {
-    h = await startNative({ service: { outcome: (p) => (p.payeeIdValue.endsWith('01') ? { status: PaymentStatus.FAILED, errorCode: '5104', errorDescription: 'Payee rejected: "closed", dormant account' } : { status: PaymentStatus.COMPLETED, fee: '0.5' }) } });
+    h = await startNative({ service: { outcome: (p) => (p.payeeIdValue.endsWith('01')
+      ? { status: PaymentStatus.FAILED, errorCode: '5104', errorDescription: 'Payee rejected: "closed", dormant account' }
+        : { status: PaymentStatus.COMPLETED, fee: '0.5' }) } });
     const body = batchBody(3);
     const ps = body.payments as Record<string, unknown>[];
     ps[0] = payment(0, { reference: 'ref, with comma', payeeFsp: 'payeefsp1' });
@@ -124,7 +130,8 @@ describe('native API: batches, payments, cancel, report', () => {
     assert.equal(rows.length, 3);
     assert.deepEqual(rows[0], {
       position: '0', reference: 'ref, with comma', payee_id_type: 'MSISDN', payee_id_value: '254710000000', payee_fsp: 'payeefsp1',
-      amount: '10.5', currency: 'USD', status: 'COMPLETED', transfer_id: 'tx-00000000-0000-4000-8000-000000000001-0', amount_debited: '11', amount_credited: '10.5',
+      amount: '10.5', currency: 'USD', status: 'COMPLETED', transfer_id: 'tx-00000000-0000-4000-8000-000000000001-0', amount_debited: '11',
+      amount_credited: '10.5',
       fee: '0.5', error_code: '', error_description: '', completed_at: rows[0].completed_at,
     });
     assert.match(rows[0].completed_at, /^\d{4}-\d\d-\d\dT/);

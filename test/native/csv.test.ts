@@ -6,7 +6,8 @@ import { buildFromCsv, buildFromJson } from '../../orchestrator/intake/native/ba
 import { NATIVE_CSV_HEADER } from '../../simulators/openg2p/managers';
 import { startNative, type NativeHarness } from './helpers';
 
-const HEADER = 'id,request_id,payment_mode,payer_identifier_type,payer_identifier,payee_identifier_type,payee_identifier,amount,currency,note';
+const HEADER =
+  'id,request_id,payment_mode,payer_identifier_type,payer_identifier,payee_identifier_type,payee_identifier,amount,currency,note';
 
 function csv(rows: string[]): string {
   return [HEADER, ...rows].join('\n') + '\n';
@@ -28,7 +29,8 @@ describe('native API: CSV bulk file intake', () => {
 
   it('accepts a bulk file: rows become payments, request_id the reference, payer from the rows', async () => {
     h = await startNative();
-    const res = await request(h.url).post('/v1/batches?declaredCount=3&declaredAmount=160.75').set('content-type', 'text/csv').set('idempotency-key', 'file-1').send(csv(GOOD));
+    const res = await request(h.url).post('/v1/batches?declaredCount=3&declaredAmount=160.75').set('content-type',
+      'text/csv').set('idempotency-key', 'file-1').send(csv(GOOD));
     assert.equal(res.status, 202, JSON.stringify(res.body));
     assert.equal(res.body.totalCount, 3);
     assert.equal(res.body.totalAmount, '160.75');
@@ -48,7 +50,8 @@ describe('native API: CSV bulk file intake', () => {
     const fromJson = await buildFromJson({
       reference: 'cycle-9', currency: 'USD', payer: { idType: 'ACCOUNT_ID', idValue: 'treasury' },
       payments: [
-        { reference: 'r-1', payeeIdType: 'MSISDN', payeeIdValue: '254710000001', amount: '80.00', currency: 'USD', note: 'Program: Pension, cycle 9' },
+        { reference: 'r-1', payeeIdType: 'MSISDN', payeeIdValue: '254710000001', amount: '80.00', currency: 'USD', note:
+          'Program: Pension, cycle 9' },
         { reference: 'r-2', payeeIdType: 'MSISDN', payeeIdValue: '254710000002', amount: '80.25', currency: 'USD' },
         { reference: 'r-3', payeeIdType: 'ACCOUNT_ID', payeeIdValue: 'acc-3', amount: '0.50', currency: 'USD', note: 'said "hi"' },
       ],
@@ -135,7 +138,8 @@ describe('native API: CSV bulk file intake', () => {
     const res = await request(h.url).post('/v1/batches').set('content-type', 'text/csv').send(csv(dup));
     assert.equal(res.status, 422);
     assert.equal(res.body.errorCode, 'DUPLICATE_PAYEES');
-    assert.deepEqual(res.body.errors.map((e: { row: number; column: string; duplicateOf: number }) => [e.row, e.column, e.duplicateOf]), [[4, 'payee_identifier', 2]]);
+    assert.deepEqual(res.body.errors.map((e: { row: number; column: string; duplicateOf: number }) => [e.row, e.column, e.duplicateOf]),
+      [[4, 'payee_identifier', 2]]);
     const totals = await request(h.url).post('/v1/batches?declaredCount=2').set('content-type', 'text/csv').send(csv(GOOD));
     assert.equal(totals.status, 422);
     assert.equal(totals.body.errorCode, 'CONTROL_TOTAL_MISMATCH');
@@ -147,7 +151,8 @@ describe('native API: CSV bulk file intake', () => {
 
   it('takes the webhook from X-CallbackURL (Payment Hub EE header)', async () => {
     h = await startNative();
-    const res = await request(h.url).post('/v1/batches').set('content-type', 'text/csv; charset=utf-8').set('x-callbackurl', 'http://127.0.0.1:9/cb').send(csv(GOOD));
+    const res = await request(h.url).post('/v1/batches').set('content-type', 'text/csv; charset=utf-8').set('x-callbackurl',
+      'http://127.0.0.1:9/cb').send(csv(GOOD));
     assert.equal(res.status, 202);
     assert.equal(res.body.webhookUrl, 'http://127.0.0.1:9/cb');
   });
@@ -162,9 +167,11 @@ describe('native API: compressed uploads', () => {
       const res = await request(h.url).post('/v1/batches').set('content-type', 'text/csv').set('content-encoding', 'gzip').send(body);
       assert.equal(res.status, 202, JSON.stringify(res.body));
       assert.equal(res.body.totalCount, 3);
-      const br = await request(h.url).post('/v1/batches').set('content-type', 'text/csv').set('content-encoding', 'br').send(Buffer.from('x'));
+      const br = await request(h.url).post('/v1/batches').set('content-type', 'text/csv').set('content-encoding',
+        'br').send(Buffer.from('x'));
       assert.equal(br.status, 415);
-      const broken = await request(h.url).post('/v1/batches').set('content-type', 'text/csv').set('content-encoding', 'gzip').send(Buffer.from('not gzip'));
+      const broken = await request(h.url).post('/v1/batches').set('content-type', 'text/csv').set('content-encoding',
+        'gzip').send(Buffer.from('not gzip'));
       assert.equal(broken.status, 400);
       assert.equal(broken.body.errorCode, 'MALFORMED_BODY');
       assert.equal(h.service.submitCalls.length, 1);

@@ -86,7 +86,8 @@ describe('native API end to end over the simulated world', function () {
     const body = {
       reference: 'e2e-json', currency: 'USD', note: 'Pension', webhookUrl: hookUrl, declaredCount: PAYEES.length,
       declaredAmount: fromUnits(PAYEES.reduce((s, p) => s + toUnits(p.amount), 0n)),
-      payments: PAYEES.map((p, i) => ({ reference: `j-${i}`, payeeIdType: p.idType, payeeIdValue: p.idValue, amount: p.amount, currency: 'USD' })),
+      payments: PAYEES.map((p, i) => ({ reference: `j-${i}`, payeeIdType: p.idType, payeeIdValue: p.idValue, amount: p.amount, currency:
+        'USD' })),
     };
     const res = await request(orch.url).post('/v1/batches').set('idempotency-key', 'e2e-json-1').send(body);
     assert.equal(res.status, 202, JSON.stringify(res.body));
@@ -150,7 +151,8 @@ describe('native API end to end over the simulated world', function () {
       r.on('end', () => cb(null, d));
     });
     const rows = parse(rep.body as string, { columns: true }) as Array<Record<string, string>>;
-    assert.deepEqual(rows.map((r) => [r.reference, r.status, r.error_code, r.amount_credited]), [['u-0', 'COMPLETED', '', '2'], ['u-1', 'FAILED', '3204', '']]);
+    assert.deepEqual(rows.map((r) => [r.reference, r.status, r.error_code, r.amount_credited]),
+      [['u-0', 'COMPLETED', '', '2'], ['u-1', 'FAILED', '3204', '']]);
     assert.equal(fromUnits(await partyBalance(world.payees.payeefsp1.url, 'MSISDN', '254710000106')), '2');
     // The failure is found by its code, and the batch's failures are summed by code.
     const byCode = await request(orch.url).get(`/v1/batches/${res.body.id}/payments?errorCode=3204`).expect(200);
@@ -158,7 +160,8 @@ describe('native API end to end over the simulated world', function () {
     const none = await request(orch.url).get(`/v1/batches/${res.body.id}/payments?errorCode=5104`).expect(200);
     assert.equal(none.body.total, 0);
     const failures = await request(orch.url).get(`/v1/batches/${res.body.id}/failures`).expect(200);
-    assert.deepEqual(failures.body.items.map((f: { errorCode: string; count: number; amount: string }) => [f.errorCode, f.count, f.amount]), [['3204', 1, '3']]);
+    assert.deepEqual(failures.body.items.map((f: { errorCode: string; count: number; amount: string }) => [f.errorCode, f.count, f.amount]),
+      [['3204', 1, '3']]);
   });
 
   it('lists the batches newest first, by status and by creation time, as the store keeps them', async () => {
@@ -182,14 +185,19 @@ describe('native API end to end over the simulated world', function () {
       { idType: 'MSISDN', idValue: '254720000105', amount: '4.75', fsp: 'payeefsp2' },
     ];
     const count0 = (await ledgerCredited(world.payees.payeefsp1.url)).count + (await ledgerCredited(world.payees.payeefsp2.url)).count;
-    const bad = `${NATIVE_CSV_HEADER}\nc-1,e2e-csv,mojaloop,ACCOUNT_ID,treasury,MSISDN,254710000104,3,USD,\nc-2,e2e-csv,mojaloop,ACCOUNT_ID,treasury,MSISDN,254720000105,4.755,USD,\n`;
-    const refused = await request(orch.url).post('/v1/batches').set('content-type', 'text/csv').set('idempotency-key', 'e2e-csv-bad').send(bad);
+    const bad =
+      `${NATIVE_CSV_HEADER}\nc-1,e2e-csv,mojaloop,ACCOUNT_ID,treasury,MSISDN,254710000104,3,USD,\nc-2,e2e-csv,mojaloop,ACCOUNT_ID,treasury,MSISDN,254720000105,4.755,USD,\n`;
+    const refused = await request(orch.url).post('/v1/batches').set('content-type', 'text/csv').set('idempotency-key',
+      'e2e-csv-bad').send(bad);
     assert.equal(refused.status, 400);
-    assert.deepEqual(refused.body.errors.map((e: { row: number; column: string; code: string }) => [e.row, e.column, e.code]), [[3, 'amount', 'AMOUNT_TOO_MANY_DECIMALS']]);
+    assert.deepEqual(refused.body.errors.map((e: { row: number; column: string; code: string }) => [e.row, e.column, e.code]),
+      [[3, 'amount', 'AMOUNT_TOO_MANY_DECIMALS']]);
 
-    const csv = `${NATIVE_CSV_HEADER}\n${payees.map((p, i) => `c-${i},e2e-csv,mojaloop,ACCOUNT_ID,treasury,${p.idType},${p.idValue},${p.amount},USD,Pension`).join('\n')}\n`;
+    const csv = `${NATIVE_CSV_HEADER}\n${payees.map((p, i) =>
+      `c-${i},e2e-csv,mojaloop,ACCOUNT_ID,treasury,${p.idType},${p.idValue},${p.amount},USD,Pension`).join('\n')}\n`;
     // Over bulk quotes then bulk transfers, GPO's transfer ids are the FSPIOP ones: the payee ledger books them.
-    const res = await request(orch.url).post('/v1/batches?railMode=bulkQuotesTransfers').set('content-type', 'text/csv').set('idempotency-key', 'e2e-csv-1').send(csv);
+    const res = await request(orch.url).post('/v1/batches?railMode=bulkQuotesTransfers').set('content-type',
+      'text/csv').set('idempotency-key', 'e2e-csv-1').send(csv);
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const final = await untilFinal(orch.url, res.body.id, 60_000);
     assert.equal(final.status, 'COMPLETED');

@@ -14,7 +14,8 @@ export interface NativeHarness {
 
 export async function startNative(opts: { service?: FakeServiceOptions; config?: OrchestratorOptions } = {}): Promise<NativeHarness> {
   const service = new FakeDisbursementService({ settle: 'manual', ...(opts.service ?? {}) });
-  const config = resolveConfig({ notify: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 4, progressEveryMs: 0 }, seed: 7, ...(opts.config ?? {}) }, {});
+  const config = resolveConfig({ notify: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 4, progressEveryMs: 0 }, seed: 7,
+    ...(opts.config ?? {}) }, {});
   const server = Hapi.server({ port: 0, host: '127.0.0.1' });
   const handle = registerNativeApi(server, { service, config, logger: pino({ level: 'silent' }) });
   await server.start();
@@ -22,7 +23,8 @@ export async function startNative(opts: { service?: FakeServiceOptions; config?:
 }
 
 export function payment(i: number, over: Record<string, unknown> = {}): Record<string, unknown> {
-  return { reference: `p-${i}`, payeeIdType: 'MSISDN', payeeIdValue: `2547100000${String(i).padStart(2, '0')}`, amount: '10.50', currency: 'USD', ...over };
+  return { reference: `p-${i}`, payeeIdType: 'MSISDN', payeeIdValue: `2547100000${String(i).padStart(2, '0')}`, amount: '10.50', currency:
+    'USD', ...over };
 }
 
 export function batchBody(n: number, over: Record<string, unknown> = {}): Record<string, unknown> {

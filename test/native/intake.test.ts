@@ -9,7 +9,8 @@ describe('native API: POST /v1/batches (JSON)', () => {
 
   it('accepts a valid batch with 202, durable before the answer, and shows it', async () => {
     h = await startNative();
-    const res = await request(h.url).post('/v1/batches').set('idempotency-key', 'key-1').send(batchBody(3, { declaredCount: 3, declaredAmount: '31.5' }));
+    const res = await request(h.url).post('/v1/batches').set('idempotency-key',
+      'key-1').send(batchBody(3, { declaredCount: 3, declaredAmount: '31.5' }));
     assert.equal(res.status, 202, JSON.stringify(res.body));
     assert.equal(res.body.id, '00000000-0000-4000-8000-000000000001');
     assert.equal(res.body.status, 'RECEIVED');
@@ -77,7 +78,8 @@ describe('native API: POST /v1/batches (JSON)', () => {
     const res = await request(h.url).post('/v1/batches').send(body);
     assert.equal(res.status, 400);
     const codes = res.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`);
-    assert.deepEqual(codes, ['payments[0].amount:AMOUNT_NOT_POSITIVE', 'payments[1].amount:AMOUNT_INVALID', 'payments[2].currency:CURRENCY_MISMATCH', 'payments[3].reference:DUPLICATE_REFERENCE']);
+    assert.deepEqual(codes, ['payments[0].amount:AMOUNT_NOT_POSITIVE', 'payments[1].amount:AMOUNT_INVALID',
+      'payments[2].currency:CURRENCY_MISMATCH', 'payments[3].reference:DUPLICATE_REFERENCE']);
     assert.equal(res.body.errors[3].duplicateOf, 'payments[0]');
     assert.equal(h.service.submitCalls.length, 0);
   });
@@ -105,7 +107,8 @@ describe('native API: POST /v1/batches (JSON)', () => {
     const res = await request(h.url).post('/v1/batches').send(batchBody(3, { declaredCount: 4, declaredAmount: '31.49' }));
     assert.equal(res.status, 422);
     assert.equal(res.body.errorCode, 'CONTROL_TOTAL_MISMATCH');
-    assert.deepEqual(res.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`), ['declaredCount:COUNT_MISMATCH', 'declaredAmount:AMOUNT_MISMATCH']);
+    assert.deepEqual(res.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`),
+      ['declaredCount:COUNT_MISMATCH', 'declaredAmount:AMOUNT_MISMATCH']);
     assert.equal(res.body.details.actualCount, 3);
     assert.equal(res.body.details.actualAmount, '31.5');
     const amountOnly = await request(h.url).post('/v1/batches').send(batchBody(3, { declaredAmount: '31.50' }));
@@ -175,7 +178,8 @@ describe('native API: POST /v1/batches (JSON)', () => {
     assert.equal(a.body.idempotencyKey, 'corr-7');
     assert.equal(b.status, 200);
     assert.equal(b.body.id, a.body.id);
-    const both = await request(h.url).post('/v1/batches').set('x-correlationid', 'corr-8').set('idempotency-key', 'idem-8').send(batchBody(1));
+    const both = await request(h.url).post('/v1/batches').set('x-correlationid', 'corr-8').set('idempotency-key',
+      'idem-8').send(batchBody(1));
     assert.equal(both.body.idempotencyKey, 'idem-8', 'Idempotency-Key wins');
   });
 
@@ -189,7 +193,8 @@ describe('native API: POST /v1/batches (JSON)', () => {
 
   it('keeps the webhook secret out of every answer', async () => {
     h = await startNative();
-    const res = await request(h.url).post('/v1/batches').send(batchBody(1, { webhookUrl: 'http://127.0.0.1:9/hook', webhookSecret: 'a-very-secret-value-123' }));
+    const res = await request(h.url).post('/v1/batches').send(batchBody(1,
+      { webhookUrl: 'http://127.0.0.1:9/hook', webhookSecret: 'a-very-secret-value-123' }));
     assert.equal(res.status, 202);
     assert.equal(res.body.webhookUrl, 'http://127.0.0.1:9/hook');
     assert.ok(!JSON.stringify(res.body).includes('a-very-secret-value-123'));
@@ -205,13 +210,16 @@ describe('native API: refusals from the service', () => {
     const h = await startNative();
     try {
       h.service.submitBatch = async () => {
-        const err = Object.assign(new Error('payee appears more than once'), { name: 'BatchRejected', problems: [{ code: 'DUPLICATE_PAYEE', message: 'payee appears more than once at position(s) 1', positions: [1] }] });
+        const err = Object.assign(new Error('payee appears more than once'),
+          { name: 'BatchRejected', problems: [{ code: 'DUPLICATE_PAYEE', message: 'payee appears more than once at position(s) 1',
+            positions: [1] }] });
         throw err;
       };
       const res = await request(h.url).post('/v1/batches').send(batchBody(2));
       assert.equal(res.status, 422);
       assert.equal(res.body.errorCode, 'BATCH_REFUSED');
-      assert.deepEqual(res.body.errors, [{ field: 'payments[1]', code: 'DUPLICATE_PAYEE', message: 'payee appears more than once at position(s) 1' }]);
+      assert.deepEqual(res.body.errors, [{ field: 'payments[1]', code: 'DUPLICATE_PAYEE', message:
+        'payee appears more than once at position(s) 1' }]);
       h.service.submitBatch = async () => { throw new Error('disk full'); };
       const crash = await request(h.url).post('/v1/batches').send(batchBody(2));
       assert.equal(crash.status, 500);

@@ -15,7 +15,8 @@ import { batchBody, startNative, type NativeHarness } from './helpers';
 
 function record(i: number, status: BatchStatus, createdAt: string, source: BatchRecord['source'] = 'native'): BatchRecord {
   return {
-    _id: `b-${i}`, source, sourceKey: `k-${i}`, sourceIdx: `${source}:k-${i}`, requestHash: 'h', status, currency: 'USD', rail: 'mojaloop-sdk',
+    _id: `b-${i}`, source, sourceKey: `k-${i}`, sourceIdx: `${source}:k-${i}`, requestHash: 'h', status, currency: 'USD', rail:
+      'mojaloop-sdk',
     totalCount: 1, totalAmount: '1', sliceCount: 0, createdAt, updatedAt: createdAt,
   };
 }
@@ -28,7 +29,8 @@ describe('GET /v1/batches: the list', () => {
     async function filled(store: NedbStore): Promise<void> {
       await store.open();
       const statuses = [BatchStatus.COMPLETED, BatchStatus.PROCESSING, BatchStatus.FAILED, BatchStatus.COMPLETED, BatchStatus.CANCELLED];
-      for (const [i, st] of statuses.entries()) await store.createBatch(record(i, st, `2026-05-0${i + 1}T10:00:00.000Z`, i === 4 ? 'pil' : 'native'), [], []);
+      for (const [i, st] of statuses.entries()) await store.createBatch(record(i, st, `2026-05-0${i + 1}T10:00:00.000Z`, i === 4 ? 'pil'
+        : 'native'), [], []);
     }
 
     it('answers newest first, filtered by statuses, source and [from, to), with the total of every page', async () => {
@@ -111,7 +113,8 @@ describe('GET /v1/batches: the list', () => {
       const failed = await request(h.url).get(`/v1/batches/${res.body.id}/payments?errorCode=5104`).expect(200);
       assert.deepEqual(failed.body.items.map((p: { position: number }) => p.position), [1, 3]);
       const failures = await request(h.url).get(`/v1/batches/${res.body.id}/failures`).expect(200);
-      assert.deepEqual(failures.body, { batchId: res.body.id, currency: 'USD', items: [{ errorCode: '5104', errorDescription: 'Payee rejected', statuses: ['FAILED'], count: 2, amount: '21' }] });
+      assert.deepEqual(failures.body, { batchId: res.body.id, currency: 'USD', items:
+        [{ errorCode: '5104', errorDescription: 'Payee rejected', statuses: ['FAILED'], count: 2, amount: '21' }] });
       const bad = await request(h.url).get(`/v1/batches/${res.body.id}/payments?errorCode=a%20b`);
       assert.equal(bad.status, 400);
       assert.equal(bad.body.errors[0].field, 'errorCode');

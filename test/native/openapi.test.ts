@@ -29,7 +29,8 @@ describe('OpenAPI document', () => {
       const doc = JSON.parse(res.text) as Obj;
       assert.match(String(doc.openapi), /^3\.0\.\d$/);
       const paths = Object.keys(doc.paths as Obj);
-      for (const p of ['/v1/batches', '/v1/batches/{id}', '/v1/batches/{id}/payments', '/v1/batches/{id}/failures', '/v1/batches/{id}/cancel', '/v1/batches/{id}/resume', '/v1/batches/{id}/report.csv',
+      for (const p of ['/v1/batches', '/v1/batches/{id}', '/v1/batches/{id}/payments', '/v1/batches/{id}/failures',
+        '/v1/batches/{id}/cancel', '/v1/batches/{id}/resume', '/v1/batches/{id}/report.csv',
         '/disbursement', '/disbursement/{disbursementId}', '/disbursementCheck',
         '/disburse', '/disburse/sync/disburse', '/disburse/txn/status', '/disburse/sync/txn/status', '/health', '/openapi.json']) {
         assert.ok(paths.includes(p), `documents ${p}`);
@@ -62,7 +63,8 @@ describe('OpenAPI document', () => {
       lint = undefined;
     }
     if (lint) {
-      const config = await lint.createConfig({ rules: { struct: 'error', 'no-unresolved-refs': 'error', 'path-parameters-defined': 'error', 'operation-2xx-response': 'error', 'no-invalid-media-type-examples': 'error' } } as never);
+      const config = await lint.createConfig({ rules: { struct: 'error', 'no-unresolved-refs': 'error', 'path-parameters-defined': 'error',
+        'operation-2xx-response': 'error', 'no-invalid-media-type-examples': 'error' } } as never);
       const problems = await lint.lintFromString({ source: JSON.stringify(doc), absoluteRef: 'openapi.json', config } as never);
       assert.deepEqual(problems.map((p) => `${p.ruleId}: ${p.message} at ${p.location?.[0]?.pointer}`), []);
     }

@@ -6,7 +6,9 @@ const base = { reference: 'r-1', payeeIdType: 'MSISDN', payeeIdValue: '254710000
 
 describe('native API: payment rules', () => {
   it('the fast check never accepts what joi refuses (seeded variations of one payment)', () => {
-    const values: unknown[] = ['', ' ', 'x'.repeat(129), 'x'.repeat(33), 'USD', 'usd', 'MSISDN', 'PHONE', '0', '10', '10.5', '10.555', '1e3', '-1', '010', '2547-BAD-1', 'BAD ACCOUNT 1', 'PF1-2001', 'ACCOUNT_ID', 'IBAN', 'GB82WEST12345698765432', 10, null, {}, [], true, undefined];
+    const values: unknown[] = ['', ' ', 'x'.repeat(129), 'x'.repeat(33), 'USD', 'usd', 'MSISDN', 'PHONE', '0', '10', '10.5', '10.555',
+      '1e3', '-1', '010', '2547-BAD-1', 'BAD ACCOUNT 1', 'PF1-2001', 'ACCOUNT_ID', 'IBAN', 'GB82WEST12345698765432', 10, null, {}, [], true,
+        undefined];
     const keys = ['reference', 'payeeIdType', 'payeeIdValue', 'payeeIdSubValue', 'payeeFsp', 'amount', 'currency', 'note', 'extra'];
     const rnd = new SeededRandom(42);
     let quick = 0;
@@ -29,7 +31,8 @@ describe('native API: payment rules', () => {
   });
 
   it('payee identifiers have the shape of their type', () => {
-    const bad = (payeeIdType: string, payeeIdValue: string) => paymentSchema.validate({ ...base, payeeIdType, payeeIdValue }, JOI_OPTS).error?.details.map((d) => d.context?.gpoCode ?? d.type);
+    const bad = (payeeIdType: string, payeeIdValue: string) => paymentSchema.validate({ ...base, payeeIdType, payeeIdValue },
+      JOI_OPTS).error?.details.map((d) => d.context?.gpoCode ?? d.type);
     assert.deepEqual(bad('MSISDN', '2547-BAD-1'), ['INVALID_FORMAT']);
     assert.deepEqual(bad('ACCOUNT_ID', 'BAD ACCOUNT 1'), ['INVALID_FORMAT']);
     assert.deepEqual(bad('EMAIL', 'nobody'), ['INVALID_FORMAT']);

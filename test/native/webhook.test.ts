@@ -15,7 +15,8 @@ interface Received {
 }
 
 /** A webhook receiver on port 0 that answers each call with the next status of `statuses` (then 200). */
-async function receiver(statuses: number[] = []): Promise<{ url: string; calls: Received[]; ok: Received[]; statuses: number[]; close(): Promise<void> }> {
+async function receiver(statuses: number[] = []): Promise<{ url: string; calls: Received[]; ok: Received[]; statuses: number[];
+  close(): Promise<void> }> {
   const calls: Received[] = [];
   const ok: Received[] = [];
   const server = http.createServer((req, res) => {
@@ -31,7 +32,8 @@ async function receiver(statuses: number[] = []): Promise<{ url: string; calls: 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hooks/gpo`, calls, ok, statuses, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+  return { url: `http://127.0.0.1:${port}/hooks/gpo`, calls, ok, statuses, close: () =>
+    new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
 }
 
 describe('native API: webhooks', () => {
@@ -57,13 +59,16 @@ describe('native API: webhooks', () => {
 
   it('retryWithBackoff stops at maxAttempts and at a definitive failure', async () => {
     let n = 0;
-    await assert.rejects(retryWithBackoff(async () => { n++; throw new HttpStatusError(500, 'x'); }, { policy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, isRetryable: isTransientHttpFailure }), /HTTP 500/);
+    await assert.rejects(retryWithBackoff(async () => { n++; throw new HttpStatusError(500, 'x'); },
+      { policy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, isRetryable: isTransientHttpFailure }), /HTTP 500/);
     assert.equal(n, 3);
     n = 0;
-    await assert.rejects(retryWithBackoff(async () => { n++; throw new HttpStatusError(404, 'x'); }, { policy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, isRetryable: isTransientHttpFailure }), /HTTP 404/);
+    await assert.rejects(retryWithBackoff(async () => { n++; throw new HttpStatusError(404, 'x'); },
+      { policy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, isRetryable: isTransientHttpFailure }), /HTTP 404/);
     assert.equal(n, 1);
     n = 0;
-    assert.equal(await retryWithBackoff(async (a) => { n++; if (a < 2) throw new Error('flaky'); return 'ok'; }, { policy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } }), 'ok');
+    assert.equal(await retryWithBackoff(async (a) => { n++; if (a < 2) throw new Error('flaky'); return 'ok'; },
+      { policy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } }), 'ok');
     assert.equal(n, 2);
   });
 
@@ -91,9 +96,12 @@ describe('native API: webhooks', () => {
   it('throttles progress per batch to the latest view, and gives up after maxAttempts', async () => {
     rx = await receiver([503, 503, 503, 503]);
     const service = new FakeDisbursementService({ settle: 'manual', stepSize: 1 });
-    const notifier = startWebhookNotifier({ service, config: { notify: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 4, progressEveryMs: 60_000 }, seed: 3 }, logger: pino({ level: 'silent' }) });
+    const notifier = startWebhookNotifier({ service, config: { notify:
+      { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 4, progressEveryMs: 60_000 }, seed: 3 }, logger: pino({ level: 'silent' }) });
     try {
-      const sub = await service.submitBatch({ source: 'native', sourceKey: 't-1', requestHash: 'h', currency: 'USD', callback: { kind: 'webhook', url: rx.url }, payments: [1, 2, 3, 4].map((i) => ({ reference: `r${i}`, payeeIdType: 'MSISDN', payeeIdValue: `${i}`, amount: '1', currency: 'USD' })) });
+      const sub = await service.submitBatch({ source: 'native', sourceKey: 't-1', requestHash: 'h', currency: 'USD', callback:
+        { kind: 'webhook', url: rx.url }, payments: [1, 2, 3, 4].map((i) =>
+          ({ reference: `r${i}`, payeeIdType: 'MSISDN', payeeIdValue: `${i}`, amount: '1', currency: 'USD' })) });
       await service.settle(sub.batch.id, 3);
       // Three progress events: the first goes out at once (and fails 4 times: given up), the other two wait for the
       // 60 s throttle window, folded into one.
@@ -102,7 +110,8 @@ describe('native API: webhooks', () => {
       // The end supersedes the waiting progress event: the completion goes out at once.
       await service.settle(sub.batch.id);
       await notifier.idle();
-      assert.deepEqual(rx.calls.map((c) => c.body.event), ['batch.progress', 'batch.progress', 'batch.progress', 'batch.progress', 'batch.completed']);
+      assert.deepEqual(rx.calls.map((c) => c.body.event), ['batch.progress', 'batch.progress', 'batch.progress', 'batch.progress',
+        'batch.completed']);
       assert.equal(rx.calls[4].body.batch.status, 'COMPLETED');
       assert.equal(notifier.stats.failed, 1);
       assert.equal(notifier.stats.delivered, 1);
@@ -115,9 +124,12 @@ describe('native API: webhooks', () => {
     rx = await receiver([503, 503, 503, 503, 503, 503]);
     const service = new FakeDisbursementService({ settle: 'manual', stepSize: 1 });
     // Long backoff: the progress delivery would take seconds to exhaust its attempts.
-    const notifier = startWebhookNotifier({ service, config: { notify: { maxAttempts: 6, baseDelayMs: 2000, maxDelayMs: 2000, progressEveryMs: 0 } }, logger: pino({ level: 'silent' }) });
+    const notifier = startWebhookNotifier({ service, config: { notify:
+      { maxAttempts: 6, baseDelayMs: 2000, maxDelayMs: 2000, progressEveryMs: 0 } }, logger: pino({ level: 'silent' }) });
     try {
-      const sub = await service.submitBatch({ source: 'native', sourceKey: 't-2', requestHash: 'h', currency: 'USD', callback: { kind: 'webhook', url: rx.url }, payments: [1, 2].map((i) => ({ reference: `r${i}`, payeeIdType: 'MSISDN', payeeIdValue: `${i}`, amount: '1', currency: 'USD' })) });
+      const sub = await service.submitBatch({ source: 'native', sourceKey: 't-2', requestHash: 'h', currency: 'USD', callback:
+        { kind: 'webhook', url: rx.url }, payments: [1, 2].map((i) => ({ reference: `r${i}`, payeeIdType: 'MSISDN', payeeIdValue: `${i}`,
+          amount: '1', currency: 'USD' })) });
       await service.settle(sub.batch.id, 1);
       await eventually(() => rx!.calls.length === 1 || undefined, 5000, 'the first progress attempt');
       rx.calls.length = 0;

@@ -51,7 +51,10 @@ export async function startCallbackSink(): Promise<CallbackSink> {
   await server.start();
   const waitForCount = (match: (r: Received) => boolean, count: number, timeoutMs = 5000): Promise<Received[]> =>
     new Promise((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new Error(`expected ${count} matching callbacks within ${timeoutMs} ms; got ${received.filter(match).length}: ${received.map((r) => `${r.method} ${r.path}`).slice(-5).join(', ')}`)), timeoutMs);
+      const deadline =
+        setTimeout(() =>
+          reject(new Error(`expected ${count} matching callbacks within ${timeoutMs} ms; got ${received.filter(match).length}: ` +
+            `${received.map((r) => `${r.method} ${r.path}`).slice(-5).join(', ')}`)), timeoutMs);
       const check = () => {
         const hits = received.filter(match);
         if (hits.length >= count) {
@@ -80,7 +83,8 @@ export async function fspiop(
   body?: unknown,
   opts: { destination?: string; headers?: Record<string, string>; isCallback?: boolean; rawBody?: string } = {},
 ): Promise<{ status: number; body: unknown }> {
-  const headers = { ...fspiopHeaders(resource, source, opts.destination, opts.isCallback ?? (method === 'PUT' || method === 'PATCH')), ...opts.headers };
+  const headers = { ...fspiopHeaders(resource, source, opts.destination, opts.isCallback ?? (method === 'PUT' || method === 'PATCH')),
+    ...opts.headers };
   for (const [k, v] of Object.entries(headers)) if (v === '') delete headers[k];
   const res = await request(baseUrl + path, {
     method,

@@ -69,7 +69,8 @@ describe('an outside DFSP through switch, ALS and payee DFSP', function () {
       transferId: transactionId, payerFsp: 'outsidefsp', payeeFsp: 'payeefsp1', amount: q.transferAmount,
       ilpPacket: q.ilpPacket, condition: q.condition, expiration: new Date(Date.now() + 30_000).toISOString(),
     };
-    assert.equal((await fspiop(sw.url, 'POST', '/transfers', 'transfers', 'outsidefsp', transfer, { destination: 'payeefsp1' })).status, 202);
+    assert.equal((await fspiop(sw.url, 'POST', '/transfers', 'transfers', 'outsidefsp', transfer, { destination: 'payeefsp1' })).status,
+      202);
     const transferPut = await dfsp.waitFor(at(`/transfers/${transactionId}`));
     assert.equal(checkBody('TransfersIDPutResponse', transferPut.body), undefined);
     const t = transferPut.body as { transferState: string; fulfilment: string };
@@ -89,26 +90,31 @@ describe('an outside DFSP through switch, ALS and payee DFSP', function () {
       transactionType: { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'BUSINESS' },
     }));
     const bulkQuoteId = rnd.uuid();
-    assert.equal((await fspiop(sw.url, 'POST', '/bulkQuotes', 'bulkQuotes', 'outsidefsp', { bulkQuoteId, payer, individualQuotes }, { destination: 'payeefsp1' })).status, 202);
+    assert.equal((await fspiop(sw.url, 'POST', '/bulkQuotes', 'bulkQuotes', 'outsidefsp', { bulkQuoteId, payer, individualQuotes },
+      { destination: 'payeefsp1' })).status, 202);
     const bq = await dfsp.waitFor(at(`/bulkQuotes/${bulkQuoteId}`), 15_000);
     assert.equal(checkBody('BulkQuotesIDPutResponse', bq.body), undefined);
-    const results = (bq.body as { individualQuoteResults: Array<{ quoteId: string; transferAmount: unknown; ilpPacket: string; condition: string }> }).individualQuoteResults;
+    const results = (bq.body as { individualQuoteResults: Array<{ quoteId: string; transferAmount: unknown; ilpPacket: string;
+      condition: string }> }).individualQuoteResults;
     assert.equal(results.length, 1000);
     const bulkTransferId = rnd.uuid();
     const before = payee.core.ledger.currencyTotals('USD').committedCount;
     await fspiop(sw.url, 'POST', '/bulkTransfers', 'bulkTransfers', 'outsidefsp', {
       bulkTransferId, bulkQuoteId, payerFsp: 'outsidefsp', payeeFsp: 'payeefsp1', expiration: new Date(Date.now() + 30_000).toISOString(),
-      individualTransfers: results.map((r, i) => ({ transferId: individualQuotes[i].transactionId, transferAmount: r.transferAmount, ilpPacket: r.ilpPacket, condition: r.condition })),
+      individualTransfers: results.map((r, i) => ({ transferId: individualQuotes[i].transactionId, transferAmount: r.transferAmount,
+        ilpPacket: r.ilpPacket, condition: r.condition })),
     }, { destination: 'payeefsp1' });
     const bt = await dfsp.waitFor(at(`/bulkTransfers/${bulkTransferId}`), 15_000);
     assert.equal(checkBody('BulkTransfersIDPutResponse', bt.body), undefined);
-    const tr = (bt.body as { bulkTransferState: string; individualTransferResults: Array<{ fulfilment?: string; errorInformation?: unknown }> });
+    const tr = (bt.body as { bulkTransferState: string; individualTransferResults: Array<{ fulfilment?: string;
+      errorInformation?: unknown }> });
     assert.equal(tr.bulkTransferState, 'COMPLETED');
     assert.equal(tr.individualTransferResults.length, 1000);
     assert.ok(tr.individualTransferResults.every((r) => r.fulfilment && !r.errorInformation));
     assert.equal(payee.core.ledger.currencyTotals('USD').committedCount - before, 1000);
 
-    const refused = await fspiop(sw.url, 'POST', '/bulkQuotes', 'bulkQuotes', 'outsidefsp', { bulkQuoteId: rnd.uuid(), payer, individualQuotes: [...individualQuotes, individualQuotes[0]] }, { destination: 'payeefsp1' });
+    const refused = await fspiop(sw.url, 'POST', '/bulkQuotes', 'bulkQuotes', 'outsidefsp',
+      { bulkQuoteId: rnd.uuid(), payer, individualQuotes: [...individualQuotes, individualQuotes[0]] }, { destination: 'payeefsp1' });
     if (refused.status === 202) {
       const err = await dfsp.waitFor((r) => r.path.endsWith('/error') && r.path.startsWith('/bulkQuotes/'));
       assert.equal((err.body as Body).errorInformation?.errorCode, '3103');
@@ -123,8 +129,10 @@ describe('an outside DFSP through switch, ALS and payee DFSP', function () {
     const transactionId = rnd.uuid();
     const party = { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '254710000004', fspId: 'payeefsp1' } };
     await fspiop(sw.url, 'POST', '/quotes', 'quotes', 'outsidefsp', {
-      quoteId, transactionId, payee: party, payer: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '15550001', fspId: 'outsidefsp' } },
-      amountType: 'SEND', amount: { currency: 'USD', amount: '7' }, transactionType: { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'CONSUMER' },
+      quoteId, transactionId, payee: party, payer: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '15550001', fspId:
+        'outsidefsp' } },
+      amountType: 'SEND', amount: { currency: 'USD', amount: '7' }, transactionType:
+        { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'CONSUMER' },
     }, { destination: 'payeefsp1' });
     const q = (await dfsp.waitFor(at(`/quotes/${quoteId}`))).body as { transferAmount: unknown; ilpPacket: string; condition: string };
     const transfer = {

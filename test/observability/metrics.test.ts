@@ -17,8 +17,10 @@ async function text(url: string): Promise<string> {
   return res.body.text();
 }
 
-async function json(url: string, method: 'GET' | 'POST' = 'GET', body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await request(url, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json', 'idempotency-key': `obs-${Date.now()}` } });
+async function json(url: string, method: 'GET' | 'POST' = 'GET', body?: unknown): Promise<{ status: number; body: Record<string,
+  unknown> }> {
+  const res = await request(url, { method, body: body === undefined ? undefined : JSON.stringify(body), headers:
+    { 'content-type': 'application/json', 'idempotency-key': `obs-${Date.now()}` } });
   return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
 }
 
@@ -62,11 +64,14 @@ describe('metrics: orchestrator, simulators and the Grafana dashboard', function
   });
 
   it('the orchestrator shows the process metrics and its requests per route template, never per raw path', () => {
-    for (const family of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds']) {
+    for (const family of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds']) {
       assert.match(orchestratorScrape, new RegExp(`^# TYPE ${family} `, 'm'), family);
     }
-    assert.equal(sample(orchestratorScrape, 'gpo_http_server_request_duration_seconds_count', { method: 'POST', route: '/v1/batches', status_code: '202' }), 1);
-    assert.ok(sample(orchestratorScrape, 'gpo_http_server_request_duration_seconds_count', { method: 'GET', route: '/v1/batches/{id}', status_code: '200' }) >= 1);
+    assert.equal(sample(orchestratorScrape, 'gpo_http_server_request_duration_seconds_count',
+      { method: 'POST', route: '/v1/batches', status_code: '202' }), 1);
+    assert.ok(sample(orchestratorScrape, 'gpo_http_server_request_duration_seconds_count',
+      { method: 'GET', route: '/v1/batches/{id}', status_code: '200' }) >= 1);
     assert.doesNotMatch(orchestratorScrape, /route="\/v1\/batches\/[0-9a-f]{8}-/, 'batch ids never become labels');
     assert.equal(sample(orchestratorScrape, 'gpo_payments_total', { status: 'COMPLETED' }), 2);
   });
@@ -82,12 +87,16 @@ describe('metrics: orchestrator, simulators and the Grafana dashboard', function
   it('each simulator counts the messages it received by resource, kind and outcome', async () => {
     const { urls } = up.world;
     const sw = await text(`${urls.switch}/metrics`);
-    assert.ok(sample(sw, 'gpo_sim_messages_total', { simulator: 'switch', resource: 'bulkTransfers', kind: 'request', outcome: 'accepted' }) >= 1, sw);
-    assert.ok(sample(sw, 'gpo_sim_messages_total', { simulator: 'switch', resource: 'bulkTransfers', kind: 'callback', outcome: 'accepted' }) >= 1);
+    assert.ok(sample(sw, 'gpo_sim_messages_total', { simulator: 'switch', resource: 'bulkTransfers', kind: 'request', outcome:
+      'accepted' }) >= 1, sw);
+    assert.ok(sample(sw, 'gpo_sim_messages_total', { simulator: 'switch', resource: 'bulkTransfers', kind: 'callback', outcome:
+      'accepted' }) >= 1);
     const payee = await text(`${urls.payeefsp1}/metrics`);
-    assert.ok(sample(payee, 'gpo_sim_messages_total', { simulator: 'payeefsp1', resource: 'bulkQuotes', kind: 'request', outcome: 'accepted' }) >= 1);
+    assert.ok(sample(payee, 'gpo_sim_messages_total', { simulator: 'payeefsp1', resource: 'bulkQuotes', kind: 'request', outcome:
+      'accepted' }) >= 1);
     const payer = await text(`${urls.payerOutbound}/metrics`);
-    assert.ok(sample(payer, 'gpo_sim_messages_total', { simulator: 'govbank', api: 'sdk-outbound', resource: 'bulkTransactions', outcome: 'accepted' }) >= 1);
+    assert.ok(sample(payer, 'gpo_sim_messages_total', { simulator: 'govbank', api: 'sdk-outbound', resource: 'bulkTransactions', outcome:
+      'accepted' }) >= 1);
     assert.doesNotMatch(payer, /resource="admin"/, 'admin calls are not protocol messages');
   });
 
@@ -107,8 +116,10 @@ describe('metrics: orchestrator, simulators and the Grafana dashboard', function
   });
 
   it('the Grafana dashboard is valid JSON whose every query names a metric the services expose', async () => {
-    const dash = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'docs', 'grafana', 'gpo-dashboard.json'), 'utf8')) as { panels: Array<{ type: string; title: string; targets?: Array<{ expr: string }> }> };
-    const scrapes = [orchestratorScrape, ...(await Promise.all(['switch', 'als', 'payeefsp1', 'payerOutbound'].map((n) => text(`${up.world.urls[n]}/metrics`))))].join('\n');
+    const dash = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'docs', 'grafana', 'gpo-dashboard.json'),
+      'utf8')) as { panels: Array<{ type: string; title: string; targets?: Array<{ expr: string }> }> };
+    const scrapes = [orchestratorScrape, ...(await Promise.all(['switch', 'als', 'payeefsp1', 'payerOutbound'].map((n) =>
+      text(`${up.world.urls[n]}/metrics`))))].join('\n');
     const queries = dash.panels.filter((p) => p.type !== 'row');
     assert.ok(queries.length >= 10);
     for (const p of queries) {

@@ -32,20 +32,24 @@ describe('OpenG2P G2P Connect callback receiver', () => {
     assert.equal(res.body.message?.ack_status, 'ACK');
     assert.deepEqual(got, [items]);
     const last = rx.received[rx.received.length - 1];
-    assert.deepEqual({ path: last.path, transactionId: last.transactionId, items: last.items }, { path: '/on-status', transactionId: 'disb-tx-1', items: 2 });
+    assert.deepEqual({ path: last.path, transactionId: last.transactionId, items: last.items },
+      { path: '/on-status', transactionId: 'disb-tx-1', items: 2 });
   });
 
   it('reads on-disburse items from message.disbursements_status', async () => {
     const got: OnDisburseItem[][] = [];
     rx.expect('disb-tx-2', (its) => got.push(its));
-    const res = await post(`${rx.url}/on-disburse`, { header: { message_id: 'od-1' }, message: { transaction_id: 'disb-tx-2', disbursements_status: items } });
+    const res = await post(`${rx.url}/on-disburse`, { header: { message_id: 'od-1' }, message:
+      { transaction_id: 'disb-tx-2', disbursements_status: items } });
     assert.equal(res.status, 200);
     assert.deepEqual(got, [items]);
   });
 
   it('takes no items from malformed envelopes and never crashes on them', async () => {
-    assert.deepEqual(readCallback('/on-status', { message: { transaction_id: 't', txnstatus_response: { txn_status: items } } }), { transactionId: 't', items: [] });
-    assert.deepEqual(readCallback('/on-status', { message: { transaction_id: 't', txnstatus_response: { txn_status: { disbursements_status: 'x' } } } }), { transactionId: 't', items: [] });
+    assert.deepEqual(readCallback('/on-status', { message: { transaction_id: 't', txnstatus_response: { txn_status: items } } }),
+      { transactionId: 't', items: [] });
+    assert.deepEqual(readCallback('/on-status', { message: { transaction_id: 't', txnstatus_response:
+      { txn_status: { disbursements_status: 'x' } } } }), { transactionId: 't', items: [] });
     assert.deepEqual(readCallback('/on-disburse', null), { items: [] });
     assert.deepEqual(readCallback('/on-disburse', { message: 'x' }), { items: [] });
     const unknownBefore = rx.unknown;

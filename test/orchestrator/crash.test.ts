@@ -52,7 +52,8 @@ for (const mode of Object.keys(KILLS) as MojaloopSdkMode[]) {
 
     const COUNT = countFor(mode);
     it(`pays each of ${COUNT} payees exactly once across kills at ${KILLS[mode].join(', ')}`, async () => {
-      const env = { CRASH_DATA_DIR: dataDir, CRASH_SDK_URL: world.urls.payerOutbound, CRASH_COUNT: String(COUNT), CRASH_MODE: mode, CRASH_HOLD_MS: '2000' };
+      const env = { CRASH_DATA_DIR: dataDir, CRASH_SDK_URL: world.urls.payerOutbound, CRASH_COUNT: String(COUNT), CRASH_MODE: mode,
+        CRASH_HOLD_MS: '2000' };
       const kills: string[] = [];
       let final: BatchView | undefined;
       let failures: Record<string, number> | undefined;
@@ -70,7 +71,8 @@ for (const mode of Object.keys(KILLS) as MojaloopSdkMode[]) {
       assert.ok(final, 'the batch reached a final status');
       assert.equal(final.status, 'COMPLETED', `${JSON.stringify(final.byStatus)} ${JSON.stringify(failures ?? {})}`);
       assert.equal(final.byStatus.COMPLETED.count, COUNT);
-      for (const s of ['RECEIVED', 'RESOLVED', 'QUOTED', 'SENT', 'FAILED', 'CANCELLED'] as const) assert.equal(final.byStatus[s].count, 0, s);
+      for (const s of ['RECEIVED', 'RESOLVED', 'QUOTED', 'SENT', 'FAILED', 'CANCELLED'] as const) assert.equal(final.byStatus[s].count, 0,
+        s);
 
       // Money: every payee credited exactly its amount, once; treasury debit = credits + fees.
       const ledgers = await Promise.all(['payeefsp1', 'payeefsp2'].map((id) => readPayeeLedger(world.urls[id], id, 'USD')));

@@ -15,7 +15,8 @@ import { crashPayments, g2pMessage } from './support/crash-batch';
 import { startFinalsReceiver, type FinalsReceiver } from './support/finals-receiver';
 
 
-interface DeadLetters { count: number; items: Array<{ id: string; batchId: string; channel: string; state: string; attempts: number; lastError?: string }> }
+interface DeadLetters { count: number; items: Array<{ id: string; batchId: string; channel: string; state: string; attempts: number;
+  lastError?: string }> }
 
 async function json<T>(url: string, method: 'GET' | 'POST' = 'GET'): Promise<{ status: number; body: T }> {
   const res = await request(url, { method });
@@ -82,7 +83,8 @@ describe('orchestrator outbox: dead letters listed and replayed by an operator',
 
     refusing = false;
     for (const d of dead.items) {
-      const r: { status: number; body: { id: string; state: string; batchId: string } } = await json(`${orch.url}/v1/outbox/dead-letters/${d.id}/replay`, 'POST');
+      const r: { status: number; body: { id: string; state: string; batchId: string } } =
+        await json(`${orch.url}/v1/outbox/dead-letters/${d.id}/replay`, 'POST');
       assert.equal(r.status, 202, JSON.stringify(r.body));
       assert.deepEqual([r.body.id, r.body.state, r.body.batchId], [d.id, 'pending', d.batchId]);
     }
@@ -100,7 +102,8 @@ describe('orchestrator outbox: dead letters listed and replayed by an operator',
     assert.equal(await metric(orch.url, 'gpo_notification_latency_seconds_count', 'webhook'), 1);
     assert.equal(await metric(orch.url, 'gpo_notification_latency_seconds_count', 'g2p-connect'), 1);
 
-    const again = await json<{ errorCode: string }>(`${orch.url}/v1/outbox/dead-letters/${dead.items[0]?.id ?? native.batch.id}/replay`, 'POST');
+    const again = await json<{ errorCode: string }>(`${orch.url}/v1/outbox/dead-letters/${dead.items[0]?.id ?? native.batch.id}/replay`,
+      'POST');
     assert.deepEqual([again.status, again.body.errorCode], [404, 'DEAD_LETTER_NOT_FOUND']);
     const bad = await json<{ errorCode: string }>(`${orch.url}/v1/outbox/dead-letters/${encodeURIComponent('no such id!')}/replay`, 'POST');
     assert.deepEqual([bad.status, bad.body.errorCode], [400, 'VALIDATION_FAILED']);

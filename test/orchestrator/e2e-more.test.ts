@@ -9,7 +9,8 @@ import { BatchStatus, PaymentStatus } from '../../orchestrator/domain/types';
 import { batch, ledgerTotals, startHarness, worldPayments, type Harness } from './support/world';
 
 async function putRules(url: string, rules: unknown[]): Promise<void> {
-  const res = await request(`${url}/admin/rules`, { method: 'PUT', body: JSON.stringify({ rules }), headers: { 'content-type': 'application/json' } });
+  const res = await request(`${url}/admin/rules`, { method: 'PUT', body: JSON.stringify({ rules }), headers:
+    { 'content-type': 'application/json' } });
   assert.ok(res.statusCode < 300, `rules refused: ${await res.body.text()}`);
   await res.body.dump();
 }
@@ -30,7 +31,8 @@ describe('orchestrator e2e, more cases', function () {
     const t = ledgerTotals(await h.ledgers());
     assert.equal(t.count, 249);
     assert.equal(await h.treasuryDebited(), t.credited + t.fees);
-    for (const [i, p] of payments.entries()) assert.equal(t.balances.get(`MSISDN:${p.payeeIdValue}`), unknown.has(i) ? undefined : toUnits(p.amount));
+    for (const [i, p] of payments.entries()) assert.equal(t.balances.get(`MSISDN:${p.payeeIdValue}`), unknown.has(i) ? undefined
+      : toUnits(p.amount));
     const failed = (await h.orch.service.listPayments(out.batch.id, { status: PaymentStatus.FAILED })).items;
     assert.equal(failed[0].position, 7);
     assert.ok(failed[0].errorCode);
@@ -62,14 +64,16 @@ describe('orchestrator e2e, more cases', function () {
   });
 
   it('a rail that never answers in time: bounded retries, then each payment fails, nobody is paid', async () => {
-    h = await startHarness({ rail: 'mojaloop-sdk', railMode: 'bulkQuotesTransfers', railTimeoutMs: 300, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 } });
+    h = await startHarness({ rail: 'mojaloop-sdk', railMode: 'bulkQuotesTransfers', railTimeoutMs: 300, retry:
+      { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 } });
     await putRules(h.world.urls.payerOutbound, [{ match: { resource: 'bulkQuotes' }, action: { type: 'httpStatus', status: 503 } }]);
     const payments = worldPayments(30, { knownFsp: true });
     const out = await h.orch.service.submitBatch(batch('never', payments));
     const view = await h.orch.service.waitForBatch(out.batch.id, 30_000);
     assert.equal(view?.status, BatchStatus.FAILED);
     const failed = (await h.orch.service.listPayments(out.batch.id, { limit: 100 })).items;
-    assert.ok(failed.every((p) => p.status === PaymentStatus.FAILED && p.errorCode === '2003' && p.attempts === 2), JSON.stringify(failed[0]));
+    assert.ok(failed.every((p) => p.status === PaymentStatus.FAILED && p.errorCode === '2003' && p.attempts === 2),
+      JSON.stringify(failed[0]));
     const t = ledgerTotals(await h.ledgers());
     assert.equal(t.count, 0);
     assert.equal(await h.treasuryDebited(), 0n);

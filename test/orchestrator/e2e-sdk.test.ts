@@ -9,7 +9,8 @@ import { BatchStatus, PaymentStatus, type MojaloopSdkMode } from '../../orchestr
 import { batch, ledgerTotals, startHarness, worldPayments, type Harness } from './support/world';
 
 async function putRules(url: string, rules: unknown[]): Promise<void> {
-  const res = await request(`${url}/admin/rules`, { method: 'PUT', body: JSON.stringify({ rules }), headers: { 'content-type': 'application/json' } });
+  const res = await request(`${url}/admin/rules`, { method: 'PUT', body: JSON.stringify({ rules }), headers:
+    { 'content-type': 'application/json' } });
   assert.ok(res.statusCode < 300, `rules refused: ${await res.body.text()}`);
   await res.body.dump();
 }
@@ -27,7 +28,8 @@ for (const mode of ['bulkTransactions', 'bulkQuotesTransfers', 'transfers'] as M
     let h: Harness;
     beforeEach(async () => {
       // transfers mode needs an SDK that waits for GPO to accept each quote (AUTO_ACCEPT_QUOTES=false).
-      h = await startHarness({ rail: 'mojaloop-sdk', railMode: mode, chunkSize: 250, transferHoldMs: 3000 }, mode === 'transfers' ? { payerOptions: { autoAcceptQuote: false } } : {});
+      h = await startHarness({ rail: 'mojaloop-sdk', railMode: mode, chunkSize: 250, transferHoldMs: 3000 }, mode === 'transfers'
+        ? { payerOptions: { autoAcceptQuote: false } } : {});
     });
     afterEach(async () => h.stop());
 
@@ -50,7 +52,8 @@ for (const mode of ['bulkTransactions', 'bulkQuotesTransfers', 'transfers'] as M
         else assert.equal(bal, toUnits(p.amount), `payee ${i} credited exactly once`);
       }
       const done = await h.orch.service.listPayments(out.batch.id, { status: PaymentStatus.COMPLETED, limit: 4 });
-      assert.deepEqual(done.items.map((p) => p.payeeFsp), done.items.map((p) => `payeefsp${(p.position % 2) + 1}`), 'the payee FSP is known once paid');
+      assert.deepEqual(done.items.map((p) => p.payeeFsp), done.items.map((p) => `payeefsp${(p.position % 2) + 1}`),
+        'the payee FSP is known once paid');
       const failed = await h.orch.service.listPayments(out.batch.id, { status: PaymentStatus.FAILED });
       assert.deepEqual(failed.items.map((p) => p.position), [...unknown]);
       assert.ok(failed.items.every((p) => /^3\d{3}$/.test(p.errorCode ?? '')), JSON.stringify(failed.items.map((p) => p.errorCode)));
@@ -75,7 +78,8 @@ for (const mode of ['bulkTransactions', 'bulkQuotesTransfers', 'transfers'] as M
     });
 
     it('recovers from a rail call that timed out while the payer DFSP went on paying (same ids, paid once)', async () => {
-      await putRules(h.world.urls.payerOutbound, [{ match: { resource: mode === 'bulkQuotesTransfers' ? 'bulkTransfers' : mode }, action: { type: 'delay', ms: 3000 }, times: 1 }]);
+      await putRules(h.world.urls.payerOutbound, [{ match: { resource: mode === 'bulkQuotesTransfers' ? 'bulkTransfers' : mode }, action:
+        { type: 'delay', ms: 3000 }, times: 1 }]);
       const h2 = await h.restart({ railTimeoutMs: 1200 });
       const payments = worldPayments(mode === 'transfers' ? 20 : 300);
       const out = await h2.service.submitBatch(batch(`timeout-${mode}`, payments));
@@ -107,7 +111,8 @@ for (const mode of ['bulkTransactions', 'bulkQuotesTransfers', 'transfers'] as M
     it('pauses on insufficient liquidity and completes after the treasury is topped up and the batch resumed', async () => {
       const h2 = await h.restart({ onInsufficientLiquidity: 'pause' });
       const set = async (balance: string) => {
-        const res = await request(`${h.world.urls.payerOutbound}/admin/treasury`, { method: 'PUT', body: JSON.stringify({ currency: 'USD', balance }), headers: { 'content-type': 'application/json' } });
+        const res = await request(`${h.world.urls.payerOutbound}/admin/treasury`,
+          { method: 'PUT', body: JSON.stringify({ currency: 'USD', balance }), headers: { 'content-type': 'application/json' } });
         assert.equal(res.statusCode, 200, await res.body.text());
       };
       await set('100');

@@ -16,7 +16,8 @@ import { FakeRail, type FakeRailOptions } from './support/fake-rail';
 import { deferred } from '../../orchestrator/engine/helpers';
 
 function payments(n: number, amount = '10.5'): PaymentInput[] {
-  return Array.from({ length: n }, (_, i) => ({ reference: String(i), payeeIdType: 'MSISDN', payeeIdValue: `2547${String(i).padStart(8, '0')}`, amount, currency: 'USD' }));
+  return Array.from({ length: n }, (_, i) => ({ reference: String(i), payeeIdType: 'MSISDN', payeeIdValue: `2547${String(i).padStart(8,
+    '0')}`, amount, currency: 'USD' }));
 }
 
 function command(n: number, key: string, extra: Partial<SubmitBatchCommand> = {}): SubmitBatchCommand {
@@ -86,7 +87,8 @@ describe('orchestrator engine (fake rail)', () => {
     assert.equal(toUnits(view!.amountDebited), toUnits(view!.amountCredited) + toUnits(view!.fees));
   });
 
-  it('retries transient item failures with new ids, bounded; asks again about payments in doubt; definitive ones fail with their code', async () => {
+  it('retries transient item failures with new ids, bounded; asks again about payments in doubt; definitive ones fail with their code',
+    async () => {
     const payees = new Map<string, import('./support/fake-rail').PayeeBehaviour>([
       ['254700000001', { kind: 'fail', code: '2003', transient: true, times: 2 }],
       ['254700000002', { kind: 'fail', code: '2003', transient: true }],
@@ -137,11 +139,14 @@ describe('orchestrator engine (fake rail)', () => {
     assert.equal(again.batch.id, first.batch.id);
     const other = await engine.submit({ ...command(3, 'idem'), requestHash: 'different' });
     assert.equal(other.outcome, 'conflict');
-    await assert.rejects(engine.submit(command(3, 'totals', { declaredCount: 4 })), (e: unknown) => e instanceof BatchRejected && e.code === 'COUNT_MISMATCH');
-    await assert.rejects(engine.submit(command(3, 'amount', { declaredAmount: '31' })), (e: unknown) => e instanceof BatchRejected && e.code === 'AMOUNT_MISMATCH');
+    await assert.rejects(engine.submit(command(3, 'totals', { declaredCount: 4 })), (e: unknown) => e instanceof BatchRejected
+      && e.code === 'COUNT_MISMATCH');
+    await assert.rejects(engine.submit(command(3, 'amount', { declaredAmount: '31' })), (e: unknown) => e instanceof BatchRejected
+      && e.code === 'AMOUNT_MISMATCH');
     const dup = command(3, 'dups');
     dup.payments[2] = { ...dup.payments[0], reference: '2' };
-    await assert.rejects(engine.submit(dup), (e: unknown) => e instanceof BatchRejected && e.code === 'DUPLICATE_PAYEE' && e.problems[0].positions?.[0] === 2);
+    await assert.rejects(engine.submit(dup), (e: unknown) => e instanceof BatchRejected && e.code === 'DUPLICATE_PAYEE'
+      && e.problems[0].positions?.[0] === 2);
     assert.equal(await store.findBatchBySource('native', 'totals'), undefined);
     assert.equal(await store.getSliceState('x', 0), undefined);
     await engine.waitForBatch(first.batch.id, 10_000);
@@ -234,7 +239,8 @@ describe('orchestrator engine (fake rail)', () => {
 });
 
 describe('orchestrator engine reads', () => {
-  it('never show a status before the store has it: payments paid on the rail stay SENT in every read until their state is stored', async () => {
+  it('never show a status before the store has it: payments paid on the rail stay SENT in every read until their state is stored',
+    async () => {
     /** An in-memory store that holds the first write of a COMPLETED payment until told to go on. */
     class HeldStore extends NedbStore {
       readonly reached = deferred();
@@ -252,7 +258,8 @@ describe('orchestrator engine reads', () => {
     const rail = new FakeRail();
     const config = resolveConfig({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 4 }, notify: { progressEveryMs: 20 } }, {});
     const rnd = new SeededRandom(11);
-    const engine = new Engine({ store, config, logger: rootLogger, railFor: () => rail, newId: () => rnd.uuid(), random: () => rnd.next() });
+    const engine = new Engine({ store, config, logger: rootLogger, railFor: () => rail, newId: () => rnd.uuid(), random: () =>
+      rnd.next() });
     await engine.start();
     try {
       const out = await engine.submit(command(40, 'held-reads'));
@@ -281,13 +288,15 @@ describe('orchestrator engine reads', () => {
 describe('orchestrator engine signals', () => {
   it('counts every failed rail call attempt by operation and FSPIOP code', async () => {
     const errors: string[] = [];
-    const metrics = { paymentsFinal: () => undefined, chunkStarted: () => undefined, chunkEnded: () => undefined, railError: (op: string, code: string) => { errors.push(`${op}:${code}`); } };
+    const metrics = { paymentsFinal: () => undefined, chunkStarted: () => undefined, chunkEnded: () => undefined, railError:
+      (op: string, code: string) => { errors.push(`${op}:${code}`); } };
     const store = new NedbStore({ inMemory: true });
     await store.open();
     const rail = new FakeRail({ failSendCalls: 2 });
     const config = resolveConfig({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 4 } }, {});
     const rnd = new SeededRandom(12);
-    const engine = new Engine({ store, config, logger: rootLogger, metrics, railFor: () => rail, newId: () => rnd.uuid(), random: () => rnd.next() });
+    const engine = new Engine({ store, config, logger: rootLogger, metrics, railFor: () => rail, newId: () => rnd.uuid(), random: () =>
+      rnd.next() });
     await engine.start();
     try {
       const out = await engine.submit(command(5, 'rail-errors'));
@@ -311,7 +320,8 @@ describe('orchestrator engine in-doubt signal', () => {
     try {
       assert.equal(engine.inDoubtCount(), 0);
       await engine.submit(cmd);
-      for (const deadline = Date.now() + 10_000; engine.inDoubtCount() < 2 && Date.now() < deadline;) await new Promise<void>((resolve) => setImmediate(resolve));
+      for (const deadline = Date.now() + 10_000; engine.inDoubtCount() < 2 && Date.now() < deadline;) await new Promise<void>((resolve) =>
+        setImmediate(resolve));
       assert.equal(engine.inDoubtCount(), 2);
       assert.equal(rail.ledger.size, 4, 'the other four paid, the two in doubt not');
       const metrics = new OrchestratorMetrics({ processMetrics: false });

@@ -21,8 +21,10 @@ const BATCHES = 3;
 
 interface Ready { url: string; batchIds: string[]; g2pBatchId: string }
 
-function startChild(env: Record<string, string>): { child: ChildProcess; ready: Promise<Ready>; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD], { env: { ...process.env, GPO_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(env: Record<string, string>): { child: ChildProcess; ready: Promise<Ready>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD],
+    { env: { ...process.env, GPO_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
   const ready = new Promise<Ready>((resolve, reject) => {
@@ -34,14 +36,17 @@ function startChild(env: Record<string, string>): { child: ChildProcess; ready: 
     });
     child.on('exit', (code) => reject(new Error(`child exited (${code}) before it was ready: ${stderr}`)));
   });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })));
   return { child, ready, exit };
 }
 
 function txnStatus(attribute: 'transaction_id' | 'reference_id_list', value: string | string[]) {
   return {
-    header: { version: '1.0.0', message_id: `st-${attribute}`, message_ts: new Date().toISOString(), action: 'txn-status', sender_id: 'notify-sender', receiver_id: 'gpo', total_count: 1, is_msg_encrypted: false },
-    message: { transaction_id: 'tx-notify-1', txnstatus_request: { reference_id: 'r-1', txn_type: 'disburse', attribute_type: attribute, attribute_value: value } },
+    header: { version: '1.0.0', message_id: `st-${attribute}`, message_ts: new Date().toISOString(), action: 'txn-status', sender_id:
+      'notify-sender', receiver_id: 'gpo', total_count: 1, is_msg_encrypted: false },
+    message: { transaction_id: 'tx-notify-1', txnstatus_request: { reference_id: 'r-1', txn_type: 'disburse', attribute_type: attribute,
+      attribute_value: value } },
   };
 }
 
@@ -66,7 +71,8 @@ describe('orchestrator crash safety: final notifications survive a kill during d
   });
 
   it('delivers every final notification after the restart, each event id acknowledged once; txn/status answers', async () => {
-    const env = { NOTIFY_DATA_DIR: dataDir, NOTIFY_SDK_URL: world.urls.payerOutbound, NOTIFY_RECEIVER: rx.url, NOTIFY_BATCHES: String(BATCHES) };
+    const env = { NOTIFY_DATA_DIR: dataDir, NOTIFY_SDK_URL: world.urls.payerOutbound, NOTIFY_RECEIVER: rx.url, NOTIFY_BATCHES:
+      String(BATCHES) };
     const first = startChild({ ...env, GPO_CRASH_AT: 'deliver:1' });
     child = first.child;
     const ready = await first.ready;
@@ -93,10 +99,13 @@ describe('orchestrator crash safety: final notifications survive a kill during d
 
     // G2P Connect status by transaction_id and reference_id_list in the restarted process.
     for (const [attr, value, count] of [['transaction_id', 'tx-notify-1', 6], ['reference_id_list', ['g-1', 'g-4'], 2]] as const) {
-      const res = await request(`${again.url}/disburse/sync/txn/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(txnStatus(attr, value as string | string[])) });
+      const res = await request(`${again.url}/disburse/sync/txn/status`,
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body:
+          JSON.stringify(txnStatus(attr, value as string | string[])) });
       const text = await res.body.text();
       assert.equal(res.statusCode, 200, `${attr}: ${text}`);
-      const body = JSON.parse(text) as { message: { correlation_id: string; txnstatus_response: { txn_status: { disbursements_status: Array<{ reference_id: string; status: string }> } } } };
+      const body = JSON.parse(text) as { message: { correlation_id: string;
+        txnstatus_response: { txn_status: { disbursements_status: Array<{ reference_id: string; status: string }> } } } };
       assert.equal(body.message.correlation_id, ready.g2pBatchId);
       const items = body.message.txnstatus_response.txn_status.disbursements_status;
       assert.equal(items.length, count, attr);

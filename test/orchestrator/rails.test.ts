@@ -11,7 +11,8 @@ import { RailCallError, type RailGroup } from '../../orchestrator/rails/port';
 function group(n: number): RailGroup {
   return {
     id: 'b1f0f3a4-3d0e-4a8e-9a55-0d2c6c1c0001', batchId: 'batch', currency: 'USD', payer: { idType: 'ACCOUNT_ID', idValue: 'treasury' },
-    items: Array.from({ length: n }, (_, i) => ({ transferId: `t-${i}`, reference: String(i), payeeIdType: 'MSISDN', payeeIdValue: `2547100000${i}`, amount: '10', currency: 'USD' })),
+    items: Array.from({ length: n }, (_, i) => ({ transferId: `t-${i}`, reference: String(i), payeeIdType: 'MSISDN', payeeIdValue:
+      `2547100000${i}`, amount: '10', currency: 'USD' })),
   };
 }
 
@@ -23,7 +24,9 @@ describe('rail adapters (fake servers)', () => {
 
   before(async () => {
     server = Hapi.server({ port: 0, host: '127.0.0.1' });
-    server.route({ method: 'POST', path: '/bulkTransactions', handler: (req, h) => { posted.push(req.payload); return h.response({ bulkTransactionId: (req.payload as { bulkTransactionId: string }).bulkTransactionId }).code(202); } });
+    server.route({ method: 'POST', path: '/bulkTransactions', handler: (req, h) =>
+      { posted.push(req.payload); return h.response({ bulkTransactionId:
+        (req.payload as { bulkTransactionId: string }).bulkTransactionId }).code(202); } });
     server.route({
       method: 'GET', path: '/bulkTransactions/{id}',
       handler: () => {
@@ -32,14 +35,19 @@ describe('rail adapters (fake servers)', () => {
         return {
           bulkTransactionId: 'x', currentState: done ? 'COMPLETED' : 'PROCESSING',
           individualTransferResults: [
-            { homeTransactionId: 't-0', to: { partyIdInfo: { fspId: 'payeefsp1' } }, transferState: done ? 'COMMITTED' : undefined, quoteResponse: { transferAmount: { amount: '10', currency: 'USD' }, payeeReceiveAmount: { amount: '9.5', currency: 'USD' }, payeeFspFee: { amount: '0.5', currency: 'USD' } } },
-            { homeTransactionId: 't-1', lastError: { httpStatusCode: 500, mojaloopError: { errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } } } },
+            { homeTransactionId: 't-0', to: { partyIdInfo: { fspId: 'payeefsp1' } }, transferState: done ? 'COMMITTED' : undefined,
+              quoteResponse: { transferAmount: { amount: '10', currency: 'USD' }, payeeReceiveAmount: { amount: '9.5', currency: 'USD' },
+                payeeFspFee: { amount: '0.5', currency: 'USD' } } },
+            { homeTransactionId: 't-1', lastError: { httpStatusCode: 500, mojaloopError:
+              { errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } } } },
           ],
         };
       },
     });
-    server.route({ method: 'POST', path: '/disbursement', handler: (_req, h) => h.response({ errorInformation: { errorCode: '2003', errorDescription: 'Service currently unavailable' } }).code(503) });
-    server.route({ method: 'GET', path: '/disbursement/{id}', handler: (_req, h) => h.response({ errorInformation: { errorCode: '3200', errorDescription: 'not found' } }).code(404) });
+    server.route({ method: 'POST', path: '/disbursement', handler: (_req, h) =>
+      h.response({ errorInformation: { errorCode: '2003', errorDescription: 'Service currently unavailable' } }).code(503) });
+    server.route({ method: 'GET', path: '/disbursement/{id}', handler: (_req, h) =>
+      h.response({ errorInformation: { errorCode: '3200', errorDescription: 'not found' } }).code(404) });
     await server.start();
     url = `http://127.0.0.1:${server.info.port}`;
   });
@@ -52,10 +60,12 @@ describe('rail adapters (fake servers)', () => {
     const results = await rail.send(g);
     await rail.close();
     assert.ok(polls >= 3);
-    assert.deepEqual(results[0], { transferId: 't-0', outcome: 'completed', amountDebited: '10', amountCredited: '9.5', fee: '0.5', payeeFsp: 'payeefsp1' });
+    assert.deepEqual(results[0], { transferId: 't-0', outcome: 'completed', amountDebited: '10', amountCredited: '9.5', fee: '0.5',
+      payeeFsp: 'payeefsp1' });
     assert.equal(results[1].outcome, 'failed');
     assert.equal(results[1].outcome === 'failed' && results[1].errorCode, '3204');
-    const body = posted[0] as { options: { autoAcceptQuote: { perTransferFeeLimits: unknown }; synchronous: boolean }; individualTransfers: Array<{ homeTransactionId: string }> };
+    const body = posted[0] as { options: { autoAcceptQuote: { perTransferFeeLimits: unknown }; synchronous: boolean };
+      individualTransfers: Array<{ homeTransactionId: string }> };
     assert.deepEqual(body.options.autoAcceptQuote.perTransferFeeLimits, [{ currency: 'USD', amount: '1' }]);
     assert.deepEqual(body.individualTransfers.map((t) => t.homeTransactionId), ['t-0', 't-1']);
   });

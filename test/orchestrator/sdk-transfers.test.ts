@@ -42,13 +42,15 @@ async function fakeSdk(handler: Handler): Promise<FakeSdk> {
   };
 }
 
-const quote = (fee = '0') => ({ body: { transferAmount: { currency: 'USD', amount: '10' }, payeeFspFee: { currency: 'USD', amount: fee }, payeeReceiveAmount: { currency: 'USD', amount: '10' } }, headers: {} });
+const quote = (fee = '0') => ({ body: { transferAmount: { currency: 'USD', amount: '10' }, payeeFspFee: { currency: 'USD', amount: fee },
+  payeeReceiveAmount: { currency: 'USD', amount: '10' } }, headers: {} });
 
 function group(n: number, feeLimit?: string): RailGroup {
   return {
     id: 'g1', batchId: 'b1', currency: 'USD', payer: { idType: 'ACCOUNT_ID', idValue: 'treasury' }, fsp: 'payeefsp1',
     ...(feeLimit ? { feeLimit } : {}),
-    items: Array.from({ length: n }, (_, i) => ({ transferId: `home-${i}`, reference: `r${i}`, payeeIdType: 'MSISDN', payeeIdValue: `2547100000${i}`, payeeFsp: 'payeefsp1', amount: '10', currency: 'USD' })),
+    items: Array.from({ length: n }, (_, i) => ({ transferId: `home-${i}`, reference: `r${i}`, payeeIdType: 'MSISDN', payeeIdValue:
+      `2547100000${i}`, payeeFsp: 'payeefsp1', amount: '10', currency: 'USD' })),
   };
 }
 
@@ -76,32 +78,44 @@ describe('transfers mode, two-phase (scripted SDK)', function () {
   it('stores the SDK ids (and fees) before any acceptance; accepts within the fee limit, declines above it', async () => {
     let accepted = 0;
     sdk = await fakeSdk((method, path, body) => {
-      if (method === 'POST') return { status: 200, body: { transferId: `sdk-${body.homeTransactionId}`, currentState: 'WAITING_FOR_QUOTE_ACCEPTANCE', quoteResponse: quote(body.homeTransactionId === 'home-1' ? '2' : '0.5') } };
+      if (method === 'POST') return { status: 200, body: { transferId: `sdk-${body.homeTransactionId}`, currentState:
+        'WAITING_FOR_QUOTE_ACCEPTANCE', quoteResponse: quote(body.homeTransactionId === 'home-1' ? '2' : '0.5') } };
       accepted++;
-      return body.acceptQuote ? { status: 200, body: { transferId: path.split('/')[2], currentState: 'COMPLETED', fulfil: { body: { transferState: 'COMMITTED' } } } } : { status: 200, body: { currentState: 'ERROR_OCCURRED' } };
+      return body.acceptQuote ? { status: 200, body: { transferId: path.split('/')[2], currentState: 'COMPLETED', fulfil:
+        { body: { transferState: 'COMMITTED' } } } } : { status: 200, body: { currentState: 'ERROR_OCCURRED' } };
     });
     const stored: RailIds[] = [];
-    const results = await makeRail().send(group(3, '1'), { storeRailIds: async (ids) => { assert.equal(accepted, 0, 'nothing accepted before the ids are stored'); stored.push(...ids); } });
-    assert.deepEqual(stored.map((s) => [s.transferId, s.railTransferId, s.fee]), [['home-0', 'sdk-home-0', '0.5'], ['home-1', 'sdk-home-1', '2'], ['home-2', 'sdk-home-2', '0.5']]);
+    const results = await makeRail().send(group(3, '1'), { storeRailIds: async (ids) =>
+      { assert.equal(accepted, 0, 'nothing accepted before the ids are stored'); stored.push(...ids); } });
+    assert.deepEqual(stored.map((s) => [s.transferId, s.railTransferId, s.fee]),
+      [['home-0', 'sdk-home-0', '0.5'], ['home-1', 'sdk-home-1', '2'], ['home-2', 'sdk-home-2', '0.5']]);
     assert.deepEqual(results.map((r) => r.outcome), ['completed', 'failed', 'completed']);
     assert.equal((results[0] as Extract<ItemResult, { outcome: 'completed' }>).railTransferId, 'sdk-home-0');
     assert.equal((results[1] as Extract<ItemResult, { outcome: 'failed' }>).errorCode, '4100');
-    assert.deepEqual(sdk.calls.filter((c) => c.method === 'PUT').map((c) => c.body), [{ acceptQuote: true }, { acceptQuote: false }, { acceptQuote: true }]);
+    assert.deepEqual(sdk.calls.filter((c) => c.method === 'PUT').map((c) => c.body),
+      [{ acceptQuote: true }, { acceptQuote: false }, { acceptQuote: true }]);
     assert.deepEqual(rail!.warnings(), []);
   });
 
   it('ids that cannot be stored are never accepted', async () => {
-    sdk = await fakeSdk((method, _p, body) => (method === 'POST' ? { status: 200, body: { transferId: `sdk-${body.homeTransactionId}`, currentState: 'WAITING_FOR_QUOTE_ACCEPTANCE', quoteResponse: quote() } } : { status: 500 }));
+    sdk = await fakeSdk((method, _p, body) => (method === 'POST' ? { status: 200, body:
+      { transferId: `sdk-${body.homeTransactionId}`, currentState: 'WAITING_FOR_QUOTE_ACCEPTANCE', quoteResponse: quote() } }
+        : { status: 500 }));
     await assert.rejects(makeRail().send(group(2), { storeRailIds: async () => { throw new Error('disk full'); } }), /disk full/);
     assert.equal(sdk.calls.filter((c) => c.method === 'PUT').length, 0);
   });
 
   it('a 504 after acceptance is in doubt and asked with GET, never resent; a 504 before it is a failure safe to retry', async () => {
     sdk = await fakeSdk((method, path, body) => {
-      if (method === 'POST' && body.homeTransactionId === 'home-1') return { status: 504, body: { statusCode: '504', message: 'Timeout requesting quote', transferState: { transferId: 'sdk-q', currentState: 'ERROR_OCCURRED' } } };
-      if (method === 'POST') return { status: 200, body: { transferId: 'sdk-0', currentState: 'WAITING_FOR_QUOTE_ACCEPTANCE', quoteResponse: quote() } };
-      if (method === 'PUT') return { status: 504, body: { statusCode: '504', message: 'Timeout waiting for fulfil for transfer sdk-0', transferState: { transferId: 'sdk-0', currentState: 'ERROR_OCCURRED', quoteResponse: quote() } } };
-      return { status: 200, body: { transferId: path.split('/')[2], currentState: 'COMPLETED', fulfil: { body: { transferState: 'COMMITTED' } } } };
+      if (method === 'POST' && body.homeTransactionId === 'home-1') return { status: 504, body:
+        { statusCode: '504', message: 'Timeout requesting quote', transferState:
+          { transferId: 'sdk-q', currentState: 'ERROR_OCCURRED' } } };
+      if (method === 'POST') return { status: 200, body: { transferId: 'sdk-0', currentState: 'WAITING_FOR_QUOTE_ACCEPTANCE', quoteResponse:
+        quote() } };
+      if (method === 'PUT') return { status: 504, body: { statusCode: '504', message: 'Timeout waiting for fulfil for transfer sdk-0',
+        transferState: { transferId: 'sdk-0', currentState: 'ERROR_OCCURRED', quoteResponse: quote() } } };
+      return { status: 200, body: { transferId: path.split('/')[2], currentState: 'COMPLETED', fulfil:
+        { body: { transferState: 'COMMITTED' } } } };
     });
     const r = makeRail();
     const results = await r.send(group(2), { storeRailIds: async () => undefined });
@@ -121,8 +135,11 @@ describe('transfers mode, two-phase (scripted SDK)', function () {
     let lose = true;
     sdk = await fakeSdk((method, path, body) => {
       if (method === 'POST' && lose) return 'hang';
-      if (method === 'POST') return { status: 200, body: { transferId: `sdk-${body.homeTransactionId}`, currentState: 'WAITING_FOR_QUOTE_ACCEPTANCE', quoteResponse: quote() } };
-      if (method === 'GET') return { status: 500, body: { statusCode: '3208', transferState: { transferId: path.split('/')[2], currentState: 'ERROR_OCCURRED', lastError: { mojaloopError: { errorInformation: { errorCode: '3208', errorDescription: 'not found' } } } } } };
+      if (method === 'POST') return { status: 200, body: { transferId: `sdk-${body.homeTransactionId}`, currentState:
+        'WAITING_FOR_QUOTE_ACCEPTANCE', quoteResponse: quote() } };
+      if (method === 'GET') return { status: 500, body: { statusCode: '3208', transferState:
+        { transferId: path.split('/')[2], currentState: 'ERROR_OCCURRED', lastError:
+          { mojaloopError: { errorInformation: { errorCode: '3208', errorDescription: 'not found' } } } } } };
       return { status: 200, body: { currentState: 'COMPLETED', fulfil: { body: { transferState: 'COMMITTED' } } } };
     });
     const r = makeRail(300, 300);
@@ -147,7 +164,8 @@ describe('transfers mode, two-phase (scripted SDK)', function () {
 
   it('an SDK that never stops for acceptance is reported, remembered, and its lost answers are held for an operator', async () => {
     sdk = await fakeSdk((method, _p, body) => (body.homeTransactionId === 'home-0' && method === 'POST'
-      ? { status: 200, body: { transferId: 'sdk-auto', currentState: 'COMPLETED', quoteResponse: quote(), fulfil: { body: { transferState: 'COMMITTED' } } } }
+      ? { status: 200, body: { transferId: 'sdk-auto', currentState: 'COMPLETED', quoteResponse: quote(), fulfil:
+        { body: { transferState: 'COMMITTED' } } } }
       : 'hang'));
     const mem = memory();
     const r = makeRail(50, 300, mem);

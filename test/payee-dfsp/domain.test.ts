@@ -52,7 +52,8 @@ describe('payee DFSP domain', () => {
   it('directory: explicit parties, generated ranges with stable names, unknown ids', () => {
     const d = new PartyDirectory(
       [{ idType: 'MSISDN', idValue: '1', firstName: 'A', lastName: 'B' }],
-      [{ idType: 'MSISDN', range: { from: '2547000000', to: '2547999999' }, account: 'wallet-{idValue}' }, { idType: 'ACCOUNT_ID', pattern: 'ACC[0-9]{6}' }],
+      [{ idType: 'MSISDN', range: { from: '2547000000', to: '2547999999' }, account: 'wallet-{idValue}' },
+        { idType: 'ACCOUNT_ID', pattern: 'ACC[0-9]{6}' }],
       ['USD'],
     );
     assert.equal(d.lookup('MSISDN', '1')?.firstName, 'A');
@@ -150,12 +151,15 @@ describe('payee DFSP domain', () => {
     const a = c.transfer(t1, NOW);
     assert.ok(a.kind === 'new' && a.decision.ok && a.decision.body.transferState === 'RESERVED');
     assert.equal(c.ledger.balance('acc-1', 'USD'), 0n);
-    assert.deepEqual(c.patchTransfer(t1.transferId, { transferState: 'COMMITTED', completedTimestamp: '2030-01-01T10:00:01.000Z' }), { changed: true });
-    assert.equal(c.patchTransfer(t1.transferId, { transferState: 'COMMITTED', completedTimestamp: '2030-01-01T10:00:01.000Z' }).changed, false);
+    assert.deepEqual(c.patchTransfer(t1.transferId, { transferState: 'COMMITTED', completedTimestamp: '2030-01-01T10:00:01.000Z' }),
+      { changed: true });
+    assert.equal(c.patchTransfer(t1.transferId, { transferState: 'COMMITTED', completedTimestamp: '2030-01-01T10:00:01.000Z' }).changed,
+      false);
     assert.equal(c.ledger.balance('acc-1', 'USD'), toUnits('9.4'));
     const t2 = transferFor(c, quoteReq('10'));
     c.transfer(t2, NOW);
-    assert.equal(c.patchTransfer(t2.transferId, { transferState: 'ABORTED', completedTimestamp: '2030-01-01T10:00:01.000Z' }).changed, true);
+    assert.equal(c.patchTransfer(t2.transferId, { transferState: 'ABORTED', completedTimestamp: '2030-01-01T10:00:01.000Z' }).changed,
+      true);
     assert.equal(c.ledger.balance('acc-1', 'USD'), toUnits('9.4'));
     assert.equal(c.ledger.currencyTotals('USD').reservedCount, 0);
   });
@@ -181,7 +185,8 @@ describe('payee DFSP domain', () => {
     const bq = c.bulkQuote({
       bulkQuoteId: rnd.uuid(),
       payer: items[0].payer,
-      individualQuotes: items.map(({ quoteId, transactionId, payee, amountType, amount, transactionType }) => ({ quoteId, transactionId, payee, amountType, amount, transactionType })),
+      individualQuotes: items.map(({ quoteId, transactionId, payee, amountType, amount, transactionType }) =>
+        ({ quoteId, transactionId, payee, amountType, amount, transactionType })),
     }, NOW, new Map([[2, { errorCode: '5101' }]]));
     assert.ok(bq.kind === 'new' && bq.decision.ok);
     if (bq.kind !== 'new' || !bq.decision.ok) return;
@@ -194,8 +199,10 @@ describe('payee DFSP domain', () => {
     const req: BulkTransfersPostRequest = {
       bulkTransferId, bulkQuoteId: rnd.uuid(), payerFsp: 'govbank', payeeFsp: 'payeefsp1', expiration: '2030-01-01T10:00:30.000Z',
       individualTransfers: [
-        { transferId: items[0].transactionId, transferAmount: results[0].transferAmount!, ilpPacket: results[0].ilpPacket!, condition: results[0].condition! },
-        { transferId: rnd.uuid(), transferAmount: { currency: 'USD' as const, amount: '5' }, ilpPacket: results[0].ilpPacket!, condition: results[0].condition! },
+        { transferId: items[0].transactionId, transferAmount: results[0].transferAmount!, ilpPacket: results[0].ilpPacket!, condition:
+          results[0].condition! },
+        { transferId: rnd.uuid(), transferAmount: { currency: 'USD' as const, amount: '5' }, ilpPacket: results[0].ilpPacket!, condition:
+          results[0].condition! },
       ],
     };
     const bt = c.bulkTransfer(req, NOW);
@@ -210,7 +217,8 @@ describe('payee DFSP domain', () => {
     assert.equal(c.bulkTransfer({ ...req, expiration: '2030-01-01T10:00:31.000Z' }, NOW).kind, 'modified');
     assert.equal(c.ledger.currencyTotals('USD').committedCount, 1);
     // another bulk reusing a transfer id: same item is kept (no second credit), a changed amount is 3106
-    const again = c.bulkTransfer({ ...req, bulkTransferId: rnd.uuid(), individualTransfers: [req.individualTransfers[0], { ...req.individualTransfers[0], transferAmount: { currency: 'USD', amount: '10.01' } }] }, NOW);
+    const again = c.bulkTransfer({ ...req, bulkTransferId: rnd.uuid(), individualTransfers:
+      [req.individualTransfers[0], { ...req.individualTransfers[0], transferAmount: { currency: 'USD', amount: '10.01' } }] }, NOW);
     assert.ok(again.kind === 'new' && again.decision.ok);
     if (again.kind !== 'new' || !again.decision.ok) return;
     const ar = again.decision.body.individualTransferResults ?? [];

@@ -4,7 +4,8 @@ import { FaultRuleError, FaultRules } from '../../simulators/payee-dfsp/faults';
 describe('fault rules (payee DFSP and ALS)', () => {
   it('match on resource, method, party id pattern, amount range and FSP', () => {
     const rules = new FaultRules([
-      { match: { resource: 'quotes', method: 'POST', partyId: '^2547100', minAmount: '10', maxAmount: '20', fsp: 'govbank' }, action: { type: 'error', errorCode: '5101' } },
+      { match: { resource: 'quotes', method: 'POST', partyId: '^2547100', minAmount: '10', maxAmount: '20', fsp: 'govbank' }, action:
+        { type: 'error', errorCode: '5101' } },
     ]);
     const base = { resource: 'quotes', method: 'POST', partyId: '254710012345', amount: '15', fsp: 'govbank' };
     assert.deepEqual(rules.evaluate(base), [{ type: 'error', errorCode: '5101' }]);

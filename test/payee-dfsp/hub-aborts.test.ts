@@ -60,20 +60,25 @@ describe('payee DFSP ledger under hub aborts, lost and late requests, per-item b
   async function quotedBulk(msisdns: string[], amount: string, expiresInMs = 30_000) {
     const items = msisdns.map((m) => item(m, amount));
     const bulkQuoteId = rnd.uuid();
-    await fspiop(payee.url, 'POST', '/bulkQuotes', 'bulkQuotes', 'govbank', { bulkQuoteId, payer, individualQuotes: items }, { destination: FSP });
-    const results = ((await sink.waitFor(cb(`/bulkQuotes/${bulkQuoteId}`))).body as { individualQuoteResults: Body[] }).individualQuoteResults;
+    await fspiop(payee.url, 'POST', '/bulkQuotes', 'bulkQuotes', 'govbank', { bulkQuoteId, payer, individualQuotes: items },
+      { destination: FSP });
+    const results =
+      ((await sink.waitFor(cb(`/bulkQuotes/${bulkQuoteId}`))).body as { individualQuoteResults: Body[] }).individualQuoteResults;
     const bulkTransferId = rnd.uuid();
     const body = {
       bulkTransferId, bulkQuoteId, payerFsp: 'govbank', payeeFsp: FSP, expiration: new Date(Date.now() + expiresInMs).toISOString(),
-      individualTransfers: results.map((r, i) => ({ transferId: items[i].transactionId, transferAmount: r.transferAmount, ilpPacket: r.ilpPacket, condition: r.condition })),
+      individualTransfers: results.map((r, i) => ({ transferId: items[i].transactionId, transferAmount: r.transferAmount, ilpPacket:
+        r.ilpPacket, condition: r.condition })),
     };
     return { bulkTransferId, body, quoteResults: results };
   }
 
   const hubAbort = (path: string, resource: 'transfers' | 'bulkTransfers', code = '3303') =>
-    fspiop(payee.url, 'PUT', path, resource, 'switch', { errorInformation: { errorCode: code, errorDescription: 'Transfer expired' } }, { destination: FSP });
+    fspiop(payee.url, 'PUT', path, resource, 'switch', { errorInformation: { errorCode: code, errorDescription: 'Transfer expired' } },
+      { destination: FSP });
 
-  it('noCallback: the transfer is lost before it is processed; after the hub expires it, a resend is refused and nothing is credited', async () => {
+  it('noCallback: the transfer is lost before it is processed; after the hub expires it, a resend is refused and nothing is credited',
+    async () => {
     const { transferId, transfer } = await quotedTransfer('254720000001', '10');
     payee.faults.replace([{ match: { resource: 'transfers' }, action: { type: 'noCallback' } }]);
     assert.equal((await fspiop(payee.url, 'POST', '/transfers', 'transfers', 'govbank', transfer, { destination: FSP })).status, 202);
@@ -129,7 +134,8 @@ describe('payee DFSP ledger under hub aborts, lost and late requests, per-item b
   });
 
   it('party rules fail single bulk items (quotes and transfers) and single transfers; the rest is paid', async () => {
-    const rule = (resource: string) => ({ match: { resource, partyId: '^25472[0-9]{6}0$' }, action: { type: 'error' as const, errorCode: '5104' } });
+    const rule = (resource: string) => ({ match: { resource, partyId: '^25472[0-9]{6}0$' }, action:
+      { type: 'error' as const, errorCode: '5104' } });
     const msisdns = Array.from({ length: 20 }, (_, i) => `2547200001${String(i).padStart(2, '0')}`);
     // bulk quotes: the matching items get their own error, the others a quote
     payee.faults.replace([rule('bulkQuotes')]);

@@ -61,7 +61,8 @@ describe('payee DFSP simulator over HTTP', () => {
     assert.equal(put.headers['fspiop-destination'], 'govbank');
     assert.equal(put.headers.accept, undefined);
     assert.equal(checkBody('PartiesTypeIDPutResponse', put.body), undefined);
-    assert.equal((put.body as { party: { personalInfo: { complexName: { firstName: string } } } }).party.personalInfo.complexName.firstName, 'Amina');
+    assert.equal((put.body as { party: { personalInfo: { complexName: { firstName: string } } } }).party.personalInfo.complexName.firstName,
+      'Amina');
     await fspiop(payee.url, 'GET', '/parties/MSISDN/1234', 'parties', 'govbank');
     const err = await sink.waitFor(cb('/parties/MSISDN/1234/error'));
     assert.equal((err.body as Body).errorInformation?.errorCode, '3204');
@@ -69,7 +70,8 @@ describe('payee DFSP simulator over HTTP', () => {
 
   it('quote then transfer: spec-valid callbacks, sha256(fulfilment) == condition, credited once in the ledger', async () => {
     const { transferId, condition, transfer } = await quoteAndTransfer('10');
-    assert.equal((await fspiop(payee.url, 'POST', '/transfers', 'transfers', 'govbank', transfer, { destination: 'payeefsp1' })).status, 202);
+    assert.equal((await fspiop(payee.url, 'POST', '/transfers', 'transfers', 'govbank', transfer, { destination: 'payeefsp1' })).status,
+      202);
     const put = await sink.waitFor(cb(`/transfers/${transferId}`));
     assert.equal(checkBody('TransfersIDPutResponse', put.body), undefined);
     const tb = put.body as Body;
@@ -80,14 +82,16 @@ describe('payee DFSP simulator over HTTP', () => {
     const both = await sink.waitForCount(cb(`/transfers/${transferId}`), 2);
     assert.deepEqual(both[1].body, both[0].body);
     // modified: 3106
-    await fspiop(payee.url, 'POST', '/transfers', 'transfers', 'govbank', { ...transfer, expiration: new Date(Date.now() + 60_000).toISOString() }, { destination: 'payeefsp1' });
+    await fspiop(payee.url, 'POST', '/transfers', 'transfers', 'govbank',
+      { ...transfer, expiration: new Date(Date.now() + 60_000).toISOString() }, { destination: 'payeefsp1' });
     const modified = await sink.waitFor(cb(`/transfers/${transferId}/error`));
     assert.equal((modified.body as Body).errorInformation?.errorCode, '3106');
     const ledger = await (await request(`${payee.url}/admin/ledger/transfers/${transferId}`)).body.json() as Record<string, string>;
     assert.equal(ledger.state, 'COMMITTED');
     assert.equal(ledger.credited, '9.75');
     assert.equal(ledger.fee, '0.25');
-    const acc = await (await request(`${payee.url}/admin/ledger/accounts/payeefsp1-wallet-1`)).body.json() as { balances: Record<string, string> };
+    const acc = await (await request(`${payee.url}/admin/ledger/accounts/payeefsp1-wallet-1`)).body.json() as { balances: Record<string,
+      string> };
     assert.equal(acc.balances.USD, '9.75');
     // GET /transfers/{id} answers with the state
     await fspiop(payee.url, 'GET', `/transfers/${transferId}`, 'transfers', 'govbank', undefined, { destination: 'payeefsp1' });
@@ -97,7 +101,8 @@ describe('payee DFSP simulator over HTTP', () => {
   it('answers in the version it was asked in (1.0 from an SDK, 1.1 otherwise)', async () => {
     const q = quote('4');
     const res = await fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', q, {
-      headers: { 'content-type': 'application/vnd.interoperability.quotes+json;version=1.0', accept: 'application/vnd.interoperability.quotes+json;version=1.0' },
+      headers: { 'content-type': 'application/vnd.interoperability.quotes+json;version=1.0', accept:
+        'application/vnd.interoperability.quotes+json;version=1.0' },
     });
     assert.equal(res.status, 202);
     const put = await sink.waitFor(cb(`/quotes/${q.quoteId}`));
@@ -111,13 +116,16 @@ describe('payee DFSP simulator over HTTP', () => {
       [fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', undefined, { rawBody: '{"quoteId": ' }), 400, '3101'],
       [fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', q, { headers: { 'fspiop-source': '' } }), 400, '3102'],
       [fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', q, { headers: { date: '' } }), 400, '3102'],
-      [fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', q, { headers: { 'content-type': 'application/vnd.interoperability.quotes+json;version=9.0' } }), 406, '3001'],
-      [fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', q, { headers: { accept: 'application/vnd.interoperability.quotes+json;version=7' } }), 406, '3001'],
+      [fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', q, { headers:
+        { 'content-type': 'application/vnd.interoperability.quotes+json;version=9.0' } }), 406, '3001'],
+      [fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', q, { headers:
+        { accept: 'application/vnd.interoperability.quotes+json;version=7' } }), 406, '3001'],
       [fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', { ...q, amount: { currency: 'USD', amount: '10.50' } }), 400, '3100'],
       [fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', { ...q, amount: { currency: 'USD', amount: '-1' } }), 400, '3100'],
       [fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', { ...q, quoteId: undefined }), 400, '3102'],
       [fspiop(payee.url, 'POST', '/transfers', 'transfers', 'govbank', { transferId: 'x' }), 400, '3102'],
-      [fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', undefined, { rawBody: JSON.stringify({ ...q, note: 'x'.repeat(6_000_000) }) }), 413, '3100'],
+      [fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', undefined,
+        { rawBody: JSON.stringify({ ...q, note: 'x'.repeat(6_000_000) }) }), 413, '3100'],
     ];
     for (const [p, status, code] of cases) {
       const res = await p;
@@ -133,7 +141,8 @@ describe('payee DFSP simulator over HTTP', () => {
   });
 
   it('fault rules: error code, no callback, twice, 503, dropped connection, wrong fulfilment', async () => {
-    payee.faults.replace([{ match: { resource: 'quotes', minAmount: '666', maxAmount: '666' }, action: { type: 'error', errorCode: '5101' } }]);
+    payee.faults.replace([{ match: { resource: 'quotes', minAmount: '666', maxAmount: '666' }, action:
+      { type: 'error', errorCode: '5101' } }]);
     const q1 = quote('666');
     await fspiop(payee.url, 'POST', '/quotes', 'quotes', 'govbank', q1);
     assert.equal(((await sink.waitFor(cb(`/quotes/${q1.quoteId}/error`))).body as Body).errorInformation?.errorCode, '5101');
@@ -177,7 +186,8 @@ describe('payee DFSP simulator over HTTP', () => {
     assert.equal(fulfilmentMatchesCondition((put.body as Body).fulfilment, condition), false);
     assert.equal(payee.core.ledger.get(transferId)?.state, 'RESERVED');
     // the hub aborts it: nothing credited
-    const abort = await fspiop(payee.url, 'PUT', `/transfers/${transferId}/error`, 'transfers', 'switch', { errorInformation: { errorCode: '3100', errorDescription: 'Invalid fulfilment' } });
+    const abort = await fspiop(payee.url, 'PUT', `/transfers/${transferId}/error`, 'transfers', 'switch',
+      { errorInformation: { errorCode: '3100', errorDescription: 'Invalid fulfilment' } });
     assert.equal(abort.status, 200);
     assert.equal(payee.core.ledger.get(transferId)?.state, 'ABORTED');
     assert.equal(payee.faults.list().length, 1);
@@ -187,7 +197,8 @@ describe('payee DFSP simulator over HTTP', () => {
     const late = await quoteAndTransfer('2');
     payee.faults.replace([{ match: { resource: 'transfers' }, action: { type: 'lateCallback', ms: 20 } }]);
     const expiresAt = Date.now() + 300;
-    await fspiop(payee.url, 'POST', '/transfers', 'transfers', 'govbank', { ...late.transfer, expiration: new Date(expiresAt).toISOString() });
+    await fspiop(payee.url, 'POST', '/transfers', 'transfers', 'govbank',
+      { ...late.transfer, expiration: new Date(expiresAt).toISOString() });
     const latePut = await sink.waitFor(cb(`/transfers/${late.transferId}`));
     assert.ok(Date.now() >= expiresAt, 'callback arrived before expiry');
     assert.equal((latePut.body as Body).transferState, 'COMMITTED');
@@ -196,17 +207,20 @@ describe('payee DFSP simulator over HTTP', () => {
   it('bulk: 1000-item bulkQuotes and bulkTransfers complete with per-item results; 1001 refused with 3103', async () => {
     const items = Array.from({ length: 1000 }, (_, i) => {
       const q = quote('1.5', `2547100${String(i).padStart(5, '0')}`);
-      return { quoteId: q.quoteId, transactionId: q.transactionId, payee: q.payee, amountType: 'SEND', amount: q.amount, transactionType: q.transactionType };
+      return { quoteId: q.quoteId, transactionId: q.transactionId, payee: q.payee, amountType: 'SEND', amount: q.amount, transactionType:
+        q.transactionType };
     });
     const bulkQuoteId = rnd.uuid();
     const payer = quote('1').payer;
-    assert.equal((await fspiop(payee.url, 'POST', '/bulkQuotes', 'bulkQuotes', 'govbank', { bulkQuoteId, payer, individualQuotes: items }, { destination: 'payeefsp1' })).status, 202);
+    assert.equal((await fspiop(payee.url, 'POST', '/bulkQuotes', 'bulkQuotes', 'govbank', { bulkQuoteId, payer, individualQuotes: items },
+      { destination: 'payeefsp1' })).status, 202);
     const bq = await sink.waitFor(cb(`/bulkQuotes/${bulkQuoteId}`), 10_000);
     assert.equal(checkBody('BulkQuotesIDPutResponse', bq.body), undefined);
     const results = (bq.body as { individualQuoteResults: Array<Body & { quoteId: string }> }).individualQuoteResults;
     assert.equal(results.length, 1000);
     const bulkTransferId = rnd.uuid();
-    const individualTransfers = results.map((r, i) => ({ transferId: items[i].transactionId, transferAmount: r.transferAmount, ilpPacket: r.ilpPacket, condition: r.condition }));
+    const individualTransfers = results.map((r, i) => ({ transferId: items[i].transactionId, transferAmount: r.transferAmount, ilpPacket:
+      r.ilpPacket, condition: r.condition }));
     payee.faults.replace([{ match: { resource: 'bulkTransfers' }, action: { type: 'failBulkItems', fraction: 0.1, errorCode: '5104' } }]);
     const before = payee.core.ledger.currencyTotals('USD').committedCount;
     await fspiop(payee.url, 'POST', '/bulkTransfers', 'bulkTransfers', 'govbank', {
@@ -220,11 +234,13 @@ describe('payee DFSP simulator over HTTP', () => {
     assert.equal(failed.length, 100);
     assert.ok(failed.every((r) => r.errorInformation?.errorCode === '5104'));
     const ok = tr.filter((r) => !r.errorInformation);
-    assert.ok(ok.every((r, _i) => fulfilmentMatchesCondition(r.fulfilment, individualTransfers.find((t) => t.transferId === r.transferId)?.condition)));
+    assert.ok(ok.every((r, _i) => fulfilmentMatchesCondition(r.fulfilment,
+      individualTransfers.find((t) => t.transferId === r.transferId)?.condition)));
     assert.equal(payee.core.ledger.currencyTotals('USD').committedCount - before, ok.length);
 
     const tooMany = [...items, items[0]];
-    const refused = await fspiop(payee.url, 'POST', '/bulkQuotes', 'bulkQuotes', 'govbank', { bulkQuoteId: rnd.uuid(), payer, individualQuotes: tooMany });
+    const refused = await fspiop(payee.url, 'POST', '/bulkQuotes', 'bulkQuotes', 'govbank',
+      { bulkQuoteId: rnd.uuid(), payer, individualQuotes: tooMany });
     assert.equal(refused.status, 400);
     assert.equal((refused.body as Body).errorInformation?.errorCode, '3103');
   });
@@ -237,7 +253,8 @@ describe('payee DFSP simulator over HTTP', () => {
       const put = await sink.waitFor(cb(`/transfers/${transferId}`));
       assert.equal((put.body as Body).transferState, 'RESERVED');
       assert.equal(payee.core.ledger.get(transferId)?.state, 'RESERVED');
-      const patch = await fspiop(payee.url, 'PATCH', `/transfers/${transferId}`, 'transfers', 'switch', { transferState: 'COMMITTED', completedTimestamp: new Date().toISOString() });
+      const patch = await fspiop(payee.url, 'PATCH', `/transfers/${transferId}`, 'transfers', 'switch',
+        { transferState: 'COMMITTED', completedTimestamp: new Date().toISOString() });
       assert.equal(patch.status, 200);
       assert.equal(payee.core.ledger.get(transferId)?.state, 'COMMITTED');
     } finally {

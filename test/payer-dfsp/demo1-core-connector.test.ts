@@ -60,7 +60,8 @@ describe('demo #1\'s core-connector requests through govbank (same homeTransacti
           seen.add(id);
         } else {
           assert.equal(a.status, 500);
-          const state = a.body.transferState as { currentState: string; lastError: { mojaloopError: { errorInformation: { errorCode: string } } } };
+          const state = a.body.transferState as { currentState: string;
+            lastError: { mojaloopError: { errorInformation: { errorCode: string } } } };
           assert.equal(state.currentState, 'ERROR_OCCURRED');
           assert.equal(state.lastError.mojaloopError.errorInformation.errorCode, '3204');
         }
@@ -68,7 +69,8 @@ describe('demo #1\'s core-connector requests through govbank (same homeTransacti
       const t = ledgerTotals(await Promise.all(['payeefsp1', 'payeefsp2'].map((id) => readPayeeLedger(world.urls[id], id, 'USD'))));
       assert.equal(t.count, 18 * round, `cycle ${round}: committed transfers`);
       for (const p of payees) {
-        assert.equal(t.balances.get(`MSISDN:${p.idValue}`), p.known ? toUnits(p.amount) * BigInt(round) : undefined, `payee ${p.idValue} after cycle ${round}`);
+        assert.equal(t.balances.get(`MSISDN:${p.idValue}`), p.known ? toUnits(p.amount) * BigInt(round) : undefined,
+          `payee ${p.idValue} after cycle ${round}`);
       }
     }
   });

@@ -67,12 +67,15 @@ describe('payer DFSP domain: planning and decisions', () => {
   it('turns FSPIOP outcomes into the SDK lastError: peer error as is, timeouts 3303/2004, refusals 1001', () => {
     const e = { errorCode: '5104', errorDescription: 'Payee rejected transaction' };
     assert.deepEqual(errorFromOutcome({ kind: 'error', errorInformation: e }, 'transfer', describeCode).mojaloopError.errorInformation, e);
-    assert.equal(errorFromOutcome({ kind: 'timeout', waitedMs: 5 }, 'transfer', describeCode).mojaloopError.errorInformation.errorCode, '3303');
+    assert.equal(errorFromOutcome({ kind: 'timeout', waitedMs: 5 }, 'transfer', describeCode).mojaloopError.errorInformation.errorCode,
+      '3303');
     const q = errorFromOutcome({ kind: 'timeout', waitedMs: 5 }, 'quote', describeCode);
     assert.equal(q.mojaloopError.errorInformation.errorCode, '2004');
     assert.equal(q.httpStatusCode, 504);
-    assert.equal(errorFromOutcome({ kind: 'rejected', status: 0, message: 'ECONNREFUSED' }, 'party', describeCode).mojaloopError.errorInformation.errorCode, '1001');
-    assert.equal(errorFromOutcome({ kind: 'rejected', status: 400, message: 'x', errorInformation: { errorCode: '3101', errorDescription: 'd' } }, 'party', describeCode).mojaloopError.errorInformation.errorCode, '3101');
+    assert.equal(errorFromOutcome({ kind: 'rejected', status: 0, message: 'ECONNREFUSED' }, 'party',
+      describeCode).mojaloopError.errorInformation.errorCode, '1001');
+    assert.equal(errorFromOutcome({ kind: 'rejected', status: 400, message: 'x', errorInformation:
+      { errorCode: '3101', errorDescription: 'd' } }, 'party', describeCode).mojaloopError.errorInformation.errorCode, '3101');
   });
 
   it('fingerprints bodies so a resend is told from a modified request', () => {

@@ -22,7 +22,8 @@ const msisdn = (fsp: 1 | 2 | 3, n: number) => `2547${fsp}${String(n).padStart(7,
 const from = { idType: 'BUSINESS', idValue: 'treasury', displayName: 'Ministry of Finance', type: 'BUSINESS' };
 
 function transferBody(home: string, idValue: string, amount: string): Json {
-  const body = { homeTransactionId: home, from, to: { idType: 'MSISDN', idValue }, amountType: 'SEND', currency: 'USD', amount, transactionType: 'TRANSFER', note: 'G2P' };
+  const body = { homeTransactionId: home, from, to: { idType: 'MSISDN', idValue }, amountType: 'SEND', currency: 'USD', amount,
+    transactionType: 'TRANSFER', note: 'G2P' };
   assert.equal(sdkProblem('transferRequest', body), undefined);
   return body;
 }
@@ -31,8 +32,10 @@ function bulkTxnBody(id: string, items: Array<{ home: string; idValue: string; a
   const body = {
     bulkTransactionId: id, bulkHomeTransactionID: `home-${id.slice(0, 8)}`,
     from: { partyIdInfo: { partyIdType: 'BUSINESS', partyIdentifier: 'treasury' } },
-    individualTransfers: items.map((i) => ({ homeTransactionId: i.home, to: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: i.idValue } }, amountType: 'SEND', currency: 'USD', amount: i.amount })),
-    options: { autoAcceptParty: { enabled: true }, autoAcceptQuote: { enabled: true }, bulkExpiration: new Date(Date.now() + 60_000).toISOString(), ...options },
+    individualTransfers: items.map((i) => ({ homeTransactionId: i.home, to:
+      { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: i.idValue } }, amountType: 'SEND', currency: 'USD', amount: i.amount })),
+    options: { autoAcceptParty: { enabled: true }, autoAcceptQuote: { enabled: true }, bulkExpiration:
+      new Date(Date.now() + 60_000).toISOString(), ...options },
   };
   assert.equal(sdkProblem('bulkTransactionRequest', body), undefined);
   return body;
@@ -81,7 +84,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
   before(async () => {
     sw = await startSwitch({ port: 0, host: '127.0.0.1' });
     started.push(sw);
-    als = await startAls({ port: 0, host: '127.0.0.1', hubAdminUrl: sw.url, oracleRules: defaultOracleRules(['payeefsp1', 'payeefsp2', 'payeefsp3']) });
+    als = await startAls({ port: 0, host: '127.0.0.1', hubAdminUrl: sw.url, oracleRules:
+      defaultOracleRules(['payeefsp1', 'payeefsp2', 'payeefsp3']) });
     started.push(als);
     payees = [];
     for (const fspId of ['payeefsp1', 'payeefsp2', 'payeefsp3']) {
@@ -93,11 +97,14 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
       await onboardParticipant(sw.url, fspId, p.url);
     }
     sink = await startCallbackSink();
-    payer = await startPayerDfsp({ port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, callbackTimeoutMs: 15_000, onboard: true, backendUrl: sink.url, extensions: { perRequestAcceptance: true } });
+    payer = await startPayerDfsp({ port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, callbackTimeoutMs:
+      15_000, onboard: true, backendUrl: sink.url, extensions: { perRequestAcceptance: true } });
     started.push(payer);
-    poor = await startPayerDfsp({ fspId: 'poorbank', port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, callbackTimeoutMs: 15_000, treasuryBalance: '25', onboard: true });
+    poor = await startPayerDfsp({ fspId: 'poorbank', port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url,
+      callbackTimeoutMs: 15_000, treasuryBalance: '25', onboard: true });
     started.push(poor);
-    impatient = await startPayerDfsp({ fspId: 'impatientbank', port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, callbackTimeoutMs: 800, transferExpiryMs: 2500, onboard: true });
+    impatient = await startPayerDfsp({ fspId: 'impatientbank', port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl:
+      als.url, callbackTimeoutMs: 800, transferExpiryMs: 2500, onboard: true });
     started.push(impatient);
   });
 
@@ -140,7 +147,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
 
   it('runs the two-step acceptance: party, then quote, then COMPLETED', async () => {
     const idValue = msisdn(2, 2002);
-    const res1 = await request(payer.url).post('/transfers?autoAcceptParty=false&autoAcceptQuote=false').send(transferBody('two-step-1', idValue, '3')).expect(200);
+    const res1 = await request(payer.url).post('/transfers?autoAcceptParty=false&autoAcceptQuote=false').send(transferBody('two-step-1',
+      idValue, '3')).expect(200);
     assertSpec('transferResponse', res1.body);
     assert.equal(res1.body.currentState, 'WAITING_FOR_PARTY_ACCEPTANCE');
     assert.equal(res1.body.getPartiesResponse.body.party.partyIdInfo.fspId, 'payeefsp2');
@@ -161,7 +169,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
 
   it('a party the payer does not accept ends ERROR_OCCURRED and pays nothing', async () => {
     const idValue = msisdn(2, 2003);
-    const res1 = await request(payer.url).post('/transfers?autoAcceptParty=false').send(transferBody('two-step-reject', idValue, '4')).expect(200);
+    const res1 = await request(payer.url).post('/transfers?autoAcceptParty=false').send(transferBody('two-step-reject', idValue,
+      '4')).expect(200);
     const res2 = await request(payer.url).put(`/transfers/${res1.body.transferId}`).send({ acceptParty: false }).expect(500);
     assertSpec('errorTransferResponse', res2.body);
     assert.equal(res2.body.transferState.currentState, 'ERROR_OCCURRED');
@@ -182,7 +191,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
 
   it('SDK bulkQuotes then bulkTransfers: quotes, commits and credits each item', async () => {
     const ids = [1, 2, 3].map((n) => msisdn(1, 3000 + n));
-    const quotes = ids.map((idValue) => ({ quoteId: rnd.uuid(), to: { idType: 'MSISDN', idValue, fspId: 'payeefsp1' }, amountType: 'SEND', currency: 'USD', amount: '7', transactionType: 'TRANSFER' }));
+    const quotes = ids.map((idValue) => ({ quoteId: rnd.uuid(), to: { idType: 'MSISDN', idValue, fspId: 'payeefsp1' }, amountType: 'SEND',
+      currency: 'USD', amount: '7', transactionType: 'TRANSFER' }));
     const bq = { homeTransactionId: 'bq-1', bulkQuoteId: rnd.uuid(), from, individualQuotes: quotes };
     assertSpec('bulkQuoteRequest', bq);
     const q = await request(payer.url).post('/bulkQuotes').send(bq).expect(200);
@@ -193,7 +203,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     const bt = {
       homeTransactionId: 'bt-1', bulkTransferId: rnd.uuid(), bulkQuoteId: bq.bulkQuoteId, from,
       individualTransfers: q.body.individualQuoteResults.map((r: Json, i: number) => ({
-        transferId: rnd.uuid(), to: quotes[i].to, amountType: 'SEND', currency: 'USD', amount: r.transferAmount.amount, ilpPacket: r.ilpPacket, condition: r.condition,
+        transferId: rnd.uuid(), to: quotes[i].to, amountType: 'SEND', currency: 'USD', amount: r.transferAmount.amount, ilpPacket:
+          r.ilpPacket, condition: r.condition,
       })),
     };
     assertSpec('bulkTransferRequest', bt);
@@ -220,7 +231,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
   });
 
   it('bulkTransactions of 2,500 payees across two payee FSPs: per-FSP bulks of at most 1000, reported per item', async () => {
-    const items = Array.from({ length: 2500 }, (_, i) => ({ home: `big-${i}`, idValue: i % 2 === 0 ? msisdn(1, 100_000 + i) : msisdn(2, 100_000 + i), amount: i % 3 === 0 ? '1.25' : '2' }));
+    const items = Array.from({ length: 2500 }, (_, i) => ({ home: `big-${i}`, idValue: i % 2 === 0 ? msisdn(1, 100_000 + i)
+      : msisdn(2, 100_000 + i), amount: i % 3 === 0 ? '1.25' : '2' }));
     // two unknown parties ride along and fail alone
     items[7] = { home: 'big-7', idValue: '999000007', amount: '2' };
     items[8] = { home: 'big-8', idValue: '999000008', amount: '2' };
@@ -237,7 +249,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     assert.equal(results[7].lastError.mojaloopError.errorInformation.errorCode, '3204');
     assert.equal(results[8].lastError.mojaloopError.errorInformation.errorCode, '3204');
     const committed = results.filter((r) => r.fulfil?.transferState === 'COMMITTED' && r.transferState === 'COMMITTED');
-    assert.equal(committed.length, 2498, JSON.stringify(results.filter((r) => r.transferState !== 'COMMITTED').slice(0, 4).map((r) => r.lastError)));
+    assert.equal(committed.length, 2498, JSON.stringify(results.filter((r) => r.transferState !== 'COMMITTED').slice(0, 4).map((r) =>
+      r.lastError)));
     const txn = payer.service.bulkTransactions.get(id)!;
     for (const resource of ['bulkQuotes', 'bulkTransfers'] as const) {
       const sizes = txn.bulkSizes.filter((b) => b.resource === resource);
@@ -271,7 +284,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     assertSpec('backend:bulkTransactionResponse', parties);
     const tids = (parties.individualTransferResults as Json[]).map((r) => r.transferId as string);
     // the third party is not accepted
-    const acceptParty = { individualTransfers: [{ transferId: tids[0], acceptParty: true }, { transferId: tids[1], acceptParty: true }, { transferId: tids[2], acceptParty: false }] };
+    const acceptParty = { individualTransfers: [{ transferId: tids[0], acceptParty: true }, { transferId: tids[1], acceptParty: true },
+      { transferId: tids[2], acceptParty: false }] };
     assertSpec('bulkTransactionContinuation', acceptParty);
     await request(payer.url).put(`/bulkTransactions/${id}`).send(acceptParty).expect(202);
     const quotes = await sinkReport(sink, id, 'WAITING_FOR_QUOTE_ACCEPTANCE');
@@ -279,7 +293,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     assert.equal(quotes.individualTransferResults[0].quoteResponse.transferAmount.amount, '5');
     assert.equal(quotes.individualTransferResults[2].lastError.mojaloopError.errorInformation.errorCode, '4100');
     assert.equal(await payeeBalance(payees[0], items[0].idValue), '0');
-    await request(payer.url).put(`/bulkTransactions/${id}`).send({ individualTransfers: [{ transferId: tids[0], acceptQuote: true }, { transferId: tids[1], acceptQuote: true }] }).expect(202);
+    await request(payer.url).put(`/bulkTransactions/${id}`).send({ individualTransfers:
+      [{ transferId: tids[0], acceptQuote: true }, { transferId: tids[1], acceptQuote: true }] }).expect(202);
     const done = await sinkReport(sink, id, 'COMPLETED');
     assertSpec('backend:bulkTransactionResponse', done);
     assert.deepEqual((done.individualTransferResults as Json[]).map((r) => r.transferState), ['COMMITTED', 'COMMITTED', 'ABORTED']);
@@ -293,7 +308,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     assertSpec('backend:bulkTransactionResponse', res.body);
     assert.deepEqual(res.body.individualTransferResults.map((r: Json) => r.transferState), ['COMMITTED', 'COMMITTED']);
     const v = [0, 1].map((i) => ({ home: `validate-${i}`, idValue: i === 0 ? msisdn(2, 8100) : '999000113', amount: '1' }));
-    const val = await request(payer.url).post('/bulkTransactions').send(bulkTxnBody(rnd.uuid(), v, { synchronous: true, onlyValidateParty: true })).expect(200);
+    const val = await request(payer.url).post('/bulkTransactions').send(bulkTxnBody(rnd.uuid(), v,
+      { synchronous: true, onlyValidateParty: true })).expect(200);
     assertSpec('backend:bulkTransactionResponse', val.body);
     assert.equal(val.body.individualTransferResults[0].to.partyIdInfo.fspId, 'payeefsp2');
     assert.equal(val.body.individualTransferResults[0].transferState, undefined);
@@ -302,7 +318,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
   });
 
   it('a payee rejection (5104) fails that payment alone and moves no money for it', async () => {
-    await request(payees[0].url).put('/admin/rules').send({ rules: [{ match: { resource: 'transfers', minAmount: '6.66', maxAmount: '6.66' }, action: { type: 'error', errorCode: '5104' } }] }).expect(200);
+    await request(payees[0].url).put('/admin/rules').send({ rules: [{ match:
+      { resource: 'transfers', minAmount: '6.66', maxAmount: '6.66' }, action: { type: 'error', errorCode: '5104' } }] }).expect(200);
     const t0 = await treasury(payer);
     const res = await request(payer.url).post('/transfers').send(transferBody('reject-1', msisdn(1, 4001), '6.66')).expect(500);
     assertSpec('errorTransferResponse', res.body);
@@ -344,7 +361,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
   });
 
   it('a transfer committed after the payer answered the caller is still booked: treasury debits follow payee credits', async () => {
-    await request(payees[0].url).put('/admin/rules').send({ rules: [{ match: { resource: 'transfers', minAmount: '4.44', maxAmount: '4.44' }, action: { type: 'delay', ms: 1500 } }] }).expect(200);
+    await request(payees[0].url).put('/admin/rules').send({ rules: [{ match:
+      { resource: 'transfers', minAmount: '4.44', maxAmount: '4.44' }, action: { type: 'delay', ms: 1500 } }] }).expect(200);
     const idValue = msisdn(1, 4400);
     const t0 = await treasury(impatient);
     const res = await request(impatient.url).post('/transfers').send(transferBody('late-1', idValue, '4.44')).expect(504);
@@ -363,8 +381,10 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     assert.equal(st.body.currentState, 'COMPLETED');
   });
 
-  it('a bulk transfer without an answer stays in doubt and held, then the hub\'s expiry settles it and the back office hears again', async () => {
-    await request(payees[0].url).put('/admin/rules').send({ rules: [{ match: { resource: 'bulkTransfers' }, action: { type: 'noCallback' }, times: 1 }] }).expect(200);
+  it('a bulk transfer without an answer stays in doubt and held, then the hub\'s expiry settles it and the back office hears again',
+    async () => {
+    await request(payees[0].url).put('/admin/rules').send({ rules: [{ match: { resource: 'bulkTransfers' }, action: { type: 'noCallback' },
+      times: 1 }] }).expect(200);
     impatient.setBackendUrl(sink.url);
     try {
       const t0 = await treasury(impatient);
@@ -379,7 +399,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
       }
       assert.equal((await treasury(impatient)).reserved, '6');
       // the hub expires the bulk (2.5 s) and says so; the payer settles and reports again
-      const settled = await sink.waitFor((x) => x.path === `/bulkTransactions/${id}` && (x.body as Json).individualTransferResults?.[0]?.transferState === 'ABORTED', 15_000);
+      const settled = await sink.waitFor((x) => x.path === `/bulkTransactions/${id}`
+        && (x.body as Json).individualTransferResults?.[0]?.transferState === 'ABORTED', 15_000);
       const again = settled.body as Json;
       assertSpec('backend:bulkTransactionResponse', again);
       for (const r of again.individualTransferResults as Json[]) assert.equal(r.lastError.mojaloopError.errorInformation.errorCode, '3303');
@@ -393,7 +414,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
   });
 
   it('a lost transfer callback: 504 as the SDK answers it, then GET /transfers/{id} shows the hub\'s COMMITTED, paid once', async () => {
-    await request(impatient.url).put('/admin/rules').send({ rules: [{ match: { resource: 'transfers', method: 'CALLBACK' }, action: { type: 'noCallback' }, times: 1 }] }).expect(200);
+    await request(impatient.url).put('/admin/rules').send({ rules: [{ match: { resource: 'transfers', method: 'CALLBACK' }, action:
+      { type: 'noCallback' }, times: 1 }] }).expect(200);
     try {
       const idValue = msisdn(2, 4500);
       const t0 = await treasury(impatient);
@@ -424,7 +446,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
 
   it('refuses a callback that breaks the FSPIOP spec with 400 and records the violation', async () => {
     const before = payer.violations.length;
-    const r = await fspiop(payer.inboundUrl, 'PUT', `/quotes/${rnd.uuid()}`, 'quotes', 'payeefsp1', { transferAmount: { currency: 'USD', amount: '1.50' } }, { destination: 'govbank' });
+    const r = await fspiop(payer.inboundUrl, 'PUT', `/quotes/${rnd.uuid()}`, 'quotes', 'payeefsp1',
+      { transferAmount: { currency: 'USD', amount: '1.50' } }, { destination: 'govbank' });
     assert.equal(r.status, 400);
     assert.equal((r.body as Json).errorInformation.errorCode.startsWith('31'), true);
     assert.equal(payer.violations.length, before + 1);
@@ -444,7 +467,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     assert.equal(await payeeBalance(payees[0], msisdn(1, 6001)), '0');
     assert.ok(payees[0].sent.length >= sent);
     // a bulk: 3 + 1 fit the 5 left, 4 does not; the others still pay
-    const items = [{ home: 'poor-b1', idValue: msisdn(1, 6002), amount: '3' }, { home: 'poor-b2', idValue: msisdn(1, 6003), amount: '4' }, { home: 'poor-b3', idValue: msisdn(2, 6004), amount: '1' }];
+    const items = [{ home: 'poor-b1', idValue: msisdn(1, 6002), amount: '3' }, { home: 'poor-b2', idValue: msisdn(1, 6003), amount: '4' },
+      { home: 'poor-b3', idValue: msisdn(2, 6004), amount: '1' }];
     const res = await request(poor.url).post('/bulkTransactions').send(bulkTxnBody(rnd.uuid(), items, { synchronous: true })).expect(200);
     const r = res.body.individualTransferResults as Json[];
     assert.equal(r[0].transferState, 'COMMITTED');
@@ -467,13 +491,15 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     assert.equal(r[1].transferState, 'COMMITTED');
     assert.equal(await payeeBalance(payees[2], msisdn(3, 100)), '0');
     const t0 = await treasury(payer);
-    const loose = await request(payer.url).post('/bulkTransactions').send(bulkTxnBody(rnd.uuid(), [{ home: 'fee-3', idValue: msisdn(3, 100), amount: '10' }], {
+    const loose = await request(payer.url).post('/bulkTransactions').send(bulkTxnBody(rnd.uuid(),
+      [{ home: 'fee-3', idValue: msisdn(3, 100), amount: '10' }], {
       synchronous: true, autoAcceptQuote: { enabled: true, perTransferFeeLimits: [{ currency: 'USD', amount: '0.5' }] },
     })).expect(200);
     assert.equal(loose.body.individualTransferResults[0].transferState, 'COMMITTED');
     assert.equal(await payeeBalance(payees[2], msisdn(3, 100)), '9.5');
     const l = (await json(`${payees[2].url}/admin/ledger`)).totals.USD;
-    assert.equal(fromUnits(toUnits((await treasury(payer)).debited) - toUnits(t0.debited)), fromUnits(toUnits(l.credited) + toUnits(l.fees)));
+    assert.equal(fromUnits(toUnits((await treasury(payer)).debited) - toUnits(t0.debited)),
+      fromUnits(toUnits(l.credited) + toUnits(l.fees)));
   });
 
   it('POST /transfers is a new transfer every time, as in the SDK: the same homeTransactionId pays again', async () => {
@@ -497,7 +523,8 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     const r2 = await request(payer.url).post('/bulkTransactions').send(body).expect(200);
     assert.deepEqual(r2.body.individualTransferResults, r1.body.individualTransferResults);
     // a new bulk transaction that repeats paid homeTransactionIds (and one new item)
-    const r3 = await request(payer.url).post('/bulkTransactions').send(bulkTxnBody(rnd.uuid(), [...items, { home: 'resend-b2', idValue: msisdn(2, 9102), amount: '2' }], { synchronous: true })).expect(200);
+    const r3 = await request(payer.url).post('/bulkTransactions').send(bulkTxnBody(rnd.uuid(),
+      [...items, { home: 'resend-b2', idValue: msisdn(2, 9102), amount: '2' }], { synchronous: true })).expect(200);
     const r = r3.body.individualTransferResults as Json[];
     assert.deepEqual(r.map((x) => x.transferState), ['COMMITTED', 'COMMITTED', 'COMMITTED']);
     assert.equal(r[0].transferId, r1.body.individualTransferResults[0].transferId);
@@ -507,10 +534,12 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
 
   it('refuses requests that break the SDK spec with an errorResponse and changes nothing', async () => {
     const t0 = await treasury(payer);
-    const bad = await request(payer.url).post('/transfers').send({ ...transferBody('bad-1', msisdn(1, 1), '1'), amount: '1.50' }).expect(400);
+    const bad = await request(payer.url).post('/transfers').send({ ...transferBody('bad-1', msisdn(1, 1), '1'), amount:
+      '1.50' }).expect(400);
     assertSpec('errorResponse', bad.body);
     assert.equal(bad.body.statusCode, '3100');
-    const broken = await request(payer.url).post('/bulkTransactions').set('content-type', 'application/json').send('{"bulkTransactionId":').expect(400);
+    const broken = await request(payer.url).post('/bulkTransactions').set('content-type',
+      'application/json').send('{"bulkTransactionId":').expect(400);
     assert.equal(broken.body.statusCode, '3101');
     await request(payer.url).get(`/transfers/${rnd.uuid()}`).expect(404);
     assert.deepEqual(await treasury(payer), t0);

@@ -19,7 +19,8 @@ describe('payer DFSP simulator, SDK profile 18.0.2', function () {
   let world: World;
   let dir: string;
   before(async () => {
-    world = await startWorld({ ...defaultWorldConfig(), ports: 'random', seed: 31, pil: false, payerOptions: { profile: { name: '18.0.2', bulkDefects: true }, autoAcceptQuote: false } });
+    world = await startWorld({ ...defaultWorldConfig(), ports: 'random', seed: 31, pil: false, payerOptions:
+      { profile: { name: '18.0.2', bulkDefects: true }, autoAcceptQuote: false } });
     dir = mkdtempSync(path.join(tmpdir(), 'gpo-profile-'));
   });
   after(async () => {
@@ -28,7 +29,8 @@ describe('payer DFSP simulator, SDK profile 18.0.2', function () {
   });
 
   it('has no /bulkTransactions, answers bulk quotes without results and refuses GET /bulkTransfers/{id}', async () => {
-    const post = await request(`${world.urls.payerOutbound}/bulkTransactions`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const post = await request(`${world.urls.payerOutbound}/bulkTransactions`,
+      { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     assert.equal(post.statusCode, 404);
     await post.body.dump();
     const get = await request(`${world.urls.payerOutbound}/bulkTransfers/5b9a8c1e-2f3d-4e5a-8b7c-1d2e3f4a5b6c`);
@@ -38,7 +40,8 @@ describe('payer DFSP simulator, SDK profile 18.0.2', function () {
 
   for (const [mode, paid] of [['bulkQuotesTransfers', false], ['transfers', true]] as const) {
     it(`GPO's ${mode} mode ${paid ? 'pays' : 'pays nobody'} through it`, async () => {
-      const orch = await startOrchestrator({ port: 0, dataDir: path.join(dir, mode), seed: 3, sdkUrl: world.urls.payerOutbound, railMode: mode, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 }, transferHoldMs: 1000 });
+      const orch = await startOrchestrator({ port: 0, dataDir: path.join(dir, mode), seed: 3, sdkUrl: world.urls.payerOutbound, railMode:
+        mode, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 }, transferHoldMs: 1000 });
       try {
         const payments = worldPayments(6, { knownFsp: true });
         const out = await orch.service.submitBatch(batch(`profile-${mode}`, payments));

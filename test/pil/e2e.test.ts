@@ -15,7 +15,8 @@ interface Payee { idType: string; idValue: string; amount: string; fsp?: string 
 type Result = { payeeIdType: string; payeeIdValue: string; status: string; amountCredited: string; errorCode?: string };
 
 function body(id: string, payees: Payee[]): string {
-  const batch = { id, payments: payees.map((p, i) => ({ reference: `r${i}`, amount: p.amount, currency: 'USD', registrant: { idType: p.idType, idValue: p.idValue } })) } as unknown as PaymentBatch;
+  const batch = { id, payments: payees.map((p, i) => ({ reference: `r${i}`, amount: p.amount, currency: 'USD', registrant:
+    { idType: p.idType, idValue: p.idValue } })) } as unknown as PaymentBatch;
   return interopLayerBody(batch, { programName: 'Demo 1', cycleId: '42' });
 }
 
@@ -36,7 +37,8 @@ async function untilFinal(pil: { url: string }, id: string, timeoutMs: number): 
     const res = await request(pil.url).get(`/disbursement/${id}`).expect(200);
     const results = res.body.payeeResults as Result[];
     if (results.every((r) => r.status !== 'RECEIVED' && r.status !== 'PENDING')) return results;
-    if (Date.now() > deadline) throw new Error(`disbursement ${id} not final within ${timeoutMs} ms: ${JSON.stringify(results.map((r) => r.status))}`);
+    if (Date.now() > deadline) throw new Error(`disbursement ${id} not final within ${timeoutMs} ms: ${JSON.stringify(results.map((r) =>
+      r.status))}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -48,7 +50,8 @@ describe('PIL simulator in the simulated world (end to end)', function () {
 
   before(async () => {
     world = await startWorld({ ports: 'random', seed: 21, logger: pino({ level: 'silent' }) });
-    sequential = await startPil({ port: 0, payerOutboundUrl: world.payer.outboundUrl, mode: 'sequential', logger: pino({ level: 'silent' }) });
+    sequential = await startPil({ port: 0, payerOutboundUrl: world.payer.outboundUrl, mode: 'sequential', logger:
+      pino({ level: 'silent' }) });
   });
   after(async () => {
     await sequential?.stop();
@@ -66,14 +69,16 @@ describe('PIL simulator in the simulated world (end to end)', function () {
     ];
     const before1 = await ledgerTotals(world.payees.payeefsp1.url);
     const before2 = await ledgerTotals(world.payees.payeefsp2.url);
-    const res = await request(world.pil!.url).post('/disbursement').set('content-type', 'application/json').send(body('e2e-world-1', payees)).expect(200);
+    const res = await request(world.pil!.url).post('/disbursement').set('content-type',
+      'application/json').send(body('e2e-world-1', payees)).expect(200);
     assert.equal(res.body.disbursementId, 'e2e-world-1');
     const results = (res.body.payeeResults as Result[]).some((r) => r.status === 'PENDING' || r.status === 'RECEIVED')
       ? await untilFinal(world.pil!, 'e2e-world-1', 30_000)
       : res.body.payeeResults as Result[];
     assert.deepEqual(results.map((r) => r.payeeIdValue), payees.map((p) => p.idValue));
     assert.deepEqual(results.map((r) => r.status), payees.map((p) => (p.fsp ? 'COMPLETED' : 'REJECTED')));
-    for (const r of results.filter((x) => x.status === 'REJECTED')) assert.equal(r.errorCode, '3204', `an unknown payee is rejected as party not found: ${JSON.stringify(r)}`);
+    for (const r of results.filter((x) => x.status === 'REJECTED')) assert.equal(r.errorCode, '3204',
+      `an unknown payee is rejected as party not found: ${JSON.stringify(r)}`);
 
     // The payee ledgers, not the statuses, say who was paid.
     for (const p of payees.filter((x) => x.fsp)) {
@@ -87,14 +92,17 @@ describe('PIL simulator in the simulated world (end to end)', function () {
     assert.equal(after1.count - before1.count + after2.count - before2.count, 4);
 
     // A resend pays nobody again.
-    await request(world.pil!.url).post('/disbursement').set('content-type', 'application/json').send(body('e2e-world-1', payees)).expect(200);
+    await request(world.pil!.url).post('/disbursement').set('content-type',
+      'application/json').send(body('e2e-world-1', payees)).expect(200);
     assert.equal((await ledgerTotals(world.payees.payeefsp1.url)).count, after1.count);
     assert.equal((await ledgerTotals(world.payees.payeefsp2.url)).count, after2.count);
   });
 
   it('in sequential mode (demo #1 as it was) pays the same way, one payee at a time', async () => {
-    const payees: Payee[] = Array.from({ length: 8 }, (_, i) => ({ idType: 'MSISDN', idValue: `2547${1 + (i % 2)}0000${300 + i}`, amount: `${i + 1}`, fsp: `payeefsp${1 + (i % 2)}` }));
-    const res = await request(sequential.url).post('/disbursement').set('content-type', 'application/json').send(body('e2e-seq-1', payees)).expect(200);
+    const payees: Payee[] = Array.from({ length: 8 }, (_, i) => ({ idType: 'MSISDN', idValue: `2547${1 + (i % 2)}0000${300 + i}`, amount:
+      `${i + 1}`, fsp: `payeefsp${1 + (i % 2)}` }));
+    const res = await request(sequential.url).post('/disbursement').set('content-type',
+      'application/json').send(body('e2e-seq-1', payees)).expect(200);
     const results = res.body.payeeResults as Result[];
     assert.deepEqual(results.map((r) => r.status), payees.map(() => 'COMPLETED'));
     for (const p of payees) assert.equal(await partyBalance(world.payees[p.fsp!].url, p.idType, p.idValue), p.amount);

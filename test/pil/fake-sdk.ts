@@ -79,7 +79,10 @@ export async function startFakeSdk(opts: FakeSdkOptions = {}): Promise<FakeSdk> 
     }
     return {
       ...body, transferId, currentState: 'COMPLETED', quoteId: randomUUID(),
-      quoteResponse: { body: { transferAmount: { currency: body.currency, amount }, payeeReceiveAmount: { currency: body.currency, amount: credited }, expiration: new Date(Date.now() + 60_000).toISOString(), ilpPacket: 'AYIBgQAAAAAAAASwNGxldmVsb25lLmRmc3AxLm1lci45T2RTOF91MDdDVC1QSmdJRWpLVmFNRnB1', condition: 'f5sqb7tBTWPd5Y8BDFdMm9BJR_MNI4isf8p8n4D5pHA' } },
+      quoteResponse: { body: { transferAmount: { currency: body.currency, amount }, payeeReceiveAmount:
+        { currency: body.currency, amount: credited }, expiration: new Date(Date.now() + 60_000).toISOString(), ilpPacket:
+          'AYIBgQAAAAAAAASwNGxldmVsb25lLmRmc3AxLm1lci45T2RTOF91MDdDVC1QSmdJRWpLVmFNRnB1', condition:
+            'f5sqb7tBTWPd5Y8BDFdMm9BJR_MNI4isf8p8n4D5pHA' } },
       fulfil: { body: { transferState: 'COMMITTED', completedTimestamp: new Date().toISOString() } },
     };
   };
@@ -87,7 +90,8 @@ export async function startFakeSdk(opts: FakeSdkOptions = {}): Promise<FakeSdk> 
     http,
     body: {
       statusCode: code, message: description,
-      transferState: { ...body, transferId: randomUUID(), currentState: 'ERROR_OCCURRED', lastError: { httpStatusCode: http, mojaloopError: { errorInformation: { errorCode: code, errorDescription: description } } } },
+      transferState: { ...body, transferId: randomUUID(), currentState: 'ERROR_OCCURRED', lastError:
+        { httpStatusCode: http, mojaloopError: { errorInformation: { errorCode: code, errorDescription: description } } } },
     },
   });
 
@@ -113,7 +117,8 @@ export async function startFakeSdk(opts: FakeSdkOptions = {}): Promise<FakeSdk> 
         const transferId = randomUUID();
         if (opts.twoStep?.test(to.idValue)) {
           pending.set(transferId, { body, state: 'WAITING_FOR_PARTY_ACCEPTANCE' });
-          return { ...body, transferId, currentState: 'WAITING_FOR_PARTY_ACCEPTANCE', getPartiesResponse: { body: { party: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: to.idValue, fspId: 'payeefsp1' } } } } };
+          return { ...body, transferId, currentState: 'WAITING_FOR_PARTY_ACCEPTANCE', getPartiesResponse:
+            { body: { party: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: to.idValue, fspId: 'payeefsp1' } } } } };
         }
         return complete(transferId, body);
       } finally {
@@ -132,7 +137,9 @@ export async function startFakeSdk(opts: FakeSdkOptions = {}): Promise<FakeSdk> 
       if (!t) return h.response({ statusCode: '3208', message: 'unknown transfer' }).code(404);
       if (t.state === 'WAITING_FOR_PARTY_ACCEPTANCE' && body.acceptParty === true) {
         t.state = 'WAITING_FOR_QUOTE_ACCEPTANCE';
-        return { ...t.body, transferId, currentState: t.state, quoteResponse: { body: { transferAmount: { currency: t.body.currency, amount: t.body.amount }, expiration: new Date(Date.now() + 60_000).toISOString(), ilpPacket: 'AYIB', condition: 'f5sqb7tBTWPd5Y8BDFdMm9BJR_MNI4isf8p8n4D5pHA' } } };
+        return { ...t.body, transferId, currentState: t.state, quoteResponse:
+          { body: { transferAmount: { currency: t.body.currency, amount: t.body.amount }, expiration:
+            new Date(Date.now() + 60_000).toISOString(), ilpPacket: 'AYIB', condition: 'f5sqb7tBTWPd5Y8BDFdMm9BJR_MNI4isf8p8n4D5pHA' } } };
       }
       if (t.state === 'WAITING_FOR_QUOTE_ACCEPTANCE' && body.acceptQuote === true) {
         pending.delete(transferId);
@@ -146,8 +153,10 @@ export async function startFakeSdk(opts: FakeSdkOptions = {}): Promise<FakeSdk> 
     path: '/parties/{type}/{id}',
     handler: (req, h) => {
       const id = String(req.params.id);
-      if (opts.unknown?.test(id)) return h.response({ statusCode: '3204', message: 'Party not found', errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } }).code(404);
-      return { currentState: 'COMPLETED', party: { headers: {}, body: { partyIdInfo: { partyIdType: req.params.type, partyIdentifier: id, fspId: 'payeefsp1' }, name: `Person ${id.slice(-4)}` } } };
+      if (opts.unknown?.test(id)) return h.response({ statusCode: '3204', message: 'Party not found', errorInformation:
+        { errorCode: '3204', errorDescription: 'Party not found' } }).code(404);
+      return { currentState: 'COMPLETED', party: { headers: {}, body:
+        { partyIdInfo: { partyIdType: req.params.type, partyIdentifier: id, fspId: 'payeefsp1' }, name: `Person ${id.slice(-4)}` } } };
     },
   });
   await server.start();

@@ -10,11 +10,13 @@ import { sdkSchemaErrors, startFakeSdk, type FakeSdk, type FakeSdkOptions } from
 const silent = pino({ level: 'silent' });
 
 function openG2pBody(id: string, payees: Array<{ idType: string; idValue: string; amount: string }>): string {
-  const batch = { id, payments: payees.map((p, i) => ({ reference: `r${i}`, amount: p.amount, currency: 'USD', registrant: { idType: p.idType, idValue: p.idValue } })) } as unknown as PaymentBatch;
+  const batch = { id, payments: payees.map((p, i) => ({ reference: `r${i}`, amount: p.amount, currency: 'USD', registrant:
+    { idType: p.idType, idValue: p.idValue } })) } as unknown as PaymentBatch;
   return interopLayerBody(batch, { programName: 'Demo 1', cycleId: '1' });
 }
 
-type Result = { payeeIdValue: string; status: string; amountCredited: string; amountDebited: string; errorCode?: string; timestamp: string };
+type Result = { payeeIdValue: string; status: string; amountCredited: string; amountDebited: string; errorCode?: string;
+  timestamp: string };
 
 describe('PIL simulator', () => {
   let sdk: FakeSdk;
@@ -28,7 +30,8 @@ describe('PIL simulator', () => {
     await sdk?.stop();
   });
 
-  it('pays OpenG2P\'s exact payload through SDK POST /transfers and answers in request order, unknown payees REJECTED in place', async () => {
+  it('pays OpenG2P\'s exact payload through SDK POST /transfers and answers in request order, unknown payees REJECTED in place', async () =>
+    {
     await start({ unknown: /^25479/, payeeFee: '0.5' });
     const payees = [
       { idType: 'MSISDN', idValue: '254710000001', amount: '100' },
@@ -36,7 +39,8 @@ describe('PIL simulator', () => {
       { idType: 'ACCOUNT_ID', idValue: 'PF2-1001', amount: '12.25' },
       { idType: 'MSISDN', idValue: '254720000002', amount: '0.75' },
     ];
-    const res = await request(pil.url).post('/disbursement').set('content-type', 'application/json').send(openG2pBody('d-order', payees)).expect(200);
+    const res = await request(pil.url).post('/disbursement').set('content-type',
+      'application/json').send(openG2pBody('d-order', payees)).expect(200);
     const results = res.body.payeeResults as Result[];
     assert.deepEqual(results.map((r) => r.payeeIdValue), payees.map((p) => p.idValue));
     assert.deepEqual(results.map((r) => r.status), ['COMPLETED', 'REJECTED', 'COMPLETED', 'COMPLETED']);
@@ -61,7 +65,8 @@ describe('PIL simulator', () => {
   });
 
   it('sequential mode pays one payee at a time; concurrent mode keeps several in flight, bounded', async () => {
-    const payees = Array.from({ length: 12 }, (_, i) => ({ idType: 'MSISDN', idValue: `2547100000${String(i).padStart(2, '0')}`, amount: '1' }));
+    const payees = Array.from({ length: 12 }, (_, i) => ({ idType: 'MSISDN', idValue: `2547100000${String(i).padStart(2, '0')}`, amount:
+      '1' }));
     await start({}, { mode: 'sequential' });
     await request(pil.url).post('/disbursement').set('content-type', 'application/json').send(openG2pBody('seq', payees)).expect(200);
     assert.equal(sdk.maxInFlight, 1);
@@ -85,7 +90,8 @@ describe('PIL simulator', () => {
     await start({}, { mode: 'sequential', syncWindowMs: 30 });
     sdk.hold();
     const payees = [1, 2, 3].map((i) => ({ idType: 'MSISDN', idValue: `25471000000${i}`, amount: `${i}` }));
-    const res = await request(pil.url).post('/disbursement').set('content-type', 'application/json').send(openG2pBody('slow', payees)).expect(200);
+    const res = await request(pil.url).post('/disbursement').set('content-type',
+      'application/json').send(openG2pBody('slow', payees)).expect(200);
     assert.deepEqual((res.body.payeeResults as Result[]).map((r) => r.status), ['PENDING', 'RECEIVED', 'RECEIVED']);
     sdk.release();
     const deadline = Date.now() + 5000;
@@ -116,7 +122,8 @@ describe('PIL simulator', () => {
 
   it('continues transfers the payer DFSP stops for acceptance with acceptParty then acceptQuote', async () => {
     await start({ twoStep: /^25477/ });
-    const res = await request(pil.url).post('/disbursement').send({ disbursementId: 'two-step', payeeList: [{ payeeIdType: 'MSISDN', payeeIdValue: '254770000001', amount: 5, currency: 'USD' }] }).expect(200);
+    const res = await request(pil.url).post('/disbursement').send({ disbursementId: 'two-step', payeeList:
+      [{ payeeIdType: 'MSISDN', payeeIdValue: '254770000001', amount: 5, currency: 'USD' }] }).expect(200);
     assert.equal(res.body.payeeResults[0].status, 'COMPLETED');
     assert.deepEqual(sdk.puts.map((p) => p.body), [{ acceptParty: true }, { acceptQuote: true }]);
     assert.equal(sdk.credits.get('254770000001'), '5');
@@ -130,14 +137,16 @@ describe('PIL simulator', () => {
     ] }).expect(400);
     assert.equal(res.body.errorInformation.errorCode, '3100');
     assert.deepEqual(res.body.errors.map((e: { field: string }) => e.field), ['payeeList[0].amount', 'payeeList[1].amount']);
-    const cur = await request(pil.url).post('/disbursement').send({ disbursementId: 'bad2', payeeList: [{ payeeIdType: 'MSISDN', payeeIdValue: '1', amount: 1, currency: 'USDX' }] }).expect(400);
+    const cur = await request(pil.url).post('/disbursement').send({ disbursementId: 'bad2', payeeList:
+      [{ payeeIdType: 'MSISDN', payeeIdValue: '1', amount: 1, currency: 'USDX' }] }).expect(400);
     assert.equal(cur.body.errors[0].field, 'payeeList[0].currency');
     await request(pil.url).post('/disbursement').set('content-type', 'application/json').send('{"disbursementId":').expect(400);
     assert.equal(sdk.transfers.length, 0);
   });
 
   it('routes by its directory: payees it has no route for are REJECTED without a transfer', async () => {
-    await start({}, { directory: [{ payeeIdType: 'MSISDN', rail: 'mojaloop', payerFsp: 'govbank' }, { payeeIdType: 'NATIONAL_ID', rail: 'mojaloop', payerFsp: 'govbank', partyIdType: 'PERSONAL_ID' }] });
+    await start({}, { directory: [{ payeeIdType: 'MSISDN', rail: 'mojaloop', payerFsp: 'govbank' },
+      { payeeIdType: 'NATIONAL_ID', rail: 'mojaloop', payerFsp: 'govbank', partyIdType: 'PERSONAL_ID' }] });
     const res = await request(pil.url).post('/disbursement').send({ disbursementId: 'dir', payeeList: [
       { payeeIdType: 'ACCOUNT_ID', payeeIdValue: 'PF1-1', amount: 1, currency: 'USD' },
       { payeeIdType: 'NATIONAL_ID', payeeIdValue: 'X123', amount: 2, currency: 'USD' },
@@ -149,7 +158,8 @@ describe('PIL simulator', () => {
 
   it('applies fault rules set at run time through PUT /admin/rules', async () => {
     await start();
-    await request(pil.url).put('/admin/rules').send({ rules: [{ match: { partyId: '^254710000002$' }, action: { type: 'error', errorCode: '5104' } }] }).expect(200);
+    await request(pil.url).put('/admin/rules').send({ rules: [{ match: { partyId: '^254710000002$' }, action:
+      { type: 'error', errorCode: '5104' } }] }).expect(200);
     const res = await request(pil.url).post('/disbursement').send({ disbursementId: 'rules', payeeList: [
       { payeeIdType: 'MSISDN', payeeIdValue: '254710000001', amount: 1, currency: 'USD' },
       { payeeIdType: 'MSISDN', payeeIdValue: '254710000002', amount: 1, currency: 'USD' },
@@ -157,8 +167,10 @@ describe('PIL simulator', () => {
     assert.deepEqual((res.body.payeeResults as Result[]).map((r) => `${r.status}:${r.errorCode ?? ''}`), ['COMPLETED:', 'REJECTED:5104']);
     assert.equal(sdk.transfers.length, 1);
     await request(pil.url).put('/admin/rules').send({ rules: [{ action: { type: 'bogus' } }] }).expect(400);
-    await request(pil.url).put('/admin/rules').send({ rules: [{ match: { resource: 'disbursement' }, action: { type: 'httpStatus', status: 503 } }] }).expect(200);
-    await request(pil.url).post('/disbursement').send({ disbursementId: 'r2', payeeList: [{ payeeIdType: 'MSISDN', payeeIdValue: '254710000001', amount: 1, currency: 'USD' }] }).expect(503);
+    await request(pil.url).put('/admin/rules').send({ rules: [{ match: { resource: 'disbursement' }, action:
+      { type: 'httpStatus', status: 503 } }] }).expect(200);
+    await request(pil.url).post('/disbursement').send({ disbursementId: 'r2', payeeList:
+      [{ payeeIdType: 'MSISDN', payeeIdValue: '254710000001', amount: 1, currency: 'USD' }] }).expect(503);
   });
 
   it('disbursementCheck looks payees up through the payer DFSP', async () => {
@@ -174,11 +186,15 @@ describe('PIL simulator', () => {
   });
 
   it('reads SDK answers: completed, failed with the FSPIOP code, waiting for acceptance', () => {
-    assert.deepEqual(transferOutcome(500, { statusCode: '4001', transferState: { lastError: { mojaloopError: { errorInformation: { errorCode: '4001', errorDescription: 'Payer FSP insufficient liquidity' } } } } }, { amount: '1' }),
+    assert.deepEqual(transferOutcome(500, { statusCode: '4001', transferState:
+      { lastError: { mojaloopError: { errorInformation: { errorCode: '4001', errorDescription: 'Payer FSP insufficient liquidity' } } } } },
+      { amount: '1' }),
       { kind: 'failed', transferId: undefined, errorCode: '4001', errorDescription: 'Payer FSP insufficient liquidity' });
     assert.equal((transferOutcome(504, {}, { amount: '1' }) as { errorCode: string }).errorCode, '2004');
-    assert.deepEqual(transferOutcome(200, { transferId: 't', currentState: 'WAITING_FOR_QUOTE_ACCEPTANCE' }, { amount: '1' }), { kind: 'accept-quote', transferId: 't' });
-    const d = new Directory([{ payeeIdType: 'MSISDN', payeeIdValue: '2547[12].*', rail: 'mojaloop', payerFsp: 'a' }, { payeeIdType: 'MSISDN', rail: 'mojaloop', payerFsp: 'b' }]);
+    assert.deepEqual(transferOutcome(200, { transferId: 't', currentState: 'WAITING_FOR_QUOTE_ACCEPTANCE' }, { amount: '1' }),
+      { kind: 'accept-quote', transferId: 't' });
+    const d = new Directory([{ payeeIdType: 'MSISDN', payeeIdValue: '2547[12].*', rail: 'mojaloop', payerFsp: 'a' },
+      { payeeIdType: 'MSISDN', rail: 'mojaloop', payerFsp: 'b' }]);
     assert.equal(d.route('MSISDN', '254710000001')?.entry.payerFsp, 'a');
     assert.equal(d.route('MSISDN', '254730000001')?.entry.payerFsp, 'b');
     assert.equal(d.route('MSISDNX', '1'), undefined);

@@ -107,7 +107,8 @@ describe('transfers rail against the real SDK scheme adapter 18.0.2', function (
   it('an orchestrator SIGKILLed at transfer time (ids unstored, ids stored, transfers answered) pays each payee once', async () => {
     const s = await withSdk();
     const n = 60;
-    const env = { CRASH_DATA_DIR: dataDir, CRASH_SDK_URL: s.outboundUrl, CRASH_COUNT: String(n), CRASH_MODE: 'transfers', CRASH_HOLD_MS: String(s.holdMs), CRASH_KEY: 'real-sdk-kill' };
+    const env = { CRASH_DATA_DIR: dataDir, CRASH_SDK_URL: s.outboundUrl, CRASH_COUNT: String(n), CRASH_MODE: 'transfers', CRASH_HOLD_MS:
+      String(s.holdMs), CRASH_KEY: 'real-sdk-kill' };
     const kills: string[] = [];
     let final;
     for (const at of ['prepare:1', 'accept:2', 'transfer:2']) {
@@ -125,7 +126,8 @@ describe('transfers rail against the real SDK scheme adapter 18.0.2', function (
     assert.equal(final.status, BatchStatus.COMPLETED, JSON.stringify(final.byStatus));
     const t = ledgerTotals(await ledgers(world));
     assert.equal(t.count, n, 'committed transfers: one per payee');
-    for (const p of crashPayments(n)) assert.equal(t.balances.get(`MSISDN:${p.payeeIdValue}`), toUnits(p.amount), `payee ${p.payeeIdValue}`);
+    for (const p of crashPayments(n)) assert.equal(t.balances.get(`MSISDN:${p.payeeIdValue}`), toUnits(p.amount),
+      `payee ${p.payeeIdValue}`);
     assert.equal(toUnits(final.amountCredited), t.credited);
   });
 
@@ -146,8 +148,10 @@ describe('transfers rail against the real SDK scheme adapter 18.0.2', function (
       assert.ok(items.every((p) => p.attempts === 1), `never resent: ${JSON.stringify(items.map((p) => p.attempts))}`);
       // The SDK did answer the acceptances of payeefsp1's payments with an error (its 504), and GPO asked by GET.
       const metrics = await (await request(`${orch.url}/metrics`)).body.text();
-      const count = (op: string, outcome: string) => Number(new RegExp(`gpo_rail_request_seconds_count\\{operation="${op.replace('.', '\\.')}",outcome="${outcome}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
-      assert.equal(count('transfers.accept', 'error'), payments.length / 2, metrics.split('\n').filter((l) => l.includes('transfers')).join('\n'));
+      const count = (op: string, outcome: string) => Number(new RegExp(`gpo_rail_request_seconds_count\\{operation="${op.replace('.',
+        '\\.')}",outcome="${outcome}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+      assert.equal(count('transfers.accept', 'error'), payments.length / 2,
+        metrics.split('\n').filter((l) => l.includes('transfers')).join('\n'));
       assert.ok(count('transfers.get', 'ok') >= payments.length / 2, 'asked with GET /transfers/{id}');
       await assertLedgerIds(world, items);
     } finally {

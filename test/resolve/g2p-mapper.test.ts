@@ -3,7 +3,8 @@ import Hapi from '@hapi/hapi';
 import fc from 'fast-check';
 import pino from 'pino';
 import request from 'supertest';
-import { formatFinancialAddress, mapperBeneficiaryId, startMapper, type FaKind, type MapperOptions, type RunningMapper } from '../../simulators/mapper';
+import { formatFinancialAddress, mapperBeneficiaryId, startMapper, type FaKind, type MapperOptions,
+  type RunningMapper } from '../../simulators/mapper';
 import { defaultPartyRules } from '../../simulators/payee-dfsp/config';
 import { PartyDirectory } from '../../simulators/payee-dfsp/domain/directory';
 import { parseMapperAddress } from '../../orchestrator/resolve/financial-address';
@@ -19,18 +20,22 @@ describe('payee resolver: G2P Connect Mapper adapter against the mapper simulato
   const start = async (o: MapperOptions = {}) => {
     mapper = await startMapper({ port: 0, logger: silent, callbackRetryMs: 5, ...o });
   };
-  const sync = (o: Partial<G2pMapperOptions> = {}) => (resolver = new G2pMapperResolver({ url: mapper.url, logger: silent, retryBaseMs: 5, retryMaxMs: 20, ...o }));
+  const sync = (o: Partial<G2pMapperOptions> = {}) => (resolver = new G2pMapperResolver({ url: mapper.url, logger: silent, retryBaseMs: 5,
+    retryMaxMs: 20, ...o }));
   /** An async resolver whose on-resolve route is served by a hapi server on port 0. */
   const async = async (o: Partial<G2pMapperOptions> = {}) => {
     receiver = Hapi.server({ port: 0, host: '127.0.0.1' });
     await receiver.start();
-    resolver = new G2pMapperResolver({ url: mapper.url, mode: 'async', callbackUrl: `http://127.0.0.1:${receiver.info.port}/mapper/on-resolve`, logger: silent, retryBaseMs: 5, retryMaxMs: 20, ...o });
+    resolver = new G2pMapperResolver({ url: mapper.url, mode: 'async', callbackUrl:
+      `http://127.0.0.1:${receiver.info.port}/mapper/on-resolve`, logger: silent, retryBaseMs: 5, retryMaxMs: 20, ...o });
     receiver.route(resolver.routes());
     return resolver;
   };
   /** Counts the messages the mapper received (a delay rule of 0 ms fires once per message). */
-  const countMessages = () => request(mapper.url).put('/admin/rules').send({ rules: [{ id: 'count', match: { resource: 'resolve' }, action: { type: 'delay', ms: 0 } }] }).expect(200);
-  const messages = async () => ((await request(mapper.url).get('/admin/rules').expect(200)).body.rules as Array<{ id?: string; fired: number }>).find((r) => r.id === 'count')!.fired;
+  const countMessages = () => request(mapper.url).put('/admin/rules').send({ rules:
+    [{ id: 'count', match: { resource: 'resolve' }, action: { type: 'delay', ms: 0 } }] }).expect(200);
+  const messages = async () => ((await request(mapper.url).get('/admin/rules').expect(200)).body.rules as Array<{ id?: string;
+    fired: number }>).find((r) => r.id === 'count')!.fired;
   afterEach(async () => {
     await resolver?.close();
     resolver = undefined;
@@ -39,7 +44,8 @@ describe('payee resolver: G2P Connect Mapper adapter against the mapper simulato
     await mapper?.stop();
   });
 
-  it('resolves 2,500 payees in batches of 1,000 (sync): each outcome by key, addresses the default payee DFSPs pay, unknown ids failed alone', async () => {
+  it('resolves 2,500 payees in batches of 1,000 (sync): each outcome by key, addresses the default payee DFSPs pay, unknown ids failed ' +
+    'alone', async () => {
     await start();
     await countMessages();
     const payees = Array.from({ length: 2500 }, (_, i) => {
@@ -57,13 +63,16 @@ describe('payee resolver: G2P Connect Mapper adapter against the mapper simulato
       assert.equal(r.outcome === 'unresolved' && r.reasonCode, 'succ.id.not_found');
       assert.equal(r.outcome === 'unresolved' && r.transient, false);
     }
-    const directories = { payeefsp1: new PartyDirectory([], defaultPartyRules('payeefsp1'), ['USD']), payeefsp2: new PartyDirectory([], defaultPartyRules('payeefsp2'), ['USD']) };
+    const directories = { payeefsp1: new PartyDirectory([], defaultPartyRules('payeefsp1'), ['USD']), payeefsp2:
+      new PartyDirectory([], defaultPartyRules('payeefsp2'), ['USD']) };
     for (const r of out) {
       if (r.outcome !== 'resolved') continue;
-      assert.ok(directories[r.payeeFsp as 'payeefsp1'].lookup(r.payeeIdType, r.payeeIdValue), `${r.payeeIdType} ${r.payeeIdValue} is a party of ${r.payeeFsp}`);
+      assert.ok(directories[r.payeeFsp as 'payeefsp1'].lookup(r.payeeIdType, r.payeeIdValue),
+        `${r.payeeIdType} ${r.payeeIdValue} is a party of ${r.payeeFsp}`);
     }
     const first = out[1];
-    assert.deepEqual(first, { key: 'p1', outcome: 'resolved', fa: 'mobile:254720000002@payeefsp2', kind: 'wallet', provider: 'payeefsp2', payeeFsp: 'payeefsp2', payeeIdType: 'MSISDN', payeeIdValue: '254720000002', name: 'payeefsp2 wallet' });
+    assert.deepEqual(first, { key: 'p1', outcome: 'resolved', fa: 'mobile:254720000002@payeefsp2', kind: 'wallet', provider: 'payeefsp2',
+      payeeFsp: 'payeefsp2', payeeIdType: 'MSISDN', payeeIdValue: '254720000002', name: 'payeefsp2 wallet' });
     const bank = out[0];
     assert.equal(bank.outcome === 'resolved' && bank.payeeIdType, 'ACCOUNT_ID');
     assert.equal(bank.outcome === 'resolved' && bank.bankCode, 'payeefsp1');
@@ -74,29 +83,35 @@ describe('payee resolver: G2P Connect Mapper adapter against the mapper simulato
     await start();
     const r = await async({ timeoutMs: 300, batchSize: 2 });
     const payees = [1, 2, 3].map((n) => ({ key: `k${n}`, id: mapperBeneficiaryId('payeefsp1', 'wallet', n) }));
-    await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action: { type: 'noCallback' }, times: 1 }] }).expect(200);
+    await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action: { type: 'noCallback' }, times:
+      1 }] }).expect(200);
     const out = await r.resolve(payees, { batchId: 'b1' });
     assert.deepEqual(out.map((x) => x.outcome), ['resolved', 'resolved', 'resolved']);
     assert.deepEqual(out.map((x) => x.outcome === 'resolved' && x.payeeIdValue), ['254710000001', '254710000002', '254710000003']);
     assert.equal(mapper.stats.messages, 3, 'two messages, one of them asked again after its callback was lost');
-    await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action: { type: 'callbackTwice' } }] }).expect(200);
+    await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action:
+      { type: 'callbackTwice' } }] }).expect(200);
     const twice = await r.resolve(payees.slice(0, 1));
     await mapper.idle();
     assert.equal(twice[0].outcome, 'resolved');
     assert.equal(r.unexpectedCallbacks, 1, 'the second copy of a callback changed nothing');
-    const unknown = await request(`http://127.0.0.1:${receiver!.info.port}`).post('/mapper/on-resolve').send({ header: {}, message: {} }).expect(400);
+    const unknown = await request(`http://127.0.0.1:${receiver!.info.port}`).post('/mapper/on-resolve').send({ header: {}, message:
+      {} }).expect(400);
     assert.equal(unknown.body.message.error.code, 'err.request.bad');
   });
 
   it('asks again after transient failures, and fails the payees transiently (2003) when the mapper stays down', async () => {
     await start();
-    await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action: { type: 'httpStatus', status: 503 }, times: 2 }] }).expect(200);
+    await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action:
+      { type: 'httpStatus', status: 503 }, times: 2 }] }).expect(200);
     const ok = await sync({ attempts: 3 }).resolve([{ key: 'a', id: mapperBeneficiaryId('payeefsp2', 'bank', 9) }]);
     assert.equal(ok[0].outcome, 'resolved');
-    await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action: { type: 'httpStatus', status: 503 } }] }).expect(200);
+    await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action:
+      { type: 'httpStatus', status: 503 } }] }).expect(200);
     const down = await resolver!.resolve([{ key: 'a', id: 'x' }, { key: 'b', id: 'y' }]);
     assert.deepEqual(down.map((d) => d.outcome === 'unresolved' && [d.errorCode, d.transient]), [['2003', true], ['2003', true]]);
-    await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action: { type: 'dropConnection' } }] }).expect(200);
+    await request(mapper.url).put('/admin/rules').send({ rules: [{ match: { resource: 'resolve' }, action:
+      { type: 'dropConnection' } }] }).expect(200);
     const dropped = await resolver!.resolve([{ key: 'a', id: 'x' }]);
     assert.equal(dropped[0].outcome === 'unresolved' && dropped[0].errorCode, '1001');
     await resolver!.close();
@@ -109,8 +124,10 @@ describe('payee resolver: G2P Connect Mapper adapter against the mapper simulato
   it('does not ask again when the mapper refuses the message itself (3100, once)', async () => {
     await start({ maxItems: 2 });
     await countMessages();
-    const out = await sync({ batchSize: 3 }).resolve([1, 2, 3].map((n) => ({ key: `${n}`, id: mapperBeneficiaryId('payeefsp1', 'wallet', n) })));
-    assert.deepEqual(out.map((x) => x.outcome === 'unresolved' && [x.errorCode, x.transient, x.reasonCode]), Array(3).fill(['3100', false, 'rjct.total_count.limit_exceeded']));
+    const out = await sync({ batchSize: 3 }).resolve([1, 2, 3].map((n) =>
+      ({ key: `${n}`, id: mapperBeneficiaryId('payeefsp1', 'wallet', n) })));
+    assert.deepEqual(out.map((x) => x.outcome === 'unresolved' && [x.errorCode, x.transient, x.reasonCode]),
+      Array(3).fill(['3100', false, 'rjct.total_count.limit_exceeded']));
     assert.equal(await messages(), 1);
   });
 
@@ -130,10 +147,14 @@ describe('payee resolver: G2P Connect Mapper adapter against the mapper simulato
     ]);
     const byKey = Object.fromEntries(out.map((o) => [o.key, o])) as Record<string, Resolution>;
     assert.deepEqual(byKey.bank, {
-      key: 'bank', outcome: 'resolved', fa: 'account_number:PF1-100003.branch_name:Main.branch_code:payeefsp1-main.bank_name:payeefsp1 bank.bank_code:payeefsp1.fa_type:BANK_ACCOUNT',
-      kind: 'bank', provider: 'payeefsp1', payeeFsp: 'fsp-one', payeeIdType: 'ACCOUNT_ID', payeeIdValue: 'PF1-100003', bankCode: 'payeefsp1', branchCode: 'payeefsp1-main', name: 'payeefsp1 bank',
+      key: 'bank', outcome: 'resolved', fa:
+        'account_number:PF1-100003.branch_name:Main.branch_code:payeefsp1-main.bank_name:payeefsp1 ' +
+          'bank.bank_code:payeefsp1.fa_type:BANK_ACCOUNT',
+      kind: 'bank', provider: 'payeefsp1', payeeFsp: 'fsp-one', payeeIdType: 'ACCOUNT_ID', payeeIdValue: 'PF1-100003', bankCode:
+        'payeefsp1', branchCode: 'payeefsp1-main', name: 'payeefsp1 bank',
     });
-    const codes = (k: string) => { const o = byKey[k]; return o.outcome === 'unresolved' ? [o.errorCode, o.reasonCode ?? null] : ['resolved', null]; };
+    const codes = (k: string) => { const o = byKey[k]; return o.outcome === 'unresolved' ? [o.errorCode, o.reasonCode ?? null]
+      : ['resolved', null]; };
     assert.deepEqual(codes('inactive'), ['3204', 'succ.id.inactive']);
     assert.deepEqual(codes('bad'), ['3100', 'rjct.id.invalid']);
     assert.deepEqual(codes('unmapped'), ['3201', 'succ.id.active']);
@@ -148,19 +169,26 @@ describe('payee resolver: G2P Connect Mapper adapter against the mapper simulato
 describe('financial addresses as mappers write them', () => {
   it('reads G2P Connect, SPAR strings and SPAR objects; refuses what is neither', () => {
     assert.deepEqual(parseMapperAddress('token:12345@gtbank'), { kind: 'token', value: '12345', provider: 'gtbank', payeeIdType: 'ALIAS' });
-    assert.deepEqual(parseMapperAddress('email:amina@mail.example@paypal'), { kind: 'email', value: 'amina@mail.example', provider: 'paypal', payeeIdType: 'EMAIL' });
-    assert.deepEqual(parseMapperAddress('account_number:3333.branch_name:HDFC Lajpat Nagar.branch_code:HDFC0004479.bank_name:HDFC Bank Ltd..bank_code:HDFC.fa_type:BANK_ACCOUNT'),
-      { kind: 'bank', value: '3333', provider: 'HDFC', payeeIdType: 'ACCOUNT_ID', bankCode: 'HDFC', branchCode: 'HDFC0004479', providerName: 'HDFC Bank Ltd.' });
-    assert.deepEqual(parseMapperAddress({ mobile_number: '2547100', wallet_provider_code: 'TMOB', wallet_provider_name: 'T-Mobile', fa_type: 'MOBILE_WALLET' }),
+    assert.deepEqual(parseMapperAddress('email:amina@mail.example@paypal'),
+      { kind: 'email', value: 'amina@mail.example', provider: 'paypal', payeeIdType: 'EMAIL' });
+    assert.deepEqual(parseMapperAddress('account_number:3333.branch_name:HDFC Lajpat Nagar.branch_code:HDFC0004479.bank_name:HDFC Bank ' +
+      'Ltd..bank_code:HDFC.fa_type:BANK_ACCOUNT'),
+      { kind: 'bank', value: '3333', provider: 'HDFC', payeeIdType: 'ACCOUNT_ID', bankCode: 'HDFC', branchCode: 'HDFC0004479', providerName:
+        'HDFC Bank Ltd.' });
+    assert.deepEqual(parseMapperAddress({ mobile_number: '2547100', wallet_provider_code: 'TMOB', wallet_provider_name: 'T-Mobile', fa_type:
+      'MOBILE_WALLET' }),
       { kind: 'wallet', value: '2547100', provider: 'TMOB', payeeIdType: 'MSISDN', providerName: 'T-Mobile' });
-    for (const bad of ['', 'mobile:2547', 'mobile:@x', 'fax:1@x', 'account_number:1.fa_type:BANK_ACCOUNT', 'mobile:1 2@x', 42, null, ['x']]) assert.equal(parseMapperAddress(bad), undefined, JSON.stringify(bad));
+    for (const bad of ['', 'mobile:2547', 'mobile:@x', 'fax:1@x', 'account_number:1.fa_type:BANK_ACCOUNT', 'mobile:1 2@x', 42, null,
+      ['x']]) assert.equal(parseMapperAddress(bad), undefined, JSON.stringify(bad));
   });
 
   it('reads back every address the mapper simulator writes, in both forms (property)', () => {
     const token = fc.stringMatching(/^[A-Za-z0-9-]{1,20}$/);
-    fc.assert(fc.property(fc.constantFrom<FaKind>('bank', 'wallet', 'token', 'email'), token, fc.stringMatching(/^[a-z0-9]{1,12}$/), fc.constantFrom('g2p-connect', 'spar') as fc.Arbitrary<'g2p-connect' | 'spar'>, (kind, v, provider, format) => {
+    fc.assert(fc.property(fc.constantFrom<FaKind>('bank', 'wallet', 'token', 'email'), token, fc.stringMatching(/^[a-z0-9]{1,12}$/),
+      fc.constantFrom('g2p-connect', 'spar') as fc.Arbitrary<'g2p-connect' | 'spar'>, (kind, v, provider, format) => {
       const value = kind === 'email' ? `${v}@mail.example` : v;
-      const parsed = parseMapperAddress(formatFinancialAddress({ kind, value, provider, branchCode: 'b1', branchName: 'Main', providerName: 'P' }, format));
+      const parsed = parseMapperAddress(formatFinancialAddress({ kind, value, provider, branchCode: 'b1', branchName: 'Main', providerName:
+        'P' }, format));
       assert.ok(parsed);
       assert.equal(parsed.kind, kind);
       assert.equal(parsed.value, value);

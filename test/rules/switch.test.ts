@@ -35,7 +35,8 @@ describe('fault rules: switched on and off', () => {
     try {
       const url = `http://127.0.0.1:${server.info.port}`;
       const off = await request(url).patch('/admin/rules/b').send({ enabled: false }).expect(200);
-      assert.deepEqual(off.body.rules.map((r: { id: string; enabled?: boolean }) => [r.id, r.enabled ?? true]), [['a', true], ['b', false]]);
+      assert.deepEqual(off.body.rules.map((r: { id: string; enabled?: boolean }) => [r.id, r.enabled ?? true]),
+        [['a', true], ['b', false]]);
       const missing = await request(url).patch('/admin/rules/zz').send({ enabled: true });
       assert.equal(missing.status, 404);
       assert.equal(missing.body.error.code, 'RULE_NOT_FOUND');

@@ -22,7 +22,8 @@ interface Service {
 }
 
 const root = path.join(__dirname, '..', '..');
-const compose = parse(readFileSync(path.join(root, 'docker-compose.sim.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(readFileSync(path.join(root, 'docker-compose.sim.yml'), 'utf8'), { merge: true }) as { services: Record<string,
+  Service> };
 
 /** Container port of each service, from the default port map. */
 const EXPECTED: Record<string, number[]> = {
@@ -80,7 +81,8 @@ describe('docker-compose.sim.yml', () => {
 
   it('wires peers by service name and port', () => {
     const env = compose.services.orchestrator.environment;
-    const urls = Object.entries(env).filter(([k]) => /_URLS?$/.test(k)).flatMap(([, v]) => v.split(',').map((x) => x.replace(/^[\w-]+=/, '')));
+    const urls = Object.entries(env).filter(([k]) => /_URLS?$/.test(k)).flatMap(([, v]) =>
+      v.split(',').map((x) => x.replace(/^[\w-]+=/, '')));
     assert.ok(urls.length >= 6);
     for (const u of urls) {
       const m = /^http:\/\/([\w-]+):(\d+)$/.exec(u);
@@ -145,7 +147,8 @@ describe('the Docker image (run outside Docker: CI has no Docker engine)', funct
     const healthCmd = JSON.parse(health[1]) as string[];
     assert.ok(existsSync(path.join(root, healthCmd[1].replace(/^\/app\//, ''))), healthCmd[1]);
     // Every compose service checks its own port with the same script.
-    for (const [name, s] of Object.entries(compose.services)) assert.deepEqual(s.healthcheck?.test.slice(0, 3), ['CMD', ...healthCmd.slice(0, 2)], name);
+    for (const [name, s] of Object.entries(compose.services)) assert.deepEqual(s.healthcheck?.test.slice(0, 3),
+      ['CMD', ...healthCmd.slice(0, 2)], name);
     assert.deepEqual(compose.services.orchestrator.volumes, [`orchestrator-data:${env.GPO_DATA_DIR}`]);
   });
 
@@ -153,7 +156,8 @@ describe('the Docker image (run outside Docker: CI has no Docker engine)', funct
     const pkg = path.join(root, 'node_modules', '@mojaloop', 'api-snippets', 'docs');
     if (!existsSync(pkg)) this.skip();
     for (const f of readdirSync(path.join(root, 'simulators', 'specs')).filter((x) => x.endsWith('.yaml'))) {
-      assert.ok(readFileSync(path.join(root, 'simulators', 'specs', f)).equals(readFileSync(path.join(pkg, f))), `${f} differs from the package's`);
+      assert.ok(readFileSync(path.join(root, 'simulators', 'specs', f)).equals(readFileSync(path.join(pkg, f))),
+        `${f} differs from the package's`);
     }
   });
 
@@ -183,20 +187,23 @@ process.on('exit', () => fs.writeFileSync(${JSON.stringify(resolved)}, [...seen]
     const entry = JSON.parse(one('ENTRYPOINT')[0]) as string[];
     const cmd = JSON.parse(one('CMD')[0]) as string[];
     assert.deepEqual(entry, ['gpo'], 'the image links gpo to /app/bin/gpo');
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'gpo'), ...cmd], { cwd: root, env: runEnv, uid, gid, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'gpo'), ...cmd],
+      { cwd: root, env: runEnv, uid, gid, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
       await Promise.race([
-        new Promise<void>((resolve) => { const t = setInterval(() => { if (/Ctrl-C stops everything/.test(out)) { clearInterval(t); resolve(); } }, 50); }),
+        new Promise<void>((resolve) =>
+          { const t = setInterval(() => { if (/Ctrl-C stops everything/.test(out)) { clearInterval(t); resolve(); } }, 50); }),
         exited.then((code) => { throw new Error(`gpo ${cmd.join(' ')} exited (${code}) before it was up:\n${out}`); }),
       ]);
       // The image's own health check, run as the same user with the same environment.
       const health = JSON.parse(/CMD (\[.*\])$/.exec(one('HEALTHCHECK')[0])![1]) as string[];
       const check = await new Promise<{ code: number | null; out: string }>((resolve) => {
-        const h = spawn(process.execPath, [path.join(root, health[1].replace(/^\/app\//, ''))], { env: { ...runEnv, NODE_OPTIONS: '' }, uid, gid });
+        const h = spawn(process.execPath, [path.join(root, health[1].replace(/^\/app\//, ''))],
+          { env: { ...runEnv, NODE_OPTIONS: '' }, uid, gid });
         let o = '';
         h.stdout.on('data', (d) => { o += d; });
         h.on('exit', (code) => resolve({ code, out: o }));

@@ -6,7 +6,8 @@ import { servedIdentifier } from '../../simulators/openg2p';
 /** The runner reads the payee simulators only through their admin APIs: check it reads them right. */
 describe('scenario environment against a real payee DFSP simulator', () => {
   let payee: Awaited<ReturnType<typeof startPayeeDfsp>>;
-  before(async () => { payee = await startPayeeDfsp({ port: 0, host: '127.0.0.1', fspId: 'payeefsp1', hubUrl: 'http://127.0.0.1:9', alsUrl: 'http://127.0.0.1:9' }); });
+  before(async () => { payee = await startPayeeDfsp({ port: 0, host: '127.0.0.1', fspId: 'payeefsp1', hubUrl: 'http://127.0.0.1:9', alsUrl:
+    'http://127.0.0.1:9' }); });
   after(async () => { await payee.stop(); });
 
   it('reads an empty ledger, named and generated accounts, and sets fault rules', async () => {

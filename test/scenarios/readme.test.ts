@@ -27,8 +27,10 @@ describe('scenarios/README.md', () => {
 
   it('documents every step and every expectation the schema knows', () => {
     const schema = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'scenarios', 'scenario.schema.json'), 'utf8'));
-    for (const step of Object.keys(schema.definitions.step.oneOf[1].properties)) assert.ok(readme.includes(`| \`${step}\``), `step ${step}`);
-    for (const e of Object.keys(schema.properties.expect.properties)) assert.ok(readme.includes(`\`${e}`) || readme.includes(`ledgers.`), `expect ${e}`);
+    for (const step of Object.keys(schema.definitions.step.oneOf[1].properties)) assert.ok(readme.includes(`| \`${step}\``),
+      `step ${step}`);
+    for (const e of Object.keys(schema.properties.expect.properties)) assert.ok(readme.includes(`\`${e}`) || readme.includes(`ledgers.`),
+      `expect ${e}`);
     for (const k of Object.keys(schema.properties)) if (k !== '$schema') assert.ok(readme.includes(`\`${k}\``), `field ${k}`);
   });
 });

@@ -36,9 +36,14 @@ describe('scenario runner', () => {
 
   it('checks meaning after shape: unknown FSPs, steps out of order, YAML syntax', () => {
     const base = 'name: x\nprogram: { paymentManager: native, amount: { base: "1" } }\nexpect: {}\n';
-    assert.throws(() => parseScenario(base + 'registrants: { generate: { count: 1, fsps: { payeefsp9: 1 } } }\nsteps: [cycle]\n', 's.yaml'), /s\.yaml:4:\d+: registrants\.generate\.fsps: "payeefsp9" is not a payee FSP/);
-    assert.throws(() => parseScenario(base + 'registrants: { generate: { count: 1, fsps: { payeefsp1: 1 } } }\nsteps: [enrol, sendPayments]\n', 's.yaml'), /s\.yaml:5:\d+: sendPayments before preparePayments/);
-    assert.throws(() => parseScenario(base + 'registrants: { generate: { count: 1, fsps: { payeefsp1: 1 } } }\nsteps: [approveCycle, createCycle]\n', 's.yaml'), /step "createCycle" comes after "approveCycle"/);
+    assert.throws(() => parseScenario(base + 'registrants: { generate: { count: 1, fsps: { payeefsp9: 1 } } }\nsteps: [cycle]\n', 's.yaml'),
+      /s\.yaml:4:\d+: registrants\.generate\.fsps: "payeefsp9" is not a payee FSP/);
+    assert.throws(() =>
+      parseScenario(base + 'registrants: { generate: { count: 1, fsps: { payeefsp1: 1 } } }\nsteps: [enrol, sendPayments]\n', 's.yaml'),
+        /s\.yaml:5:\d+: sendPayments before preparePayments/);
+    assert.throws(() =>
+      parseScenario(base + 'registrants: { generate: { count: 1, fsps: { payeefsp1: 1 } } }\nsteps: [approveCycle, createCycle]\n',
+        's.yaml'), /step "createCycle" comes after "approveCycle"/);
     assert.throws(() => parseScenario('name: [unclosed\n', 'bad.yaml'), /bad\.yaml:\d+:\d+: YAML: /);
   });
 
@@ -57,7 +62,8 @@ describe('scenario runner', () => {
     const text = formatResult(r);
     assert.match(text, /- paid\.count: expected 30\n\s+\+ paid\.count: actual {3}27/);
     // Three unknown registrants: each named with its registry id, masked identifier, status and reference.
-    const named = text.match(/REG-\d{6} MSISDN 25\*+\d{4} @payeefsp1 20 USD: reconciled\/failed \(REJECTED 3204\) ref [0-9a-f-]{36}/g) ?? [];
+    const named = text.match(/REG-\d{6} MSISDN 25\*+\d{4} @payeefsp1 20 USD: reconciled\/failed \(REJECTED 3204\) ref [0-9a-f-]{36}/g)
+      ?? [];
     assert.equal(new Set(named).size, 3, text);
     assert.match(text, /last messages of the payments concerned/);
   });
@@ -68,28 +74,36 @@ describe('scenario runner', () => {
     assert.deepEqual(r.runs[0].actual?.refused, { count: 10, amount: '50' });
     assert.deepEqual(r.runs[0].actual?.inDoubt, { count: 3, amount: '15' });
     const text = readFileSync(fixture('outcomes.yaml'), 'utf8');
-    const failing = await runText(`${text.slice(0, text.indexOf('expect:'))}expect:\n  cancelled: { minCount: 1 }\n  notifications: { minReceived: 1 }\n  inDoubt: { count: 2 }\n  paid: { maxCount: 5 }\n`);
+    const failing =
+      await runText(`${text.slice(0,
+        text.indexOf('expect:'))}expect:\n  cancelled: { minCount: 1 }\n  notifications: { minReceived: 1 }\n  inDoubt: { count: 2 }\n  ` +
+          `paid: { maxCount: 5 }\n`);
     assert.equal(failing.ok, false);
-    assert.deepEqual(failing.runs[0].mismatches.map((m) => m.path).sort(), ['cancelled.minCount', 'inDoubt.count', 'notifications.minReceived', 'paid.maxCount']);
+    assert.deepEqual(failing.runs[0].mismatches.map((m) => m.path).sort(),
+      ['cancelled.minCount', 'inDoubt.count', 'notifications.minReceived', 'paid.maxCount']);
   });
 
   it('holds every scenario against the payee ledgers unless it turns a check off', async () => {
     // The payee credits payeefsp1's first payments but answers REJECTED: OpenG2P's view and the ledgers differ.
     const base = 'name: ledgers by default\nseed: 2\nprogram: { paymentManager: interop-layer, amount: { base: "5" } }\n'
       + 'registrants: { generate: { count: 10, fsps: { payeefsp1: 1 } } }\n'
-      + 'network: { faults: [{ target: payeefsp1, rules: [{ match: { partyId: "^25471100000[12]$" }, action: { type: creditButReject } }] }] }\n'
+      + 'network: { faults: [{ target: payeefsp1, rules: [{ match: { partyId: "^25471100000[12]$" }, action: { type: creditButReject } ' +
+        '}] }] }\n'
       + 'steps: [cycle, sendPayments]\n';
     const unchecked = await runText(`${base}expect: { failed: { count: 2 } }\n`);
     assert.equal(unchecked.ok, false);
-    assert.deepEqual(unchecked.runs[0].mismatches.map((m) => m.path).sort(), ['ledgers.eachTransferCreditedOnce', 'ledgers.matchesOpenG2p']);
-    const off = await runText(`${base}expect: { failed: { count: 2 }, ledgers: { matchesOpenG2p: false, eachTransferCreditedOnce: false } }\n`);
+    assert.deepEqual(unchecked.runs[0].mismatches.map((m) => m.path).sort(),
+      ['ledgers.eachTransferCreditedOnce', 'ledgers.matchesOpenG2p']);
+    const off =
+      await runText(`${base}expect: { failed: { count: 2 }, ledgers: { matchesOpenG2p: false, eachTransferCreditedOnce: false } }\n`);
     assert.equal(off.ok, true, formatResult(off));
   });
 
   it('prints an invalid file\'s problems with file:line:column on the terminal, not only in the JUnit file', async () => {
     let out = '';
     const sink = { write: (s: string) => { out += s; return true; } } as unknown as NodeJS.WritableStream;
-    const results = await runScenarios([fixture('invalid.yaml')], { environment: fakeEnvironment(), onProgress: progressPrinter(sink, false, 1) });
+    const results = await runScenarios([fixture('invalid.yaml')], { environment: fakeEnvironment(), onProgress:
+      progressPrinter(sink, false, 1) });
     assert.equal(results[0].ok, false);
     assert.match(out, /^FAIL .*invalid\.yaml/m);
     assert.match(out, /invalid\.yaml:3:19: program\.paymentManager: must be one of/);
@@ -97,7 +111,8 @@ describe('scenario runner', () => {
   });
 
   it('writes valid JUnit XML with the right counts', async () => {
-    const results = await runScenarios([fixture('runner-pass.yaml'), fixture('runner-wrong.yaml'), fixture('invalid.yaml')], { environment: fakeEnvironment(), keepGoing: true });
+    const results = await runScenarios([fixture('runner-pass.yaml'), fixture('runner-wrong.yaml'), fixture('invalid.yaml')],
+      { environment: fakeEnvironment(), keepGoing: true });
     const root = parseXml(junitXml(results));
     assert.equal(root.name, 'testsuites');
     const suite = root.children[0];

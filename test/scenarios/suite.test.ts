@@ -24,7 +24,9 @@ function runAll(paths: string[]): Map<string, Promise<ScenarioResult>> {
     while (next < paths.length) {
       const p = paths[next++];
       const t0 = Date.now();
-      const r = await runScenario(p).catch((err: Error): ScenarioResult => ({ file: p, name: p, ok: false, ms: Date.now() - t0, runs: [{ label: 'run', ok: false, steps: [], mismatches: [], error: err.stack ?? err.message, messages: [] }] }));
+      const r = await runScenario(p).catch((err: Error): ScenarioResult =>
+        ({ file: p, name: p, ok: false, ms: Date.now() - t0, runs: [{ label: 'run', ok: false, steps: [], mismatches: [], error: err.stack
+          ?? err.message, messages: [] }] }));
       resolvers.get(p)!(r);
     }
   };
@@ -41,7 +43,8 @@ describe('scenario suite (scenarios/*.yaml, each in a fresh world)', () => {
       const s = loadScenario(path.join(dir, f));
       for (const [check, on] of Object.entries(s.expect.ledgers ?? {})) assert.notEqual(on, false, `${f} turns ledgers.${check} off`);
       // A cancel that catches nothing must fail the scenario, so the expectation has to ask for some.
-      if (s.steps.some((st) => stepName(st) === 'cancel')) assert.ok((s.expect.cancelled?.count ?? s.expect.cancelled?.minCount ?? 0) > 0, `${f} cancels but expects no cancelled payments`);
+      if (s.steps.some((st) => stepName(st) === 'cancel')) assert.ok((s.expect.cancelled?.count ?? s.expect.cancelled?.minCount ?? 0) > 0,
+        `${f} cancels but expects no cancelled payments`);
     }
     results = runAll(files.map((f) => path.join(dir, f)));
   });

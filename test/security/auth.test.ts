@@ -47,16 +47,24 @@ describe('security: northbound authentication and authorisation', function () {
     await jwks?.stop();
   });
 
-  it('refuses a missing, expired, wrongly signed or wrong-audience token and a wrong-scope client, in each API\'s format, storing and paying nothing', async () => {
+  it('refuses a missing, expired, wrongly signed or wrong-audience token and a wrong-scope client, in each API\'s format, storing and ' +
+    'paying nothing', async () => {
     const other = await testKey('rsa-unknown', 'RS256');
     const cases: Array<{ name: string; auth?: () => Promise<string>; status: number; code: Record<Api, string> }> = [
-      { name: 'no credentials', status: 401, code: { native: 'UNAUTHENTICATED', pil: '3000', 'g2p-connect': 'NACK err.request.unauthorized' } },
-      { name: 'expired', auth: () => token(rsa, { expiresIn: Math.floor(Date.now() / 1000) - 3600 }), status: 401, code: { native: 'TOKEN_EXPIRED', pil: '3000', 'g2p-connect': 'NACK err.request.unauthorized' } },
-      { name: 'wrongly signed', auth: () => token({ ...other, kid: rsa.kid }), status: 401, code: { native: 'INVALID_TOKEN', pil: '3000', 'g2p-connect': 'NACK err.request.unauthorized' } },
-      { name: 'wrong audience', auth: () => token(ed, { aud: 'someone-else' }), status: 401, code: { native: 'INVALID_TOKEN', pil: '3000', 'g2p-connect': 'NACK err.request.unauthorized' } },
-      { name: 'unknown API key', auth: async () => newApiKey(), status: 401, code: { native: 'INVALID_API_KEY', pil: '3000', 'g2p-connect': 'NACK err.request.unauthorized' } },
-      { name: 'wrong scope', auth: async () => keyReader, status: 403, code: { native: 'INSUFFICIENT_SCOPE', pil: '3000', 'g2p-connect': 'NACK err.request.forbidden' } },
-      { name: 'token without the submit scope', auth: () => token('HS256', { scope: 'batches:read' }), status: 403, code: { native: 'INSUFFICIENT_SCOPE', pil: '3000', 'g2p-connect': 'NACK err.request.forbidden' } },
+      { name: 'no credentials', status: 401, code: { native: 'UNAUTHENTICATED', pil: '3000', 'g2p-connect':
+        'NACK err.request.unauthorized' } },
+      { name: 'expired', auth: () => token(rsa, { expiresIn: Math.floor(Date.now() / 1000) - 3600 }), status: 401, code:
+        { native: 'TOKEN_EXPIRED', pil: '3000', 'g2p-connect': 'NACK err.request.unauthorized' } },
+      { name: 'wrongly signed', auth: () => token({ ...other, kid: rsa.kid }), status: 401, code:
+        { native: 'INVALID_TOKEN', pil: '3000', 'g2p-connect': 'NACK err.request.unauthorized' } },
+      { name: 'wrong audience', auth: () => token(ed, { aud: 'someone-else' }), status: 401, code:
+        { native: 'INVALID_TOKEN', pil: '3000', 'g2p-connect': 'NACK err.request.unauthorized' } },
+      { name: 'unknown API key', auth: async () => newApiKey(), status: 401, code:
+        { native: 'INVALID_API_KEY', pil: '3000', 'g2p-connect': 'NACK err.request.unauthorized' } },
+      { name: 'wrong scope', auth: async () => keyReader, status: 403, code:
+        { native: 'INSUFFICIENT_SCOPE', pil: '3000', 'g2p-connect': 'NACK err.request.forbidden' } },
+      { name: 'token without the submit scope', auth: () => token('HS256', { scope: 'batches:read' }), status: 403, code:
+        { native: 'INSUFFICIENT_SCOPE', pil: '3000', 'g2p-connect': 'NACK err.request.forbidden' } },
     ];
     const before = await h.ledgers();
     for (const api of APIS) {
@@ -75,7 +83,8 @@ describe('security: northbound authentication and authorisation', function () {
   });
 
   it('accepts API keys and JWTs signed with HS256, RS256 (JWKS file) and EdDSA (JWKS URL), and the batches are paid', async () => {
-    const creds = [keyA, await token('HS256', { client: 'hs-client' }), await token(rsa, { client: 'rs-client' }), await token(ed, { client: 'ed-client' })];
+    const creds = [keyA, await token('HS256', { client: 'hs-client' }), await token(rsa, { client: 'rs-client' }),
+      await token(ed, { client: 'ed-client' })];
     for (const [i, auth] of creds.entries()) {
       const r = validRequest('pil', `accepted-${i}`);
       const a = await call(h.orch.url, r.method, r.path, { body: r.body, auth });
@@ -94,7 +103,8 @@ describe('security: northbound authentication and authorisation', function () {
     const made = await call(h.orch.url, r.method, r.path, { body: r.body, headers: r.headers, auth: keyA });
     assert.equal(made.status, 202, made.text);
     const id = made.body.id as string;
-    for (const [method, p] of [['GET', `/v1/batches/${id}`], ['GET', `/v1/batches/${id}/payments`], ['GET', `/v1/batches/${id}/report.csv`], ['POST', `/v1/batches/${id}/cancel`], ['POST', `/v1/batches/${id}/resume`]] as const) {
+    for (const [method, p] of [['GET', `/v1/batches/${id}`], ['GET', `/v1/batches/${id}/payments`], ['GET', `/v1/batches/${id}/report.csv`],
+      ['POST', `/v1/batches/${id}/cancel`], ['POST', `/v1/batches/${id}/resume`]] as const) {
       const a = await call(h.orch.url, method, p, { auth: keyB, ...(method === 'POST' ? { body: {} } : {}) });
       assert.equal(a.status, 404, `${method} ${p}: ${a.text}`);
       assert.equal(a.body.errorCode, 'BATCH_NOT_FOUND');
@@ -116,8 +126,10 @@ describe('security: northbound authentication and authorisation', function () {
     const status = (auth: string) => call(h.orch.url, 'POST', '/disburse/sync/txn/status', {
       auth,
       body: {
-        header: { version: '1.0.0', message_id: `st-${auth.slice(-6)}`, message_ts: new Date().toISOString(), action: 'txn-status', sender_id: 'openg2p', total_count: 1 },
-        message: { transaction_id: 'st', txnstatus_request: { reference_id: 'q1', txn_type: 'disburse', attribute_type: 'correlation_id', attribute_value: sent.body.message.correlation_id } },
+        header: { version: '1.0.0', message_id: `st-${auth.slice(-6)}`, message_ts: new Date().toISOString(), action: 'txn-status',
+          sender_id: 'openg2p', total_count: 1 },
+        message: { transaction_id: 'st', txnstatus_request: { reference_id: 'q1', txn_type: 'disburse', attribute_type: 'correlation_id',
+          attribute_value: sent.body.message.correlation_id } },
       },
     });
     assert.equal((await status(keyB)).status, 404);
@@ -128,12 +140,14 @@ describe('security: northbound authentication and authorisation', function () {
     const denied = await call(h.orch.url, 'POST', `/v1/batches/${id}/cancel`, { auth: keyReader, body: {} });
     assert.equal(denied.status, 403);
     // A client may not submit for a program it does not hold.
-    const foreign = await call(h.orch.url, r.method, r.path, { body: r.body, headers: { 'idempotency-key': 'foreign-program', 'x-program-id': 'prog-b' }, auth: keyA });
+    const foreign = await call(h.orch.url, r.method, r.path, { body: r.body, headers:
+      { 'idempotency-key': 'foreign-program', 'x-program-id': 'prog-b' }, auth: keyA });
     assert.equal(foreign.status, 403, foreign.text);
     assert.equal(foreign.body.errorCode, 'PROGRAM_FORBIDDEN');
   });
 
-  it('the operator console: the page is public, its data needs credentials, views spanning every program need a client of every program', async () => {
+  it('the operator console: the page is public, its data needs credentials, views spanning every program need a client of every program',
+    async () => {
     const page = await call(h.orch.url, 'GET', '/ui/');
     assert.ok([200, 503].includes(page.status), `GET /ui/: ${page.status}`);
     assert.equal((await call(h.orch.url, 'GET', '/ui/api/config')).status, 401);

@@ -30,12 +30,14 @@ describe('security: bad input stops at the edge, in each API\'s format', functio
   });
 
   it('refuses prototype keys (__proto__, constructor.prototype) and stores nothing', async () => {
-    const body = '{"currency":"USD","__proto__":{"x":1},"payments":[{"reference":"a","payeeIdType":"MSISDN","payeeIdValue":"254710000001","amount":"1","currency":"USD"}]}';
+    const body =
+      '{"currency":"USD","__proto__":{"x":1},"payments":[{"reference":"a","payeeIdType":"MSISDN","payeeIdValue":"254710000001","amount":"1","currency":"USD"}]}';
     const a = await call(h.orch.url, 'POST', '/v1/batches', { body, headers: { 'idempotency-key': 'proto' } });
     assert.equal(a.status, 400, a.text);
     assert.equal(errorFormat('native', a), 'FORBIDDEN_KEY');
     assert.equal(await h.orch.service.findBatchBySourceKey('native', 'proto'), undefined);
-    const b = await call(h.orch.url, 'POST', '/disbursement', { body: '{"disbursementId":"p","constructor":{"prototype":{"x":1}},"payeeList":[]}' });
+    const b = await call(h.orch.url, 'POST', '/disbursement', { body:
+      '{"disbursementId":"p","constructor":{"prototype":{"x":1}},"payeeList":[]}' });
     assert.equal(errorFormat('pil', b), '3101');
   });
 
@@ -59,14 +61,16 @@ describe('security: bad input stops at the edge, in each API\'s format', functio
   });
 
   it('the payer SDK simulator refuses a lone UTF-16 surrogate as idValue (400), instead of waiting for ever', async () => {
-    const body = '{"homeTransactionId":"h1","from":{"idType":"ACCOUNT_ID","idValue":"treasury"},"to":{"idType":"MSISDN","idValue":"\\ud800"},"amountType":"SEND","currency":"USD","amount":"1","transactionType":"TRANSFER"}';
+    const body =
+      '{"homeTransactionId":"h1","from":{"idType":"ACCOUNT_ID","idValue":"treasury"},"to":{"idType":"MSISDN","idValue":"\\ud800"},"amountType":"SEND","currency":"USD","amount":"1","transactionType":"TRANSFER"}';
     const a = await call(h.world.urls.payerOutbound, 'POST', '/transfers', { body });
     assert.equal(a.status, 400, a.text);
     assert.match(a.text, /surrogate/);
   });
 
   it('/health answers within 100 ms while a 10 MB CSV of bad rows is being read and refused', async () => {
-    const header = 'id,request_id,payment_mode,payer_identifier_type,payer_identifier,payee_identifier_type,payee_identifier,amount,currency,note\n';
+    const header =
+      'id,request_id,payment_mode,payer_identifier_type,payer_identifier,payee_identifier_type,payee_identifier,amount,currency,note\n';
     const rows: string[] = [];
     let size = header.length;
     for (let i = 0; size < 10 * 1024 * 1024; i++) {
@@ -89,8 +93,10 @@ describe('security: bad input stops at the edge, in each API\'s format', functio
       lastCpu = process.cpuUsage();
       lastWall = now;
     }, 2);
-    const upload = request(`${h.orch.url}/v1/batches?currency=USD`, { method: 'POST', body: csv, headers: { 'content-type': 'text/csv', 'idempotency-key': 'big-bad-csv' } })
-      .then(async (res) => ({ status: res.statusCode, body: (await res.body.json()) as { errorCode: string; errorsTruncated?: boolean; errors: unknown[] } }));
+    const upload = request(`${h.orch.url}/v1/batches?currency=USD`, { method: 'POST', body: csv, headers:
+      { 'content-type': 'text/csv', 'idempotency-key': 'big-bad-csv' } })
+      .then(async (res) => ({ status: res.statusCode, body: (await res.body.json()) as { errorCode: string; errorsTruncated?: boolean;
+        errors: unknown[] } }));
     let done = false;
     void upload.then(() => { done = true; }, () => { done = true; });
     const latencies: number[] = [];
@@ -111,7 +117,8 @@ describe('security: bad input stops at the edge, in each API\'s format', functio
     const median = latencies[Math.floor(latencies.length / 2)];
     assert.ok(median < 100, `median /health ${median.toFixed(1)} ms`);
     // The longest stretch of main-thread work without a turn of the event loop (the test's own client included).
-    assert.ok(maxCpuMs < 100, `the event loop was held for ${maxCpuMs.toFixed(1)} ms of CPU (slowest /health ${latencies[latencies.length - 1].toFixed(1)} ms)`);
+    assert.ok(maxCpuMs < 100,
+      `the event loop was held for ${maxCpuMs.toFixed(1)} ms of CPU (slowest /health ${latencies[latencies.length - 1].toFixed(1)} ms)`);
     assert.equal(await h.orch.service.findBatchBySourceKey('native', 'big-bad-csv'), undefined);
   });
 });

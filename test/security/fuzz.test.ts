@@ -106,7 +106,8 @@ const CHECK_BREAKABLE: Breakable[] = BREAKABLE.pil
 const REQUIRED: Record<Api, string[][]> = {
   native: [['currency'], ['payments'], ['payments', '0', 'amount'], ['payments', '0', 'reference'], ['payments', '0', 'payeeIdValue']],
   pil: [['disbursementId'], ['payeeList'], ['payeeList', '0', 'amount'], ['payeeList', '0', 'currency']],
-  'g2p-connect': [['header'], ['message'], ['header', 'message_id'], ['header', 'version'], ['message', 'disbursements'], ['message', 'disbursements', '0', 'amount']],
+  'g2p-connect': [['header'], ['message'], ['header', 'message_id'], ['header', 'version'], ['message', 'disbursements'],
+    ['message', 'disbursements', '0', 'amount']],
 };
 
 /** One change that must get the request refused; each is described for the failure message. */
@@ -128,15 +129,24 @@ function breakerArb(api: Api): fc.Arbitrary<Breaker> {
   return fc.oneof(
     { weight: 6, arbitrary: fc.record({ kind: fc.constant('field' as const), index: fc.nat(b.length - 1), value: fc.nat(20) }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), index: fc.nat(REQUIRED[api].length - 1) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: fc.double({ min: 0, max: 0.999, noNaN: true }).map((x) => x) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('deep' as const), depth: fc.integer({ min: 40, max: 12_000 }), index: fc.nat(b.length - 1) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at:
+      fc.double({ min: 0, max: 0.999, noNaN: true }).map((x) => x) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('deep' as const), depth: fc.integer({ min: 40, max: 12_000 }), index:
+      fc.nat(b.length - 1) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('proto' as const), which: fc.nat(3) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('content-type' as const), type: fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'image/png') }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('auth' as const), value: fc.oneof(fc.constant(''), fc.constant('Basic dXNlcjpwdw=='), fc.string({ maxLength: 40 }).map((s) => `Bearer gpo_${s.replace(/[^\x21-\x7e]/g, 'a')}`), fc.constant('Bearer a.b.c'), fc.constant('Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.')) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('content-type' as const), type:
+      fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'image/png') }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('auth' as const), value:
+      fc.oneof(fc.constant(''), fc.constant('Basic dXNlcjpwdw=='), fc.string({ maxLength: 40 }).map((s) =>
+        `Bearer gpo_${s.replace(/[^\x21-\x7e]/g, 'a')}`), fc.constant('Bearer a.b.c'),
+        fc.constant('Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.')) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('path' as const), suffix: fc.stringMatching(/^[a-z0-9]{1,12}$/) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('method' as const), method: fc.constantFrom('PUT', 'PATCH', 'DELETE') }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('encoding' as const), junk: fc.constantFrom('%', '%zz', '%E0%A4%A', '%C0%AF', '%ff%fe') }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('not-json' as const), text: fc.oneof(fc.string({ maxLength: 200 }).filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }), fc.constant('')) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('encoding' as const), junk:
+      fc.constantFrom('%', '%zz', '%E0%A4%A', '%C0%AF', '%ff%fe') }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('not-json' as const), text:
+      fc.oneof(fc.string({ maxLength: 200 }).filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }),
+        fc.constant('')) }) },
   );
 }
 
@@ -155,8 +165,10 @@ function build(api: Api, seq: number, breakers: Breaker[], noise: { extra?: Json
   const body = JSON.parse(JSON.stringify(base.body)) as Json;
   if (api === 'g2p-connect') (body.header as Json).sender_uri = 'http://127.0.0.1:9/cb';
   let method = base.method;
-  let p = api === 'g2p-connect' ? (seq % 2 ? '/disburse' : '/disburse/sync/disburse') : api === 'pil' && seq % 5 === 0 ? '/disbursementCheck' : base.path;
-  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, ...(base.headers ?? {}) };
+  let p = api === 'g2p-connect' ? (seq % 2 ? '/disburse' : '/disburse/sync/disburse') : api === 'pil' && seq % 5 === 0
+    ? '/disbursementCheck' : base.path;
+  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`,
+    ...(base.headers ?? {}) };
   if (api === 'pil' && p === '/disbursementCheck') {
     body.requestId = body.disbursementId;
     delete body.disbursementId;
@@ -197,7 +209,8 @@ function build(api: Api, seq: number, breakers: Breaker[], noise: { extra?: Json
         break;
       }
       case 'content-type': headers['content-type'] = b.type; why.push(`content-type ${b.type}`); break;
-      case 'auth': if (b.value) headers.authorization = b.value; else delete headers.authorization; why.push(`auth ${JSON.stringify(b.value).slice(0, 30)}`); break;
+      case 'auth': if (b.value) headers.authorization = b.value; else delete headers.authorization; why.push(`auth ` +
+        `${JSON.stringify(b.value).slice(0, 30)}`); break;
       case 'path': p = `${p}/${b.suffix}${api === 'native' ? '/x' : ''}`; why.push(`path ${p}`); break;
       case 'method': method = b.method; why.push(`method ${b.method}`); break;
       case 'encoding': p = `${p}/${b.junk}`; why.push(`encoding ${b.junk}`); break;
@@ -215,21 +228,24 @@ function build(api: Api, seq: number, breakers: Breaker[], noise: { extra?: Json
 
 function requestsFor(api: Api, apiKey: string, n: number, seed: number): FuzzRequest[] {
   const arb = fc.tuple(fc.array(breakerArb(api), { minLength: 1, maxLength: 3 }), noiseArb);
-  return fc.sample(arb, { seed, numRuns: n }).map(([breakers, noise], i) => build(api, i, breakers, noise as { extra?: Json; note?: string }, apiKey));
+  return fc.sample(arb, { seed, numRuns: n }).map(([breakers, noise], i) =>
+    build(api, i, breakers, noise as { extra?: Json; note?: string }, apiKey));
 }
 
 /** Reads and operator routes of the native API, with ids that are malformed or unknown, and bad parameters. */
 function nativeReads(apiKey: string, n: number, seed: number): FuzzRequest[] {
   const arb = fc.record({
     route: fc.constantFrom('', '/payments', '/report.csv', '/cancel', '/resume'),
-    id: fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 200 }).map(encodeURIComponent), fc.constantFrom('%', '..', '%2e%2e', 'a%00b')),
+    id: fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 200 }).map(encodeURIComponent),
+      fc.constantFrom('%', '..', '%2e%2e', 'a%00b')),
     query: fc.oneof(fc.constant(''), fc.constantFrom('?limit=0', '?limit=abc', '?offset=-1', '?status=NOPE', '?limit=100000')),
     auth: fc.oneof({ weight: 4, arbitrary: fc.constant('good') }, fc.constant(''), fc.constant('bad')),
   });
   return fc.sample(arb, { seed, numRuns: n }).map((r) => ({
     method: r.route === '/cancel' || r.route === '/resume' ? 'POST' : 'GET',
     path: `/v1/batches/${r.id}${r.route}${r.query}`,
-    headers: { ...(r.auth === 'good' ? { authorization: `Bearer ${apiKey}` } : r.auth === 'bad' ? { authorization: 'Bearer gpo_wrong' } : {}), 'content-type': 'application/json' },
+    headers: { ...(r.auth === 'good' ? { authorization: `Bearer ${apiKey}` } : r.auth === 'bad' ? { authorization: 'Bearer gpo_wrong' }
+      : {}), 'content-type': 'application/json' },
     body: r.route === '/cancel' || r.route === '/resume' ? '{}' : undefined,
     why: ['read', r.route, r.query, r.auth],
   }));
@@ -301,7 +317,11 @@ describe(`security: fuzzing every northbound API surface (${PER_SURFACE} malform
   const surfaces: Array<[string, Api, (seed: number) => FuzzRequest[]]> = [
     ['native (JSON, CSV, reads and operator routes)', 'native', (seed) => [
       ...requestsFor('native', apiKey, Math.ceil(PER_SURFACE * 0.6), seed),
-      ...requestsFor('native', apiKey, Math.ceil(PER_SURFACE * 0.1), seed + 1).map((r, i) => ({ ...r, headers: { ...r.headers, 'content-type': r.headers['content-type'] === 'application/json' ? 'text/csv' : r.headers['content-type'], 'idempotency-key': `csv-${i}` }, body: r.body === undefined ? undefined : `id,payee_identifier_type,payee_identifier,amount,currency\n${r.body.slice(0, 400).replace(/[{}[\]"]/g, '')}\n`, why: ['csv', ...r.why] })),
+      ...requestsFor('native', apiKey, Math.ceil(PER_SURFACE * 0.1), seed + 1).map((r, i) =>
+        ({ ...r, headers: { ...r.headers, 'content-type': r.headers['content-type'] === 'application/json' ? 'text/csv'
+          : r.headers['content-type'], 'idempotency-key': `csv-${i}` }, body: r.body === undefined ? undefined
+            : `id,payee_identifier_type,payee_identifier,amount,currency\n${r.body.slice(0, 400).replace(/[{}[\]"]/g, '')}\n`, why:
+              ['csv', ...r.why] })),
       ...nativeReads(apiKey, Math.ceil(PER_SURFACE * 0.3), seed + 2),
     ]],
     ['PIL-compatible', 'pil', (seed) => requestsFor('pil', apiKey, PER_SURFACE, seed)],
@@ -321,7 +341,8 @@ describe(`security: fuzzing every northbound API surface (${PER_SURFACE} malform
       for (const { req, answer } of results) {
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
         if (answer.status >= 500 || answer.status < 400) {
-          problems.push(`${answer.status} for ${req.method} ${req.path.slice(0, 80)} [${req.why.join('; ')}]: ${answer.text.slice(0, 200)}`);
+          problems.push(`${answer.status} for ${req.method} ${req.path.slice(0, 80)} [${req.why.join('; ')}]: ${answer.text.slice(0,
+            200)}`);
           continue;
         }
         // CSV answers come in the native format too; 404s of unknown paths under another prefix in that API's.
@@ -337,7 +358,8 @@ describe(`security: fuzzing every northbound API surface (${PER_SURFACE} malform
       assert.deepEqual((await h.ledgers()).map((l) => [l.fspId, l.committedCount, l.credited]), ledgersBefore, 'a payee ledger changed');
       // The surface still works after the storm.
       const ok = validRequest(api, `after-fuzz-${api}`);
-      const res = await pool.request({ method: ok.method as 'POST', path: ok.path, headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, ...(ok.headers ?? {}) }, body: JSON.stringify(ok.body) });
+      const res = await pool.request({ method: ok.method as 'POST', path: ok.path, headers:
+        { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, ...(ok.headers ?? {}) }, body: JSON.stringify(ok.body) });
       await res.body.text();
       assert.ok(res.statusCode < 300, `a valid request after fuzzing got ${res.statusCode}`);
       // Let it finish, so the next surface starts from a store at rest.

@@ -24,7 +24,8 @@ describe('security: G2P Connect message signatures', function () {
     receiver.route({
       method: 'POST', path: '/{p*}', options: { payload: { parse: false, output: 'data' } },
       handler: (req) => {
-        received.push({ raw: req.payload as Buffer, signature: typeof req.headers.signature === 'string' ? req.headers.signature : undefined });
+        received.push({ raw: req.payload as Buffer, signature: typeof req.headers.signature === 'string' ? req.headers.signature
+          : undefined });
         return { message: { ack_status: 'ACK' } };
       },
     });
@@ -63,19 +64,24 @@ describe('security: G2P Connect message signatures', function () {
     const c = await call(h.orch.url, 'POST', '/disburse', { body: tampered, headers: good.headers, auth: apiKey });
     assert.equal(errorFormat('g2p-connect', c), 'NACK err.signature.invalid');
 
-    const s = await call(h.orch.url, 'POST', '/disburse/txn/status', { body: { header: { ...unsigned.header, action: 'txn-status' }, message: {} }, auth: apiKey });
+    const s = await call(h.orch.url, 'POST', '/disburse/txn/status', { body:
+      { header: { ...unsigned.header, action: 'txn-status' }, message: {} }, auth: apiKey });
     assert.equal(errorFormat('g2p-connect', s), 'NACK err.signature.missing');
-    for (const k of ['unsigned', 'wrong-key', 'tampered']) assert.equal(await h.orch.service.findBatchBySourceKey('g2p-connect', k), undefined);
+    for (const k of ['unsigned', 'wrong-key', 'tampered']) assert.equal(await h.orch.service.findBatchBySourceKey('g2p-connect', k),
+      undefined);
   });
 
-  it('accepts the Signature header alone, the signature field alone (JWS or the spec\'s keyId string), over the body as sent or re-serialised', async () => {
+  it('accepts the Signature header alone, the signature field alone (JWS or the spec\'s keyId string), over the body as sent or ' +
+    're-serialised', async () => {
     // Header only, over the body re-serialised (a sender whose bytes differ from the compact form).
     const e1 = disburse('header-only');
     const pretty = JSON.stringify(e1, null, 2);
     const compact = asciiJson(JSON.parse(pretty));
     const { FlattenedSign } = await import('jose');
-    const flat = await new FlattenedSign(Buffer.from(compact)).setProtectedHeader({ alg: 'EdDSA', kid: 'openg2p-1' }).sign(sender.key.privateKey);
-    const a = await call(h.orch.url, 'POST', '/disburse', { body: pretty, headers: { signature: `${flat.protected}..${flat.signature}` }, auth: apiKey });
+    const flat = await new FlattenedSign(Buffer.from(compact)).setProtectedHeader({ alg: 'EdDSA', kid:
+      'openg2p-1' }).sign(sender.key.privateKey);
+    const a = await call(h.orch.url, 'POST', '/disburse', { body: pretty, headers: { signature: `${flat.protected}..${flat.signature}` },
+      auth: apiKey });
     assert.equal(a.body?.message?.ack_status, 'ACK', a.text);
 
     // Field only (JWS form).
@@ -92,7 +98,9 @@ describe('security: G2P Connect message signatures', function () {
     const signingString = `(created): ${created}\n(expires): ${expires}\ndigest: BLAKE-512=${digest}`;
     const priv = createPrivateKey({ key: await exportJWK(sender.key.privateKey) as never, format: 'jwk' });
     const sig = cryptoSign(null, Buffer.from(signingString), priv).toString('base64');
-    const field = `keyId="openg2p|openg2p-1|ed25519",algorithm="ed25519",created="${created}",expires="${expires}",headers="(created) (expires) digest",signature="${sig}"`;
+    const field =
+      `keyId="openg2p|openg2p-1|ed25519",algorithm="ed25519",created="${created}",expires="${expires}",headers="(created) (expires) ` +
+        `digest",signature="${sig}"`;
     const c = await call(h.orch.url, 'POST', '/disburse', { body: { signature: field, ...e3 }, auth: apiKey });
     assert.equal(c.body?.message?.ack_status, 'ACK', c.text);
     // The same string over another message is refused.
@@ -104,7 +112,8 @@ describe('security: G2P Connect message signatures', function () {
     const signed = await signG2pMessage(sender.key, disburse('callbacks'));
     const a = await call(h.orch.url, 'POST', '/disburse', { body: signed.body, headers: signed.headers, auth: apiKey });
     assert.equal(a.body?.message?.ack_status, 'ACK', a.text);
-    for (let i = 0; i < 1000 && !received.some((r) => r.raw.toString().includes('"callbacks"') || JSON.parse(r.raw.toString()).header?.status === 'succ'); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 1000 && !received.some((r) => r.raw.toString().includes('"callbacks"')
+      || JSON.parse(r.raw.toString()).header?.status === 'succ'); i++) await new Promise((r) => setTimeout(r, 10));
     const final = received.find((r) => JSON.parse(r.raw.toString()).header?.status === 'succ');
     assert.ok(final, 'no final on-disburse callback');
     const published = await call(h.orch.url, 'GET', '/.well-known/jwks.json');

@@ -38,7 +38,8 @@ describe('security: limits', function () {
     const flood = async () => {
       while (next < 10_000) {
         next++;
-        const res = await pool.request({ method: 'GET', path: '/v1/batches?idempotencyKey=nothing', headers: { authorization: `Bearer ${flooder}` } });
+        const res = await pool.request({ method: 'GET', path: '/v1/batches?idempotencyKey=nothing', headers:
+          { authorization: `Bearer ${flooder}` } });
         const text = await res.body.text();
         statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
         if (res.statusCode === 429) {
@@ -71,9 +72,11 @@ describe('security: limits', function () {
     assert.equal(errorFormat('g2p-connect', g2p), 'ERR err.request.bad');
   });
 
-  it('OpenG2P\'s interop-layer manager, unchanged (no credentials), is served on the PIL API from an allowed address only, with a warning at start', async () => {
+  it('OpenG2P\'s interop-layer manager, unchanged (no credentials), is served on the PIL API from an allowed address only, with a ' +
+    'warning at start', async () => {
     assert.ok(logLines.some((l) => /UNAUTHENTICATED ACCESS is allowed on the pil API/.test(l)), 'no warning was logged');
-    const g2p = await startOpenG2p({ orchestratorUrl: h.orch.url, seed: 3, program: { name: 'Unchanged', currency: 'USD', paymentManager: 'interop-layer', amount: { base: '10' } } });
+    const g2p = await startOpenG2p({ orchestratorUrl: h.orch.url, seed: 3, program:
+      { name: 'Unchanged', currency: 'USD', paymentManager: 'interop-layer', amount: { base: '10' } } });
     try {
       g2p.enrol(generateRegistrants({ count: 20, fsps: { payeefsp1: 1, payeefsp2: 1 } }, 3));
       const cycle = g2p.createCycle();

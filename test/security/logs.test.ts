@@ -7,11 +7,13 @@ import { loadScenario } from '../../scenarios/parse';
 import { buildRegistrants } from '../../scenarios/runner';
 
 const ROOT = path.join(__dirname, '..', '..');
-const FILES = ['happy-interop-layer', 'happy-g2p-connect', 'happy-native-csv', 'malformed-batch'].map((f) => path.join(ROOT, 'scenarios', `${f}.yaml`));
+const FILES = ['happy-interop-layer', 'happy-g2p-connect', 'happy-native-csv', 'malformed-batch'].map((f) =>
+  path.join(ROOT, 'scenarios', `${f}.yaml`));
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env });
+    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'cli', 'main.ts'),
+      ...args], { cwd: ROOT, env });
     let out = '';
     child.stdout.on('data', (c) => { out += c; });
     child.stderr.on('data', (c) => { out += c; });
@@ -25,7 +27,8 @@ describe('security: no beneficiary data and no secrets in the logs', function ()
   it('the complete debug logs of scenario runs (every server, every API) hold no full beneficiary identifier and no API key', async () => {
     // The servers' log lines go to a file of their own, apart from the progress and results on the terminal.
     const logFile = path.join(mkdtempSync(path.join(tmpdir(), 'gpo-logs-')), 'servers.log');
-    const { code, out: terminal } = await run(['scenario', 'run', '--log-level', 'debug', '--log-file', logFile, ...FILES], { ...process.env, GPO_LOG_LEVEL: 'debug' });
+    const { code, out: terminal } = await run(['scenario', 'run', '--log-level', 'debug', '--log-file', logFile, ...FILES],
+      { ...process.env, GPO_LOG_LEVEL: 'debug' });
     assert.equal(code, 0, terminal.slice(-3000));
     const out = `${terminal}\n${readFileSync(logFile, 'utf8')}`;
     const lines = out.split('\n').filter((l) => l.startsWith('{'));
@@ -36,7 +39,8 @@ describe('security: no beneficiary data and no secrets in the logs', function ()
       for (const r of buildRegistrants(s, s.seed ?? 1)) {
         if (r.idValue.length < 6) continue;
         checked++;
-        assert.ok(!out.includes(r.idValue), `${path.basename(file)}: registrant ${r.idValue} appears in the logs: ${lines.find((l) => l.includes(r.idValue))?.slice(0, 400)}`);
+        assert.ok(!out.includes(r.idValue), `${path.basename(file)}: registrant ${r.idValue} appears in the logs: ${lines.find((l) =>
+          l.includes(r.idValue))?.slice(0, 400)}`);
       }
     }
     assert.ok(checked > 1000, `${checked} identifiers checked`);

@@ -30,7 +30,8 @@ export interface TokenClaims {
 }
 
 export async function token(key: TestKey | 'HS256', c: TokenClaims = {}): Promise<string> {
-  const jwt = new SignJWT({ client_id: c.client ?? 'idp-client', scope: c.scope ?? 'batches:submit batches:read batches:operate', ...(c.program ? { program: c.program } : {}) })
+  const jwt = new SignJWT({ client_id: c.client ?? 'idp-client', scope: c.scope ?? 'batches:submit batches:read batches:operate',
+    ...(c.program ? { program: c.program } : {}) })
     .setIssuer(c.iss ?? ISSUER).setAudience(c.aud ?? AUDIENCE).setIssuedAt().setExpirationTime(c.expiresIn ?? '5m');
   if (key === 'HS256') return jwt.setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(HS_SECRET));
   return jwt.setProtectedHeader({ alg: key.alg, kid: key.kid }).sign(key.privateKey);
@@ -62,12 +63,14 @@ export interface Answer {
   text: string;
 }
 
-export async function call(url: string, method: string, path: string, opts: { body?: unknown; auth?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+export async function call(url: string, method: string, path: string, opts: { body?: unknown; auth?: string; headers?: Record<string,
+  string> } = {}): Promise<Answer> {
   const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
   const res = await request(url + path, {
     method: method as 'GET',
     body,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(opts.auth ? { authorization: `Bearer ${opts.auth}` } : {}), ...(opts.headers ?? {}) },
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(opts.auth ? { authorization: `Bearer ${opts.auth}` } : {}), ...(opts.headers ?? {}) },
   });
   const text = await res.body.text();
   let parsed: unknown;
@@ -78,33 +81,43 @@ export async function call(url: string, method: string, path: string, opts: { bo
 /** The error's code in whichever API format it came: native errorCode, PIL errorInformation, G2P Connect error.code. */
 export function errorFormat(api: 'native' | 'pil' | 'g2p-connect', a: Answer): string {
   if (api === 'native') {
-    if (typeof a.body?.errorCode !== 'string' || typeof a.body?.message !== 'string') throw new Error(`not a native error: ${a.text.slice(0, 300)}`);
+    if (typeof a.body?.errorCode !== 'string' || typeof a.body?.message !== 'string') throw new Error(`not a native error: ${a.text.slice(0,
+      300)}`);
     return a.body.errorCode;
   }
   if (api === 'pil') {
     const e = a.body?.errorInformation;
-    if (typeof e?.errorCode !== 'string' || !/^\d{4}$/.test(e.errorCode) || typeof e.errorDescription !== 'string') throw new Error(`not a PIL error: ${a.text.slice(0, 300)}`);
+    if (typeof e?.errorCode !== 'string' || !/^\d{4}$/.test(e.errorCode)
+      || typeof e.errorDescription !== 'string') throw new Error(`not a PIL error: ${a.text.slice(0, 300)}`);
     return e.errorCode;
   }
   const m = a.body?.message;
-  if (!['NACK', 'ERR'].includes(m?.ack_status) || typeof m?.error?.code !== 'string' || typeof m?.timestamp !== 'string') throw new Error(`not a G2P Connect error: ${a.text.slice(0, 300)}`);
+  if (!['NACK', 'ERR'].includes(m?.ack_status) || typeof m?.error?.code !== 'string'
+    || typeof m?.timestamp !== 'string') throw new Error(`not a G2P Connect error: ${a.text.slice(0, 300)}`);
   return `${m.ack_status} ${m.error.code}`;
 }
 
 /** One small valid request per API (payees the default world knows). */
-export function validRequest(api: 'native' | 'pil' | 'g2p-connect', key: string, n = 2): { method: string; path: string; body: unknown; headers?: Record<string, string> } {
+export function validRequest(api: 'native' | 'pil' | 'g2p-connect', key: string, n = 2): { method: string; path: string; body: unknown;
+  headers?: Record<string, string> } {
   const msisdn = (i: number) => `2547${(i % 2) + 1}${String(2000 + i).padStart(7, '0')}`;
   if (api === 'native') {
-    return { method: 'POST', path: '/v1/batches', headers: { 'idempotency-key': key }, body: { currency: 'USD', payments: Array.from({ length: n }, (_, i) => ({ reference: `r${i}`, payeeIdType: 'MSISDN', payeeIdValue: msisdn(i), amount: '5', currency: 'USD' })) } };
+    return { method: 'POST', path: '/v1/batches', headers: { 'idempotency-key': key }, body:
+      { currency: 'USD', payments: Array.from({ length: n }, (_, i) =>
+        ({ reference: `r${i}`, payeeIdType: 'MSISDN', payeeIdValue: msisdn(i), amount: '5', currency: 'USD' })) } };
   }
   if (api === 'pil') {
-    return { method: 'POST', path: '/disbursement', body: { disbursementId: key, note: 'test', payeeList: Array.from({ length: n }, (_, i) => ({ payeeIdType: 'MSISDN', payeeIdValue: msisdn(i), amount: 5.0, currency: 'USD' })) } };
+    return { method: 'POST', path: '/disbursement', body: { disbursementId: key, note: 'test', payeeList:
+      Array.from({ length: n }, (_, i) => ({ payeeIdType: 'MSISDN', payeeIdValue: msisdn(i), amount: 5.0, currency: 'USD' })) } };
   }
   return {
     method: 'POST', path: '/disburse/sync/disburse',
     body: {
-      header: { version: '1.0.0', message_id: key, message_ts: new Date().toISOString(), action: 'disburse', sender_id: 'openg2p', total_count: n },
-      message: { transaction_id: `tx-${key}`, disbursements: Array.from({ length: n }, (_, i) => ({ reference_id: `r${i}`, payer_fa: 'account:treasury@govbank', payee_fa: `mobile:${msisdn(i)}@payeefsp${(i % 2) + 1}`, amount: '5.00', currency_code: 'USD' })) },
+      header: { version: '1.0.0', message_id: key, message_ts: new Date().toISOString(), action: 'disburse', sender_id: 'openg2p',
+        total_count: n },
+      message: { transaction_id: `tx-${key}`, disbursements: Array.from({ length: n }, (_, i) =>
+        ({ reference_id: `r${i}`, payer_fa: 'account:treasury@govbank', payee_fa: `mobile:${msisdn(i)}@payeefsp${(i % 2) + 1}`, amount:
+          '5.00', currency_code: 'USD' })) },
     },
   };
 }

@@ -11,7 +11,8 @@ const ROOT = path.resolve(__dirname, '../..');
 /** Runs `gpo` with the arguments and resolves with its exit code and output once it exits. */
 function gpo(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'cli/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, GPO_LOG_LEVEL: 'silent' } });
+    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'cli/main.ts'), ...args],
+      { cwd: ROOT, env: { ...process.env, GPO_LOG_LEVEL: 'silent' } });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
@@ -45,7 +46,8 @@ describe('store: one writer per data directory', () => {
     assert.throws(() => lockDataDir(dir), (err: unknown) => err instanceof DataDirLockedError && err.holder?.pid === process.pid);
     first.release();
     // A process that has exited: its pid no longer runs.
-    const dead = await new Promise<number>((resolve) => { const c = spawn(process.execPath, ['-e', '0']); c.on('exit', () => resolve(c.pid!)); });
+    const dead = await new Promise<number>((resolve) => { const c = spawn(process.execPath, ['-e', '0']); c.on('exit', () =>
+      resolve(c.pid!)); });
     writeFileSync(path.join(dir, 'LOCK'), JSON.stringify({ pid: dead, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
     const taken = lockDataDir(dir);
     assert.equal(taken.tookOver?.pid, dead);

@@ -19,10 +19,13 @@ describe('the test reporter', function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'gpo-reporter-'));
     try {
       const spec = path.join(dir, 'sample.test.js');
-      writeFileSync(spec, "describe('sample', () => { it('passes', () => {}); it('fails', () => { throw new Error('no'); }); it.skip('waits', () => {}); });\n");
+      writeFileSync(spec,
+        "describe('sample', () => { it('passes', () => {}); it('fails', () => { throw new Error('no'); }); it.skip('waits', () => {}); " +
+          "});\n");
       const junit = path.join(dir, 'out', 'junit.xml');
       const mocha = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
-      const r = await promisify(execFile)(process.execPath, [mocha, '--no-config', '--reporter', path.join(ROOT, 'test', 'support', 'reporter.js'), '--reporter-option', `junit=${junit}`, spec], { cwd: ROOT })
+      const r = await promisify(execFile)(process.execPath, [mocha, '--no-config', '--reporter',
+        path.join(ROOT, 'test', 'support', 'reporter.js'), '--reporter-option', `junit=${junit}`, spec], { cwd: ROOT })
         .then(() => { throw new Error('a failing spec must fail mocha'); }, (e: { code: number; stdout: string }) => e);
       assert.equal(r.code, 1);
       const lines = r.stdout.trimEnd().split('\n');

@@ -53,10 +53,12 @@ describe('switch ledger', () => {
   it('reserves within the cap, commits on a valid fulfilment, positions sum to zero', () => {
     const { p, l } = world();
     const { fulfilment, condition } = pair();
-    const out = l.prepare({ transferId: 't1', payerFsp: 'payer', payeeFsp: 'payee', amount: { amount: '60', currency: 'USD' }, condition, expiration: future() }, 'fp');
+    const out = l.prepare({ transferId: 't1', payerFsp: 'payer', payeeFsp: 'payee', amount: { amount: '60', currency: 'USD' }, condition,
+      expiration: future() }, 'fp');
     assert.equal(out.kind, 'reserved');
     assert.equal(p.positions('payer')[0].reservedValue, '60');
-    const over = l.prepare({ transferId: 't2', payerFsp: 'payer', payeeFsp: 'payee', amount: { amount: '40.0001', currency: 'USD' }, condition, expiration: future() }, 'fp2');
+    const over = l.prepare({ transferId: 't2', payerFsp: 'payer', payeeFsp: 'payee', amount: { amount: '40.0001', currency: 'USD' },
+      condition, expiration: future() }, 'fp2');
     assert.deepEqual(over.kind === 'rejected' && over.errorCode, '4001');
     assert.equal(l.fulfil('t1', fulfilment, undefined).kind, 'committed');
     assert.deepEqual(p.positions('payer').map((x) => [x.value, x.reservedValue]), [['60', '0']]);
@@ -67,7 +69,8 @@ describe('switch ledger', () => {
   it('aborts on a wrong fulfilment and releases the reservation', () => {
     const { p, l } = world();
     const { condition } = pair();
-    l.prepare({ transferId: 't1', payerFsp: 'payer', payeeFsp: 'payee', amount: { amount: '10', currency: 'USD' }, condition, expiration: future() }, 'fp');
+    l.prepare({ transferId: 't1', payerFsp: 'payer', payeeFsp: 'payee', amount: { amount: '10', currency: 'USD' }, condition, expiration:
+      future() }, 'fp');
     const out = l.fulfil('t1', pair().fulfilment, undefined);
     assert.equal(out.kind === 'aborted' && out.errorCode, '3100');
     assert.equal(p.positions('payer')[0].reservedValue, '0');
@@ -78,7 +81,8 @@ describe('switch ledger', () => {
   it('same id and body is a duplicate, a different body is 3106', () => {
     const { l } = world();
     const { condition } = pair();
-    const body = { transferId: 't1', payerFsp: 'payer', payeeFsp: 'payee', amount: { amount: '10', currency: 'USD' }, condition, expiration: future() };
+    const body = { transferId: 't1', payerFsp: 'payer', payeeFsp: 'payee', amount: { amount: '10', currency: 'USD' }, condition, expiration:
+      future() };
     l.prepare(body, fingerprint(body));
     assert.equal(l.prepare(body, fingerprint(body)).kind, 'duplicate');
     const changed = { ...body, amount: { amount: '11', currency: 'USD' } };
@@ -90,7 +94,8 @@ describe('switch ledger', () => {
     const { p, l } = world();
     const { condition } = pair();
     const soon = new Date(Date.now() + 1000).toISOString();
-    l.prepare({ transferId: 't1', payerFsp: 'payer', payeeFsp: 'payee', amount: { amount: '10', currency: 'USD' }, condition, expiration: soon }, 'fp');
+    l.prepare({ transferId: 't1', payerFsp: 'payer', payeeFsp: 'payee', amount: { amount: '10', currency: 'USD' }, condition, expiration:
+      soon }, 'fp');
     l.prepareBulk({ bulkTransferId: 'b1', payerFsp: 'payer', payeeFsp: 'payee', expiration: soon, individualTransfers: [
       { transferId: 'i1', transferAmount: { amount: '1', currency: 'USD' }, condition },
       { transferId: 'i2', transferAmount: { amount: '2', currency: 'USD' }, condition },
@@ -113,12 +118,14 @@ describe('switch ledger', () => {
       { transferId: 'i1', transferAmount: { amount: '30', currency: 'USD' }, condition: a.condition },
       { transferId: 'i2', transferAmount: { amount: '20', currency: 'USD' }, condition: b.condition },
     ];
-    assert.equal(l.prepareBulk({ bulkTransferId: 'b1', payerFsp: 'payer', payeeFsp: 'payee', expiration: future(), individualTransfers: items }, 'fp').kind, 'reserved');
+    assert.equal(l.prepareBulk({ bulkTransferId: 'b1', payerFsp: 'payer', payeeFsp: 'payee', expiration: future(), individualTransfers:
+      items }, 'fp').kind, 'reserved');
     const over = l.prepareBulk({ bulkTransferId: 'b2', payerFsp: 'payer', payeeFsp: 'payee', expiration: future(), individualTransfers: [
       { transferId: 'i3', transferAmount: { amount: '51', currency: 'USD' }, condition: a.condition },
     ] }, 'fp2');
     assert.equal(over.kind === 'rejected' && over.errorCode, '4001');
-    const results = l.fulfilBulk('b1', [{ transferId: 'i1', fulfilment: a.fulfilment }, { transferId: 'i2', fulfilment: a.fulfilment }], undefined, (c) => c)!;
+    const results = l.fulfilBulk('b1', [{ transferId: 'i1', fulfilment: a.fulfilment }, { transferId: 'i2', fulfilment: a.fulfilment }],
+      undefined, (c) => c)!;
     assert.equal(results[0].fulfilment, a.fulfilment);
     assert.equal(results[1].errorInformation?.errorCode, '3100');
     assert.deepEqual(p.positions('payer').map((x) => [x.value, x.reservedValue]), [['30', '0']]);

@@ -34,7 +34,8 @@ describe('switch simulator', function () {
     sink = await startCallbackSink();
     sw = await startSwitch({ port: 0, host: '127.0.0.1', expirySweepMs: 20 });
     p1 = await startPayeeDfsp({ port: 0, host: '127.0.0.1', fspId: 'payeefsp1', hubUrl: sw.url, alsUrl: sw.url });
-    p2 = await startPayeeDfsp({ port: 0, host: '127.0.0.1', fspId: 'payeefsp2', hubUrl: sw.url, alsUrl: sw.url, answeringMode: 'RESERVED' });
+    p2 = await startPayeeDfsp({ port: 0, host: '127.0.0.1', fspId: 'payeefsp2', hubUrl: sw.url, alsUrl: sw.url, answeringMode:
+      'RESERVED' });
     await onboardParticipant(sw.url, 'payeefsp1', p1.url);
     await onboardParticipant(sw.url, 'payeefsp2', p2.url);
     await onboardParticipant(sw.url, OUT, sink.url, { netDebitCap: '1000' });
@@ -50,9 +51,11 @@ describe('switch simulator', function () {
     await sw.idle();
   });
 
-  const positions = () => getJson(`${sw.url}/admin/positions`) as Promise<{ positions: Record<string, Record<string, { value: string; reservedValue: string }>>; sums: Record<string, string> }>;
+  const positions = () => getJson(`${sw.url}/admin/positions`) as Promise<{ positions: Record<string, Record<string,
+    { value: string; reservedValue: string }>>; sums: Record<string, string> }>;
 
-  async function quote(payee: string, msisdn: string, amount: string): Promise<{ transactionId: string; transferAmount: { amount: string; currency: string }; ilpPacket: string; condition: string }> {
+  async function quote(payee: string, msisdn: string, amount: string): Promise<{ transactionId: string;
+    transferAmount: { amount: string; currency: string }; ilpPacket: string; condition: string }> {
     const quoteId = rnd.uuid();
     const transactionId = rnd.uuid();
     const body = {
@@ -65,7 +68,8 @@ describe('switch simulator', function () {
     assert.equal((await fspiop(sw.url, 'POST', '/quotes', 'quotes', OUT, body, { destination: payee })).status, 202);
     const put = await sink.waitFor(at(`/quotes/${quoteId}`));
     assert.equal(checkBody('QuotesIDPutResponse', put.body), undefined);
-    return { transactionId, ...(put.body as { transferAmount: { amount: string; currency: string }; ilpPacket: string; condition: string }) };
+    return { transactionId, ...(put.body as { transferAmount: { amount: string; currency: string }; ilpPacket: string;
+      condition: string }) };
   }
 
   function transferBody(q: Awaited<ReturnType<typeof quote>>, payee: string, expiresInMs = 30_000) {
@@ -84,7 +88,8 @@ describe('switch simulator', function () {
     assert.deepEqual(Object.keys(pos[0]).sort(), ['changedDate', 'currency', 'reservedValue', 'value']);
     const limits = (await getJson(`${sw.url}/participants/${OUT}/limits`)) as Array<{ limit: { type: string; value: string } }>;
     assert.deepEqual(limits[0].limit.type === 'NET_DEBIT_CAP' && limits[0].limit.value, '1000');
-    const dup = await request(`${sw.url}/participants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: OUT, currency: 'USD' }) });
+    const dup = await request(`${sw.url}/participants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body:
+      JSON.stringify({ name: OUT, currency: 'USD' }) });
     assert.equal(dup.statusCode, 400);
     assert.match(await dup.body.text(), /already/);
     const ghost = await request(`${sw.url}/participants/ghost/endpoints`);
@@ -93,7 +98,8 @@ describe('switch simulator', function () {
   });
 
   it('routes a party lookup to the FSP named in FSPIOP-Destination and the answer back', async () => {
-    assert.equal((await fspiop(sw.url, 'GET', '/parties/MSISDN/254710000002', 'parties', OUT, undefined, { destination: 'payeefsp1' })).status, 202);
+    assert.equal((await fspiop(sw.url, 'GET', '/parties/MSISDN/254710000002', 'parties', OUT, undefined,
+      { destination: 'payeefsp1' })).status, 202);
     const put = await sink.waitFor(at('/parties/MSISDN/254710000002'));
     assert.equal(checkBody('PartiesTypeIDPutResponse', put.body), undefined);
     assert.equal(put.headers['fspiop-source'], 'payeefsp1');
@@ -149,13 +155,17 @@ describe('switch simulator', function () {
       transactionType: { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'BUSINESS' },
     }));
     const bulkQuoteId = rnd.uuid();
-    assert.equal((await fspiop(sw.url, 'POST', '/bulkQuotes', 'bulkQuotes', OUT, { bulkQuoteId, payer, individualQuotes }, { destination: 'payeefsp1' })).status, 202);
-    const bq = (await sink.waitFor(at(`/bulkQuotes/${bulkQuoteId}`))).body as { individualQuoteResults: Array<{ transferAmount: { amount: string; currency: string }; ilpPacket: string; condition: string }> };
+    assert.equal((await fspiop(sw.url, 'POST', '/bulkQuotes', 'bulkQuotes', OUT, { bulkQuoteId, payer, individualQuotes },
+      { destination: 'payeefsp1' })).status, 202);
+    const bq =
+      (await sink.waitFor(at(`/bulkQuotes/${bulkQuoteId}`))).body as { individualQuoteResults: Array<{ transferAmount: { amount: string;
+        currency: string }; ilpPacket: string; condition: string }> };
     const before = (await positions()).positions[OUT].USD.value;
     const bulkTransferId = rnd.uuid();
     const res = await fspiop(sw.url, 'POST', '/bulkTransfers', 'bulkTransfers', OUT, {
       bulkTransferId, bulkQuoteId, payerFsp: OUT, payeeFsp: 'payeefsp1', expiration: new Date(Date.now() + 30_000).toISOString(),
-      individualTransfers: bq.individualQuoteResults.map((r, i) => ({ transferId: individualQuotes[i].transactionId, transferAmount: r.transferAmount, ilpPacket: r.ilpPacket, condition: r.condition })),
+      individualTransfers: bq.individualQuoteResults.map((r, i) => ({ transferId: individualQuotes[i].transactionId, transferAmount:
+        r.transferAmount, ilpPacket: r.ilpPacket, condition: r.condition })),
     }); // no FSPIOP-Destination: routed by payeeFsp, as Mojaloop's SDK sends it
     assert.equal(res.status, 202);
     const bt = await sink.waitFor(at(`/bulkTransfers/${bulkTransferId}`));
@@ -207,7 +217,8 @@ describe('switch simulator', function () {
     await fspiop(sw.url, 'POST', '/transfers', 'transfers', OUT, t, { destination: 'payeefsp1' });
     const both = await sink.waitForCount(at(`/transfers/${t.transferId}`), 2);
     assert.deepEqual(both[1].body, first.body);
-    await fspiop(sw.url, 'POST', '/transfers', 'transfers', OUT, { ...t, amount: { currency: 'USD', amount: '5' } }, { destination: 'payeefsp1' });
+    await fspiop(sw.url, 'POST', '/transfers', 'transfers', OUT, { ...t, amount: { currency: 'USD', amount: '5' } },
+      { destination: 'payeefsp1' });
     assert.equal((await errorAt(`/transfers/${t.transferId}`)()).errorInformation?.errorCode, '3106');
     await sw.idle();
     assert.deepEqual(await positions(), afterFirst);
@@ -237,17 +248,21 @@ describe('switch simulator', function () {
     const individualQuotes = [0, 1].map((i) => ({
       quoteId: rnd.uuid(), transactionId: rnd.uuid(),
       payee: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: `25471400000${i}`, fspId: 'payeefsp1' } },
-      amountType: 'SEND', amount: { currency: 'USD', amount: '2' }, transactionType: { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'BUSINESS' },
+      amountType: 'SEND', amount: { currency: 'USD', amount: '2' }, transactionType:
+        { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'BUSINESS' },
     }));
     const bulkQuoteId = rnd.uuid();
     await fspiop(sw.url, 'POST', '/bulkQuotes', 'bulkQuotes', OUT, { bulkQuoteId, payer, individualQuotes }, { destination: 'payeefsp1' });
-    const bq = (await sink.waitFor(at(`/bulkQuotes/${bulkQuoteId}`))).body as { individualQuoteResults: Array<{ transferAmount: { amount: string; currency: string }; ilpPacket: string; condition: string }> };
+    const bq =
+      (await sink.waitFor(at(`/bulkQuotes/${bulkQuoteId}`))).body as { individualQuoteResults: Array<{ transferAmount: { amount: string;
+        currency: string }; ilpPacket: string; condition: string }> };
     const before = await positions();
     p1.faults.replace([{ match: { resource: 'bulkTransfers', method: 'POST' }, action: { type: 'noCallback' } }]);
     const bulkTransferId = rnd.uuid();
     await fspiop(sw.url, 'POST', '/bulkTransfers', 'bulkTransfers', OUT, {
       bulkTransferId, bulkQuoteId, payerFsp: OUT, payeeFsp: 'payeefsp1', expiration: new Date(Date.now() + 300).toISOString(),
-      individualTransfers: bq.individualQuoteResults.map((r, i) => ({ transferId: individualQuotes[i].transactionId, transferAmount: r.transferAmount, ilpPacket: r.ilpPacket, condition: r.condition })),
+      individualTransfers: bq.individualQuoteResults.map((r, i) => ({ transferId: individualQuotes[i].transactionId, transferAmount:
+        r.transferAmount, ilpPacket: r.ilpPacket, condition: r.condition })),
     }, { destination: 'payeefsp1' });
     const bt = await sink.waitFor(at(`/bulkTransfers/${bulkTransferId}`));
     assert.equal(checkBody('BulkTransfersIDPutResponse', bt.body), undefined);
@@ -275,8 +290,11 @@ describe('switch simulator', function () {
     const before = await positions();
     const cond = 'GRzLaTP7DJ9t4P-a_BA0WA9wzzlsugf00-Tn6kESAfM';
     const res = await fspiop(sw.url, 'POST', '/bulkTransfers', 'bulkTransfers', OUT, {
-      bulkTransferId: rnd.uuid(), bulkQuoteId: rnd.uuid(), payerFsp: OUT, payeeFsp: 'payeefsp1', expiration: new Date(Date.now() + 30_000).toISOString(),
-      individualTransfers: Array.from({ length: 1001 }, () => ({ transferId: rnd.uuid(), transferAmount: { currency: 'USD', amount: '1' }, ilpPacket: 'AQAAAAAAAADIEHByaXZhdGUucGF5ZWVmc3CCAiB7InRyYW5zYWN0aW9uSWQiOiIyZGY3NzRlMi1mMWRiLTRmZjctYTQ5NS0yZGRkMzdhZjdjMmMiLCJxdW90ZUlkIjoiMDNhNjA1NTAtNmYyZi00NTU2LThlMDQtMDcwM2UzOWI4N2ZmIiwicGF5ZWUiOnsicGFydHlJZEluZm8iOnsicGFydHlJZFR5cGUiOiJNU0lTRE4iLCJwYXJ0eUlkZW50aWZpZXIiOiIyNzcxMzgwMzkxMyIsImZzcElkIjoicGF5ZWVmc3AifSwicGVyc29uYWxJbmZvIjp7ImNvbXBsZXhOYW1lIjp7fX19LCJwYXllciI6eyJwYXJ0eUlkSW5mbyI6eyJwYXJ0eUlkVHlwZSI6Ik1TSVNETiIsInBhcnR5SWRlbnRpZmllciI6IjI3NzEzODAzOTExIiwiZnNwSWQiOiJwYXllcmZzcCJ9LCJwZXJzb25hbEluZm8iOnsiY29tcGxleE5hbWUiOnt9fX0sImFtb3VudCI6eyJjdXJyZW5jeSI6IlVTRCIsImFtb3VudCI6IjIwMCJ9LCJ0cmFuc2FjdGlvblR5cGUiOnsic2NlbmFyaW8iOiJERVBPU0lUIiwic3ViU2NlbmFyaW8iOiJERVBPU0lUIiwiaW5pdGlhdG9yIjoiUEFZRVIiLCJpbml0aWF0b3JUeXBlIjoiQ09OU1VNRVIiLCJyZWZ1bmRJbmZvIjp7fX19', condition: cond })),
+      bulkTransferId: rnd.uuid(), bulkQuoteId: rnd.uuid(), payerFsp: OUT, payeeFsp: 'payeefsp1', expiration:
+        new Date(Date.now() + 30_000).toISOString(),
+      individualTransfers: Array.from({ length: 1001 }, () => ({ transferId: rnd.uuid(), transferAmount: { currency: 'USD', amount: '1' },
+        ilpPacket:
+          'AQAAAAAAAADIEHByaXZhdGUucGF5ZWVmc3CCAiB7InRyYW5zYWN0aW9uSWQiOiIyZGY3NzRlMi1mMWRiLTRmZjctYTQ5NS0yZGRkMzdhZjdjMmMiLCJxdW90ZUlkIjoiMDNhNjA1NTAtNmYyZi00NTU2LThlMDQtMDcwM2UzOWI4N2ZmIiwicGF5ZWUiOnsicGFydHlJZEluZm8iOnsicGFydHlJZFR5cGUiOiJNU0lTRE4iLCJwYXJ0eUlkZW50aWZpZXIiOiIyNzcxMzgwMzkxMyIsImZzcElkIjoicGF5ZWVmc3AifSwicGVyc29uYWxJbmZvIjp7ImNvbXBsZXhOYW1lIjp7fX19LCJwYXllciI6eyJwYXJ0eUlkSW5mbyI6eyJwYXJ0eUlkVHlwZSI6Ik1TSVNETiIsInBhcnR5SWRlbnRpZmllciI6IjI3NzEzODAzOTExIiwiZnNwSWQiOiJwYXllcmZzcCJ9LCJwZXJzb25hbEluZm8iOnsiY29tcGxleE5hbWUiOnt9fX0sImFtb3VudCI6eyJjdXJyZW5jeSI6IlVTRCIsImFtb3VudCI6IjIwMCJ9LCJ0cmFuc2FjdGlvblR5cGUiOnsic2NlbmFyaW8iOiJERVBPU0lUIiwic3ViU2NlbmFyaW8iOiJERVBPU0lUIiwiaW5pdGlhdG9yIjoiUEFZRVIiLCJpbml0aWF0b3JUeXBlIjoiQ09OU1VNRVIiLCJyZWZ1bmRJbmZvIjp7fX19', condition: cond })),
     }, { destination: 'payeefsp1' });
     assert.equal(res.status, 400);
     assert.equal((res.body as Body).errorInformation?.errorCode, '3103');
@@ -288,7 +306,8 @@ describe('switch simulator', function () {
     const q = await quote('payeefsp1', '254710000001', '1');
     const before = await positions();
     const t = transferBody(q, 'payeefsp1');
-    const send = (o: Parameters<typeof fspiop>[6], body: unknown = t) => fspiop(sw.url, 'POST', '/transfers', 'transfers', OUT, body, { destination: 'payeefsp1', ...o });
+    const send = (o: Parameters<typeof fspiop>[6], body: unknown = t) =>
+      fspiop(sw.url, 'POST', '/transfers', 'transfers', OUT, body, { destination: 'payeefsp1', ...o });
     const cases: Array<[Promise<{ status: number; body: unknown }>, number, string]> = [
       [send({ headers: { date: '' } }), 400, '3102'],
       [send({ headers: { 'fspiop-source': '' } }), 400, '3102'],
@@ -319,25 +338,31 @@ describe('switch simulator', function () {
     await fspiop(sw.url, 'GET', `/transfers/${id}`, 'transfers', OUT);
     assert.equal((await errorAt(`/transfers/${id}`)()).errorInformation?.errorCode, '3208');
     const stray = rnd.uuid();
-    assert.equal((await fspiop(sw.url, 'PUT', `/transfers/${stray}`, 'transfers', OUT, { transferState: 'COMMITTED', fulfilment: 'GRzLaTP7DJ9t4P-a_BA0WA9wzzlsugf00-Tn6kESAfM', completedTimestamp: new Date().toISOString() }, { destination: 'payeefsp1' })).status, 200);
+    assert.equal((await fspiop(sw.url, 'PUT', `/transfers/${stray}`, 'transfers', OUT,
+      { transferState: 'COMMITTED', fulfilment: 'GRzLaTP7DJ9t4P-a_BA0WA9wzzlsugf00-Tn6kESAfM', completedTimestamp:
+        new Date().toISOString() }, { destination: 'payeefsp1' })).status, 200);
     assert.equal((await errorAt(`/transfers/${stray}`)()).errorInformation?.errorCode, '3208');
-    const big = await fspiop(sw.url, 'POST', '/quotes', 'quotes', OUT, undefined, { destination: 'payeefsp1', rawBody: JSON.stringify({ pad: 'x'.repeat(5_300_000) }) });
+    const big = await fspiop(sw.url, 'POST', '/quotes', 'quotes', OUT, undefined,
+      { destination: 'payeefsp1', rawBody: JSON.stringify({ pad: 'x'.repeat(5_300_000) }) });
     assert.equal(big.status, 413);
     assert.equal((big.body as Body).errorInformation?.errorCode, '3100');
   });
 
   it('fault rules on the switch: an error action answers the source instead of forwarding', async () => {
-    const set = await request(`${sw.url}/admin/rules`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ match: { resource: 'quotes' }, action: { type: 'error', errorCode: '2003' }, times: 1 }] }) });
+    const set = await request(`${sw.url}/admin/rules`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body:
+      JSON.stringify({ rules: [{ match: { resource: 'quotes' }, action: { type: 'error', errorCode: '2003' }, times: 1 }] }) });
     assert.equal(set.statusCode, 200);
     await set.body.dump();
     const quoteId = rnd.uuid();
     await fspiop(sw.url, 'POST', '/quotes', 'quotes', OUT, {
-      quoteId, transactionId: rnd.uuid(), payee: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '254710000001', fspId: 'payeefsp1' } },
+      quoteId, transactionId: rnd.uuid(), payee: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '254710000001', fspId:
+        'payeefsp1' } },
       payer: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '15550001', fspId: OUT } }, amountType: 'SEND',
       amount: { currency: 'USD', amount: '1' }, transactionType: { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'CONSUMER' },
     }, { destination: 'payeefsp1' });
     assert.equal((await errorAt(`/quotes/${quoteId}`)()).errorInformation?.errorCode, '2003');
-    const bad = await request(`${sw.url}/admin/rules`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ action: { type: 'explode' } }] }) });
+    const bad = await request(`${sw.url}/admin/rules`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body:
+      JSON.stringify({ rules: [{ action: { type: 'explode' } }] }) });
     assert.equal(bad.statusCode, 400);
     await bad.body.dump();
     sw.faults.replace([]);

@@ -49,7 +49,8 @@ async function health(url: string): Promise<number> {
 
 async function helpOf(cmd: typeof upCommand | typeof simCommand, argv: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    yargs().scriptName('gpo').command(cmd as never).exitProcess(false).parse(argv, (err: Error | undefined, _a: unknown, output: string) => (err ? reject(err) : resolve(output)));
+    yargs().scriptName('gpo').command(cmd as never).exitProcess(false).parse(argv, (err: Error | undefined, _a: unknown, output: string) =>
+      (err ? reject(err) : resolve(output)));
   });
 }
 
@@ -63,7 +64,8 @@ describe('gpo up', function () {
   });
 
   it('prints a port map of every server, each answering /health', async () => {
-    for (const name of ['switch', 'als', 'pil', 'payer DFSP govbank (outbound)', 'payer DFSP govbank (inbound)', 'payee DFSP payeefsp1', 'payee DFSP payeefsp2']) {
+    for (const name of ['switch', 'als', 'pil', 'payer DFSP govbank (outbound)', 'payer DFSP govbank (inbound)', 'payee DFSP payeefsp1',
+      'payee DFSP payeefsp2']) {
       const line = up.table.split('\n').find((l) => l.startsWith(name));
       assert.ok(line, `${name} in\n${up.table}`);
       const url = line!.trim().split(/\s+/).pop()!;
@@ -82,8 +84,10 @@ describe('gpo up', function () {
       const quoteId = rnd.uuid();
       const transactionId = rnd.uuid();
       await fspiop(urls.switch, 'POST', '/quotes', 'quotes', 'visitorfsp', {
-        quoteId, transactionId, payee: party, payer: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '1555', fspId: 'visitorfsp' } },
-        amountType: 'SEND', amount: { currency: 'USD', amount: '9.99' }, transactionType: { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'CONSUMER' },
+        quoteId, transactionId, payee: party, payer: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '1555', fspId:
+          'visitorfsp' } },
+        amountType: 'SEND', amount: { currency: 'USD', amount: '9.99' }, transactionType:
+          { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'CONSUMER' },
       }, { destination: 'payeefsp1' });
       const q = (await sink.waitFor(at(`/quotes/${quoteId}`))).body as { transferAmount: unknown; ilpPacket: string; condition: string };
       await fspiop(urls.switch, 'POST', '/transfers', 'transfers', 'visitorfsp', {
@@ -91,7 +95,8 @@ describe('gpo up', function () {
         condition: q.condition, expiration: new Date(Date.now() + 20_000).toISOString(),
       }, { destination: 'payeefsp1' });
       assert.equal(((await sink.waitFor(at(`/transfers/${transactionId}`))).body as { transferState: string }).transferState, 'COMMITTED');
-      const accounts = JSON.parse(await (await request(`${urls.payeefsp1}/admin/ledger/accounts?offset=0&limit=100`)).body.text()) as { accounts: Array<{ account: string; balances: Record<string, string> }> };
+      const accounts =
+        JSON.parse(await (await request(`${urls.payeefsp1}/admin/ledger/accounts?offset=0&limit=100`)).body.text()) as { accounts: Array<{ account: string; balances: Record<string, string> }> };
       assert.equal(accounts.accounts.find((a) => a.account === 'payeefsp1-wallet-5')?.balances.USD, '9.99');
       await up.world.switch.idle();
       assert.deepEqual(up.world.switch.participants.positionSums(), { USD: '0' });
@@ -131,8 +136,10 @@ describe('gpo sim', () => {
       })) as RunningSwitch;
       try {
         assert.equal(sw.hubName, 'hub');
-        const eps = JSON.parse(await (await request(`${sw.url}/participants/payeefsp2/endpoints`)).body.text()) as Array<{ type: string; value: string }>;
-        assert.equal(eps.find((e) => e.type === 'FSPIOP_CALLBACK_URL_TRANSFER_PUT')?.value, 'http://payeefsp2:4051/transfers/{{transferId}}');
+        const eps = JSON.parse(await (await request(`${sw.url}/participants/payeefsp2/endpoints`)).body.text()) as Array<{ type: string;
+          value: string }>;
+        assert.equal(eps.find((e) => e.type === 'FSPIOP_CALLBACK_URL_TRANSFER_PUT')?.value,
+          'http://payeefsp2:4051/transfers/{{transferId}}');
         assert.equal(sw.participants.positions('payeefsp1')[0].currency, 'KES');
       } finally {
         await sw.stop();
@@ -157,7 +164,8 @@ describe('gpo up: ports and bind addresses', () => {
   it('moves the whole map with a base port; 0 gives free ports; GPO_PORT is the orchestrator\'s', () => {
     const moved = resolveUpLayout({ 'base-port': 5300 }, {}, PAYEES);
     assert.deepEqual(Object.fromEntries(Object.entries(moved).map(([n, a]) => [n, a.port])), {
-      orchestrator: 5300, pil: 5310, payer: 5320, 'payer-inbound': 5321, switch: 5330, als: 5340, payeefsp1: 5350, payeefsp2: 5351, mapper: 5360, 'sponsor-bank': 5370,
+      orchestrator: 5300, pil: 5310, payer: 5320, 'payer-inbound': 5321, switch: 5330, als: 5340, payeefsp1: 5350, payeefsp2: 5351, mapper:
+        5360, 'sponsor-bank': 5370,
     });
     assert.ok(Object.values(moved).every((a) => a.host === '127.0.0.1'));
     assert.ok(Object.values(resolveUpLayout({}, { GPO_BASE_PORT: '0' }, PAYEES)).every((a) => a.port === 0));
@@ -191,7 +199,8 @@ describe('gpo up: ports and bind addresses', () => {
   });
 
   it('refuses a port given twice, an unknown server, a port out of range and a separate host for payer-inbound', () => {
-    assert.throws(() => resolveUpLayout({ port: ['switch=4040'] }, {}, PAYEES), (e: unknown) => e instanceof UserError && /port 4040 is given to both switch and als/.test(e.message));
+    assert.throws(() => resolveUpLayout({ port: ['switch=4040'] }, {}, PAYEES), (e: unknown) => e instanceof UserError
+      && /port 4040 is given to both switch and als/.test(e.message));
     assert.throws(() => resolveUpLayout({ port: ['swtich=4100'] }, {}, PAYEES), /no server "swtich"/);
     assert.throws(() => resolveUpLayout({ port: ['switch=70000'] }, {}, PAYEES), /not a port/);
     assert.throws(() => resolveUpLayout({ 'base-port': 65500 }, {}, PAYEES), /past 65535/);
@@ -282,10 +291,12 @@ describe('the gpo command', function () {
   });
 
   it('keeps every line of a many-line error, and hints at --verbose for an unexpected one', () => {
-    assert.equal(formatCliError(new UserError('two problems:\nfirst\nsecond', 'fix them'), false), 'gpo: two problems:\n  first\n  second\nhint: fix them\n');
+    assert.equal(formatCliError(new UserError('two problems:\nfirst\nsecond', 'fix them'), false),
+      'gpo: two problems:\n  first\n  second\nhint: fix them\n');
     const unexpected = formatCliError(new TypeError('x is not a function'), false);
     assert.equal(unexpected, 'gpo: x is not a function\nhint: run it again with --verbose for the stack trace\n');
-    assert.match(formatCliError(new TypeError('x is not a function'), true), /^gpo: x is not a function\nTypeError: x is not a function\n\s+at /);
+    assert.match(formatCliError(new TypeError('x is not a function'), true),
+      /^gpo: x is not a function\nTypeError: x is not a function\n\s+at /);
   });
 });
 
@@ -322,9 +333,14 @@ describe('log lines', () => {
       const up = await startUp({ ports: 'random', dataDir: path.join(dir, 'data') });
       try {
         const base = up.orchestrator!.url;
-        const native = await request(`${base}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'logs-1' }, body: JSON.stringify({ currency: 'USD', payments: [{ reference: 'r1', payeeIdType: 'MSISDN', payeeIdValue: '254710000001', amount: '1', currency: 'USD' }] }) });
+        const native = await request(`${base}/v1/batches`, { method: 'POST', headers:
+          { 'content-type': 'application/json', 'idempotency-key': 'logs-1' }, body:
+            JSON.stringify({ currency: 'USD', payments: [{ reference: 'r1', payeeIdType: 'MSISDN', payeeIdValue: '254710000001', amount:
+              '1', currency: 'USD' }] }) });
         assert.equal(native.statusCode, 202, await native.body.text());
-        const pil = await request(`${base}/disbursement`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ disbursementId: rnd.uuid(), note: 'logs', payeeList: [{ payeeIdType: 'MSISDN', payeeIdValue: '254710000002', amount: 1, currency: 'USD' }] }) });
+        const pil = await request(`${base}/disbursement`, { method: 'POST', headers: { 'content-type': 'application/json' }, body:
+          JSON.stringify({ disbursementId: rnd.uuid(), note: 'logs', payeeList:
+            [{ payeeIdType: 'MSISDN', payeeIdValue: '254710000002', amount: 1, currency: 'USD' }] }) });
         assert.equal(pil.statusCode, 200, await pil.body.text());
       } finally {
         await up.stop();
@@ -351,10 +367,12 @@ describe('log lines', () => {
 
 describe('progress lines of long runs', () => {
   it('says how many are final, the rate and the ETA', () => {
-    assert.equal(formatProgress('cycle 100,000', 45_000, 100_000, 30_000), 'cycle 100,000: 45,000 of 100,000 payments final (45 %), 1,500/s, ETA 37 s, 30 s elapsed');
+    assert.equal(formatProgress('cycle 100,000', 45_000, 100_000, 30_000),
+      'cycle 100,000: 45,000 of 100,000 payments final (45 %), 1,500/s, ETA 37 s, 30 s elapsed');
     assert.equal(formatProgress('load x', 100, 100, 4_000), 'load x: 100 of 100 payments final (100 %), 25/s, done, 4 s elapsed');
     assert.equal(formatProgress('load y', 0, 50, 1_000), 'load y: 0 of 50 payments final (0 %), 0/s, ETA ?, 1 s elapsed');
-    assert.equal(formatProgress('flows', 600, undefined, 120_000, 'flows completed'), 'flows: 600 flows completed, 5/s, 2 min 00 s elapsed');
+    assert.equal(formatProgress('flows', 600, undefined, 120_000, 'flows completed'),
+      'flows: 600 flows completed, 5/s, 2 min 00 s elapsed');
   });
 
   it('redraws one line on a terminal, prints a plain line per interval otherwise', () => {

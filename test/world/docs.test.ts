@@ -21,7 +21,8 @@ function httpExamples(markdown: string): HttpExample[] {
     const [head, ...rest] = m[1].split('\n\n');
     const [requestLine, ...headerLines] = head.split('\n');
     const [method, p] = requestLine.split(' ');
-    const headers = Object.fromEntries(headerLines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+    const headers = Object.fromEntries(headerLines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(),
+      l.slice(l.indexOf(':') + 1).trim()]));
     return { method, path: p, headers, body: rest.join('\n\n') };
   });
 }
@@ -73,13 +74,15 @@ describe('docs against behaviour', function () {
   it('a bulk file sent as curl -d sends it gets a clear answer, not a parser\'s message', async () => {
     const csv = httpExamples(doc('docs/native-api.md')).find((e) => e.headers['content-type'] === 'text/csv')!;
     // curl -d @file: line breaks removed; without -H, form data.
-    const flattened = await request(`${up.orchestrator!.url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'text/csv', 'idempotency-key': 'curl-d-1' }, body: csv.body.replace(/[\r\n]/g, '') });
+    const flattened = await request(`${up.orchestrator!.url}/v1/batches`,
+      { method: 'POST', headers: { 'content-type': 'text/csv', 'idempotency-key': 'curl-d-1' }, body: csv.body.replace(/[\r\n]/g, '') });
     const body = await flattened.body.json() as { errorCode: string; errors: Array<{ code: string; message: string }> };
     assert.equal(flattened.statusCode, 400);
     assert.equal(body.errorCode, 'CSV_INVALID');
     assert.equal(body.errors[0].code, 'CSV_NO_ROWS');
     assert.match(body.errors[0].message, /no line break.*--data-binary @file/);
-    const form = await request(`${up.orchestrator!.url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: csv.body.replace(/[\r\n]/g, '') });
+    const form = await request(`${up.orchestrator!.url}/v1/batches`, { method: 'POST', headers:
+      { 'content-type': 'application/x-www-form-urlencoded' }, body: csv.body.replace(/[\r\n]/g, '') });
     assert.equal(form.statusCode, 415);
     assert.match((await form.body.json() as { message: string }).message, /curl -d sends form data.*--data-binary @file/);
   });

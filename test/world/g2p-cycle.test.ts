@@ -43,23 +43,28 @@ describe('G2P cycle parties in the world of gpo up', () => {
   });
 
   it('resolves the default payees through the mapper to parties their payee DFSPs serve; unknown ids fail alone', async () => {
-    const ids = [mapperBeneficiaryId('payeefsp1', 'wallet', 1), mapperBeneficiaryId('payeefsp2', 'bank', 42), 'token:NOBODY@nationalId', mapperBeneficiaryId('payeefsp2', 'wallet', 5)];
+    const ids = [mapperBeneficiaryId('payeefsp1', 'wallet', 1), mapperBeneficiaryId('payeefsp2', 'bank', 42), 'token:NOBODY@nationalId',
+      mapperBeneficiaryId('payeefsp2', 'wallet', 5)];
     const out = await resolver.resolve(ids.map((id, i) => ({ key: String(i), id })));
     assert.deepEqual(out.map((r) => r.outcome), ['resolved', 'resolved', 'unresolved', 'resolved']);
     for (const r of out) {
       if (r.outcome !== 'resolved') continue;
-      assert.ok(up.world.payees[r.payeeFsp].core.directory.lookup(r.payeeIdType, r.payeeIdValue), `${r.payeeIdType} ${r.payeeIdValue} at ${r.payeeFsp}`);
+      assert.ok(up.world.payees[r.payeeFsp].core.directory.lookup(r.payeeIdType, r.payeeIdValue),
+        `${r.payeeIdType} ${r.payeeIdValue} at ${r.payeeFsp}`);
     }
   });
 
-  it('pays resolved payees through the sponsor bank; its MT940 and camt.053 reconcile every payment, a reversal with its reason', async () => {
+  it('pays resolved payees through the sponsor bank; its MT940 and camt.053 reconcile every payment, a reversal with its reason',
+    async () => {
     const bank = up.world.urls.sponsorBank;
     const ids = [1, 2, 3].map((n) => mapperBeneficiaryId('payeefsp1', n === 2 ? 'bank' : 'wallet', n));
     const resolved = await resolver.resolve(ids.map((id, i) => ({ key: `GPO-CYCLE-${i + 1}`, id })));
     const amounts = ['10.00', '20.50', '5.25'];
     const block = await post(`${bank}/block_funds`, { account_number: 'PRG-0001', currency: 'USD', amount: '35.75' });
     assert.equal(block.status, 'success');
-    const rules = await request(`${bank}/admin/reversal-rules`, { method: 'PUT', body: JSON.stringify({ rules: [{ match: { beneficiaryAccount: '^254710000003$' }, reason: 'ACCOUNT_DORMANT' }] }), headers: { 'content-type': 'application/json' } });
+    const rules = await request(`${bank}/admin/reversal-rules`, { method: 'PUT', body:
+      JSON.stringify({ rules: [{ match: { beneficiaryAccount: '^254710000003$' }, reason: 'ACCOUNT_DORMANT' }] }), headers:
+        { 'content-type': 'application/json' } });
     assert.equal(rules.statusCode, 200);
     await rules.body.dump();
     const payments = resolved.map((r, i) => {
@@ -69,8 +74,10 @@ describe('G2P cycle parties in the world of gpo up', () => {
         payment_reference_number: r.key, remitting_account: 'PRG-0001', remitting_account_currency: 'USD', payment_amount: amounts[i],
         funds_blocked_reference_number: block.block_reference_no, beneficiary_name: r.name ?? 'payee', beneficiary_account: r.payeeIdValue,
         beneficiary_account_currency: 'USD', beneficiary_account_type: r.kind === 'bank' ? 'BANK_ACCOUNT' : 'MOBILE_WALLET',
-        beneficiary_bank_code: r.bankCode ?? '', beneficiary_branch_code: r.branchCode ?? '', beneficiary_mobile_wallet_provider: r.kind === 'wallet' ? r.provider : null,
-        beneficiary_phone_no: r.kind === 'wallet' ? r.payeeIdValue : null, narrative_1: 'Cycle 1', narrative_4: ids[i], payment_date: '2026-03-01',
+        beneficiary_bank_code: r.bankCode ?? '', beneficiary_branch_code: r.branchCode ?? '', beneficiary_mobile_wallet_provider:
+          r.kind === 'wallet' ? r.provider : null,
+        beneficiary_phone_no: r.kind === 'wallet' ? r.payeeIdValue : null, narrative_1: 'Cycle 1', narrative_4: ids[i], payment_date:
+          '2026-03-01',
       };
     });
     assert.deepEqual(await post(`${bank}/initiate_payment`, payments), { status: 'success', error_message: '' });
@@ -81,7 +88,8 @@ describe('G2P cycle parties in the world of gpo up', () => {
       const text = await (await request(`${bank}/account_statement/${statement.account_statement_id}?format=${format}`)).body.text();
       const [s] = format === 'mt940' ? readMt940(text) : readCamt053(text);
       const r = reconcile(s.lines, expected);
-      assert.deepEqual(r.payments.map((p) => [p.state, p.reason?.code ?? null]), [['paid', null], ['paid', null], ['reversed', 'ACCOUNT_DORMANT']], format);
+      assert.deepEqual(r.payments.map((p) => [p.state, p.reason?.code ?? null]),
+        [['paid', null], ['paid', null], ['reversed', 'ACCOUNT_DORMANT']], format);
       assert.equal(r.totals.paidNet, '30.5');
     }
   });

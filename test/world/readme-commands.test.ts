@@ -44,7 +44,9 @@ function sh(cmd: string, opts: { timeoutMs: number; until?: RegExp; whenReady?: 
     let ready = false;
     let readyError: unknown;
     const group = (sig: NodeJS.Signals) => { try { process.kill(-child.pid!, sig); } catch { /* already gone */ } };
-    const timer = setTimeout(() => { group('SIGKILL'); reject(new Error(`${cmd}: no end within ${opts.timeoutMs} ms; output:\n${out.slice(-3000)}`)); }, opts.timeoutMs);
+    const timer =
+      setTimeout(() => { group('SIGKILL'); reject(new Error(`${cmd}: no end within ${opts.timeoutMs} ms; output:\n${out.slice(-3000)}`)); },
+        opts.timeoutMs);
     const onData = (d: Buffer) => {
       out += d.toString();
       if (opts.until && !ready && opts.until.test(out)) {
@@ -99,7 +101,8 @@ describe('README.md: every command works as written', function () {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('finds the quick start and the other entry points', () => {
-    for (const c of ['npm ci', 'npm run demo', 'npm test', 'npx gpo up']) assert.ok(commands.includes(c), `${c} in ${JSON.stringify(commands)}`);
+    for (const c of ['npm ci', 'npm run demo', 'npm test', 'npx gpo up']) assert.ok(commands.includes(c),
+      `${c} in ${JSON.stringify(commands)}`);
     assert.ok(commands.some((c) => c.startsWith('npx gpo scenario run')));
     assert.ok(commands.some((c) => c.startsWith('npx gpo load')));
   });

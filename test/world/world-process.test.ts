@@ -21,7 +21,8 @@ describe('simulators/world-process.ts: the world in processes of its own', funct
       let stopped = false;
       try {
         const urls = world.info.urls as Record<string, string>;
-        for (const k of ['switch', 'als', 'payerOutbound', 'payerInbound', 'pil', 'payeefsp1', 'payeefsp2']) assert.match(urls[k] ?? '', /^http:\/\/127\.0\.0\.1:\d+$/, k);
+        for (const k of ['switch', 'als', 'payerOutbound', 'payerInbound', 'pil', 'payeefsp1', 'payeefsp2']) assert.match(urls[k] ?? '',
+          /^http:\/\/127\.0\.0\.1:\d+$/, k);
         for (const k of ['switch', 'als', 'payerOutbound', 'payeefsp1']) assert.equal((await getJson(urls[k], '/health')).status, 200, k);
         // the payees and the payer are onboarded on the switch, wherever it runs
         const ep = await getJson(urls.switch, '/participants/payeefsp1/endpoints');

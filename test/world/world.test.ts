@@ -50,7 +50,8 @@ describe('simulated world', function () {
       const eps = JSON.parse(await res.body.text()) as Array<{ type: string; value: string }>;
       assert.ok(eps.some((e) => e.type === 'FSPIOP_CALLBACK_URL_TRANSFER_POST'), fsp);
     }
-    const limits = JSON.parse(await (await request(`${world.urls.switch}/participants/govbank/limits`)).body.text()) as Array<{ currency: string }>;
+    const limits =
+      JSON.parse(await (await request(`${world.urls.switch}/participants/govbank/limits`)).body.text()) as Array<{ currency: string }>;
     assert.equal(limits[0].currency, 'USD');
   });
 
@@ -64,10 +65,13 @@ describe('simulated world', function () {
     const quoteId = rnd.uuid();
     const transactionId = rnd.uuid();
     await fspiop(world.urls.switch, 'POST', '/quotes', 'quotes', 'outsidefsp', {
-      quoteId, transactionId, payee: party.party, payer: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '15550009', fspId: 'outsidefsp' } },
-      amountType: 'SEND', amount: { currency: 'USD', amount: '42' }, transactionType: { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'CONSUMER' },
+      quoteId, transactionId, payee: party.party, payer: { partyIdInfo:
+        { partyIdType: 'MSISDN', partyIdentifier: '15550009', fspId: 'outsidefsp' } },
+      amountType: 'SEND', amount: { currency: 'USD', amount: '42' }, transactionType:
+        { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'CONSUMER' },
     }, { destination: 'payeefsp2' });
-    const q = (await sink.waitFor(at(`/quotes/${quoteId}`))).body as { transferAmount: { amount: string; currency: string }; ilpPacket: string; condition: string };
+    const q = (await sink.waitFor(at(`/quotes/${quoteId}`))).body as { transferAmount: { amount: string; currency: string };
+      ilpPacket: string; condition: string };
     await fspiop(world.urls.switch, 'POST', '/transfers', 'transfers', 'outsidefsp', {
       transferId: transactionId, payerFsp: 'outsidefsp', payeeFsp: 'payeefsp2', amount: q.transferAmount,
       ilpPacket: q.ilpPacket, condition: q.condition, expiration: new Date(Date.now() + 30_000).toISOString(),
@@ -76,10 +80,12 @@ describe('simulated world', function () {
     assert.equal(t.transferState, 'COMMITTED');
     assert.equal(createHash('sha256').update(Buffer.from(t.fulfilment, 'base64url')).digest('base64url'), q.condition);
 
-    const ledger = JSON.parse(await (await request(`${world.urls.payeefsp2}/admin/ledger/accounts?offset=0&limit=100`)).body.text()) as { accounts: Array<{ account: string; balances: Record<string, string> }> };
+    const ledger =
+      JSON.parse(await (await request(`${world.urls.payeefsp2}/admin/ledger/accounts?offset=0&limit=100`)).body.text()) as { accounts: Array<{ account: string; balances: Record<string, string> }> };
     assert.equal(ledger.accounts.find((a) => a.account === 'payeefsp2-wallet-2')?.balances.USD, '42');
     await world.switch.idle();
-    const pos = JSON.parse(await (await request(`${world.urls.switch}/admin/positions`)).body.text()) as { sums: Record<string, string>; positions: Record<string, Record<string, { value: string }>> };
+    const pos = JSON.parse(await (await request(`${world.urls.switch}/admin/positions`)).body.text()) as { sums: Record<string, string>;
+      positions: Record<string, Record<string, { value: string }>> };
     assert.deepEqual(pos.sums, { USD: '0' });
     assert.equal(pos.positions.outsidefsp.USD.value, '42');
   });
@@ -96,7 +102,8 @@ describe('simulated world', function () {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const alsPort = (blocker.address() as net.AddressInfo).port;
     try {
-      await assert.rejects(startWorld({ ...defaultWorldConfig(), ports: { switch: switchPort, als: alsPort, payeeFirst: 0, payerOutbound: 0, payerInbound: 0, pil: 0 } }), /EADDRINUSE/);
+      await assert.rejects(startWorld({ ...defaultWorldConfig(), ports:
+        { switch: switchPort, als: alsPort, payeeFirst: 0, payerOutbound: 0, payerInbound: 0, pil: 0 } }), /EADDRINUSE/);
     } finally {
       await new Promise<void>((r) => blocker.close(() => r()));
     }

@@ -29,7 +29,8 @@ export function BatchList() {
   const list = usePoll(() => api<Page<Batch>>(`/v1/batches${q}`), 2000, q);
   const totals = usePoll(async () => {
     const n = async (s: string) => (await api<Page<Batch>>(`/v1/batches${query({ status: s, limit: 1 })}`)).total;
-    const [running, paused, withFailures, completed] = await Promise.all([n('RECEIVED,PROCESSING'), n('PAUSED'), n('PARTIALLY_COMPLETED,FAILED'), n('COMPLETED')]);
+    const [running, paused, withFailures, completed] = await Promise.all([n('RECEIVED,PROCESSING'), n('PAUSED'),
+      n('PARTIALLY_COMPLETED,FAILED'), n('COMPLETED')]);
     return { running, paused, withFailures, completed };
   }, 4000, 'totals');
   const filter = (set: (v: string) => void) => (e: Event) => { set((e.target as HTMLInputElement).value); setOffset(0); };
@@ -72,12 +73,15 @@ export function BatchList() {
             </thead>
             <tbody>
               {list.data?.items.map((b) => (
-                <tr key={b.id} class="link-row" data-testid="batch-row" data-batch-id={b.id} data-status={b.status} onClick={() => { location.hash = `#/batches/${encodeURIComponent(b.id)}`; }}>
+                <tr key={b.id} class="link-row" data-testid="batch-row" data-batch-id={b.id} data-status={b.status}
+                  onClick={() => { location.hash = `#/batches/${encodeURIComponent(b.id)}`; }}>
                   <td class="nowrap">{when(b.createdAt)}</td>
-                  <td><a href={`#/batches/${encodeURIComponent(b.id)}`}>{b.reference ?? shortId(b.id)}</a><div class="mono muted">{shortId(b.id)}</div></td>
+                  <td><a href={`#/batches/${encodeURIComponent(b.id)}`}>{b.reference ?? shortId(b.id)}</a><div
+                    class="mono muted">{shortId(b.id)}</div></td>
                   <td>{b.source}</td>
                   <td><StatusBadge status={b.status} /></td>
-                  <td><ProgressBar batch={b} /><div class="muted small">{count(b.totalCount - b.summary.ongoing)} of {count(b.totalCount)} final</div></td>
+                  <td><ProgressBar batch={b} /><div
+                    class="muted small">{count(b.totalCount - b.summary.ongoing)} of {count(b.totalCount)} final</div></td>
                   <td class="r num">{count(b.totalCount)}</td>
                   <td class="r"><Money value={b.totalAmount} currency={b.currency} /></td>
                   <td class="r"><Money value={b.summary.successfulAmount} currency={b.currency} /></td>
@@ -113,15 +117,19 @@ function Actions({ batch, onChange }: { batch: Batch; onChange: () => void }) {
   const cancellable = !FINAL.has(batch.status);
   return (
     <div class="actions">
-      <button class="btn" data-testid="download-report" disabled={!!busy} onClick={() => act('report', () => download(`/v1/batches/${id}/report.csv`, `batch-${batch.id}.csv`))}>
+      <button class="btn" data-testid="download-report" disabled={!!busy}
+        onClick={() => act('report', () => download(`/v1/batches/${id}/report.csv`, `batch-${batch.id}.csv`))}>
         {busy === 'report' ? 'Preparing…' : 'Download report (CSV)'}
       </button>
       {batch.status === 'PAUSED' && (
-        <button class="btn primary" data-testid="resume" disabled={!!busy} onClick={() => act('resume', () => api(`/v1/batches/${id}/resume`, { method: 'POST' }))}>Resume</button>
+        <button class="btn primary" data-testid="resume" disabled={!!busy}
+          onClick={() => act('resume', () => api(`/v1/batches/${id}/resume`, { method: 'POST' }))}>Resume</button>
       )}
       {cancellable && (
         <button class="btn danger" data-testid="cancel" disabled={!!busy} onClick={() => {
-          if (window.confirm(`Cancel batch ${batch.reference ?? batch.id}? Payments not yet sent will not be paid; payments already sent finish normally.`)) void act('cancel', () => api(`/v1/batches/${id}/cancel`, { method: 'POST' }));
+          if (window.confirm(`Cancel batch ${batch.reference
+            ?? batch.id}? Payments not yet sent will not be paid; payments already sent finish normally.`)) void act('cancel', () =>
+              api(`/v1/batches/${id}/cancel`, { method: 'POST' }));
         }}>{busy === 'cancel' ? 'Cancelling…' : 'Cancel batch'}</button>
       )}
       <ErrorNote error={error} />
@@ -143,7 +151,8 @@ function Reconciliation({ b }: { b: Batch }) {
     <table class="kv">
       <caption>Reconciliation</caption>
       <tbody>
-        {declared && <tr><th>Declared control totals</th><td>{b.declaredCount !== undefined ? `${count(b.declaredCount)} payments` : '—'} · {b.declaredAmount !== undefined ? money(b.declaredAmount, b.currency) : '—'}</td></tr>}
+        {declared && <tr><th>Declared control totals</th><td>{b.declaredCount !== undefined ? `${count(b.declaredCount)} payments`
+          : '—'} · {b.declaredAmount !== undefined ? money(b.declaredAmount, b.currency) : '—'}</td></tr>}
         <tr><th>Submitted</th><td>{count(b.totalCount)} payments · {money(b.totalAmount, b.currency)}</td></tr>
         <tr><th>Debited from the treasury</th><td class="num">{money(b.amountDebited, b.currency)}</td></tr>
         <tr><th>Credited to payees</th><td class="num">{money(b.amountCredited, b.currency)}</td></tr>
@@ -151,15 +160,18 @@ function Reconciliation({ b }: { b: Batch }) {
       </tbody>
     </table>
     <div class={`check ${balanced ? 'ok' : 'bad'}`} data-testid="reconciled">
-      {balanced ? '✓ Debited = credited to payees + fees, to the last minor unit' : '✗ Debited differs from credited + fees: investigate before closing this batch'}
+      {balanced ? '✓ Debited = credited to payees + fees, to the last minor unit'
+        : '✗ Debited differs from credited + fees: investigate before closing this batch'}
     </div>
     </div>
   );
 }
 
-function Failures({ batchId, currency, version, onPick }: { batchId: string; currency: string; version: string; onPick: (code: string) => void }) {
+function Failures({ batchId, currency, version, onPick }: { batchId: string; currency: string; version: string;
+  onPick: (code: string) => void }) {
   const f = usePoll(() => api<{ items: FailureLine[] }>(`/v1/batches/${encodeURIComponent(batchId)}/failures`), 0, `${batchId}:${version}`);
-  if (!f.data || f.data.items.length === 0) return <p class="muted" data-testid="no-failures">{f.data ? 'No payment has failed.' : 'Loading…'}</p>;
+  if (!f.data || f.data.items.length === 0) return <p class="muted" data-testid="no-failures">{f.data ? 'No payment has failed.'
+    : 'Loading…'}</p>;
   return (
     <table class="grid compact" data-testid="failures">
       <thead><tr><th>Error code</th><th>What the rail said</th><th class="r">Payments</th><th class="r">Amount</th><th /></tr></thead>
@@ -181,12 +193,14 @@ function Payments({ batch, errorCode, setErrorCode }: { batch: Batch; errorCode:
   const [offset, setOffset] = useState(0);
   const q = query({ status, errorCode, offset, limit: PAGE });
   const live = !FINAL.has(batch.status);
-  const page = usePoll(() => api<Page<Payment>>(`/v1/batches/${encodeURIComponent(batch.id)}/payments${q}`), live ? 2000 : 0, `${batch.id}${q}:${live ? '' : batch.updatedAt}`);
+  const page = usePoll(() => api<Page<Payment>>(`/v1/batches/${encodeURIComponent(batch.id)}/payments${q}`), live ? 2000 : 0,
+    `${batch.id}${q}:${live ? '' : batch.updatedAt}`);
   return (
     <>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label>Status
-          <select value={status} data-testid="payment-status" onChange={(e) => { setStatus((e.target as HTMLSelectElement).value); setOffset(0); }}>
+          <select value={status} data-testid="payment-status" onChange={(e) =>
+            { setStatus((e.target as HTMLSelectElement).value); setOffset(0); }}>
             <option value="">All</option>
             {PAYMENT_STATUSES.map((s) => <option key={s} value={s}>{statusLabel(s)}</option>)}
           </select>
@@ -195,13 +209,16 @@ function Payments({ batch, errorCode, setErrorCode }: { batch: Batch; errorCode:
           <input value={errorCode} data-testid="payment-error-code" placeholder="e.g. 3204" size={10}
             onChange={(e) => { setErrorCode((e.target as HTMLInputElement).value.trim()); setOffset(0); }} />
         </label>
-        {(status || errorCode) && <button class="btn small" type="button" onClick={() => { setStatus(''); setErrorCode(''); setOffset(0); }}>Clear filters</button>}
+        {(status || errorCode) && <button class="btn small" type="button"
+          onClick={() => { setStatus(''); setErrorCode(''); setOffset(0); }}>Clear filters</button>}
       </form>
       <ErrorNote error={page.error} />
       <div class="table-wrap">
         <table class="grid compact" data-testid="payments">
           <thead>
-            <tr><th class="r">#</th><th>Reference</th><th>Payee</th><th>Payee FSP</th><th class="r">Amount</th><th>Status</th><th>Error</th><th>Mojaloop transfer id</th><th class="r">Attempts</th><th>Final at</th></tr>
+            <tr><th class="r">#</th><th>Reference</th><th>Payee</th><th>Payee FSP</th><th
+              class="r">Amount</th><th>Status</th><th>Error</th><th>Mojaloop transfer id</th><th
+                class="r">Attempts</th><th>Final at</th></tr>
           </thead>
           <tbody>
             {page.data?.items.map((p) => (
@@ -212,7 +229,8 @@ function Payments({ batch, errorCode, setErrorCode }: { batch: Batch; errorCode:
                 <td>{p.payeeFsp ?? '—'}</td>
                 <td class="r"><Money value={p.amount} currency={p.currency} /></td>
                 <td><StatusBadge status={p.status} /></td>
-                <td>{p.errorCode ? <span title={p.errorDescription}><span class="mono strong">{p.errorCode}</span> <span class="muted">{p.errorDescription}</span></span> : '—'}</td>
+                <td>{p.errorCode ? <span title={p.errorDescription}><span class="mono strong">{p.errorCode}</span> <span
+                  class="muted">{p.errorDescription}</span></span> : '—'}</td>
                 <td class="mono small" data-testid="transfer-id">{p.transferId ?? '—'}</td>
                 <td class="r num">{p.attempts}</td>
                 <td class="nowrap small">{when(p.completedAt)}</td>
@@ -231,7 +249,8 @@ export function BatchDetail({ id }: { id: string }) {
   const b = usePoll(() => api<Batch>(`/v1/batches/${encodeURIComponent(id)}`), 1500, id);
   const [errorCode, setErrorCode] = useState('');
   const batch = b.data;
-  if (!batch) return <div class="page"><a href="#/batches">‹ All batches</a><ErrorNote error={b.error} />{!b.error && <p class="muted">Loading…</p>}</div>;
+  if (!batch) return <div class="page"><a href="#/batches">‹ All batches</a><ErrorNote
+    error={b.error} />{!b.error && <p class="muted">Loading…</p>}</div>;
   const c = batch.currency;
   return (
     <div class="page" data-testid="batch-detail" data-status={batch.status}>
@@ -245,23 +264,29 @@ export function BatchDetail({ id }: { id: string }) {
             <span>{batch.source} API</span>
             <span>rail {batch.rail}{batch.railMode ? ` · ${batch.railMode}` : ''}</span>
             <span>created {when(batch.createdAt)}</span>
-            <span>{batch.completedAt ? `final ${when(batch.completedAt)} (${duration(batch.createdAt, batch.completedAt)})` : `running for ${duration(batch.createdAt)}`}</span>
+            <span>{batch.completedAt ? `final ${when(batch.completedAt)} (${duration(batch.createdAt, batch.completedAt)})`
+              : `running for ${duration(batch.createdAt)}`}</span>
           </div>
         </div>
         <Actions batch={batch} onChange={b.reload} />
       </div>
       <div class="figures">
         <Figure label="Total" value={<Money value={batch.totalAmount} currency={c} />} sub={`${count(batch.totalCount)} payments`} />
-        <Figure label="Paid" tone="good" testid="fig-paid" value={<Money value={batch.summary.successfulAmount} currency={c} />} sub={`${count(batch.summary.successful)} payments · ${batch.byStatus.COMPLETED.amountPercentage}%`} />
-        <Figure label="Failed" tone={batch.summary.failed ? 'bad' : ''} testid="fig-failed" value={<Money value={batch.summary.failedAmount} currency={c} />} sub={`${count(batch.summary.failed)} payments`} />
-        <Figure label="Cancelled" value={<Money value={batch.summary.cancelledAmount} currency={c} />} sub={`${count(batch.summary.cancelled)} payments`} />
-        <Figure label="In progress" tone={batch.summary.ongoing ? 'info' : ''} value={<Money value={batch.summary.pendingAmount} currency={c} />} sub={`${count(batch.summary.ongoing)} payments`} />
+        <Figure label="Paid" tone="good" testid="fig-paid" value={<Money value={batch.summary.successfulAmount} currency={c} />}
+          sub={`${count(batch.summary.successful)} payments · ${batch.byStatus.COMPLETED.amountPercentage}%`} />
+        <Figure label="Failed" tone={batch.summary.failed ? 'bad' : ''} testid="fig-failed"
+          value={<Money value={batch.summary.failedAmount} currency={c} />} sub={`${count(batch.summary.failed)} payments`} />
+        <Figure label="Cancelled" value={<Money value={batch.summary.cancelledAmount} currency={c} />}
+          sub={`${count(batch.summary.cancelled)} payments`} />
+        <Figure label="In progress" tone={batch.summary.ongoing ? 'info' : ''}
+          value={<Money value={batch.summary.pendingAmount} currency={c} />} sub={`${count(batch.summary.ongoing)} payments`} />
       </div>
       <Card title="Progress" actions={<Updated at={b.updatedAt} error={b.error} />}>
         <ProgressBar batch={batch} legend />
         <div class="two-col">
           <table class="grid compact by-status">
-            <thead><tr><th>Payment status</th><th class="r">Payments</th><th class="r">%</th><th class="r">Amount</th><th class="r">%</th></tr></thead>
+            <thead><tr><th>Payment status</th><th class="r">Payments</th><th class="r">%</th><th class="r">Amount</th><th
+              class="r">%</th></tr></thead>
             <tbody>
               {Object.entries(batch.byStatus).map(([s, l]) => (
                 <tr key={s} class={l.count ? '' : 'zero'} data-testid={`by-status-${s}`}>

@@ -77,7 +77,8 @@ export function ProgressBar({ batch, legend = false }: { batch: Batch; legend?: 
   );
 }
 
-export function Pager({ offset, limit, total, onPage }: { offset: number; limit: number; total: number; onPage: (offset: number) => void }) {
+export function Pager({ offset, limit, total, onPage }: { offset: number; limit: number; total: number;
+  onPage: (offset: number) => void }) {
   const last = Math.min(total, offset + limit);
   return (
     <div class="pager">
@@ -92,7 +93,8 @@ export function ErrorNote({ error }: { error?: string }) {
   return error ? <div class="note error" role="alert">{error}</div> : null;
 }
 
-export function Card({ title, children, actions, testid }: { title?: ComponentChildren; children: ComponentChildren; actions?: ComponentChildren; testid?: string }) {
+export function Card({ title, children, actions, testid }: { title?: ComponentChildren; children: ComponentChildren;
+  actions?: ComponentChildren; testid?: string }) {
   return (
     <section class="card" data-testid={testid}>
       {(title || actions) && <header class="card-head"><h2>{title}</h2><div class="card-actions">{actions}</div></header>}
@@ -101,7 +103,8 @@ export function Card({ title, children, actions, testid }: { title?: ComponentCh
   );
 }
 
-export function Figure({ label, value, sub, tone, testid }: { label: string; value: ComponentChildren; sub?: ComponentChildren; tone?: string; testid?: string }) {
+export function Figure({ label, value, sub, tone, testid }: { label: string; value: ComponentChildren; sub?: ComponentChildren;
+  tone?: string; testid?: string }) {
   return (
     <div class={`figure ${tone ?? ''}`} data-testid={testid}>
       <div class="figure-label">{label}</div>
@@ -116,5 +119,6 @@ export function Money({ value, currency }: { value?: string; currency: string })
 }
 
 export function Updated({ at, error }: { at?: Date; error?: string }) {
-  return <span class={`updated ${error ? 'stale' : ''}`}>{error ? 'not updating' : at ? `live · ${at.toLocaleTimeString()}` : 'loading…'}</span>;
+  return <span class={`updated ${error ? 'stale' : ''}`}>{error ? 'not updating' : at ? `live · ${at.toLocaleTimeString()}`
+    : 'loading…'}</span>;
 }

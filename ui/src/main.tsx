@@ -21,13 +21,16 @@ function Settings({ onClose }: { onClose: () => void }) {
   const [token, setValue] = useState(getToken());
   return (
     <div class="dialog-back" onClick={onClose}>
-      <form class="dialog" onClick={(e) => e.stopPropagation()} onSubmit={(e) => { e.preventDefault(); setToken(token.trim()); onClose(); location.reload(); }}>
+      <form class="dialog" onClick={(e) => e.stopPropagation()} onSubmit={(e) =>
+        { e.preventDefault(); setToken(token.trim()); onClose(); location.reload(); }}>
         <h2>Settings</h2>
         <label class="block">API token
-          <input type="password" value={token} autocomplete="off" placeholder="sent as Authorization: Bearer …" onInput={(e) => setValue((e.target as HTMLInputElement).value)} data-testid="token" />
+          <input type="password" value={token} autocomplete="off" placeholder="sent as Authorization: Bearer …"
+            onInput={(e) => setValue((e.target as HTMLInputElement).value)} data-testid="token" />
         </label>
         <p class="muted small">Kept in this browser only. Sent with every request the console makes, when the orchestrator asks for one.</p>
-        <div class="actions"><button type="button" class="btn" onClick={onClose}>Close</button><button type="submit" class="btn primary">Save</button></div>
+        <div class="actions"><button type="button" class="btn" onClick={onClose}>Close</button><button type="submit"
+          class="btn primary">Save</button></div>
       </form>
     </div>
   );
@@ -41,7 +44,8 @@ function App() {
   const batch = /^#\/batches\/(.+)$/.exec(hash);
   const section = batch ? 'batches' : hash.replace(/^#\//, '').split('/')[0] || 'batches';
   const o = config.data?.orchestrator;
-  const tab = (id: string, label: string) => <a href={`#/${id}`} class={`nav-tab ${section === id ? 'on' : ''}`} data-testid={`nav-${id}`}>{label}</a>;
+  const tab = (id: string, label: string) => <a href={`#/${id}`} class={`nav-tab ${section === id ? 'on' : ''}`}
+    data-testid={`nav-${id}`}>{label}</a>;
   return (
     <>
       <header class="top">

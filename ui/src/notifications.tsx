@@ -15,9 +15,11 @@ export function Notifications() {
   return (
     <div class="page">
       <div class="figures">
-        <Figure label="Dead letters" value={count(n?.dead)} tone={n?.dead ? 'bad' : ''} sub="given up after every attempt" testid="fig-dead" />
+        <Figure label="Dead letters" value={count(n?.dead)} tone={n?.dead ? 'bad' : ''} sub="given up after every attempt"
+          testid="fig-dead" />
         <Figure label="Delivered" value={count(n?.delivered)} tone="good" />
-        <Figure label="Pending" value={durable ? count(n?.pending) : '—'} sub={durable ? 'waiting in the outbox' : 'shown once deliveries are stored'} />
+        <Figure label="Pending" value={durable ? count(n?.pending) : '—'}
+          sub={durable ? 'waiting in the outbox' : 'shown once deliveries are stored'} />
       </div>
       {page.data && !durable && (
         <div class="note info">
@@ -27,12 +29,14 @@ export function Notifications() {
       )}
       <Card title="Notifications" actions={<Updated at={page.updatedAt} error={page.error} />} testid="notifications">
         <div class="tabs">
-          {TABS.map(([v, label]) => <button key={v} class={`tab ${outcome === v ? 'on' : ''}`} onClick={() => setOutcome(v)}>{label}</button>)}
+          {TABS.map(([v, label]) => <button key={v} class={`tab ${outcome === v ? 'on' : ''}`}
+            onClick={() => setOutcome(v)}>{label}</button>)}
         </div>
         <ErrorNote error={page.error} />
         <div class="table-wrap">
           <table class="grid compact">
-            <thead><tr><th>When</th><th>Channel</th><th>Event</th><th>Batch</th><th>Sent to</th><th class="r">Attempts</th><th>Outcome</th><th>Last error</th></tr></thead>
+            <thead><tr><th>When</th><th>Channel</th><th>Event</th><th>Batch</th><th>Sent to</th><th
+              class="r">Attempts</th><th>Outcome</th><th>Last error</th></tr></thead>
             <tbody>
               {page.data?.items.map((e) => (
                 <tr key={e.id} data-testid="notification-row" data-outcome={e.outcome}>
@@ -43,7 +47,9 @@ export function Notifications() {
                   <td class="small wrap">{e.lastError ?? '—'}</td>
                 </tr>
               ))}
-              {page.data && page.data.items.length === 0 && <tr><td colSpan={8} class="empty">{outcome === 'dead' ? 'No dead letters: every notification was delivered or is still being tried.' : 'Nothing here yet.'}</td></tr>}
+              {page.data && page.data.items.length === 0 && <tr><td colSpan={8}
+                class="empty">{outcome === 'dead' ? 'No dead letters: every notification was delivered or is still being tried.'
+                  : 'Nothing here yet.'}</td></tr>}
             </tbody>
           </table>
         </div>

@@ -29,12 +29,15 @@ interface Position { value: string; reservedValue: string; netDebitCap: string |
 
 function Participants({ hub }: { hub: Server }) {
   const p = usePoll(() => api<{ positions: Record<string, Record<string, Position>> }>(at(hub.name, '/admin/positions')), 3000, hub.name);
-  const rows = Object.entries(p.data?.positions ?? {}).flatMap(([name, byCur]) => Object.entries(byCur).map(([cur, pos]) => ({ name, cur, pos })));
+  const rows = Object.entries(p.data?.positions ?? {}).flatMap(([name, byCur]) =>
+    Object.entries(byCur).map(([cur, pos]) => ({ name, cur, pos })));
   return (
-    <Card title={`Hub participants: positions and limits (${hub.name})`} actions={<Updated at={p.updatedAt} error={p.error} />} testid="participants">
+    <Card title={`Hub participants: positions and limits (${hub.name})`} actions={<Updated at={p.updatedAt} error={p.error} />}
+      testid="participants">
       <ErrorNote error={p.error} />
       <table class="grid compact">
-        <thead><tr><th>Participant</th><th>Currency</th><th class="r">Position</th><th class="r">Reserved</th><th class="r">Net debit cap</th><th class="r">Headroom</th><th class="w-progress">Cap used</th></tr></thead>
+        <thead><tr><th>Participant</th><th>Currency</th><th class="r">Position</th><th class="r">Reserved</th><th
+          class="r">Net debit cap</th><th class="r">Headroom</th><th class="w-progress">Cap used</th></tr></thead>
         <tbody>
           {rows.map(({ name, cur, pos }) => {
             const cap = pos.netDebitCap === null ? undefined : units(pos.netDebitCap);
@@ -46,8 +49,10 @@ function Participants({ hub }: { hub: Server }) {
                 <td class="strong">{name}</td><td>{cur}</td>
                 <td class="r">{amount(pos.value, cur)}</td><td class="r">{amount(pos.reservedValue, cur)}</td>
                 <td class="r">{pos.netDebitCap === null ? '—' : amount(pos.netDebitCap, cur)}</td>
-                <td class={`r ${head !== undefined && head < 0n ? 'bad-text' : ''}`}>{head === undefined ? '—' : amount(decimal(head), cur)}</td>
-                <td><div class="meter"><span style={{ width: `${Math.min(100, share)}%` }} class={share > 90 ? 'hot' : ''} /></div><span class="muted small">{share.toFixed(2)} %</span></td>
+                <td class={`r ${head !== undefined && head < 0n ? 'bad-text' : ''}`}>{head === undefined ? '—'
+                  : amount(decimal(head), cur)}</td>
+                <td><div class="meter"><span style={{ width: `${Math.min(100, share)}%` }} class={share > 90 ? 'hot' : ''} /></div><span
+                  class="muted small">{share.toFixed(2)} %</span></td>
               </tr>
             );
           })}
@@ -57,12 +62,15 @@ function Participants({ hub }: { hub: Server }) {
   );
 }
 
-interface Treasury { fspId: string; totals: Record<string, { balance: string; debited: string; reserved: string; available: string; completedCount: number }> }
-interface PayeeLedger { fspId: string; answeringMode: string; transfers: number; accounts: number; totals: Record<string, Record<string, string | number>> }
+interface Treasury { fspId: string; totals: Record<string, { balance: string; debited: string; reserved: string; available: string;
+  completedCount: number }> }
+interface PayeeLedger { fspId: string; answeringMode: string; transfers: number; accounts: number; totals: Record<string, Record<string,
+  string | number>> }
 
 function Ledgers({ payer, payees }: { payer?: Server; payees: Server[] }) {
   const t = usePoll(async () => (payer ? api<Treasury>(at(payer.name, '/admin/ledger')) : undefined), 3000, payer?.name ?? '');
-  const l = usePoll(() => Promise.all(payees.map((p) => api<PayeeLedger>(at(p.name, '/admin/ledger')))), 3000, payees.map((p) => p.name).join(','));
+  const l = usePoll(() => Promise.all(payees.map((p) => api<PayeeLedger>(at(p.name, '/admin/ledger')))), 3000,
+    payees.map((p) => p.name).join(','));
   return (
     <div class="two-col">
       {payer && (
@@ -83,15 +91,19 @@ function Ledgers({ payer, payees }: { payer?: Server; payees: Server[] }) {
       <Card title="Payee ledgers" actions={<Updated at={l.updatedAt} error={l.error} />} testid="payee-ledgers">
         <ErrorNote error={l.error} />
         <table class="grid compact">
-          <thead><tr><th>Payee DFSP</th><th>Currency</th><th class="r">Credited</th><th class="r">Fees</th><th class="r">Committed</th><th class="r">Aborted</th><th class="r">Rejected</th></tr></thead>
+          <thead><tr><th>Payee DFSP</th><th>Currency</th><th class="r">Credited</th><th class="r">Fees</th><th class="r">Committed</th><th
+            class="r">Aborted</th><th class="r">Rejected</th></tr></thead>
           <tbody>
             {(l.data ?? []).flatMap((led) => Object.entries(led.totals).map(([cur, v]) => (
               <tr key={`${led.fspId}:${cur}`} data-testid="payee-ledger-row" data-fsp={led.fspId}>
-                <td class="strong">{led.fspId}</td><td>{cur}</td><td class="r">{amount(String(v.credited), cur)}</td><td class="r">{amount(String(v.fees), cur)}</td>
-                <td class="r num">{count(Number(v.committedCount))}</td><td class="r num">{count(Number(v.abortedCount))}</td><td class="r num">{count(Number(v.rejectedCount))}</td>
+                <td class="strong">{led.fspId}</td><td>{cur}</td><td class="r">{amount(String(v.credited), cur)}</td><td
+                  class="r">{amount(String(v.fees), cur)}</td>
+                <td class="r num">{count(Number(v.committedCount))}</td><td class="r num">{count(Number(v.abortedCount))}</td><td
+                  class="r num">{count(Number(v.rejectedCount))}</td>
               </tr>
             )))}
-            {l.data && l.data.every((led) => Object.keys(led.totals).length === 0) && <tr><td colSpan={7} class="empty">No transfer has reached a payee yet.</td></tr>}
+            {l.data && l.data.every((led) => Object.keys(led.totals).length === 0) && <tr><td colSpan={7}
+              class="empty">No transfer has reached a payee yet.</td></tr>}
           </tbody>
         </table>
       </Card>
@@ -112,22 +124,32 @@ interface Rule {
 
 /** Rules an operator adds in two clicks; every one arrives switched off. */
 const PRESETS: Array<{ key: string; label: string; roles: string[]; rule: (code: string) => Omit<Rule, 'fired'> }> = [
-  { key: 'fail-bulk', label: 'Refuse every bulk transfer item (error code)', roles: ['payee'], rule: (code) => ({ match: { resource: 'bulkTransfers' }, action: { type: 'failBulkItems', fraction: 1, errorCode: code || '5104' } }) },
-  { key: 'fail-half', label: 'Refuse half of each bulk transfer (error code)', roles: ['payee'], rule: (code) => ({ match: { resource: 'bulkTransfers' }, action: { type: 'failBulkItems', fraction: 0.5, errorCode: code || '5104' } }) },
-  { key: 'reject-transfer', label: 'Reject single transfers (error code)', roles: ['payee', 'switch'], rule: (code) => ({ match: { resource: 'transfers', method: 'POST' }, action: { type: 'error', errorCode: code || '5104' } }) },
-  { key: 'no-callback', label: 'Never answer transfers (timeouts)', roles: ['payee', 'switch'], rule: () => ({ match: { resource: 'transfers' }, action: { type: 'noCallback' } }) },
-  { key: 'slow', label: 'Answer quotes 2 s late', roles: ['payee', 'switch'], rule: () => ({ match: { resource: 'quotes' }, action: { type: 'delay', ms: 2000 } }) },
-  { key: 'unavailable', label: 'Answer HTTP 503 to a third of requests', roles: ['switch', 'als', 'payee', 'payer', 'pil'], rule: () => ({ action: { type: 'httpStatus', status: 503 }, probability: 0.33 }) },
-  { key: 'party-unknown', label: 'Party not found for ids ending in 9 (3204)', roles: ['payee', 'als'], rule: () => ({ match: { resource: 'parties', partyId: '9$' }, action: { type: 'error', errorCode: '3204' } }) },
+  { key: 'fail-bulk', label: 'Refuse every bulk transfer item (error code)', roles: ['payee'], rule: (code) =>
+    ({ match: { resource: 'bulkTransfers' }, action: { type: 'failBulkItems', fraction: 1, errorCode: code || '5104' } }) },
+  { key: 'fail-half', label: 'Refuse half of each bulk transfer (error code)', roles: ['payee'], rule: (code) =>
+    ({ match: { resource: 'bulkTransfers' }, action: { type: 'failBulkItems', fraction: 0.5, errorCode: code || '5104' } }) },
+  { key: 'reject-transfer', label: 'Reject single transfers (error code)', roles: ['payee', 'switch'], rule: (code) =>
+    ({ match: { resource: 'transfers', method: 'POST' }, action: { type: 'error', errorCode: code || '5104' } }) },
+  { key: 'no-callback', label: 'Never answer transfers (timeouts)', roles: ['payee', 'switch'], rule: () =>
+    ({ match: { resource: 'transfers' }, action: { type: 'noCallback' } }) },
+  { key: 'slow', label: 'Answer quotes 2 s late', roles: ['payee', 'switch'], rule: () =>
+    ({ match: { resource: 'quotes' }, action: { type: 'delay', ms: 2000 } }) },
+  { key: 'unavailable', label: 'Answer HTTP 503 to a third of requests', roles: ['switch', 'als', 'payee', 'payer', 'pil'], rule: () =>
+    ({ action: { type: 'httpStatus', status: 503 }, probability: 0.33 }) },
+  { key: 'party-unknown', label: 'Party not found for ids ending in 9 (3204)', roles: ['payee', 'als'], rule: () =>
+    ({ match: { resource: 'parties', partyId: '9$' }, action: { type: 'error', errorCode: '3204' } }) },
 ];
 
 function describe(r: Rule): string {
   const m = r.match ?? {};
-  const when = [m.method, m.resource, m.partyId ? `party ~ /${m.partyId}/` : '', m.fsp ? `from ${m.fsp}` : '', m.minAmount ? `≥ ${m.minAmount}` : '', m.maxAmount ? `≤ ${m.maxAmount}` : ''].filter(Boolean).join(' ') || 'every message';
+  const when = [m.method, m.resource, m.partyId ? `party ~ /${m.partyId}/` : '', m.fsp ? `from ${m.fsp}` : '', m.minAmount
+    ? `≥ ${m.minAmount}` : '', m.maxAmount ? `≤ ${m.maxAmount}` : ''].filter(Boolean).join(' ') || 'every message';
   const a = r.action;
-  const what = a.type === 'error' ? `error ${a.errorCode}` : a.type === 'failBulkItems' ? `fail ${Math.round((a.fraction ?? 0) * 100)} % of items with ${a.errorCode ?? 'an error'}`
+  const what = a.type === 'error' ? `error ${a.errorCode}` : a.type === 'failBulkItems' ? `fail ${Math.round((a.fraction
+    ?? 0) * 100)} % of items with ${a.errorCode ?? 'an error'}`
     : a.type === 'delay' ? `delay ${a.ms} ms` : a.type === 'httpStatus' ? `HTTP ${a.status}` : a.type;
-  return `${when} → ${what}${r.probability !== undefined ? ` (${Math.round(r.probability * 100)} % of the time)` : ''}${r.times !== undefined ? `, at most ${r.times} times` : ''}`;
+  return `${when} → ${what}${r.probability !== undefined ? ` (${Math.round(r.probability * 100)} % of the time)`
+    : ''}${r.times !== undefined ? `, at most ${r.times} times` : ''}`;
 }
 
 const strip = ({ fired: _f, ...rule }: Rule): Omit<Rule, 'fired'> => rule;
@@ -148,8 +170,10 @@ function RulesOf({ server, version, onChanged }: { server: Server; version: numb
   const rules = r.data?.rules ?? [];
   const toggle = (rule: Rule, i: number, enabled: boolean) => change(() => (rule.id
     ? api(at(server.name, `/admin/rules/${encodeURIComponent(rule.id)}`), { method: 'PATCH', body: { enabled } })
-    : api(at(server.name, '/admin/rules'), { method: 'PUT', body: { rules: rules.map((x, j) => (j === i ? { ...strip(x), enabled } : strip(x))) } })));
-  const remove = (i: number) => change(() => api(at(server.name, '/admin/rules'), { method: 'PUT', body: { rules: rules.filter((_, j) => j !== i).map(strip) } }));
+    : api(at(server.name, '/admin/rules'), { method: 'PUT', body: { rules:
+      rules.map((x, j) => (j === i ? { ...strip(x), enabled } : strip(x))) } })));
+  const remove = (i: number) => change(() => api(at(server.name, '/admin/rules'),
+    { method: 'PUT', body: { rules: rules.filter((_, j) => j !== i).map(strip) } }));
   return (
     <div class="rules" data-testid="rules" data-server={server.name}>
       <h3>{server.name} {server.role !== server.name && <span class="muted small">{server.role}</span>}</h3>
@@ -158,9 +182,11 @@ function RulesOf({ server, version, onChanged }: { server: Server; version: numb
       {rules.map((rule, i) => {
         const on = rule.enabled !== false;
         return (
-          <div key={rule.id ?? i} class={`rule ${on ? 'on' : 'off'}`} data-testid="rule" data-rule-id={rule.id ?? ''} data-enabled={String(on)}>
+          <div key={rule.id ?? i} class={`rule ${on ? 'on' : 'off'}`} data-testid="rule" data-rule-id={rule.id ?? ''}
+            data-enabled={String(on)}>
             <label class="switch" title={on ? 'Switch off' : 'Switch on'}>
-              <input type="checkbox" checked={on} data-testid="rule-switch" onChange={(e) => toggle(rule, i, (e.target as HTMLInputElement).checked)} />
+              <input type="checkbox" checked={on} data-testid="rule-switch"
+                onChange={(e) => toggle(rule, i, (e.target as HTMLInputElement).checked)} />
               <span class="slider" />
             </label>
             <div class="rule-text">
@@ -189,7 +215,8 @@ function AddRule({ servers, onAdded }: { servers: Server[]; onAdded: () => void 
     setError(undefined);
     try {
       const current = (await api<{ rules: Rule[] }>(at(target, '/admin/rules'))).rules.map(strip);
-      const rule = { ...chosen.rule(code), id: `console-${chosen.key}-${Date.now().toString(36)}`, description: chosen.label.replace('(error code)', `(${code || '5104'})`), enabled: false };
+      const rule = { ...chosen.rule(code), id: `console-${chosen.key}-${Date.now().toString(36)}`, description:
+        chosen.label.replace('(error code)', `(${code || '5104'})`), enabled: false };
       await api(at(target, '/admin/rules'), { method: 'PUT', body: { rules: [...current, rule] } });
       onAdded();
     } catch (err) {
@@ -208,7 +235,8 @@ function AddRule({ servers, onAdded }: { servers: Server[]; onAdded: () => void 
           {presets.map((p) => <option key={p.key} value={p.key}>{p.label}</option>)}
         </select>
       </label>
-      {chosen?.label.includes('error code') && <label>Error code<input value={code} size={6} data-testid="add-rule-code" onInput={(e) => setCode((e.target as HTMLInputElement).value.trim())} /></label>}
+      {chosen?.label.includes('error code') && <label>Error code<input value={code} size={6} data-testid="add-rule-code"
+        onInput={(e) => setCode((e.target as HTMLInputElement).value.trim())} /></label>}
       <button class="btn primary" type="submit" data-testid="add-rule-submit">Add (switched off)</button>
       <ErrorNote error={error} />
     </form>
@@ -222,7 +250,8 @@ export function World({ config }: { config: ConsoleConfig }) {
   const payer = servers.find((s) => s.role === 'payer');
   const payees = servers.filter((s) => s.role === 'payee');
   if (servers.length === 0) {
-    return <div class="page"><div class="note info">This orchestrator runs without a simulated world: start it with <code>gpo up</code> to see one here.</div></div>;
+    return <div class="page"><div
+      class="note info">This orchestrator runs without a simulated world: start it with <code>gpo up</code> to see one here.</div></div>;
   }
   return (
     <div class="page">

@@ -103,7 +103,8 @@ export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'appli
 
 /** Error code of an SDK outbound API answer (lastError.mojaloopError / errorInformation), else the HTTP status. */
 export function sdkErrorCode(status: number, body: unknown): string {
-  const b = body as { lastError?: { mojaloopError?: { errorInformation?: { errorCode?: string } }; httpStatusCode?: number }; errorInformation?: { errorCode?: string }; statusCode?: string } | null;
+  const b = body as { lastError?: { mojaloopError?: { errorInformation?: { errorCode?: string } }; httpStatusCode?: number };
+    errorInformation?: { errorCode?: string }; statusCode?: string } | null;
   const code = b?.lastError?.mojaloopError?.errorInformation?.errorCode ?? b?.errorInformation?.errorCode ?? b?.statusCode;
   if (code) return String(code);
   return status === 0 ? 'network' : `HTTP ${status}`;

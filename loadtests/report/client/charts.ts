@@ -60,7 +60,8 @@ export function chartsOf(r: LoadReport): ChartDef[] {
     },
     {
       id: 'arrival', title: 'Iterations per second: target, completed, dropped', unit: 'iterations/s', x: t, xLabel,
-      note: pts.some((p) => p.targetRate > 0) ? undefined : 'no arrival-rate scenario: no target rate (iterations run as fast as the VUs go)',
+      note: pts.some((p) => p.targetRate > 0) ? undefined
+        : 'no arrival-rate scenario: no target rate (iterations run as fast as the VUs go)',
       series: [
         { label: 'target rate', values: pts.map((p) => p.targetRate), color: '#687385', dash: [6, 4] },
         { label: 'completed', values: pts.map((p) => p.iterations), color: '#0e7490' },
@@ -71,7 +72,8 @@ export function chartsOf(r: LoadReport): ChartDef[] {
   r.latencyByKind.forEach((k) => {
     charts.push({
       id: `latency-${k.kind}`, title: `Latency over time: ${k.kind}`, unit: 'ms', x: t, xLabel,
-      note: k.metric === 'http_req_duration' ? `http_req_duration of requests named "${k.kind}"` : `the profile's latency metric ${k.metric}`,
+      note: k.metric === 'http_req_duration' ? `http_req_duration of requests named "${k.kind}"`
+        : `the profile's latency metric ${k.metric}`,
       series: [
         { label: 'p50', values: k.p50, color: '#1f5fae', sparse: true },
         { label: 'p95', values: k.p95, color: '#c2410c', sparse: true },

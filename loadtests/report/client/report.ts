@@ -36,7 +36,8 @@ function draw(def: ChartDef, el: HTMLElement): uPlot {
       ...def.series.map((s) => ({
         label: s.label, stroke: s.color, width: s.dots ? 0 : 2, dash: s.dash, value: (_u: uPlot, v: number) => fmt(v),
         ...(s.dots ? { paths: () => null, points: { show: true, size: 5, fill: s.color, stroke: s.color } }
-          : s.sparse ? { spanGaps: true, points: { show: true, size: 4, fill: s.color, stroke: s.color } } : { points: { show: def.x.length < 3 } }),
+          : s.sparse ? { spanGaps: true, points: { show: true, size: 4, fill: s.color, stroke: s.color } }
+            : { points: { show: def.x.length < 3 } }),
       })),
     ],
   };

@@ -1,6 +1,7 @@
 /**
  * From a native request (JSON body or CSV upload) to a SubmitBatchCommand, or to the errors that refuse it.
- * No I/O; long loops yield to the event loop now and then. The order of checks is fixed: shape and fields, then duplicate references, then control totals,
+ * No I/O; long loops yield to the event loop now and then. The order of checks is fixed: shape and fields, then duplicate references, then
+ * control totals,
  * then duplicate payees, so a caller fixes one class of problem at a time.
  */
 import { createHash } from 'node:crypto';
@@ -8,7 +9,8 @@ import { maskId } from '../../../shared/logger';
 import { normalizeAmount, toUnits, fromUnits } from '../../../shared/money';
 import type { CallbackTarget, MojaloopSdkMode, PaymentInput, RailName, SubmitBatchCommand } from '../../domain/types';
 import { csvLocation, parseBulkCsv, yieldToLoop } from './csv';
-import { batchSchema, MAX_PAYMENTS, quickPaymentCheck, checkAmount, CURRENCY_RE, ErrorList, fieldPath, JOI_OPTS, joiErrors, paymentSchema, type FieldError, type NativeErrorBody } from './schemas';
+import { batchSchema, MAX_PAYMENTS, quickPaymentCheck, checkAmount, CURRENCY_RE, ErrorList, fieldPath, JOI_OPTS, joiErrors, paymentSchema,
+  type FieldError, type NativeErrorBody } from './schemas';
 
 export interface BatchFields {
   reference?: string;
@@ -51,13 +53,15 @@ const jsonLocate: Locate = (i, path) => ({ field: fieldPath(['payments', i, ...p
 function refused(errors: ErrorList, errorCode: string, message: string, status = 400): BuildResult {
   return {
     ok: false, status,
-    body: { errorCode, message, errors: errors.items, ...(errors.count > errors.items.length ? { errorCount: errors.count } : {}), ...(errors.full ? { errorsTruncated: true } : {}) },
+    body: { errorCode, message, errors: errors.items, ...(errors.count > errors.items.length ? { errorCount: errors.count } : {}),
+      ...(errors.full ? { errorsTruncated: true } : {}) },
   };
 }
 
 function tooMany(count: number, max: number, kind: string): BuildResult {
   const errors = new ErrorList();
-  errors.add({ field: 'payments', code: 'TOO_MANY', message: `the ${kind} has ${count} payments; at most ${max} are accepted in one batch` });
+  errors.add({ field: 'payments', code: 'TOO_MANY', message:
+    `the ${kind} has ${count} payments; at most ${max} are accepted in one batch` });
   return refused(errors, 'VALIDATION_FAILED', `the ${kind} has too many payments; nothing was stored`, 413);
 }
 
@@ -70,7 +74,8 @@ export async function buildFromJson(body: unknown, opts: BuildOptions): Promise<
   const { error } = batchSchema.validate(body, JOI_OPTS);
   for (const e of joiErrors(error, (path) => ({ field: path.length ? fieldPath(path) : 'body' }))) errors.add(e);
   const raw = Array.isArray(b.payments) ? b.payments : [];
-  if (raw.length > MAX_PAYMENTS || (!errors.empty && !Array.isArray(b.payments))) return refused(errors, 'VALIDATION_FAILED', 'the batch is not valid; nothing was stored');
+  if (raw.length > MAX_PAYMENTS || (!errors.empty && !Array.isArray(b.payments))) return refused(errors, 'VALIDATION_FAILED',
+    'the batch is not valid; nothing was stored');
   const fields = b as unknown as BatchFields;
   return finish(fields, raw, jsonLocate, errors, opts);
 }
@@ -88,10 +93,12 @@ export async function buildFromCsv(csvText: string, query: Partial<BatchFields>,
   });
   const max = Math.min(opts.maxPayments ?? MAX_PAYMENTS, MAX_PAYMENTS);
   if (file.payments.length > max) return tooMany(file.payments.length, max, 'file');
-  if (file.payments.length === 0) return refused(errors, 'CSV_INVALID', 'the file cannot be read as a bulk payment file; nothing was stored');
+  if (file.payments.length === 0) return refused(errors, 'CSV_INVALID',
+    'the file cannot be read as a bulk payment file; nothing was stored');
   const currency = query.currency ?? file.payments[0].item.currency ?? '';
   if (!CURRENCY_RE.test(currency)) {
-    errors.add({ row: 2, column: 'currency', code: 'INVALID_FORMAT', message: 'currency must be an ISO 4217 code such as USD (give ?currency= or fill the currency column)' });
+    errors.add({ row: 2, column: 'currency', code: 'INVALID_FORMAT', message:
+      'currency must be an ISO 4217 code such as USD (give ?currency= or fill the currency column)' });
   }
   const fields: BatchFields = { ...query, currency, reference: query.reference ?? file.requestId, payer: file.payer };
   const rows = file.payments.map((p) => p.row);
@@ -99,7 +106,8 @@ export async function buildFromCsv(csvText: string, query: Partial<BatchFields>,
   return finish(fields, file.payments.map((p) => p.item), locate, errors, opts, rows);
 }
 
-async function finish(fields: BatchFields, raw: unknown[], locate: Locate, errors: ErrorList, opts: BuildOptions, rows?: number[]): Promise<BuildResult> {
+async function finish(fields: BatchFields, raw: unknown[], locate: Locate, errors: ErrorList, opts: BuildOptions,
+  rows?: number[]): Promise<BuildResult> {
   const kind = rows ? 'file' : 'batch';
   const payments: PaymentInput[] = new Array(raw.length);
   const firstRef = new Map<string, number>();
@@ -122,14 +130,16 @@ async function finish(fields: BatchFields, raw: unknown[], locate: Locate, error
       bad = true;
     }
     if (!bad && CURRENCY_RE.test(fields.currency) && p.currency !== fields.currency) {
-      errors.add({ ...locate(i, ['currency']), code: 'CURRENCY_MISMATCH', message: `payment currency ${p.currency} differs from the batch currency ${fields.currency}` });
+      errors.add({ ...locate(i, ['currency']), code: 'CURRENCY_MISMATCH', message:
+        `payment currency ${p.currency} differs from the batch currency ${fields.currency}` });
       bad = true;
     }
     const ref = p && typeof p === 'object' && typeof p.reference === 'string' ? p.reference : undefined;
     if (ref !== undefined) {
       const seen = firstRef.get(ref);
       if (seen !== undefined) {
-        errors.add({ ...locate(i, ['reference']), code: 'DUPLICATE_REFERENCE', message: `reference ${ref} is used twice in one batch`, duplicateOf: where(seen, rows) });
+        errors.add({ ...locate(i, ['reference']), code: 'DUPLICATE_REFERENCE', message: `reference ${ref} is used twice in one batch`,
+          duplicateOf: where(seen, rows) });
         bad = true;
       } else {
         firstRef.set(ref, i);
@@ -143,19 +153,23 @@ async function finish(fields: BatchFields, raw: unknown[], locate: Locate, error
     if (p.note === '') delete p.note;
     payments[i] = p;
   }
-  if (!errors.empty) return refused(errors, rows ? 'CSV_INVALID' : 'VALIDATION_FAILED', `the ${kind} has ${errors.count} error${errors.count === 1 ? '' : 's'}; nothing was stored`);
+  if (!errors.empty) return refused(errors, rows ? 'CSV_INVALID' : 'VALIDATION_FAILED',
+    `the ${kind} has ${errors.count} error${errors.count === 1 ? '' : 's'}; nothing was stored`);
 
   // Control totals: what the caller declared must be what it sent.
   const totals = new ErrorList();
   if (fields.declaredCount !== undefined && Number(fields.declaredCount) !== payments.length) {
-    totals.add({ field: 'declaredCount', code: 'COUNT_MISMATCH', message: `declared ${fields.declaredCount} payments, the ${kind} has ${payments.length}` });
+    totals.add({ field: 'declaredCount', code: 'COUNT_MISMATCH', message:
+      `declared ${fields.declaredCount} payments, the ${kind} has ${payments.length}` });
   }
   if (fields.declaredAmount !== undefined && toUnits(fields.declaredAmount) !== total) {
-    totals.add({ field: 'declaredAmount', code: 'AMOUNT_MISMATCH', message: `declared ${fields.declaredAmount}, the payments add up to ${fromUnits(total)}` });
+    totals.add({ field: 'declaredAmount', code: 'AMOUNT_MISMATCH', message:
+      `declared ${fields.declaredAmount}, the payments add up to ${fromUnits(total)}` });
   }
   if (!totals.empty) {
     const r = refused(totals, 'CONTROL_TOTAL_MISMATCH', 'the declared control totals do not match the payments; nothing was stored', 422);
-    if (!r.ok) r.body.details = { declaredCount: fields.declaredCount, actualCount: payments.length, declaredAmount: fields.declaredAmount, actualAmount: fromUnits(total) };
+    if (!r.ok) r.body.details = { declaredCount: fields.declaredCount, actualCount: payments.length, declaredAmount: fields.declaredAmount,
+      actualAmount: fromUnits(total) };
     return r;
   }
 
@@ -168,13 +182,16 @@ async function finish(fields: BatchFields, raw: unknown[], locate: Locate, error
     const key = `${p.payeeIdType}\u0000${p.payeeIdValue}\u0000${p.payeeIdSubValue ?? ''}`;
     const seen = firstPayee.get(key);
     if (seen === undefined) firstPayee.set(key, i);
-    else dupes.add({ ...locate(i, ['payeeIdValue']), code: 'DUPLICATE_PAYEE', message: `payee ${p.payeeIdType} ${maskId(p.payeeIdValue)} already appears in this ${kind}`, duplicateOf: where(seen, rows) });
+    else dupes.add({ ...locate(i, ['payeeIdValue']), code: 'DUPLICATE_PAYEE', message:
+      `payee ${p.payeeIdType} ${maskId(p.payeeIdValue)} already appears in this ${kind}`, duplicateOf: where(seen, rows) });
   }
   if (!dupes.empty && opts.duplicatePayees === 'reject') {
-    return refused(dupes, 'DUPLICATE_PAYEES', `${dupes.count} payment${dupes.count === 1 ? '' : 's'} go to a payee already in this ${kind}; nothing was stored (duplicate payees are refused by configuration)`, 422);
+    return refused(dupes, 'DUPLICATE_PAYEES', `${dupes.count} payment${dupes.count === 1 ? ''
+      : 's'} go to a payee already in this ${kind}; nothing was stored (duplicate payees are refused by configuration)`, 422);
   }
 
-  const callback: CallbackTarget | undefined = fields.webhookUrl ? { kind: 'webhook', url: fields.webhookUrl, ...(fields.webhookSecret ? { secret: fields.webhookSecret } : {}) } : undefined;
+  const callback: CallbackTarget | undefined = fields.webhookUrl ? { kind: 'webhook', url: fields.webhookUrl,
+    ...(fields.webhookSecret ? { secret: fields.webhookSecret } : {}) } : undefined;
   const command: SubmitBatchCommand = {
     source: 'native',
     sourceKey: opts.sourceKey,
@@ -205,10 +222,12 @@ function where(index: number, rows?: number[]): number | string {
 export function requestHash(cmd: SubmitBatchCommand): string {
   const h = createHash('sha256');
   const cb = cmd.callback?.kind === 'webhook' ? cmd.callback.url : '';
-  h.update(JSON.stringify([cmd.source, cmd.currency, cmd.note ?? '', cmd.rail ?? '', cmd.railMode ?? '', cmd.declaredCount ?? null, cmd.declaredAmount ?? '', cmd.payer?.idType ?? '', cmd.payer?.idValue ?? '', cb, cmd.meta?.reference ?? '', cmd.payments.length]));
+  h.update(JSON.stringify([cmd.source, cmd.currency, cmd.note ?? '', cmd.rail ?? '', cmd.railMode ?? '', cmd.declaredCount ?? null,
+    cmd.declaredAmount ?? '', cmd.payer?.idType ?? '', cmd.payer?.idValue ?? '', cb, cmd.meta?.reference ?? '', cmd.payments.length]));
   for (const p of cmd.payments) {
     h.update('\n');
-    h.update(JSON.stringify([p.reference, p.payeeIdType, p.payeeIdValue, p.payeeIdSubValue ?? '', p.payeeFsp ?? '', p.amount, p.currency, p.note ?? '']));
+    h.update(JSON.stringify([p.reference, p.payeeIdType, p.payeeIdValue, p.payeeIdSubValue ?? '', p.payeeFsp ?? '', p.amount, p.currency,
+      p.note ?? '']));
   }
   return h.digest('hex');
 }

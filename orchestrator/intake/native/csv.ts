@@ -40,7 +40,8 @@ async function parseRecords(text: string, options: CsvOptions, onRecord: (record
 }
 
 /** The bulk-file columns, in their usual order. */
-export const CSV_COLUMNS = ['id', 'request_id', 'payment_mode', 'payer_identifier_type', 'payer_identifier', 'payee_identifier_type', 'payee_identifier', 'amount', 'currency', 'note'] as const;
+export const CSV_COLUMNS = ['id', 'request_id', 'payment_mode', 'payer_identifier_type', 'payer_identifier', 'payee_identifier_type',
+  'payee_identifier', 'amount', 'currency', 'note'] as const;
 /** Columns every file must have. */
 export const REQUIRED_CSV_COLUMNS = ['id', 'payee_identifier_type', 'payee_identifier', 'amount', 'currency'] as const;
 /** GPO extension: the payee's FSP when known (skips the party lookup). */
@@ -85,7 +86,9 @@ export async function parseBulkCsv(textIn: string, errors: ErrorList, stop?: (pa
   const empty: CsvBatch = { payments: [], ignoredColumns: [] };
   // `curl -d @file` drops every line break: the header and all rows arrive as one line, which no parser can split.
   if (textIn.trim() && isOneLine(textIn)) {
-    errors.add({ row: 1, code: 'CSV_NO_ROWS', message: 'the file is one line with no line break, so it has no payment rows; curl -d removes line breaks: send the file with curl --data-binary @file' });
+    errors.add({ row: 1, code: 'CSV_NO_ROWS', message:
+      'the file is one line with no line break, so it has no payment rows; curl -d removes line breaks: send the file with curl ' +
+        '--data-binary @file' });
     return empty;
   }
   let header: string[] | undefined;
@@ -107,11 +110,13 @@ export async function parseBulkCsv(textIn: string, errors: ErrorList, stop?: (pa
     header = rec.map((h) => h.trim().toLowerCase());
     header.forEach((h, i) => {
       if (!h) return;
-      if (index.has(h)) errors.add({ row: 1, column: h, code: 'CSV_DUPLICATE_COLUMN', message: `column ${h} appears more than once in the header` });
+      if (index.has(h)) errors.add({ row: 1, column: h, code: 'CSV_DUPLICATE_COLUMN', message:
+        `column ${h} appears more than once in the header` });
       else index.set(h, i);
     });
     for (const c of REQUIRED_CSV_COLUMNS) {
-      if (!index.has(c)) errors.add({ row: 1, column: c, code: 'CSV_MISSING_COLUMN', message: `the header has no ${c} column; expected ${CSV_COLUMNS.join(',')}` });
+      if (!index.has(c)) errors.add({ row: 1, column: c, code: 'CSV_MISSING_COLUMN', message:
+        `the header has no ${c} column; expected ${CSV_COLUMNS.join(',')}` });
     }
     headerBad = !errors.empty;
     const known = new Set<string>([...CSV_COLUMNS, ...EXTRA_CSV_COLUMNS]);
@@ -139,22 +144,26 @@ export async function parseBulkCsv(textIn: string, errors: ErrorList, stop?: (pa
     const modeCell = at(rec, 'payment_mode');
     const mode = modeCell ? modeCell.trim().toLowerCase() : '';
     if (mode && !CSV_PAYMENT_MODES.includes(mode)) {
-      errors.add({ row, column: 'payment_mode', code: 'NOT_ALLOWED', message: `payment_mode ${mode} is not supported; use mojaloop or leave it empty` });
+      errors.add({ row, column: 'payment_mode', code: 'NOT_ALLOWED', message:
+        `payment_mode ${mode} is not supported; use mojaloop or leave it empty` });
     }
     const req = (at(rec, 'request_id') ?? '').trim();
     if (req) {
       if (requestId === undefined) requestId = req;
-      else if (req !== requestId) errors.add({ row, column: 'request_id', code: 'REQUEST_ID_MISMATCH', message: `request_id ${req} differs from ${requestId} on an earlier row; one file is one batch` });
+      else if (req !== requestId) errors.add({ row, column: 'request_id', code: 'REQUEST_ID_MISMATCH', message:
+        `request_id ${req} differs from ${requestId} on an earlier row; one file is one batch` });
     }
     const payerType = (at(rec, 'payer_identifier_type') ?? '').trim();
     const payerId = (at(rec, 'payer_identifier') ?? '').trim();
     if (payerType || payerId) {
       if (!payerType || !payerId) {
-        errors.add({ row, column: payerType ? 'payer_identifier' : 'payer_identifier_type', code: 'REQUIRED', message: 'payer_identifier_type and payer_identifier go together' });
+        errors.add({ row, column: payerType ? 'payer_identifier' : 'payer_identifier_type', code: 'REQUIRED', message:
+          'payer_identifier_type and payer_identifier go together' });
       } else if (!payer) {
         payer = { idType: payerType, idValue: payerId };
       } else if (payer.idType !== payerType || payer.idValue !== payerId) {
-        errors.add({ row, column: 'payer_identifier', code: 'PAYER_MISMATCH', message: `payer ${payerType}/${payerId} differs from ${payer.idType}/${payer.idValue} on an earlier row; one file has one payer` });
+        errors.add({ row, column: 'payer_identifier', code: 'PAYER_MISMATCH', message:
+          `payer ${payerType}/${payerId} differs from ${payer.idType}/${payer.idValue} on an earlier row; one file has one payer` });
       }
     }
     const payment = { row, item };
@@ -174,7 +183,8 @@ export async function parseBulkCsv(textIn: string, errors: ErrorList, stop?: (pa
     );
   } catch (err) {
     const e = err as { message?: string; lines?: number; code?: string };
-    errors.add({ row: e.lines, code: 'CSV_MALFORMED', message: `the file is not valid CSV${e.lines ? ` near row ${e.lines}` : ''}: ${e.message ?? String(err)}` });
+    errors.add({ row: e.lines, code: 'CSV_MALFORMED', message: `the file is not valid CSV${e.lines ? ` near row ${e.lines}`
+      : ''}: ${e.message ?? String(err)}` });
     return empty;
   }
   if (header === undefined) {

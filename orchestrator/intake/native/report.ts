@@ -153,7 +153,8 @@ export async function failureSummary(payments: AsyncIterable<PaymentView>): Prom
     line.units += toUnits(p.amount);
   }
   return [...by.entries()]
-    .map(([errorCode, l]) => ({ errorCode, ...(l.description ? { errorDescription: l.description } : {}), statuses: [...l.statuses].sort(), count: l.count, amount: fromUnits(l.units) }))
+    .map(([errorCode, l]) => ({ errorCode, ...(l.description ? { errorDescription: l.description } : {}), statuses: [...l.statuses].sort(),
+      count: l.count, amount: fromUnits(l.units) }))
     .sort((a, b) => b.count - a.count || a.errorCode.localeCompare(b.errorCode));
 }
 

@@ -70,13 +70,16 @@ export class ErrorList {
 
 /** An amount at our edge: a plain decimal string, positive, no more decimals than the currency has. */
 export function checkAmount(value: unknown, currency: string | undefined): { code: string; message: string } | undefined {
-  if (typeof value === 'number') return { code: 'AMOUNT_NOT_STRING', message: 'amount must be a decimal string such as "10.50", not a JSON number' };
+  if (typeof value === 'number') return { code: 'AMOUNT_NOT_STRING', message:
+    'amount must be a decimal string such as "10.50", not a JSON number' };
   if (typeof value !== 'string') return { code: 'WRONG_TYPE', message: 'amount must be a decimal string' };
-  if (!isDecimalString(value)) return { code: 'AMOUNT_INVALID', message: `"${value.slice(0, 40)}" is not a plain decimal amount (digits, optional point and at most 4 decimals, no sign, exponent or leading zeros)` };
+  if (!isDecimalString(value)) return { code: 'AMOUNT_INVALID', message: `"${value.slice(0,
+    40)}" is not a plain decimal amount (digits, optional point and at most 4 decimals, no sign, exponent or leading zeros)` };
   // A plain decimal with no non-zero digit is zero (cheaper than bigint arithmetic on every payment).
   if (!/[1-9]/.test(value)) return { code: 'AMOUNT_NOT_POSITIVE', message: 'amount must be greater than zero' };
   if (currency && CURRENCY_RE.test(currency) && !fitsCurrency(value, currency)) {
-    return { code: 'AMOUNT_TOO_MANY_DECIMALS', message: `${currency} allows at most ${currencyExponent(currency)} decimals, got "${value}"` };
+    return { code: 'AMOUNT_TOO_MANY_DECIMALS', message:
+      `${currency} allows at most ${currencyExponent(currency)} decimals, got "${value}"` };
   }
   return undefined;
 }
@@ -89,8 +92,10 @@ const amountField = Joi.any().custom((value, helpers) => {
 });
 
 const batchAmountField = Joi.any().custom((value, helpers) => {
-  if (typeof value === 'number') return helpers.message({ custom: 'declaredAmount must be a decimal string, not a JSON number' } as never, { gpoCode: 'AMOUNT_NOT_STRING' });
-  if (typeof value !== 'string' || !isDecimalString(value)) return helpers.message({ custom: 'declaredAmount must be a plain decimal string' } as never, { gpoCode: 'AMOUNT_INVALID' });
+  if (typeof value === 'number') return helpers.message({ custom: 'declaredAmount must be a decimal string, not a JSON number' } as never,
+    { gpoCode: 'AMOUNT_NOT_STRING' });
+  if (typeof value !== 'string' || !isDecimalString(value)) return helpers.message({ custom:
+    'declaredAmount must be a plain decimal string' } as never, { gpoCode: 'AMOUNT_INVALID' });
   return value;
 });
 
@@ -169,7 +174,8 @@ const BATCH_STATUSES: ReadonlySet<string> = new Set(Object.values(BatchStatus));
 const statusList = Joi.alternatives(Joi.array().items(Joi.string()), Joi.string()).custom((value, helpers) => {
   const list = (Array.isArray(value) ? value : [value]).flatMap((v: string) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   const bad = list.find((v) => !BATCH_STATUSES.has(v));
-  if (bad !== undefined) return helpers.message({ custom: `status ${bad.slice(0, 40)} is not one of ${[...BATCH_STATUSES].join(', ')}` } as never, { gpoCode: 'NOT_ALLOWED' });
+  if (bad !== undefined) return helpers.message({ custom: `status ${bad.slice(0,
+    40)} is not one of ${[...BATCH_STATUSES].join(', ')}` } as never, { gpoCode: 'NOT_ALLOWED' });
   return [...new Set(list)];
 });
 
@@ -212,7 +218,8 @@ function codeFor(d: Joi.ValidationErrorItem): string {
 }
 
 /** joi details as FieldErrors (message without joi's quoting noise). */
-export function joiErrors(err: Joi.ValidationError | undefined, where: (path: (string | number)[]) => Pick<FieldError, 'field' | 'row' | 'column'>): FieldError[] {
+export function joiErrors(err: Joi.ValidationError | undefined, where: (path: (string | number)[]) => Pick<FieldError, 'field' | 'row'
+  | 'column'>): FieldError[] {
   if (!err) return [];
   return err.details.map((d) => ({ ...where(d.path), code: codeFor(d), message: maskJoiMessage(d).replace(/"/g, '') }));
 }

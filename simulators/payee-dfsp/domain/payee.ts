@@ -197,7 +197,8 @@ export class PayeeCore {
   }
 
   private priceQuote(
-    req: Pick<QuotesPostRequest, 'quoteId' | 'transactionId' | 'payee' | 'amountType' | 'amount' | 'transactionType' | 'note' | 'expiration'>,
+    req: Pick<QuotesPostRequest, 'quoteId' | 'transactionId' | 'payee' | 'amountType' | 'amount' | 'transactionType' | 'note'
+      | 'expiration'>,
     payer: QuotesPostRequest['payer'],
     expiresAt: number,
     now: number,
@@ -266,7 +267,8 @@ export class PayeeCore {
     if (gate.kind === 'modified') return { kind: 'modified' };
     if (gate.kind === 'duplicate') return { kind: 'resend', decision: this.transferAnswer(gate.record) };
     const record = this.applyTransfer(
-      { transferId: req.transferId, amount: req.amount, ilpPacket: req.ilpPacket, condition: req.condition, expiration: req.expiration, payerFsp: req.payerFsp, payeeFsp: req.payeeFsp },
+      { transferId: req.transferId, amount: req.amount, ilpPacket: req.ilpPacket, condition: req.condition, expiration: req.expiration,
+        payerFsp: req.payerFsp, payeeFsp: req.payeeFsp },
       hash, now, faults.wrongFulfilment === true, undefined, undefined,
     );
     return { kind: 'new', decision: this.transferAnswer(record) };
@@ -277,14 +279,16 @@ export class PayeeCore {
    * RESERVED mode, a wrong-fulfilment fault and bulk items answered RESERVED wait for the hub.
    */
   private applyTransfer(
-    t: { transferId: string; amount: Money; ilpPacket: string; condition: string; expiration?: string; payerFsp?: string; payeeFsp?: string },
+    t: { transferId: string; amount: Money; ilpPacket: string; condition: string; expiration?: string; payerFsp?: string;
+      payeeFsp?: string },
     hash: string,
     now: number,
     wrongFulfilment: boolean,
     bulkTransferId: string | undefined,
     forcedError: PayeeError | undefined,
   ): TransferRecord {
-    const base = { transferId: t.transferId, bodyHash: hash, currency: internCurrency(t.amount.currency), amount: unitsOrInvalid(t.amount.amount), bulkTransferId };
+    const base = { transferId: t.transferId, bodyHash: hash, currency: internCurrency(t.amount.currency), amount:
+      unitsOrInvalid(t.amount.amount), bulkTransferId };
     const reject = (e: PayeeError, quoteId?: string): TransferRecord =>
       this.ledger.reject({ ...base, quoteId, errorCode: e.errorCode, errorDescription: e.errorDescription });
     if (forcedError) return reject(forcedError);
@@ -380,7 +384,8 @@ export class PayeeCore {
       const record = this.ledger.get(transferId);
       // only this bulk's own records (an item id already used elsewhere answered 3106 and is not ours to undo)
       if (!record || record.bulkTransferId !== bulkTransferId) continue;
-      if (this.ledger.abort(transferId, errorCode, errorDescription) || this.ledger.reverse(transferId, errorCode, errorDescription)) changed++;
+      if (this.ledger.abort(transferId, errorCode, errorDescription) || this.ledger.reverse(transferId, errorCode,
+        errorDescription)) changed++;
     }
     return changed;
   }
@@ -402,7 +407,8 @@ export class PayeeCore {
         const forced = failItems?.get(i);
         const d = forced ? ({ ok: false, error: forced } as const) : this.priceQuote(q, req.payer, expiresAt, now);
         if (!d.ok) return { quoteId: q.quoteId, errorInformation: this.errorInfo(d.error) };
-        const party = this.directory.lookup(q.payee.partyIdInfo.partyIdType, q.payee.partyIdInfo.partyIdentifier, q.payee.partyIdInfo.partySubIdOrType);
+        const party = this.directory.lookup(q.payee.partyIdInfo.partyIdType, q.payee.partyIdInfo.partyIdentifier,
+          q.payee.partyIdInfo.partySubIdOrType);
         return {
           quoteId: q.quoteId,
           payee: party ? (fspiopParty(party, this.fspId) as FspiopPartyOut) : q.payee,
@@ -430,7 +436,8 @@ export class PayeeCore {
   bulkTransfer(req: BulkTransfersPostRequest, now = Date.now(), faults: BulkTransferFaults = {}): Answer<BulkTransfersIDPutResponse> {
     const hash = bodyHash(req);
     const prior = this.bulkTransfers.get(req.bulkTransferId);
-    if (prior) return prior.hash === hash ? { kind: 'resend', decision: this.bulkTransferAnswer(req.bulkTransferId) as Decision<BulkTransfersIDPutResponse> } : { kind: 'modified' };
+    if (prior) return prior.hash === hash ? { kind: 'resend', decision:
+      this.bulkTransferAnswer(req.bulkTransferId) as Decision<BulkTransfersIDPutResponse> } : { kind: 'modified' };
     const completedTimestamp = fspiopTime(now);
     const itemErrors = new Map<number, PayeeError>();
     const aborted = this.hubAbortedBulks.get(req.bulkTransferId);
@@ -456,7 +463,8 @@ export class PayeeCore {
         return;
       }
       this.applyTransfer(
-        { transferId: item.transferId, amount: item.transferAmount, ilpPacket: item.ilpPacket, condition: item.condition, payerFsp: req.payerFsp, payeeFsp: req.payeeFsp },
+        { transferId: item.transferId, amount: item.transferAmount, ilpPacket: item.ilpPacket, condition: item.condition, payerFsp:
+          req.payerFsp, payeeFsp: req.payeeFsp },
         itemHash, now, faults.wrongFulfilment === true, req.bulkTransferId, faults.failItems?.get(i),
       );
     });
@@ -477,7 +485,8 @@ export class PayeeCore {
       const record = this.ledger.get(transferId);
       if (!record) return { transferId, errorInformation: this.errorInfo({ errorCode: '2001' }) };
       if (record.state === 'REJECTED' || record.state === 'ABORTED') {
-        return { transferId, errorInformation: this.errorInfo({ errorCode: record.errorCode ?? '5105', errorDescription: record.errorDescription }) };
+        return { transferId, errorInformation: this.errorInfo({ errorCode: record.errorCode ?? '5105', errorDescription:
+          record.errorDescription }) };
       }
       return { transferId, fulfilment: record.fulfilment };
     });

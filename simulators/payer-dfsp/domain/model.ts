@@ -36,7 +36,8 @@ export function errorFromOutcome(o: Exclude<FspiopOutcome, { kind: 'success' }>,
       ? sdkError('3303', describe, `no ${phase} callback within ${o.waitedMs} ms`, 504)
       : sdkError('2004', describe, `no ${phase} callback within ${o.waitedMs} ms`, 504);
   }
-  if (o.errorInformation) return { httpStatusCode: o.status >= 400 ? o.status : 500, mojaloopError: { errorInformation: o.errorInformation } };
+  if (o.errorInformation) return { httpStatusCode: o.status >= 400 ? o.status : 500, mojaloopError:
+    { errorInformation: o.errorInformation } };
   return sdkError(o.status === 0 ? '1001' : '2001', describe, o.message, 502);
 }
 

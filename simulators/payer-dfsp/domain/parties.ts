@@ -9,7 +9,8 @@ export function fspiopParty(p: TransferParty, fspId?: string): Party {
   if (p.displayName) party.name = p.displayName;
   if (p.firstName || p.lastName || p.middleName) {
     party.personalInfo = { complexName: { firstName: p.firstName, middleName: p.middleName, lastName: p.lastName } };
-    for (const k of ['firstName', 'middleName', 'lastName'] as const) if (!party.personalInfo.complexName![k]) delete party.personalInfo.complexName![k];
+    for (const k of ['firstName', 'middleName',
+      'lastName'] as const) if (!party.personalInfo.complexName![k]) delete party.personalInfo.complexName![k];
   }
   return party;
 }

@@ -71,7 +71,8 @@ export interface BulkTransaction {
 }
 
 /** Where a transfer id or homeTransactionId lives. */
-export type ItemRef = { kind: 'transfer'; rec: TransferRecord } | { kind: 'bulkItem'; txn: BulkTransaction; item: BulkItem } | { kind: 'sdkBulkTransfer'; rec: SdkBulkTransferRecord; index: number };
+export type ItemRef = { kind: 'transfer'; rec: TransferRecord } | { kind: 'bulkItem'; txn: BulkTransaction; item: BulkItem }
+  | { kind: 'sdkBulkTransfer'; rec: SdkBulkTransferRecord; index: number };
 
 export interface SdkBulkQuoteRecord {
   bulkQuoteId: string;

@@ -25,9 +25,12 @@ async function main(): Promise<void> {
     await store.open();
     const rnd = new SeededRandom(1);
     const config = resolveConfig({ dataDir: dir }, {});
-    const engine = new Engine({ store, config, logger: rootLogger, railFor: () => rail, newId: () => rnd.uuid(), random: () => rnd.next() });
+    const engine = new Engine({ store, config, logger: rootLogger, railFor: () => rail, newId: () => rnd.uuid(), random: () =>
+      rnd.next() });
     await engine.start();
-    const payments: PaymentInput[] = Array.from({ length: n }, (_, i) => ({ reference: String(i), payeeIdType: 'MSISDN', payeeIdValue: `2547${String(i).padStart(8, '0')}`, amount: `${1 + (i % 500)}.5`, currency: 'USD' }));
+    const payments: PaymentInput[] = Array.from({ length: n }, (_, i) =>
+      ({ reference: String(i), payeeIdType: 'MSISDN', payeeIdValue: `2547${String(i).padStart(8, '0')}`, amount: `${1 + (i % 500)}.5`,
+        currency: 'USD' }));
     const t0 = Date.now();
     const out = await engine.submit({ source: 'native', sourceKey: `bench-${n}`, requestHash: 'h', currency: 'USD', payments });
     const t1 = Date.now();
@@ -38,7 +41,8 @@ async function main(): Promise<void> {
     await store.close();
     const size = readdirSync(dir).reduce((s, f) => s + statSync(path.join(dir, f)).size, 0);
     peak = Math.max(peak, process.memoryUsage().rss);
-    process.stdout.write(`engine+store, fake rail: ${n} payments, intake durable ${((t1 - t0) / 1000).toFixed(2)} s, all final ${((t2 - t0) / 1000).toFixed(2)} s, ` +
+    process.stdout.write(`engine+store, fake rail: ${n} payments, intake durable ${((t1 - t0) / 1000).toFixed(2)} s, all final ` +
+      `${((t2 - t0) / 1000).toFixed(2)} s, ` +
       `${Math.round(n / ((t2 - t0) / 1000))} payments/s, status ${view?.status}, completed ${view?.byStatus.COMPLETED.count}, ` +
       `peak RSS ${Math.round(peak / 1048576)} MB, data dir after compaction ${Math.round(size / 1048576)} MB\n`);
   } finally {

@@ -22,7 +22,8 @@ export function crashBatch(n: number, key = `crash-${n}`): SubmitBatchCommand {
 /** The G2P Connect disburse message of the test (transaction tx-notify-1, sender notify-sender). */
 export function g2pMessage(receiver: string): unknown {
   const payments = crashPayments(6).map((p, i) => ({
-    reference_id: `g-${i}`, payer_fa: 'account:treasury@gpo', payee_fa: `mobile:${p.payeeIdValue}@payeefsp${(i % 2) + 1}`, amount: p.amount, currency_code: 'USD',
+    reference_id: `g-${i}`, payer_fa: 'account:treasury@gpo', payee_fa: `mobile:${p.payeeIdValue}@payeefsp${(i % 2) + 1}`, amount: p.amount,
+    currency_code: 'USD',
   }));
   return {
     header: {

@@ -22,7 +22,9 @@ export function runChild(env: Record<string, string>, timeoutMs: number): Promis
       env: { ...process.env, GPO_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const run: ChildRun = { signal: null, code: null, lines: [] };
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`child did not finish within ${timeoutMs} ms: ${run.lines.join('\n')}`)); }, timeoutMs);
+    const timer =
+      setTimeout(() =>
+        { child.kill('SIGKILL'); reject(new Error(`child did not finish within ${timeoutMs} ms: ${run.lines.join('\n')}`)); }, timeoutMs);
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (!line.startsWith('GPO-CHILD ')) return;
       run.lines.push(line);

@@ -70,20 +70,25 @@ export class FakeRail implements Rail {
     if (failCall && !this.opts.lostAnswers) throw new RailCallError('timed out', true, '2004');
     const results = group.items.map((it): ItemResult => {
       const done = this.ledger.get(it.transferId);
-      if (done) return { transferId: it.transferId, outcome: 'completed', amountDebited: it.amount, amountCredited: done.credited, fee: done.fee, railTransferId: it.transferId };
-      if (this.opts.insufficientLiquidity?.()) return { transferId: it.transferId, outcome: 'failed', errorCode: '4001', description: 'Payer FSP insufficient liquidity', transient: false };
+      if (done) return { transferId: it.transferId, outcome: 'completed', amountDebited: it.amount, amountCredited: done.credited, fee:
+        done.fee, railTransferId: it.transferId };
+      if (this.opts.insufficientLiquidity?.()) return { transferId: it.transferId, outcome: 'failed', errorCode: '4001', description:
+        'Payer FSP insufficient liquidity', transient: false };
       const b = this.behaviour(it.payeeIdValue);
-      if (b?.kind === 'unknown-party') return { transferId: it.transferId, outcome: 'failed', errorCode: '3204', description: 'Party not found', transient: false };
+      if (b?.kind === 'unknown-party') return { transferId: it.transferId, outcome: 'failed', errorCode: '3204', description:
+        'Party not found', transient: false };
       if (b?.kind === 'fail') {
         const n = (this.failures.get(it.payeeIdValue) ?? 0) + 1;
         this.failures.set(it.payeeIdValue, n);
-        if (b.times === undefined || n <= b.times) return { transferId: it.transferId, outcome: 'failed', errorCode: b.code, description: `failure ${b.code}`, transient: !!b.transient, ...(b.code === '2004' ? { inDoubt: true } : {}) };
+        if (b.times === undefined || n <= b.times) return { transferId: it.transferId, outcome: 'failed', errorCode: b.code, description:
+          `failure ${b.code}`, transient: !!b.transient, ...(b.code === '2004' ? { inDoubt: true } : {}) };
       }
       const fee = b?.kind === 'fee' ? b.fee : '0';
       const credited = fromUnits(toUnits(it.amount) - toUnits(fee));
       this.ledger.set(it.transferId, { payee: it.payeeIdValue, amount: it.amount, credited, fee });
       this.credits.set(it.payeeIdValue, (this.credits.get(it.payeeIdValue) ?? 0n) + toUnits(credited));
-      return { transferId: it.transferId, outcome: 'completed', amountDebited: it.amount, amountCredited: credited, fee, railTransferId: it.transferId };
+      return { transferId: it.transferId, outcome: 'completed', amountDebited: it.amount, amountCredited: credited, fee, railTransferId:
+        it.transferId };
     });
     if (failCall) throw new RailCallError('answer lost', true, '2004');
     return results;
@@ -92,7 +97,8 @@ export class FakeRail implements Rail {
   async query(group: RailGroup): Promise<ItemResult[]> {
     return group.items.map((it): ItemResult => {
       const done = this.ledger.get(it.transferId);
-      return done ? { transferId: it.transferId, outcome: 'completed', amountDebited: it.amount, amountCredited: done.credited, fee: done.fee, railTransferId: it.transferId } : { transferId: it.transferId, outcome: 'unknown' };
+      return done ? { transferId: it.transferId, outcome: 'completed', amountDebited: it.amount, amountCredited: done.credited, fee:
+        done.fee, railTransferId: it.transferId } : { transferId: it.transferId, outcome: 'unknown' };
     });
   }
 

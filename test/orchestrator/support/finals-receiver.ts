@@ -17,7 +17,8 @@ export interface FinalsReceiver {
   close(): Promise<void>;
 }
 
-export async function startFinalsReceiver(refuse: (final: Omit<FinalDelivery, 'status'>, before: FinalDelivery[]) => boolean): Promise<FinalsReceiver> {
+export async function startFinalsReceiver(refuse: (final: Omit<FinalDelivery, 'status'>,
+  before: FinalDelivery[]) => boolean): Promise<FinalsReceiver> {
   const finals: FinalDelivery[] = [];
   const waiters: Array<() => void> = [];
   const server = http.createServer((req, res) => {

@@ -15,7 +15,8 @@ async function main(): Promise<void> {
   const receiver = process.env.NOTIFY_RECEIVER!;
   const orch = await startOrchestrator({
     port: 0, dataDir: process.env.NOTIFY_DATA_DIR, sdkUrl: process.env.NOTIFY_SDK_URL, seed: 7, chunkSize: 100,
-    retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 }, notify: { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 200, progressEveryMs: 60_000 },
+    retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 }, notify:
+      { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 200, progressEveryMs: 60_000 },
   });
   const ids: string[] = [];
   for (let b = 0; b < Number(process.env.NOTIFY_BATCHES ?? 3); b++) {

@@ -60,7 +60,8 @@ export function payee(fsp: 1 | 2, k: number): string {
 }
 
 /** n payments alternating between the two payee FSPs, distinct payees; `unknown` positions go to nobody. */
-export function worldPayments(n: number, opts: { amount?: (i: number) => string; unknown?: Set<number>; knownFsp?: boolean } = {}): PaymentInput[] {
+export function worldPayments(n: number, opts: { amount?: (i: number) => string; unknown?: Set<number>;
+  knownFsp?: boolean } = {}): PaymentInput[] {
   return Array.from({ length: n }, (_, i) => {
     const p: PaymentInput = {
       reference: `ref-${i}`, payeeIdType: 'MSISDN',

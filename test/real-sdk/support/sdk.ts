@@ -30,7 +30,8 @@ export function redisServer(): string | undefined {
 /** In CI the real SDK must be there (a missing install fails); elsewhere the suite is skipped without it. */
 export function realSdkAvailable(): boolean {
   const ok = !!sdkDir() && !!redisServer();
-  if (!ok && process.env.CI === 'true') throw new Error('CI: the real SDK (.ci/sdk-peer or GPO_REAL_SDK_DIR) and redis-server must be installed by .ci/run');
+  if (!ok && process.env.CI === 'true') throw new Error('CI: the real SDK (.ci/sdk-peer or GPO_REAL_SDK_DIR) and redis-server must be ' +
+    'installed by .ci/run');
   return ok;
 }
 
@@ -132,10 +133,13 @@ export async function startRealSdk(world: World, o: RealSdkOptions = {}): Promis
     await redis.stop();
   };
   try {
-    const up = (port: number) => async () => { const r = await request(`http://127.0.0.1:${port}/`); await r.body.dump(); return r.statusCode === 200; };
+    const up = (port: number) => async () =>
+      { const r = await request(`http://127.0.0.1:${port}/`); await r.body.dump(); return r.statusCode === 200; };
     await waitFor('SDK outbound API', up(outbound), 60_000, sdk);
-    await waitFor('SDK inbound API', async () => { const r = await request(`http://127.0.0.1:${inbound}/`); await r.body.dump(); return r.statusCode < 500; }, 30_000, sdk);
-    if (!world.switch.participants.get(SDK_FSP)) await onboardParticipant(world.urls.switch, SDK_FSP, `http://127.0.0.1:${inbound}`, { currency: 'USD' });
+    await waitFor('SDK inbound API', async () =>
+      { const r = await request(`http://127.0.0.1:${inbound}/`); await r.body.dump(); return r.statusCode < 500; }, 30_000, sdk);
+    if (!world.switch.participants.get(SDK_FSP)) await onboardParticipant(world.urls.switch, SDK_FSP, `http://127.0.0.1:${inbound}`,
+      { currency: 'USD' });
   } catch (err) {
     await stop();
     throw err;

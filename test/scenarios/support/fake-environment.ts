@@ -25,22 +25,27 @@ export function fakeEnvironment(): EnvironmentFactory {
     server.route({
       method: 'POST', path: '/disbursement',
       handler: (req, h) => {
-        const body = req.payload as { disbursementId?: string; payeeList?: Array<{ payeeIdType: string; payeeIdValue: string; amount: number; currency: string }> };
-        if (!body?.disbursementId || !Array.isArray(body.payeeList)) return h.response({ errorInformation: { errorCode: '3100', errorDescription: 'disbursementId and payeeList are required' } }).code(400);
+        const body = req.payload as { disbursementId?: string; payeeList?: Array<{ payeeIdType: string; payeeIdValue: string;
+          amount: number; currency: string }> };
+        if (!body?.disbursementId || !Array.isArray(body.payeeList)) return h.response({ errorInformation:
+          { errorCode: '3100', errorDescription: 'disbursementId and payeeList are required' } }).code(400);
         // A malformed identifier refuses the whole batch, as the orchestrator's intake does.
-        if (body.payeeList.some((p) => /[^0-9A-Za-z-]|BAD/.test(p.payeeIdValue))) return h.response({ errorInformation: { errorCode: '3101', errorDescription: 'malformed payee identifier' } }).code(400);
+        if (body.payeeList.some((p) => /[^0-9A-Za-z-]|BAD/.test(p.payeeIdValue))) return h.response({ errorInformation:
+          { errorCode: '3101', errorDescription: 'malformed payee identifier' } }).code(400);
         const prior = results.get(body.disbursementId);
         if (prior) return prior;
         const payeeResults = body.payeeList.map((p) => {
           const fsp = fspOf(p.payeeIdValue);
           const amount = String(p.amount);
-          const rule = fsp ? (rules.get(fsp) ?? []).find((r) => !r.match?.partyId || new RegExp(String(r.match.partyId)).test(p.payeeIdValue)) : undefined;
+          const rule = fsp ? (rules.get(fsp) ?? []).find((r) => !r.match?.partyId
+            || new RegExp(String(r.match.partyId)).test(p.payeeIdValue)) : undefined;
           const l = fsp ? ledgers.get(fsp)! : undefined;
           const account = `${p.payeeIdType}:${p.payeeIdValue}`;
           const credit = () => { if (l && !l.has(account)) { l.set(account, toUnits(amount)); debited += toUnits(amount); } };
           // `creditButReject`: the money moves but the answer says it did not (what the ledger checks must catch).
           if (rule?.action.type === 'creditButReject') credit();
-          if (!fsp || rule) return { ...p, amount, status: 'REJECTED', timestamp: new Date().toISOString(), errorCode: fsp ? String(rule?.action.errorCode ?? '5104') : '3204' };
+          if (!fsp || rule) return { ...p, amount, status: 'REJECTED', timestamp: new Date().toISOString(), errorCode: fsp
+            ? String(rule?.action.errorCode ?? '5104') : '3204' };
           credit();
           return { ...p, amount, status: 'COMPLETED', amountCredited: amount, timestamp: new Date().toISOString() };
         });
@@ -49,7 +54,8 @@ export function fakeEnvironment(): EnvironmentFactory {
         return res;
       },
     });
-    server.route({ method: 'GET', path: '/disbursement/{id}', handler: (req, h) => (results.get(String(req.params.id)) as object | undefined) ?? h.response({}).code(404) });
+    server.route({ method: 'GET', path: '/disbursement/{id}', handler: (req, h) =>
+      (results.get(String(req.params.id)) as object | undefined) ?? h.response({}).code(404) });
     await server.start();
     const url = `http://127.0.0.1:${server.info.port}`;
     const env: Environment = {
@@ -59,7 +65,8 @@ export function fakeEnvironment(): EnvironmentFactory {
       restartOrchestrator: async () => url,
       payeeLedger: async (f) => {
         const l = ledgers.get(f) ?? new Map<string, bigint>();
-        return { fspId: f, committedCount: l.size, credited: fromUnits(sumUnits(l.values())), fees: '0', transferred: fromUnits(sumUnits(l.values())), balances: new Map([...l].map(([k, v]) => [k, fromUnits(v)])) };
+        return { fspId: f, committedCount: l.size, credited: fromUnits(sumUnits(l.values())), fees: '0', transferred:
+          fromUnits(sumUnits(l.values())), balances: new Map([...l].map(([k, v]) => [k, fromUnits(v)])) };
       },
       payeeAccount: async () => undefined,
       treasury: async () => ({ debited: fromUnits(debited), source: 'fake' }),
