@@ -18,7 +18,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { onboardParticipant } from '../simulators/bench';
+import { onboardParticipant } from '../simulators/switch/onboard';
 import type { PartyConfig } from '../simulators/payee-dfsp/domain/directory';
 import { startWorld, World } from '../simulators/world';
 import type { ChildPlan } from './ttk-child';

@@ -10,7 +10,7 @@ import { createDisbursementService } from './app/disbursement-service';
 import type { DisbursementService } from './app/service';
 import { resolveConfig, type OrchestratorConfig, type OrchestratorOptions } from './config';
 import { Engine } from './engine/engine';
-import { runSeed } from './engine/limits';
+import { runSeed } from './engine/run-seed';
 import { registerConsole } from './console';
 import { registerIntakes } from './intake';
 import { NotificationJournal } from './notify/journal';

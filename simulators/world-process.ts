@@ -21,7 +21,7 @@ import { processStats, serveParentCommands, type ProcessStats } from '../shared/
 import type { RunningServer } from '../shared/server';
 import { startAls } from './als';
 import type { OracleEntry } from './als';
-import { onboardParticipant } from './bench';
+import { onboardParticipant } from './switch/onboard';
 import { defaultOracleRules, startPayeeDfsp } from './payee-dfsp';
 import type { PartyConfig } from './payee-dfsp/domain/directory';
 import { startPayerDfsp } from './payer-dfsp';

@@ -8,7 +8,7 @@ import { componentLogger } from '../shared/logger';
 import { DEFAULT_PORTS, RunningServer } from '../shared/server';
 import { RunningAls, startAls } from './als';
 import type { OracleEntry, OracleRule } from './als';
-import { onboardParticipant } from './bench';
+import { onboardParticipant } from './switch/onboard';
 import { defaultOracleRules, RunningPayeeDfsp, startPayeeDfsp } from './payee-dfsp';
 import type { PartyConfig } from './payee-dfsp/domain/directory';
 import type { FeeRule } from './payee-dfsp/domain/fees';

@@ -23,7 +23,7 @@ import type { ItemResult, Rail, RailGroup, RailItem, SendHooks } from '../rails/
 import { RailCallError } from '../rails/port';
 import type { BatchListQuery, Store } from '../store/port';
 import { CrashPoints } from './crash';
-import { delay, KeyedSemaphores, mapLimit, Semaphore } from './limits';
+import { delay, KeyedSemaphores, mapLimit, Semaphore } from '../../shared/concurrency';
 import { deferred, failed, indices, toRailError } from './helpers';
 import { noteRailId, railIdHooks, railIds } from './rail-ids';
 

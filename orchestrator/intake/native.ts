@@ -78,8 +78,8 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
   const log = deps.logger.child({ module: 'native-api' });
   const ext = { onPreResponse: { method: nativeErrors(log) } };
   const webhookSecret = (config as { webhookSecret?: string }).webhookSecret ?? process.env.GPO_WEBHOOK_SECRET;
-  const notifier = startWebhookNotifier({ service, config, logger: deps.logger, secret: webhookSecret || undefined, journal: deps.journal,
-    outbox: deps.outbox, crash: deps.crash });
+  const notifier = startWebhookNotifier({ service, config, logger: deps.logger, present: toNativeBatch, secret: webhookSecret || undefined,
+    journal: deps.journal, outbox: deps.outbox, crash: deps.crash });
   server.ext('onPreStop', async () => {
     await notifier.stop();
   });

@@ -16,7 +16,6 @@ import { newId, SeededRandom } from '../../shared/ids';
 import type { DisbursementService } from '../app/service';
 import type { OrchestratorConfig } from '../config';
 import type { BatchView, OrchestratorEvent } from '../domain/types';
-import { toNativeBatch } from '../intake/native/report';
 import type { NotificationJournal } from './journal';
 import type { NotificationOutbox } from './outbox';
 import { JsonSender, RetryAbortedError } from './retry';
@@ -30,13 +29,16 @@ export interface WebhookPayload {
   /** New for each delivery of an event. */
   deliveryId: string;
   sentAt: string;
-  batch: ReturnType<typeof toNativeBatch>;
+  /** The batch as the API the webhook belongs to shows it (the native API's batch). */
+  batch: unknown;
 }
 
 export interface WebhookNotifierOptions {
   service: Pick<DisbursementService, 'subscribe'> & Partial<Pick<DisbursementService, 'getBatch'>>;
   config: Pick<OrchestratorConfig, 'notify'> & { seed?: number };
   logger: Logger;
+  /** The batch as the payload carries it: the intake that owns the webhook says how its API shows a batch. */
+  present: (view: BatchView) => unknown;
   /** Signs every delivery whose batch has no secret of its own. */
   secret?: string;
   /** Per attempt, ms (default 10 s). */
@@ -120,7 +122,7 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
     const owed = final && opts.outbox ? await opts.outbox.pendingFor(view.id, 'webhook') : undefined;
     if (final && opts.outbox && !owed) return; // delivered (or given up) already
     const payload: WebhookPayload = { event, eventId: owed?.id ?? newId(), deliveryId: newId(), sentAt: new Date().toISOString(), batch:
-      toNativeBatch(view) };
+      opts.present(view) };
     const body = JSON.stringify(payload);
     const secret = view.callback.secret ?? opts.secret;
     const headers: Record<string, string> = {

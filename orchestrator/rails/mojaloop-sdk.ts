@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { fspiopNow } from '../../shared/ids';
 import type { MojaloopSdkMode } from '../domain/types';
 import { isTransientCode } from '../domain/model';
-import { mapLimit } from '../engine/limits';
+import { mapLimit } from '../../shared/concurrency';
 import { errorCodeOf, JsonClient } from './http';
 import type { ItemResult, LookupResult, QuoteResult, Rail, RailGroup, RailItem, RailMemory, RailTimings, SendHooks } from './port';
 import { RailCallError } from './port';

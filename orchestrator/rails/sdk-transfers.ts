@@ -20,7 +20,7 @@
 import type { Logger } from 'pino';
 import { toUnits } from '../../shared/money';
 import { isTransientCode } from '../domain/model';
-import { mapLimit } from '../engine/limits';
+import { mapLimit } from '../../shared/concurrency';
 import type { JsonClient, JsonResponse } from './http';
 import { errorCodeOf } from './http';
 import type { ItemResult, RailGroup, RailIds, RailItem, RailMemory, SendHooks } from './port';

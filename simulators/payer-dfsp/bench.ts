@@ -11,7 +11,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Pool } from 'undici';
 import { newId } from '../../shared/ids';
-import { onboardParticipant } from '../bench';
+import { onboardParticipant } from '../switch/onboard';
 import { startAls } from '../als';
 import { defaultOracleRules, startPayeeDfsp } from '../payee-dfsp';
 import { startSwitch } from '../switch';

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import { componentLogger } from '../../shared/logger';
 import { bindHost, DEFAULT_PORTS, RunningServer } from '../../shared/server';
-import { onboardParticipant } from '../bench';
+import { onboardParticipant } from '../switch/onboard';
 import { FspiopClient } from '../fspiop/client';
 import { describeError } from '../fspiop/errors';
 import { FSPIOP_MAX_BODY, fspiopPayloadErrors } from '../fspiop/http';

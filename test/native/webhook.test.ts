@@ -5,6 +5,7 @@ import request from 'supertest';
 import pino from 'pino';
 import { backoffDelay, HttpStatusError, isTransientHttpFailure, retryWithBackoff } from '../../orchestrator/notify/retry';
 import { signBody, startWebhookNotifier } from '../../orchestrator/notify/webhook';
+import { toNativeBatch } from '../../orchestrator/intake/native/report';
 import { FakeDisbursementService } from '../intake/fake-service';
 import { batchBody, eventually, startNative, type NativeHarness } from './helpers';
 
@@ -97,7 +98,8 @@ describe('native API: webhooks', () => {
     rx = await receiver([503, 503, 503, 503]);
     const service = new FakeDisbursementService({ settle: 'manual', stepSize: 1 });
     const notifier = startWebhookNotifier({ service, config: { notify:
-      { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 4, progressEveryMs: 60_000 }, seed: 3 }, logger: pino({ level: 'silent' }) });
+      { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 4, progressEveryMs: 60_000 }, seed: 3 }, logger: pino({ level: 'silent' }),
+      present: toNativeBatch });
     try {
       const sub = await service.submitBatch({ source: 'native', sourceKey: 't-1', requestHash: 'h', currency: 'USD', callback:
         { kind: 'webhook', url: rx.url }, payments: [1, 2, 3, 4].map((i) =>
@@ -125,7 +127,8 @@ describe('native API: webhooks', () => {
     const service = new FakeDisbursementService({ settle: 'manual', stepSize: 1 });
     // Long backoff: the progress delivery would take seconds to exhaust its attempts.
     const notifier = startWebhookNotifier({ service, config: { notify:
-      { maxAttempts: 6, baseDelayMs: 2000, maxDelayMs: 2000, progressEveryMs: 0 } }, logger: pino({ level: 'silent' }) });
+      { maxAttempts: 6, baseDelayMs: 2000, maxDelayMs: 2000, progressEveryMs: 0 } }, logger: pino({ level: 'silent' }),
+      present: toNativeBatch });
     try {
       const sub = await service.submitBatch({ source: 'native', sourceKey: 't-2', requestHash: 'h', currency: 'USD', callback:
         { kind: 'webhook', url: rx.url }, payments: [1, 2].map((i) => ({ reference: `r${i}`, payeeIdType: 'MSISDN', payeeIdValue: `${i}`,

@@ -7,12 +7,12 @@ import { SeededRandom } from '../../shared/ids';
 import { toUnits } from '../../shared/money';
 import { resolveConfig, type OrchestratorOptions } from '../../orchestrator/config';
 import { Engine } from '../../orchestrator/engine/engine';
-import { runSeed } from '../../orchestrator/engine/limits';
+import { runSeed } from '../../orchestrator/engine/run-seed';
 import { NedbStore } from '../../orchestrator/store/nedb';
 import { OrchestratorMetrics } from '../../orchestrator/metrics';
 import { BatchRejected, S_COMPLETED, type SliceStateRecord } from '../../orchestrator/domain/model';
 import { BatchStatus, PaymentStatus, type PaymentInput, type SubmitBatchCommand } from '../../orchestrator/domain/types';
-import { FakeRail, type FakeRailOptions } from './support/fake-rail';
+import { FakeRail } from './support/fake-rail';
 import { deferred } from '../../orchestrator/engine/helpers';
 
 function payments(n: number, amount = '10.5'): PaymentInput[] {
@@ -204,8 +204,6 @@ describe('orchestrator engine (fake rail)', () => {
   it('after a restart asks the rail about what was sent and finishes with the same ids', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gpo-engine-'));
     try {
-      let engine1!: Engine;
-      let store1!: NedbStore;
       let calls = 0;
       const rail = new FakeRail({
         onSend: () => {
@@ -215,7 +213,7 @@ describe('orchestrator engine (fake rail)', () => {
           }
         },
       });
-      ({ engine: engine1, store: store1 } = await makeEngine(rail, { chunkSize: 100, railConcurrency: 1 }, dir));
+      const { engine: engine1, store: store1 } = await makeEngine(rail, { chunkSize: 100, railConcurrency: 1 }, dir);
       const out = await engine1.submit(command(300, 'restart'));
       await new Promise<void>((resolve) => { const t = setInterval(() => { if (calls >= 2) { clearInterval(t); resolve(); } }, 5); });
       const paidBefore = rail.ledger.size;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { onboardParticipant } from '../../simulators/bench';
+import { onboardParticipant } from '../../simulators/switch/onboard';
 import { RunningAls, startAls } from '../../simulators/als';
 import { defaultOracleRules, RunningPayeeDfsp, startPayeeDfsp } from '../../simulators/payee-dfsp';
 import { RunningPayerDfsp, startPayerDfsp } from '../../simulators/payer-dfsp';

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { toUnits } from '../../shared/money';
 import { fingerprint, SwitchLedger } from '../../simulators/switch/ledger';
 import { Participants, RegistryError, routeFor } from '../../simulators/switch/participants';
-import { standardEndpoints } from '../../simulators/bench';
+import { standardEndpoints } from '../../simulators/switch/onboard';
 
 function pair(): { fulfilment: string; condition: string } {
   const f = randomBytes(32);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { SeededRandom } from '../../shared/ids';
-import { onboardParticipant, standardEndpoints } from '../../simulators/bench';
+import { onboardParticipant, standardEndpoints } from '../../simulators/switch/onboard';
 import { checkBody } from '../../simulators/payee-dfsp/edge';
 import { RunningPayeeDfsp, startPayeeDfsp } from '../../simulators/payee-dfsp';
 import { RunningSwitch, startSwitch } from '../../simulators/switch';
@@ -326,7 +326,8 @@ describe('switch simulator', function () {
       assert.equal(checkBody('ErrorInformationObject', r.body), undefined);
     }
     const version = await send({ headers: { 'content-type': 'application/vnd.interoperability.transfers+json;version=3.0' } });
-    assert.ok(((version.body as { errorInformation: { extensionList?: { extension: unknown[] } } }).errorInformation.extensionList?.extension.length ?? 0) >= 1);
+    const versionError = (version.body as { errorInformation: { extensionList?: { extension: unknown[] } } }).errorInformation;
+    assert.ok((versionError.extensionList?.extension.length ?? 0) >= 1);
     await sw.idle();
     assert.equal(p1.core.ledger.get(t.transferId), undefined);
     assert.deepEqual(await positions(), before);

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { request } from 'undici';
 import yargs from 'yargs';
 import { SeededRandom } from '../../shared/ids';
-import { onboardParticipant } from '../../simulators/bench';
+import { onboardParticipant } from '../../simulators/switch/onboard';
 import type { RunningSwitch } from '../../simulators/switch';
 import { SIMULATORS, simCommand, startSimulator } from '../../cli/commands/sim';
 import { startUp, Up, upCommand } from '../../cli/commands/up';

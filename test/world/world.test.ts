@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { request } from 'undici';
 import { SeededRandom } from '../../shared/ids';
-import { onboardParticipant } from '../../simulators/bench';
+import { onboardParticipant } from '../../simulators/switch/onboard';
 import { checkBody } from '../../simulators/fspiop';
 import { defaultWorldConfig, startWorld, World } from '../../simulators/world';
 import { CallbackSink, fspiop, Received, startCallbackSink } from '../network/helpers';

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
-import { onboardParticipant } from '../../../simulators/bench';
+import { onboardParticipant } from '../../../simulators/switch/onboard';
 import type { World } from '../../../simulators/world';
 
 export const SDK_FSP = 'sdkbank';

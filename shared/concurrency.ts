@@ -1,4 +1,4 @@
-/** Concurrency helpers: a counting semaphore, keyed semaphores, and a bounded parallel map. */
+/** Concurrency helpers shared by the engine and the rails: a counting semaphore, keyed semaphores, a bounded parallel map. */
 
 export class Semaphore {
   private active = 0;
@@ -65,12 +65,4 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * The seed of one run of a seeded orchestrator: the configured seed mixed with a counter kept in the store, so a
- * restarted orchestrator never draws the ids its previous run drew.
- */
-export function runSeed(seed: number, startCount: number): number {
-  return (seed ^ Math.imul(startCount, 0x9e3779b1)) >>> 0;
 }
