@@ -35,6 +35,8 @@ async function main(): Promise<void> {
   const planFile = path.resolve(process.argv[2] ?? '');
   const plan = JSON.parse(fs.readFileSync(planFile, 'utf8')) as ChildPlan;
   process.chdir(plan.workDir); // the Toolkit reads spec_files/... relative to its working directory
+  // the Toolkit is CommonJS installed at a path known only at run time
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const load = (rel: string): unknown => require(path.join(plan.ttkDir, rel));
   const config = load('src/lib/config') as { loadSystemConfig(): Promise<void>; loadUserConfig(): Promise<void> };
   const server = load('src/server') as { initialize(): Promise<{ info: { uri: string }; stop(): Promise<void> } | null> };

@@ -248,7 +248,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   for (const c of ok) {
     if (base && c !== base) c.scaling = Math.round(((c.allFinalS / base.allFinalS) / (c.payments / base.payments)) * 100) / 100;
     if (base && c === base) c.scaling = 1;
-    if (result.baseline?.bulkItemsPerSecond) c.ratioToSimulators = Math.round((c.paymentsPerSecond / result.baseline.bulkItemsPerSecond) * 100) / 100;
+    const simulatorRate = result.baseline?.bulkItemsPerSecond;
+    if (simulatorRate) c.ratioToSimulators = Math.round((c.paymentsPerSecond / simulatorRate) * 100) / 100;
   }
   result.machine.loadAfter = Math.round(os.loadavg()[0] * 100) / 100;
   const modes = [...new Set(result.cycles.map((c) => c.railMode).filter(Boolean))];

@@ -39,8 +39,9 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     .example('npm run bench -- --sizes 10000,100000,1000000 --write',
       'the figures of record, written to docs/benchmarks.md') as unknown as Argv<BenchArgs>,
   handler: async (args) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runBench, formatBench, parseBenchArgs, BENCHMARKS_DOC } =
+      // loaded on demand: the benchmark pulls in the whole world, which no other command needs
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       require('../../loadtests/bench') as typeof import('../../loadtests/bench');
     const opts = parseBenchArgs(['--sizes', args.sizes, '--batch-size', String(args['batch-size']), '--baseline-bulks',
       String(args['baseline-bulks']), ...(args['rail-mode'] ? ['--rail-mode', args['rail-mode']] : []), ...(args.write ? ['--write'] : []),

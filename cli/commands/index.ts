@@ -9,5 +9,7 @@ import { benchCommand } from './bench';
 import { apiKeyCommand } from './api-key';
 
 /** Every `gpo` sub-command, one module each. */
+// yargs types each command by its own arguments; a list of them can only be typed loosely
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [upCommand, simCommand, orchestratorCommand, demoCommand, scenarioCommand, loadCommand,
   benchCommand, apiKeyCommand];

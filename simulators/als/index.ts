@@ -190,7 +190,8 @@ export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
     }
     try {
       const loaded = body.entries ? oracle.loadEntries(body.entries) : 0;
-      if (body.rules) (body.replaceRules ? oracle.setRules(body.rules) : oracle.addRules(body.rules));
+      if (body.rules && body.replaceRules) oracle.setRules(body.rules);
+      else if (body.rules) oracle.addRules(body.rules);
       return h.response({ loaded, size: oracle.size, rules: oracle.ruleList.length }).code(201);
     } catch (err) {
       if (err instanceof OracleError) return h.response({ error: { code: 'INVALID_ORACLE_LOAD', message: err.message } }).code(400);

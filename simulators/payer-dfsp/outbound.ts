@@ -5,7 +5,7 @@
  */
 import type { Request, ResponseToolkit, Server } from '@hapi/hapi';
 import type { Logger } from 'pino';
-import { FaultAction, FaultRule, FaultRules, ruleAdminRoutes } from '../rules';
+import { FaultAction, FaultRules, ruleAdminRoutes } from '../rules';
 import type { Violation } from './inbound';
 import { BulkTransaction, PayerService, RequestError, TransferRecord } from './service';
 import { sdkProblem } from './spec';
