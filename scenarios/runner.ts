@@ -11,6 +11,7 @@ import { generateRegistrants, OpenG2p, Registrant, startOpenG2p, Cycle, Payment,
 import { loadScenario, parseDuration, ScenarioError, stepName } from './parse';
 import { Environment, EnvironmentFactory, EnvironmentUnavailable, inProcessEnvironment } from './environment';
 import type { Expectations, OrchestratorSpec, Scenario, ScenarioStep, Total } from './types';
+import { isInDoubtCode } from '../shared/fspiop-errors';
 
 export interface StepResult {
   name: string;
@@ -96,7 +97,6 @@ export interface RunOptions {
   onProgress?: (e: ProgressEvent) => void;
 }
 
-const IN_DOUBT_CODE = '2004';
 /** The ledger checks every scenario gets unless it sets one to false. */
 export const LEDGER_CHECKS = { eachTransferCreditedOnce: true, matchesOpenG2p: true, treasuryDebitedEqualsCreditedPlusFees: true } as const;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -285,7 +285,7 @@ function isCancelled(p: Payment): boolean {
 
 /** The orchestrator could not tell whether the transfer went through (2004 after it may have been sent). */
 function isInDoubt(p: Payment): boolean {
-  return p.status !== 'paid' && p.errorCode === IN_DOUBT_CODE;
+  return p.status !== 'paid' && isInDoubtCode(p.errorCode);
 }
 
 /** Refused at intake: a 4xx answer, or a G2P Connect NACK; a timeout or a 5xx is a failed hand-over, not a refusal. */

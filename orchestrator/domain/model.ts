@@ -388,18 +388,6 @@ export function findDuplicatePayees(payments: PaymentInput[]): number[] {
 // ---------------------------------------------------------------------------------------------------------------
 // errors, retries, fees
 
-/** FSPIOP codes that say "try again later": communication, unavailable, timed out. */
-export const TRANSIENT_CODES: ReadonlySet<string> = new Set(['1000', '1001', '2003', '2004']);
-export const INSUFFICIENT_LIQUIDITY = '4001';
-/** The hub expired the quote or transfer: it can never commit, so a new attempt (new ids) is safe. */
-export const EXPIRED_CODES: ReadonlySet<string> = new Set(['3302', '3303']);
-/** A transfer that may have been sent and has no outcome yet ("in doubt"): asked about again, never resent. */
-export const IN_DOUBT = '2004';
-
-export function isTransientCode(code: string | undefined): boolean {
-  return !!code && TRANSIENT_CODES.has(code);
-}
-
 /** Exponential backoff with full jitter in [base*2^(n-1)/2, base*2^(n-1)], capped. `rand` in [0,1). */
 export function backoffDelay(attempt: number, policy: { baseDelayMs: number; maxDelayMs: number }, rand: number): number {
   const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));

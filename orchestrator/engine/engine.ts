@@ -12,7 +12,7 @@ import { fromUnits, toUnits } from '../../shared/money';
 import type { OrchestratorConfig } from '../config';
 import {
   addSummary, backoffDelay, batchView, canTransition, emptySummary, feeWithinLimit, finalBatchStatus, FINAL_BATCH_STATUSES,
-  EXPIRED_CODES, finalOutboxEntry, IN_DOUBT, INSUFFICIENT_LIQUIDITY, isFinalCode, paymentView, planSlices, S_CANCELLED, S_COMPLETED,
+  finalOutboxEntry, isFinalCode, paymentView, planSlices, S_CANCELLED, S_COMPLETED,
   S_FAILED, S_QUOTED, S_RECEIVED,
   S_RESOLVED, S_SENT, STATUS_CODES, summarizeSlice, summaryFromRecord, summaryToRecord, validateBatch, BatchRejected,
   type BatchRecord, type GroupRecord, type InputTuple, type SliceStateRecord, type Summary,
@@ -26,6 +26,7 @@ import { CrashPoints } from './crash';
 import { delay, KeyedSemaphores, mapLimit, Semaphore } from '../../shared/concurrency';
 import { deferred, failed, indices, toRailError } from './helpers';
 import { noteRailId, railIdHooks, railIds } from './rail-ids';
+import { ErrorCode, isExpiredCode, isInDoubtCode } from '../../shared/fspiop-errors';
 
 export interface EngineMetrics {
   paymentsFinal(status: PaymentStatus, count: number): void;
@@ -417,9 +418,10 @@ export class Engine {
       idx.forEach((i, k) => {
         const q = byId.get(items[k].transferId);
         if (!q || !q.ok) {
-          this.itemFailed(run, state, i, q?.errorCode ?? '2001', q?.description ?? 'no quote result', q?.transient ?? true, at);
+          this.itemFailed(run, state, i, q?.errorCode ?? ErrorCode.INTERNAL_SERVER_ERROR, q?.description ?? 'no quote result', q?.transient
+            ?? true, at);
         } else if (!feeWithinLimit(q.fee, run.record.currency, this.deps.config.feeLimits)) {
-          this.finish(state, i, S_FAILED, at, { code: '4100', description:
+          this.finish(state, i, S_FAILED, at, { code: ErrorCode.PAYER_REJECTION, description:
             `fee ${q.fee} ${run.record.currency} above the limit of ${this.deps.config.feeLimits[run.record.currency]}` });
         } else {
           state.st[i] = S_QUOTED;
@@ -480,7 +482,7 @@ export class Engine {
     }
     // Out of attempts: the rail may still have paid. Ask until it answers, and fail only what it has no trace of.
     const known = await this.askRail(rail, group);
-    return known.map((r) => (r.outcome === 'unknown' ? failed(r.transferId, last?.errorCode ?? '2004',
+    return known.map((r) => (r.outcome === 'unknown' ? failed(r.transferId, last?.errorCode ?? ErrorCode.SERVER_TIMED_OUT,
       `no answer from the rail after ${maxAttempts} attempts`, false) : r));
   }
 
@@ -521,14 +523,14 @@ export class Engine {
       const r = byId.get(items[k].transferId);
       if (r) noteRailId(state, i, r);
       if (!r || r.outcome === 'unknown') {
-        this.itemFailed(run, state, i, '2004', 'the rail returned no result for this transfer', true, at);
+        this.itemFailed(run, state, i, ErrorCode.SERVER_TIMED_OUT, 'the rail returned no result for this transfer', true, at);
       } else if (r.outcome === 'completed') {
         if (r.payeeFsp && !state.fsp[i]) state.fsp[i] = r.payeeFsp;
         state.fee[i] = r.fee;
         state.deb[i] = r.amountDebited;
         state.cred[i] = r.amountCredited;
         this.finish(state, i, S_COMPLETED, at, { code: null, description: null });
-      } else if (r.errorCode === IN_DOUBT && r.inDoubt && state.st[i] === S_SENT) {
+      } else if (isInDoubtCode(r.errorCode) && r.inDoubt && state.st[i] === S_SENT) {
         if (this.stillInDoubt(state, i)) {
           // May have been sent and may still commit: stays SENT with its ids, asked about again later.
           state.err[i] = r.errorCode;
@@ -559,11 +561,11 @@ export class Engine {
   /** A payment the rail reported failed: retry with a new transfer id, pause the batch, or fail it. */
   private itemFailed(run: BatchRun, state: SliceStateRecord, i: number, code: string, description: string, transient: boolean, at: string,
     newIdSafe = false): void {
-    if (EXPIRED_CODES.has(code)) {
+    if (isExpiredCode(code)) {
       transient = true;
       newIdSafe = true;
     }
-    if (code === INSUFFICIENT_LIQUIDITY && this.deps.config.onInsufficientLiquidity === 'pause') {
+    if (code === ErrorCode.PAYER_FSP_INSUFFICIENT_LIQUIDITY && this.deps.config.onInsufficientLiquidity === 'pause') {
       this.backToPending(state, i, code, description, newIdSafe);
       state.att[i] = Math.max(0, state.att[i] - 1);
       if (!run.paused) void this.pause(run, `${code} ${description}`);
@@ -670,7 +672,8 @@ export class Engine {
         if (!q || !q.ok) {
           // Never sent (the rail had no trace), so failing or retrying with a new id is safe.
           state.st[i] = S_QUOTED;
-          this.itemFailed(run, state, i, q?.errorCode ?? '2001', q?.description ?? 'no quote result', q?.transient ?? true, at);
+          this.itemFailed(run, state, i, q?.errorCode ?? ErrorCode.INTERNAL_SERVER_ERROR, q?.description ?? 'no quote result', q?.transient
+            ?? true, at);
         } else {
           keep.push(i);
           keepItems.push({ ...items[k], quote: q.quote });

@@ -2,6 +2,7 @@
 import type { SliceStateRecord } from '../domain/model';
 import type { ItemResult } from '../rails/port';
 import { RailCallError } from '../rails/port';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 export function indices(state: SliceStateRecord, pred: (s: number) => boolean): number[] {
   const out: number[] = [];
@@ -17,7 +18,8 @@ export function toRailError(err: unknown): RailCallError {
   if (err instanceof RailCallError) return err;
   const e = err as { code?: string; message?: string; name?: string };
   const timeout = /timeout/i.test(String(e.code ?? '')) || /timeout/i.test(String(e.name ?? ''));
-  return new RailCallError(e.message ?? String(err), true, timeout ? '2004' : '1001');
+  return new RailCallError(e.message ?? String(err), true, timeout ? ErrorCode.SERVER_TIMED_OUT
+    : ErrorCode.DESTINATION_COMMUNICATION_ERROR);
 }
 
 export function deferred(): { promise: Promise<void>; resolve: () => void } {

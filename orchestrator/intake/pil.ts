@@ -15,6 +15,7 @@ import { CURRENCY_RE, edgeAmount, fieldErrors, JOI_OPTIONS, requestHash, type Fi
 import { AuthFailure } from '../security/credentials';
 import { apiRoute, authFailureResponse, readBody, stampOwner, visibleTo } from './access';
 import type { IntakeDeps } from './deps';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 export const PIL_MAX_PAYEES = 1000;
 
@@ -169,7 +170,8 @@ async function results(deps: IntakeDeps, batch: BatchView, disbursementId: strin
 
 function validationFailed(h: ResponseToolkit, errors: FieldError[]) {
   const summary = errors.slice(0, 3).map((e) => `${e.field}: ${e.message}`).join('; ');
-  return h.response(pilError('3100', `Generic validation error - ${errors.length} invalid field(s): ${summary}`, errors)).code(400);
+  return h.response(pilError(ErrorCode.VALIDATION_ERROR, `Generic validation error - ${errors.length} invalid field(s): ${summary}`,
+    errors)).code(400);
 }
 
 export function registerPilApi(server: Server, deps: IntakeDeps): void {
@@ -197,7 +199,7 @@ export function registerPilApi(server: Server, deps: IntakeDeps): void {
       const submitted = await deps.service.submitBatch(cmd);
       if (submitted.outcome === 'conflict' || !visibleTo(req, submitted.batch)) {
         log.warn({ disbursementId: cmd.sourceKey, batchId: submitted.batch.id }, 'PIL disbursementId reused with another request');
-        return h.response(pilError('3106',
+        return h.response(pilError(ErrorCode.MODIFIED_REQUEST,
           `Modified request - disbursementId ${cmd.sourceKey} was already used for a different request; nothing was paid for this one`)).code(409);
       }
       log.info({ disbursementId: cmd.sourceKey, batchId: submitted.batch.id, outcome: submitted.outcome, payees: cmd.payments.length },
@@ -214,7 +216,7 @@ export function registerPilApi(server: Server, deps: IntakeDeps): void {
     handler: async (req, h) => {
       const id = String(req.params.disbursementId);
       const batch = await deps.service.findBatchBySourceKey('pil', id);
-      if (!visibleTo(req, batch)) return h.response(pilError('3200', `Generic ID not found - no disbursement ${id.slice(0,
+      if (!visibleTo(req, batch)) return h.response(pilError(ErrorCode.ID_NOT_FOUND, `Generic ID not found - no disbursement ${id.slice(0,
         128)}`)).code(404);
       return h.response(await results(deps, batch, id)).code(200);
     },

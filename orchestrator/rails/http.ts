@@ -2,6 +2,7 @@
 import { Pool } from 'undici';
 import type { RailTimings } from './port';
 import { RailCallError } from './port';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 export interface JsonResponse {
   status: number;
@@ -43,7 +44,8 @@ export class JsonClient {
     } catch (err) {
       const e = err as { name?: string; code?: string; message?: string };
       const timeout = e.name === 'TimeoutError' || e.name === 'AbortError' || /timeout/i.test(String(e.code ?? ''));
-      throw new RailCallError(`${method} ${path}: ${e.message ?? String(err)}`, true, timeout ? '2004' : '1001');
+      throw new RailCallError(`${method} ${path}: ${e.message ?? String(err)}`, true, timeout ? ErrorCode.SERVER_TIMED_OUT
+        : ErrorCode.DESTINATION_COMMUNICATION_ERROR);
     } finally {
       this.timings?.observe(operation, Number(process.hrtime.bigint() - started) / 1e9, outcome);
     }

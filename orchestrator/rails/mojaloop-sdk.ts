@@ -10,13 +10,13 @@
 import type { Logger } from 'pino';
 import { fspiopNow } from '../../shared/ids';
 import type { MojaloopSdkMode } from '../domain/types';
-import { isTransientCode } from '../domain/model';
 import { mapLimit } from '../../shared/concurrency';
 import { errorCodeOf, JsonClient } from './http';
 import type { ItemResult, LookupResult, QuoteResult, Rail, RailGroup, RailItem, RailMemory, RailTimings, SendHooks } from './port';
 import { RailCallError } from './port';
 import { amountsFrom, amountsFromFee, failedMaybeInDoubt, lastErrorOf, transferStateOf, type Obj } from './sdk-answers';
 import { payeeParty, SdkTransfers, transferParty } from './sdk-transfers';
+import { ErrorCode, isTransientCode } from '../../shared/fspiop-errors';
 
 export interface MojaloopSdkRailOptions {
   sdkUrl: string;
@@ -72,10 +72,11 @@ export class MojaloopSdkRail implements Rail {
       const party = ((b.party as Obj | undefined)?.body ?? b.party) as Obj | undefined;
       const fsp = (party?.partyIdInfo as Obj | undefined)?.fspId;
       if (typeof fsp === 'string') return { fsp };
-      return { errorCode: '3204', description: 'party found without an FSP', transient: false };
+      return { errorCode: ErrorCode.PARTY_NOT_FOUND, description: 'party found without an FSP', transient: false };
     }
     const e = errorCodeOf(b);
-    const code = e.code ?? (res.status === 504 ? '2004' : res.status >= 500 ? '1001' : '3204');
+    const code = e.code ?? (res.status === 504 ? ErrorCode.SERVER_TIMED_OUT : res.status >= 500 ? ErrorCode.DESTINATION_COMMUNICATION_ERROR
+      : ErrorCode.PARTY_NOT_FOUND);
     return { errorCode: code, description: e.description || `party lookup HTTP ${res.status}`, transient: isTransientCode(code)
       || res.status >= 500 };
   }
@@ -101,21 +102,23 @@ export class MojaloopSdkRail implements Rail {
     const b = (res.body ?? {}) as Obj;
     if (res.status !== 200) {
       const e = errorCodeOf(b);
-      const code = e.code ?? (res.status === 504 ? '2004' : '2001');
+      const code = e.code ?? (res.status === 504 ? ErrorCode.SERVER_TIMED_OUT : ErrorCode.INTERNAL_SERVER_ERROR);
       if (res.status >= 500 && isTransientCode(code)) throw new RailCallError(`bulk quote: ${e.description ?? res.status}`, true, code,
         res.status);
-      if (res.status >= 500 && !e.code) throw new RailCallError(`bulk quote HTTP ${res.status}`, true, '2001', res.status);
+      if (res.status >= 500 && !e.code) throw new RailCallError(`bulk quote HTTP ${res.status}`, true, ErrorCode.INTERNAL_SERVER_ERROR,
+        res.status);
       return group.items.map((it) => ({ transferId: it.transferId, ok: false, errorCode: code, description: e.description
         ?? `bulk quote HTTP ${res.status}`, transient: isTransientCode(code) }));
     }
     const byId = new Map(((b.individualQuoteResults as Obj[] | undefined) ?? []).map((r) => [String(r.quoteId), r]));
     return group.items.map((it): QuoteResult => {
       const r = byId.get(it.transferId);
-      if (!r) return { transferId: it.transferId, ok: false, errorCode: '2001', description: 'no quote result for this payment', transient:
+      if (!r) return { transferId: it.transferId, ok: false, errorCode: ErrorCode.INTERNAL_SERVER_ERROR, description:
+        'no quote result for this payment', transient:
         true };
       const le = lastErrorOf(r);
       if (le || !r.ilpPacket || !r.condition) {
-        const code = le?.code ?? '2001';
+        const code = le?.code ?? ErrorCode.INTERNAL_SERVER_ERROR;
         return { transferId: it.transferId, ok: false, errorCode: code, description: le?.description ?? 'quote failed', transient:
           isTransientCode(code) };
       }
@@ -140,7 +143,7 @@ export class MojaloopSdkRail implements Rail {
     const results = view.individualTransferResults as Obj[] | undefined;
     if (res.status !== 200 && !(results && results.length)) {
       const e = errorCodeOf(b);
-      const code = e.code ?? (res.status === 504 ? '2004' : '2001');
+      const code = e.code ?? (res.status === 504 ? ErrorCode.SERVER_TIMED_OUT : ErrorCode.INTERNAL_SERVER_ERROR);
       throw new RailCallError(`bulk transfer: ${e.description ?? `HTTP ${res.status}`}`, res.status >= 500 || isTransientCode(code), code,
         res.status);
     }
@@ -160,7 +163,8 @@ export class MojaloopSdkRail implements Rail {
         return { transferId: it.transferId, outcome: 'completed', ...a, railTransferId: it.transferId };
       }
       const le = lastErrorOf(r);
-      if (le || state === 'ABORTED') return { ...failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', true), railTransferId:
+      if (le || state === 'ABORTED') return { ...failedMaybeInDoubt(it.transferId, le?.code, le?.description,
+        ErrorCode.PAYEE_FSP_REJECTED_TXN, true), railTransferId:
         it.transferId };
       return { transferId: it.transferId, outcome: 'unknown' };
     });
@@ -214,7 +218,8 @@ export class MojaloopSdkRail implements Rail {
       }
       const le = lastErrorOf(r);
       // Quote accepted means the transfer may have gone out; before that nothing was sent.
-      if (le || state === 'ABORTED') return { ...failedMaybeInDoubt(it.transferId, le?.code, le?.description, '5105', !!r.quoteResponse),
+      if (le || state === 'ABORTED') return { ...failedMaybeInDoubt(it.transferId, le?.code, le?.description,
+        ErrorCode.PAYEE_FSP_REJECTED_TXN, !!r.quoteResponse),
         ...rid };
       pending++;
       return { transferId: it.transferId, outcome: 'unknown' };
@@ -232,7 +237,7 @@ export class MojaloopSdkRail implements Rail {
     }
     if (res.status === 202) return this.pollBulkTransaction(group);
     const e = errorCodeOf(b);
-    const code = e.code ?? (res.status === 504 ? '2004' : '2001');
+    const code = e.code ?? (res.status === 504 ? ErrorCode.SERVER_TIMED_OUT : ErrorCode.INTERNAL_SERVER_ERROR);
     throw new RailCallError(`bulk transaction: ${e.description ?? `HTTP ${res.status}`}`, res.status >= 500 || isTransientCode(code), code,
       res.status);
   }
@@ -244,12 +249,13 @@ export class MojaloopSdkRail implements Rail {
     for (;;) {
       const res = await this.http.call('GET', `/bulkTransactions/${group.id}`, 'bulkTransactions.get');
       if (res.status === 404) return group.items.map((it) => ({ transferId: it.transferId, outcome: 'unknown' }));
-      if (res.status !== 200) throw new RailCallError(`GET bulk transaction HTTP ${res.status}`, true, res.status === 504 ? '2004' : '2001',
+      if (res.status !== 200) throw new RailCallError(`GET bulk transaction HTTP ${res.status}`, true, res.status === 504
+        ? ErrorCode.SERVER_TIMED_OUT : ErrorCode.INTERNAL_SERVER_ERROR,
         res.status);
       const { results, pending } = this.bulkTransactionResults(group, (res.body ?? {}) as Obj);
       if (!pending) return results;
       if (Date.now() > deadline) throw new RailCallError(`bulk transaction ${group.id} still has ${pending} payments in flight`, true,
-        '2004');
+        ErrorCode.SERVER_TIMED_OUT);
       await new Promise((r) => setTimeout(r, wait));
       wait = Math.min(1000, wait * 2);
     }
@@ -279,7 +285,8 @@ export class MojaloopSdkRail implements Rail {
     for (;;) {
       const res = await this.http.call('GET', `/bulkTransfers/${group.id}`, 'bulkTransfers.get');
       if (res.status === 404) return group.items.map((it) => ({ transferId: it.transferId, outcome: 'unknown' }));
-      if (res.status !== 200) throw new RailCallError(`GET bulk transfer HTTP ${res.status}`, true, '2001', res.status);
+      if (res.status !== 200) throw new RailCallError(`GET bulk transfer HTTP ${res.status}`, true, ErrorCode.INTERNAL_SERVER_ERROR,
+        res.status);
       const listed = ((res.body ?? {}) as Obj).individualTransferResults as Obj[] | undefined;
       const byId = new Map((listed ?? []).map((r) => [String(r.transferId), r]));
       const results = this.bulkTransferResults(group, listed ?? []);
@@ -287,7 +294,8 @@ export class MojaloopSdkRail implements Rail {
       if (!pending) {
         return mapLimit(results, 16, async (r, k) => (r.outcome === 'unknown' ? this.queryTransfer(group.items[k]) : r));
       }
-      if (Date.now() > deadline) throw new RailCallError(`bulk transfer ${group.id} still has ${pending} payments in flight`, true, '2004');
+      if (Date.now() > deadline) throw new RailCallError(`bulk transfer ${group.id} still has ${pending} payments in flight`, true,
+        ErrorCode.SERVER_TIMED_OUT);
       await new Promise((r) => setTimeout(r, wait));
       wait = Math.min(1000, wait * 2);
     }
@@ -297,14 +305,14 @@ export class MojaloopSdkRail implements Rail {
   private async queryTransfer(it: RailItem): Promise<ItemResult> {
     const res = await this.http.call('GET', `/transfers/${it.transferId}`, 'transfers.get');
     if (res.status === 404) return { transferId: it.transferId, outcome: 'unknown' };
-    if (res.status !== 200) throw new RailCallError(`GET transfer HTTP ${res.status}`, true, '2001', res.status);
+    if (res.status !== 200) throw new RailCallError(`GET transfer HTTP ${res.status}`, true, ErrorCode.INTERNAL_SERVER_ERROR, res.status);
     const b = (res.body ?? {}) as Obj;
     const state = transferStateOf(b);
     if (state === 'COMMITTED' || b.currentState === 'COMPLETED') return { transferId: it.transferId, outcome: 'completed',
       ...amountsFrom(it.amount, b.quoteResponse ?? b.quote ?? { payeeFspFee: { amount: it.fee ?? '0' } }), railTransferId: it.transferId };
     const le = lastErrorOf(b);
     if (le || state === 'ABORTED' || b.currentState === 'ERROR_OCCURRED') return { ...failedMaybeInDoubt(it.transferId, le?.code,
-      le?.description, '5105', true), railTransferId: it.transferId };
+      le?.description, ErrorCode.PAYEE_FSP_REJECTED_TXN, true), railTransferId: it.transferId };
     return { transferId: it.transferId, outcome: 'unknown' };
   }
 

@@ -4,10 +4,10 @@
  * (also how recovery asks). A resend of the same disbursementId and content is a resend for the PIL.
  */
 import { fromUnits, toUnits } from '../../shared/money';
-import { isTransientCode } from '../domain/model';
 import { errorCodeOf, JsonClient } from './http';
 import type { ItemResult, Rail, RailGroup, RailTimings } from './port';
 import { RailCallError } from './port';
+import { ErrorCode, isTransientCode } from '../../shared/fspiop-errors';
 
 type Obj = Record<string, unknown>;
 
@@ -36,7 +36,7 @@ export class PilRail implements Rail {
           fromUnits(toUnits(debited) - toUnits(credited)) };
       }
       if (status === 'REJECTED' || status === 'ABORTED' || status === 'ERROR_OCCURRED') {
-        const code = typeof r.errorCode === 'string' ? r.errorCode : '5105';
+        const code = typeof r.errorCode === 'string' ? r.errorCode : ErrorCode.PAYEE_FSP_REJECTED_TXN;
         const errors = Array.isArray(r.errors) ? r.errors.join('; ') : '';
         return { transferId: it.transferId, outcome: 'failed', errorCode: code, description: errors || `PIL ${status}`, transient:
           isTransientCode(code) };
@@ -57,7 +57,7 @@ export class PilRail implements Rail {
     const res = await this.http.call('POST', '/disbursement', 'pil.disbursement', body);
     if (res.status !== 200) {
       const e = errorCodeOf(res.body);
-      const code = e.code ?? (res.status >= 500 ? '2001' : '3100');
+      const code = e.code ?? (res.status >= 500 ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.VALIDATION_ERROR);
       throw new RailCallError(`PIL disbursement: ${e.description ?? `HTTP ${res.status}`}`, res.status >= 500 || isTransientCode(code),
         code, res.status);
     }
@@ -71,10 +71,12 @@ export class PilRail implements Rail {
     for (;;) {
       const res = await this.http.call('GET', `/disbursement/${encodeURIComponent(group.id)}`, 'pil.disbursement.get');
       if (res.status === 404) return group.items.map((it) => ({ transferId: it.transferId, outcome: 'unknown' }));
-      if (res.status !== 200) throw new RailCallError(`GET disbursement HTTP ${res.status}`, true, '2001', res.status);
+      if (res.status !== 200) throw new RailCallError(`GET disbursement HTTP ${res.status}`, true, ErrorCode.INTERNAL_SERVER_ERROR,
+        res.status);
       const { results, pending } = this.results(group, (res.body ?? {}) as Obj);
       if (!pending) return results;
-      if (Date.now() > deadline) throw new RailCallError(`disbursement ${group.id} still has ${pending} payments in flight`, true, '2004');
+      if (Date.now() > deadline) throw new RailCallError(`disbursement ${group.id} still has ${pending} payments in flight`, true,
+        ErrorCode.SERVER_TIMED_OUT);
       await new Promise((r) => setTimeout(r, wait));
       wait = Math.min(1000, wait * 2);
     }

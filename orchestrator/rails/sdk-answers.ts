@@ -3,8 +3,8 @@
  * Shared by the mojaloop-sdk rail's modes.
  */
 import { fromUnits, toUnits } from '../../shared/money';
-import { isTransientCode } from '../domain/model';
 import type { ItemResult } from './port';
+import { ErrorCode, isTransientCode } from '../../shared/fspiop-errors';
 
 export type Obj = Record<string, unknown>;
 export type FailedResult = Extract<ItemResult, { outcome: 'failed' }>;
@@ -35,7 +35,8 @@ export function amountsFromFee(amount: string, fee: string | undefined): Amounts
   return amountsFrom(amount, { payeeFspFee: { amount: fee ?? '0' } });
 }
 
-export function failedItem(transferId: string, code: string | undefined, description: string | undefined, fallback = '2001'): FailedResult {
+export function failedItem(transferId: string, code: string | undefined, description: string | undefined,
+  fallback: string = ErrorCode.INTERNAL_SERVER_ERROR): FailedResult {
   const c = code ?? fallback;
   return { transferId, outcome: 'failed', errorCode: c, description: description || `error ${c}`, transient: isTransientCode(c) };
 }
@@ -44,7 +45,7 @@ export function failedItem(transferId: string, code: string | undefined, descrip
 export function failedMaybeInDoubt(transferId: string, code: string | undefined, description: string | undefined, fallback: string,
   mayHaveBeenSent: boolean): FailedResult {
   const r = failedItem(transferId, code, description, fallback);
-  if (r.errorCode === '2004' && mayHaveBeenSent) r.inDoubt = true;
+  if (r.errorCode === ErrorCode.SERVER_TIMED_OUT && mayHaveBeenSent) r.inDoubt = true;
   return r;
 }
 

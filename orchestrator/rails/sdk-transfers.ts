@@ -19,13 +19,13 @@
  */
 import type { Logger } from 'pino';
 import { toUnits } from '../../shared/money';
-import { isTransientCode } from '../domain/model';
 import { mapLimit } from '../../shared/concurrency';
 import type { JsonClient, JsonResponse } from './http';
 import { errorCodeOf } from './http';
 import type { ItemResult, RailGroup, RailIds, RailItem, RailMemory, SendHooks } from './port';
 import { RailCallError } from './port';
 import { amountsFrom, amountsFromFee, lastErrorOf, transferStateOf, type Obj } from './sdk-answers';
+import { ErrorCode, isTransientCode } from '../../shared/fspiop-errors';
 
 export interface SdkTransfersOptions {
   http: JsonClient;
@@ -181,7 +181,7 @@ export class SdkTransfers {
     if (group.feeLimit !== undefined && toUnits(fee) > toUnits(group.feeLimit)) {
       // Declined: nothing moves under this id (and GPO never accepts it later).
       await this.opts.http.call('PUT', path, 'transfers.accept', { acceptQuote: false }).catch(() => undefined);
-      return { transferId: it.transferId, railTransferId: sdkId, outcome: 'failed', errorCode: '4100', description:
+      return { transferId: it.transferId, railTransferId: sdkId, outcome: 'failed', errorCode: ErrorCode.PAYER_REJECTION, description:
         `fee ${fee} above the limit of ${group.feeLimit}`, transient: false, newIdSafe: true };
     }
     let res: JsonResponse;
@@ -210,7 +210,7 @@ export class SdkTransfers {
   private failedAnswer(it: RailItem, res: JsonResponse, view: Obj, sdkId: string | undefined, mayHaveMoved: boolean): ItemResult {
     const e = lastErrorOf(view) ?? errorCodeOf(res.body);
     const description = e.description || String(((res.body ?? {}) as Obj).message ?? `HTTP ${res.status}`);
-    if (mayHaveMoved && (res.status === 504 || !e.code || e.code === '2004')) {
+    if (mayHaveMoved && (res.status === 504 || !e.code || e.code === ErrorCode.SERVER_TIMED_OUT)) {
       this.since(sdkId ?? it.transferId);
       return inDoubt(it, sdkId, `${description} (after the quote was accepted); asking the SDK`);
     }
@@ -218,7 +218,8 @@ export class SdkTransfers {
       // The SDK failed without saying which transfer it started, if any.
       return this.lost(it, new Error(`HTTP ${res.status}: ${description}`));
     }
-    const code = e.code ?? (res.status === 504 ? '2004' : res.status >= 500 ? '2001' : '3100');
+    const code = e.code ?? (res.status === 504 ? ErrorCode.SERVER_TIMED_OUT : res.status >= 500 ? ErrorCode.INTERNAL_SERVER_ERROR
+      : ErrorCode.VALIDATION_ERROR);
     return {
       transferId: it.transferId, outcome: 'failed', errorCode: code, description, newIdSafe: true,
       transient: isTransientCode(code) || (!mayHaveMoved && res.status >= 500), ...(sdkId ? { railTransferId: sdkId } : {}),
@@ -240,12 +241,13 @@ export class SdkTransfers {
     const state = transferStateOf(view);
     if (res.status === 200 && state === 'COMMITTED') return { ...completed(it, view, sdkId), ...amountsFromFee(it.amount, it.fee) };
     if (res.status === 200 && state === 'ABORTED') {
-      return { transferId: it.transferId, railTransferId: sdkId, outcome: 'failed', errorCode: '5105', description:
+      return { transferId: it.transferId, railTransferId: sdkId, outcome: 'failed', errorCode: ErrorCode.PAYEE_FSP_REJECTED_TXN,
+        description:
         'the hub aborted the transfer', transient: true, newIdSafe: true };
     }
     if (res.status === 200) return inDoubt(it, sdkId, `the hub has the transfer ${state ?? 'without a state'}; asking again`);
     const e = lastErrorOf(view) ?? errorCodeOf(res.body);
-    if (e.code === '3208' || e.code === '3200') {
+    if (e.code === ErrorCode.TRANSFER_ID_NOT_FOUND || e.code === ErrorCode.ID_NOT_FOUND) {
       // The hub never saw it: either it was never accepted, or its prepare may still arrive until it expires.
       const waited = Date.now() - this.since(sdkId);
       if (waited < this.opts.holdMs) return inDoubt(it, sdkId,
@@ -256,10 +258,12 @@ export class SdkTransfers {
       return { transferId: it.transferId, outcome: 'unknown' };
     }
     if (res.status === 504 || res.status >= 500) {
-      throw new RailCallError(`GET /transfers/${sdkId}: HTTP ${res.status} ${e.description ?? ''}`.trim(), true, res.status === 504 ? '2004'
-        : '2001', res.status);
+      throw new RailCallError(`GET /transfers/${sdkId}: HTTP ${res.status} ${e.description ?? ''}`.trim(), true, res.status === 504
+        ? ErrorCode.SERVER_TIMED_OUT
+        : ErrorCode.INTERNAL_SERVER_ERROR, res.status);
     }
-    throw new RailCallError(`GET /transfers/${sdkId}: HTTP ${res.status} ${e.description ?? ''}`.trim(), true, '2001', res.status);
+    throw new RailCallError(`GET /transfers/${sdkId}: HTTP ${res.status} ${e.description ?? ''}`.trim(), true,
+      ErrorCode.INTERNAL_SERVER_ERROR, res.status);
   }
 
   /** A POST whose answer was lost: the SDK may hold a transfer GPO has no id for. */
@@ -287,7 +291,7 @@ function viewOf(res: JsonResponse): Obj {
 }
 
 function inDoubt(it: RailItem, sdkId: string | undefined, description: string): ItemResult {
-  return { transferId: it.transferId, outcome: 'failed', errorCode: '2004', description, transient: true, inDoubt: true,
+  return { transferId: it.transferId, outcome: 'failed', errorCode: ErrorCode.SERVER_TIMED_OUT, description, transient: true, inDoubt: true,
     ...(sdkId ? { railTransferId: sdkId } : {}) };
 }
 

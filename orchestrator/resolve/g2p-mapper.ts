@@ -16,6 +16,7 @@ import { JsonClient } from '../rails/http';
 import { RailCallError } from '../rails/port';
 import { parseMapperAddress } from './financial-address';
 import { RESOLVE_ERRORS, type PayeeResolver, type PayeeToResolve, type Resolution } from './port';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 export interface G2pMapperOptions {
   /** The mapper's base URL, e.g. http://127.0.0.1:4060 (paths /mapper/... are appended). */
@@ -140,7 +141,7 @@ export class G2pMapperResolver implements PayeeResolver {
     if (!parsed) return unresolved(RESOLVE_ERRORS.invalid,
       `the mapper's financial address cannot be read: ${JSON.stringify(item.fa).slice(0, 80)}`);
     const fsp = this.providers ? this.providers.get(parsed.provider.toLowerCase()) : parsed.provider;
-    if (!fsp) return unresolved('3201', `no payee FSP is configured for provider ${parsed.provider}`);
+    if (!fsp) return unresolved(ErrorCode.DESTINATION_FSP_ERROR, `no payee FSP is configured for provider ${parsed.provider}`);
     const info = isObject(item.account_provider_info) ? item.account_provider_info : undefined;
     const r: Resolution = {
       key, outcome: 'resolved', fa: typeof item.fa === 'string' ? item.fa : JSON.stringify(item.fa), kind: parsed.kind, provider:

@@ -5,6 +5,7 @@
  * knows how to report and the resolver's own reason beside it. Adapters: the G2P Connect Mapper (`g2p-mapper.ts`).
  * Resolution only reads: asking again is always safe.
  */
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 /** One payee to resolve: `key` is the caller's (e.g. the payment's position), `id` the beneficiary id the mapper knows. */
 export interface PayeeToResolve {
@@ -55,10 +56,10 @@ export interface PayeeResolver {
 
 /** FSPIOP codes a resolver answers with (the engine's vocabulary for payments that fail before the rail). */
 export const RESOLVE_ERRORS = {
-  notFound: '3204',
-  invalid: '3100',
-  unreachable: '1001',
-  internal: '2001',
-  unavailable: '2003',
-  timeout: '2004',
+  notFound: ErrorCode.PARTY_NOT_FOUND,
+  invalid: ErrorCode.VALIDATION_ERROR,
+  unreachable: ErrorCode.DESTINATION_COMMUNICATION_ERROR,
+  internal: ErrorCode.INTERNAL_SERVER_ERROR,
+  unavailable: ErrorCode.SERVICE_CURRENTLY_UNAVAILABLE,
+  timeout: ErrorCode.SERVER_TIMED_OUT,
 } as const;

@@ -17,6 +17,7 @@ import { ChainedEndpoints, EndpointSource, HubEndpoints, StaticEndpoints } from 
 import { Oracle, OracleEntry, OracleError, OracleRule } from './oracle';
 import { AlsRouter, BatchParty, OutgoingRequest } from './router';
 import { serveSimulatorMetrics } from '../metrics';
+import { codeForHttpStatus } from '../../shared/fspiop-errors';
 
 export interface AlsOptions {
   port?: number;
@@ -158,7 +159,7 @@ export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
 
   function syncFault(req: Request, h: ResponseToolkit, actions: FaultAction[]): ResponseObject | symbol | undefined {
     for (const a of actions) {
-      if (a.type === 'httpStatus') return h.response(errorBody(a.status === 503 ? '2003' : '2001')).code(a.status);
+      if (a.type === 'httpStatus') return h.response(errorBody(codeForHttpStatus(a.status))).code(a.status);
       if (a.type === 'dropConnection') {
         req.raw.req.socket.destroy();
         return h.abandon;

@@ -4,6 +4,7 @@
  */
 import { AlsEndpointType, endpointUrl, EndpointSource, PartyPath } from './endpoints';
 import { Oracle } from './oracle';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 export interface OutgoingRequest {
   method: 'GET' | 'PUT';
@@ -70,13 +71,13 @@ export class AlsRouter {
   async getParty(requester: string, p: PartyPath, headers: Record<string, string>, destination?: string): Promise<void> {
     // a requester that already knows the FSP names it in FSPIOP-Destination; the oracle is skipped
     const fspId = destination || this.o.oracle.lookup(p.idType, p.idValue, p.subId);
-    if (!fspId) return this.partyErrorTo(requester, p, '3204');
+    if (!fspId) return this.partyErrorTo(requester, p, ErrorCode.PARTY_NOT_FOUND);
     const url = await this.urlFor(fspId, 'FSPIOP_CALLBACK_URL_PARTIES_GET', p);
-    if (!url) return this.partyErrorTo(requester, p, '3201', `no parties endpoint for ${fspId}`);
+    if (!url) return this.partyErrorTo(requester, p, ErrorCode.DESTINATION_FSP_ERROR, `no parties endpoint for ${fspId}`);
     try {
       await this.o.send({ method: 'GET', url, resource: 'parties', source: requester, destination: fspId, forwardHeaders: headers });
     } catch (err) {
-      await this.partyErrorTo(requester, p, '1001', `${fspId}: ${(err as Error).message}`);
+      await this.partyErrorTo(requester, p, ErrorCode.DESTINATION_COMMUNICATION_ERROR, `${fspId}: ${(err as Error).message}`);
     }
   }
 
@@ -87,7 +88,7 @@ export class AlsRouter {
     const url = await this.urlFor(destination, type, p);
     if (!url) {
       this.o.onProblem?.('no parties callback endpoint for destination', { from, destination });
-      return this.partyErrorTo(from, p, '3201', `no parties endpoint for ${destination}`);
+      return this.partyErrorTo(from, p, ErrorCode.DESTINATION_FSP_ERROR, `no parties endpoint for ${destination}`);
     }
     await this.o.send({ method: 'PUT', url, resource: 'parties', source: from, destination, body, forwardHeaders: headers });
   }
@@ -105,14 +106,15 @@ export class AlsRouter {
   /** GET /participants/{Type}/{ID}: PUT {fspId}, or 3204 when nobody serves it. */
   async getParticipant(requester: string, p: PartyPath): Promise<void> {
     const fspId = this.o.oracle.lookup(p.idType, p.idValue, p.subId);
-    if (!fspId) return this.participantCallback(requester, p, this.errorBody('3204'), true);
+    if (!fspId) return this.participantCallback(requester, p, this.errorBody(ErrorCode.PARTY_NOT_FOUND), true);
     return this.participantCallback(requester, p, { fspId }, false);
   }
 
   /** POST /participants/{Type}/{ID}: registers; an FSP may only register itself. */
   async postParticipant(requester: string, p: PartyPath, body: { fspId: string; currency?: string }): Promise<void> {
     if (body.fspId !== requester) {
-      return this.participantCallback(requester, p, this.errorBody('3100', 'an FSP can only register identifiers for itself'), true);
+      return this.participantCallback(requester, p, this.errorBody(ErrorCode.VALIDATION_ERROR,
+        'an FSP can only register identifiers for itself'), true);
     }
     this.o.oracle.set(p.idType, p.idValue, body.fspId, p.subId);
     return this.participantCallback(requester, p, { fspId: body.fspId }, false);
@@ -121,8 +123,9 @@ export class AlsRouter {
   /** DELETE /participants/{Type}/{ID}: only the owning FSP may remove it. */
   async deleteParticipant(requester: string, p: PartyPath): Promise<void> {
     const owner = this.o.oracle.has(p.idType, p.idValue, p.subId) ? this.o.oracle.lookup(p.idType, p.idValue, p.subId) : undefined;
-    if (!owner) return this.participantCallback(requester, p, this.errorBody('3204'), true);
-    if (owner !== requester) return this.participantCallback(requester, p, this.errorBody('3100', `registered by ${owner}`), true);
+    if (!owner) return this.participantCallback(requester, p, this.errorBody(ErrorCode.PARTY_NOT_FOUND), true);
+    if (owner !== requester) return this.participantCallback(requester, p,
+      this.errorBody(ErrorCode.VALIDATION_ERROR, `registered by ${owner}`), true);
     this.o.oracle.delete(p.idType, p.idValue, p.subId);
     return this.participantCallback(requester, p, { fspId: owner }, false);
   }
@@ -133,7 +136,8 @@ export class AlsRouter {
       const fspId = party.fspId ?? requester;
       const partyId = { ...party, fspId };
       if (fspId !== requester) {
-        return { partyId, errorInformation: this.errorBody('3100', 'an FSP can only register identifiers for itself').errorInformation };
+        return { partyId, errorInformation: this.errorBody(ErrorCode.VALIDATION_ERROR,
+          'an FSP can only register identifiers for itself').errorInformation };
       }
       this.o.oracle.set(party.partyIdType, party.partyIdentifier, fspId, party.partySubIdOrType);
       return { partyId };

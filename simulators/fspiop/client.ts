@@ -6,6 +6,7 @@
  */
 import { Pool } from 'undici';
 import { fspiopHeaders, FspiopResource } from './headers';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 export interface ErrorInformation {
   errorCode: string;
@@ -154,7 +155,7 @@ export class FspiopClient {
     }
     const outcome: FspiopOutcome = isError
       ? { kind: 'error', errorInformation: ((body as { errorInformation?: ErrorInformation } | null)?.errorInformation
-        ?? { errorCode: '2001', errorDescription: 'Internal server error' }) }
+        ?? { errorCode: ErrorCode.INTERNAL_SERVER_ERROR, errorDescription: 'Internal server error' }) }
       : { kind: 'success', body: body as Record<string, unknown> };
     for (const w of [...list]) w.settle(outcome);
     return true;

@@ -1,26 +1,11 @@
 /**
- * FSPIOP errors: the official codes and descriptions from `@mojaloop/central-services-error-handling`, always sent
+ * FSPIOP errors as the simulators send them (the catalogue and its classifier are `shared/fspiop-errors.ts`), always sent
  * as `{errorInformation:{errorCode, errorDescription[, extensionList]}}`.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ErrorHandling = require('@mojaloop/central-services-error-handling') as {
-  Enums: { FSPIOPErrorCodes: Record<string, { code: string; message: string; httpStatusCode?: number }> };
-};
+import { describeError } from '../../shared/fspiop-errors';
 
-const DESCRIPTIONS = new Map<string, string>();
-for (const v of Object.values(ErrorHandling.Enums.FSPIOPErrorCodes)) if (v?.code && !DESCRIPTIONS.has(v.code)) DESCRIPTIONS.set(v.code,
-  v.message);
-
-/** The official description of an FSPIOP error code ("Generic error" for a code the library does not know). */
-export function describeError(code: string): string {
-  return DESCRIPTIONS.get(code) ?? 'Generic error';
-}
-
-/** True when `code` is one of the official FSPIOP error codes. */
-export function isOfficialErrorCode(code: string): boolean {
-  return DESCRIPTIONS.has(code);
-}
+export { describeError, isOfficialErrorCode } from '../../shared/fspiop-errors';
 
 export interface ErrorInformationBody {
   errorInformation: { errorCode: string; errorDescription: string; extensionList?: { extension: Array<{ key: string; value: string }> } };

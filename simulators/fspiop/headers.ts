@@ -3,6 +3,7 @@
  * FSPIOP-Destination; version negotiation (an unsupported version gets 406 with 3001 and the supported versions).
  */
 import { errorBody, HeaderProblem } from './errors';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 export type { HeaderProblem } from './errors';
 
@@ -68,28 +69,32 @@ export function checkHeaders(
   };
   const ct = h('content-type');
   if (opts.hasBody || ct) {
-    if (!ct) return { status: 400, body: errorBody('3102', 'Content-Type header missing') };
+    if (!ct) return { status: 400, body: errorBody(ErrorCode.MISSING_ELEMENT, 'Content-Type header missing') };
     const parsed = parseContentType(ct);
     if (!parsed || parsed.resource !== resource) return { status: 400, body:
-      errorBody('3101', `Content-Type must be ${contentTypeHeader(resource)}`) };
+      errorBody(ErrorCode.MALFORMED_SYNTAX, `Content-Type must be ${contentTypeHeader(resource)}`) };
     if (!(SUPPORTED_VERSIONS as readonly string[]).includes(parsed.version)) {
-      return { status: 406, body: errorBody('3001', `version ${parsed.version} is not supported`, versionsExtension()) };
+      return { status: 406, body: errorBody(ErrorCode.UNACCEPTABLE_VERSION, `version ${parsed.version} is not supported`,
+        versionsExtension()) };
     }
   }
   if (!opts.isCallback) {
     const accept = h('accept');
-    if (!accept) return { status: 400, body: errorBody('3102', 'Accept header missing') };
+    if (!accept) return { status: 400, body: errorBody(ErrorCode.MISSING_ELEMENT, 'Accept header missing') };
     const v = negotiateVersion(accept, resource);
-    if (v === null) return { status: 400, body: errorBody('3101', `Accept must name application/vnd.interoperability.${resource}+json`) };
-    if (v === undefined) return { status: 406, body: errorBody('3001', 'no supported version in Accept', versionsExtension()) };
+    if (v === null) return { status: 400, body: errorBody(ErrorCode.MALFORMED_SYNTAX,
+      `Accept must name application/vnd.interoperability.${resource}+json`) };
+    if (v === undefined) return { status: 406, body: errorBody(ErrorCode.UNACCEPTABLE_VERSION, 'no supported version in Accept',
+      versionsExtension()) };
   }
   const date = h('date');
-  if (!date) return { status: 400, body: errorBody('3102', 'Date header missing') };
-  if (Number.isNaN(Date.parse(date))) return { status: 400, body: errorBody('3101', 'Date header is not an HTTP date') };
+  if (!date) return { status: 400, body: errorBody(ErrorCode.MISSING_ELEMENT, 'Date header missing') };
+  if (Number.isNaN(Date.parse(date))) return { status: 400, body: errorBody(ErrorCode.MALFORMED_SYNTAX,
+    'Date header is not an HTTP date') };
   const source = h('fspiop-source');
-  if (!source) return { status: 400, body: errorBody('3102', 'FSPIOP-Source header missing') };
+  if (!source) return { status: 400, body: errorBody(ErrorCode.MISSING_ELEMENT, 'FSPIOP-Source header missing') };
   if (opts.requireDestination && !h('fspiop-destination')) return { status: 400, body:
-    errorBody('3102', 'FSPIOP-Destination header missing') };
+    errorBody(ErrorCode.MISSING_ELEMENT, 'FSPIOP-Destination header missing') };
   return undefined;
 }
 

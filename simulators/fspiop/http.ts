@@ -5,6 +5,7 @@
 import type { Request, ResponseToolkit, Server } from '@hapi/hapi';
 import { Pool } from 'undici';
 import { errorBody } from './errors';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 /** One message a simulator sent to a peer, kept for diagnosis: HTTP status, or the error if it was not delivered. */
 export interface SentMessage {
@@ -29,12 +30,12 @@ export function fspiopPayloadErrors(server: Server): void {
     if (!r || !('isBoom' in r) || !r.isBoom) return h.continue;
     const status = r.output.statusCode;
     if (request.path.startsWith('/admin') || request.path === '/health') return h.continue;
-    if (status === 400) return h.response(errorBody('3101', r.message?.slice(0, 80))).code(400);
-    if (status === 413) return h.response(errorBody('3100', `body exceeds ${FSPIOP_MAX_BODY} bytes`)).code(413);
-    if (status === 415) return h.response(errorBody('3101', 'unsupported media type')).code(415);
-    if (status === 404) return h.response(errorBody('3002', 'unknown URI')).code(404);
-    if (status === 405) return h.response(errorBody('3000', 'method not allowed')).code(405);
-    if (status >= 500) return h.response(errorBody('2001')).code(500);
+    if (status === 400) return h.response(errorBody(ErrorCode.MALFORMED_SYNTAX, r.message?.slice(0, 80))).code(400);
+    if (status === 413) return h.response(errorBody(ErrorCode.VALIDATION_ERROR, `body exceeds ${FSPIOP_MAX_BODY} bytes`)).code(413);
+    if (status === 415) return h.response(errorBody(ErrorCode.MALFORMED_SYNTAX, 'unsupported media type')).code(415);
+    if (status === 404) return h.response(errorBody(ErrorCode.UNKNOWN_URI, 'unknown URI')).code(404);
+    if (status === 405) return h.response(errorBody(ErrorCode.CLIENT_ERROR, 'method not allowed')).code(405);
+    if (status >= 500) return h.response(errorBody(ErrorCode.INTERNAL_SERVER_ERROR)).code(500);
     return h.continue;
   });
 }

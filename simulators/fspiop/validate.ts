@@ -10,6 +10,7 @@ import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { errorBody, HeaderProblem } from './errors';
 import { checkHeaders, FspiopResource } from './headers';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 // The official v1.1 definition, kept in simulators/specs (from @mojaloop/api-snippets; see its README).
 const SPEC_PATH = path.join(__dirname, '..', 'specs', 'fspiop-rest-v1.1-openapi3-snippets.yaml');
@@ -37,11 +38,11 @@ export function checkBody(schemaName: string, body: unknown): HeaderProblem | un
   const v = specValidator(schemaName);
   if (v(body)) return undefined;
   const e = v.errors?.[0];
-  if (!e) return { status: 400, body: errorBody('3100') };
+  if (!e) return { status: 400, body: errorBody(ErrorCode.VALIDATION_ERROR) };
   const where = e.instancePath || '/';
-  if (e.keyword === 'required') return { status: 400, body: errorBody('3102', `${where} ${e.message ?? ''}`.trim()) };
+  if (e.keyword === 'required') return { status: 400, body: errorBody(ErrorCode.MISSING_ELEMENT, `${where} ${e.message ?? ''}`.trim()) };
   if (e.keyword === 'maxItems') return { status: 400, body: errorBody('3103', `${where} ${e.message ?? ''}`.trim()) };
-  return { status: 400, body: errorBody('3100', `${where} ${e.message ?? ''}`.trim()) };
+  return { status: 400, body: errorBody(ErrorCode.VALIDATION_ERROR, `${where} ${e.message ?? ''}`.trim()) };
 }
 
 /** Compiles the given schemas now, so the first request pays nothing. */
@@ -101,7 +102,7 @@ export function messageKind(method: string, path: string): MessageKind | undefin
 /** Headers, then body, of any FSPIOP message: the spec's sync answer, or undefined when it is valid. */
 export function validateMessage(method: string, path: string, headers: Record<string, unknown>, body: unknown): HeaderProblem | undefined {
   const kind = messageKind(method, path);
-  if (!kind) return { status: 404, body: errorBody('3002', `${method} ${path} is not an FSPIOP message`) };
+  if (!kind) return { status: 404, body: errorBody(ErrorCode.UNKNOWN_URI, `${method} ${path} is not an FSPIOP message`) };
   return checkHeaders(headers, kind.resource, { hasBody: kind.schema !== undefined, isCallback: kind.isCallback })
     ?? (kind.schema ? checkBody(kind.schema, body) : undefined);
 }

@@ -23,6 +23,7 @@ import { Outbound, PayeeService } from './service';
 import type { Violation } from '../fspiop/validate';
 import type { SentMessage } from '../fspiop/http';
 import { serveSimulatorMetrics } from '../metrics';
+import { ErrorCode, codeForHttpStatus } from '../../shared/fspiop-errors';
 
 export interface PayeeDfspOptions extends Partial<PayeeDfspConfig> {
   port?: number;
@@ -182,7 +183,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
   /** Sync fault actions: HTTP 500/503 or a dropped connection instead of 202. */
   function syncFault(req: Request, h: ResponseToolkit, actions: FaultAction[]): ResponseObject | symbol | undefined {
     for (const a of actions) {
-      if (a.type === 'httpStatus') return h.response(errorBody(a.status === 503 ? '2003' : '2001')).code(a.status);
+      if (a.type === 'httpStatus') return h.response(errorBody(codeForHttpStatus(a.status))).code(a.status);
       if (a.type === 'dropConnection') {
         req.raw.req.socket.destroy();
         return h.abandon;
@@ -218,7 +219,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
     let failItems: Map<number, PayeeError> | undefined;
     const share = actions.find((x) => x.type === 'failBulkItems') as Extract<FaultAction, { type: 'failBulkItems' }> | undefined;
     if (share) {
-      const code = share.errorCode ?? '5105';
+      const code = share.errorCode ?? ErrorCode.PAYEE_FSP_REJECTED_TXN;
       failItems = new Map(faults.pickItems(count, share.fraction, bulkId).map((i) => [i, { errorCode: code }]));
     }
     if (faults.hasItemRules(resource, 'POST')) {
@@ -320,7 +321,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
         if (bad) return bad;
         const body = req.payload as TransfersIDPatchResponse;
         if (!body.completedTimestamp) {
-          const p: HeaderProblem = { status: 400, body: errorBody('3102', '/completedTimestamp is required') };
+          const p: HeaderProblem = { status: 400, body: errorBody(ErrorCode.MISSING_ELEMENT, '/completedTimestamp is required') };
           violation(req, p);
           return h.response(p.body).code(400);
         }
@@ -357,7 +358,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
       path: '/{resource}/{ID}/error',
       handler: (req, h) => {
         const resource = String(req.params.resource);
-        if (!['quotes', 'bulkQuotes'].includes(resource)) return h.response(errorBody('3002')).code(404);
+        if (!['quotes', 'bulkQuotes'].includes(resource)) return h.response(errorBody(ErrorCode.UNKNOWN_URI)).code(404);
         const bad = refuse(req, h, resource as FspiopResource, 'ErrorInformationObject', true);
         if (bad) return bad;
         return h.response().code(200);

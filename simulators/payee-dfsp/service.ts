@@ -10,6 +10,7 @@ import type {
   TransfersIDPatchResponse,
   TransfersPostRequest,
 } from './domain/payee';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 export type CallbackResource = 'parties' | 'quotes' | 'transfers' | 'bulkQuotes' | 'bulkTransfers';
 
@@ -63,7 +64,7 @@ export class PayeeService {
   }
 
   private modified(resource: CallbackResource, base: string, id: string, destination: string): Outbound {
-    return this.out(resource, base, id, destination, 'hub', { ok: false, error: { errorCode: '3106' } }, 'modified');
+    return this.out(resource, base, id, destination, 'hub', { ok: false, error: { errorCode: ErrorCode.MODIFIED_REQUEST } }, 'modified');
   }
 
   /** GET /parties/{Type}/{ID}[/{SubId}] → PUT /parties/... (or /error) to the ALS. */
@@ -81,7 +82,7 @@ export class PayeeService {
   }
 
   getQuote(source: string, quoteId: string): Outbound {
-    const d = this.core.storedQuote(quoteId) ?? { ok: false as const, error: { errorCode: '3205' } };
+    const d = this.core.storedQuote(quoteId) ?? { ok: false as const, error: { errorCode: ErrorCode.QUOTE_ID_NOT_FOUND } };
     return this.out('quotes', `/quotes/${quoteId}`, quoteId, source, 'hub', d, 'resend');
   }
 
@@ -123,7 +124,7 @@ export class PayeeService {
   }
 
   getBulkQuote(source: string, bulkQuoteId: string): Outbound {
-    const d = this.core.storedBulkQuote(bulkQuoteId) ?? { ok: false as const, error: { errorCode: '3200' } };
+    const d = this.core.storedBulkQuote(bulkQuoteId) ?? { ok: false as const, error: { errorCode: ErrorCode.ID_NOT_FOUND } };
     return this.out('bulkQuotes', `/bulkQuotes/${bulkQuoteId}`, bulkQuoteId, source, 'hub', d, 'resend');
   }
 
@@ -138,7 +139,7 @@ export class PayeeService {
   }
 
   getBulkTransfer(source: string, bulkTransferId: string): Outbound {
-    const d = this.core.bulkTransferAnswer(bulkTransferId) ?? { ok: false as const, error: { errorCode: '3200' } };
+    const d = this.core.bulkTransferAnswer(bulkTransferId) ?? { ok: false as const, error: { errorCode: ErrorCode.ID_NOT_FOUND } };
     return this.out('bulkTransfers', `/bulkTransfers/${bulkTransferId}`, bulkTransferId, source, 'hub', d, 'resend');
   }
 }

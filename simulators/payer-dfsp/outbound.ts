@@ -12,6 +12,7 @@ import { sdkProblem } from './spec';
 import type {
   BulkTransactionContinuation, BulkTransactionRequest, SdkBulkQuoteRequest, SdkBulkTransferRequest, TransferRequest,
 } from './domain/types';
+import { ErrorCode, codeForHttpStatus } from '../../shared/fspiop-errors';
 
 export interface OutboundDeps {
   service: PayerService;
@@ -72,14 +73,15 @@ function transferAnswer(h: ResponseToolkit, service: PayerService, rec: Transfer
   if (rec.currentState !== 'ERROR_OCCURRED') return h.response(view).code(200);
   const e = rec.lastError?.mojaloopError.errorInformation;
   const status = rec.lastError?.httpStatusCode === 504 ? 504 : 500;
-  return h.response({ statusCode: e?.errorCode ?? '2001', message: e?.errorDescription ?? 'transfer failed', transferState:
+  return h.response({ statusCode: e?.errorCode ?? ErrorCode.INTERNAL_SERVER_ERROR, message: e?.errorDescription ?? 'transfer failed',
+    transferState:
     view }).code(status);
 }
 
 function caught(h: ResponseToolkit, log: Logger, err: unknown) {
   if (err instanceof RequestError) return refuse(h, err.statusCode, err.message, err.httpStatus);
   log.error({ err }, 'outbound request failed');
-  return refuse(h, '2001', 'internal error', 500);
+  return refuse(h, ErrorCode.INTERNAL_SERVER_ERROR, 'internal error', 500);
 }
 
 /** The spec schema an answer of ours must match: by route and status. */
@@ -137,7 +139,7 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
     const actions: FaultAction[] = faults.evaluate({ resource, method: req.method.toUpperCase() });
     for (const a of actions) {
       if (a.type === 'delay') await sleep(a.ms);
-      if (a.type === 'httpStatus') return refuse(h, a.status === 503 ? '2003' : '2001', 'fault rule', a.status);
+      if (a.type === 'httpStatus') return refuse(h, codeForHttpStatus(a.status), 'fault rule', a.status);
       if (a.type === 'dropConnection') {
         req.raw.req.socket.destroy();
         return h.abandon;
@@ -163,11 +165,11 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
     }
     const status = r.output.statusCode;
     if (request.path.startsWith('/admin')) return h.continue;
-    if (status === 400) return refuse(h, '3101', r.message?.slice(0, 120) ?? 'malformed request', 400);
-    if (status === 413) return refuse(h, '3100', 'request body too large', 413);
-    if (status === 415) return refuse(h, '3101', 'unsupported media type', 415);
-    if (status === 404) return refuse(h, '3002', 'unknown URI', 404);
-    if (status === 405) return refuse(h, '3000', 'method not allowed', 405);
+    if (status === 400) return refuse(h, ErrorCode.MALFORMED_SYNTAX, r.message?.slice(0, 120) ?? 'malformed request', 400);
+    if (status === 413) return refuse(h, ErrorCode.VALIDATION_ERROR, 'request body too large', 413);
+    if (status === 415) return refuse(h, ErrorCode.MALFORMED_SYNTAX, 'unsupported media type', 415);
+    if (status === 404) return refuse(h, ErrorCode.UNKNOWN_URI, 'unknown URI', 404);
+    if (status === 405) return refuse(h, ErrorCode.CLIENT_ERROR, 'method not allowed', 405);
     return h.continue;
   });
 
@@ -175,7 +177,7 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
     // JSON.stringify escapes exactly the lone UTF-16 surrogates: a string no party id (or URL) can carry.
     const problem = sdkProblem(schema, body) ?? (/\\u[dD][89a-fA-F][0-9a-fA-F]{2}/.test(JSON.stringify(body))
       ? 'a string holds a lone UTF-16 surrogate' : undefined);
-    return problem ? refuse(h, '3100', `${schema}: ${problem}`) : (body as T);
+    return problem ? refuse(h, ErrorCode.VALIDATION_ERROR, `${schema}: ${problem}`) : (body as T);
   };
   const isResponse = (v: unknown): v is ReturnType<typeof refuse> => typeof v === 'object' && v !== null && 'statusCode' in v
     && typeof (v as { code?: unknown }).code === 'function';
@@ -221,14 +223,15 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
       handler: async (req, h) => {
         const id = String(req.params.transferId);
         const ref = service.byTransferId.get(id);
-        if (!ref) return refuse(h, '3208', `no transfer ${id}`, 404);
+        if (!ref) return refuse(h, ErrorCode.TRANSFER_ID_NOT_FOUND, `no transfer ${id}`, 404);
         if (ref.kind === 'transfer') {
           await service.settled(ref.rec);
           // As the SDK: it asks the hub, which has never seen a transfer that was not accepted (3208).
           if (!ref.rec.transferSent) {
             const lastError = { httpStatusCode: 500, mojaloopError: { errorInformation:
-              { errorCode: '3208', errorDescription: `Transfer ID not found - transfer ${id} not found` } } };
-            return h.response({ statusCode: '3208', message: `transfer ${id} was not sent to the hub`, transferState:
+              { errorCode: ErrorCode.TRANSFER_ID_NOT_FOUND, errorDescription: `Transfer ID not found - transfer ${id} not found` } } };
+            return h.response({ statusCode: ErrorCode.TRANSFER_ID_NOT_FOUND, message: `transfer ${id} was not sent to the hub`,
+              transferState:
               { transferId: id, currentState: 'ERROR_OCCURRED', lastError } }).code(500);
           }
           return service.transferStatusView(ref.rec);
@@ -262,8 +265,9 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
         if (o.kind === 'success') return { party: { body: o.body.party, headers: {} }, currentState: 'COMPLETED' };
         if (o.kind === 'error') return h.response({ errorInformation: o.errorInformation }).code(404);
         if (o.kind === 'timeout') return h.response({ errorInformation:
-          { errorCode: '2004', errorDescription: 'Server timed out - no party callback' } }).code(504);
-        return h.response({ errorInformation: o.errorInformation ?? { errorCode: '1001', errorDescription:
+          { errorCode: ErrorCode.SERVER_TIMED_OUT, errorDescription: 'Server timed out - no party callback' } }).code(504);
+        return h.response({ errorInformation: o.errorInformation ?? { errorCode: ErrorCode.DESTINATION_COMMUNICATION_ERROR,
+          errorDescription:
           `Destination communication error - ${o.message}`.slice(0, 128) } }).code(502);
       },
     },
@@ -291,7 +295,8 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
     {
       method: 'GET',
       path: '/bulkQuotes/{bulkQuoteId}',
-      handler: (req, h) => service.bulkQuoteStatus(String(req.params.bulkQuoteId)) ?? refuse(h, '3200', 'no such bulk quote', 404),
+      handler: (req, h) => service.bulkQuoteStatus(String(req.params.bulkQuoteId))
+        ?? refuse(h, ErrorCode.ID_NOT_FOUND, 'no such bulk quote', 404),
     },
     {
       method: 'POST',
@@ -313,9 +318,10 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
       method: 'GET',
       path: '/bulkTransfers/{bulkTransferId}',
       handler: (req, h) => {
-        if (deps.profile?.name === '18.0.2' && deps.profile.bulkDefects) return refuse(h, '3100',
+        if (deps.profile?.name === '18.0.2' && deps.profile.bulkDefects) return refuse(h, ErrorCode.VALIDATION_ERROR,
           'GET /bulkTransfers/{id} is refused by SDK 18.0.2', 400);
-        return service.bulkTransferStatus(String(req.params.bulkTransferId)) ?? refuse(h, '3200', 'no such bulk transfer', 404);
+        return service.bulkTransferStatus(String(req.params.bulkTransferId))
+          ?? refuse(h, ErrorCode.ID_NOT_FOUND, 'no such bulk transfer', 404);
       },
     },
     {
@@ -363,7 +369,7 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
       handler: (req, h) => {
         noteExtension('getBulkTransaction');
         const txn = service.bulkTransactions.get(String(req.params.bulkTransactionId));
-        return txn ? service.bulkTransactionView(txn) : refuse(h, '3200', 'no such bulk transaction', 404);
+        return txn ? service.bulkTransactionView(txn) : refuse(h, ErrorCode.ID_NOT_FOUND, 'no such bulk transaction', 404);
       },
     },
 

@@ -23,6 +23,7 @@ import type {
   SdkBulkQuoteRequest, SdkBulkTransferRequest, SdkIndividualQuoteResult, SdkIndividualTransferResult, TransferCallback,
   TransferParty, TransferRequest, TransferState,
 } from './domain/types';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 export interface PayerServiceConfig {
   fspId: string;
@@ -263,7 +264,7 @@ export class PayerService {
         if (o.kind !== 'success') return this.fail(rec, errorFromOutcome(o, 'party', this.describe));
         rec.party = o.body.party;
         rec.payeeFsp = o.body.party?.partyIdInfo?.fspId;
-        if (!rec.payeeFsp) return this.fail(rec, sdkError('3204', this.describe, 'party lookup named no FSP'));
+        if (!rec.payeeFsp) return this.fail(rec, sdkError(ErrorCode.PARTY_NOT_FOUND, this.describe, 'party lookup named no FSP'));
       }
       rec.step = 'quote';
       if (!rec.autoAcceptParty) {
@@ -298,7 +299,8 @@ export class PayerService {
       const held = this.treasury.reserve(rec.transferId, q.transferAmount.currency, q.transferAmount.amount);
       if (held === 'insufficient') {
         return this.fail(rec,
-          sdkError('4001', this.describe, `treasury cannot cover ${q.transferAmount.amount} ${q.transferAmount.currency}`));
+          sdkError(ErrorCode.PAYER_FSP_INSUFFICIENT_LIQUIDITY, this.describe,
+            `treasury cannot cover ${q.transferAmount.amount} ${q.transferAmount.currency}`));
       }
       rec.transferSent = true;
       const expiration = this.expiration(q.expiration);
@@ -308,7 +310,7 @@ export class PayerService {
       }, rec.payeeFsp!, this.cfg.stageTimeoutsMs.fulfil);
       if (sent.kind !== 'timeout') return this.applyTransferOutcome(rec, sent);
       // As the SDK: 504 with the state reached, no guess. The money stays held until a late answer or the hub settles it.
-      this.fail(rec, sdkError('2004', this.describe, `Timeout waiting for fulfil for transfer ${rec.transferId}`, 504));
+      this.fail(rec, sdkError(ErrorCode.SERVER_TIMED_OUT, this.describe, `Timeout waiting for fulfil for transfer ${rec.transferId}`, 504));
       this.inDoubt.set(rec.transferId, (x) => {
         this.applyTransferOutcome(rec, x as FspiopOutcome<TransferCallback>);
         if (rec.currentState === 'COMPLETED') this.lateCommits++;
@@ -330,7 +332,8 @@ export class PayerService {
     this.treasury.release(rec.transferId);
     if (o.kind === 'success') {
       rec.fulfil = o.body;
-      return this.fail(rec, sdkError(o.body.transferState === 'ABORTED' ? '3303' : '5105', this.describe,
+      return this.fail(rec, sdkError(o.body.transferState === 'ABORTED' ? ErrorCode.TRANSFER_EXPIRED : ErrorCode.PAYEE_FSP_REJECTED_TXN,
+        this.describe,
         `transfer ${o.body.transferState}`));
     }
     return this.fail(rec, errorFromOutcome(o, 'transfer', this.describe));
@@ -343,7 +346,7 @@ export class PayerService {
 
   /** A transfer we got no answer for and the hub could not settle yet. */
   private inDoubtError(): SdkError {
-    return sdkError('2004', this.describe, 'no answer yet and the hub cannot tell the outcome; rechecking', 504);
+    return sdkError(ErrorCode.SERVER_TIMED_OUT, this.describe, 'no answer yet and the hub cannot tell the outcome; rechecking', 504);
   }
 
   /**
@@ -394,20 +397,22 @@ export class PayerService {
   /** PUT /transfers/{transferId} {acceptParty} | {acceptQuote}. */
   async continueTransfer(transferId: string, body: { acceptParty?: boolean; acceptQuote?: boolean }): Promise<TransferRecord> {
     const ref = this.byTransferId.get(transferId);
-    if (!ref || ref.kind !== 'transfer') throw new RequestError('3208', `no transfer ${transferId}`, 404);
+    if (!ref || ref.kind !== 'transfer') throw new RequestError(ErrorCode.TRANSFER_ID_NOT_FOUND, `no transfer ${transferId}`, 404);
     const rec = ref.rec;
     await this.settled(rec);
     if ('acceptParty' in body) {
-      if (rec.step !== 'partyAcceptance') throw new RequestError('3100', `transfer ${transferId} is not waiting for party acceptance`);
+      if (rec.step !== 'partyAcceptance') throw new RequestError(ErrorCode.VALIDATION_ERROR,
+        `transfer ${transferId} is not waiting for party acceptance`);
       if (!body.acceptParty) {
-        this.fail(rec, sdkError('4100', this.describe, 'payer did not accept the party'));
+        this.fail(rec, sdkError(ErrorCode.PAYER_REJECTION, this.describe, 'payer did not accept the party'));
         return rec;
       }
       rec.step = 'quote';
     } else {
-      if (rec.step !== 'quoteAcceptance') throw new RequestError('3100', `transfer ${transferId} is not waiting for quote acceptance`);
+      if (rec.step !== 'quoteAcceptance') throw new RequestError(ErrorCode.VALIDATION_ERROR,
+        `transfer ${transferId} is not waiting for quote acceptance`);
       if (!body.acceptQuote) {
-        this.fail(rec, sdkError('4100', this.describe, 'payer did not accept the quote'));
+        this.fail(rec, sdkError(ErrorCode.PAYER_REJECTION, this.describe, 'payer did not accept the quote'));
         return rec;
       }
       rec.step = 'transfer';
@@ -449,7 +454,7 @@ export class PayerService {
   private singlePayeeFsp(tos: TransferParty[], what: string): string {
     const first = tos[0]?.fspId;
     if (!first || tos.some((t) => t.fspId !== first)) {
-      throw new RequestError('3100', `every ${what} needs to.fspId, the same payee FSP for the whole bulk`);
+      throw new RequestError(ErrorCode.VALIDATION_ERROR, `every ${what} needs to.fspId, the same payee FSP for the whole bulk`);
     }
     return first;
   }
@@ -459,7 +464,8 @@ export class PayerService {
     const fp = fingerprint(req);
     const known = this.sdkBulkQuotes.get(bulkQuoteId);
     if (known) {
-      if (known.fp !== fp) throw new RequestError('3106', `bulkQuoteId ${bulkQuoteId} was already used with a different request`);
+      if (known.fp !== fp) throw new RequestError(ErrorCode.MODIFIED_REQUEST,
+        `bulkQuoteId ${bulkQuoteId} was already used with a different request`);
       await this.settled(known);
       return known.result!;
     }
@@ -493,7 +499,8 @@ export class PayerService {
       const byQuote = new Map((o.body.individualQuoteResults ?? []).map((r) => [r.quoteId, r]));
       const results = req.individualQuotes.map((q): SdkIndividualQuoteResult => {
         const r = byQuote.get(q.quoteId);
-        if (!r) return { quoteId: q.quoteId, lastError: sdkError('2001', this.describe, 'no result for this quote in the bulk answer') };
+        if (!r) return { quoteId: q.quoteId, lastError: sdkError(ErrorCode.INTERNAL_SERVER_ERROR, this.describe,
+          'no result for this quote in the bulk answer') };
         if (r.errorInformation) return { quoteId: q.quoteId, lastError: itemError(r.errorInformation) };
         return stripEmpty({
           quoteId: q.quoteId, transferAmount: r.transferAmount, payeeReceiveAmount: r.payeeReceiveAmount, payeeFspFee: r.payeeFspFee,
@@ -520,7 +527,8 @@ export class PayerService {
     const fp = fingerprint(req);
     const known = this.sdkBulkTransfers.get(req.bulkTransferId);
     if (known) {
-      if (known.fp !== fp) throw new RequestError('3106', `bulkTransferId ${req.bulkTransferId} was already used with a different request`);
+      if (known.fp !== fp) throw new RequestError(ErrorCode.MODIFIED_REQUEST,
+        `bulkTransferId ${req.bulkTransferId} was already used with a different request`);
       await this.settled(known);
       return known.result!;
     }
@@ -542,7 +550,7 @@ export class PayerService {
         const prior = this.byTransferId.get(t.transferId)!;
         if (prior.kind !== 'sdkBulkTransfer' || prior.rec === rec) {
           priorResults.set(index, { transferId: t.transferId, transferState: 'ABORTED', lastError:
-            sdkError('3106', this.describe, 'transferId already used for another payment') });
+            sdkError(ErrorCode.MODIFIED_REQUEST, this.describe, 'transferId already used for another payment') });
           continue;
         }
         await this.settled(prior.rec);
@@ -569,7 +577,8 @@ export class PayerService {
         }
         const held = this.treasury.reserve(t.transferId, t.currency, t.amount);
         if (held === 'insufficient') {
-          results[i].lastError = sdkError('4001', this.describe, `treasury cannot cover ${t.amount} ${t.currency}`);
+          results[i].lastError = sdkError(ErrorCode.PAYER_FSP_INSUFFICIENT_LIQUIDITY, this.describe,
+            `treasury cannot cover ${t.amount} ${t.currency}`);
           results[i].transferState = 'ABORTED';
         } else {
           send.push(i);
@@ -618,7 +627,7 @@ export class PayerService {
       if (o) return apply(o);
       const e = this.inDoubtError();
       for (const i of send) results[i].lastError = e;
-      finish(504, 'ERROR_OCCURRED', { statusCode: '2004', message: e.mojaloopError.errorInformation.errorDescription });
+      finish(504, 'ERROR_OCCURRED', { statusCode: ErrorCode.SERVER_TIMED_OUT, message: e.mojaloopError.errorInformation.errorDescription });
       this.inDoubt.set(req.bulkTransferId, (x) => {
         apply(x as FspiopOutcome<BulkTransferCallback>);
         this.lateCommits += send.filter((i) => results[i].transferState === 'COMMITTED').length;
@@ -661,7 +670,8 @@ export class PayerService {
       this.treasury.release(transferId);
       const lastError = r?.errorInformation
         ? itemError(r.errorInformation)
-        : sdkError('5105', this.describe, rejected ? 'bulk transfer REJECTED' : 'no fulfilment for this transfer');
+        : sdkError(ErrorCode.PAYEE_FSP_REJECTED_TXN, this.describe, rejected ? 'bulk transfer REJECTED'
+          : 'no fulfilment for this transfer');
       return { transferId, transferState: 'ABORTED', lastError };
     });
     return { results, bulkTransferState: o.body.bulkTransferState, completedTimestamp: o.body.completedTimestamp };
@@ -678,7 +688,7 @@ export class PayerService {
     const fp = fingerprint(req);
     const known = this.bulkTransactions.get(req.bulkTransactionId);
     if (known) {
-      if (known.fp !== fp) throw new RequestError('3106',
+      if (known.fp !== fp) throw new RequestError(ErrorCode.MODIFIED_REQUEST,
         `bulkTransactionId ${req.bulkTransactionId} was already used with a different request`);
       return known;
     }
@@ -812,7 +822,7 @@ export class PayerService {
   private expireAccepted(txn: BulkTransaction, chunk: Chunk): void {
     for (const idx of chunk.items) {
       const i = txn.items[idx];
-      if (i.status === 'accepted') this.failItem(i, sdkError('3303', this.describe, 'bulkExpiration has passed'));
+      if (i.status === 'accepted') this.failItem(i, sdkError(ErrorCode.TRANSFER_EXPIRED, this.describe, 'bulkExpiration has passed'));
     }
   }
 
@@ -854,7 +864,7 @@ export class PayerService {
       const info = item.request.to.partyIdInfo;
       if (skip) {
         if (!info.fspId) {
-          this.failItem(item, sdkError('3100', this.describe, 'skipPartyLookup needs to.partyIdInfo.fspId'));
+          this.failItem(item, sdkError(ErrorCode.VALIDATION_ERROR, this.describe, 'skipPartyLookup needs to.partyIdInfo.fspId'));
           return;
         }
         item.party = item.request.to;
@@ -877,7 +887,7 @@ export class PayerService {
         if (o.kind !== 'success') {
           this.failItem(item, errorFromOutcome(o, 'party', this.describe));
         } else if (!o.body.party?.partyIdInfo?.fspId) {
-          this.failItem(item, sdkError('3204', this.describe, 'party lookup named no FSP'));
+          this.failItem(item, sdkError(ErrorCode.PARTY_NOT_FOUND, this.describe, 'party lookup named no FSP'));
         } else {
           item.party = o.body.party;
           item.fspId = o.body.party.partyIdInfo.fspId;
@@ -928,12 +938,12 @@ export class PayerService {
       const item = items[idx];
       const r = byQuote.get(item.quoteId!);
       if (!r) {
-        this.failItem(item, sdkError('2001', this.describe, 'no result for this quote in the bulk answer'));
+        this.failItem(item, sdkError(ErrorCode.INTERNAL_SERVER_ERROR, this.describe, 'no result for this quote in the bulk answer'));
         continue;
       }
       if (r.errorInformation || !r.transferAmount || !r.ilpPacket || !r.condition) {
         this.failItem(item, r.errorInformation ? itemError(r.errorInformation)
-          : sdkError('3100', this.describe, 'quote result lacks terms'));
+          : sdkError(ErrorCode.VALIDATION_ERROR, this.describe, 'quote result lacks terms'));
         continue;
       }
       item.quote = stripEmpty({
@@ -941,7 +951,7 @@ export class PayerService {
         payeeFspCommission: r.payeeFspCommission, ilpPacket: r.ilpPacket, condition: r.condition,
       });
       if (!feeWithinLimits(limits, item.request.currency, item.request.amount, r.transferAmount.amount, r.payeeFspFee?.amount)) {
-        this.failItem(item, sdkError('4100', this.describe, 'fee above perTransferFeeLimits'));
+        this.failItem(item, sdkError(ErrorCode.PAYER_REJECTION, this.describe, 'fee above perTransferFeeLimits'));
         continue;
       }
       item.status = 'quoted';
@@ -965,7 +975,8 @@ export class PayerService {
       const held = this.treasury.reserve(item.transferId, q.transferAmount!.currency, q.transferAmount!.amount);
       if (held === 'insufficient') {
         this.failItem(item,
-          sdkError('4001', this.describe, `treasury cannot cover ${q.transferAmount!.amount} ${q.transferAmount!.currency}`));
+          sdkError(ErrorCode.PAYER_FSP_INSUFFICIENT_LIQUIDITY, this.describe,
+            `treasury cannot cover ${q.transferAmount!.amount} ${q.transferAmount!.currency}`));
         continue;
       }
       send.push(item);
@@ -997,7 +1008,7 @@ export class PayerService {
         if (r.transferState === 'COMMITTED') {
           item.status = 'committed';
           item.lastError = undefined;
-        } else this.failItem(item, r.lastError ?? sdkError('5105', this.describe));
+        } else this.failItem(item, r.lastError ?? sdkError(ErrorCode.PAYEE_FSP_REJECTED_TXN, this.describe));
       });
     };
     const o = await this.outcomeOf(sent, 'bulkTransfers', bulkTransferId);
@@ -1019,11 +1030,12 @@ export class PayerService {
   /** PUT /bulkTransactions/{id}: the caller's acceptance of parties or quotes. Unlisted items count as not accepted. */
   async continueBulkTransaction(id: string, body: BulkTransactionContinuation): Promise<BulkTransaction> {
     const txn = this.bulkTransactions.get(id);
-    if (!txn) throw new RequestError('3200', `no bulk transaction ${id}`, 404);
+    if (!txn) throw new RequestError(ErrorCode.ID_NOT_FOUND, `no bulk transaction ${id}`, 404);
     await this.settled(txn);
     const isParty = body.individualTransfers.some((t) => 'acceptParty' in t);
     const wanted = isParty ? 'partyAcceptance' : 'quoteAcceptance';
-    if (txn.phase !== wanted) throw new RequestError('3100', `bulk transaction ${id} is not waiting for ${isParty ? 'party'
+    if (txn.phase !== wanted) throw new RequestError(ErrorCode.VALIDATION_ERROR, `bulk transaction ${id} is not waiting for ${isParty
+      ? 'party'
       : 'quote'} acceptance (${txn.currentState})`);
     const accepted = new Map<string, boolean>();
     for (const t of body.individualTransfers) accepted.set(t.transferId, Boolean(isParty ? t.acceptParty : t.acceptQuote));
@@ -1032,7 +1044,8 @@ export class PayerService {
       if (item.status !== from) continue;
       if (accepted.get(item.transferId)) {
         if (!isParty) item.status = 'accepted';
-      } else this.failItem(item, sdkError('4100', this.describe, `payer did not accept the ${isParty ? 'party' : 'quote'}`));
+      } else this.failItem(item, sdkError(ErrorCode.PAYER_REJECTION, this.describe, `payer did not accept the ${isParty ? 'party'
+        : 'quote'}`));
     }
     txn.phase = isParty ? 'quote' : 'transfer';
     txn.currentState = 'COMPLETED';

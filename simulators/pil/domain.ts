@@ -4,6 +4,7 @@
  */
 import Joi from 'joi';
 import { amountFromJsonNumber, fitsCurrency, isDecimalString, MoneyError, normalizeAmount } from '../../shared/money';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 export const MAX_PAYEES = 1000;
 
@@ -193,13 +194,15 @@ export function transferOutcome(httpStatus: number, body: unknown, payee: { amou
     if (state === 'WAITING_FOR_PARTY_ACCEPTANCE' && b.transferId) return { kind: 'accept-party', transferId: b.transferId };
     if (state === 'WAITING_FOR_QUOTE_ACCEPTANCE' && b.transferId) return { kind: 'accept-quote', transferId: b.transferId };
     const e = b.lastError?.mojaloopError?.errorInformation;
-    return { kind: 'failed', transferId: b.transferId, errorCode: e?.errorCode ?? '2001', errorDescription: e?.errorDescription
+    return { kind: 'failed', transferId: b.transferId, errorCode: e?.errorCode ?? ErrorCode.INTERNAL_SERVER_ERROR, errorDescription:
+      e?.errorDescription
       ?? `transfer ended in state ${String(state)}` };
   }
   const ts = b.transferState;
   const e = ts?.lastError?.mojaloopError?.errorInformation ?? b.lastError?.mojaloopError?.errorInformation;
-  const code = e?.errorCode ?? (b.statusCode && /^\d{4}$/.test(b.statusCode) ? b.statusCode : httpStatus === 504 ? '2004'
-    : httpStatus === 400 ? '3100' : '2001');
+  const code = e?.errorCode ?? (b.statusCode && /^\d{4}$/.test(b.statusCode) ? b.statusCode : httpStatus === 504
+    ? ErrorCode.SERVER_TIMED_OUT
+    : httpStatus === 400 ? ErrorCode.VALIDATION_ERROR : ErrorCode.INTERNAL_SERVER_ERROR);
   return { kind: 'failed', transferId: ts?.transferId ?? b.transferId, errorCode: code, errorDescription: e?.errorDescription ?? b.message
     ?? `payer DFSP answered HTTP ${httpStatus}` };
 }

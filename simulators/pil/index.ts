@@ -19,6 +19,7 @@ import {
   sdkNote, transferOutcome, type DisbursementRecord, type PayeeRecord, type PilDirectoryEntry,
 } from './domain';
 import { serveSimulatorMetrics } from '../metrics';
+import { ErrorCode, codeForHttpStatus } from '../../shared/fspiop-errors';
 
 export type { PilDirectoryEntry } from './domain';
 
@@ -102,7 +103,7 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
     const p = record.payees[index];
     const route = directory.route(p.payeeIdType, p.payeeIdValue);
     if (!route) {
-      finish(p, { status: 'REJECTED', errorCode: '3204', errorDescription:
+      finish(p, { status: 'REJECTED', errorCode: ErrorCode.PARTY_NOT_FOUND, errorDescription:
         `no route for payeeIdType ${p.payeeIdType} in the PIL directory` });
       return;
     }
@@ -148,11 +149,13 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
         res = await sdk(url, 'PUT', `/transfers/${encodeURIComponent(o.transferId)}`, o.kind === 'accept-party' ? { acceptParty: true }
           : { acceptQuote: true });
       }
-      finish(p, { status: 'REJECTED', errorCode: '2001', errorDescription: 'the payer DFSP kept asking for acceptances' });
+      finish(p, { status: 'REJECTED', errorCode: ErrorCode.INTERNAL_SERVER_ERROR, errorDescription:
+        'the payer DFSP kept asking for acceptances' });
     } catch (err) {
       const e = err as { code?: string; message?: string };
       const timeout = e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
-      finish(p, { status: 'REJECTED', errorCode: timeout ? '2004' : '1001', errorDescription: `payer DFSP ${timeout ? 'timed out'
+      finish(p, { status: 'REJECTED', errorCode: timeout ? ErrorCode.SERVER_TIMED_OUT : ErrorCode.DESTINATION_COMMUNICATION_ERROR,
+        errorDescription: `payer DFSP ${timeout ? 'timed out'
         : 'unreachable'}: ${e.message ?? String(err)}` });
       log.warn({ disbursementId: record.disbursementId, index, err: e.message }, 'PIL transfer request failed');
     }
@@ -187,7 +190,8 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
     const r = readJson(Buffer.isBuffer(req.payload) ? req.payload : Buffer.alloc(0), 32);
     return r.ok ? r : { ok: false, message: r.message };
   };
-  const malformed = (h: Hapi.ResponseToolkit, message: string) => h.response(pilError('3101', `Malformed syntax - ${message}`)).code(400);
+  const malformed = (h: Hapi.ResponseToolkit, message: string) => h.response(pilError(ErrorCode.MALFORMED_SYNTAX,
+    `Malformed syntax - ${message}`)).code(400);
   formatBoomAnswers(server, (request, h, b) => {
     const [code, text] = fspiopCodeForStatus(b.status);
     if (b.status >= 500) log.error({ path: request.path, err: request.response }, 'PIL simulator request failed');
@@ -207,7 +211,7 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
       const requestFaults = rules.evaluate({ resource: 'disbursement', method: 'POST' });
       for (const f of requestFaults) if (f.type === 'delay') await new Promise((r) => setTimeout(r, f.ms));
       const status = requestFaults.find((f) => f.type === 'httpStatus');
-      if (status && status.type === 'httpStatus') return h.response(pilError(status.status === 503 ? '2003' : '2001',
+      if (status && status.type === 'httpStatus') return h.response(pilError(codeForHttpStatus(status.status),
         'injected by a PIL fault rule')).code(status.status);
       if (requestFaults.some((f) => f.type === 'dropConnection')) {
         req.raw.req.socket.destroy();
@@ -216,12 +220,12 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
       const read = readBody(req);
       if (!read.ok) return malformed(h, read.message);
       const parsed = parseDisbursementRequest(read.value);
-      if (!parsed.ok) return h.response(pilError('3100', `Generic validation error - ${parsed.errors.map((e) =>
+      if (!parsed.ok) return h.response(pilError(ErrorCode.VALIDATION_ERROR, `Generic validation error - ${parsed.errors.map((e) =>
         `${e.field}: ${e.message}`).slice(0, 3).join('; ')}`, parsed.errors)).code(400);
       const r = parsed.request;
       let job = jobs.get(r.disbursementId);
       if (job && job.record.hash !== r.hash) {
-        return h.response(pilError('3106',
+        return h.response(pilError(ErrorCode.MODIFIED_REQUEST,
           `Modified request - disbursementId ${r.disbursementId} was already used for a different request`)).code(409);
       }
       if (!job) {
@@ -248,7 +252,8 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
     path: '/disbursement/{disbursementId}',
     handler: (req, h) => {
       const job = jobs.get(String(req.params.disbursementId));
-      if (!job) return h.response(pilError('3200', `Generic ID not found - no disbursement ${req.params.disbursementId}`)).code(404);
+      if (!job) return h.response(pilError(ErrorCode.ID_NOT_FOUND,
+        `Generic ID not found - no disbursement ${req.params.disbursementId}`)).code(404);
       return disbursementResponse(job.record);
     },
   });
@@ -263,7 +268,8 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
       const { error } = checkSchema.validate(read.value, { abortEarly: false, allowUnknown: true, convert: false });
       if (error) {
         const errors = joiErrors(error);
-        return h.response(pilError('3100', `Generic validation error - ${errors.map((e) => `${e.field}: ${e.message}`).slice(0,
+        return h.response(pilError(ErrorCode.VALIDATION_ERROR, `Generic validation error - ${errors.map((e) =>
+          `${e.field}: ${e.message}`).slice(0,
           3).join('; ')}`, errors)).code(400);
       }
       const check = read.value as { requestId: string; payeeList: Array<{ payeeIdType: string; payeeIdValue: string }> };
@@ -308,7 +314,7 @@ export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
   });
 
   server.route(ruleAdminRoutes(rules));
-  addMethodNotAllowed(server, (request, h, path, allow) => h.response(pilError('3000',
+  addMethodNotAllowed(server, (request, h, path, allow) => h.response(pilError(ErrorCode.CLIENT_ERROR,
     `Generic client error - Method Not Allowed - ${request.method.toUpperCase()} is not served on ${path}; use ${allow}`)).code(405));
 
   await server.start();

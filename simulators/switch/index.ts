@@ -21,6 +21,7 @@ import { Participants, RegistryError, routeFor, standardEndpointTemplates } from
 import type { Violation } from '../fspiop/validate';
 import type { SentMessage } from '../fspiop/http';
 import { serveSimulatorMetrics } from '../metrics';
+import { ErrorCode, codeForHttpStatus } from '../../shared/fspiop-errors';
 
 export interface SwitchOptions {
   port?: number;
@@ -99,10 +100,10 @@ function adminAmount(v: unknown, what: string): bigint {
     if (typeof v === 'number') return v < 0 ? -toUnits(amountFromJsonNumber(-v)) : toUnits(amountFromJsonNumber(v));
     if (typeof v === 'string') return v.startsWith('-') ? -toUnits(v.slice(1)) : toUnits(v);
   } catch (err) {
-    if (err instanceof MoneyError) throw new RegistryError('3100', `${what}: ${err.message}`);
+    if (err instanceof MoneyError) throw new RegistryError(ErrorCode.VALIDATION_ERROR, `${what}: ${err.message}`);
     throw err;
   }
-  throw new RegistryError('3100', `${what} must be a number`);
+  throw new RegistryError(ErrorCode.VALIDATION_ERROR, `${what} must be a number`);
 }
 
 /** The id a POST body names (for the error callback path). */
@@ -324,10 +325,10 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
           try {
             body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
           } catch {
-            return refuse(req, h, { status: 400, body: errorBody('3101', 'body is not valid JSON') });
+            return refuse(req, h, { status: 400, body: errorBody(ErrorCode.MALFORMED_SYNTAX, 'body is not valid JSON') });
           }
           if (!body || typeof body !== 'object' || Array.isArray(body)) return refuse(req, h,
-            { status: 400, body: errorBody('3101', 'body must be a JSON object') });
+            { status: 400, body: errorBody(ErrorCode.MALFORMED_SYNTAX, 'body must be a JSON object') });
         }
         if (schema) {
           const p = checkBody(schema, body);
@@ -335,7 +336,7 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
         }
         const source = String(req.headers['fspiop-source']);
         if (!participants.get(source)) return refuse(req, h, { status: 400, body:
-          errorBody('3200', `FSPIOP-Source ${source} is not a participant of this hub`) });
+          errorBody(ErrorCode.ID_NOT_FOUND, `FSPIOP-Source ${source} is not a participant of this hub`) });
         const destHeader = typeof req.headers['fspiop-destination'] === 'string' ? req.headers['fspiop-destination'] : undefined;
         const destination = destHeader || impliedDestination(resource, method, body);
         const ctx: Ctx = {
@@ -348,7 +349,7 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
         const partyId = resource === 'parties' ? String(req.params.ID) : b.payee?.partyIdInfo?.partyIdentifier;
         const actions: FaultAction[] = faults.size ? faults.evaluate({ resource, method, fsp: source, amount, partyId }) : [];
         for (const a of actions) {
-          if (a.type === 'httpStatus') return h.response(errorBody(a.status === 503 ? '2003' : '2001')).code(a.status);
+          if (a.type === 'httpStatus') return h.response(errorBody(codeForHttpStatus(a.status))).code(a.status);
           if (a.type === 'dropConnection') {
             req.raw.req.socket.destroy();
             return h.abandon;
@@ -387,15 +388,16 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
         await deliver('GET', alsUrl + ctx.path, ctx.headers, undefined, false);
         return;
       }
-      errorToSource(ctx, '3201', 'no FSPIOP-Destination');
+      errorToSource(ctx, ErrorCode.DESTINATION_FSP_ERROR, 'no FSPIOP-Destination');
       return;
     }
     if (!resolveUrl(ctx.destination, ctx.method, ctx.path)) {
-      errorToSource(ctx, '3201', `${ctx.destination} is not a participant with an endpoint for this message`);
+      errorToSource(ctx, ErrorCode.DESTINATION_FSP_ERROR, `${ctx.destination} is not a participant with an endpoint for this message`);
       return;
     }
     const status = await forward(ctx, ctx.destination);
-    if ((status === undefined || status >= 500) && !ctx.path.endsWith('/error') && ctx.method !== 'PUT') errorToSource(ctx, '1001',
+    if ((status === undefined || status >= 500) && !ctx.path.endsWith('/error') && ctx.method !== 'PUT') errorToSource(ctx,
+      ErrorCode.DESTINATION_COMMUNICATION_ERROR,
       `${ctx.destination} did not accept the message`);
   };
 
@@ -403,10 +405,12 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
 
   const postTransfer: Handler = async (ctx) => {
     const body = ctx.body as unknown as PrepareInput;
-    if (body.payerFsp !== ctx.source) return void errorToSource(ctx, '3100', 'payerFsp does not match FSPIOP-Source');
-    if (!ctx.destination || !resolveUrl(ctx.destination, 'POST', ctx.path)) return void errorToSource(ctx, '3201', `${ctx.destination
+    if (body.payerFsp !== ctx.source) return void errorToSource(ctx, ErrorCode.VALIDATION_ERROR, 'payerFsp does not match FSPIOP-Source');
+    if (!ctx.destination || !resolveUrl(ctx.destination, 'POST', ctx.path)) return void errorToSource(ctx, ErrorCode.DESTINATION_FSP_ERROR,
+      `${ctx.destination
       ?? 'no destination'} is not a participant with a transfers endpoint`);
-    if (body.payeeFsp !== ctx.destination) return void errorToSource(ctx, '3100', 'payeeFsp does not match FSPIOP-Destination');
+    if (body.payeeFsp !== ctx.destination) return void errorToSource(ctx, ErrorCode.VALIDATION_ERROR,
+      'payeeFsp does not match FSPIOP-Destination');
     const out = ledger.prepare(body, fingerprint(ctx.raw ?? ''));
     if (out.kind === 'rejected') return void errorToSource(ctx, out.errorCode, out.detail);
     if (out.kind === 'duplicate') {
@@ -415,20 +419,22 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
     }
     const status = await track(body.transferId, forward(ctx, ctx.destination));
     if (status === undefined || status >= 500) {
-      const r = ledger.abort(body.transferId, '1001');
-      if (r) r.lastCallback = errorToSource(ctx, '1001', `${ctx.destination} did not accept the transfer`);
+      const r = ledger.abort(body.transferId, ErrorCode.DESTINATION_COMMUNICATION_ERROR);
+      if (r) r.lastCallback = errorToSource(ctx, ErrorCode.DESTINATION_COMMUNICATION_ERROR,
+        `${ctx.destination} did not accept the transfer`);
     }
   };
 
   const putTransfer: Handler = async (ctx) => {
     const id = String(ctx.req.params.ID);
     const r = ledger.transfers.get(id);
-    if (!r) return void errorToSource(ctx, '3208', `transfer ${id} is not known to the hub`);
-    if (ctx.source !== r.payee) return void errorToSource(ctx, '3100', `${ctx.source} is not the payee of transfer ${id}`);
+    if (!r) return void errorToSource(ctx, ErrorCode.TRANSFER_ID_NOT_FOUND, `transfer ${id} is not known to the hub`);
+    if (ctx.source !== r.payee) return void errorToSource(ctx, ErrorCode.VALIDATION_ERROR,
+      `${ctx.source} is not the payee of transfer ${id}`);
     const body = ctx.body as { transferState: string; fulfilment?: string; completedTimestamp?: string };
     if (body.transferState === 'ABORTED') {
       if (r.state === 'RESERVED') {
-        ledger.abort(id, '5104');
+        ledger.abort(id, ErrorCode.PAYEE_REJECTED_TXN);
         await forward(ctx, r.payer);
         r.lastCallback = { path: ctx.path, headers: ctx.headers, body: ctx.body };
       }
@@ -453,7 +459,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
       r.lastCallback = hubError('transfers', r.payer, `/transfers/${id}/error`, out.errorCode, out.detail, ctx.version);
       hubError('transfers', r.payee, `/transfers/${id}/error`, out.errorCode, out.detail, ctx.version);
     } else if (out.kind === 'final' && r.state === 'ABORTED') {
-      hubError('transfers', r.payee, `/transfers/${id}/error`, r.errorCode ?? '2001', `transfer ${id} was already aborted`, ctx.version);
+      hubError('transfers', r.payee, `/transfers/${id}/error`, r.errorCode ?? ErrorCode.INTERNAL_SERVER_ERROR,
+        `transfer ${id} was already aborted`, ctx.version);
     }
   };
 
@@ -470,7 +477,7 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
     } else if (ctx.source === r.payer) {
       if (r.state === 'RESERVED') ledger.abort(id, code);
       await forward(ctx, r.payee);
-    } else errorToSource(ctx, '3100', `${ctx.source} is not a party to transfer ${id}`);
+    } else errorToSource(ctx, ErrorCode.VALIDATION_ERROR, `${ctx.source} is not a party to transfer ${id}`);
   };
 
   function transferView(r: TransferRecord): Record<string, unknown> {
@@ -483,7 +490,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
   const getTransfer: Handler = (ctx) => {
     const id = String(ctx.req.params.ID);
     const r = ledger.transfers.get(id);
-    if (!r || (ctx.source !== r.payer && ctx.source !== r.payee)) return void errorToSource(ctx, '3208', `transfer ${id} not found`);
+    if (!r || (ctx.source !== r.payer && ctx.source !== r.payee)) return void errorToSource(ctx, ErrorCode.TRANSFER_ID_NOT_FOUND,
+      `transfer ${id} not found`);
     hubPut('transfers', ctx.source, `/transfers/${id}`, transferView(r), ctx.version);
   };
 
@@ -491,10 +499,12 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
 
   const postBulkTransfer: Handler = async (ctx) => {
     const body = ctx.body as unknown as BulkPrepareInput;
-    if (body.payerFsp !== ctx.source) return void errorToSource(ctx, '3100', 'payerFsp does not match FSPIOP-Source');
-    if (!ctx.destination || !resolveUrl(ctx.destination, 'POST', ctx.path)) return void errorToSource(ctx, '3201', `${ctx.destination
+    if (body.payerFsp !== ctx.source) return void errorToSource(ctx, ErrorCode.VALIDATION_ERROR, 'payerFsp does not match FSPIOP-Source');
+    if (!ctx.destination || !resolveUrl(ctx.destination, 'POST', ctx.path)) return void errorToSource(ctx, ErrorCode.DESTINATION_FSP_ERROR,
+      `${ctx.destination
       ?? 'no destination'} is not a participant with a bulk transfers endpoint`);
-    if (body.payeeFsp !== ctx.destination) return void errorToSource(ctx, '3100', 'payeeFsp does not match FSPIOP-Destination');
+    if (body.payeeFsp !== ctx.destination) return void errorToSource(ctx, ErrorCode.VALIDATION_ERROR,
+      'payeeFsp does not match FSPIOP-Destination');
     const out = ledger.prepareBulk(body, fingerprint(ctx.raw ?? ''));
     if (out.kind === 'rejected') return void errorToSource(ctx, out.errorCode, out.detail);
     if (out.kind === 'duplicate') {
@@ -503,20 +513,22 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
     }
     const status = await track(`bulk:${body.bulkTransferId}`, forward(ctx, ctx.destination));
     if (status === undefined || status >= 500) {
-      const b = ledger.abortBulk(body.bulkTransferId, '1001');
-      if (b) b.lastCallback = errorToSource(ctx, '1001', `${ctx.destination} did not accept the bulk transfer`);
+      const b = ledger.abortBulk(body.bulkTransferId, ErrorCode.DESTINATION_COMMUNICATION_ERROR);
+      if (b) b.lastCallback = errorToSource(ctx, ErrorCode.DESTINATION_COMMUNICATION_ERROR,
+        `${ctx.destination} did not accept the bulk transfer`);
     }
   };
 
   const putBulkTransfer: Handler = async (ctx) => {
     const id = String(ctx.req.params.ID);
     const b = ledger.bulks.get(id);
-    if (!b) return void errorToSource(ctx, '3208', `bulk transfer ${id} is not known to the hub`);
-    if (ctx.source !== b.payee) return void errorToSource(ctx, '3100', `${ctx.source} is not the payee of bulk transfer ${id}`);
+    if (!b) return void errorToSource(ctx, ErrorCode.TRANSFER_ID_NOT_FOUND, `bulk transfer ${id} is not known to the hub`);
+    if (ctx.source !== b.payee) return void errorToSource(ctx, ErrorCode.VALIDATION_ERROR,
+      `${ctx.source} is not the payee of bulk transfer ${id}`);
     const body = ctx.body as { bulkTransferState: string; completedTimestamp?: string; individualTransferResults?: BulkItemResult[] };
     if (body.bulkTransferState === 'REJECTED') {
       if (b.state !== 'PROCESSING') return;
-      ledger.abortBulk(id, '5105');
+      ledger.abortBulk(id, ErrorCode.PAYEE_FSP_REJECTED_TXN);
       await forward(ctx, b.payer);
       b.lastCallback = { path: ctx.path, headers: ctx.headers, body: ctx.body };
       return;
@@ -543,7 +555,7 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
     } else if (ctx.source === b.payer) {
       ledger.abortBulk(id, code);
       await forward(ctx, b.payee);
-    } else errorToSource(ctx, '3100', `${ctx.source} is not a party to bulk transfer ${id}`);
+    } else errorToSource(ctx, ErrorCode.VALIDATION_ERROR, `${ctx.source} is not a party to bulk transfer ${id}`);
   };
 
   function describeWith(code: string, detail?: string): string {
@@ -561,7 +573,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
   const getBulkTransfer: Handler = (ctx) => {
     const id = String(ctx.req.params.ID);
     const b = ledger.bulks.get(id);
-    if (!b || (ctx.source !== b.payer && ctx.source !== b.payee)) return void errorToSource(ctx, '3208', `bulk transfer ${id} not found`);
+    if (!b || (ctx.source !== b.payer && ctx.source !== b.payee)) return void errorToSource(ctx, ErrorCode.TRANSFER_ID_NOT_FOUND,
+      `bulk transfer ${id} not found`);
     hubPut('bulkTransfers', ctx.source, `/bulkTransfers/${id}`, bulkView(b), ctx.version);
   };
 
@@ -571,12 +584,12 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
     const now = new Date();
     for (const r of ledger.expireTransfers(now)) {
       const detail = `transfer ${r.id} expired at ${new Date(r.expiresAt).toISOString()}`;
-      r.lastCallback = hubError('transfers', r.payer, `/transfers/${r.id}/error`, '3303', detail, '1.1');
-      afterDelivery(r.id, () => hubError('transfers', r.payee, `/transfers/${r.id}/error`, '3303', detail, '1.1'));
+      r.lastCallback = hubError('transfers', r.payer, `/transfers/${r.id}/error`, ErrorCode.TRANSFER_EXPIRED, detail, '1.1');
+      afterDelivery(r.id, () => hubError('transfers', r.payee, `/transfers/${r.id}/error`, ErrorCode.TRANSFER_EXPIRED, detail, '1.1'));
     }
     for (const b of ledger.expireBulks(now)) {
       b.lastCallback = hubPut('bulkTransfers', b.payer, `/bulkTransfers/${b.id}`, bulkView(b), '1.1');
-      afterDelivery(`bulk:${b.id}`, () => hubError('bulkTransfers', b.payee, `/bulkTransfers/${b.id}/error`, '3303',
+      afterDelivery(`bulk:${b.id}`, () => hubError('bulkTransfers', b.payee, `/bulkTransfers/${b.id}/error`, ErrorCode.TRANSFER_EXPIRED,
         `bulk transfer ${b.id} expired`, '1.1'));
     }
   }
@@ -661,7 +674,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
       path: '/participants/{name}/initialPositionAndLimits',
       handler: admin((req, h) => {
         const b = payloadOf(req) as { currency?: unknown; limit?: { type?: unknown; value?: unknown }; initialPosition?: unknown };
-        if (!b.limit || b.limit.type !== 'NET_DEBIT_CAP') throw new RegistryError('3100', 'limit.type must be NET_DEBIT_CAP');
+        if (!b.limit || b.limit.type !== 'NET_DEBIT_CAP') throw new RegistryError(ErrorCode.VALIDATION_ERROR,
+          'limit.type must be NET_DEBIT_CAP');
         const cap = adminAmount(b.limit.value, 'limit.value');
         const initial = b.initialPosition === undefined ? 0n : adminAmount(b.initialPosition, 'initialPosition');
         participants.initialPositionAndLimits(String(req.params.name), b.currency, cap, initial);
@@ -674,7 +688,8 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
       path: '/participants/{name}/limits',
       handler: admin((req, h) => {
         const b = payloadOf(req) as { currency?: unknown; limit?: { type?: unknown; value?: unknown } };
-        if (!b.limit || b.limit.type !== 'NET_DEBIT_CAP') throw new RegistryError('3100', 'limit.type must be NET_DEBIT_CAP');
+        if (!b.limit || b.limit.type !== 'NET_DEBIT_CAP') throw new RegistryError(ErrorCode.VALIDATION_ERROR,
+          'limit.type must be NET_DEBIT_CAP');
         participants.setNetDebitCap(String(req.params.name), b.currency, adminAmount(b.limit.value, 'limit.value'));
         return h.response().code(200);
       }),

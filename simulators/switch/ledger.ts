@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { toUnits } from '../../shared/money';
 import { fulfilmentMatchesCondition } from '../fspiop/ilp';
 import { Participants } from './participants';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 export type TransferState = 'RESERVED' | 'COMMITTED' | 'ABORTED';
 
@@ -108,9 +109,9 @@ export class SwitchLedger {
   /** Checks the payer's cap for `amount` more and reserves it, or says why not. */
   private reserve(payer: string, currency: string, amount: bigint, now: Date): { errorCode: string; detail: string } | undefined {
     const acc = this.participants.get(payer)?.accounts.get(currency);
-    if (!acc || acc.netDebitCap === undefined) return { errorCode: '4001', detail:
+    if (!acc || acc.netDebitCap === undefined) return { errorCode: ErrorCode.PAYER_FSP_INSUFFICIENT_LIQUIDITY, detail:
       `${payer} has no ${currency} position with a net debit cap` };
-    if (acc.value + acc.reserved + amount > acc.netDebitCap) return { errorCode: '4001', detail:
+    if (acc.value + acc.reserved + amount > acc.netDebitCap) return { errorCode: ErrorCode.PAYER_FSP_INSUFFICIENT_LIQUIDITY, detail:
       `${payer} would exceed its net debit cap` };
     acc.reserved += amount;
     acc.changedDate = now;
@@ -129,19 +130,21 @@ export class SwitchLedger {
   prepare(input: PrepareInput, fp: string, now = new Date()): PrepareOutcome {
     const existing = this.transfers.get(input.transferId);
     if (existing) {
-      if (existing.fingerprint !== fp) return { kind: 'rejected', errorCode: '3106', detail:
+      if (existing.fingerprint !== fp) return { kind: 'rejected', errorCode: ErrorCode.MODIFIED_REQUEST, detail:
         `transfer ${input.transferId} was sent before with a different body` };
       return { kind: 'duplicate', record: existing };
     }
     const expiresAt = Date.parse(input.expiration);
-    if (!(expiresAt > now.getTime())) return { kind: 'rejected', errorCode: '3303', detail: 'expiration is in the past' };
+    if (!(expiresAt > now.getTime())) return { kind: 'rejected', errorCode: ErrorCode.TRANSFER_EXPIRED, detail:
+      'expiration is in the past' };
     let amount: bigint;
     try {
       amount = toUnits(input.amount.amount);
     } catch {
-      return { kind: 'rejected', errorCode: '3100', detail: 'invalid amount' };
+      return { kind: 'rejected', errorCode: ErrorCode.VALIDATION_ERROR, detail: 'invalid amount' };
     }
-    if (input.payerFsp === input.payeeFsp) return { kind: 'rejected', errorCode: '3100', detail: 'payer and payee FSP are the same' };
+    if (input.payerFsp === input.payeeFsp) return { kind: 'rejected', errorCode: ErrorCode.VALIDATION_ERROR, detail:
+      'payer and payee FSP are the same' };
     const refused = this.reserve(input.payerFsp, input.amount.currency, amount, now);
     if (refused) return { kind: 'rejected', ...refused };
     const record: TransferRecord = {
@@ -183,12 +186,12 @@ export class SwitchLedger {
     if (!r) return { kind: 'unknown' };
     if (r.state !== 'RESERVED') return { kind: 'final', record: r };
     if (r.expiresAt <= now.getTime()) {
-      this.abortRecord(r, '3303', now);
-      return { kind: 'aborted', record: r, errorCode: '3303', detail: 'the transfer expired before it was fulfilled' };
+      this.abortRecord(r, ErrorCode.TRANSFER_EXPIRED, now);
+      return { kind: 'aborted', record: r, errorCode: ErrorCode.TRANSFER_EXPIRED, detail: 'the transfer expired before it was fulfilled' };
     }
     if (!fulfilmentMatchesCondition(fulfilment, r.condition)) {
-      this.abortRecord(r, '3100', now);
-      return { kind: 'aborted', record: r, errorCode: '3100', detail:
+      this.abortRecord(r, ErrorCode.VALIDATION_ERROR, now);
+      return { kind: 'aborted', record: r, errorCode: ErrorCode.VALIDATION_ERROR, detail:
         'invalid fulfilment: sha256(fulfilment) does not match the condition' };
     }
     this.commitRecord(r, fulfilment as string, completedTimestamp ?? now.toISOString(), now);
@@ -209,7 +212,7 @@ export class SwitchLedger {
     const t = now.getTime();
     for (const r of this.inflight) {
       if (r.bulkId || r.expiresAt > t) continue;
-      this.abortRecord(r, '3303', now);
+      this.abortRecord(r, ErrorCode.TRANSFER_EXPIRED, now);
       out.push(r);
     }
     return out;
@@ -222,27 +225,29 @@ export class SwitchLedger {
   prepareBulk(input: BulkPrepareInput, fp: string, now = new Date()): BulkPrepareOutcome {
     const existing = this.bulks.get(input.bulkTransferId);
     if (existing) {
-      if (existing.fingerprint !== fp) return { kind: 'rejected', errorCode: '3106', detail:
+      if (existing.fingerprint !== fp) return { kind: 'rejected', errorCode: ErrorCode.MODIFIED_REQUEST, detail:
         `bulk transfer ${input.bulkTransferId} was sent before with a different body` };
       return { kind: 'duplicate', bulk: existing };
     }
     const expiresAt = Date.parse(input.expiration);
-    if (!(expiresAt > now.getTime())) return { kind: 'rejected', errorCode: '3303', detail: 'expiration is in the past' };
-    if (input.payerFsp === input.payeeFsp) return { kind: 'rejected', errorCode: '3100', detail: 'payer and payee FSP are the same' };
+    if (!(expiresAt > now.getTime())) return { kind: 'rejected', errorCode: ErrorCode.TRANSFER_EXPIRED, detail:
+      'expiration is in the past' };
+    if (input.payerFsp === input.payeeFsp) return { kind: 'rejected', errorCode: ErrorCode.VALIDATION_ERROR, detail:
+      'payer and payee FSP are the same' };
     const seen = new Set<string>();
     const totals = new Map<string, bigint>();
     const amounts: bigint[] = [];
     for (const it of input.individualTransfers) {
-      if (seen.has(it.transferId)) return { kind: 'rejected', errorCode: '3100', detail:
+      if (seen.has(it.transferId)) return { kind: 'rejected', errorCode: ErrorCode.VALIDATION_ERROR, detail:
         `transferId ${it.transferId} appears twice in the bulk` };
       seen.add(it.transferId);
-      if (this.transfers.has(it.transferId)) return { kind: 'rejected', errorCode: '3106', detail:
+      if (this.transfers.has(it.transferId)) return { kind: 'rejected', errorCode: ErrorCode.MODIFIED_REQUEST, detail:
         `transferId ${it.transferId} was already used` };
       let units: bigint;
       try {
         units = toUnits(it.transferAmount.amount);
       } catch {
-        return { kind: 'rejected', errorCode: '3100', detail: `invalid amount for ${it.transferId}` };
+        return { kind: 'rejected', errorCode: ErrorCode.VALIDATION_ERROR, detail: `invalid amount for ${it.transferId}` };
       }
       amounts.push(units);
       totals.set(it.transferAmount.currency, (totals.get(it.transferAmount.currency) ?? 0n) + units);
@@ -294,22 +299,23 @@ export class SwitchLedger {
       const res = byId.get(itemId);
       if (r.state !== 'RESERVED') {
         out.push(r.state === 'COMMITTED' ? { transferId: itemId, fulfilment: r.fulfilment }
-          : { transferId: itemId, errorInformation: { errorCode: r.errorCode ?? '2001', errorDescription:
-            describe(r.errorCode ?? '2001') } });
+          : { transferId: itemId, errorInformation: { errorCode: r.errorCode ?? ErrorCode.INTERNAL_SERVER_ERROR, errorDescription:
+            describe(r.errorCode ?? ErrorCode.INTERNAL_SERVER_ERROR) } });
         continue;
       }
       if (!res) {
-        this.abortRecord(r, '2001', now);
-        out.push({ transferId: itemId, errorInformation: { errorCode: '2001', errorDescription:
-          describe('2001', 'no result from the payee FSP') } });
+        this.abortRecord(r, ErrorCode.INTERNAL_SERVER_ERROR, now);
+        out.push({ transferId: itemId, errorInformation: { errorCode: ErrorCode.INTERNAL_SERVER_ERROR, errorDescription:
+          describe(ErrorCode.INTERNAL_SERVER_ERROR, 'no result from the payee FSP') } });
       } else if (res.errorInformation || !res.fulfilment) {
-        const code = res.errorInformation?.errorCode ?? '2001';
+        const code = res.errorInformation?.errorCode ?? ErrorCode.INTERNAL_SERVER_ERROR;
         this.abortRecord(r, code, now);
         out.push(res.errorInformation ? res : { transferId: itemId, errorInformation:
           { errorCode: code, errorDescription: describe(code) } });
       } else if (!fulfilmentMatchesCondition(res.fulfilment, r.condition)) {
-        this.abortRecord(r, '3100', now);
-        out.push({ transferId: itemId, errorInformation: { errorCode: '3100', errorDescription: describe('3100', 'invalid fulfilment') } });
+        this.abortRecord(r, ErrorCode.VALIDATION_ERROR, now);
+        out.push({ transferId: itemId, errorInformation: { errorCode: ErrorCode.VALIDATION_ERROR, errorDescription:
+          describe(ErrorCode.VALIDATION_ERROR, 'invalid fulfilment') } });
       } else {
         this.commitRecord(r, res.fulfilment, ts, now);
         out.push(res);
@@ -338,7 +344,7 @@ export class SwitchLedger {
     const out: BulkRecord[] = [];
     for (const b of this.inflightBulks) {
       if (b.expiresAt > now.getTime()) continue;
-      for (const itemId of b.itemIds) this.abortRecord(this.transfers.get(itemId)!, '3303', now);
+      for (const itemId of b.itemIds) this.abortRecord(this.transfers.get(itemId)!, ErrorCode.TRANSFER_EXPIRED, now);
       b.state = 'COMPLETED';
       b.completedTimestamp = now.toISOString();
       this.inflightBulks.delete(b);
@@ -354,7 +360,8 @@ export class SwitchLedger {
       const r = this.transfers.get(itemId)!;
       if (r.state === 'COMMITTED') out.push({ transferId: itemId, fulfilment: r.fulfilment });
       else if (r.state === 'ABORTED') out.push({ transferId: itemId, errorInformation:
-        { errorCode: r.errorCode ?? '2001', errorDescription: describe(r.errorCode ?? '2001') } });
+        { errorCode: r.errorCode ?? ErrorCode.INTERNAL_SERVER_ERROR, errorDescription:
+          describe(r.errorCode ?? ErrorCode.INTERNAL_SERVER_ERROR) } });
     }
     return out;
   }

@@ -3,6 +3,7 @@
  * endpoints by type (URL templates with {{...}} placeholders), net debit caps and positions. Pure: no I/O.
  */
 import { fromUnits } from '../../shared/money';
+import { ErrorCode } from '../../shared/fspiop-errors';
 
 export interface PositionAccount {
   currency: string;
@@ -109,11 +110,12 @@ export class Participants {
 
   /** POST /participants {name, currency}: a new participant, or a new currency for an existing one. */
   add(name: unknown, currency: unknown, now = new Date()): { participant: Participant; created: boolean } {
-    if (typeof name !== 'string' || !NAME_RE.test(name)) throw new RegistryError('3100',
+    if (typeof name !== 'string' || !NAME_RE.test(name)) throw new RegistryError(ErrorCode.VALIDATION_ERROR,
       'name must be 1..32 letters, digits, ".", "_" or "-"');
-    if (typeof currency !== 'string' || !CURRENCY_RE.test(currency)) throw new RegistryError('3100', 'currency must be an ISO 4217 code');
+    if (typeof currency !== 'string' || !CURRENCY_RE.test(currency)) throw new RegistryError(ErrorCode.VALIDATION_ERROR,
+      'currency must be an ISO 4217 code');
     let p = this.byName.get(name);
-    if (p && p.accounts.has(currency)) throw new RegistryError('3000',
+    if (p && p.accounts.has(currency)) throw new RegistryError(ErrorCode.CLIENT_ERROR,
       `Participant currency has already been registered: ${name} ${currency}`);
     const created = !p;
     if (!p) {
@@ -126,19 +128,21 @@ export class Participants {
 
   require(name: string): Participant {
     const p = this.byName.get(name);
-    if (!p) throw new RegistryError('3200', `Participant ${name} not found`, 404);
+    if (!p) throw new RegistryError(ErrorCode.ID_NOT_FOUND, `Participant ${name} not found`, 404);
     return p;
   }
 
   setEndpoint(name: string, type: unknown, value: unknown): void {
     const p = this.require(name);
-    if (typeof type !== 'string' || !ENDPOINT_TYPES.has(type)) throw new RegistryError('3100', `unknown endpoint type ${String(type)}`);
-    if (typeof value !== 'string' || !value) throw new RegistryError('3100', 'endpoint value must be a URL or template');
+    if (typeof type !== 'string' || !ENDPOINT_TYPES.has(type)) throw new RegistryError(ErrorCode.VALIDATION_ERROR,
+      `unknown endpoint type ${String(type)}`);
+    if (typeof value !== 'string' || !value) throw new RegistryError(ErrorCode.VALIDATION_ERROR,
+      'endpoint value must be a URL or template');
     if (type.startsWith('FSPIOP_') || type.startsWith('TP_')) {
       try {
         new URL(value.replace(/\{\{[^}]*\}\}/g, 'x'));
       } catch {
-        throw new RegistryError('3100', `endpoint value is not a URL: ${value}`);
+        throw new RegistryError(ErrorCode.VALIDATION_ERROR, `endpoint value is not a URL: ${value}`);
       }
     }
     p.endpoints.set(type, value);
@@ -151,7 +155,8 @@ export class Participants {
   /** POST /participants/{name}/initialPositionAndLimits. */
   initialPositionAndLimits(name: string, currency: unknown, limitValue: bigint, initialPosition: bigint, now = new Date()): void {
     const acc = this.account(name, currency);
-    if (acc.netDebitCap !== undefined) throw new RegistryError('3000', `Participant Limit already exists for ${name} ${String(currency)}`);
+    if (acc.netDebitCap !== undefined) throw new RegistryError(ErrorCode.CLIENT_ERROR,
+      `Participant Limit already exists for ${name} ${String(currency)}`);
     acc.netDebitCap = limitValue;
     acc.value = initialPosition;
     acc.changedDate = now;
@@ -167,7 +172,7 @@ export class Participants {
   account(name: string, currency: unknown): PositionAccount {
     const p = this.require(name);
     const acc = typeof currency === 'string' ? p.accounts.get(currency) : undefined;
-    if (!acc) throw new RegistryError('3000', `Participant ${name} has no ${String(currency)} account`);
+    if (!acc) throw new RegistryError(ErrorCode.CLIENT_ERROR, `Participant ${name} has no ${String(currency)} account`);
     return acc;
   }
 

@@ -9,6 +9,7 @@ import { IlpError, IlpVersion, PayeeIlp, randomFulfilment, transactionObjectFor 
 import { fspiopParty, PartyConfig, PartyDirectory, PartyEntry, PartyGeneratorRule } from './directory';
 import { computeFee, FeeRule, validateFeeRule } from './fees';
 import { PayeeLedger, TransferRecord } from './ledger';
+import { ErrorCode } from '../../../shared/fspiop-errors';
 
 export type QuotesPostRequest = v1_1.Schemas.QuotesPostRequest;
 export type QuotesIDPutResponse = v1_1.Schemas.QuotesIDPutResponse;
@@ -171,7 +172,7 @@ export class PayeeCore {
 
   lookupParty(idType: string, idValue: string, subId?: string): Decision<PartiesTypeIDPutResponse> {
     const entry = this.directory.lookup(idType, idValue, subId);
-    if (!entry) return err('3204');
+    if (!entry) return err(ErrorCode.PARTY_NOT_FOUND);
     return { ok: true, body: { party: fspiopParty(entry, this.fspId) as FspiopPartyOut } };
   }
 
@@ -203,22 +204,23 @@ export class PayeeCore {
     expiresAt: number,
     now: number,
   ): Decision<QuotesIDPutResponse> {
-    if (req.expiration && Date.parse(req.expiration) <= now) return err('3302', 'Quote request already expired');
+    if (req.expiration && Date.parse(req.expiration) <= now) return err(ErrorCode.QUOTE_EXPIRED, 'Quote request already expired');
     if (!this.scenarios.has(req.transactionType.scenario)) return err('5102');
     const info = req.payee.partyIdInfo;
     const party = this.directory.lookup(info.partyIdType, info.partyIdentifier, info.partySubIdOrType);
-    if (!party) return err('3204');
+    if (!party) return err(ErrorCode.PARTY_NOT_FOUND);
     const { currency, amount } = req.amount;
-    if (!party.currencies.includes(currency)) return err('5106');
-    if (!fitsCurrency(amount, currency)) return err('3100', `Amount ${amount} has more decimals than ${currency} allows`);
+    if (!party.currencies.includes(currency)) return err(ErrorCode.PAYEE_UNSUPPORTED_CURRENCY);
+    if (!fitsCurrency(amount, currency)) return err(ErrorCode.VALIDATION_ERROR,
+      `Amount ${amount} has more decimals than ${currency} allows`);
     const units = toUnits(amount);
-    if (units <= 0n) return err('3100', 'Amount must be greater than zero');
+    if (units <= 0n) return err(ErrorCode.VALIDATION_ERROR, 'Amount must be greater than zero');
     let transferUnits: bigint;
     let receiveUnits: bigint;
     let fee: bigint;
     if (req.amountType === 'SEND') {
       fee = computeFee(this.fees, units, currency);
-      if (fee >= units) return err('5103', `Payee fee ${fromUnits(fee)} ${currency} exceeds the amount`);
+      if (fee >= units) return err(ErrorCode.PAYEE_FSP_REJECTED_QUOTE, `Payee fee ${fromUnits(fee)} ${currency} exceeds the amount`);
       transferUnits = units;
       receiveUnits = units - fee;
     } else {
@@ -237,7 +239,7 @@ export class PayeeCore {
     try {
       terms = this.ilp.terms(tx);
     } catch (e) {
-      if (e instanceof IlpError) return err('3100', e.message);
+      if (e instanceof IlpError) return err(ErrorCode.VALIDATION_ERROR, e.message);
       throw e;
     }
     this.quoteFees.set(req.quoteId, { fee, forgetAt: expiresAt + this.retentionMs });
@@ -297,14 +299,15 @@ export class PayeeCore {
       this.hubAborted.delete(t.transferId);
       return reject(aborted);
     }
-    if (t.expiration && Date.parse(t.expiration) <= now) return reject({ errorCode: '3303' });
+    if (t.expiration && Date.parse(t.expiration) <= now) return reject({ errorCode: ErrorCode.TRANSFER_EXPIRED });
     const check = this.ilp.check(t.ilpPacket, { amount: t.amount, condition: t.condition, payerFsp: t.payerFsp, payeeFsp: t.payeeFsp });
-    if (!check.ok) return reject({ errorCode: '5105', errorDescription: `Payee FSP rejected transaction: ${check.reason}` });
+    if (!check.ok) return reject({ errorCode: ErrorCode.PAYEE_FSP_REJECTED_TXN, errorDescription:
+      `Payee FSP rejected transaction: ${check.reason}` });
     const tx = check.transaction;
-    if (tx.expiration && Date.parse(tx.expiration) <= now) return reject({ errorCode: '3302' }, tx.quoteId);
+    if (tx.expiration && Date.parse(tx.expiration) <= now) return reject({ errorCode: ErrorCode.QUOTE_EXPIRED }, tx.quoteId);
     const info = tx.payee.partyIdInfo;
     const party: PartyEntry | undefined = this.directory.lookup(info.partyIdType, info.partyIdentifier, info.partySubIdOrType);
-    if (!party) return reject({ errorCode: '3204' }, tx.quoteId);
+    if (!party) return reject({ errorCode: ErrorCode.PARTY_NOT_FOUND }, tx.quoteId);
     const amount = base.amount;
     const agreed = this.quoteFees.get(tx.quoteId);
     const fee = agreed ? agreed.fee : computeFee(this.fees, amount, t.amount.currency);
@@ -331,7 +334,7 @@ export class PayeeCore {
   /** The PUT /transfers/{id} body (or error) for a transfer record's current state. */
   transferAnswer(record: TransferRecord): Decision<TransfersIDPutResponse> {
     if (record.state === 'REJECTED' || record.state === 'ABORTED') {
-      return err(record.errorCode ?? '5105', record.errorDescription);
+      return err(record.errorCode ?? ErrorCode.PAYEE_FSP_REJECTED_TXN, record.errorDescription);
     }
     // a transfer held back by a wrong-fulfilment fault still claims what this payee's mode would claim
     const transferState = record.state === 'RESERVED' && this.answeringMode === 'COMMITTED' ? 'COMMITTED' : record.state;
@@ -344,15 +347,16 @@ export class PayeeCore {
   /** GET /transfers/{id}: the current state, or 3208. */
   transferState(transferId: string): Decision<TransfersIDPutResponse> {
     const record = this.ledger.get(transferId);
-    return record ? this.transferAnswer(record) : err('3208');
+    return record ? this.transferAnswer(record) : err(ErrorCode.TRANSFER_ID_NOT_FOUND);
   }
 
   /** PATCH /transfers/{id} from the hub after it committed (or aborted) a RESERVED transfer. */
   patchTransfer(transferId: string, body: TransfersIDPatchResponse): { changed: boolean; error?: PayeeError } {
     const record = this.ledger.get(transferId);
-    if (!record) return { changed: false, error: { errorCode: '3208' } };
+    if (!record) return { changed: false, error: { errorCode: ErrorCode.TRANSFER_ID_NOT_FOUND } };
     if (body.transferState === 'COMMITTED') return { changed: this.ledger.commit(transferId, body.completedTimestamp) };
-    if (body.transferState === 'ABORTED') return { changed: this.ledger.abort(transferId, '5105', 'Aborted by the hub') };
+    if (body.transferState === 'ABORTED') return { changed: this.ledger.abort(transferId, ErrorCode.PAYEE_FSP_REJECTED_TXN,
+      'Aborted by the hub') };
     return { changed: false };
   }
 
@@ -401,7 +405,7 @@ export class PayeeCore {
     const expiresAt = this.quoteExpiry(req.expiration, now);
     let decision: Decision<BulkQuotesIDPutResponse>;
     if (req.expiration && Date.parse(req.expiration) <= now) {
-      decision = err('3302', 'Bulk quote request already expired');
+      decision = err(ErrorCode.QUOTE_EXPIRED, 'Bulk quote request already expired');
     } else {
       const results: IndividualQuoteResult[] = req.individualQuotes.map((q, i) => {
         const forced = failItems?.get(i);
@@ -443,7 +447,7 @@ export class PayeeCore {
     const aborted = this.hubAbortedBulks.get(req.bulkTransferId);
     if (aborted || (req.expiration && Date.parse(req.expiration) <= now)) {
       if (aborted) this.hubAbortedBulks.delete(req.bulkTransferId);
-      const decision = aborted ? { ok: false as const, error: aborted } : err('3303', 'Bulk transfer already expired');
+      const decision = aborted ? { ok: false as const, error: aborted } : err(ErrorCode.TRANSFER_EXPIRED, 'Bulk transfer already expired');
       this.bulkTransfers.set(req.bulkTransferId, { hash, transferIds: [], completedTimestamp, itemErrors });
       this.bulkRejections.set(req.bulkTransferId, decision.error);
       return { kind: 'new', decision };
@@ -459,7 +463,7 @@ export class PayeeCore {
         && gate.record.amount === unitsOrInvalid(item.transferAmount.amount);
       if (same) return; // already answered for this id: keep its record
       if (gate.kind !== 'new') {
-        itemErrors.set(i, { errorCode: '3106', errorDescription: 'Transfer ID already used with a different body' });
+        itemErrors.set(i, { errorCode: ErrorCode.MODIFIED_REQUEST, errorDescription: 'Transfer ID already used with a different body' });
         return;
       }
       this.applyTransfer(
@@ -483,9 +487,10 @@ export class PayeeCore {
       const itemError = stored.itemErrors.get(i);
       if (itemError) return { transferId, errorInformation: this.errorInfo(itemError) };
       const record = this.ledger.get(transferId);
-      if (!record) return { transferId, errorInformation: this.errorInfo({ errorCode: '2001' }) };
+      if (!record) return { transferId, errorInformation: this.errorInfo({ errorCode: ErrorCode.INTERNAL_SERVER_ERROR }) };
       if (record.state === 'REJECTED' || record.state === 'ABORTED') {
-        return { transferId, errorInformation: this.errorInfo({ errorCode: record.errorCode ?? '5105', errorDescription:
+        return { transferId, errorInformation: this.errorInfo({ errorCode: record.errorCode ?? ErrorCode.PAYEE_FSP_REJECTED_TXN,
+          errorDescription:
           record.errorDescription }) };
       }
       return { transferId, fulfilment: record.fulfilment };

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { toUnits } from '../../../shared/money';
 import type { ErrorInformation, FspiopOutcome } from '../../fspiop/client';
+import { ErrorCode } from '../../../shared/fspiop-errors';
 
 /** The SDK's transferError / quoteError: the HTTP status the SDK would answer and the FSPIOP error. */
 export interface SdkError {
@@ -33,12 +34,12 @@ export function errorFromOutcome(o: Exclude<FspiopOutcome, { kind: 'success' }>,
   if (o.kind === 'error') return { httpStatusCode: 500, mojaloopError: { errorInformation: o.errorInformation } };
   if (o.kind === 'timeout') {
     return phase === 'transfer'
-      ? sdkError('3303', describe, `no ${phase} callback within ${o.waitedMs} ms`, 504)
-      : sdkError('2004', describe, `no ${phase} callback within ${o.waitedMs} ms`, 504);
+      ? sdkError(ErrorCode.TRANSFER_EXPIRED, describe, `no ${phase} callback within ${o.waitedMs} ms`, 504)
+      : sdkError(ErrorCode.SERVER_TIMED_OUT, describe, `no ${phase} callback within ${o.waitedMs} ms`, 504);
   }
   if (o.errorInformation) return { httpStatusCode: o.status >= 400 ? o.status : 500, mojaloopError:
     { errorInformation: o.errorInformation } };
-  return sdkError(o.status === 0 ? '1001' : '2001', describe, o.message, 502);
+  return sdkError(o.status === 0 ? ErrorCode.DESTINATION_COMMUNICATION_ERROR : ErrorCode.INTERNAL_SERVER_ERROR, describe, o.message, 502);
 }
 
 /** An error carried inside a callback item (bulk quote / bulk transfer results). */
