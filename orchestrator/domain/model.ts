@@ -1,7 +1,7 @@
 /**
  * The orchestrator's records and the pure rules over them: slices (up to chunkSize payments stored together),
  * compact per-slice payment state, summaries, control totals, duplicate payees, error classification, retry
- * backoff and fee limits. No I/O here.
+ * and fee limits. No I/O here.
  *
  * Storage shape (what makes 1,000,000 payments cheap): a batch is cut at intake into position-ordered slices of at
  * most chunkSize payments. Each slice has an immutable input record (one JSON string) and a state record holding
@@ -386,13 +386,7 @@ export function findDuplicatePayees(payments: PaymentInput[]): number[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// errors, retries, fees
-
-/** Exponential backoff with full jitter in [base*2^(n-1)/2, base*2^(n-1)], capped. `rand` in [0,1). */
-export function backoffDelay(attempt: number, policy: { baseDelayMs: number; maxDelayMs: number }, rand: number): number {
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exp / 2 + (exp / 2) * rand);
-}
+// fees
 
 /** True when the fee is within the configured limit for the currency (no limit configured: any fee). */
 export function feeWithinLimit(fee: string | undefined, currency: string, limits: Record<string, string>): boolean {

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { fromUnits, toUnits } from '../../shared/money';
 import type { OrchestratorConfig } from '../config';
 import {
-  addSummary, backoffDelay, batchView, canTransition, emptySummary, feeWithinLimit, finalBatchStatus, FINAL_BATCH_STATUSES,
+  addSummary, batchView, canTransition, emptySummary, feeWithinLimit, finalBatchStatus, FINAL_BATCH_STATUSES,
   finalOutboxEntry, isFinalCode, paymentView, planSlices, S_CANCELLED, S_COMPLETED,
   S_FAILED, S_QUOTED, S_RECEIVED,
   S_RESOLVED, S_SENT, STATUS_CODES, summarizeSlice, summaryFromRecord, summaryToRecord, validateBatch, BatchRejected,
@@ -23,6 +23,7 @@ import type { ItemResult, Rail, RailGroup, RailItem, SendHooks } from '../rails/
 import { RailCallError } from '../rails/port';
 import type { BatchListQuery, Store } from '../store/port';
 import { CrashPoints } from './crash';
+import { backoffDelay } from '../../shared/backoff';
 import { delay, KeyedSemaphores, mapLimit, Semaphore } from '../../shared/concurrency';
 import { deferred, failed, indices, toRailError } from './helpers';
 import { noteRailId, railIdHooks, railIds } from './rail-ids';

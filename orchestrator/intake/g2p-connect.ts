@@ -12,6 +12,8 @@ import type { Request, ResponseObject, ResponseToolkit, Server } from '@hapi/hap
 import Joi from 'joi';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
+import { backoffDelay } from '../../shared/backoff';
+import { delay } from '../../shared/concurrency';
 import { maskId } from '../../shared/logger';
 import { AuthFailure } from '../security/credentials';
 import { EdgeError, edgeResponse } from '../security/edge';
@@ -576,8 +578,7 @@ export class OnDisburseNotifier {
       this.stats.failedAttempts++;
       if (attempt < maxAttempts) {
         onRetry?.();
-        const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-        await new Promise((r) => setTimeout(r, Math.round(cap / 2 + this.random.next() * cap / 2)));
+        await delay(backoffDelay(attempt, { baseDelayMs, maxDelayMs }, this.random.next()));
       }
     }
     if (this.stopped) return undefined;

@@ -1,74 +1,11 @@
 /**
- * Retry with exponential backoff and jitter, and an HTTP JSON sender built on it. Used for upstream callbacks
- * (webhooks, G2P Connect on-disburse): a bounded number of attempts, transient failures retried, definitive
- * ones (a 4xx other than 408/429) given up at once.
+ * An HTTP JSON sender for upstream callbacks (webhooks, G2P Connect on-disburse), built on shared/backoff.ts: a
+ * bounded number of attempts, transient failures retried, definitive ones (a 4xx other than 408/429) given up at once.
  */
 import { Agent, request, type Dispatcher } from 'undici';
+import { RetryAbortedError, retryWithBackoff, type BackoffPolicy } from '../../shared/backoff';
 
-export interface BackoffPolicy {
-  /** Attempts in all, the first one included. */
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-/**
- * Delay before retry number `failures` (1 after the first failure): base * 2^(failures-1), capped, then "equal
- * jitter" (half fixed, half random) so many senders retrying together spread out.
- */
-export function backoffDelay(failures: number, policy: Pick<BackoffPolicy, 'baseDelayMs' | 'maxDelayMs'>,
-  random: () => number = Math.random): number {
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(exp / 2 + random() * (exp / 2));
-}
-
-export class RetryAbortedError extends Error {
-  constructor() {
-    super('retry aborted');
-    this.name = 'RetryAbortedError';
-  }
-}
-
-/** Waits `ms`, or rejects with RetryAbortedError as soon as the signal aborts. */
-export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new RetryAbortedError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new RetryAbortedError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-export interface RetryOptions {
-  policy: BackoffPolicy;
-  /** False: give up at once (definitive failure). Default: retry everything. */
-  isRetryable?: (err: unknown) => boolean;
-  random?: () => number;
-  signal?: AbortSignal;
-  onRetry?: (err: unknown, failures: number, delayMs: number) => void;
-}
-
-/** Runs fn until it resolves, a failure is definitive, the attempts run out or the signal aborts. */
-export async function retryWithBackoff<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
-  const max = Math.max(1, opts.policy.maxAttempts);
-  for (let attempt = 1; ; attempt++) {
-    if (opts.signal?.aborted) throw new RetryAbortedError();
-    try {
-      return await fn(attempt);
-    } catch (err) {
-      if (attempt >= max || (opts.isRetryable && !opts.isRetryable(err)) || opts.signal?.aborted) throw err;
-      const delay = backoffDelay(attempt, opts.policy, opts.random);
-      opts.onRetry?.(err, attempt, delay);
-      await abortableDelay(delay, opts.signal);
-    }
-  }
-}
+export { RetryAbortedError };
 
 /** An HTTP answer that is not 2xx. */
 export class HttpStatusError extends Error {

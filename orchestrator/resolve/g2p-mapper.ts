@@ -11,7 +11,8 @@ import type { ServerRoute } from '@hapi/hapi';
 import type { Logger } from 'pino';
 import { newId } from '../../shared/ids';
 import { componentLogger } from '../../shared/logger';
-import { backoffDelay } from '../domain/model';
+import { backoffDelay } from '../../shared/backoff';
+import { delay } from '../../shared/concurrency';
 import { JsonClient } from '../rails/http';
 import { RailCallError } from '../rails/port';
 import { parseMapperAddress } from './financial-address';
@@ -95,8 +96,8 @@ export class G2pMapperResolver implements PayeeResolver {
     let last: Extract<Answer, { kind: 'failed' }> = { kind: 'failed', errorCode: RESOLVE_ERRORS.timeout, description:
       'the mapper did not answer', transient: true };
     for (let attempt = 1; attempt <= attempts && open.length; attempt++) {
-      if (attempt > 1) await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1,
-        { baseDelayMs: this.opts.retryBaseMs ?? 250, maxDelayMs: this.opts.retryMaxMs ?? 5000 }, Math.random())));
+      if (attempt > 1) await delay(backoffDelay(attempt - 1,
+        { baseDelayMs: this.opts.retryBaseMs ?? 250, maxDelayMs: this.opts.retryMaxMs ?? 5000 }, Math.random()));
       const answer = await this.ask(open.map((i) => ({ ref: String(i), id: payees[i].id })));
       if (answer.kind === 'failed') {
         last = answer;

@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import pino from 'pino';
-import { backoffDelay, HttpStatusError, isTransientHttpFailure, retryWithBackoff } from '../../orchestrator/notify/retry';
+import { backoffDelay, retryWithBackoff } from '../../shared/backoff';
+import { HttpStatusError, isTransientHttpFailure } from '../../orchestrator/notify/retry';
 import { signBody, startWebhookNotifier } from '../../orchestrator/notify/webhook';
 import { toNativeBatch } from '../../orchestrator/intake/native/report';
 import { FakeDisbursementService } from '../intake/fake-service';
@@ -49,10 +50,10 @@ describe('native API: webhooks', () => {
 
   it('backoff grows exponentially, is capped, and jitters within half of the step', () => {
     const policy = { baseDelayMs: 100, maxDelayMs: 1000 };
-    assert.equal(backoffDelay(1, policy, () => 0), 50);
-    assert.equal(backoffDelay(1, policy, () => 0.999999), 100);
-    assert.equal(backoffDelay(3, policy, () => 0), 200);
-    assert.equal(backoffDelay(10, policy, () => 1), 1000);
+    assert.equal(backoffDelay(1, policy, 0), 50);
+    assert.equal(backoffDelay(1, policy, 0.999999), 100);
+    assert.equal(backoffDelay(3, policy, 0), 200);
+    assert.equal(backoffDelay(10, policy, 1), 1000);
     assert.ok(!isTransientHttpFailure(new HttpStatusError(400, '')));
     assert.ok(isTransientHttpFailure(new HttpStatusError(503, '')));
     assert.ok(isTransientHttpFailure(new HttpStatusError(429, '')));
