@@ -35,4 +35,4 @@ export interface DisbursementService {
  * currency): `code` is the first problem's code, `problems` lists each with the positions concerned. Nothing is
  * stored. Any other rejection is an internal error.
  */
-export { BatchRejected, type ValidationProblem } from '../domain/model';
+export { BatchRejected, type ValidationProblem } from '../domain/validation';
