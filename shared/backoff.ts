@@ -1,6 +1,7 @@
 /**
- * Backoff for every retry loop of GPO: one formula (exponential, capped, equal jitter), an abortable wait, and a
- * bounded retry of an async call. The engine's rail calls, the mapper resolver and the upstream notifiers all use it.
+ * Backoff for every retry loop of GPO: one formula (exponential, capped, equal jitter), an abortable wait, a
+ * bounded retry of an async call, and polling until something is done. The engine's rail calls, the rails' polls,
+ * the mapper resolver and the upstream notifiers all use it.
  */
 
 export interface BackoffPolicy {
@@ -64,5 +65,25 @@ export async function retryWithBackoff<T>(fn: (attempt: number) => Promise<T>, o
       opts.onRetry?.(err, attempt, delay);
       await abortableDelay(delay, opts.signal);
     }
+  }
+}
+
+/** What one look at something being waited for found: the value, or how much is still pending. */
+export type PollAnswer<T> = { done: true; value: T } | { done: false; pending: number };
+
+/**
+ * Looks until `look` finds the value, waiting 50 ms after the first look and twice as long after each next one (at
+ * most 1 s). After `timeoutMs` the error `timedOut(pending)` is thrown, with what the last look found pending.
+ */
+export async function pollUntil<T>(look: () => Promise<PollAnswer<T>>, opts: { timeoutMs: number; timedOut: (pending: number) => Error })
+  : Promise<T> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let wait = 50;
+  for (;;) {
+    const a = await look();
+    if (a.done) return a.value;
+    if (Date.now() > deadline) throw opts.timedOut(a.pending);
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(1000, wait * 2);
   }
 }

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import { fspiopNow } from '../../shared/ids';
 import type { MojaloopSdkMode } from '../domain/types';
+import { pollUntil } from '../../shared/backoff';
 import { mapLimit } from '../../shared/concurrency';
 import { errorCodeOf, JsonClient } from './http';
 import type { ItemResult, LookupResult, QuoteResult, Rail, RailGroup, RailItem, RailMemory, RailTimings, SendHooks } from './port';
@@ -243,22 +244,17 @@ export class MojaloopSdkRail implements Rail {
   }
 
   /** Polls GET /bulkTransactions/{id} until every item has an outcome or the timeout passes. */
-  private async pollBulkTransaction(group: RailGroup): Promise<ItemResult[]> {
-    const deadline = Date.now() + this.opts.timeoutMs;
-    let wait = 50;
-    for (;;) {
+  private pollBulkTransaction(group: RailGroup): Promise<ItemResult[]> {
+    return pollUntil<ItemResult[]>(async () => {
       const res = await this.http.call('GET', `/bulkTransactions/${group.id}`, 'bulkTransactions.get');
-      if (res.status === 404) return group.items.map((it) => ({ transferId: it.transferId, outcome: 'unknown' }));
+      if (res.status === 404) return { done: true, value: group.items.map((it) => ({ transferId: it.transferId, outcome: 'unknown' })) };
       if (res.status !== 200) throw new RailCallError(`GET bulk transaction HTTP ${res.status}`, true, res.status === 504
         ? ErrorCode.SERVER_TIMED_OUT : ErrorCode.INTERNAL_SERVER_ERROR,
         res.status);
       const { results, pending } = this.bulkTransactionResults(group, (res.body ?? {}) as Obj);
-      if (!pending) return results;
-      if (Date.now() > deadline) throw new RailCallError(`bulk transaction ${group.id} still has ${pending} payments in flight`, true,
-        ErrorCode.SERVER_TIMED_OUT);
-      await new Promise((r) => setTimeout(r, wait));
-      wait = Math.min(1000, wait * 2);
-    }
+      return pending ? { done: false, pending } : { done: true, value: results };
+    }, { timeoutMs: this.opts.timeoutMs, timedOut: (pending) => new RailCallError(
+      `bulk transaction ${group.id} still has ${pending} payments in flight`, true, ErrorCode.SERVER_TIMED_OUT) });
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -279,26 +275,21 @@ export class MojaloopSdkRail implements Rail {
    * GET /bulkTransfers/{id} until every item has an outcome: a bulk the payer DFSP knows but has not finished is
    * waited for, never resent. Items it does not list are asked about one by one; a 404 means "never seen".
    */
-  private async pollBulkTransfer(group: RailGroup): Promise<ItemResult[]> {
-    const deadline = Date.now() + this.opts.timeoutMs;
-    let wait = 50;
-    for (;;) {
+  private pollBulkTransfer(group: RailGroup): Promise<ItemResult[]> {
+    return pollUntil<ItemResult[]>(async () => {
       const res = await this.http.call('GET', `/bulkTransfers/${group.id}`, 'bulkTransfers.get');
-      if (res.status === 404) return group.items.map((it) => ({ transferId: it.transferId, outcome: 'unknown' }));
+      if (res.status === 404) return { done: true, value: group.items.map((it) => ({ transferId: it.transferId, outcome: 'unknown' })) };
       if (res.status !== 200) throw new RailCallError(`GET bulk transfer HTTP ${res.status}`, true, ErrorCode.INTERNAL_SERVER_ERROR,
         res.status);
       const listed = ((res.body ?? {}) as Obj).individualTransferResults as Obj[] | undefined;
       const byId = new Map((listed ?? []).map((r) => [String(r.transferId), r]));
       const results = this.bulkTransferResults(group, listed ?? []);
       const pending = results.filter((r, k) => r.outcome === 'unknown' && byId.has(group.items[k].transferId)).length;
-      if (!pending) {
-        return mapLimit(results, 16, async (r, k) => (r.outcome === 'unknown' ? this.queryTransfer(group.items[k]) : r));
-      }
-      if (Date.now() > deadline) throw new RailCallError(`bulk transfer ${group.id} still has ${pending} payments in flight`, true,
-        ErrorCode.SERVER_TIMED_OUT);
-      await new Promise((r) => setTimeout(r, wait));
-      wait = Math.min(1000, wait * 2);
-    }
+      if (pending) return { done: false, pending };
+      return { done: true, value: await mapLimit(results, 16, async (r, k) => (r.outcome === 'unknown' ? this.queryTransfer(group.items[k])
+        : r)) };
+    }, { timeoutMs: this.opts.timeoutMs, timedOut: (pending) => new RailCallError(
+      `bulk transfer ${group.id} still has ${pending} payments in flight`, true, ErrorCode.SERVER_TIMED_OUT) });
   }
 
   /** GET /transfers/{id} (transfer ids are ours in the bulk quotes/transfers mode). */

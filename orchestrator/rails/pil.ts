@@ -3,6 +3,7 @@
  * disbursementId, and reads results by position; RECEIVED/PENDING answers are polled with GET /disbursement/{id}
  * (also how recovery asks). A resend of the same disbursementId and content is a resend for the PIL.
  */
+import { pollUntil } from '../../shared/backoff';
 import { fromUnits, toUnits } from '../../shared/money';
 import { errorCodeOf, JsonClient } from './http';
 import type { ItemResult, Rail, RailGroup, RailTimings } from './port';
@@ -65,21 +66,17 @@ export class PilRail implements Rail {
     return pending ? this.poll(group) : results;
   }
 
-  private async poll(group: RailGroup): Promise<ItemResult[]> {
-    const deadline = Date.now() + this.timeoutMs;
-    let wait = 50;
-    for (;;) {
+  private poll(group: RailGroup): Promise<ItemResult[]> {
+    return pollUntil<ItemResult[]>(async () => {
       const res = await this.http.call('GET', `/disbursement/${encodeURIComponent(group.id)}`, 'pil.disbursement.get');
-      if (res.status === 404) return group.items.map((it) => ({ transferId: it.transferId, outcome: 'unknown' }));
+      if (res.status === 404) return { done: true, value: group.items.map((it) => ({ transferId: it.transferId, outcome: 'unknown' })) };
       if (res.status !== 200) throw new RailCallError(`GET disbursement HTTP ${res.status}`, true, ErrorCode.INTERNAL_SERVER_ERROR,
         res.status);
       const { results, pending } = this.results(group, (res.body ?? {}) as Obj);
-      if (!pending) return results;
-      if (Date.now() > deadline) throw new RailCallError(`disbursement ${group.id} still has ${pending} payments in flight`, true,
-        ErrorCode.SERVER_TIMED_OUT);
-      await new Promise((r) => setTimeout(r, wait));
-      wait = Math.min(1000, wait * 2);
-    }
+      return pending ? { done: false, pending } : { done: true, value: results };
+    }, { timeoutMs: this.timeoutMs, timedOut: (pending) =>
+      new RailCallError(`disbursement ${group.id} still has ${pending} payments in flight`,
+      true, ErrorCode.SERVER_TIMED_OUT) });
   }
 
   query(group: RailGroup): Promise<ItemResult[]> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
-  classifyError, codeForHttpStatus, describeError, ErrorCode, errorGroup, isExpiredCode, isInDoubtCode, isOfficialErrorCode, isTransientCode,
+  classifyError, codeForHttpStatus, describeError, ErrorCode, errorGroup, isExpiredCode, isInDoubtCode, isOfficialErrorCode,
+  isTransientCode,
 } from '../../shared/fspiop-errors';
 
 /** Every official code, 1000 to 5999, as the catalogue knows them. */
