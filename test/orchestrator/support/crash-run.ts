@@ -12,6 +12,10 @@ export interface ChildRun {
   final?: BatchView;
   /** Failed payments by code and description, when the batch ended. */
   failures?: Record<string, number>;
+  /** Every payment's status and error code by reference, when the batch ended. */
+  statuses?: Record<string, string>;
+  /** Final statuses (with error codes) reads showed during this run, by reference. */
+  shown: Map<string, string>;
   lines: string[];
 }
 
@@ -21,17 +25,23 @@ export function runChild(env: Record<string, string>, timeoutMs: number): Promis
     const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD], {
       env: { ...process.env, GPO_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const run: ChildRun = { signal: null, code: null, lines: [] };
+    const run: ChildRun = { signal: null, code: null, lines: [], shown: new Map() };
     const timer =
       setTimeout(() =>
         { child.kill('SIGKILL'); reject(new Error(`child did not finish within ${timeoutMs} ms: ${run.lines.join('\n')}`)); }, timeoutMs);
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (!line.startsWith('GPO-CHILD ')) return;
-      run.lines.push(line);
-      const msg = JSON.parse(line.slice(10)) as { event: string; batch?: BatchView; failures?: Record<string, number> };
+      const msg = JSON.parse(line.slice(10)) as { event: string; batch?: BatchView; failures?: Record<string, number>;
+        statuses?: Record<string, string> };
+      if (msg.event === 'shown') {
+        for (const [ref, status] of Object.entries(msg.statuses ?? {})) run.shown.set(ref, status);
+        return;
+      }
+      run.lines.push(line.slice(0, 2000));
       if (msg.event === 'final') {
         run.final = msg.batch;
         run.failures = msg.failures;
+        run.statuses = msg.statuses;
         child.kill('SIGTERM');
       }
     });
