@@ -67,6 +67,10 @@ export interface OrchestratorConfig {
   logger?: Logger;
   /** Authentication, limits and G2P Connect signatures (orchestrator/security/config.ts). */
   security: SecurityConfig;
+  /** Signs native webhooks of batches without a secret of their own ($GPO_WEBHOOK_SECRET). */
+  webhookSecret?: string;
+  /** A crash point for recovery tests, `<phase>:<n>` ($GPO_CRASH_AT; engine/crash.ts). Unset in production. */
+  crashAt?: string;
 }
 
 export type OrchestratorOptions = Partial<Omit<OrchestratorConfig, 'retry' | 'notify' | 'payer' | 'security'>> & SecurityOptions & {
@@ -107,6 +111,8 @@ export function resolveConfig(opts: OrchestratorOptions = {}, env: NodeJS.Proces
     ...(opts.world ? { world: opts.world } : {}),
     logger: opts.logger,
     security: resolveSecurity(opts, env),
+    ...((opts.webhookSecret ?? env.GPO_WEBHOOK_SECRET) ? { webhookSecret: opts.webhookSecret ?? env.GPO_WEBHOOK_SECRET } : {}),
+    ...((opts.crashAt ?? env.GPO_CRASH_AT) ? { crashAt: opts.crashAt ?? env.GPO_CRASH_AT } : {}),
   };
 }
 

@@ -58,7 +58,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   const metrics = new OrchestratorMetrics();
   const rails = new RailRegistry(config, metrics, logger, { get: (k) => store.getMeta(`rail:${k}`), set: (k, v) =>
     store.setMeta(`rail:${k}`, v) });
-  const crash = new CrashPoints();
+  const crash = new CrashPoints(config.crashAt);
   const engine = new Engine({
     store, config, logger, metrics, crash,
     railFor: (rail, mode) => rails.get(rail, mode),

@@ -14,7 +14,7 @@ export class CrashPoints {
   private readonly phase?: string;
   private readonly at: number;
 
-  constructor(spec: string | undefined = process.env.GPO_CRASH_AT) {
+  constructor(spec?: string) {
     const m = spec ? /^([a-z]+):(\d+)$/.exec(spec.trim()) : null;
     this.phase = m?.[1];
     this.at = m ? Number(m[2]) : 0;

@@ -77,7 +77,7 @@ export function registerNativeApi(server: Server, deps: IntakeDeps): NativeApiHa
   const { service, config } = deps;
   const log = deps.logger.child({ module: 'native-api' });
   const ext = { onPreResponse: { method: nativeErrors(log) } };
-  const webhookSecret = (config as { webhookSecret?: string }).webhookSecret ?? process.env.GPO_WEBHOOK_SECRET;
+  const webhookSecret = config.webhookSecret;
   const notifier = startWebhookNotifier({ service, config, logger: deps.logger, present: toNativeBatch, secret: webhookSecret || undefined,
     journal: deps.journal, outbox: deps.outbox, crash: deps.crash });
   server.ext('onPreStop', async () => {
