@@ -3,9 +3,7 @@
  * the final one is a durable outbox entry, delivered again after restarts.
  */
 import type { Logger } from 'pino';
-import { Agent, request } from 'undici';
-import { backoffDelay } from '../../../shared/backoff';
-import { delay } from '../../../shared/concurrency';
+import { HttpStatusError, JsonSender, RetryAbortedError } from '../../notify/retry';
 import { signG2pMessage } from '../../security/g2p-signatures';
 import { SeededRandom } from '../../../shared/ids';
 import { type OrchestratorEvent } from '../../domain/types';
@@ -28,7 +26,8 @@ interface Tracked {
 /** Sends on-disburse callbacks for batches that asked for them; one queue per batch keeps callbacks in order. */
 export class OnDisburseNotifier {
   private readonly tracked = new Map<string, Tracked>();
-  private readonly agent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+  private readonly sender: JsonSender;
+  private readonly abort = new AbortController();
   private readonly random: SeededRandom;
   private stopped = false;
   private unsubscribe?: () => void;
@@ -38,6 +37,8 @@ export class OnDisburseNotifier {
 
   constructor(private readonly deps: IntakeDeps, private readonly log: Logger) {
     this.random = new SeededRandom(deps.config.seed ?? 1);
+    const { maxAttempts, baseDelayMs, maxDelayMs } = deps.config.notify;
+    this.sender = new JsonSender({ policy: { maxAttempts, baseDelayMs, maxDelayMs }, timeoutMs: 30_000, random: () => this.random.next() });
   }
 
   start(): void {
@@ -68,7 +69,8 @@ export class OnDisburseNotifier {
     this.unsubscribe?.();
     this.unrequeue?.();
     for (const t of this.tracked.values()) if (t.timer) clearTimeout(t.timer);
-    await this.agent.close().catch(() => undefined);
+    this.abort.abort();
+    await this.sender.close().catch(() => undefined);
   }
 
   private onEvent(e: OrchestratorEvent): void {
@@ -145,44 +147,35 @@ export class OnDisburseNotifier {
    */
   async post(url: string, body: { header: unknown; message: unknown }, ctx: Record<string, unknown>,
     onRetry?: () => void): Promise<{ delivered: boolean; attempts: number; lastError: string } | undefined> {
-    const { maxAttempts, baseDelayMs, maxDelayMs } = this.deps.config.notify;
+    const { maxAttempts } = this.deps.config.notify;
     const key = this.deps.security?.signingKey;
     const signed = key ? await signG2pMessage(key, body) : undefined;
     const text = signed?.body ?? JSON.stringify(body);
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(signed?.headers ?? {}) };
     const entry = { channel: 'g2p-connect' as const, batchId: String(ctx.batchId ?? ''), event: ctx.final ? 'on-disburse final'
       : 'on-disburse progress', url };
-    let lastError = '';
-    for (let attempt = 1; attempt <= maxAttempts && !this.stopped; attempt++) {
-      try {
-        const res = await request(url, {
-          method: 'POST', body: text, dispatcher: this.agent,
-          headers, headersTimeout: 30_000, bodyTimeout: 30_000,
-        });
-        await res.body.dump();
-        if (res.statusCode >= 200 && res.statusCode < 300) {
-          this.stats.delivered++;
-          this.deps.journal?.record({ ...entry, outcome: 'delivered', attempts: attempt });
-          this.log.info({ ...ctx, url, attempt }, 'G2P Connect callback delivered');
-          return { delivered: true, attempts: attempt, lastError: '' };
-        }
-        lastError = `HTTP ${res.statusCode}`;
-        this.log.warn({ ...ctx, url, attempt, status: res.statusCode }, 'G2P Connect callback refused');
-      } catch (error) {
-        lastError = (error as Error).message;
-        this.log.warn({ ...ctx, url, attempt, err: (error as Error).message }, 'G2P Connect callback failed');
-      }
-      this.stats.failedAttempts++;
-      if (attempt < maxAttempts) {
+    try {
+      // The one retry policy of upstream notifications (notify/retry.ts): transient failures are tried again with
+      // backoff up to maxAttempts; a definitive refusal (4xx other than 408 and 429) is given up at once.
+      const r = await this.sender.post({ url, body: text, headers }, this.abort.signal, (error, failures) => {
+        this.stats.failedAttempts++;
+        this.log.warn({ ...ctx, url, attempt: failures, err: (error as Error).message }, 'G2P Connect callback failed');
         onRetry?.();
-        await delay(backoffDelay(attempt, { baseDelayMs, maxDelayMs }, this.random.next()));
-      }
+      });
+      this.stats.delivered++;
+      this.deps.journal?.record({ ...entry, outcome: 'delivered', attempts: r.attempts });
+      this.log.info({ ...ctx, url, attempt: r.attempts }, 'G2P Connect callback delivered');
+      return { delivered: true, attempts: r.attempts, lastError: '' };
+    } catch (error) {
+      if (this.stopped || error instanceof RetryAbortedError) return undefined;
+      this.stats.failedAttempts++;
+      const attempts = (error as { attempts?: number }).attempts ?? maxAttempts;
+      const lastError = error instanceof HttpStatusError ? `HTTP ${error.status}` : (error as Error).message;
+      this.stats.abandoned++;
+      this.deps.journal?.record({ ...entry, outcome: 'dead', attempts, lastError: lastError.slice(0, 300) });
+      this.log.error({ ...ctx, url, attempts, err: lastError }, 'G2P Connect callback abandoned');
+      return { delivered: false, attempts, lastError };
     }
-    if (this.stopped) return undefined;
-    this.stats.abandoned++;
-    this.deps.journal?.record({ ...entry, outcome: 'dead', attempts: maxAttempts, lastError: lastError.slice(0, 300) });
-    this.log.error({ ...ctx, url, attempts: maxAttempts }, 'G2P Connect callback abandoned');
-    return { delivered: false, attempts: maxAttempts, lastError };
   }
 }
 
