@@ -1,7 +1,9 @@
 /**
- * The orchestrator's configuration: every field has a default, every one can come from options, a config file or
- * GPO_* environment variables (cli). Amount limits are decimal strings.
+ * The orchestrator's configuration: one joi schema (SCHEMA: every field's default and check) and the GPO_* variable
+ * of each (ENV). Options (flags, a config file) win over variables, variables over defaults. Amount limits are
+ * decimal strings. This is the only place the orchestrator reads its environment.
  */
+import Joi from 'joi';
 import type { Logger } from 'pino';
 import type { MojaloopSdkMode, RailName } from './domain/types';
 import { resolveSecurity, securityProblems, type SecurityConfig, type SecurityOptions } from './security/config';
@@ -81,43 +83,111 @@ export type OrchestratorOptions = Partial<Omit<OrchestratorConfig, 'retry' | 'no
   payerOutboundUrl?: string;
 };
 
+/** A positive integer setting, refused with "<name> must be a positive integer". */
+const count = (name: string, fallback: number) => Joi.number().integer().min(1).default(fallback)
+  .messages({ '*': `${name} must be a positive integer` });
+/** A duration or other non-negative number of ms. */
+const ms = (name: string, fallback: number) => Joi.number().min(0).default(fallback).messages({ '*':
+  `${name} must be a number of ms, 0 or more` });
+
+const WORLD_ROLES = ['switch', 'als', 'payer', 'payee', 'pil'];
+
+/** One server of the console's world; each refusal names the server, as an operator reads it. */
+const worldLink = Joi.any().custom((w: WorldLink, h) => {
+  if (!w || typeof w.name !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(w.name)) {
+    return h.message({ custom: 'world: every server needs a name of letters, digits or ._-' });
+  }
+  if (!WORLD_ROLES.includes(w.role)) return h.message({ custom: `world ${w.name}: role must be switch, als, payer, payee or pil` });
+  if (typeof w.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(w.url)) return h.message({ custom:
+    `world ${w.name}: url must be an http(s) URL` });
+  return w;
+});
+
+/**
+ * The orchestrator's configuration as one schema: every setting with its default and its check. What a GPO_*
+ * variable sets is in ENV below; resolveConfig applies options over variables over these defaults.
+ */
+const SCHEMA = Joi.object({
+  port: Joi.number().integer().min(0).max(65535).default(4000).messages({ '*': 'port must be 0..65535' }),
+  host: Joi.string().default('127.0.0.1'),
+  dataDir: Joi.string().default('.gpo'),
+  payerFspId: Joi.string().default('govbank'),
+  payer: Joi.object({ idType: Joi.string().default('ACCOUNT_ID'), idValue: Joi.string().default('treasury'), displayName:
+    Joi.string().default('Treasury') }).unknown(true).default(),
+  currency: Joi.string().default('USD'),
+  rail: Joi.string().valid('mojaloop-sdk', 'pil').default('mojaloop-sdk').messages({ '*':
+    'rail must be mojaloop-sdk or pil, not {#value}' }),
+  railMode: Joi.string().valid('bulkTransactions', 'bulkQuotesTransfers', 'transfers').default('bulkTransactions')
+    .messages({ '*': 'railMode must be bulkTransactions, bulkQuotesTransfers or transfers, not {#value}' }),
+  sdkUrl: Joi.string().default('http://127.0.0.1:4020'),
+  pilUrl: Joi.string().default('http://127.0.0.1:4010'),
+  chunkSize: count('chunkSize', 1000),
+  railConcurrency: count('railConcurrency', 8),
+  perFspConcurrency: count('perFspConcurrency', 4),
+  retry: Joi.object({ maxAttempts: count('retry.maxAttempts', 4), baseDelayMs: ms('retry.baseDelayMs', 200), maxDelayMs:
+    ms('retry.maxDelayMs', 5000) }).default(),
+  railTimeoutMs: ms('railTimeoutMs', 60_000),
+  inDoubtTimeoutMs: ms('inDoubtTimeoutMs', 300_000),
+  transferHoldMs: ms('transferHoldMs', 150_000),
+  feeLimits: Joi.object().pattern(/^[A-Z]{3}$/, Joi.string().pattern(/^\d+(\.\d+)?$/)).default({})
+    .messages({ '*': 'feeLimits must map currency codes to decimal amounts' }),
+  duplicatePayees: Joi.string().valid('reject', 'allow').default('reject').messages({ '*': 'duplicatePayees must be reject or allow' }),
+  onInsufficientLiquidity: Joi.string().valid('fail', 'pause').default('fail')
+    .messages({ '*': 'onInsufficientLiquidity must be fail or pause' }),
+  pilSyncWindowMs: ms('pilSyncWindowMs', 15_000),
+  notify: Joi.object({ maxAttempts: count('notify.maxAttempts', 8), baseDelayMs: ms('notify.baseDelayMs', 250), maxDelayMs:
+    ms('notify.maxDelayMs', 30_000), progressEveryMs: ms('notify.progressEveryMs', 1000) }).default(),
+  seed: Joi.number().integer(),
+  world: Joi.array().items(worldLink),
+  logger: Joi.any(),
+  security: Joi.any(),
+  webhookSecret: Joi.string(),
+  crashAt: Joi.string(),
+});
+
+/** The GPO_* variable of each setting (a dotted path for nested ones) and how its text is read. */
+export const ENV: ReadonlyArray<[path: string, variable: string, read?: (text: string) => unknown]> = [
+  ['port', 'GPO_PORT', Number], ['host', 'GPO_HOST'], ['dataDir', 'GPO_DATA_DIR'], ['payerFspId', 'GPO_PAYER_FSP'],
+  ['currency', 'GPO_CURRENCY'], ['rail', 'GPO_RAIL'], ['railMode', 'GPO_RAIL_MODE'], ['sdkUrl', 'GPO_PAYER_OUTBOUND_URL'],
+  ['pilUrl', 'GPO_PIL_URL'], ['chunkSize', 'GPO_CHUNK_SIZE', envNumber], ['railConcurrency', 'GPO_RAIL_CONCURRENCY', envNumber],
+  ['perFspConcurrency', 'GPO_PER_FSP_CONCURRENCY', envNumber], ['retry.maxAttempts', 'GPO_RETRY_MAX_ATTEMPTS', envNumber],
+  ['railTimeoutMs', 'GPO_RAIL_TIMEOUT_MS', envNumber], ['inDoubtTimeoutMs', 'GPO_IN_DOUBT_TIMEOUT_MS', envNumber],
+  ['transferHoldMs', 'GPO_TRANSFER_HOLD_MS', envNumber], ['feeLimits', 'GPO_FEE_LIMITS', parseFeeLimits],
+  ['duplicatePayees', 'GPO_DUPLICATE_PAYEES'], ['onInsufficientLiquidity', 'GPO_ON_INSUFFICIENT_LIQUIDITY'],
+  ['notify.maxAttempts', 'GPO_NOTIFY_MAX_ATTEMPTS', envNumber], ['seed', 'GPO_SEED', envNumber],
+  ['webhookSecret', 'GPO_WEBHOOK_SECRET'], ['crashAt', 'GPO_CRASH_AT'],
+];
+
+const CONFIG_KEYS = Object.keys(SCHEMA.describe().keys ?? {});
+
+/** Options over GPO_* variables over the schema's defaults. Never throws on a bad value: configProblems says what is wrong. */
 export function resolveConfig(opts: OrchestratorOptions = {}, env: NodeJS.ProcessEnv = process.env): OrchestratorConfig {
-  const payerFspId = opts.payerFspId ?? env.GPO_PAYER_FSP ?? 'govbank';
-  return {
-    port: opts.port ?? Number(env.GPO_PORT ?? 4000),
-    host: opts.host ?? env.GPO_HOST ?? '127.0.0.1',
-    dataDir: opts.dataDir ?? env.GPO_DATA_DIR ?? '.gpo',
-    payerFspId,
-    payer: { idType: 'ACCOUNT_ID', idValue: 'treasury', displayName: 'Treasury', ...(opts.payer ?? {}) },
-    currency: opts.currency ?? env.GPO_CURRENCY ?? 'USD',
-    rail: opts.rail ?? (env.GPO_RAIL as RailName | undefined) ?? 'mojaloop-sdk',
-    railMode: opts.railMode ?? (env.GPO_RAIL_MODE as MojaloopSdkMode | undefined) ?? 'bulkTransactions',
-    sdkUrl: opts.sdkUrl ?? opts.payerOutboundUrl ?? env.GPO_PAYER_OUTBOUND_URL ?? 'http://127.0.0.1:4020',
-    pilUrl: opts.pilUrl ?? env.GPO_PIL_URL ?? 'http://127.0.0.1:4010',
-    chunkSize: Math.max(1, Math.min(opts.chunkSize ?? envNumber(env.GPO_CHUNK_SIZE) ?? 1000, 1000)),
-    railConcurrency: opts.railConcurrency ?? envNumber(env.GPO_RAIL_CONCURRENCY) ?? 8,
-    perFspConcurrency: opts.perFspConcurrency ?? envNumber(env.GPO_PER_FSP_CONCURRENCY) ?? 4,
-    retry: { maxAttempts: envNumber(env.GPO_RETRY_MAX_ATTEMPTS) ?? 4, baseDelayMs: 200, maxDelayMs: 5000, ...(opts.retry ?? {}) },
-    railTimeoutMs: opts.railTimeoutMs ?? envNumber(env.GPO_RAIL_TIMEOUT_MS) ?? 60_000,
-    inDoubtTimeoutMs: opts.inDoubtTimeoutMs ?? envNumber(env.GPO_IN_DOUBT_TIMEOUT_MS) ?? 300_000,
-    transferHoldMs: opts.transferHoldMs ?? envNumber(env.GPO_TRANSFER_HOLD_MS) ?? 150_000,
-    feeLimits: opts.feeLimits ?? (env.GPO_FEE_LIMITS ? parseFeeLimits(env.GPO_FEE_LIMITS) : {}),
-    duplicatePayees: opts.duplicatePayees ?? (env.GPO_DUPLICATE_PAYEES as 'reject' | 'allow' | undefined) ?? 'reject',
-    onInsufficientLiquidity: opts.onInsufficientLiquidity ?? (env.GPO_ON_INSUFFICIENT_LIQUIDITY as 'fail' | 'pause' | undefined) ?? 'fail',
-    pilSyncWindowMs: opts.pilSyncWindowMs ?? 15_000,
-    notify: { maxAttempts: envNumber(env.GPO_NOTIFY_MAX_ATTEMPTS) ?? 8, baseDelayMs: 250, maxDelayMs: 30_000, progressEveryMs: 1000,
-      ...(opts.notify ?? {}) },
-    seed: opts.seed ?? envNumber(env.GPO_SEED),
-    ...(opts.world ? { world: opts.world } : {}),
-    logger: opts.logger,
-    security: resolveSecurity(opts, env),
-    ...((opts.webhookSecret ?? env.GPO_WEBHOOK_SECRET) ? { webhookSecret: opts.webhookSecret ?? env.GPO_WEBHOOK_SECRET } : {}),
-    ...((opts.crashAt ?? env.GPO_CRASH_AT) ? { crashAt: opts.crashAt ?? env.GPO_CRASH_AT } : {}),
-  };
+  const input: Record<string, unknown> = {};
+  for (const [path, variable, read] of ENV) {
+    const text = env[variable];
+    if (text === undefined || text === '') continue;
+    const value = read ? read(text) : text;
+    if (value === undefined) continue;
+    const [head, leaf] = path.split('.');
+    if (leaf) input[head] = { ...(input[head] as object | undefined), [leaf]: value };
+    else input[head] = value;
+  }
+  const given = opts as Record<string, unknown>;
+  for (const key of CONFIG_KEYS) {
+    if (given[key] === undefined) continue;
+    const nested = ['retry', 'notify', 'payer'].includes(key);
+    input[key] = nested ? { ...(input[key] as object | undefined), ...(given[key] as object) } : given[key];
+  }
+  if (opts.sdkUrl === undefined && opts.payerOutboundUrl !== undefined) input.sdkUrl = opts.payerOutboundUrl;
+  const { value } = SCHEMA.validate(input, { abortEarly: false });
+  const config = value as OrchestratorConfig;
+  if (Number.isInteger(config.chunkSize)) config.chunkSize = Math.max(1, Math.min(config.chunkSize, 1000));
+  config.security = resolveSecurity(opts, env);
+  if (!config.logger) delete config.logger;
+  return config;
 }
 
-function envNumber(v: string | undefined): number | undefined {
-  if (v === undefined || v === '') return undefined;
+function envNumber(v: string): number | undefined {
   const n = Number(v);
   return Number.isFinite(n) ? n : undefined;
 }
@@ -133,29 +203,10 @@ export function parseFeeLimits(text: string): Record<string, string> {
   return out;
 }
 
-/** Problems with a resolved configuration (empty when it is usable). */
+/** Problems with a resolved configuration (empty when it is usable): the schema's refusals, then the security settings'. */
 export function configProblems(c: OrchestratorConfig): string[] {
-  const p: string[] = [];
-  if (c.rail !== 'mojaloop-sdk' && c.rail !== 'pil') p.push(`rail must be mojaloop-sdk or pil, not ${String(c.rail)}`);
-  if (!['bulkTransactions', 'bulkQuotesTransfers',
-    'transfers'].includes(c.railMode)) p.push(`railMode must be bulkTransactions, bulkQuotesTransfers or transfers, not ` +
-      `${String(c.railMode)}`);
-  if (!['reject', 'allow'].includes(c.duplicatePayees)) p.push('duplicatePayees must be reject or allow');
-  if (!['fail', 'pause'].includes(c.onInsufficientLiquidity)) p.push('onInsufficientLiquidity must be fail or pause');
-  for (const [k, v] of [['railConcurrency', c.railConcurrency], ['perFspConcurrency', c.perFspConcurrency], ['chunkSize', c.chunkSize],
-    ['retry.maxAttempts', c.retry.maxAttempts], ['notify.maxAttempts', c.notify.maxAttempts]] as const) {
-    if (!Number.isInteger(v) || v < 1) p.push(`${k} must be a positive integer`);
-  }
-  if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) p.push('port must be 0..65535');
-  for (const w of c.world ?? []) {
-    if (!w || typeof w.name !== 'string'
-      || !/^[A-Za-z0-9._-]{1,64}$/.test(w.name)) p.push('world: every server needs a name of letters, digits or ._-');
-    else if (!['switch', 'als', 'payer', 'payee',
-      'pil'].includes(w.role)) p.push(`world ${w.name}: role must be switch, als, payer, payee or pil`);
-    else if (typeof w.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(w.url)) p.push(`world ${w.name}: url must be an http(s) URL`);
-  }
-  p.push(...securityProblems(c.security));
-  return p;
+  const { error } = SCHEMA.validate(c, { abortEarly: false, errors: { wrap: { label: false } } });
+  return [...(error?.details.map((d) => d.message) ?? []), ...securityProblems(c.security)];
 }
 
 /** Keys a config file may set (YAML or JSON); anything else is refused. */
