@@ -7,6 +7,7 @@ describe('shared backoff and polling', () => {
     assert.equal(backoffDelay(1, policy, 0), 50);
     assert.equal(backoffDelay(2, policy, 0.5), 150);
     assert.equal(backoffDelay(5, policy, 0.999), 1000);
+    assert.equal(backoffDelay(1, policy, 0.999999), 100);
     assert.equal(backoffDelay(30, policy, 0), 500);
   });
 
