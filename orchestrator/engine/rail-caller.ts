@@ -7,12 +7,10 @@
 import { backoffDelay } from '../../shared/backoff';
 import { KeyedSemaphores, Semaphore, delay } from '../../shared/concurrency';
 import { ErrorCode } from '../../shared/fspiop-errors';
-import type { ItemResult, QuoteResult, Rail, RailGroup, SendHooks } from '../rails/port';
+import type { ItemResult, LookupResult, QuoteResult, Rail, RailGroup, SendHooks } from '../rails/port';
 import { RailCallError } from '../rails/port';
 import type { EngineContext } from './context';
 import { failed, toRailError } from './helpers';
-
-export type LookupAnswer = { fsp: string } | { errorCode: string; description: string; transient: boolean };
 
 export class RailCaller {
   private readonly railSlots: KeyedSemaphores;
@@ -32,7 +30,7 @@ export class RailCaller {
   }
 
   /** A party lookup with retries on transient failures; a failure that persists is returned, not thrown. */
-  async lookup(rail: Rail, idType: string, idValue: string, subValue?: string): Promise<LookupAnswer> {
+  async lookup(rail: Rail, idType: string, idValue: string, subValue?: string): Promise<LookupResult> {
     try {
       return await this.withRetry('lookup', async () => {
         const r = await this.lookupSlots.run(() => rail.lookup!(idType, idValue, subValue));
