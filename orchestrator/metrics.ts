@@ -108,7 +108,7 @@ export class OrchestratorMetrics implements EngineMetrics, RailTimings {
     // One store read per scrape serves both gauges.
     const read = () => (last ??= counts().finally(() => setImmediate(() => (last = undefined))));
     new Gauge({
-      name: 'gpo_outbox_pending', help: 'Upstream notifications stored and not yet acknowledged, by channel', labelNames: ['channel'],
+      name: 'gpo_outbox_pending', help: 'Upstream notifications (finals, on-status answers) stored and not yet acknowledged, by channel', labelNames: ['channel'],
       registers: [this.registry],
       async collect() {
         for (const [channel, n] of Object.entries((await read()).pending)) this.set({ channel }, n);

@@ -15,11 +15,15 @@ const outboxEntrySchema: OpenApiObject = {
   type: 'object', required: ['id', 'batchId', 'channel', 'event', 'state', 'attempts', 'createdAt'],
   properties: {
     id: { type: 'string' }, batchId: { type: 'string' }, channel: { type: 'string', enum: ['webhook', 'g2p-connect'] },
-    event: { type: 'string', enum: ['batch.completed', 'on-disburse.final'] }, state:
-      { type: 'string', enum: ['pending', 'delivered', 'dead'] },
+    event: { type: 'string', enum: ['batch.progress', 'batch.completed', 'on-disburse.progress', 'on-disburse.final', 'on-status'] },
+    state: { type: 'string', enum: ['pending', 'delivered', 'dead', 'superseded'] },
     attempts: { type: 'integer', description: 'Attempts made so far, over every delivery round' }, createdAt:
       { type: 'string', format: 'date-time' },
     deliveredAt: { type: 'string', format: 'date-time' }, lastError: { type: 'string' },
+    sent: { type: 'integer', description: 'Progress entries: snapshots numbered so far (snapshot n goes out as <id>.<n>)' },
+    request: { type: 'object', description: 'on-status entries: what the txn/status request asked', properties: {
+      url: { type: 'string' }, transactionId: { type: 'string' }, references: { type: 'array', items: { type: 'string' } },
+      receiverId: { type: 'string' }, senderId: { type: 'string' } } },
   },
 };
 

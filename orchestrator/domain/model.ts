@@ -71,8 +71,9 @@ export interface BatchRecord {
   updatedAt: string;
   completedAt?: string;
   /**
-   * What GPO owes upstream about this batch (its final notification), written in the same store operation as the
-   * final status so a crash cannot lose it; delivered (at least once, under its stable id) by the notifiers.
+   * What GPO owes upstream about this batch, each entry written in the same store operation as the state change that
+   * causes it (domain/outbox.ts): progress from the start of processing, the final notification with the final
+   * status, an on-status answer with the acceptance of its request. Delivered at least once under stable ids.
    */
   outbox?: OutboxEntry[];
   /** True while an outbox entry is pending (the store's index of notifications still to deliver). */
@@ -82,26 +83,40 @@ export interface BatchRecord {
 }
 
 export type OutboxChannel = 'webhook' | 'g2p-connect';
-export type OutboxState = 'pending' | 'delivered' | 'dead';
+/** superseded: a progress entry once the batch's final notification is owed (nothing more to say about progress). */
+export type OutboxState = 'pending' | 'delivered' | 'dead' | 'superseded';
+export type OutboxEvent = 'batch.progress' | 'batch.completed' | 'on-disburse.progress' | 'on-disburse.final' | 'on-status';
 
-/** One notification GPO must deliver upstream. `id` is stable across retries and restarts: receivers de-duplicate by it. */
+/** What an on-status answer needs from its request (the answer itself is built from the stored batch when sent). */
+export interface StatusRequest {
+  /** {sender_uri}/disburse/txn/on-status */
+  url: string;
+  transactionId: string;
+  /** reference_id_list: only these payments; absent: the whole batch. */
+  references?: string[];
+  /** The request's receiver_id (ours in the answer) and sender_id (theirs). */
+  receiverId?: string;
+  senderId: string;
+}
+
+/**
+ * One notification GPO must deliver upstream. `id` is stable across retries and restarts: receivers de-duplicate by it.
+ * A progress entry stands for the batch's stream of progress snapshots: snapshot n goes out as event `<id>.<n>`, n
+ * stored before it is sent (`sent`), so no two snapshots share an id, even across a crash.
+ */
 export interface OutboxEntry {
   id: string;
   channel: OutboxChannel;
-  /** batch.completed (webhook) or on-disburse.final (G2P Connect). */
-  event: string;
+  event: OutboxEvent;
   state: OutboxState;
   attempts: number;
   createdAt: string;
   deliveredAt?: string;
   lastError?: string;
-}
-
-/** The final-notification entry owed for a batch that asked for callbacks (none without a callback). */
-export function finalOutboxEntry(callback: CallbackTarget | undefined, id: string, at: string): OutboxEntry | undefined {
-  if (!callback) return undefined;
-  const event = callback.kind === 'webhook' ? 'batch.completed' : 'on-disburse.final';
-  return { id, channel: callback.kind, event, state: 'pending', attempts: 0, createdAt: at };
+  /** Progress entries: snapshots numbered so far. */
+  sent?: number;
+  /** on-status entries: what the request asked. */
+  request?: StatusRequest;
 }
 
 /** One payment's input, as a tuple inside a slice's JSON string. */

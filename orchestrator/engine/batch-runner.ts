@@ -7,9 +7,10 @@
 import { backoffDelay } from '../../shared/backoff';
 import { delay, mapLimit } from '../../shared/concurrency';
 import {
-  addSummary, batchView, canTransition, emptySummary, finalBatchStatus, FINAL_BATCH_STATUSES, finalOutboxEntry, isFinalCode,
+  addSummary, batchView, canTransition, emptySummary, finalBatchStatus, isFinalCode,
   S_CANCELLED, S_COMPLETED, S_FAILED, S_SENT, summarizeSlice, summaryToRecord, type BatchRecord, type SliceStateRecord, type Summary,
 } from '../domain/model';
+import { oweFinal, startProgress, type OutboxChange } from '../domain/outbox';
 import { BatchStatus, type OrchestratorEvent } from '../domain/types';
 import { loadSlice, type BatchRun, type EngineContext, type LiveSlice } from './context';
 import { deferred, indices } from './helpers';
@@ -56,11 +57,17 @@ export class BatchRunner {
     });
   }
 
-  async setStatus(run: BatchRun, status: BatchStatus, extra: Partial<BatchRecord> = {}): Promise<void> {
+  /** Stores a status change; with `owed`, the outbox entries it causes in the same write. */
+  async setStatus(run: BatchRun, status: BatchStatus, extra: Partial<BatchRecord> = {}, owed?: OutboxChange): Promise<void> {
     if (!canTransition(run.record.status, status)) return;
     const patch: Partial<BatchRecord> = { status, updatedAt: this.ctx.now(), ...extra };
     Object.assign(run.record, patch);
-    await this.deps.store.updateBatch(run.record._id, patch);
+    if (owed) {
+      const stored = await this.deps.store.updateOutbox(run.record._id, owed, patch);
+      if (stored) Object.assign(run.record, { outbox: stored.outbox, outboxPending: stored.outboxPending, outboxDead: stored.outboxDead });
+    } else {
+      await this.deps.store.updateBatch(run.record._id, patch);
+    }
     run.dirty = true;
     this.events.statusChanged();
   }
@@ -75,7 +82,10 @@ export class BatchRunner {
 
   private async runBatch(run: BatchRun): Promise<void> {
     const id = run.record._id;
-    if (run.record.status === BatchStatus.RECEIVED) await this.setStatus(run, BatchStatus.PROCESSING);
+    // Progress is owed upstream from the moment processing starts (stored with that status).
+    if (run.record.status === BatchStatus.RECEIVED) {
+      await this.setStatus(run, BatchStatus.PROCESSING, {}, startProgress(run.record.callback, this.deps.newId(), this.ctx.now()));
+    }
     const seqs = Array.from({ length: run.record.sliceCount }, (_, i) => i);
     const workers = Math.max(2, this.deps.config.railConcurrency * 2);
     await mapLimit(seqs, workers, (seq) => this.processSlice(run, seq));
@@ -83,11 +93,10 @@ export class BatchRunner {
     const total = run.summaries.reduce((acc, s) => addSummary(acc, s), emptySummary());
     const status = finalBatchStatus(total, run.cancel);
     const now = this.ctx.now();
-    // The final notification owed upstream is stored with the final status: a crash cannot lose one without the other.
-    const owed = FINAL_BATCH_STATUSES.has(run.record.status) ? undefined : finalOutboxEntry(run.record.callback, this.deps.newId(), now);
-    const outbox = owed ? { outbox: [...(run.record.outbox ?? []), owed], outboxPending: true } : {};
+    // The final notification owed upstream is stored with the final status (progress superseded in the same write): a
+    // crash cannot lose one without the other.
     await this.setStatus(run, status, { final: summaryToRecord(total), sliceCounts: run.summaries.map((s) => s.counts), completedAt: now,
-      pausedReason: undefined, ...outbox });
+      pausedReason: undefined }, oweFinal(run.record.callback, this.deps.newId(), now));
     this.ctx.log.info({ batchId: id, status, completed: total.counts[S_COMPLETED], failed: total.counts[S_FAILED], cancelled:
       total.counts[S_CANCELLED] }, 'batch final');
     this.ctx.runs.delete(id);

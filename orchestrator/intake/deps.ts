@@ -24,7 +24,7 @@ export interface IntakeDeps {
   security?: IntakeSecurity;
   /** Where notifiers record deliveries and dead letters (the console shows them). */
   journal?: NotificationJournal;
-  /** Durable final notifications (without one they live in memory and a crash can lose them). */
+  /** Durable upstream notifications: progress, finals, on-status answers (without one, memory only: a crash can lose them). */
   outbox?: NotificationOutbox;
   /** Crash points for recovery tests (a no-op unless GPO_CRASH_AT is set). */
   crash?: { pass(phase: 'deliver'): void };

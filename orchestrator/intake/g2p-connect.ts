@@ -2,7 +2,7 @@
  * G2P Connect Disburse API v1.0.0 on the orchestrator.
  *   POST /disburse                 -> ACK | ERR; results later as POST {sender_uri}/on-disburse
  *   POST /disburse/sync/disburse   -> the on-disburse envelope itself, once final or after the sync window
- *   POST /disburse/txn/status      -> ACK | ERR; result as POST {sender_uri}/disburse/txn/on-status
+ *   POST /disburse/txn/status      -> ACK | ERR; result as POST {sender_uri}/disburse/txn/on-status (owed in the outbox first)
  *   POST /disburse/sync/txn/status -> the on-status envelope itself
  * Idempotent on header.message_id: the same message again returns the original ACK and pays nothing again; the
  * same message_id with other content is refused with rjct.message_id.duplicate. A message with any invalid header
@@ -13,13 +13,14 @@ import { maskId } from '../../shared/logger';
 import { AuthFailure } from '../security/credentials';
 import { EdgeError, edgeResponse } from '../security/edge';
 import { apiRoute, limitsOf, readBody, stampOwner, visibleTo } from './access';
+import type { StatusRequest } from '../domain/model';
 import { type BatchView } from '../domain/types';
 import { JOI_OPTIONS } from './common';
 import type { IntakeDeps } from './deps';
-import { OnDisburseNotifier } from './g2p-connect/on-disburse';
+import { OnDisburseNotifier, statusAnswer, statusMessage } from './g2p-connect/on-disburse';
 import { parseDisburse } from './g2p-connect/messages';
 import { G2pRejection, problemsOf, rejection, txnStatusSchema, type G2pHeader } from './g2p-connect/messages';
-import { ack, callbackHeader, disbursementStatusItem, err, type DisbursementStatusItem } from './g2p-connect/status';
+import { ack, callbackHeader, err } from './g2p-connect/status';
 
 export { parseDisburse, parseFinancialAddress } from './g2p-connect/messages';
 
@@ -90,16 +91,6 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
     return { batch: submitted.batch, header: parsed.header };
   }
 
-  async function statusMessage(batch: BatchView, references?: string[]) {
-    const items: DisbursementStatusItem[] = [];
-    if (references) {
-      for (const p of await deps.service.findPaymentsByReference(batch.id, references)) items.push(disbursementStatusItem(p));
-    } else {
-      for await (const p of deps.service.iteratePayments(batch.id)) items.push(disbursementStatusItem(p));
-    }
-    return { transaction_id: batch.meta?.transaction_id ?? batch.sourceKey, disbursements_status: items };
-  }
-
   server.route({
     method: 'POST',
     path: '/disburse',
@@ -125,7 +116,7 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
       const batch = (await deps.service.waitForBatch(r.batch.id, deps.config.pilSyncWindowMs)) ?? r.batch;
       return h.response({
         header: callbackHeader(batch, 'on-disburse', r.header.receiver_id || 'gpo', r.header.sender_id),
-        message: { ...(await statusMessage(batch)), correlation_id: batch.id },
+        message: { ...(await statusMessage(deps.service, batch)), correlation_id: batch.id },
       }).code(200);
     },
   });
@@ -167,16 +158,10 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
     return problems.length ? { ok: false, rejection: rejection(problems) } : { ok: true, env: body as TxnStatusEnvelope };
   }
 
-  async function statusAnswer(env: TxnStatusEnvelope, batch: BatchView, references?: string[]) {
-    return {
-      header: callbackHeader(batch, 'on-status', env.header.receiver_id || 'gpo', env.header.sender_id),
-      message: {
-        transaction_id: env.message.transaction_id,
-        correlation_id: batch.id,
-        txnstatus_response: { txn_type: 'on-disburse', txn_status: await statusMessage(batch, references) },
-      },
-    };
-  }
+  const requestOf = (env: TxnStatusEnvelope, references?: string[]): Omit<StatusRequest, 'url'> => ({
+    transactionId: env.message.transaction_id, senderId: env.header.sender_id, ...(env.header.receiver_id ? { receiverId:
+      env.header.receiver_id } : {}), ...(references ? { references } : {}),
+  });
 
   const notFound = (env: TxnStatusEnvelope) => new G2pRejection(404, 'rjct.reference_id.invalid',
     `no disbursement found for ${env.message.txnstatus_request.attribute_type} ` +
@@ -196,11 +181,8 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
       if (!found.batch) return h.response(err(notFound(env))).code(404);
       const batch = found.batch;
       const url = `${env.header.sender_uri!.replace(/\/$/, '')}/disburse/txn/on-status`;
-      setImmediate(() => {
-        void statusAnswer(env, batch, found.references)
-          .then((body) => notifier.post(url, body, { batchId: batch.id, kind: 'on-status' }))
-          .catch((error) => log.error({ batchId: batch.id, err: error }, 'on-status callback could not be built'));
-      });
+      // Owed before the ACK: with the outbox, the answer is stored first and sent even if GPO dies right after.
+      await notifier.oweStatus(batch, { url, ...requestOf(env, found.references) });
       return h.response(ack(batch.id)).code(200);
     },
   });
@@ -216,7 +198,7 @@ export function registerG2pConnectApi(server: Server, deps: IntakeDeps): void {
       if (!parsed.ok) return h.response(err(parsed.rejection)).code(parsed.rejection.status);
       const found = await findForStatus(req, parsed.env);
       if (!found.batch) return h.response(err(notFound(parsed.env))).code(404);
-      return h.response(await statusAnswer(parsed.env, found.batch, found.references)).code(200);
+      return h.response(await statusAnswer(deps.service, requestOf(parsed.env, found.references), found.batch)).code(200);
     },
   });
 }

@@ -5,10 +5,12 @@
  * X-GPO-Signature: sha256=<hex HMAC-SHA256 of the raw body>.
  *
  * Per batch, deliveries go out one at a time and in order; a completion supersedes a progress event still being
- * retried (that one is abandoned). With an outbox, the completion is durable: its entry is stored with the batch's
- * final status, delivered under the entry's stable `eventId` (also header X-GPO-Event-Id) until a 2xx comes back or
- * the attempts run out (a dead letter), and pending entries are delivered again after a restart. A receiver
- * de-duplicates by eventId: the same completion may arrive twice if GPO died between the 2xx and recording it.
+ * retried (that one is abandoned). With an outbox, both are durable: the progress entry is stored when processing
+ * starts and each snapshot goes out as `<entry id>.<sequence>`, numbered in the store before it is sent; the
+ * completion's entry is stored with the batch's final status (superseding progress) and delivered under its stable
+ * `eventId` (also header X-GPO-Event-Id) until a 2xx comes back or the attempts run out (a dead letter). Pending
+ * entries are delivered again after a restart. A receiver de-duplicates by eventId (the same completion may arrive
+ * twice if GPO died between the 2xx and recording it) and ignores a progress sequence lower than one it has seen.
  */
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -28,6 +30,8 @@ export interface WebhookPayload {
   eventId: string;
   /** New for each delivery of an event. */
   deliveryId: string;
+  /** batch.progress: the snapshot's number, increasing per batch across restarts (eventId is `<entry id>.<sequence>`). */
+  sequence?: number;
   sentAt: string;
   /** The batch as the API the webhook belongs to shows it (the native API's batch). */
   batch: unknown;
@@ -70,6 +74,8 @@ interface BatchState {
   pending?: BatchView;
   chain: Promise<void>;
   progressAbort?: AbortController;
+  /** A progress delivery queued and not started yet: a newer view replaces its view rather than queueing another. */
+  queued?: { view: BatchView };
   final: boolean;
 }
 
@@ -116,13 +122,27 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
       log.warn({ batchId, err }, 'webhook outcome not recorded; delivered again at the next start'));
   };
 
+  /** What the outbox makes of a delivery: nothing to send (delivered, dead or superseded already), or its ids. */
+  const owedFor = async (event: WebhookEventName, batchId: string): Promise<{ entryId?: string; eventId: string; sequence?: number }
+    | undefined> => {
+    const outbox = opts.outbox;
+    if (!outbox) return { eventId: newId() };
+    const entry = await outbox.entryFor(batchId, event);
+    if (event === 'batch.completed') return entry?.state === 'pending' ? { entryId: entry.id, eventId: entry.id } : undefined;
+    if (!entry) return { eventId: newId() }; // a batch that started before its progress was kept in the outbox
+    if (entry.state !== 'pending') return undefined;
+    // Numbered before it is sent: no two snapshots of a batch ever share an event id, across crashes too.
+    const sequence = await outbox.numberSnapshot(batchId, entry.id);
+    return sequence === undefined ? undefined : { entryId: entry.id, eventId: `${entry.id}.${sequence}`, sequence };
+  };
+
   const deliver = async (event: WebhookEventName, view: BatchView, signal: AbortSignal): Promise<void> => {
     if (view.callback?.kind !== 'webhook') return;
     const final = event === 'batch.completed';
-    const owed = final && opts.outbox ? await opts.outbox.pendingFor(view.id, 'webhook') : undefined;
-    if (final && opts.outbox && !owed) return; // delivered (or given up) already
-    const payload: WebhookPayload = { event, eventId: owed?.id ?? newId(), deliveryId: newId(), sentAt: new Date().toISOString(), batch:
-      opts.present(view) };
+    const owed = await owedFor(event, view.id);
+    if (!owed || signal.aborted) return;
+    const payload: WebhookPayload = { event, eventId: owed.eventId, deliveryId: newId(), sentAt: new Date().toISOString(),
+      ...(owed.sequence !== undefined ? { sequence: owed.sequence } : {}), batch: opts.present(view) };
     const body = JSON.stringify(payload);
     const secret = view.callback.secret ?? opts.secret;
     const headers: Record<string, string> = {
@@ -133,7 +153,7 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
     try {
       const res = await sender.post({ url: view.callback.url, body, headers }, signal, final ? () => opts.crash?.pass('deliver')
         : undefined);
-      await settle(view.id, owed?.id, { state: 'delivered', attempts: res.attempts });
+      await settle(view.id, owed.entryId, { state: 'delivered', attempts: res.attempts });
       stats.delivered++;
       stats.attempts += res.attempts;
       opts.journal?.record({ channel: 'webhook', batchId: view.id, event, url: view.callback.url, outcome: 'delivered', attempts:
@@ -145,7 +165,7 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
         return;
       }
       stats.failed++;
-      await settle(view.id, owed?.id, { state: 'dead', attempts: (err as { attempts?: number }).attempts ?? notify.maxAttempts, lastError:
+      await settle(view.id, owed.entryId, { state: 'dead', attempts: (err as { attempts?: number }).attempts ?? notify.maxAttempts, lastError:
         err instanceof Error ? err.message : String(err) });
       opts.journal?.record({
         channel: 'webhook', batchId: view.id, event, url: view.callback.url, outcome: 'dead',
@@ -158,13 +178,22 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
 
   const enqueue = (s: BatchState, event: WebhookEventName, view: BatchView) => {
     s.lastQueuedAt = Date.now();
+    if (event === 'batch.progress' && s.queued) {
+      s.queued.view = view;
+      return;
+    }
+    const item = { view };
+    if (event === 'batch.progress') s.queued = item;
     const ctl = new AbortController();
     const onStop = () => ctl.abort();
     stopping.signal.addEventListener('abort', onStop, { once: true });
     if (event === 'batch.progress') s.progressAbort = ctl;
     inFlight++;
     s.chain = s.chain
-      .then(() => deliver(event, view, ctl.signal))
+      .then(() => {
+        if (s.queued === item) s.queued = undefined;
+        return deliver(event, item.view, ctl.signal);
+      })
       .finally(() => {
         stopping.signal.removeEventListener('abort', onStop);
         if (s.progressAbort === ctl) s.progressAbort = undefined;
@@ -216,15 +245,16 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
     }
   });
 
-  // A dead letter an operator replays is owed again: delivered now, under its entry's id.
+  // A dead letter an operator replays is owed again: delivered now, under its entry's id (progress: a new snapshot).
   const unrequeue = opts.outbox?.onRequeued((p) => {
     if (p.entry.channel !== 'webhook' || stopping.signal.aborted || !opts.service.getBatch) return;
-    finished.delete(p.batchId);
+    const progress = p.entry.event === 'batch.progress';
+    if (!progress) finished.delete(p.batchId);
     if (states.get(p.batchId)?.final) return; // its final delivery is still running
     inFlight++;
     void opts.service.getBatch(p.batchId)
-      .then((view) => view && onEvent({ type: 'batch-final', batch: view }))
-      .catch((err: unknown) => log.error({ batchId: p.batchId, err }, 'replayed webhook completion could not be read'))
+      .then((view) => view && onEvent({ type: progress ? 'batch-progress' : 'batch-final', batch: view }))
+      .catch((err: unknown) => log.error({ batchId: p.batchId, err }, 'replayed webhook notification could not be read'))
       .finally(() => {
         inFlight--;
         checkIdle();
@@ -238,6 +268,7 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
     if (!outbox || !getBatch) return;
     for (const p of await outbox.pending('webhook')) {
       if (stopping.signal.aborted) return;
+      if (p.entry.event !== 'batch.completed') continue; // progress resumes with its batch's run
       const view = await getBatch(p.batchId);
       if (view) onEvent({ type: 'batch-final', batch: view });
     }

@@ -12,6 +12,7 @@ import path from 'node:path';
 import Datastore from 'nedb-promises';
 import { FINAL_BATCH_STATUSES, sliceId, type BatchRecord, type OutboxChannel, type SliceInputRecord,
   type SliceStateRecord } from '../domain/model';
+import { outboxFlags, type OutboxChange } from '../domain/outbox';
 import { lockDataDir, type DataDirLock, type LockHolder } from './lock';
 import type { BatchListPage, BatchListQuery, Store } from './port';
 
@@ -31,6 +32,8 @@ export class NedbStore implements Store {
   private closed = false;
   private compacting: Promise<void> = Promise.resolve();
   private lock?: DataDirLock;
+  /** The tail of each batch's outbox changes (see updateOutbox). */
+  private readonly outboxQueues = new Map<string, Promise<void>>();
   /** A stale lock this store took over at open (its holder had died), for the log. */
   tookOverFrom?: LockHolder;
 
@@ -82,6 +85,23 @@ export class NedbStore implements Store {
     void _id;
     await this.batches.updateOne({ _id: id }, { $set: rest });
     return this.getBatch(id);
+  }
+
+  async updateOutbox(id: string, change: OutboxChange, patch: Partial<BatchRecord> = {}): Promise<BatchRecord | undefined> {
+    // One data directory has one writer (the lock), so a queue per batch in this process makes read-change-write atomic.
+    const run = (this.outboxQueues.get(id) ?? Promise.resolve()).then(async () => {
+      const b = await this.getBatch(id);
+      if (!b) return undefined;
+      const outbox = change(b.outbox ?? []);
+      if (Object.keys(patch).length === 0 && JSON.stringify(outbox) === JSON.stringify(b.outbox ?? [])) return b;
+      return this.updateBatch(id, { ...patch, outbox, ...outboxFlags(outbox) });
+    });
+    const tail = run.then(() => undefined, () => undefined);
+    this.outboxQueues.set(id, tail);
+    void tail.then(() => {
+      if (this.outboxQueues.get(id) === tail) this.outboxQueues.delete(id);
+    });
+    return run;
   }
 
   async listBatches(q: BatchListQuery): Promise<BatchListPage> {

@@ -3,6 +3,7 @@
  * batch exists only once all its slices are durable.
  */
 import type { BatchRecord, OutboxChannel, SliceInputRecord, SliceStateRecord } from '../domain/model';
+import type { OutboxChange } from '../domain/outbox';
 import type { BatchSource, BatchStatus } from '../domain/types';
 
 /** A page of batches, newest first (createdAt descending, then id). */
@@ -30,6 +31,11 @@ export interface Store {
   getBatch(id: string): Promise<BatchRecord | undefined>;
   findBatchBySource(source: string, sourceKey: string): Promise<BatchRecord | undefined>;
   updateBatch(id: string, patch: Partial<BatchRecord>): Promise<BatchRecord | undefined>;
+  /**
+   * Applies `change` to the batch's outbox entries and writes them with `patch` in one atomic operation, after every
+   * earlier outbox change of that batch (changes of one batch never interleave). Undefined when there is no such batch.
+   */
+  updateOutbox(id: string, change: OutboxChange, patch?: Partial<BatchRecord>): Promise<BatchRecord | undefined>;
   /** Batches matching the query, a page of them newest first. */
   listBatches(query: BatchListQuery): Promise<BatchListPage>;
   /** Batches not yet in a final status (resumed after a restart). */

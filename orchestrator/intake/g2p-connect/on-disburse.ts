@@ -1,31 +1,58 @@
 /**
- * The on-disburse notifier of G2P Connect batches: progress (throttled) and final callbacks with retry and backoff;
- * the final one is a durable outbox entry, delivered again after restarts.
+ * The G2P Connect callbacks of a batch, in order per batch: on-disburse progress (throttled), the final on-disburse,
+ * and the on-status answers of asynchronous txn/status requests. With an outbox each is durable (domain/outbox.ts):
+ * progress snapshots go out as message_id `<entry id>.<n>`, numbered in the store first; the final and each on-status
+ * under their entry's id; pending ones are sent again after a restart, dead ones when an operator replays them.
  */
 import type { Logger } from 'pino';
+import type { OutboxEntry, StatusRequest } from '../../domain/model';
 import { HttpStatusError, JsonSender, RetryAbortedError } from '../../notify/retry';
 import { signG2pMessage } from '../../security/g2p-signatures';
-import { SeededRandom } from '../../../shared/ids';
-import { type OrchestratorEvent } from '../../domain/types';
+import { newId, SeededRandom } from '../../../shared/ids';
+import { type BatchView, type OrchestratorEvent } from '../../domain/types';
 import type { IntakeDeps } from '../deps';
 import type { G2pStatus } from './messages';
 import { callbackHeader, disbursementStatusItem, FINAL_BATCH, g2pStatus, type DisbursementStatusItem } from './status';
 
-// ---------------------------------------------------------------------------------------------------------------
-// on-disburse notifier: progress (throttled) and final callbacks with retry and backoff
+type Service = IntakeDeps['service'];
+
+/** A batch's disbursements_status: every payment, or the ones of `references`. */
+export async function statusMessage(service: Service, batch: BatchView, references?: string[]) {
+  const items: DisbursementStatusItem[] = [];
+  if (references) {
+    for (const p of await service.findPaymentsByReference(batch.id, references)) items.push(disbursementStatusItem(p));
+  } else {
+    for await (const p of service.iteratePayments(batch.id)) items.push(disbursementStatusItem(p));
+  }
+  return { transaction_id: batch.meta?.transaction_id ?? batch.sourceKey, disbursements_status: items };
+}
+
+/** The on-status envelope answering a txn/status request, from the stored batch. */
+export async function statusAnswer(service: Service, request: Omit<StatusRequest, 'url'>, batch: BatchView) {
+  return {
+    header: callbackHeader(batch, 'on-status', request.receiverId || 'gpo', request.senderId),
+    message: {
+      transaction_id: request.transactionId,
+      correlation_id: batch.id,
+      txnstatus_response: { txn_type: 'on-disburse', txn_status: await statusMessage(service, batch, request.references) },
+    },
+  };
+}
 
 interface Tracked {
   /** Status last reported per position (only what changed goes into a progress callback). */
   sent: Map<number, G2pStatus>;
   lastSentAt: number;
   timer?: NodeJS.Timeout;
-  chain: Promise<void>;
   final: boolean;
 }
 
-/** Sends on-disburse callbacks for batches that asked for them; one queue per batch keeps callbacks in order. */
+type Outcome = { delivered: boolean; attempts: number; lastError: string } | undefined;
+
+/** Sends the G2P Connect callbacks of batches that asked for them; one queue per batch keeps them in order. */
 export class OnDisburseNotifier {
   private readonly tracked = new Map<string, Tracked>();
+  private readonly queues = new Map<string, Promise<void>>();
   private readonly sender: JsonSender;
   private readonly abort = new AbortController();
   private readonly random: SeededRandom;
@@ -45,23 +72,42 @@ export class OnDisburseNotifier {
     this.unsubscribe = this.deps.service.subscribe((e) => this.onEvent(e));
     // A dead letter an operator replays is owed again: sent now, under its entry's id as message_id.
     this.unrequeue = this.deps.outbox?.onRequeued((p) => {
-      if (p.entry.channel !== 'g2p-connect' || this.stopped || this.tracked.get(p.batchId)?.final) return;
-      void this.deps.service.getBatch(p.batchId)
-        .then((batch) => batch && this.onEvent({ type: 'batch-final', batch }))
-        .catch((error: unknown) => this.log.error({ batchId: p.batchId, err: error }, 'replayed on-disburse final could not be read'));
+      if (p.entry.channel !== 'g2p-connect' || this.stopped) return;
+      this.resume(p.batchId, p.entry);
     });
-    void this.resumePending().catch((error: unknown) => this.log.error({ err: error }, 'pending on-disburse finals could not be read'));
+    void this.resumePending().catch((error: unknown) => this.log.error({ err: error }, 'pending G2P Connect callbacks could not be read'));
   }
 
-  /** Final callbacks stored with their batch's final status but never acknowledged (GPO stopped or died): sent now. */
+  /**
+   * An asynchronous txn/status request, accepted: with an outbox, its answer is stored as owed before this resolves
+   * (the caller ACKs after), then sent in the batch's queue.
+   */
+  async oweStatus(batch: BatchView, request: StatusRequest): Promise<void> {
+    const outbox = this.deps.outbox;
+    const entry = outbox ? await outbox.oweStatus(batch.id, request) : undefined;
+    this.enqueue(batch.id, () => this.sendStatus(batch.id, request, entry));
+  }
+
+  /** Callbacks stored as owed but never acknowledged (GPO stopped or died): sent now. Progress resumes with its batch. */
   private async resumePending(): Promise<void> {
     const outbox = this.deps.outbox;
     if (!outbox) return;
     for (const p of await outbox.pending('g2p-connect')) {
       if (this.stopped) return;
-      const batch = await this.deps.service.getBatch(p.batchId);
-      if (batch) this.onEvent({ type: 'batch-final', batch });
+      if (p.entry.event !== 'on-disburse.progress') this.resume(p.batchId, p.entry);
     }
+  }
+
+  private resume(batchId: string, entry: OutboxEntry): void {
+    if (entry.event === 'on-status' && entry.request) {
+      const request = entry.request;
+      this.enqueue(batchId, () => this.sendStatus(batchId, request, entry));
+      return;
+    }
+    if (this.tracked.get(batchId)?.final) return; // its final callback is on its way
+    void this.deps.service.getBatch(batchId)
+      .then((batch) => batch && this.onEvent({ type: entry.event === 'on-disburse.final' ? 'batch-final' : 'batch-progress', batch }))
+      .catch((error: unknown) => this.log.error({ batchId, err: error }, 'owed on-disburse callback could not be read'));
   }
 
   async stop(): Promise<void> {
@@ -78,7 +124,7 @@ export class OnDisburseNotifier {
     if (this.stopped || b.source !== 'g2p-connect' || b.callback?.kind !== 'g2p-connect') return;
     let t = this.tracked.get(b.id);
     if (!t) {
-      t = { sent: new Map(), lastSentAt: 0, chain: Promise.resolve(), final: false };
+      t = { sent: new Map(), lastSentAt: 0, final: false };
       this.tracked.set(b.id, t);
     }
     if (t.final) return;
@@ -86,46 +132,64 @@ export class OnDisburseNotifier {
       t.final = true;
       if (t.timer) clearTimeout(t.timer);
       t.timer = undefined;
-      this.enqueue(b.id, t, true);
+      const tracked = t;
+      this.enqueue(b.id, () => this.sendDisburse(b.id, tracked, true), () => this.tracked.delete(b.id));
       return;
     }
     if (t.timer) return; // a progress callback is already scheduled; it will read the newest state
     const wait = Math.max(0, t.lastSentAt + this.deps.config.notify.progressEveryMs - Date.now());
+    const tracked = t;
     t.timer = setTimeout(() => {
-      t!.timer = undefined;
-      if (!t!.final) this.enqueue(b.id, t!, false);
+      tracked.timer = undefined;
+      if (!tracked.final) this.enqueue(b.id, () => this.sendDisburse(b.id, tracked, false));
     }, wait);
   }
 
-  private enqueue(batchId: string, t: Tracked, final: boolean): void {
-    t.chain = t.chain.then(() => this.send(batchId, t, final)).catch((error) => {
-      this.log.error({ batchId, err: error }, 'on-disburse callback could not be built');
+  /** Runs `job` after every earlier callback of the batch. */
+  private enqueue(batchId: string, job: () => Promise<void>, then?: () => void): void {
+    const run = (this.queues.get(batchId) ?? Promise.resolve()).then(job).catch((error: unknown) => {
+      this.log.error({ batchId, err: error }, 'G2P Connect callback could not be built');
+    }).finally(then);
+    this.queues.set(batchId, run);
+    void run.then(() => {
+      if (this.queues.get(batchId) === run) this.queues.delete(batchId);
     });
-    if (final) void t.chain.then(() => this.tracked.delete(batchId));
   }
 
-  private async send(batchId: string, t: Tracked, final: boolean): Promise<void> {
+  /** What the outbox makes of an on-disburse callback: nothing to send, or its message_id and entry. */
+  private async owedDisburse(batchId: string, final: boolean): Promise<{ messageId: string; entryId?: string } | undefined> {
+    const outbox = this.deps.outbox;
+    if (!outbox) return { messageId: newId() };
+    const entry = await outbox.entryFor(batchId, final ? 'on-disburse.final' : 'on-disburse.progress');
+    if (final) return entry?.state === 'pending' ? { messageId: entry.id, entryId: entry.id } : undefined;
+    if (!entry) return { messageId: newId() }; // a batch that started before its progress was kept in the outbox
+    if (entry.state !== 'pending') return undefined;
+    const n = await outbox.numberSnapshot(batchId, entry.id);
+    return n === undefined ? undefined : { messageId: `${entry.id}.${n}`, entryId: entry.id };
+  }
+
+  private async sendDisburse(batchId: string, t: Tracked, final: boolean): Promise<void> {
     if (this.stopped) return;
     const batch = await this.deps.service.getBatch(batchId);
     if (!batch || batch.callback?.kind !== 'g2p-connect') return;
     if (!final && FINAL_BATCH.has(batch.status)) return; // the final callback, already on its way, says it all
-    const outbox = this.deps.outbox;
-    // The final callback is durable: stored with the final status, sent under the entry's id as message_id.
-    const owed = final && outbox ? await outbox.pendingFor(batchId, 'g2p-connect') : undefined;
-    if (final && outbox && !owed) return; // delivered (or given up) already
     const items: DisbursementStatusItem[] = [];
+    const sent = new Map<number, G2pStatus>();
     for await (const p of this.deps.service.iteratePayments(batchId)) {
       const s = g2pStatus(p.status);
       if (final || t.sent.get(p.position) !== s) {
         items.push(disbursementStatusItem(p));
-        t.sent.set(p.position, s);
+        sent.set(p.position, s);
       }
     }
     if (!final && items.length === 0) return;
+    const owed = await this.owedDisburse(batchId, final);
+    if (!owed) return; // delivered, given up or superseded already
+    for (const [position, s] of sent) t.sent.set(position, s);
     t.lastSentAt = Date.now();
     const cb = batch.callback;
     const header = callbackHeader(batch, 'on-disburse', cb.receiverId ?? 'gpo', cb.senderId);
-    if (owed) header.message_id = owed.id;
+    header.message_id = owed.messageId;
     const body = {
       header,
       message: { transaction_id: batch.meta?.transaction_id ?? batch.sourceKey, correlation_id: batch.id, disbursements_status: items },
@@ -133,12 +197,26 @@ export class OnDisburseNotifier {
     const onRetry = final ? () => this.deps.crash?.pass('deliver') : undefined;
     const outcome = await this.post(`${cb.senderUri.replace(/\/$/, '')}/on-disburse`, body, { batchId, final, items: items.length },
       onRetry);
-    if (owed && outbox && outcome) {
-      await outbox.settle(batchId, owed.id, { state: outcome.delivered ? 'delivered' : 'dead', attempts: outcome.attempts,
-        ...(outcome.delivered ? {} : { lastError: outcome.lastError }) })
-        .catch((error: unknown) => this.log.warn({ batchId, err: error },
-          'on-disburse outcome not recorded; sent again at the next start'));
-    }
+    await this.settle(batchId, owed.entryId, outcome);
+  }
+
+  private async sendStatus(batchId: string, request: StatusRequest, entry: OutboxEntry | undefined): Promise<void> {
+    if (this.stopped) return;
+    if (entry && this.deps.outbox && (await this.deps.outbox.get(batchId, entry.id))?.state !== 'pending') return;
+    const batch = await this.deps.service.getBatch(batchId);
+    if (!batch) return;
+    const body = await statusAnswer(this.deps.service, request, batch);
+    if (entry) body.header.message_id = entry.id;
+    const outcome = await this.post(request.url, body, { batchId, kind: 'on-status', event: 'on-status' });
+    await this.settle(batchId, entry?.id, outcome);
+  }
+
+  private async settle(batchId: string, entryId: string | undefined, outcome: Outcome): Promise<void> {
+    const outbox = this.deps.outbox;
+    if (!outbox || !entryId || !outcome) return;
+    await outbox.settle(batchId, entryId, { state: outcome.delivered ? 'delivered' : 'dead', attempts: outcome.attempts,
+      ...(outcome.delivered ? {} : { lastError: outcome.lastError }) })
+      .catch((error: unknown) => this.log.warn({ batchId, err: error }, 'G2P Connect callback outcome not recorded; sent again at the next start'));
   }
 
   /**
@@ -146,14 +224,14 @@ export class OnDisburseNotifier {
    * stopped before an outcome; `onRetry` runs after each failed attempt that will be tried again.
    */
   async post(url: string, body: { header: unknown; message: unknown }, ctx: Record<string, unknown>,
-    onRetry?: () => void): Promise<{ delivered: boolean; attempts: number; lastError: string } | undefined> {
+    onRetry?: () => void): Promise<Outcome> {
     const { maxAttempts } = this.deps.config.notify;
     const key = this.deps.security?.signingKey;
     const signed = key ? await signG2pMessage(key, body) : undefined;
     const text = signed?.body ?? JSON.stringify(body);
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(signed?.headers ?? {}) };
-    const entry = { channel: 'g2p-connect' as const, batchId: String(ctx.batchId ?? ''), event: ctx.final ? 'on-disburse final'
-      : 'on-disburse progress', url };
+    const event = typeof ctx.event === 'string' ? ctx.event : ctx.final ? 'on-disburse final' : 'on-disburse progress';
+    const entry = { channel: 'g2p-connect' as const, batchId: String(ctx.batchId ?? ''), event, url };
     try {
       // The one retry policy of upstream notifications (notify/retry.ts): transient failures are tried again with
       // backoff up to maxAttempts; a definitive refusal (4xx other than 408 and 429) is given up at once.
@@ -178,4 +256,3 @@ export class OnDisburseNotifier {
     }
   }
 }
-
