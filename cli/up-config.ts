@@ -198,16 +198,3 @@ export function resolveUpLayout(flags: UpFlags, env: NodeJS.ProcessEnv, payeeIds
   }
   return layout;
 }
-
-/**
- * The port `gpo sim` takes from the environment, as `gpo up` would give that server: GPO_<NAME>_PORT, else its
- * offset from GPO_BASE_PORT (0: a free port). Flags and the config file come first; undefined leaves the default.
- */
-export function envPort(server: string, env: NodeJS.ProcessEnv, offsetName: string = server): number | undefined {
-  const own = env[envName(server, 'PORT')];
-  if (own !== undefined && own !== '') return portNumber(own, envName(server, 'PORT'));
-  const base = env.GPO_BASE_PORT;
-  if (base === undefined || base === '') return undefined;
-  const b = portNumber(base, 'GPO_BASE_PORT');
-  return b === 0 ? 0 : b + offsetOf(offsetName, [offsetName]);
-}

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { findUrl } from '../scenarios/environment';
+import { UserError } from '../shared/errors';
+import { worldEnv, type WorldEnv } from '../simulators/config';
 
 type Loose = Record<string, unknown>;
 const ROOT = path.resolve(__dirname, '..');
@@ -58,10 +60,17 @@ export async function worldAvailability(withOrchestrator = true): Promise<string
   }
 }
 
+/** The world's payer DFSP and PIL settings from GPO_* variables (e.g. GPO_PAYER_AUTO_ACCEPT_QUOTES), as `gpo up` takes them. */
+function worldSettings(): WorldEnv {
+  const r = worldEnv(process.env);
+  if (r.ok) return r.value;
+  throw new UserError(`the simulated world: ${r.problems.join('; ')}`, 'correct or unset them; docs/simulators.md ("Environment")');
+}
+
 export async function startInProcessWorld(opts: WorldOptions = {}): Promise<StartedWorld> {
   const worldMod = await loadModule('simulators/world', ['startWorld', 'defaultWorldConfig']);
   const cfg = (worldMod.defaultWorldConfig as () => Loose)();
-  Object.assign(cfg, { ports: 'random', seed: opts.seed ?? 2026 });
+  Object.assign(cfg, worldSettings(), { ports: 'random', seed: opts.seed ?? 2026 });
   const world = (await (worldMod.startWorld as (c: Loose) => Promise<Loose>)(cfg)) as Loose;
   const stopWorld = () => (world.stop as () => Promise<void>).call(world);
   const payerOutboundUrl = findUrl(world, 'payerOutbound', ['payer', 'payerDfsp', 'govbank']);
@@ -186,19 +195,22 @@ function combined(parts: ServiceProcess[], info: Loose): ServiceProcess {
  * "dfsps": payees, payer, PIL), as one ServiceProcess whose stats are the sums.
  */
 export async function spawnWorldProcesses(processes: 1 | 2 | 3, seed: number, nodeArgs: string[] = []): Promise<ServiceProcess> {
-  if (processes === 1) return spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed }, 'GPO_WORLD ', nodeArgs);
+  const settings = worldSettings();
+  if (processes === 1) return spawnServiceProcess('simulators/world-process.ts', { ...settings, ports: 'random', seed }, 'GPO_WORLD ', nodeArgs);
   const hub = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'hub' }, 'GPO_WORLD ', nodeArgs);
   try {
     if (processes === 3) {
       const payees = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'payees', hub: hub.info.urls },
         'GPO_WORLD ', nodeArgs);
-      const payer = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'payer', hub: hub.info.urls },
+      const payer = await spawnServiceProcess('simulators/world-process.ts', { ...settings, ports: 'random', seed, part: 'payer', hub:
+        hub.info.urls },
         'GPO_WORLD ', nodeArgs)
         .catch(async (err: Error) => { await payees.stop().catch(() => undefined); throw err; });
       const urls = { ...(payees.info.urls as Record<string, string>), ...(payer.info.urls as Record<string, string>) };
       return combined([hub, payees, payer], { urls, pids: [hub.pid, payees.pid, payer.pid] });
     }
-    const dfsps = await spawnServiceProcess('simulators/world-process.ts', { ports: 'random', seed, part: 'dfsps', hub: hub.info.urls },
+    const dfsps = await spawnServiceProcess('simulators/world-process.ts', { ...settings, ports: 'random', seed, part: 'dfsps', hub:
+      hub.info.urls },
       'GPO_WORLD ', nodeArgs);
     return combined([hub, dfsps], { urls: dfsps.info.urls, pids: [hub.pid, dfsps.pid] });
   } catch (err) {

@@ -21,7 +21,3 @@ export const DEFAULT_PORTS = {
   sponsorBank: 4070,
 } as const;
 
-/** Bind address: loopback unless configured otherwise (containers set GPO_HOST=0.0.0.0). */
-export function bindHost(): string {
-  return process.env.GPO_HOST ?? '127.0.0.1';
-}

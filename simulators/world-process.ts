@@ -105,12 +105,13 @@ export async function startDfspPart(partial: WorldPartConfig): Promise<Part> {
     const payer = await startPayerDfsp({
       fspId: cfg.payerFspId, port: 0, inboundPort: 0, host, switchUrl, alsUrl, currency: cfg.treasury.currency ?? currency,
       treasuryBalance: cfg.treasury.balance, netDebitCap: cfg.treasury.netDebitCap ?? cfg.treasury.balance, seed: cfg.seed,
+      ...(cfg.payerOptions ?? {}),
     });
     started.push(payer);
     urls.payerOutbound = payer.outboundUrl;
     urls.payerInbound = payer.inboundUrl;
     if (cfg.pil !== false) {
-      const pil = await startPil({ port: 0, host, payerOutboundUrl: payer.outboundUrl, seed: cfg.seed });
+      const pil = await startPil({ port: 0, host, payerOutboundUrl: payer.outboundUrl, seed: cfg.seed, mode: cfg.pilMode });
       started.push(pil);
       urls.pil = pil.url;
     }

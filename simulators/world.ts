@@ -58,9 +58,12 @@ export interface WorldConfig {
   treasury: { balance: string; netDebitCap?: string; currency?: string };
   /** Start the PIL simulator too (default true). */
   pil?: boolean;
-  /** How the payer DFSP's SDK is configured (quote and party acceptance, stage timeouts, extensions). */
-  payerOptions?: Pick<PayerDfspOptions, 'autoAcceptParty' | 'autoAcceptQuote' | 'stageTimeoutsMs' | 'extensions' | 'profile'>;
-  /** How the PIL pays: 'sequential' (as in demo #1) or 'concurrent' (default; $GPO_PIL_MODE). */
+  /**
+   * How the payer DFSP's SDK is configured (quote and party acceptance, stage timeouts, extensions, profile) and where
+   * it reports bulk transactions; `gpo up` takes some from GPO_* variables (simulators/config.ts worldEnv).
+   */
+  payerOptions?: Pick<PayerDfspOptions, 'autoAcceptParty' | 'autoAcceptQuote' | 'stageTimeoutsMs' | 'extensions' | 'profile' | 'backendUrl'>;
+  /** How the PIL pays: 'sequential' (as in demo #1) or 'concurrent' (default; `gpo up`: $GPO_PIL_MODE). */
   pilMode?: 'sequential' | 'concurrent';
   /** Start the G2P Connect mapper (ids of the payees' wallets and accounts) and the sponsor bank (default true). */
   mapper?: boolean;

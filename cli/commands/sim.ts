@@ -1,17 +1,16 @@
 import type { Argv, CommandModule } from 'yargs';
+import { UserError } from '../../shared/errors';
 import type { RunningServer } from '../../shared/server';
 import { readAlsConfigFile, startAls } from '../../simulators/als';
+import { SIMULATORS, simulatorEnv, type SimulatorName } from '../../simulators/config';
 import { readConfigFile, readPayeeConfigFile } from '../../simulators/payee-dfsp/config';
 import { startPayeeDfsp } from '../../simulators/payee-dfsp';
 import { startPayerDfsp } from '../../simulators/payer-dfsp';
 import { startPil } from '../../simulators/pil';
-import { startSwitch, switchEnvParticipants } from '../../simulators/switch';
-import { envPort } from '../up-config';
+import { startSwitch } from '../../simulators/switch';
 import { waitForSignal } from './up';
 
-/** The simulators `gpo sim` runs. */
-export const SIMULATORS = ['switch', 'als', 'payee-dfsp', 'payer-dfsp', 'pil'] as const;
-export type SimulatorName = (typeof SIMULATORS)[number];
+export { SIMULATORS, type SimulatorName };
 
 export interface SimArgs {
   name: SimulatorName;
@@ -30,30 +29,36 @@ function defined(o: Options): Options {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
+/** The simulator's options from GPO_* variables and defaults (simulators/config.ts), or a refusal naming every problem. */
+function fromEnv<N extends SimulatorName>(name: N, env: NodeJS.ProcessEnv, payeeFspId?: string): Options {
+  const r = simulatorEnv(name, env, payeeFspId);
+  if (r.ok) return r.value as Options;
+  throw new UserError(`gpo sim ${name}: ${r.problems.length === 1 ? 'a GPO_* variable is' : `${r.problems.length} GPO_* variables are`} ` +
+    `not usable\n${r.problems.join('\n')}`, 'correct or unset them; docs/simulators.md ("Environment") lists each with its default');
+}
+
 /**
  * Starts one simulator. Options come from the flags, then the config file (YAML/JSON), then the GPO_* variables
- * docker-compose.sim.yml sets (GPO_SWITCH_URL, GPO_ALS_URL, GPO_PAYER_OUTBOUND_URL, GPO_PAYEE_URLS, GPO_PAYER_FSP,
- * GPO_CURRENCY, GPO_HOST), then the defaults.
+ * (simulators/config.ts: docker-compose.sim.yml sets peers' URLs, GPO_PAYEE_URLS, GPO_PAYER_FSP, GPO_CURRENCY,
+ * GPO_HOST), then the defaults. A variable that is set but not usable refuses the start.
  */
 export async function startSimulator(args: SimArgs, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
-  const flags = defined({ port: args.port, host: args.host ?? env.GPO_HOST, seed: args.seed });
-  /** Ports from GPO_<NAME>_PORT or GPO_BASE_PORT, under the config file and the flags. */
-  const fromEnv = (server: string, offsetName?: string) => defined({ port: envPort(server, env, offsetName) });
+  const flags = defined({ port: args.port, host: args.host, seed: args.seed });
   switch (args.name) {
     case 'switch': {
       const file = args.config ? readConfigFile(args.config, ['port', 'host', 'hubName', 'faultRules', 'seed', 'expirySweepMs', 'alsUrl',
         'participants']) : {};
-      return startSwitch({ participants: switchEnvParticipants(env), ...fromEnv('switch'), ...file, ...flags });
+      return startSwitch({ ...fromEnv('switch', env), ...file, ...flags });
     }
     case 'als': {
       const file = args.config ? readAlsConfigFile(args.config) : {};
-      return startAls({ ...fromEnv('als'), ...file, ...flags });
+      return startAls({ ...fromEnv('als', env), ...file, ...flags });
     }
     case 'payee-dfsp': {
       const file = args.config ? readPayeeConfigFile(args.config) : {};
       const fspId = args['fsp-id'] ?? (file as { fspId?: string }).fspId ?? 'payeefsp1';
       // A payee alone sits where gpo up puts the first payee (GPO_BASE_PORT + 50), or at GPO_<FSPID>_PORT.
-      return startPayeeDfsp({ ...fromEnv(fspId, 'payeefsp1'), ...file, ...flags, ...defined({ fspId: args['fsp-id'] }) });
+      return startPayeeDfsp({ ...fromEnv('payee-dfsp', env, fspId), ...file, ...flags, fspId });
     }
     case 'payer-dfsp': {
       const file = args.config ? readConfigFile(args.config, [
@@ -61,18 +66,13 @@ export async function startSimulator(args: SimArgs, env: NodeJS.ProcessEnv = pro
         'onboard', 'autoAcceptParty', 'autoAcceptQuote', 'callbackTimeoutMs', 'faultRules', 'seed',
       ]) : {};
       return startPayerDfsp({
-        ...defined({
-          fspId: env.GPO_PAYER_FSP, switchUrl: env.GPO_SWITCH_URL, alsUrl: env.GPO_ALS_URL, inboundPublicUrl: env.GPO_PAYER_INBOUND_URL,
-          currency: env.GPO_CURRENCY,
-        }),
-        ...fromEnv('payer'), ...defined({ inboundPort: envPort('payer-inbound', env) }),
-        ...file, ...flags, ...defined({ fspId: args['fsp-id'], inboundPort: args['inbound-port'] }),
+        ...fromEnv('payer-dfsp', env), ...file, ...flags, ...defined({ fspId: args['fsp-id'], inboundPort: args['inbound-port'] }),
       });
     }
     case 'pil': {
       const file = args.config ? readConfigFile(args.config, ['port', 'host', 'payerOutboundUrl', 'directory', 'mode', 'syncWindowMs',
         'concurrency', 'faultRules', 'seed']) : {};
-      return startPil({ ...defined({ payerOutboundUrl: env.GPO_PAYER_OUTBOUND_URL }), ...fromEnv('pil'), ...file, ...flags });
+      return startPil({ ...fromEnv('pil', env), ...file, ...flags });
     }
     default:
       throw new Error(`unknown simulator ${String(args.name)}; one of ${SIMULATORS.join(', ')}`);
@@ -98,8 +98,11 @@ export const simCommand: CommandModule<object, SimArgs> = {
     .example('GPO_SWITCH_URL=http://127.0.0.1:4030 $0 sim payee-dfsp --fsp-id payeefsp2 --port 4051',
       'A second payee DFSP calling back the switch')
     .example('$0 sim payer-dfsp --port 4020 --inbound-port 4021', 'The treasury bank with its outbound and inbound APIs')
-    .epilogue('Peers come from GPO_SWITCH_URL, GPO_ALS_URL, GPO_PAYER_OUTBOUND_URL, GPO_PAYER_INBOUND_URL, GPO_PAYEE_URLS (fsp=url,...), ' +
-      'GPO_PAYER_FSP, GPO_CURRENCY.') as unknown as Argv<SimArgs>,
+    .epilogue('Under the flags and the config file, GPO_* variables set each simulator (docs/simulators.md, "Environment"): ' +
+      'GPO_<NAME>_PORT, GPO_BASE_PORT, GPO_HOST; peers from GPO_SWITCH_URL, GPO_ALS_URL, GPO_PAYER_OUTBOUND_URL, GPO_PAYER_INBOUND_URL, ' +
+      'GPO_PAYEE_URLS (fsp=url,...); GPO_PAYER_FSP, GPO_CURRENCY; the payer DFSP\'s GPO_PAYER_BACKEND_URL, ' +
+      'GPO_PAYER_AUTO_ACCEPT_PARTY, GPO_PAYER_AUTO_ACCEPT_QUOTES, GPO_PAYER_SDK_PROFILE; the PIL\'s GPO_PIL_MODE. ' +
+      'A variable set to something unusable refuses the start, naming it.') as unknown as Argv<SimArgs>,
   handler: async (args) => {
     const server = await startSimulator(args);
     const inbound = (server as { inboundUrl?: string }).inboundUrl;

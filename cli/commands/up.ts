@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_PORTS } from '../../shared/server';
+import { UserError } from '../../shared/errors';
+import { worldEnv, type WorldEnv } from '../../simulators/config';
 import { defaultWorldConfig, startWorld, World, WorldConfig } from '../../simulators/world';
 import { readUpConfigFile, resolveUpLayout, UpConfigFile, UpLayout } from '../up-config';
 
@@ -16,6 +18,16 @@ export interface UpOptions {
   auth?: 'on' | 'off';
   /** Accept the PIL-compatible API without credentials from these addresses (OpenG2P's interop-layer module sends none). */
   unauthenticatedPil?: string[];
+  /** The payer DFSP's and the PIL's settings from GPO_* variables (worldEnv). */
+  world?: WorldEnv;
+}
+
+/** What GPO_* variables say about the world `gpo up` starts, or a refusal naming every variable that is not usable. */
+export function upWorldEnv(env: NodeJS.ProcessEnv): WorldEnv {
+  const r = worldEnv(env);
+  if (r.ok) return r.value;
+  throw new UserError(`gpo up: ${r.problems.length === 1 ? 'a GPO_* variable is' : `${r.problems.length} GPO_* variables are`} not ` +
+    `usable\n${r.problems.join('\n')}`, 'correct or unset them; docs/simulators.md ("Environment") lists each with its default');
 }
 
 interface RunningOrchestrator {
@@ -102,7 +114,8 @@ export function worldLinks(world: World): Array<{ name: string; role: string; ur
 export async function startUp(opts: UpOptions = {}): Promise<Up> {
   const base = defaultWorldConfig();
   const layout = typeof opts.ports === 'object' ? opts.ports : undefined;
-  const cfg: WorldConfig = { ...base, ports: layout ? base.ports : opts.ports ?? 'default', host: opts.host, seed: opts.seed ?? 1,
+  const cfg: WorldConfig = { ...base, ...(opts.world ?? {}), ports: layout ? base.ports : opts.ports ?? 'default', host: opts.host, seed:
+    opts.seed ?? 1,
     ...(layout ? worldPlacement(base, layout) : {}) };
   const orchestratorPort = layout ? layout.orchestrator.port : opts.ports === 'random' ? 0 : DEFAULT_PORTS.orchestrator;
   const orchestratorHost = layout ? layout.orchestrator.host : cfg.host;
@@ -219,7 +232,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
     const layout = resolveUpLayout({ 'base-port': args['base-port'], port: args.port, host: args.host, config: args.config }, process.env,
       payeeIds, args.config ? file : undefined);
     const up = await startUp({ ports: layout, seed: args.seed ?? file.seed, orchestrator: args.orchestrator ?? file.orchestrator, dataDir:
-      args['data-dir'] ?? file.dataDir, auth: args.auth,
+      args['data-dir'] ?? file.dataDir, auth: args.auth, world: upWorldEnv(process.env),
       ...(args['unauthenticated-pil'] !== undefined ? { unauthenticatedPil: args['unauthenticated-pil'].split(',').map((x) => x.trim()) }
         : {}),
     });

@@ -6,7 +6,7 @@
 import Hapi, { Request, ResponseToolkit, ResponseObject } from '@hapi/hapi';
 import type { Logger } from 'pino';
 import { componentLogger, maskId } from '../../shared/logger';
-import { bindHost, DEFAULT_PORTS, RunningServer } from '../../shared/server';
+import { DEFAULT_PORTS, RunningServer } from '../../shared/server';
 import {
   checkBody, checkHeaders, describeError, errorBody, FSPIOP_MAX_BODY, fspiopHeaders, fspiopPayloadErrors, HeaderProblem,
   PeerClient, warmValidators,
@@ -22,12 +22,12 @@ import { codeForHttpStatus } from '../../shared/fspiop-errors';
 export interface AlsOptions {
   port?: number;
   host?: string;
-  /** Hub admin API base URL to read participant endpoints from (central-ledger convention); default $GPO_SWITCH_URL. */
+  /** Hub admin API base URL to read participant endpoints from (central-ledger convention); default none. */
   hubAdminUrl?: string;
   /** Endpoints held by the ALS itself: fspId → base URL, or fspId → {endpointType: url template}. */
   endpoints?: Record<string, string | Record<string, string>>;
   oracleEntries?: OracleEntry[];
-  /** Default: the default world's rules (`defaultOracleRules`) for payeefsp1 and payeefsp2 (or $GPO_PAYEE_URLS). */
+  /** Default: the default world's rules (`defaultOracleRules`) for payeefsp1 and payeefsp2. */
   oracleRules?: OracleRule[];
   faultRules?: FaultRule[];
   seed?: number;
@@ -54,37 +54,15 @@ function forwardable(headers: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
-/**
- * Endpoints and oracle rules from the environment (containers): $GPO_PAYEE_URLS (`fsp=url,fsp=url`) and
- * $GPO_PAYER_FSP=$GPO_PAYER_INBOUND_URL.
- */
-export function alsEnvDefaults(env: NodeJS.ProcessEnv = process.env): { endpoints: Record<string, string>; payeeFsps: string[] } {
-  const endpoints: Record<string, string> = {};
-  const payeeFsps: string[] = [];
-  for (const pair of (env.GPO_PAYEE_URLS ?? '').split(',')) {
-    const [fsp, url] = pair.split('=');
-    if (fsp && url) {
-      endpoints[fsp.trim()] = url.trim();
-      payeeFsps.push(fsp.trim());
-    }
-  }
-  if (env.GPO_PAYER_FSP && env.GPO_PAYER_INBOUND_URL) endpoints[env.GPO_PAYER_FSP] = env.GPO_PAYER_INBOUND_URL;
-  return { endpoints, payeeFsps };
-}
-
 export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
   const log = opts.logger ?? componentLogger('als');
-  const envDefaults = alsEnvDefaults();
-  const oracle = new Oracle(
-    opts.oracleEntries ?? [],
-    opts.oracleRules ?? defaultOracleRules(envDefaults.payeeFsps.length ? envDefaults.payeeFsps : ['payeefsp1', 'payeefsp2']),
-  );
+  const oracle = new Oracle(opts.oracleEntries ?? [], opts.oracleRules ?? defaultOracleRules(['payeefsp1', 'payeefsp2']));
   const own = new StaticEndpoints();
-  for (const [fsp, eps] of Object.entries(opts.endpoints ?? envDefaults.endpoints)) {
+  for (const [fsp, eps] of Object.entries(opts.endpoints ?? {})) {
     if (typeof eps === 'string') own.setBase(fsp, eps);
     else for (const [t, v] of Object.entries(eps)) own.set(fsp, t, v);
   }
-  const hubAdminUrl = opts.hubAdminUrl ?? process.env.GPO_SWITCH_URL;
+  const hubAdminUrl = opts.hubAdminUrl;
   const hub = hubAdminUrl ? new HubEndpoints(hubAdminUrl) : undefined;
   const source: EndpointSource = hub ? new ChainedEndpoints([own, hub]) : own;
   const faults = new FaultRules(opts.faultRules ?? [], opts.seed ?? 1);
@@ -108,7 +86,7 @@ export async function startAls(opts: AlsOptions = {}): Promise<RunningAls> {
 
   const server = Hapi.server({
     port: opts.port ?? DEFAULT_PORTS.als,
-    host: opts.host ?? bindHost(),
+    host: opts.host ?? '127.0.0.1',
     routes: { payload: { maxBytes: FSPIOP_MAX_BODY } },
   });
   fspiopPayloadErrors(server);

@@ -10,7 +10,7 @@
 import Hapi from '@hapi/hapi';
 import { createRemoteJWKSet } from 'jose';
 import { signedFieldPayload, verifyDetachedJws } from '../../shared/g2p-jws';
-import { bindHost, RunningServer } from '../../shared/server';
+import type { RunningServer } from '../../shared/server';
 
 export interface OnDisburseItem {
   reference_id: string;
@@ -85,7 +85,7 @@ export interface CallbackReceiverOptions {
 
 export async function startCallbackReceiver(opts: CallbackReceiverOptions = {}): Promise<CallbackReceiver> {
   // Bodies are kept as received: the Signature header signs those bytes, not their parsed form.
-  const server = Hapi.server({ port: opts.port ?? 0, host: opts.host ?? bindHost(), routes:
+  const server = Hapi.server({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1', routes:
     { payload: { maxBytes: 50 * 1024 * 1024, output: 'data', parse: false } } });
   const jwks = opts.senderJwksUrl ? createRemoteJWKSet(new URL(opts.senderJwksUrl)) : undefined;
   let badSignatures = 0;

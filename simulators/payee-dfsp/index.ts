@@ -4,7 +4,7 @@
  */
 import Hapi, { Request, ResponseToolkit, ResponseObject } from '@hapi/hapi';
 import type { Logger } from 'pino';
-import { bindHost, DEFAULT_PORTS, RunningServer } from '../../shared/server';
+import { DEFAULT_PORTS, RunningServer } from '../../shared/server';
 import { componentLogger, maskId } from '../../shared/logger';
 import { defaultPayeeConfig, PayeeDfspConfig } from './config';
 import { payeeAdminPlugin } from './admin';
@@ -28,9 +28,9 @@ import { ErrorCode, codeForHttpStatus } from '../../shared/fspiop-errors';
 export interface PayeeDfspOptions extends Partial<PayeeDfspConfig> {
   port?: number;
   host?: string;
-  /** Where quote/transfer/bulk callbacks go (the switch); default $GPO_SWITCH_URL or :4030. */
+  /** Where quote/transfer/bulk callbacks go (the switch); default http://127.0.0.1:4030. */
   hubUrl?: string;
-  /** Where PUT /parties callbacks go (the ALS, or the switch if it proxies parties); default $GPO_ALS_URL or :4040. */
+  /** Where PUT /parties callbacks go (the ALS, or the switch if it proxies parties); default http://127.0.0.1:4040. */
   alsUrl?: string;
   faultRules?: FaultRule[];
   seed?: number;
@@ -68,7 +68,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
   const base = defaultPayeeConfig(fspId);
   const cfg: PayeeDfspConfig = {
     fspId,
-    currencies: opts.currencies ?? (process.env.GPO_CURRENCY ? [process.env.GPO_CURRENCY] : base.currencies),
+    currencies: opts.currencies ?? base.currencies,
     parties: opts.parties ?? base.parties,
     partyRules: opts.partyRules ?? base.partyRules,
     fees: opts.fees ?? base.fees,
@@ -82,8 +82,8 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
   const service = new PayeeService(core, describeError);
   const faults = new FaultRules(opts.faultRules ?? [], opts.seed ?? 1);
   const client = new PeerClient();
-  let hubUrl = (opts.hubUrl ?? process.env.GPO_SWITCH_URL ?? `http://127.0.0.1:${DEFAULT_PORTS.switch}`).replace(/\/+$/, '');
-  let alsUrl = (opts.alsUrl ?? process.env.GPO_ALS_URL ?? `http://127.0.0.1:${DEFAULT_PORTS.als}`).replace(/\/+$/, '');
+  let hubUrl = (opts.hubUrl ?? `http://127.0.0.1:${DEFAULT_PORTS.switch}`).replace(/\/+$/, '');
+  let alsUrl = (opts.alsUrl ?? `http://127.0.0.1:${DEFAULT_PORTS.als}`).replace(/\/+$/, '');
   const violations: Violation[] = [];
   const SENT_KEEP = 10_000;
   const sent: SentCallback[] = [];
@@ -94,7 +94,7 @@ export async function startPayeeDfsp(opts: PayeeDfspOptions = {}): Promise<Runni
 
   const server = Hapi.server({
     port: opts.port ?? DEFAULT_PORTS.payeeFirst,
-    host: opts.host ?? bindHost(),
+    host: opts.host ?? '127.0.0.1',
     routes: { payload: { maxBytes: FSPIOP_MAX_BODY } },
   });
   fspiopPayloadErrors(server);

@@ -7,7 +7,7 @@ import Hapi from '@hapi/hapi';
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import { componentLogger } from '../../shared/logger';
-import { bindHost, DEFAULT_PORTS, RunningServer } from '../../shared/server';
+import { DEFAULT_PORTS, RunningServer } from '../../shared/server';
 import { onboardParticipant } from '../switch/onboard';
 import { FspiopClient } from '../fspiop/client';
 import { describeError } from '../fspiop/errors';
@@ -28,11 +28,11 @@ export interface PayerDfspOptions {
   /** FSPIOP inbound port (default 4021). */
   inboundPort?: number;
   host?: string;
-  /** Switch base URL (quotes, transfers, bulk*); default $GPO_SWITCH_URL or http://127.0.0.1:4030. */
+  /** Switch base URL (quotes, transfers, bulk*); default http://127.0.0.1:4030. */
   switchUrl?: string;
-  /** ALS base URL (parties); default $GPO_ALS_URL or http://127.0.0.1:4040. */
+  /** ALS base URL (parties); default http://127.0.0.1:4040. */
   alsUrl?: string;
-  /** URL the switch and ALS should call back (this simulator's inbound base URL as seen by them). */
+  /** URL the switch and ALS should call back (this simulator's inbound base URL as seen by them); default the inbound URL. */
   inboundPublicUrl?: string;
   currency?: string;
   /** Treasury account balance, decimal string (default "1000000000"). */
@@ -41,12 +41,12 @@ export interface PayerDfspOptions {
   netDebitCap?: string;
   /** Onboard on the switch at start (participant, endpoints, limits); default true. */
   onboard?: boolean;
-  /** The SDK's AUTO_ACCEPT_PARTY / AUTO_ACCEPT_QUOTES for POST /transfers (default true, as the SDK; $GPO_PAYER_AUTO_ACCEPT_*). */
+  /** The SDK's AUTO_ACCEPT_PARTY / AUTO_ACCEPT_QUOTES for POST /transfers (default true, as the SDK). */
   autoAcceptParty?: boolean;
   autoAcceptQuote?: boolean;
   /** Behaviours beyond the real SDK (README: Extensions); all off by default. */
   extensions?: PayerExtensions;
-  /** Which SDK release to behave as: 'current' (default) or '18.0.2' (README: Profiles); $GPO_PAYER_SDK_PROFILE. */
+  /** Which SDK release to behave as: 'current' (default) or '18.0.2' (README: Profiles). */
   profile?: SdkProfile;
   /** How long to wait for an FSPIOP callback before failing the item with a timeout (ms, default 30000). */
   callbackTimeoutMs?: number;
@@ -55,7 +55,7 @@ export interface PayerDfspOptions {
   stageTimeoutsMs?: Partial<{ party: number; quote: number; fulfil: number }>;
   /** FSPIOP expiration given to transfers and bulk transfers we send (ms from now; default callbackTimeoutMs). */
   transferExpiryMs?: number;
-  /** Back office base URL for bulk transaction reports (`PUT {backendUrl}/bulkTransactions/{id}`); default $GPO_PAYER_BACKEND_URL. */
+  /** Back office base URL for bulk transaction reports (`PUT {backendUrl}/bulkTransactions/{id}`); default none. */
   backendUrl?: string;
   /** Party lookups in flight per bulk transaction (default 256). */
   lookupConcurrency?: number;
@@ -90,14 +90,6 @@ export interface RunningPayerDfsp extends RunningServer {
   setBackendUrl(url: string | undefined): void;
   /** Resolves when every bulk transaction report sent so far has been delivered (or given up). */
   reportsIdle(): Promise<void>;
-}
-
-function profileFromEnv(v: string | undefined): SdkProfile {
-  return v === '18.0.2' ? { name: '18.0.2', bulkDefects: true } : { name: 'current' };
-}
-
-function envBool(v: string | undefined): boolean | undefined {
-  return v === 'true' ? true : v === 'false' ? false : undefined;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
@@ -168,13 +160,13 @@ class BackOffice {
 }
 
 export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<RunningPayerDfsp> {
-  const fspId = opts.fspId ?? process.env.GPO_PAYER_FSP ?? 'govbank';
-  const host = opts.host ?? bindHost();
-  const currency = opts.currency ?? process.env.GPO_CURRENCY ?? 'USD';
+  const fspId = opts.fspId ?? 'govbank';
+  const host = opts.host ?? '127.0.0.1';
+  const currency = opts.currency ?? 'USD';
   const treasuryBalance = opts.treasuryBalance ?? '1000000000';
   const log = opts.logger ?? componentLogger('payer-dfsp', { fspId });
-  const switchUrl = (opts.switchUrl ?? process.env.GPO_SWITCH_URL ?? `http://127.0.0.1:${DEFAULT_PORTS.switch}`).replace(/\/+$/, '');
-  const alsUrl = (opts.alsUrl ?? process.env.GPO_ALS_URL ?? `http://127.0.0.1:${DEFAULT_PORTS.als}`).replace(/\/+$/, '');
+  const switchUrl = (opts.switchUrl ?? `http://127.0.0.1:${DEFAULT_PORTS.switch}`).replace(/\/+$/, '');
+  const alsUrl = (opts.alsUrl ?? `http://127.0.0.1:${DEFAULT_PORTS.als}`).replace(/\/+$/, '');
   const callbackTimeoutMs = opts.callbackTimeoutMs ?? 30_000;
 
   warmSdkValidators();
@@ -183,7 +175,7 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   const treasury = new Treasury({ [currency]: treasuryBalance });
   const client = new FspiopClient({ fspId, connections: opts.connections });
   const faults = new FaultRules(opts.faultRules ?? [], opts.seed ?? 1);
-  const backend = { url: opts.backendUrl ?? process.env.GPO_PAYER_BACKEND_URL };
+  const backend = { url: opts.backendUrl };
   const backOffice = new BackOffice(backend, log);
   const violations: Violation[] = [];
   const answerProblems: AnswerProblem[] = [];
@@ -192,8 +184,8 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
     fspId, switchUrl, alsUrl, callbackTimeoutMs,
     stageTimeoutsMs: { party: callbackTimeoutMs, quote: callbackTimeoutMs, fulfil: callbackTimeoutMs, ...(opts.stageTimeoutsMs ?? {}) },
     transferExpiryMs: opts.transferExpiryMs ?? callbackTimeoutMs,
-    autoAcceptParty: opts.autoAcceptParty ?? envBool(process.env.GPO_PAYER_AUTO_ACCEPT_PARTY) ?? true,
-    autoAcceptQuote: opts.autoAcceptQuote ?? envBool(process.env.GPO_PAYER_AUTO_ACCEPT_QUOTES) ?? true,
+    autoAcceptParty: opts.autoAcceptParty ?? true,
+    autoAcceptQuote: opts.autoAcceptQuote ?? true,
     lookupConcurrency: opts.lookupConcurrency ?? 256,
     bulkConcurrency: opts.bulkConcurrency ?? 8,
   }, client, treasury, describeError, log, {
@@ -228,7 +220,7 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   registerInbound(inbound, client, violations, faults);
   const extensionUses: Record<string, number> = {};
   registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems, extensions: opts.extensions
-    ?? {}, extensionUses, profile: opts.profile ?? profileFromEnv(process.env.GPO_PAYER_SDK_PROFILE) });
+    ?? {}, extensionUses, profile: opts.profile ?? { name: 'current' } });
 
   await inbound.start();
   try {
@@ -251,7 +243,7 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   };
 
   if (opts.onboard !== false) {
-    const callbackBase = opts.inboundPublicUrl ?? process.env.GPO_PAYER_INBOUND_URL ?? inboundUrl;
+    const callbackBase = opts.inboundPublicUrl ?? inboundUrl;
     const onboard = () => onboardParticipant(switchUrl, fspId, callbackBase,
       { currency, netDebitCap: opts.netDebitCap ?? treasuryBalance });
     try {

@@ -26,10 +26,10 @@ export type { PilDirectoryEntry } from './domain';
 export interface PilOptions {
   port?: number;
   host?: string;
-  /** The payer DFSP's SDK outbound API base URL; default $GPO_PAYER_OUTBOUND_URL or http://127.0.0.1:4020. */
+  /** The payer DFSP's SDK outbound API base URL; default http://127.0.0.1:4020. */
   payerOutboundUrl?: string;
   directory?: PilDirectoryEntry[];
-  /** 'sequential' = as in demo #1 (one payee at a time); 'concurrent' = many at once (default, or $GPO_PIL_MODE). */
+  /** 'sequential' = as in demo #1 (one payee at a time); 'concurrent' = many at once (default). */
   mode?: 'sequential' | 'concurrent';
   /** Answer POST /disbursement synchronously if the batch completes within this window (ms, default 15000). */
   syncWindowMs?: number;
@@ -59,9 +59,9 @@ interface Job {
 export async function startPil(opts: PilOptions = {}): Promise<RunningPil> {
   const host = opts.host ?? '127.0.0.1';
   const log = opts.logger ?? componentLogger('pil');
-  const defaultUrl = (opts.payerOutboundUrl ?? process.env.GPO_PAYER_OUTBOUND_URL ?? 'http://127.0.0.1:4020').replace(/\/$/, '');
+  const defaultUrl = (opts.payerOutboundUrl ?? 'http://127.0.0.1:4020').replace(/\/$/, '');
   const directory = new Directory(opts.directory ?? DEFAULT_DIRECTORY);
-  const mode = opts.mode ?? (process.env.GPO_PIL_MODE === 'sequential' ? 'sequential' : 'concurrent');
+  const mode = opts.mode ?? 'concurrent';
   const concurrency = mode === 'sequential' ? 1 : Math.max(1, opts.concurrency ?? 16);
   const syncWindowMs = opts.syncWindowMs ?? 15_000;
   const timeoutMs = opts.requestTimeoutMs ?? 60_000;

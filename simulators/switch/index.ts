@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import { componentLogger } from '../../shared/logger';
 import { amountFromJsonNumber, fromUnits, MoneyError, toUnits } from '../../shared/money';
-import { bindHost, DEFAULT_PORTS, RunningServer } from '../../shared/server';
+import { DEFAULT_PORTS, RunningServer } from '../../shared/server';
 import {
   answerVersion, checkBody, checkHeaders, describeError, errorBody, FSPIOP_MAX_BODY, fspiopHeaders, fspiopPayloadErrors, FspiopResource,
   HeaderProblem, warmValidators,
@@ -35,7 +35,7 @@ export interface SwitchOptions {
   expirySweepMs?: number;
   /** Where GET /parties without FSPIOP-Destination goes (an ALS), if the switch is used as a parties proxy. */
   alsUrl?: string;
-  /** Participants onboarded at start (standard endpoints under baseUrl, net debit cap); e.g. from $GPO_PAYEE_URLS. */
+  /** Participants onboarded at start (standard endpoints under baseUrl, net debit cap); `gpo sim switch` takes them from GPO_PAYEE_URLS. */
   participants?: PreloadedParticipant[];
 }
 
@@ -45,19 +45,6 @@ export interface PreloadedParticipant {
   currency?: string;
   /** Decimal string; default "1000000000". */
   netDebitCap?: string;
-}
-
-/**
- * Participants from the environment (containers): $GPO_PAYEE_URLS (`fsp=url,fsp=url`) in $GPO_CURRENCY. The payer
- * DFSP onboards itself through the admin API.
- */
-export function switchEnvParticipants(env: NodeJS.ProcessEnv = process.env): PreloadedParticipant[] {
-  const currency = env.GPO_CURRENCY ?? 'USD';
-  return (env.GPO_PAYEE_URLS ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((pair) => {
-    const i = pair.indexOf('=');
-    if (i <= 0) throw new Error(`GPO_PAYEE_URLS: expected fsp=url, got ${pair}`);
-    return { name: pair.slice(0, i), baseUrl: pair.slice(i + 1), currency };
-  });
 }
 
 export type SwitchViolation = Violation;
@@ -173,7 +160,7 @@ export async function startSwitch(opts: SwitchOptions = {}): Promise<RunningSwit
 
   const server = Hapi.server({
     port: opts.port ?? DEFAULT_PORTS.switch,
-    host: opts.host ?? bindHost(),
+    host: opts.host ?? '127.0.0.1',
     routes: { payload: { maxBytes: FSPIOP_MAX_BODY } },
   });
   fspiopPayloadErrors(server);

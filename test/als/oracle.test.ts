@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import Hapi from '@hapi/hapi';
 import { endpointUrl, HubEndpoints, StaticEndpoints } from '../../simulators/als/endpoints';
-import { alsEnvDefaults } from '../../simulators/als';
 import { Oracle, OracleError } from '../../simulators/als/oracle';
 
 describe('ALS oracle and endpoints', () => {
@@ -92,15 +91,5 @@ describe('ALS endpoints read from a hub admin API', () => {
       await eps.close();
       await hub.stop();
     }
-  });
-});
-
-describe('ALS settings from the environment', () => {
-  it('reads payee and payer endpoints from GPO_* variables', () => {
-    const d = alsEnvDefaults({ GPO_PAYEE_URLS: 'payeefsp1=http://a:4050, payeefsp2=http://b:4051', GPO_PAYER_FSP: 'govbank',
-      GPO_PAYER_INBOUND_URL: 'http://p:4021' });
-    assert.deepEqual(d.payeeFsps, ['payeefsp1', 'payeefsp2']);
-    assert.deepEqual(d.endpoints, { payeefsp1: 'http://a:4050', payeefsp2: 'http://b:4051', govbank: 'http://p:4021' });
-    assert.deepEqual(alsEnvDefaults({}).endpoints, {});
   });
 });

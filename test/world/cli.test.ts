@@ -17,7 +17,8 @@ import { onboardParticipant } from '../../simulators/switch/onboard';
 import type { RunningSwitch } from '../../simulators/switch';
 import { SIMULATORS, simCommand, startSimulator } from '../../cli/commands/sim';
 import { startUp, Up, upCommand } from '../../cli/commands/up';
-import { envPort, resolveUpLayout } from '../../cli/up-config';
+import { resolveUpLayout } from '../../cli/up-config';
+import { simulatorEnv } from '../../simulators/config';
 import { formatCliError } from '../../cli/errors';
 import { UserError } from '../../shared/errors';
 import { logToFile, rootLogger } from '../../shared/logger';
@@ -209,11 +210,17 @@ describe('gpo up: ports and bind addresses', () => {
   });
 
   it('gpo sim reads its port from GPO_<NAME>_PORT or where GPO_BASE_PORT puts it', () => {
-    assert.equal(envPort('switch', { GPO_BASE_PORT: '5300' }), 5330);
-    assert.equal(envPort('switch', { GPO_BASE_PORT: '5300', GPO_SWITCH_PORT: '5399' }), 5399);
-    assert.equal(envPort('payeefsp2', { GPO_BASE_PORT: '5300' }, 'payeefsp1'), 5350);
-    assert.equal(envPort('payer-inbound', { GPO_BASE_PORT: '0' }), 0);
-    assert.equal(envPort('als', {}), undefined);
+    const ports = (name: Parameters<typeof simulatorEnv>[0], env: NodeJS.ProcessEnv, fspId?: string) => {
+      const r = simulatorEnv(name, env, fspId);
+      assert.ok(r.ok);
+      return r.value as { port?: number; inboundPort?: number };
+    };
+    assert.equal(ports('switch', { GPO_BASE_PORT: '5300' }).port, 5330);
+    assert.equal(ports('switch', { GPO_BASE_PORT: '5300', GPO_SWITCH_PORT: '5399' }).port, 5399);
+    assert.equal(ports('payee-dfsp', { GPO_BASE_PORT: '5300' }, 'payeefsp2').port, 5350);
+    assert.equal(ports('payee-dfsp', { GPO_PAYEEFSP2_PORT: '5352' }, 'payeefsp2').port, 5352);
+    assert.equal(ports('payer-dfsp', { GPO_BASE_PORT: '0' }).inboundPort, 0);
+    assert.equal(ports('als', {}).port, 4040);
   });
 
   it('starts every server where the layout says and prints the port map from what listens', async () => {
