@@ -9,7 +9,7 @@ import type { MojaloopSdkMode, RailName } from './domain/types';
 import { resolveSecurity, securityProblems, type SecurityConfig, type SecurityOptions } from './security/config';
 
 export interface RetryPolicy {
-  /** Attempts per payment on transient failures (timeouts, 5xx, 1001, 2003, 2004), first one included. */
+  /** Attempts per payment on transient failures (timeouts, 5xx, 1001, 2003, 2004, 2005), first one included. */
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;

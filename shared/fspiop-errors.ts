@@ -94,7 +94,8 @@ export function errorGroup(code: string | undefined): ErrorGroup {
 /**
  * What a code says about the operation that got it:
  * - `in-doubt`: the server timed out (2004); the operation may have completed, so it is asked about, never resent;
- * - `transient`: communication failed or the service is unavailable (1000, 1001, 2003): trying again later is safe;
+ * - `transient`: communication failed, or the service is unavailable or busy (1000, 1001, 2003, 2005): the request was
+ *   not taken, so trying again later is safe;
  * - `expired`: the hub expired the quote or transfer (3302, 3303): it can never commit, so new ids are safe;
  * - `final`: any other code; the operation failed and trying again gets the same answer.
  */
@@ -105,6 +106,7 @@ const DISPOSITIONS: ReadonlyMap<string, ErrorDisposition> = new Map<string, Erro
   [ErrorCode.COMMUNICATION_ERROR, 'transient'],
   [ErrorCode.DESTINATION_COMMUNICATION_ERROR, 'transient'],
   [ErrorCode.SERVICE_CURRENTLY_UNAVAILABLE, 'transient'],
+  [ErrorCode.SERVER_BUSY, 'transient'],
   [ErrorCode.QUOTE_EXPIRED, 'expired'],
   [ErrorCode.TRANSFER_EXPIRED, 'expired'],
 ]);

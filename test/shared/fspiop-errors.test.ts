@@ -29,14 +29,14 @@ describe('shared FSPIOP error vocabulary', () => {
     assert.equal(errorGroup(undefined), 'unknown');
   });
 
-  it('classifies every official code: one in doubt, three transient, two expired, the rest final', () => {
+  it('classifies every official code: one in doubt, four transient, two expired, the rest final', () => {
     const by = (d: string) => OFFICIAL.filter((c) => classifyError(c) === d);
     assert.deepEqual(by('in-doubt'), ['2004']);
-    assert.deepEqual(by('transient'), ['1000', '1001', '2003']);
+    assert.deepEqual(by('transient'), ['1000', '1001', '2003', '2005']);
     assert.deepEqual(by('expired'), ['3302', '3303']);
-    assert.equal(by('final').length, OFFICIAL.length - 6);
+    assert.equal(by('final').length, OFFICIAL.length - 7);
     // "try again later" is transient or in doubt; nothing else
-    assert.deepEqual(OFFICIAL.filter(isTransientCode), ['1000', '1001', '2003', '2004']);
+    assert.deepEqual(OFFICIAL.filter(isTransientCode), ['1000', '1001', '2003', '2004', '2005']);
     assert.deepEqual(OFFICIAL.filter(isExpiredCode), ['3302', '3303']);
     assert.deepEqual(OFFICIAL.filter(isInDoubtCode), ['2004']);
     assert.equal(classifyError(undefined), 'final');
