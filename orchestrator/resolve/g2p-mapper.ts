@@ -40,6 +40,8 @@ export interface G2pMapperOptions {
   /** Provider code (bank code, wallet provider) → payee FSP id; without a map the provider is the FSP id. */
   providers?: Record<string, string>;
   logger?: Logger;
+  /** The backoff's jitter, in [0, 1): pass a seeded source for reproducible runs (default Math.random). */
+  random?: () => number;
 }
 
 type Answer = { kind: 'items'; items: unknown[] } | { kind: 'failed'; errorCode: string; description: string; transient: boolean;
@@ -97,7 +99,7 @@ export class G2pMapperResolver implements PayeeResolver {
       'the mapper did not answer', transient: true };
     for (let attempt = 1; attempt <= attempts && open.length; attempt++) {
       if (attempt > 1) await delay(backoffDelay(attempt - 1,
-        { baseDelayMs: this.opts.retryBaseMs ?? 250, maxDelayMs: this.opts.retryMaxMs ?? 5000 }, Math.random()));
+        { baseDelayMs: this.opts.retryBaseMs ?? 250, maxDelayMs: this.opts.retryMaxMs ?? 5000 }, (this.opts.random ?? Math.random)()));
       const answer = await this.ask(open.map((i) => ({ ref: String(i), id: payees[i].id })));
       if (answer.kind === 'failed') {
         last = answer;

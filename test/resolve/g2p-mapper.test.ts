@@ -119,6 +119,13 @@ describe('payee resolver: G2P Connect Mapper adapter against the mapper simulato
     const none = await gone.resolve([{ key: 'z', id: 'x' }]);
     await gone.close();
     assert.equal(none[0].outcome === 'unresolved' && none[0].errorCode, '1001');
+    // The backoff's jitter comes from the given source (a seeded one makes runs reproducible): one draw per wait.
+    let draws = 0;
+    const seeded = new G2pMapperResolver({ url: 'http://127.0.0.1:1', logger: silent, attempts: 3, retryBaseMs: 1, retryMaxMs: 2,
+      random: () => { draws++; return 0.5; } });
+    await seeded.resolve([{ key: 'y', id: 'x' }]);
+    await seeded.close();
+    assert.equal(draws, 2);
   });
 
   it('does not ask again when the mapper refuses the message itself (3100, once)', async () => {
