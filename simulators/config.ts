@@ -92,11 +92,11 @@ const host = Joi.string().hostname().default(HOST).messages({ '*': 'must be a ho
 const url = () => Joi.string().uri({ scheme: ['http', 'https'] }).messages({ '*': 'must be an http(s) URL' });
 const currency = Joi.string().pattern(/^[A-Z]{3}$/).default('USD')
   .messages({ '*': 'must be a currency code of three capital letters, not {#value}' });
-const fspId = (fallback: string) => Joi.string().pattern(/^[A-Za-z0-9._-]{1,32}$/).default(fallback)
+const FSP_ID = /^[A-Za-z0-9._-]{1,32}$/;
+const fspId = (fallback: string) => Joi.string().pattern(FSP_ID).default(fallback)
   .messages({ '*': 'must be an FSP id (1 to 32 letters, digits or ._-), not {#value}' });
 const flag = Joi.boolean().default(true).messages({ '*': 'must be true or false, not {#value}' });
 
-const FSP_ID = /^[A-Za-z0-9._-]{1,32}$/;
 const HTTP_URL = /^https?:\/\/[^\s/]+[^\s]*$/;
 
 /** `fsp=url,fsp=url` as a list of FSPs and their URLs; every malformed pair is refused by name. */

@@ -16,6 +16,15 @@ export interface PendingNotification {
   entry: OutboxEntry;
 }
 
+export interface OwedId {
+  /** The event id (webhook eventId, G2P Connect message_id). */
+  id: string;
+  /** The entry to settle once delivered (none for a fresh id). */
+  entryId?: string;
+  /** Progress: the snapshot's number. */
+  sequence?: number;
+}
+
 export interface OutboxCounts {
   pending: Record<OutboxChannel, number>;
   dead: Record<OutboxChannel, number>;
@@ -34,6 +43,12 @@ export interface NotificationOutbox {
   oweStatus(batchId: string, request: StatusRequest): Promise<OutboxEntry | undefined>;
   /** Numbers the next snapshot of a pending progress entry (durable before it resolves); undefined once it is not pending. */
   numberSnapshot(batchId: string, entryId: string): Promise<number | undefined>;
+  /**
+   * The id a progress or final notification goes out under, or undefined when nothing is owed (delivered, dead or
+   * superseded): a final, its pending entry's id; progress, the next snapshot `<entry id>.<n>`, numbered first. A
+   * batch that started before its progress was kept here gets a fresh id for each progress snapshot.
+   */
+  owedId(batchId: string, event: OutboxEvent): Promise<OwedId | undefined>;
   /** Records the outcome of a delivery (durable before it resolves). */
   settle(batchId: string, entryId: string, outcome: Settlement): Promise<void>;
   /** Dead letters (attempts exhausted or refused for good), oldest batch first. */
@@ -85,6 +100,15 @@ export function storeOutbox(store: OutboxStore, opts: OutboxOptions = {}): Notif
       const b = await store.updateOutbox(batchId, numberSnapshot(entryId));
       const e = b?.outbox?.find((x) => x.id === entryId);
       return e?.state === 'pending' ? e.sent : undefined;
+    },
+    async owedId(batchId, event) {
+      const entry = await api.entryFor(batchId, event);
+      if (!isProgressEvent(event)) return entry?.state === 'pending' ? { id: entry.id, entryId: entry.id } : undefined;
+      if (!entry) return { id: newId() };
+      if (entry.state !== 'pending') return undefined;
+      // Numbered before it is sent: no two snapshots of a batch ever share an id, across crashes too.
+      const sequence = await api.numberSnapshot(batchId, entry.id);
+      return sequence === undefined ? undefined : { id: `${entry.id}.${sequence}`, entryId: entry.id, sequence };
     },
     async settle(batchId, entryId, outcome) {
       const at = now();

@@ -122,26 +122,13 @@ export function startWebhookNotifier(opts: WebhookNotifierOptions): WebhookNotif
       log.warn({ batchId, err }, 'webhook outcome not recorded; delivered again at the next start'));
   };
 
-  /** What the outbox makes of a delivery: nothing to send (delivered, dead or superseded already), or its ids. */
-  const owedFor = async (event: WebhookEventName, batchId: string): Promise<{ entryId?: string; eventId: string; sequence?: number }
-    | undefined> => {
-    const outbox = opts.outbox;
-    if (!outbox) return { eventId: newId() };
-    const entry = await outbox.entryFor(batchId, event);
-    if (event === 'batch.completed') return entry?.state === 'pending' ? { entryId: entry.id, eventId: entry.id } : undefined;
-    if (!entry) return { eventId: newId() }; // a batch that started before its progress was kept in the outbox
-    if (entry.state !== 'pending') return undefined;
-    // Numbered before it is sent: no two snapshots of a batch ever share an event id, across crashes too.
-    const sequence = await outbox.numberSnapshot(batchId, entry.id);
-    return sequence === undefined ? undefined : { entryId: entry.id, eventId: `${entry.id}.${sequence}`, sequence };
-  };
-
   const deliver = async (event: WebhookEventName, view: BatchView, signal: AbortSignal): Promise<void> => {
     if (view.callback?.kind !== 'webhook') return;
     const final = event === 'batch.completed';
-    const owed = await owedFor(event, view.id);
+    // Without an outbox every delivery is an event of its own; with one, the outbox says what is owed and under which id.
+    const owed = opts.outbox ? await opts.outbox.owedId(view.id, event) : { id: newId() };
     if (!owed || signal.aborted) return;
-    const payload: WebhookPayload = { event, eventId: owed.eventId, deliveryId: newId(), sentAt: new Date().toISOString(),
+    const payload: WebhookPayload = { event, eventId: owed.id, deliveryId: newId(), sentAt: new Date().toISOString(),
       ...(owed.sequence !== undefined ? { sequence: owed.sequence } : {}), batch: opts.present(view) };
     const body = JSON.stringify(payload);
     const secret = view.callback.secret ?? opts.secret;

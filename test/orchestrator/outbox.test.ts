@@ -69,10 +69,9 @@ describe('orchestrator outbox: progress and on-status entries over the store', (
     await store.open();
     const g2p = { kind: 'g2p-connect' as const, senderUri: 'http://127.0.0.1:9/g2p', senderId: 's' };
     await store.createBatch(record('b2', g2p), [], []);
-    const ids = ['x', ...Array.from({ length: KEEP_SETTLED_STATUS + 5 }, (_, i) => `s${i}`)];
+    const ids = Array.from({ length: KEEP_SETTLED_STATUS + 5 }, (_, i) => `s${i}`);
     const outbox = storeOutbox(store, { newId: () => ids.shift()! });
     const request = { url: 'http://127.0.0.1:9/g2p/disburse/txn/on-status', transactionId: 't', senderId: 's' };
-    ids.shift();
     const owed = await Promise.all(Array.from({ length: KEEP_SETTLED_STATUS + 5 }, () => outbox.oweStatus('b2', request)));
     assert.equal((await store.getBatch('b2'))?.outbox?.length, KEEP_SETTLED_STATUS + 5, 'concurrent changes all kept');
     await Promise.all(owed.map((e) => outbox.settle('b2', e!.id, { state: 'delivered', attempts: 1 })));

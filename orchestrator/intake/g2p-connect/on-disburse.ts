@@ -156,18 +156,6 @@ export class OnDisburseNotifier {
     });
   }
 
-  /** What the outbox makes of an on-disburse callback: nothing to send, or its message_id and entry. */
-  private async owedDisburse(batchId: string, final: boolean): Promise<{ messageId: string; entryId?: string } | undefined> {
-    const outbox = this.deps.outbox;
-    if (!outbox) return { messageId: newId() };
-    const entry = await outbox.entryFor(batchId, final ? 'on-disburse.final' : 'on-disburse.progress');
-    if (final) return entry?.state === 'pending' ? { messageId: entry.id, entryId: entry.id } : undefined;
-    if (!entry) return { messageId: newId() }; // a batch that started before its progress was kept in the outbox
-    if (entry.state !== 'pending') return undefined;
-    const n = await outbox.numberSnapshot(batchId, entry.id);
-    return n === undefined ? undefined : { messageId: `${entry.id}.${n}`, entryId: entry.id };
-  }
-
   private async sendDisburse(batchId: string, t: Tracked, final: boolean): Promise<void> {
     if (this.stopped) return;
     const batch = await this.deps.service.getBatch(batchId);
@@ -183,13 +171,14 @@ export class OnDisburseNotifier {
       }
     }
     if (!final && items.length === 0) return;
-    const owed = await this.owedDisburse(batchId, final);
+    const outbox = this.deps.outbox;
+    const owed = outbox ? await outbox.owedId(batchId, final ? 'on-disburse.final' : 'on-disburse.progress') : { id: newId() };
     if (!owed) return; // delivered, given up or superseded already
     for (const [position, s] of sent) t.sent.set(position, s);
     t.lastSentAt = Date.now();
     const cb = batch.callback;
     const header = callbackHeader(batch, 'on-disburse', cb.receiverId ?? 'gpo', cb.senderId);
-    header.message_id = owed.messageId;
+    header.message_id = owed.id;
     const body = {
       header,
       message: { transaction_id: batch.meta?.transaction_id ?? batch.sourceKey, correlation_id: batch.id, disbursements_status: items },
