@@ -10,6 +10,8 @@ import { createInterface } from 'node:readline';
 import { findUrl } from '../scenarios/environment';
 import { UserError } from '../shared/errors';
 import { worldEnv, type WorldEnv } from '../simulators/config';
+import { setPayerBackend } from '../simulators/payer-dfsp/backend';
+import { SDK_BACKEND_PATH } from '../orchestrator/rails/sdk-bulk-transactions';
 
 type Loose = Record<string, unknown>;
 const ROOT = path.resolve(__dirname, '..');
@@ -95,6 +97,8 @@ export async function startInProcessWorld(opts: WorldOptions = {}): Promise<Star
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+  // The payer DFSP's SDK prompts its back office (GPO) in bulk transactions.
+  await setPayerBackend(payerOutboundUrl, String(orch.sdkBackendUrl));
   return {
     orchestratorUrl: String(orch.url), payerOutboundUrl, world,
     stop: async () => {
@@ -246,6 +250,7 @@ export async function startSplitWorld(opts: WorldOptions & { worldNodeArgs?: str
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+  await setPayerBackend(urls.payerOutbound, `${String(orchestratorProcess.info.url)}${SDK_BACKEND_PATH}`);
   return {
     orchestratorUrl: String(orchestratorProcess.info.url), payerOutboundUrl: urls.payerOutbound, world: { urls },
     worldProcess, orchestratorProcess,

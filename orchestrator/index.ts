@@ -18,6 +18,7 @@ import { storeOutbox } from './notify/outbox';
 import { CrashPoints } from './engine/crash';
 import { OrchestratorMetrics } from './metrics';
 import { RailRegistry } from './rails';
+import { SDK_BACKEND_PATH } from './rails/sdk-bulk-transactions';
 import { RailReachability } from './rails/reachability';
 import { installSecurity } from './security';
 import { G2pSignatureVerifier, loadSigningKey } from './security/g2p-signatures';
@@ -41,6 +42,8 @@ export interface RunningOrchestrator extends RunningServer {
   readonly developmentKey?: string;
   /** Where GPO publishes the public key its G2P Connect callbacks are signed with. */
   readonly jwksUrl: string;
+  /** The payer DFSP SDK's backend endpoint for bulk transactions (the SDK's BACKEND_ENDPOINT). */
+  readonly sdkBackendUrl: string;
 }
 
 /** GPO's public keys (JWKS) for verifying its G2P Connect callbacks. */
@@ -101,6 +104,27 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   });
   server.route({ method: 'GET', path: JWKS_PATH, options: { auth: false }, handler: () =>
     ({ keys: signingKey ? [signingKey.publicJwk] : [] }) });
+  // The payer DFSP SDK's backend API for bulk transactions (its BACKEND_ENDPOINT): acceptance prompts and reports. The SDK
+  // authenticates nothing, so this path must be reachable by the SDK only (docs/deployment.md).
+  server.route({
+    method: 'PUT', path: `${SDK_BACKEND_PATH}/bulkTransactions/{bulkTransactionId}`,
+    options: { auth: false, payload: { maxBytes: 64 * 1024 * 1024 } },
+    handler: (req, h) => {
+      const body = req.payload as Record<string, unknown> | null;
+      const id = String(req.params.bulkTransactionId);
+      if (!body || typeof body !== 'object' || typeof body.currentState !== 'string'
+        || (body.individualTransferResults !== undefined && !Array.isArray(body.individualTransferResults))) {
+        return h.response({ statusCode: '3100', message: 'expected a bulkTransactionResponse: currentState and individualTransferResults' })
+          .code(400);
+      }
+      if (typeof body.bulkTransactionId === 'string' && body.bulkTransactionId !== id) {
+        return h.response({ statusCode: '3100', message: `bulkTransactionId ${body.bulkTransactionId.slice(0, 64)} differs from the path` })
+          .code(400);
+      }
+      rails.sdkBackendRequest(id, body);
+      return h.response().code(200);
+    },
+  });
   const journal = new NotificationJournal();
   const outbox = storeOutbox(store, { onDelivered: (channel, seconds) => metrics.notificationDelivered(channel, seconds) });
   metrics.addOutboxGauges(() => outbox.counts());
@@ -151,6 +175,7 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   return {
     name: 'orchestrator', url, port, config, service, engine,
     jwksUrl: `${url}${JWKS_PATH}`,
+    sdkBackendUrl: `${url}${SDK_BACKEND_PATH}`,
     ...(security.developmentKey ? { developmentKey: security.developmentKey } : {}),
     options: { ...opts, dataDir: config.dataDir },
     stop: () => shutdown(false),

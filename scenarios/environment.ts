@@ -143,6 +143,14 @@ export async function putRules(adminUrl: string, rules: FaultRuleSpec[]): Promis
   if (res.statusCode >= 300) throw new Error(`PUT ${adminUrl}/admin/rules: HTTP ${res.statusCode} ${text.slice(0, 300)}`);
 }
 
+/** Where the payer DFSP simulator sends its bulk transaction prompts and reports (its admin API). */
+async function setPayerBackend(payerUrl: string, backendUrl: string): Promise<void> {
+  const res = await request(`${payerUrl}/admin/backend`, { method: 'PUT', body: JSON.stringify({ url: backendUrl }), headers:
+    { 'content-type': 'application/json' } });
+  const text = await res.body.text();
+  if (res.statusCode >= 300) throw new Error(`PUT ${payerUrl}/admin/backend: HTTP ${res.statusCode} ${text.slice(0, 300)}`);
+}
+
 /** Messages a simulator handle keeps (sent callbacks, violations, an FSPIOP message log), as one-line strings. */
 function handleMessages(handle: unknown): string[] {
   if (!handle || typeof handle !== 'object') return [];
@@ -226,6 +234,9 @@ export const inProcessEnvironment: EnvironmentFactory = async (scenario, seed, o
     return keep;
   };
   try {
+    // The payer DFSP's SDK prompts its back office (GPO) for bulk transactions; the restart keeps the port, so once is enough.
+    const payerUrl = findUrl(world, 'payerOutbound', ['payer', 'payerDfsp']);
+    if (payerUrl && typeof orch.sdkBackendUrl === 'string') await setPayerBackend(payerUrl, orch.sdkBackendUrl);
     for (const f of net.faults ?? []) await putRules(adminUrl(f.target), f.rules);
   } catch (err) {
     await (orch.stop as () => Promise<void>).call(orch).catch(() => undefined);

@@ -33,6 +33,8 @@ export function upWorldEnv(env: NodeJS.ProcessEnv): WorldEnv {
 interface RunningOrchestrator {
   url: string;
   developmentKey?: string;
+  /** The SDK backend endpoint GPO serves (bulk transaction prompts and reports). */
+  sdkBackendUrl: string;
   stop(): Promise<void>;
 }
 
@@ -136,6 +138,8 @@ export async function startUp(opts: UpOptions = {}): Promise<Up> {
           ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
           ...(opts.auth ? { auth: authOptions(opts.auth, opts.unauthenticatedPil) } : {}),
         });
+        // The payer DFSP's SDK prompts its back office, GPO, in bulk transactions (unless GPO_PAYER_BACKEND_URL says otherwise).
+        if (!cfg.payerOptions?.backendUrl) world.payer.setBackendUrl(orchestrator.sdkBackendUrl);
       }
     }
   } catch (err) {

@@ -184,11 +184,12 @@ export class PaymentRound {
         return;
       }
       this.ctx.log.info({ batchId: run.record._id, groupId: g.id, count: resend.length },
-        'resending payments the rail never saw, with the same ids');
+        rail.newIdOnResend ? 'resending payments the rail never saw, under new ids' : 'resending payments the rail never saw, with the same ids');
       const mid = railIds(state);
       for (const i of resend) markUnseen(state, i, mid, rail.newIdOnResend ? this.ctx.deps.newId() : undefined);
       // Same transfer ids; a bulk quote (if any) is asked again under a new quote id since the old one may have expired.
-      const regroup: GroupRecord = { id: resend.length === idx.length ? g.id : this.ctx.deps.newId(), fsp: g.fsp };
+      // Where the rail takes new ids for a resend (the SDK's bulk transactions and transfers), the group's id is new too.
+      const regroup: GroupRecord = { id: resend.length === idx.length && !rail.newIdOnResend ? g.id : this.ctx.deps.newId(), fsp: g.fsp };
       if (rail.quotesSeparately) regroup.quoteId = this.ctx.deps.newId();
       if (regroup.id === g.id) state.groups[gi] = regroup; // same call id: keep one record
       await this.payGroup(run, slice, rail, regroup, resend, { groupIndex: regroup.id === g.id ? gi : -1 });

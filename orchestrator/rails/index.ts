@@ -25,11 +25,20 @@ export class RailRegistry {
         ? new PilRail(this.config.pilUrl, this.config.railTimeoutMs, this.timings)
         : new MojaloopSdkRail({
           sdkUrl: this.config.sdkUrl, mode: m as MojaloopSdkMode, timeoutMs: this.config.railTimeoutMs, timings: this.timings,
-          transferHoldMs: this.config.transferHoldMs, logger: this.logger, memory: this.memory,
+          transferHoldMs: this.config.transferHoldMs, bulkStageTimeoutMs: this.config.railTimeoutMs, logger: this.logger,
+          memory: this.memory,
         });
       this.rails.set(key, rail);
     }
     return rail;
+  }
+
+  /**
+   * A backend request of the payer DFSP's SDK (PUT {backend}/bulkTransactions/{id}): to the bulkTransactions rail,
+   * built on first use.
+   */
+  sdkBackendRequest(bulkTransactionId: string, body: Record<string, unknown>): void {
+    (this.get('mojaloop-sdk', 'bulkTransactions') as MojaloopSdkRail).backendRequest(bulkTransactionId, body);
   }
 
   /** What the rails built so far say an operator must know (readiness). */

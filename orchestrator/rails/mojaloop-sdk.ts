@@ -1,14 +1,14 @@
 /**
  * Rail `mojaloop-sdk`: the payer DFSP's Mojaloop SDK scheme adapter outbound API (v2.1), in three modes.
- * - bulkTransactions: POST /bulkTransactions (synchronous) per group; the SDK looks parties up, quotes with our fee
- *   limit and transfers. Items are keyed by homeTransactionId = our transfer id. Recovery: GET /bulkTransactions/{id}.
+ * - bulkTransactions: the SDK's asynchronous bulk protocol per group (sdk-bulk-transactions.ts): POST answered 202,
+ *   parties and quotes accepted by GPO on the SDK's backend prompts, the SDK's transfer ids stored before the quotes
+ *   are accepted, outcomes from its report. Recovery: GET /transfers/{transferId} for stored ids.
  * - bulkQuotesTransfers (older SDKs): GET /parties lookups by the engine, POST /bulkQuotes then POST /bulkTransfers
  *   per payee FSP group; transfer ids are ours end to end. Recovery: GET /bulkTransfers/{id}.
  * - transfers: two-phase POST /transfers then PUT /transfers/{id} {acceptQuote} per payee, the SDK's transferId
  *   stored in between (sdk-transfers.ts). Recovery: GET /transfers/{transferId}.
  */
 import type { Logger } from 'pino';
-import { fspiopNow } from '../../shared/ids';
 import type { MojaloopSdkMode } from '../domain/types';
 import { pollUntil } from '../../shared/backoff';
 import { mapLimit } from '../../shared/concurrency';
@@ -17,6 +17,7 @@ import type { ItemResult, LookupResult, QuoteResult, Rail, RailGroup, RailItem, 
 import { RailCallError } from './port';
 import { amountsFrom, amountsFromFee, failedMaybeInDoubt, lastErrorOf, transferStateOf, type Obj } from './sdk-answers';
 import { payeeParty, SdkTransfers, transferParty } from './sdk-transfers';
+import { SdkBulkTransactions } from './sdk-bulk-transactions';
 import { ErrorCode, isTransientCode } from '../../shared/fspiop-errors';
 
 export interface MojaloopSdkRailOptions {
@@ -29,6 +30,8 @@ export interface MojaloopSdkRailOptions {
   /** transfers mode: how long a transfer the SDK may have started without GPO knowing can still complete (ms). */
   transferHoldMs?: number;
   logger?: Logger;
+  /** bulkTransactions mode: how long the SDK may take from one stage to the next (default timeoutMs). */
+  bulkStageTimeoutMs?: number;
   /** Where the transfers mode keeps what it learned of the SDK's quote acceptance across restarts. */
   memory?: RailMemory;
 }
@@ -42,19 +45,32 @@ export class MojaloopSdkRail implements Rail {
   readonly newIdOnResend: boolean;
   private readonly http: JsonClient;
   private readonly transfers?: SdkTransfers;
+  private readonly bulk?: SdkBulkTransactions;
 
   constructor(private readonly opts: MojaloopSdkRailOptions) {
     this.mode = opts.mode;
     this.needsPayeeFsp = opts.mode === 'bulkQuotesTransfers';
     this.quotesSeparately = opts.mode === 'bulkQuotesTransfers';
-    // The SDK starts a new transfer on every POST /transfers: a new attempt there always gets a new homeTransactionId.
-    this.reusesTransferIds = opts.mode === 'bulkTransactions';
-    this.newIdOnResend = opts.mode === 'transfers';
+    // The SDK starts a new transfer for every POST /transfers and every bulk item (homeTransactionId is only carried
+    // along): a new attempt always gets a new homeTransactionId, and a bulk transaction a new id.
+    this.reusesTransferIds = false;
+    this.newIdOnResend = opts.mode === 'transfers' || opts.mode === 'bulkTransactions';
     this.http = new JsonClient(opts.sdkUrl, opts.timeoutMs, opts.timings, 64);
     if (opts.mode === 'transfers') {
       this.transfers = new SdkTransfers({ http: this.http, perGroup: opts.transfersPerGroup ?? 16, holdMs: opts.transferHoldMs ?? 150_000,
         logger: opts.logger, memory: opts.memory });
     }
+    if (opts.mode === 'bulkTransactions') {
+      this.bulk = new SdkBulkTransactions({ http: this.http, stageTimeoutMs: opts.bulkStageTimeoutMs ?? opts.timeoutMs, holdMs:
+        opts.transferHoldMs ?? 150_000, logger: opts.logger });
+    }
+  }
+
+  /** A backend request of the SDK for a bulk transaction (served at SDK_BACKEND_PATH); false in other modes. */
+  backendRequest(bulkTransactionId: string, body: Record<string, unknown>): boolean {
+    if (!this.bulk) return false;
+    this.bulk.report(bulkTransactionId, body);
+    return true;
   }
 
   warnings(): string[] {
@@ -172,101 +188,15 @@ export class MojaloopSdkRail implements Rail {
   }
 
   // ------------------------------------------------------------------------------------------------------------
-  // bulk transactions
-
-  private bulkTransactionBody(group: RailGroup): Obj {
-    const options: Obj = {
-      autoAcceptParty: { enabled: true },
-      autoAcceptQuote: group.feeLimit !== undefined
-        ? { enabled: true, perTransferFeeLimits: [{ currency: group.currency, amount: group.feeLimit }] }
-        : { enabled: true },
-      // Deterministic so that a resend of the same group is the same request.
-      bulkExpiration: fspiopNow(new Date(Date.UTC(2100, 0, 1))),
-      synchronous: true,
-    };
-    // Payees whose FSP is known (financial address, CSV column, engine lookup) need no lookup by the SDK.
-    if (group.items.every((it) => it.payeeFsp)) options.skipPartyLookup = true;
-    return {
-      bulkTransactionId: group.id,
-      bulkHomeTransactionID: group.id,
-      from: { partyIdInfo: { partyIdType: group.payer.idType, partyIdentifier: group.payer.idValue } },
-      options,
-      individualTransfers: group.items.map((it) => {
-        const partyIdInfo: Obj = { partyIdType: it.payeeIdType, partyIdentifier: it.payeeIdValue };
-        if (it.payeeIdSubValue) partyIdInfo.partySubIdOrType = it.payeeIdSubValue;
-        if (it.payeeFsp) partyIdInfo.fspId = it.payeeFsp;
-        const t: Obj = { homeTransactionId: it.transferId, to: { partyIdInfo }, amountType: 'SEND', currency: it.currency, amount:
-          it.amount, reference: it.reference };
-        if (it.note) t.note = it.note.slice(0, 128);
-        return t;
-      }),
-    };
-  }
-
-  private bulkTransactionResults(group: RailGroup, view: Obj): { results: ItemResult[]; pending: number } {
-    const byHome = new Map(((view.individualTransferResults as Obj[] | undefined) ?? []).map((r) => [String(r.homeTransactionId), r]));
-    let pending = 0;
-    const results = group.items.map((it): ItemResult => {
-      const r = byHome.get(it.transferId);
-      if (!r) return { transferId: it.transferId, outcome: 'unknown' };
-      const state = transferStateOf(r);
-      // The SDK's own transfer id for the item: the one the hub and the payee book.
-      const rid = typeof r.transferId === 'string' ? { railTransferId: r.transferId } : {};
-      if (state === 'COMMITTED') {
-        const fsp = ((r.to as Obj | undefined)?.partyIdInfo as Obj | undefined)?.fspId;
-        return { transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, r.quoteResponse),
-          ...(typeof fsp === 'string' ? { payeeFsp: fsp } : {}), ...rid };
-      }
-      const le = lastErrorOf(r);
-      // Quote accepted means the transfer may have gone out; before that nothing was sent.
-      if (le || state === 'ABORTED') return { ...failedMaybeInDoubt(it.transferId, le?.code, le?.description,
-        ErrorCode.PAYEE_FSP_REJECTED_TXN, !!r.quoteResponse),
-        ...rid };
-      pending++;
-      return { transferId: it.transferId, outcome: 'unknown' };
-    });
-    return { results, pending };
-  }
-
-  private async sendBulkTransaction(group: RailGroup): Promise<ItemResult[]> {
-    const res = await this.http.call('POST', '/bulkTransactions', 'bulkTransactions', this.bulkTransactionBody(group));
-    const b = (res.body ?? {}) as Obj;
-    if (res.status === 200 && Array.isArray(b.individualTransferResults)) {
-      const { results, pending } = this.bulkTransactionResults(group, b);
-      if (!pending) return results;
-      return this.pollBulkTransaction(group);
-    }
-    if (res.status === 202) return this.pollBulkTransaction(group);
-    const e = errorCodeOf(b);
-    const code = e.code ?? (res.status === 504 ? ErrorCode.SERVER_TIMED_OUT : ErrorCode.INTERNAL_SERVER_ERROR);
-    throw new RailCallError(`bulk transaction: ${e.description ?? `HTTP ${res.status}`}`, res.status >= 500 || isTransientCode(code), code,
-      res.status);
-  }
-
-  /** Polls GET /bulkTransactions/{id} until every item has an outcome or the timeout passes. */
-  private pollBulkTransaction(group: RailGroup): Promise<ItemResult[]> {
-    return pollUntil<ItemResult[]>(async () => {
-      const res = await this.http.call('GET', `/bulkTransactions/${group.id}`, 'bulkTransactions.get');
-      if (res.status === 404) return { done: true, value: group.items.map((it) => ({ transferId: it.transferId, outcome: 'unknown' })) };
-      if (res.status !== 200) throw new RailCallError(`GET bulk transaction HTTP ${res.status}`, true, res.status === 504
-        ? ErrorCode.SERVER_TIMED_OUT : ErrorCode.INTERNAL_SERVER_ERROR,
-        res.status);
-      const { results, pending } = this.bulkTransactionResults(group, (res.body ?? {}) as Obj);
-      return pending ? { done: false, pending } : { done: true, value: results };
-    }, { timeoutMs: this.opts.timeoutMs, timedOut: (pending) => new RailCallError(
-      `bulk transaction ${group.id} still has ${pending} payments in flight`, true, ErrorCode.SERVER_TIMED_OUT) });
-  }
-
-  // ------------------------------------------------------------------------------------------------------------
 
   async send(group: RailGroup, hooks?: SendHooks): Promise<ItemResult[]> {
-    if (this.mode === 'bulkTransactions') return this.sendBulkTransaction(group);
+    if (this.mode === 'bulkTransactions') return this.bulk!.send(group, hooks);
     if (this.mode === 'bulkQuotesTransfers') return this.sendBulkTransfer(group);
     return this.transfers!.send(group, hooks);
   }
 
   async query(group: RailGroup): Promise<ItemResult[]> {
-    if (this.mode === 'bulkTransactions') return this.pollBulkTransaction(group);
+    if (this.mode === 'bulkTransactions') return this.bulk!.query(group);
     if (this.mode === 'bulkQuotesTransfers') return this.pollBulkTransfer(group);
     return this.transfers!.query(group);
   }
@@ -308,6 +238,7 @@ export class MojaloopSdkRail implements Rail {
   }
 
   async close(): Promise<void> {
+    this.bulk?.abandonAll();
     await this.http.close();
   }
 }

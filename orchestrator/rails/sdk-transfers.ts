@@ -23,8 +23,8 @@ import { mapLimit } from '../../shared/concurrency';
 import type { JsonClient, JsonResponse } from './http';
 import { errorCodeOf } from './http';
 import type { ItemResult, RailGroup, RailIds, RailItem, RailMemory, SendHooks } from './port';
-import { RailCallError } from './port';
-import { amountsFrom, amountsFromFee, lastErrorOf, transferStateOf, type Obj } from './sdk-answers';
+import { amountsFrom, lastErrorOf, type Obj } from './sdk-answers';
+import { payeeFspOf, sdkCompleted as completed, sdkInDoubt as inDoubt, SdkTransferStatus } from './sdk-transfer-status';
 import { ErrorCode, isTransientCode } from '../../shared/fspiop-errors';
 
 export interface SdkTransfersOptions {
@@ -60,10 +60,11 @@ export class SdkTransfers {
   /** The acceptance last written to memory, and the write (or the first read) in progress. */
   private remembered: QuoteAcceptance = 'unknown';
   private memoryOp: Promise<void>;
-  /** When an answer that may have created or moved a transfer was lost, per GPO id (homeTransactionId) or SDK id. */
-  private readonly lostAt = new Map<string, number>();
+  /** Asks about stored ids; remembers when an answer that may have created or moved a transfer was lost. */
+  private readonly status: SdkTransferStatus;
 
   constructor(private readonly opts: SdkTransfersOptions) {
+    this.status = new SdkTransferStatus(opts.http, opts.holdMs);
     this.memoryOp = (async () => {
       const v = await opts.memory?.get(MEMORY_KEY).catch(() => undefined);
       if ((v === 'caller' || v === 'auto') && this.acceptance === 'unknown') {
@@ -97,12 +98,6 @@ export class SdkTransfers {
     this.acceptance = a;
     if (a === 'auto') this.opts.logger?.error({ railMode: 'transfers' }, AUTO_ACCEPT_WARNING);
     else this.opts.logger?.info({ railMode: 'transfers' }, 'the payer DFSP SDK waits for GPO to accept each quote (two-phase transfers)');
-  }
-
-  private since(key: string): number {
-    let t = this.lostAt.get(key);
-    if (t === undefined) this.lostAt.set(key, (t = Date.now()));
-    return t;
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -198,7 +193,7 @@ export class SdkTransfers {
 
   /** No answer (timeout, connection lost): the SDK may have started or sent a transfer. */
   private lost(it: RailItem, err: unknown, sdkId?: string): ItemResult {
-    this.since(sdkId ?? it.transferId);
+    this.status.since(sdkId ?? it.transferId);
     const message = err instanceof Error ? err.message : String(err);
     return inDoubt(it, sdkId, `no answer from the SDK (${message}); asking before anything is sent again`);
   }
@@ -211,7 +206,7 @@ export class SdkTransfers {
     const e = lastErrorOf(view) ?? errorCodeOf(res.body);
     const description = e.description || String(((res.body ?? {}) as Obj).message ?? `HTTP ${res.status}`);
     if (mayHaveMoved && (res.status === 504 || !e.code || e.code === ErrorCode.SERVER_TIMED_OUT)) {
-      this.since(sdkId ?? it.transferId);
+      this.status.since(sdkId ?? it.transferId);
       return inDoubt(it, sdkId, `${description} (after the quote was accepted); asking the SDK`);
     }
     if (!mayHaveMoved && res.status >= 500 && !sdkId) {
@@ -235,44 +230,19 @@ export class SdkTransfers {
       : this.unconfirmed(it)));
   }
 
-  private async ask(it: RailItem, sdkId: string): Promise<ItemResult> {
-    const res = await this.opts.http.call('GET', `/transfers/${encodeURIComponent(sdkId)}`, 'transfers.get');
-    const view = viewOf(res);
-    const state = transferStateOf(view);
-    if (res.status === 200 && state === 'COMMITTED') return { ...completed(it, view, sdkId), ...amountsFromFee(it.amount, it.fee) };
-    if (res.status === 200 && state === 'ABORTED') {
-      return { transferId: it.transferId, railTransferId: sdkId, outcome: 'failed', errorCode: ErrorCode.PAYEE_FSP_REJECTED_TXN,
-        description:
-        'the hub aborted the transfer', transient: true, newIdSafe: true };
-    }
-    if (res.status === 200) return inDoubt(it, sdkId, `the hub has the transfer ${state ?? 'without a state'}; asking again`);
-    const e = lastErrorOf(view) ?? errorCodeOf(res.body);
-    if (e.code === ErrorCode.TRANSFER_ID_NOT_FOUND || e.code === ErrorCode.ID_NOT_FOUND) {
-      // The hub never saw it: either it was never accepted, or its prepare may still arrive until it expires.
-      const waited = Date.now() - this.since(sdkId);
-      if (waited < this.opts.holdMs) return inDoubt(it, sdkId,
-        `the hub does not know transfer ${sdkId} yet; waiting ${this.opts.holdMs - waited} ms more before it counts as never sent`);
-      if (this.acceptance !== 'caller') return this.heldForOperator(it, sdkId);
-      this.lostAt.delete(sdkId);
-      // Never accepted, or accepted and expired unseen: it can no longer move money. Nothing was paid.
-      return { transferId: it.transferId, outcome: 'unknown' };
-    }
-    if (res.status === 504 || res.status >= 500) {
-      throw new RailCallError(`GET /transfers/${sdkId}: HTTP ${res.status} ${e.description ?? ''}`.trim(), true, res.status === 504
-        ? ErrorCode.SERVER_TIMED_OUT
-        : ErrorCode.INTERNAL_SERVER_ERROR, res.status);
-    }
-    throw new RailCallError(`GET /transfers/${sdkId}: HTTP ${res.status} ${e.description ?? ''}`.trim(), true,
-      ErrorCode.INTERNAL_SERVER_ERROR, res.status);
+  private ask(it: RailItem, sdkId: string): Promise<ItemResult> {
+    // Never accepted, or accepted and expired unseen: it can no longer move money. Nothing was paid.
+    return this.status.ask(it, sdkId, () => (this.acceptance !== 'caller' ? this.heldForOperator(it, sdkId)
+      : { transferId: it.transferId, outcome: 'unknown' }));
   }
 
   /** A POST whose answer was lost: the SDK may hold a transfer GPO has no id for. */
   private unconfirmed(it: RailItem): ItemResult {
     if (this.acceptance !== 'caller') return this.heldForOperator(it, undefined);
-    const waited = Date.now() - this.since(it.transferId);
+    const waited = Date.now() - this.status.since(it.transferId);
     if (waited < this.opts.holdMs) return inDoubt(it, undefined,
       `the SDK may hold an unaccepted transfer for it; sent again once its quote has expired (${this.opts.holdMs - waited} ms)`);
-    this.lostAt.delete(it.transferId);
+    this.status.forget(it.transferId);
     // Any transfer the SDK started for it was never accepted (nobody knows its id) and its quote has expired.
     return { transferId: it.transferId, outcome: 'unknown' };
   }
@@ -288,25 +258,6 @@ export class SdkTransfers {
 function viewOf(res: JsonResponse): Obj {
   const b = (res.body ?? {}) as Obj;
   return ((res.status === 200 ? b : (b.transferState as Obj | undefined)) ?? {}) as Obj;
-}
-
-function inDoubt(it: RailItem, sdkId: string | undefined, description: string): ItemResult {
-  return { transferId: it.transferId, outcome: 'failed', errorCode: ErrorCode.SERVER_TIMED_OUT, description, transient: true, inDoubt: true,
-    ...(sdkId ? { railTransferId: sdkId } : {}) };
-}
-
-function payeeFspOf(view: Obj): string | undefined {
-  const fsp = (view.to as Obj | undefined)?.fspId ?? view.quoteResponseSource;
-  return typeof fsp === 'string' ? fsp : undefined;
-}
-
-function completed(it: RailItem, view: Obj, sdkId: string | undefined): ItemResult {
-  const fsp = payeeFspOf(view);
-  return {
-    transferId: it.transferId, outcome: 'completed', ...amountsFrom(it.amount, view.quoteResponse
-      ?? { payeeFspFee: { amount: it.fee ?? '0' } }),
-    ...(fsp ? { payeeFsp: fsp } : {}), ...(sdkId ? { railTransferId: sdkId } : {}),
-  };
 }
 
 export function transferParty(group: RailGroup): Obj {

@@ -224,18 +224,20 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
         const id = String(req.params.transferId);
         const ref = service.byTransferId.get(id);
         if (!ref) return refuse(h, ErrorCode.TRANSFER_ID_NOT_FOUND, `no transfer ${id}`, 404);
+        // As the SDK: it asks the hub, which has never seen a transfer that was not accepted (3208).
+        const unknownToHub = () => {
+          const lastError = { httpStatusCode: 500, mojaloopError: { errorInformation:
+            { errorCode: ErrorCode.TRANSFER_ID_NOT_FOUND, errorDescription: `Transfer ID not found - transfer ${id} not found` } } };
+          return h.response({ statusCode: ErrorCode.TRANSFER_ID_NOT_FOUND, message: `transfer ${id} was not sent to the hub`,
+            transferState: { transferId: id, currentState: 'ERROR_OCCURRED', lastError } }).code(500);
+        };
         if (ref.kind === 'transfer') {
           await service.settled(ref.rec);
-          // As the SDK: it asks the hub, which has never seen a transfer that was not accepted (3208).
-          if (!ref.rec.transferSent) {
-            const lastError = { httpStatusCode: 500, mojaloopError: { errorInformation:
-              { errorCode: ErrorCode.TRANSFER_ID_NOT_FOUND, errorDescription: `Transfer ID not found - transfer ${id} not found` } } };
-            return h.response({ statusCode: ErrorCode.TRANSFER_ID_NOT_FOUND, message: `transfer ${id} was not sent to the hub`,
-              transferState:
-              { transferId: id, currentState: 'ERROR_OCCURRED', lastError } }).code(500);
-          }
+          if (!ref.rec.transferSent) return unknownToHub();
           return service.transferStatusView(ref.rec);
         }
+        // A bulk item not yet in a bulk transfer (lookup, quote, waiting for acceptance) is unknown to the hub.
+        if (ref.kind === 'bulkItem' && !ref.item.transferSent && !ref.item.mirror) return unknownToHub();
         if (ref.kind === 'bulkItem' && ref.txn.phase !== 'partyAcceptance'
           && ref.txn.phase !== 'quoteAcceptance') await service.settled(ref.txn);
         const info = service.transferInfo(id) as { fulfilment?: string; transferState?: string; lastError?: unknown;

@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     const world = await startWorld({ ports: 'random', seed: 5, logger, pil: false });
     const dataDir = mkdtempSync(path.join(tmpdir(), 'gpo-pil-bench-'));
     const orch = await startOrchestrator({ port: 0, dataDir, sdkUrl: world.payer.outboundUrl, logger });
+    world.payer.setBackendUrl(orch.sdkBackendUrl);
     try {
       figures.push(await run('GPO PIL-compatible API, bulk rail', orch.url, world, n));
     } finally {

@@ -52,6 +52,7 @@ describe('PIL-compatible and G2P Connect APIs on the orchestrator (end to end)',
     dataDir = mkdtempSync(path.join(tmpdir(), 'gpo-intake-e2e-'));
     orch = await startOrchestrator({ port: 0, dataDir, seed: 31, sdkUrl: world.payer.outboundUrl, pilUrl: world.pil!.url, logger, notify:
       { progressEveryMs: 50, baseDelayMs: 20, maxDelayMs: 200 } });
+    world.payer.setBackendUrl(orch.sdkBackendUrl);
     sink = await startCallbackSink();
   });
   after(async () => {

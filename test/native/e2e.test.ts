@@ -64,6 +64,7 @@ describe('native API end to end over the simulated world', function () {
       port: 0, dataDir, seed: 31, logger: silent, sdkUrl: world.urls.payerOutbound, pilUrl: world.urls.pil,
       payerFspId: world.config.payerFspId, notify: { baseDelayMs: 10, maxDelayMs: 50, progressEveryMs: 50 },
     });
+    world.payer.setBackendUrl(orch.sdkBackendUrl);
     hook = http.createServer((req, res) => {
       let raw = '';
       req.on('data', (c: Buffer) => { raw += c.toString('utf8'); });

@@ -22,6 +22,8 @@ import { defaultWorldConfig, startWorld, type World } from '../../simulators/wor
 import type { BatchView, MojaloopSdkMode } from '../../orchestrator/domain/types';
 import { crashPayments } from './support/crash-batch';
 import { runChild } from './support/crash-run';
+import { setPayerBackend } from '../../simulators/payer-dfsp/backend';
+import { freePort } from '../real-sdk/support/sdk';
 
 /**
  * Payments per batch: 20,000, except that the transfers mode (two calls and three FSPIOP round trips per payment)
@@ -33,6 +35,7 @@ const KILLS: Record<string, string[]> = {
   bulkQuotesTransfers: ['intake:1', 'quote:3', 'transfer:4', 'final:3', 'notify:2', 'transfer:3', 'quote:2', 'final:2', 'notify:4',
     'transfer:2'],
   transfers: ['intake:1', 'prepare:3', 'accept:4', 'transfer:3', 'accept:2', 'notify:2'],
+  bulkTransactions: ['intake:1', 'prepare:3', 'accept:4', 'transfer:3', 'final:2', 'accept:2', 'notify:2', 'transfer:2'],
 };
 
 for (const mode of Object.keys(KILLS) as MojaloopSdkMode[]) {
@@ -44,6 +47,7 @@ for (const mode of Object.keys(KILLS) as MojaloopSdkMode[]) {
     before(async () => {
       world = await startWorld({
         ...defaultWorldConfig(), ports: 'random', seed: 3, pil: false,
+        // As the SDK is configured for each mode: transfers needs AUTO_ACCEPT_QUOTES=false; bulk transactions carry their own options.
         ...(mode === 'transfers' ? { payerOptions: { autoAcceptQuote: false } } : {}),
       });
       dataDir = mkdtempSync(path.join(tmpdir(), 'gpo-crash-'));
@@ -56,7 +60,11 @@ for (const mode of Object.keys(KILLS) as MojaloopSdkMode[]) {
     const COUNT = countFor(mode);
     it(`pays each of ${COUNT} payees exactly once across kills at ${KILLS[mode].join(', ')}`, async () => {
       // Two rail calls at a time in the bulk mode, so that ten lives of the orchestrator each leave work for the next.
+      // Every life of the orchestrator listens on the same port, as a deployment does: the SDK's backend endpoint stays valid.
+      const port = await freePort();
+      await setPayerBackend(world.urls.payerOutbound, `http://127.0.0.1:${port}/sdk-backend`);
       const env = { CRASH_DATA_DIR: dataDir, CRASH_SDK_URL: world.urls.payerOutbound, CRASH_COUNT: String(COUNT), CRASH_MODE: mode,
+        CRASH_PORT: String(port),
         CRASH_HOLD_MS: '2000', ...(mode === 'bulkQuotesTransfers' ? { CRASH_RAIL_CONCURRENCY: '2' } : {}) };
       const kills: string[] = [];
       let final: BatchView | undefined;

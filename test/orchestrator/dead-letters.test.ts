@@ -52,6 +52,7 @@ describe('orchestrator outbox: dead letters listed and replayed by an operator',
       port: 0, host: '127.0.0.1', dataDir: dir.path, sdkUrl: world.urls.payerOutbound, seed: 3, chunkSize: 100,
       notify: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, progressEveryMs: 60_000 },
     });
+    world.payer.setBackendUrl(orch.sdkBackendUrl);
     const native = await orch.service.submitBatch({
       source: 'native', sourceKey: 'dead-1', requestHash: 'dead-1-v1', currency: 'USD', payments: crashPayments(4),
       callback: { kind: 'webhook', url: `${rx.url}/hook` },

@@ -68,9 +68,8 @@ for (const mode of ['bulkTransactions', 'bulkQuotesTransfers', 'transfers'] as M
         await booked.body.dump();
         assert.equal(rows[p.position + 1][col], p.transferId, 'report.csv shows the same transfer id');
       }
-      // The rail asks the simulator for nothing the real SDK lacks (bulkTransactions still does: docs/orchestrator.md).
-      if (mode !== 'bulkTransactions') assert.deepEqual(h.world.payer.extensionUses, {}, 'no simulator extension used');
-      else assert.ok(h.world.payer.extensionUses.synchronousBulkTransactions, 'bulkTransactions still uses the synchronous extension');
+      // The rail asks the simulator for nothing the real SDK lacks, in every mode.
+      assert.deepEqual(h.world.payer.extensionUses, {}, 'no simulator extension used');
       const again = await h.orch.service.submitBatch(batch(`all-${mode}`, payments));
       assert.equal(again.outcome, 'replayed');
       assert.equal(again.batch.id, out.batch.id);

@@ -15,6 +15,8 @@ import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { defaultWorldConfig, startWorld, type World } from '../../simulators/world';
 import { startFinalsReceiver, type FinalsReceiver } from './support/finals-receiver';
+import { setPayerBackend } from '../../simulators/payer-dfsp/backend';
+import { freePort } from '../real-sdk/support/sdk';
 
 const CHILD = path.join(__dirname, 'support', 'notify-child.ts');
 const BATCHES = 3;
@@ -71,8 +73,11 @@ describe('orchestrator crash safety: final notifications survive a kill during d
   });
 
   it('delivers every final notification after the restart, each event id acknowledged once; txn/status answers', async () => {
+    // Both lives on one port, as a deployment restarts: the SDK's backend endpoint (bulk transaction prompts) stays valid.
+    const port = await freePort();
+    await setPayerBackend(world.urls.payerOutbound, `http://127.0.0.1:${port}/sdk-backend`);
     const env = { NOTIFY_DATA_DIR: dataDir, NOTIFY_SDK_URL: world.urls.payerOutbound, NOTIFY_RECEIVER: rx.url, NOTIFY_BATCHES:
-      String(BATCHES) };
+      String(BATCHES), NOTIFY_PORT: String(port) };
     const first = startChild({ ...env, GPO_CRASH_AT: 'deliver:1' });
     child = first.child;
     const ready = await first.ready;

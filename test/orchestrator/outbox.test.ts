@@ -118,10 +118,14 @@ describe('orchestrator outbox: progress webhooks and on-status answers end to en
   let rx: Awaited<ReturnType<typeof receiver>>;
   let refuseStatus = true;
   let orch: RunningOrchestrator | undefined;
-  const start = () => startOrchestrator({
-    port: 0, host: '127.0.0.1', dataDir: dir.path, sdkUrl: world.urls.payerOutbound, seed: 4, chunkSize: 20,
-    notify: { maxAttempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000, progressEveryMs: 0 },
-  });
+  const start = async () => {
+    const o = await startOrchestrator({
+      port: 0, host: '127.0.0.1', dataDir: dir.path, sdkUrl: world.urls.payerOutbound, seed: 4, chunkSize: 20,
+      notify: { maxAttempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000, progressEveryMs: 0 },
+    });
+    world.payer.setBackendUrl(o.sdkBackendUrl);
+    return o;
+  };
   before(async () => {
     world = await startWorld({ ...defaultWorldConfig(), ports: 'random', seed: 12, pil: false });
     rx = await receiver((h) => refuseStatus && h.path === '/g2p/disburse/txn/on-status');

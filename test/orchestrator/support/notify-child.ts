@@ -14,7 +14,7 @@ const say = (o: Record<string, unknown>): void => { process.stdout.write(`GPO-CH
 async function main(): Promise<void> {
   const receiver = process.env.NOTIFY_RECEIVER!;
   const orch = await startOrchestrator({
-    port: 0, dataDir: process.env.NOTIFY_DATA_DIR, sdkUrl: process.env.NOTIFY_SDK_URL, seed: 7, chunkSize: 100,
+    port: Number(process.env.NOTIFY_PORT ?? 0), host: '127.0.0.1', dataDir: process.env.NOTIFY_DATA_DIR, sdkUrl: process.env.NOTIFY_SDK_URL, seed: 7, chunkSize: 100,
     retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 }, notify:
       { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 200, progressEveryMs: 60_000 },
   });

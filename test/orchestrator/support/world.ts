@@ -10,6 +10,7 @@ import { toUnits } from '../../../shared/money';
 import { readPayeeLedger, type PayeeLedgerView } from '../../../scenarios/environment';
 import { defaultWorldConfig, startWorld, type World, type WorldConfig } from '../../../simulators/world';
 import { startOrchestrator, type OrchestratorOptions, type RunningOrchestrator } from '../../../orchestrator/index';
+import { setPayerBackend } from '../../../simulators/payer-dfsp/backend';
 import type { PaymentInput, SubmitBatchCommand } from '../../../orchestrator/domain/types';
 
 export interface Harness {
@@ -30,6 +31,7 @@ export async function startHarness(orchOpts: OrchestratorOptions, world: Partial
     retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, railTimeoutMs: 10_000, notify: { progressEveryMs: 100 }, ...orchOpts,
   };
   let orch = await startOrchestrator(base);
+  await setPayerBackend(w.urls.payerOutbound, orch.sdkBackendUrl);
   const h: Harness = {
     world: w,
     get orch() { return orch; },
@@ -42,7 +44,8 @@ export async function startHarness(orchOpts: OrchestratorOptions, world: Partial
     },
     restart: async (extra = {}) => {
       await orch.crash();
-      orch = await startOrchestrator({ ...base, ...extra, port: 0 });
+      // The same port, as a deployment restarts: the SDK's backend endpoint stays valid for what is in flight.
+      orch = await startOrchestrator({ ...base, ...extra, port: orch.port });
       return orch;
     },
     stop: async () => {
