@@ -94,7 +94,10 @@ export interface RunningPayerDfsp extends RunningServer {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
 
-/** Delivers bulk transaction reports in order per transaction, retrying a few times. */
+/**
+ * Delivers bulk transaction reports in order per transaction. As the SDK, each report is sent once (a failure is
+ * logged); with the extension backendReportRetries, up to 4 times.
+ */
 class BackOffice {
   private readonly pools = new Map<string, Pool>();
   private readonly queues = new Map<string, Promise<void>>();
@@ -103,7 +106,7 @@ class BackOffice {
   delivered = 0;
   failed = 0;
 
-  constructor(readonly target: { url?: string }, private readonly log: Logger) {}
+  constructor(readonly target: { url?: string }, private readonly log: Logger, private readonly attempts = 1) {}
 
   private pool(origin: string): Pool {
     let p = this.pools.get(origin);
@@ -131,7 +134,8 @@ class BackOffice {
 
   private async deliver(base: string, id: string, json: string): Promise<void> {
     const u = new URL(base.replace(/\/+$/, '') + `/bulkTransactions/${encodeURIComponent(id)}`);
-    for (let attempt = 0; attempt < 4; attempt++) {
+    for (let attempt = 0; attempt < this.attempts; attempt++) {
+      if (attempt > 0) await sleep(200 * 2 ** (attempt - 1));
       try {
         const res = await this.pool(u.origin).request({ method: 'PUT', path: u.pathname, headers: { 'content-type': 'application/json' },
           body: json });
@@ -145,7 +149,6 @@ class BackOffice {
       } catch (err) {
         this.log.warn({ bulkTransactionId: id, err: (err as Error).message }, 'bulk transaction report could not be delivered');
       }
-      await sleep(200 * 2 ** attempt);
     }
     this.failed++;
   }
@@ -176,7 +179,10 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   const client = new FspiopClient({ fspId, connections: opts.connections });
   const faults = new FaultRules(opts.faultRules ?? [], opts.seed ?? 1);
   const backend = { url: opts.backendUrl };
-  const backOffice = new BackOffice(backend, log);
+  const extensions = opts.extensions ?? {};
+  const backOffice = new BackOffice(backend, log, extensions.backendReportRetries ? 4 : 1);
+  const extensionUses: Record<string, number> = {};
+  const noteExtension = (name: string): void => { extensionUses[name] = (extensionUses[name] ?? 0) + 1; };
   const violations: Violation[] = [];
   const answerProblems: AnswerProblem[] = [];
   const validateResponses = opts.validateResponses ?? true;
@@ -188,6 +194,7 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
     autoAcceptQuote: opts.autoAcceptQuote ?? true,
     lookupConcurrency: opts.lookupConcurrency ?? 256,
     bulkConcurrency: opts.bulkConcurrency ?? 8,
+    extensions: { bulkAutoAcceptQuote: extensions.bulkAutoAcceptQuote, bulkHomeTransactionIdDedup: extensions.bulkHomeTransactionIdDedup },
   }, client, treasury, describeError, log, {
     report: (txn, body) => {
       if (validateResponses) {
@@ -200,6 +207,7 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
       }
       backOffice.send(txn, body);
     },
+    noteExtension,
     // rules with match.method "SEND" force an FSPIOP error on a transfer before it leaves
     forcedError: (ctx) => {
       if (faults.size === 0) return undefined;
@@ -218,9 +226,8 @@ export async function startPayerDfsp(opts: PayerDfspOptions = {}): Promise<Runni
   serveSimulatorMetrics(fspId, [[outbound, 'sdk-outbound'], [inbound, 'fspiop']]);
   inbound.route({ method: 'GET', path: '/health', handler: () => ({ status: 'OK', fspId }) });
   registerInbound(inbound, client, violations, faults);
-  const extensionUses: Record<string, number> = {};
-  registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems, extensions: opts.extensions
-    ?? {}, extensionUses, profile: opts.profile ?? { name: 'current' } });
+  registerOutbound(outbound, { service, faults, violations, log, backend, validateResponses, answerProblems, extensions, extensionUses,
+    profile: opts.profile ?? { name: 'current' } });
 
   await inbound.start();
   try {

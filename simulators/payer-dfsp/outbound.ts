@@ -44,6 +44,25 @@ export type SdkProfile = { name: 'current' } | { name: '18.0.2'; bulkDefects: bo
 export interface PayerExtensions {
   /** `POST /transfers?autoAcceptParty=false&autoAcceptQuote=false`: acceptance per request instead of the configuration. */
   perRequestAcceptance?: boolean;
+  /**
+   * `POST /bulkTransactions` with `options.synchronous: true` answers `200` with the report once the transaction stops
+   * (finished or waiting for acceptance), and no report goes to the back office. The SDK ignores the flag (always 202).
+   */
+  synchronousBulkTransactions?: boolean;
+  /** `GET /bulkTransactions/{id}`: the current report. The SDK has no such route (400, method not supported). */
+  getBulkTransaction?: boolean;
+  /**
+   * Bulk `options.autoAcceptQuote.enabled: true` goes on to transfer every quoted item (within `perTransferFeeLimits`).
+   * The SDK does not implement it: the bulk transaction stalls after the quotes (logged, no transfer, no report).
+   */
+  bulkAutoAcceptQuote?: boolean;
+  /**
+   * A bulk item whose `homeTransactionId` an earlier bulk item already paid (or has in flight) mirrors that payment
+   * instead of paying again. The SDK never de-duplicates on `homeTransactionId`.
+   */
+  bulkHomeTransactionIdDedup?: boolean;
+  /** Back-office reports (`PUT {backendUrl}/bulkTransactions/{id}`) tried up to 4 times; the SDK sends each once. */
+  backendReportRetries?: boolean;
 }
 
 export interface AnswerProblem {
@@ -335,18 +354,21 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
         if (isResponse(body)) return body;
         const f = await edgeFault(req, h, 'bulkTransactions');
         if (f) return f;
-        let txn: BulkTransaction;
+        if (body.options.synchronous) noteExtension('synchronousBulkTransactions');
+        if (body.options.autoAcceptQuote.enabled) noteExtension('bulkAutoAcceptQuote');
+        // As the SDK: 202 whatever happens next; `options.synchronous` is honoured only as an extension.
+        const synchronous = body.options.synchronous === true && deps.extensions?.synchronousBulkTransactions === true;
+        let txn: BulkTransaction | undefined;
         try {
-          txn = service.startBulkTransaction(body);
+          txn = service.startBulkTransaction(body, { synchronous });
         } catch (err) {
           return caught(h, log, err);
         }
-        if (body.options.synchronous) {
-          noteExtension('synchronousBulkTransactions');
+        if (txn && synchronous) {
           await service.settled(txn);
           return h.response(service.bulkTransactionView(txn)).code(200);
         }
-        return h.response({ bulkTransactionId: txn.bulkTransactionId }).code(202);
+        return h.response({ bulkTransactionId: body.bulkTransactionId }).code(202);
       },
     },
     {
@@ -365,11 +387,14 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
       },
     },
     {
-      // GPO extension (the SDK has none): the current state of a bulk transaction, in the report's shape
+      // An extension (the SDK has none): the current state of a bulk transaction, in the report's shape. Without it,
+      // the SDK's answer: its request validator knows the path for PUT only.
       method: 'GET',
       path: '/bulkTransactions/{bulkTransactionId}',
       handler: (req, h) => {
         noteExtension('getBulkTransaction');
+        if (!deps.extensions?.getBulkTransaction) return refuse(h, ErrorCode.CLIENT_ERROR,
+          `Method GET not supported for path ${req.path}`.slice(0, 128), 400);
         const txn = service.bulkTransactions.get(String(req.params.bulkTransactionId));
         return txn ? service.bulkTransactionView(txn) : refuse(h, ErrorCode.ID_NOT_FOUND, 'no such bulk transaction', 404);
       },
@@ -403,6 +428,18 @@ export function registerOutbound(server: Server, deps: OutboundDeps): void {
         ?? h.response({ error: { code: 'TRANSFER_NOT_FOUND', message: `no transfer ${req.params.transferId}` } }).code(404),
     },
     { method: 'GET', path: '/admin/bulks', handler: () => ({ bulkSizes: service.bulkSizes }) },
+    {
+      // where a bulk transaction stands inside (phase, each item's status), once the step in flight has ended
+      method: 'GET',
+      path: '/admin/bulkTransactions/{bulkTransactionId}',
+      handler: async (req, h) => {
+        const txn = service.bulkTransactions.get(String(req.params.bulkTransactionId));
+        if (!txn) return h.response({ error: { code: 'BULK_TRANSACTION_NOT_FOUND', message:
+          `no bulk transaction ${req.params.bulkTransactionId}` } }).code(404);
+        await service.settled(txn);
+        return service.bulkTransactionInfo(txn);
+      },
+    },
     ...ruleAdminRoutes(faults),
     { method: 'GET', path: '/admin/violations', handler: () => ({ violations: deps.violations, answerProblems: deps.answerProblems }) },
     { method: 'GET', path: '/admin/extensions', handler: () => ({ enabled: deps.extensions ?? {}, uses: deps.extensionUses ?? {} }) },

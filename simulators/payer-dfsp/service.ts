@@ -3,8 +3,9 @@
  * without the caller's acceptance), party lookups, SDK bulk quotes and bulk transfers, and bulk transactions
  * (lookup every party, group per payee FSP in FSPIOP bulks of at most 1000, quote, transfer, report per item).
  * Money moves through the Treasury (reserve at quote acceptance, debit on COMMITTED). As in the SDK, every
- * POST /transfers starts a new transfer with a new transferId (homeTransactionId is only carried along); bulk ids
- * (bulkQuoteId, bulkTransferId, bulkTransactionId) are idempotent.
+ * POST /transfers and every bulk transaction item is a new transfer with a new transferId (homeTransactionId is
+ * only carried along), and a bulkTransactionId used before is ignored; bulkQuoteId and bulkTransferId are
+ * idempotent. Behaviours beyond the SDK are extensions (`cfg.extensions`), off unless enabled.
  */
 import type { Logger } from 'pino';
 import { newId, fspiopNow } from '../../shared/ids';
@@ -24,6 +25,7 @@ import type {
   TransferParty, TransferRequest, TransferState,
 } from './domain/types';
 import { ErrorCode } from '../../shared/fspiop-errors';
+import type { PayerExtensions } from './outbound';
 
 export interface PayerServiceConfig {
   fspId: string;
@@ -43,6 +45,8 @@ export interface PayerServiceConfig {
   lookupConcurrency: number;
   /** FSPIOP bulks in flight per bulk transaction. */
   bulkConcurrency: number;
+  /** The extensions the use cases know of (README: Extensions); absent or false: as the SDK. */
+  extensions?: Pick<PayerExtensions, 'bulkAutoAcceptQuote' | 'bulkHomeTransactionIdDedup'>;
 }
 
 /** Thrown for a request the API refuses (HTTP 400-ish): carries the FSPIOP-style code. */
@@ -61,6 +65,8 @@ export interface ServiceHooks {
   report?: (txn: BulkTransaction, body: Record<string, unknown>) => void;
   /** Fault rules: an error to force on a transfer before it is sent (simulating the payer's own refusal). */
   forcedError?: (ctx: { resource: string; amount?: string; partyId?: string }) => ErrorInformation | undefined;
+  /** A request asked for a behaviour the real SDK does not have (counted whether the extension is on or not). */
+  noteExtension?: (name: keyof PayerExtensions) => void;
 }
 
 /** States after which a transfer or bulk transfer cannot change any more. */
@@ -681,37 +687,41 @@ export class PayerService {
   // bulk transactions
 
   /**
-   * POST /bulkTransactions: registers the transaction and starts it. Resolves at once with the record (its work
-   * runs on); `txn.busy` settles when it stops (finished or waiting for the caller's acceptance).
+   * POST /bulkTransactions: registers the transaction and starts it. Returns the record at once (its work runs on;
+   * `txn.busy` settles when it stops: finished, waiting for the caller's acceptance, or stalled), or undefined when
+   * the bulkTransactionId is already known: as in the SDK (its aggregate exists already), that request is only logged.
+   * `synchronous`: the caller gets the report in the answer (an extension), so none goes to the back office.
    */
-  startBulkTransaction(req: BulkTransactionRequest): BulkTransaction {
-    const fp = fingerprint(req);
-    const known = this.bulkTransactions.get(req.bulkTransactionId);
-    if (known) {
-      if (known.fp !== fp) throw new RequestError(ErrorCode.MODIFIED_REQUEST,
-        `bulkTransactionId ${req.bulkTransactionId} was already used with a different request`);
-      return known;
+  startBulkTransaction(req: BulkTransactionRequest, opts: { synchronous?: boolean } = {}): BulkTransaction | undefined {
+    if (this.bulkTransactions.has(req.bulkTransactionId)) {
+      this.log.warn({ bulkTransactionId: req.bulkTransactionId }, 'Duplicate: Aggregate already exists in repo; request ignored');
+      return undefined;
     }
+    const dedup = this.cfg.extensions?.bulkHomeTransactionIdDedup === true;
     const txn: BulkTransaction = {
-      kind: 'bulkTransaction', bulkTransactionId: req.bulkTransactionId, fp, request: req, items: [], phase: 'lookup',
-      currentState: 'COMPLETED', chunks: [], createdAt: fspiopNow(), bulkSizes: [],
+      kind: 'bulkTransaction', bulkTransactionId: req.bulkTransactionId, request: req, items: [], phase: 'lookup',
+      currentState: 'COMPLETED', chunks: [], createdAt: fspiopNow(), bulkSizes: [], synchronous: opts.synchronous === true,
     };
+    let repeats = false;
     for (const t of req.individualTransfers) {
       const item: BulkItem = { homeTransactionId: t.homeTransactionId, transferId: newId(), request: t, status: 'new', transferSent:
         false };
       const prior = this.byHomeTransactionId.get(t.homeTransactionId);
-      if (prior && !this.retryable(prior)) {
+      if (prior) repeats = true;
+      if (dedup && prior && !this.retryable(prior)) {
         item.status = 'mirror';
         item.mirror = prior;
         if (prior.kind === 'bulkItem') item.transferId = prior.item.transferId;
         else if (prior.kind === 'transfer') item.transferId = prior.rec.transferId;
       } else {
+        // as the SDK: a new transfer, whatever its homeTransactionId
         const ref: ItemRef = { kind: 'bulkItem', txn, item };
         this.byHomeTransactionId.set(t.homeTransactionId, ref);
         this.byTransferId.set(item.transferId, ref);
       }
       txn.items.push(item);
     }
+    if (repeats) this.hooks.noteExtension?.('bulkHomeTransactionIdDedup');
     this.bulkTransactions.set(req.bulkTransactionId, txn);
     void this.run(txn, () => this.advanceBulk(txn));
     return txn;
@@ -732,7 +742,9 @@ export class PayerService {
   private async advanceBulk(txn: BulkTransaction): Promise<void> {
     const opts = txn.request.options;
     const t0 = Date.now();
-    if (txn.phase === 'lookup' && opts.autoAcceptParty.enabled && opts.autoAcceptQuote.enabled && !opts.onlyValidateParty) {
+    // Auto-accepting quotes is an extension: the SDK stops after the quotes instead (below).
+    const autoQuote = opts.autoAcceptQuote.enabled && this.cfg.extensions?.bulkAutoAcceptQuote === true;
+    if (txn.phase === 'lookup' && opts.autoAcceptParty.enabled && autoQuote && !opts.onlyValidateParty) {
       await this.streamBulk(txn);
       this.log.debug({ bulkTransactionId: txn.bulkTransactionId, ms: Date.now() - t0 }, 'resolved, quoted and transferred');
       return this.finishBulk(txn);
@@ -749,7 +761,7 @@ export class PayerService {
         return;
       }
     }
-    if (txn.phase === 'quote' && opts.autoAcceptQuote.enabled) {
+    if (txn.phase === 'quote' && autoQuote) {
       // no acceptance to wait for: each chunk goes on to its bulk transfer as soon as its quotes are back
       const expired = this.bulkExpired(txn);
       await eachLimited(this.planQuoteChunks(txn), this.cfg.bulkConcurrency, async (chunk) => {
@@ -765,13 +777,20 @@ export class PayerService {
       await eachLimited(this.planQuoteChunks(txn), this.cfg.bulkConcurrency, (chunk) => this.quoteChunk(txn, chunk));
       this.log.debug({ bulkTransactionId: txn.bulkTransactionId, ms: Date.now() - t0 }, 'quotes received');
       txn.phase = 'transfer';
-      if (!opts.autoAcceptQuote.enabled && txn.items.some((i) => i.status === 'quoted')) {
+      // As the SDK: unless every item has failed, the quotes go to the caller for acceptance, or with
+      // autoAcceptQuote.enabled, nowhere: it has no such step and the transaction stops here for good.
+      if (txn.items.some((i) => i.status === 'quoted')) {
+        if (opts.autoAcceptQuote.enabled) {
+          txn.phase = 'stalled';
+          this.log.error({ bulkTransactionId: txn.bulkTransactionId },
+            'AutoAcceptQuote === true is not implemented currently (as in the SDK): the bulk transaction stops after its quotes');
+          return;
+        }
         txn.phase = 'quoteAcceptance';
         txn.currentState = 'WAITING_FOR_QUOTE_ACCEPTANCE';
         this.report(txn);
         return;
       }
-      for (const i of txn.items) if (i.status === 'quoted') i.status = 'accepted';
     }
     if (txn.phase === 'transfer') {
       const expired = this.bulkExpired(txn);
@@ -848,7 +867,7 @@ export class PayerService {
   }
 
   private report(txn: BulkTransaction): void {
-    if (txn.request.options.synchronous) return;
+    if (txn.synchronous) return;
     try {
       this.hooks.report?.(txn, this.bulkTransactionView(txn));
     } catch (err) {
@@ -1027,7 +1046,12 @@ export class PayerService {
     this.recheck('bulkTransfers', bulkTransferId, Date.parse(expiration) - Date.now() + 1000);
   }
 
-  /** PUT /bulkTransactions/{id}: the caller's acceptance of parties or quotes. Unlisted items count as not accepted. */
+  /**
+   * PUT /bulkTransactions/{id}: the caller's acceptance of parties or quotes. As in the SDK, only the listed items
+   * change (an unknown transferId is skipped with a warning), and what an unlisted item does follows from the
+   * SDK's next step: only accepted parties are quoted (items left out are not), while every quoted item not
+   * rejected is transferred (items left out are).
+   */
   async continueBulkTransaction(id: string, body: BulkTransactionContinuation): Promise<BulkTransaction> {
     const txn = this.bulkTransactions.get(id);
     if (!txn) throw new RequestError(ErrorCode.ID_NOT_FOUND, `no bulk transaction ${id}`, 404);
@@ -1040,12 +1064,19 @@ export class PayerService {
     const accepted = new Map<string, boolean>();
     for (const t of body.individualTransfers) accepted.set(t.transferId, Boolean(isParty ? t.acceptParty : t.acceptQuote));
     const from: ItemStatus = isParty ? 'resolved' : 'quoted';
+    const known = new Set<string>();
     for (const item of txn.items) {
+      known.add(item.transferId);
       if (item.status !== from) continue;
-      if (accepted.get(item.transferId)) {
+      const a = accepted.get(item.transferId);
+      if (isParty ? a === true : a !== false) {
         if (!isParty) item.status = 'accepted';
       } else this.failItem(item, sdkError(ErrorCode.PAYER_REJECTION, this.describe, `payer did not accept the ${isParty ? 'party'
         : 'quote'}`));
+    }
+    for (const transferId of accepted.keys()) {
+      if (!known.has(transferId)) this.log.warn({ bulkTransactionId: id, transferId },
+        'Can not find the individual transfer with this id in the bulk transaction; skipped');
     }
     txn.phase = isParty ? 'quote' : 'transfer';
     txn.currentState = 'COMPLETED';
@@ -1087,6 +1118,14 @@ export class PayerService {
       bulkHomeTransactionID: txn.request.bulkHomeTransactionID, bulkTransactionId: txn.bulkTransactionId,
       currentState: txn.currentState, options: txn.request.options,
       individualTransferResults: txn.items.map((i) => this.itemView(i)),
+    };
+  }
+
+  /** Where a bulk transaction stands inside (admin): its phase ('stalled': stopped for good), each item's status. */
+  bulkTransactionInfo(txn: BulkTransaction): Record<string, unknown> {
+    return {
+      bulkTransactionId: txn.bulkTransactionId, phase: txn.phase, currentState: txn.currentState, bulkSizes: txn.bulkSizes,
+      items: txn.items.map((i) => ({ transferId: i.transferId, homeTransactionId: i.homeTransactionId, status: i.status })),
     };
   }
 

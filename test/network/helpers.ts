@@ -23,7 +23,8 @@ export interface CallbackSink {
   stop(): Promise<void>;
 }
 
-export async function startCallbackSink(): Promise<CallbackSink> {
+/** `status`: what to answer a request (default 200 to PUT and PATCH, 202 otherwise); it is recorded whatever the answer. */
+export async function startCallbackSink(opts: { status?: (r: Received) => number } = {}): Promise<CallbackSink> {
   const received: Received[] = [];
   let waiters: Array<() => void> = [];
   const server = Hapi.server({ port: 0, host: '127.0.0.1', routes: { payload: { maxBytes: 10_000_000 } } });
@@ -41,11 +42,12 @@ export async function startCallbackSink(): Promise<CallbackSink> {
           body = raw.toString('utf8');
         }
       }
-      received.push({ method: req.method.toUpperCase(), path: req.path, headers: req.headers as Record<string, string>, body });
+      const r: Received = { method: req.method.toUpperCase(), path: req.path, headers: req.headers as Record<string, string>, body };
+      received.push(r);
       const w = waiters;
       waiters = [];
       w.forEach((f) => f());
-      return h.response().code(req.method === 'put' || req.method === 'patch' ? 200 : 202);
+      return h.response().code(opts.status?.(r) ?? (req.method === 'put' || req.method === 'patch' ? 200 : 202));
     },
   });
   await server.start();

@@ -1,6 +1,8 @@
 /**
  * The payer DFSP's SDK outbound API end to end: the real switch, ALS and two payee DFSPs in process, every request
  * and answer checked against the SDK scheme adapter spec, money checked on the payee ledgers and the treasury.
+ * Bulk transactions here run with the extensions that make them short to drive (synchronous answers, quotes
+ * accepted automatically, GET); bulk-transactions.test.ts shows the SDK's own behaviour, which is the default.
  */
 import assert from 'node:assert/strict';
 import request from 'supertest';
@@ -98,13 +100,15 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     }
     sink = await startCallbackSink();
     payer = await startPayerDfsp({ port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url, callbackTimeoutMs:
-      15_000, onboard: true, backendUrl: sink.url, extensions: { perRequestAcceptance: true } });
+      15_000, onboard: true, backendUrl: sink.url, extensions: { perRequestAcceptance: true, synchronousBulkTransactions: true,
+        getBulkTransaction: true, bulkAutoAcceptQuote: true, bulkHomeTransactionIdDedup: true } });
     started.push(payer);
     poor = await startPayerDfsp({ fspId: 'poorbank', port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl: als.url,
-      callbackTimeoutMs: 15_000, treasuryBalance: '25', onboard: true });
+      callbackTimeoutMs: 15_000, treasuryBalance: '25', onboard: true, extensions: { synchronousBulkTransactions: true,
+        bulkAutoAcceptQuote: true } });
     started.push(poor);
     impatient = await startPayerDfsp({ fspId: 'impatientbank', port: 0, inboundPort: 0, host: '127.0.0.1', switchUrl: sw.url, alsUrl:
-      als.url, callbackTimeoutMs: 800, transferExpiryMs: 2500, onboard: true });
+      als.url, callbackTimeoutMs: 800, transferExpiryMs: 2500, onboard: true, extensions: { bulkAutoAcceptQuote: true } });
     started.push(impatient);
   });
 
@@ -302,7 +306,7 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     assert.equal(await payeeBalance(payees[0], items[2].idValue), '0');
   });
 
-  it('synchronous bulkTransactions answer with the report; onlyValidateParty resolves without paying', async () => {
+  it('synchronous bulkTransactions (extension) answer with the report; onlyValidateParty resolves without paying', async () => {
     const items = [0, 1].map((i) => ({ home: `sync-${i}`, idValue: msisdn(2, 8000 + i), amount: '1' }));
     const res = await request(payer.url).post('/bulkTransactions').send(bulkTxnBody(rnd.uuid(), items, { synchronous: true })).expect(200);
     assertSpec('backend:bulkTransactionResponse', res.body);
@@ -513,16 +517,11 @@ describe('payer DFSP: SDK outbound API through the switch, ALS and payee DFSPs',
     assert.equal(await payeeBalance(payees[1], idValue), '25');
   });
 
-  it('bulk resends never pay twice: same bulkTransactionId, new bulk with old items', async () => {
-
+  it('with bulkHomeTransactionIdDedup, a new bulk transaction repeating paid homeTransactionIds mirrors them and pays only the new item',
+    async () => {
     const items = [0, 1].map((i) => ({ home: `resend-b${i}`, idValue: msisdn(2, 9100 + i), amount: '2' }));
-    const id = rnd.uuid();
-    const body = bulkTxnBody(id, items, { synchronous: true });
-    const r1 = await request(payer.url).post('/bulkTransactions').send(body).expect(200);
+    const r1 = await request(payer.url).post('/bulkTransactions').send(bulkTxnBody(rnd.uuid(), items, { synchronous: true })).expect(200);
     const t0 = await treasury(payer);
-    const r2 = await request(payer.url).post('/bulkTransactions').send(body).expect(200);
-    assert.deepEqual(r2.body.individualTransferResults, r1.body.individualTransferResults);
-    // a new bulk transaction that repeats paid homeTransactionIds (and one new item)
     const r3 = await request(payer.url).post('/bulkTransactions').send(bulkTxnBody(rnd.uuid(),
       [...items, { home: 'resend-b2', idValue: msisdn(2, 9102), amount: '2' }], { synchronous: true })).expect(200);
     const r = r3.body.individualTransferResults as Json[];

@@ -47,19 +47,21 @@ export interface BulkItem {
   fulfil?: SdkIndividualTransferResult;
   lastError?: SdkError;
   transferSent: boolean;
-  /** For a resend of an item already paid or in flight elsewhere: that item. */
+  /** Extension bulkHomeTransactionIdDedup: for a resend of an item already paid or in flight elsewhere, that item. */
   mirror?: ItemRef;
   /** Sent, no answer, and the hub could not tell the outcome yet (held on the treasury, rechecked). */
   inDoubt?: boolean;
 }
 
-export type BulkPhase = 'lookup' | 'partyAcceptance' | 'quote' | 'quoteAcceptance' | 'transfer' | 'done';
+/** 'stalled': stopped for good after the quotes, as the SDK does with autoAcceptQuote.enabled (no transfer, no report). */
+export type BulkPhase = 'lookup' | 'partyAcceptance' | 'quote' | 'quoteAcceptance' | 'transfer' | 'stalled' | 'done';
 
 export interface BulkTransaction {
   kind: 'bulkTransaction';
   bulkTransactionId: string;
-  fp: string;
   request: BulkTransactionRequest;
+  /** The caller gets the report in the answer to its POST (extension synchronousBulkTransactions): no back-office report. */
+  synchronous: boolean;
   items: BulkItem[];
   phase: BulkPhase;
   currentState: BulkTransactionStatus;
