@@ -59,6 +59,18 @@ function stamp(d = new Date()): string {
   return d.toISOString().replace(/[:.]/g, '-').replace(/Z$/, 'Z');
 }
 
+/**
+ * The payer DFSP extensions a script needs from the world started for it. fspiop-bulk's MODE=bulkTransactions plays
+ * a back office that cannot receive reports (k6 takes no callbacks): it needs the report in the answer (or GET) and
+ * quotes accepted by the payer, which the SDK scheme adapter does not offer (it answers 202 and stalls there).
+ */
+export function payerExtensionsFor(script: string, env: Record<string, string>): Record<string, boolean> | undefined {
+  if (script === 'fspiop-bulk' && env.MODE === 'bulkTransactions') {
+    return { synchronousBulkTransactions: true, getBulkTransaction: true, bulkAutoAcceptQuote: true };
+  }
+  return undefined;
+}
+
 export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const profile = loadProfile(opts.profile);
@@ -75,7 +87,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
     if (opts.startWorld) {
       log(`starting the in-process world (simulators/world.ts)${profile.target === 'orchestrator'
         ? ' and an orchestrator (orchestrator/index.ts)' : ''}...`);
-      world = await startInProcessWorld({ orchestrator: opts.orchestrator, simulatorsOnly: profile.target !== 'orchestrator' });
+      world = await startInProcessWorld({ orchestrator: opts.orchestrator, simulatorsOnly: profile.target !== 'orchestrator',
+        payerExtensions: payerExtensionsFor(profile.script, { ...profile.env, ...(opts.env ?? {}) }) });
       target ??= profile.target === 'orchestrator' ? world.orchestratorUrl : world.payerOutboundUrl;
       notes.push(`the world${profile.target === 'orchestrator' ? ' and the orchestrator'
         : ''} ran in the load generator's own process (--start-world): they share its CPU; their log: ${worldLog}`);

@@ -48,6 +48,8 @@ export interface WorldOptions {
   orchestrator?: Loose;
   /** Without an orchestrator (fspiop-* profiles need only the simulators). */
   simulatorsOnly?: boolean;
+  /** Payer DFSP extensions to enable (simulators/payer-dfsp/README.md, "Extensions"), for scripts that need them. */
+  payerExtensions?: Record<string, boolean>;
 }
 
 /** Whether simulators/world.ts and orchestrator/index.ts can be loaded; the reason when not. */
@@ -73,6 +75,10 @@ export async function startInProcessWorld(opts: WorldOptions = {}): Promise<Star
   const worldMod = await loadModule('simulators/world', ['startWorld', 'defaultWorldConfig']);
   const cfg = (worldMod.defaultWorldConfig as () => Loose)();
   Object.assign(cfg, worldSettings(), { ports: 'random', seed: opts.seed ?? 2026 });
+  if (opts.payerExtensions) {
+    const payerOptions = (cfg.payerOptions ?? {}) as Loose;
+    cfg.payerOptions = { ...payerOptions, extensions: { ...((payerOptions.extensions ?? {}) as Loose), ...opts.payerExtensions } };
+  }
   const world = (await (worldMod.startWorld as (c: Loose) => Promise<Loose>)(cfg)) as Loose;
   const stopWorld = () => (world.stop as () => Promise<void>).call(world);
   const payerOutboundUrl = findUrl(world, 'payerOutbound', ['payer', 'payerDfsp', 'govbank']);

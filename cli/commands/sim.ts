@@ -63,7 +63,7 @@ export async function startSimulator(args: SimArgs, env: NodeJS.ProcessEnv = pro
     case 'payer-dfsp': {
       const file = args.config ? readConfigFile(args.config, [
         'fspId', 'port', 'inboundPort', 'host', 'switchUrl', 'alsUrl', 'inboundPublicUrl', 'currency', 'treasuryBalance', 'netDebitCap',
-        'onboard', 'autoAcceptParty', 'autoAcceptQuote', 'callbackTimeoutMs', 'faultRules', 'seed',
+        'onboard', 'autoAcceptParty', 'autoAcceptQuote', 'callbackTimeoutMs', 'faultRules', 'seed', 'extensions',
       ]) : {};
       return startPayerDfsp({
         ...fromEnv('payer-dfsp', env), ...file, ...flags, ...defined({ fspId: args['fsp-id'], inboundPort: args['inbound-port'] }),

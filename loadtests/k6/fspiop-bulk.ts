@@ -5,7 +5,10 @@
  *   MODE=bulkQuotesTransfers (default): POST /bulkQuotes (switch -> payee bulkQuotes), then POST /bulkTransfers with
  *     the quotes' ILP packets and conditions (switch -> payee bulkTransfers); every item goes to one payee FSP.
  *   MODE=bulkTransactions: POST /bulkTransactions with auto-accept and synchronous answer; the payer does the
- *     lookups, splits per payee FSP into bulks of at most 1000, quotes and transfers.
+ *     lookups, splits per payee FSP into bulks of at most 1000, quotes and transfers. The SDK scheme adapter itself
+ *     answers 202 and stalls with autoAcceptQuote on: this mode needs the payer DFSP simulator's extensions
+ *     synchronousBulkTransactions, getBulkTransaction and bulkAutoAcceptQuote (gpo load --start-world enables them;
+ *     a payer started with gpo sim payer-dfsp takes them from its --config file, key "extensions").
  *
  *   k6 run -e BULKS=20 -e VUS=2 -e PAYER_URL=http://127.0.0.1:4020 loadtests/dist/fspiop-bulk.js
  */
