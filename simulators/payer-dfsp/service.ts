@@ -1,7 +1,8 @@
 /**
  * The payer DFSP's use cases behind the SDK outbound API: single transfers (lookup, quote, transfer, with or
  * without the caller's acceptance), party lookups, SDK bulk quotes and bulk transfers, and bulk transactions
- * (lookup every party, group per payee FSP in FSPIOP bulks of at most 1000, quote, transfer, report per item).
+ * (bulk-transactions.ts: lookup every party, group per payee FSP in FSPIOP bulks of at most 1000, quote, transfer,
+ * report per item), which use this service's FSPIOP requests, treasury and payments in doubt.
  * Money moves through the Treasury (reserve at quote acceptance, debit on COMMITTED). As in the SDK, every
  * POST /transfers and every bulk transaction item is a new transfer with a new transferId (homeTransactionId is
  * only carried along), and a bulkTransactionId used before is ignored; bulkQuoteId and bulkTransferId are
@@ -10,15 +11,12 @@
 import type { Logger } from 'pino';
 import { newId, fspiopNow } from '../../shared/ids';
 import { callbackKey, ErrorInformation, FspiopClient, FspiopOutcome } from '../fspiop/client';
-import {
-  Chunk, Describe, errorFromOutcome, feeWithinLimits, fingerprint, itemError, planChunks, SdkError, sdkError,
-} from './domain/model';
+import { Describe, errorFromOutcome, fingerprint, itemError, SdkError, sdkError } from './domain/model';
 import { Treasury } from './domain/treasury';
-import { fspiopParty, stripEmpty, transferPartyOf } from './domain/parties';
-import type {
-  BulkItem, BulkTransaction, ItemRef, ItemStatus, SdkBulkQuoteRecord, SdkBulkTransferRecord, TransferRecord,
-} from './domain/records';
-import { eachLimited, Gate } from './concurrency';
+import { fspiopParty, stripEmpty, transactionType, transferPartyOf } from './domain/parties';
+import { BulkTransactions } from './bulk-transactions';
+import { RequestError } from './request-error';
+import type { BulkTransaction, ItemRef, SdkBulkQuoteRecord, SdkBulkTransferRecord, TransferRecord } from './domain/records';
 import type {
   BulkQuoteCallback, BulkTransactionContinuation, BulkTransactionRequest, BulkTransferCallback, Party, QuoteCallback,
   SdkBulkQuoteRequest, SdkBulkTransferRequest, SdkIndividualQuoteResult, SdkIndividualTransferResult, TransferCallback,
@@ -49,12 +47,7 @@ export interface PayerServiceConfig {
   extensions?: Pick<PayerExtensions, 'bulkAutoAcceptQuote' | 'bulkHomeTransactionIdDedup'>;
 }
 
-/** Thrown for a request the API refuses (HTTP 400-ish): carries the FSPIOP-style code. */
-export class RequestError extends Error {
-  constructor(readonly statusCode: string, message: string, readonly httpStatus = 400) {
-    super(message);
-  }
-}
+export { RequestError } from './request-error';
 
 export type {
   BulkItem, BulkPhase, BulkTransaction, ItemRef, ItemStatus, SdkBulkQuoteRecord, SdkBulkTransferRecord, TransferRecord, TransferStep,
@@ -72,15 +65,10 @@ export interface ServiceHooks {
 /** States after which a transfer or bulk transfer cannot change any more. */
 const FINAL_STATES = new Set(['COMMITTED', 'ABORTED', 'COMPLETED', 'REJECTED']);
 
-/** FSPIOP's limit of items per bulk quote / bulk transfer. */
-const MAX_BULK = 1000;
-
-const TRANSACTION_TYPE = (initiatorType: string) => ({ scenario: 'TRANSFER', initiator: 'PAYER', initiatorType });
 
 export class PayerService {
   readonly byTransferId = new Map<string, ItemRef>();
   readonly byHomeTransactionId = new Map<string, ItemRef>();
-  readonly bulkTransactions = new Map<string, BulkTransaction>();
   readonly sdkBulkQuotes = new Map<string, SdkBulkQuoteRecord>();
   readonly sdkBulkTransfers = new Map<string, SdkBulkTransferRecord>();
   /** FSPIOP bulkTransferId → the items it carried (late callbacks). */
@@ -92,6 +80,8 @@ export class PayerService {
   /** Transfer / bulk transfer ids whose outcome is not known yet, with what settles them. */
   private readonly inDoubt = new Map<string, (o: FspiopOutcome<unknown>) => void>();
   private closed = false;
+  /** The bulk transaction use case (bulk-transactions.ts). */
+  private readonly bulk: BulkTransactions;
 
   constructor(
     readonly cfg: PayerServiceConfig,
@@ -102,6 +92,26 @@ export class PayerService {
     private readonly hooks: ServiceHooks = {},
   ) {
     client.onUnmatched = (key, isError, body) => this.onLateCallback(key, isError, body);
+    this.bulk = new BulkTransactions({
+      cfg, log, describe, treasury, hooks: this.hooks, byTransferId: this.byTransferId, byHomeTransactionId: this.byHomeTransactionId,
+      lookup: (idType, idValue, subId) => this.lookup(idType, idValue, subId),
+      postBulkQuote: (body, payeeFsp) => this.postBulkQuote(body, payeeFsp),
+      postBulkTransfer: (body, payeeFsp) => this.postBulkTransfer(body, payeeFsp),
+      noteBulk: (resource, fspId, size, txn) => this.noteBulk(resource, fspId, size, txn),
+      expiration: (limit) => this.expiration(limit),
+      payerParty: (party) => this.payerParty(party),
+      run: (rec, fn) => this.run(rec, fn),
+      settled: (rec) => this.settled(rec),
+      outcomeOf: (o, resource, id) => this.outcomeOf(o, resource, id),
+      settleBulkItems: (o, transferIds) => this.settleBulkItems(o, transferIds),
+      forgetBulkItems: (id, o) => this.forgetBulkItems(id, o),
+      inDoubtError: () => this.inDoubtError(),
+      recheck: (resource, id, afterMs) => this.recheck(resource, id, afterMs),
+      holdInDoubt: (id, settle) => { this.inDoubt.set(id, settle); },
+      clearInDoubt: (id) => { this.inDoubt.delete(id); },
+      trackBulkTransferItems: (id, items) => { this.bulkTransferItems.set(id, items); },
+      noteLateCommits: (count) => { this.lateCommits += count; },
+    });
   }
 
   setHooks(h: ServiceHooks): void {
@@ -286,7 +296,7 @@ export class PayerService {
         payee: { partyIdInfo: { ...rec.party!.partyIdInfo, fspId: rec.payeeFsp } },
         payer: fspiopParty(req.from, this.cfg.fspId),
         amountType: req.amountType, amount: { currency: req.currency, amount: req.amount },
-        transactionType: TRANSACTION_TYPE(req.from.type ?? 'CONSUMER'), note: req.note,
+        transactionType: transactionType(req.from.type ?? 'CONSUMER'), note: req.note,
       });
       const o = await this.postQuote(body, rec.payeeFsp!, this.cfg.stageTimeoutsMs.quote);
       if (o.kind !== 'success') return this.fail(rec, errorFromOutcome(o, 'quote', this.describe));
@@ -484,7 +494,7 @@ export class PayerService {
         individualQuotes: req.individualQuotes.map((q) => stripEmpty({
           // the quote id doubles as transaction id, so a caller that reuses it as transfer id meets payees that insist
           quoteId: q.quoteId, transactionId: q.quoteId, payee: fspiopParty(q.to, payeeFsp), amountType: q.amountType,
-          amount: { currency: q.currency, amount: q.amount }, transactionType: TRANSACTION_TYPE(req.from.type ?? 'CONSUMER'),
+          amount: { currency: q.currency, amount: q.amount }, transactionType: transactionType(req.from.type ?? 'CONSUMER'),
           note: q.note,
         })),
       };
@@ -684,449 +694,31 @@ export class PayerService {
   }
 
   // -------------------------------------------------------------------------------------------------------------
-  // bulk transactions
+  // bulk transactions (bulk-transactions.ts)
 
-  /**
-   * POST /bulkTransactions: registers the transaction and starts it. Returns the record at once (its work runs on;
-   * `txn.busy` settles when it stops: finished, waiting for the caller's acceptance, or stalled), or undefined when
-   * the bulkTransactionId is already known: as in the SDK (its aggregate exists already), that request is only logged.
-   * `synchronous`: the caller gets the report in the answer (an extension), so none goes to the back office.
-   */
+  /** Bulk transactions by bulkTransactionId. */
+  get bulkTransactions(): Map<string, BulkTransaction> {
+    return this.bulk.bulkTransactions;
+  }
+
+  /** POST /bulkTransactions (see BulkTransactions.startBulkTransaction). */
   startBulkTransaction(req: BulkTransactionRequest, opts: { synchronous?: boolean } = {}): BulkTransaction | undefined {
-    if (this.bulkTransactions.has(req.bulkTransactionId)) {
-      this.log.warn({ bulkTransactionId: req.bulkTransactionId }, 'Duplicate: Aggregate already exists in repo; request ignored');
-      return undefined;
-    }
-    const dedup = this.cfg.extensions?.bulkHomeTransactionIdDedup === true;
-    const txn: BulkTransaction = {
-      kind: 'bulkTransaction', bulkTransactionId: req.bulkTransactionId, request: req, items: [], phase: 'lookup',
-      currentState: 'COMPLETED', chunks: [], createdAt: fspiopNow(), bulkSizes: [], synchronous: opts.synchronous === true,
-    };
-    let repeats = false;
-    for (const t of req.individualTransfers) {
-      const item: BulkItem = { homeTransactionId: t.homeTransactionId, transferId: newId(), request: t, status: 'new', transferSent:
-        false };
-      const prior = this.byHomeTransactionId.get(t.homeTransactionId);
-      if (prior) repeats = true;
-      if (dedup && prior && !this.retryable(prior)) {
-        item.status = 'mirror';
-        item.mirror = prior;
-        if (prior.kind === 'bulkItem') item.transferId = prior.item.transferId;
-        else if (prior.kind === 'transfer') item.transferId = prior.rec.transferId;
-      } else {
-        // as the SDK: a new transfer, whatever its homeTransactionId
-        const ref: ItemRef = { kind: 'bulkItem', txn, item };
-        this.byHomeTransactionId.set(t.homeTransactionId, ref);
-        this.byTransferId.set(item.transferId, ref);
-      }
-      txn.items.push(item);
-    }
-    if (repeats) this.hooks.noteExtension?.('bulkHomeTransactionIdDedup');
-    this.bulkTransactions.set(req.bulkTransactionId, txn);
-    void this.run(txn, () => this.advanceBulk(txn));
-    return txn;
+    return this.bulk.startBulkTransaction(req, opts);
   }
 
-  /** A previous attempt for the same homeTransactionId may be tried again only if no money could have moved. */
-  private retryable(ref: ItemRef): boolean {
-    if (ref.kind === 'transfer') return ref.rec.currentState === 'ERROR_OCCURRED' && !ref.rec.transferSent;
-    if (ref.kind === 'bulkItem') return ref.item.status === 'failed' && !ref.item.transferSent;
-    return false;
-  }
-
-  private failItem(item: BulkItem, e: SdkError): void {
-    item.status = 'failed';
-    item.lastError = e;
-  }
-
-  private async advanceBulk(txn: BulkTransaction): Promise<void> {
-    const opts = txn.request.options;
-    const t0 = Date.now();
-    // Auto-accepting quotes is an extension: the SDK stops after the quotes instead (below).
-    const autoQuote = opts.autoAcceptQuote.enabled && this.cfg.extensions?.bulkAutoAcceptQuote === true;
-    if (txn.phase === 'lookup' && opts.autoAcceptParty.enabled && autoQuote && !opts.onlyValidateParty) {
-      await this.streamBulk(txn);
-      this.log.debug({ bulkTransactionId: txn.bulkTransactionId, ms: Date.now() - t0 }, 'resolved, quoted and transferred');
-      return this.finishBulk(txn);
-    }
-    if (txn.phase === 'lookup') {
-      await this.resolveParties(txn);
-      this.log.debug({ bulkTransactionId: txn.bulkTransactionId, ms: Date.now() - t0 }, 'parties resolved');
-      if (opts.onlyValidateParty) return this.finishBulk(txn);
-      txn.phase = 'quote';
-      if (!opts.autoAcceptParty.enabled && txn.items.some((i) => i.status === 'resolved')) {
-        txn.phase = 'partyAcceptance';
-        txn.currentState = 'WAITING_FOR_PARTY_ACCEPTANCE';
-        this.report(txn);
-        return;
-      }
-    }
-    if (txn.phase === 'quote' && autoQuote) {
-      // no acceptance to wait for: each chunk goes on to its bulk transfer as soon as its quotes are back
-      const expired = this.bulkExpired(txn);
-      await eachLimited(this.planQuoteChunks(txn), this.cfg.bulkConcurrency, async (chunk) => {
-        await this.quoteChunk(txn, chunk);
-        for (const idx of chunk.items) if (txn.items[idx].status === 'quoted') txn.items[idx].status = 'accepted';
-        if (expired) this.expireAccepted(txn, chunk);
-        else await this.transferChunk(txn, chunk);
-      });
-      this.log.debug({ bulkTransactionId: txn.bulkTransactionId, ms: Date.now() - t0 }, 'quoted and transferred');
-      return this.finishBulk(txn);
-    }
-    if (txn.phase === 'quote') {
-      await eachLimited(this.planQuoteChunks(txn), this.cfg.bulkConcurrency, (chunk) => this.quoteChunk(txn, chunk));
-      this.log.debug({ bulkTransactionId: txn.bulkTransactionId, ms: Date.now() - t0 }, 'quotes received');
-      txn.phase = 'transfer';
-      // As the SDK: unless every item has failed, the quotes go to the caller for acceptance, or with
-      // autoAcceptQuote.enabled, nowhere: it has no such step and the transaction stops here for good.
-      if (txn.items.some((i) => i.status === 'quoted')) {
-        if (opts.autoAcceptQuote.enabled) {
-          txn.phase = 'stalled';
-          this.log.error({ bulkTransactionId: txn.bulkTransactionId },
-            'AutoAcceptQuote === true is not implemented currently (as in the SDK): the bulk transaction stops after its quotes');
-          return;
-        }
-        txn.phase = 'quoteAcceptance';
-        txn.currentState = 'WAITING_FOR_QUOTE_ACCEPTANCE';
-        this.report(txn);
-        return;
-      }
-    }
-    if (txn.phase === 'transfer') {
-      const expired = this.bulkExpired(txn);
-      await eachLimited(txn.chunks, this.cfg.bulkConcurrency, async (chunk) => {
-        if (expired) this.expireAccepted(txn, chunk);
-        else await this.transferChunk(txn, chunk);
-      });
-      await this.finishBulk(txn);
-    }
-  }
-
-  /**
-   * Nothing to accept: each payee FSP's resolved items go to quote and transfer in chunks of 1000 as soon as
-   * they are resolved, while the other lookups go on.
-   */
-  private async streamBulk(txn: BulkTransaction): Promise<void> {
-    const gate = new Gate(this.cfg.bulkConcurrency);
-    const running: Array<Promise<void>> = [];
-    const open = new Map<string, number[]>();
-    const dispatch = (fspId: string, items: number[]) => {
-      const chunk = { fspId, items, bulkQuoteId: newId() };
-      txn.chunks.push(chunk);
-      running.push(gate.run(async () => {
-        await this.quoteChunk(txn, chunk);
-        for (const idx of items) if (txn.items[idx].status === 'quoted') txn.items[idx].status = 'accepted';
-        if (this.bulkExpired(txn)) this.expireAccepted(txn, chunk);
-        else await this.transferChunk(txn, chunk);
-      }));
-    };
-    await this.resolveParties(txn, (index) => {
-      const fspId = txn.items[index].fspId!;
-      let list = open.get(fspId);
-      if (!list) open.set(fspId, (list = []));
-      list.push(index);
-      if (list.length === MAX_BULK) {
-        open.delete(fspId);
-        dispatch(fspId, list);
-      }
-    });
-    for (const [fspId, list] of open) dispatch(fspId, list);
-    await Promise.all(running);
-  }
-
-  private bulkExpired(txn: BulkTransaction): boolean {
-    return Date.parse(this.expiration(txn.request.options.bulkExpiration)) <= Date.now();
-  }
-
-  private expireAccepted(txn: BulkTransaction, chunk: Chunk): void {
-    for (const idx of chunk.items) {
-      const i = txn.items[idx];
-      if (i.status === 'accepted') this.failItem(i, sdkError(ErrorCode.TRANSFER_EXPIRED, this.describe, 'bulkExpiration has passed'));
-    }
-  }
-
-  private async finishBulk(txn: BulkTransaction): Promise<void> {
-    // items that repeat a payment still in flight elsewhere are reported once that payment has ended
-    const others = new Set<{ busy?: Promise<void> }>();
-    for (const i of txn.items) {
-      if (i.mirror?.kind === 'bulkItem' && i.mirror.txn !== txn) others.add(i.mirror.txn);
-      else if (i.mirror?.kind === 'transfer') others.add(i.mirror.rec);
-      else if (i.mirror?.kind === 'sdkBulkTransfer') others.add(i.mirror.rec);
-    }
-    for (const o of others) await this.settled(o);
-    txn.phase = 'done';
-    txn.currentState = 'COMPLETED';
-    this.report(txn);
-    // ILP packets are only needed until the transfers are sent; 10,000 of them weigh about 10 MB
-    for (const i of txn.items) {
-      if (i.quote && i.status !== 'quoted') {
-        delete i.quote.ilpPacket;
-        delete i.quote.condition;
-      }
-    }
-  }
-
-  private report(txn: BulkTransaction): void {
-    if (txn.synchronous) return;
-    try {
-      this.hooks.report?.(txn, this.bulkTransactionView(txn));
-    } catch (err) {
-      this.log.warn({ err, bulkTransactionId: txn.bulkTransactionId }, 'bulk transaction report failed');
-    }
-  }
-
-  private async resolveParties(txn: BulkTransaction, onResolved?: (index: number) => void): Promise<void> {
-    const skip = txn.request.options.skipPartyLookup === true;
-    const pending = new Map<string, number[]>();
-    txn.items.forEach((item, index) => {
-      if (item.status !== 'new') return;
-      const info = item.request.to.partyIdInfo;
-      if (skip) {
-        if (!info.fspId) {
-          this.failItem(item, sdkError(ErrorCode.VALIDATION_ERROR, this.describe, 'skipPartyLookup needs to.partyIdInfo.fspId'));
-          return;
-        }
-        item.party = item.request.to;
-        item.fspId = info.fspId;
-        item.status = 'resolved';
-        onResolved?.(index);
-        return;
-      }
-      const key = `${info.partyIdType}/${info.partyIdentifier}/${info.partySubIdOrType ?? ''}`;
-      const list = pending.get(key);
-      if (list) list.push(index);
-      else pending.set(key, [index]);
-    });
-    const groups = [...pending.values()];
-    await eachLimited(groups, this.cfg.lookupConcurrency, async (indexes) => {
-      const info = txn.items[indexes[0]].request.to.partyIdInfo;
-      const o = await this.lookup(info.partyIdType, info.partyIdentifier, info.partySubIdOrType);
-      for (const index of indexes) {
-        const item = txn.items[index];
-        if (o.kind !== 'success') {
-          this.failItem(item, errorFromOutcome(o, 'party', this.describe));
-        } else if (!o.body.party?.partyIdInfo?.fspId) {
-          this.failItem(item, sdkError(ErrorCode.PARTY_NOT_FOUND, this.describe, 'party lookup named no FSP'));
-        } else {
-          item.party = o.body.party;
-          item.fspId = o.body.party.partyIdInfo.fspId;
-          item.status = 'resolved';
-          onResolved?.(index);
-        }
-      }
-    });
-  }
-
-  /** Resolved items grouped per payee FSP in chunks of at most 1000, each with its bulk quote id. */
-  private planQuoteChunks(txn: BulkTransaction): BulkTransaction['chunks'] {
-    const chunks = planChunks(txn.items.map((i) => (i.status === 'resolved' ? i.fspId : undefined)))
-      .map((c) => ({ ...c, bulkQuoteId: newId() }));
-    txn.chunks.push(...chunks);
-    return chunks;
-  }
-
-  private async quoteChunk(txn: BulkTransaction, chunk: BulkTransaction['chunks'][number]): Promise<void> {
-    const req = txn.request;
-    const items = txn.items;
-    const limits = req.options.autoAcceptQuote.enabled ? req.options.autoAcceptQuote.perTransferFeeLimits : undefined;
-    const bulkQuoteId = chunk.bulkQuoteId!;
-    const individualQuotes = chunk.items.map((idx) => {
-      const item = items[idx];
-      item.quoteId = newId();
-      item.bulkQuoteId = bulkQuoteId;
-      const t = item.request;
-      const q: Record<string, unknown> = {
-        quoteId: item.quoteId, transactionId: item.transferId,
-        payee: { partyIdInfo: { ...item.party!.partyIdInfo, fspId: chunk.fspId } }, amountType: t.amountType,
-        amount: { currency: t.currency, amount: t.amount }, transactionType: TRANSACTION_TYPE('BUSINESS'),
-      };
-      if (t.note) q.note = t.note;
-      return q;
-    });
-    const body: Record<string, unknown> = { bulkQuoteId, payer: this.payerParty(req.from), individualQuotes };
-    if (Date.parse(req.options.bulkExpiration) > Date.now()) body.expiration = req.options.bulkExpiration;
-    this.noteBulk('bulkQuotes', chunk.fspId, individualQuotes.length, txn);
-    const o = await this.postBulkQuote(body, chunk.fspId);
-    if (o.kind !== 'success') {
-      const e = errorFromOutcome(o, 'quote', this.describe);
-      for (const idx of chunk.items) this.failItem(items[idx], e);
-      return;
-    }
-    const byQuote = new Map((o.body.individualQuoteResults ?? []).map((r) => [r.quoteId, r]));
-    for (const idx of chunk.items) {
-      const item = items[idx];
-      const r = byQuote.get(item.quoteId!);
-      if (!r) {
-        this.failItem(item, sdkError(ErrorCode.INTERNAL_SERVER_ERROR, this.describe, 'no result for this quote in the bulk answer'));
-        continue;
-      }
-      if (r.errorInformation || !r.transferAmount || !r.ilpPacket || !r.condition) {
-        this.failItem(item, r.errorInformation ? itemError(r.errorInformation)
-          : sdkError(ErrorCode.VALIDATION_ERROR, this.describe, 'quote result lacks terms'));
-        continue;
-      }
-      item.quote = stripEmpty({
-        quoteId: item.quoteId!, transferAmount: r.transferAmount, payeeReceiveAmount: r.payeeReceiveAmount, payeeFspFee: r.payeeFspFee,
-        payeeFspCommission: r.payeeFspCommission, ilpPacket: r.ilpPacket, condition: r.condition,
-      });
-      if (!feeWithinLimits(limits, item.request.currency, item.request.amount, r.transferAmount.amount, r.payeeFspFee?.amount)) {
-        this.failItem(item, sdkError(ErrorCode.PAYER_REJECTION, this.describe, 'fee above perTransferFeeLimits'));
-        continue;
-      }
-      item.status = 'quoted';
-    }
-  }
-
-  /** Reserves each accepted item of the chunk on the treasury and sends those that fit as one FSPIOP bulk transfer. */
-  private async transferChunk(txn: BulkTransaction, chunk: BulkTransaction['chunks'][number]): Promise<void> {
-    const items = txn.items;
-    const send: BulkItem[] = [];
-    for (const idx of chunk.items) {
-      const item = items[idx];
-      if (item.status !== 'accepted') continue;
-      const q = item.quote!;
-      const forced = this.hooks.forcedError?.({ resource: 'bulkTransfers', amount: item.request.amount, partyId:
-        item.request.to.partyIdInfo.partyIdentifier });
-      if (forced) {
-        this.failItem(item, itemError(forced));
-        continue;
-      }
-      const held = this.treasury.reserve(item.transferId, q.transferAmount!.currency, q.transferAmount!.amount);
-      if (held === 'insufficient') {
-        this.failItem(item,
-          sdkError(ErrorCode.PAYER_FSP_INSUFFICIENT_LIQUIDITY, this.describe,
-            `treasury cannot cover ${q.transferAmount!.amount} ${q.transferAmount!.currency}`));
-        continue;
-      }
-      send.push(item);
-    }
-    if (send.length === 0) return;
-    const bulkTransferId = newId();
-    chunk.bulkTransferId = bulkTransferId;
-    for (const item of send) {
-      item.status = 'sent';
-      item.transferSent = true;
-    }
-    this.bulkTransferItems.set(bulkTransferId, send.map((i) => ({ transferId: i.transferId, currency: i.quote!.transferAmount!.currency,
-      amount: i.quote!.transferAmount!.amount })));
-    this.noteBulk('bulkTransfers', chunk.fspId, send.length, txn);
-    const expiration = this.expiration(txn.request.options.bulkExpiration);
-    const sent = await this.postBulkTransfer({
-      bulkTransferId, bulkQuoteId: chunk.bulkQuoteId, payerFsp: this.cfg.fspId, payeeFsp: chunk.fspId, expiration,
-      individualTransfers: send.map((i) => ({ transferId: i.transferId, transferAmount: i.quote!.transferAmount, ilpPacket:
-        i.quote!.ilpPacket, condition: i.quote!.condition })),
-    }, chunk.fspId);
-    const apply = (o: FspiopOutcome<BulkTransferCallback>) => {
-      this.inDoubt.delete(bulkTransferId);
-      this.forgetBulkItems(bulkTransferId, o);
-      const settled = this.settleBulkItems(o, send.map((i) => i.transferId));
-      send.forEach((item, k) => {
-        const r = settled.results[k];
-        item.inDoubt = false;
-        item.fulfil = stripEmpty({ transferId: r.transferId, fulfilment: r.fulfilment, transferState: r.transferState });
-        if (r.transferState === 'COMMITTED') {
-          item.status = 'committed';
-          item.lastError = undefined;
-        } else this.failItem(item, r.lastError ?? sdkError(ErrorCode.PAYEE_FSP_REJECTED_TXN, this.describe));
-      });
-    };
-    const o = await this.outcomeOf(sent, 'bulkTransfers', bulkTransferId);
-    if (o) return apply(o);
-    // in doubt: the items stay held and unsettled until the hub can tell; the report is sent again then
-    const e = this.inDoubtError();
-    for (const item of send) {
-      item.inDoubt = true;
-      this.failItem(item, e);
-    }
-    this.inDoubt.set(bulkTransferId, (x) => {
-      apply(x as FspiopOutcome<BulkTransferCallback>);
-      this.lateCommits += send.filter((i) => i.status === 'committed').length;
-      if (txn.phase === 'done') this.report(txn);
-    });
-    this.recheck('bulkTransfers', bulkTransferId, Date.parse(expiration) - Date.now() + 1000);
-  }
-
-  /**
-   * PUT /bulkTransactions/{id}: the caller's acceptance of parties or quotes. As in the SDK, only the listed items
-   * change (an unknown transferId is skipped with a warning), and what an unlisted item does follows from the
-   * SDK's next step: only accepted parties are quoted (items left out are not), while every quoted item not
-   * rejected is transferred (items left out are).
-   */
-  async continueBulkTransaction(id: string, body: BulkTransactionContinuation): Promise<BulkTransaction> {
-    const txn = this.bulkTransactions.get(id);
-    if (!txn) throw new RequestError(ErrorCode.ID_NOT_FOUND, `no bulk transaction ${id}`, 404);
-    await this.settled(txn);
-    const isParty = body.individualTransfers.some((t) => 'acceptParty' in t);
-    const wanted = isParty ? 'partyAcceptance' : 'quoteAcceptance';
-    if (txn.phase !== wanted) throw new RequestError(ErrorCode.VALIDATION_ERROR, `bulk transaction ${id} is not waiting for ${isParty
-      ? 'party'
-      : 'quote'} acceptance (${txn.currentState})`);
-    const accepted = new Map<string, boolean>();
-    for (const t of body.individualTransfers) accepted.set(t.transferId, Boolean(isParty ? t.acceptParty : t.acceptQuote));
-    const from: ItemStatus = isParty ? 'resolved' : 'quoted';
-    const known = new Set<string>();
-    for (const item of txn.items) {
-      known.add(item.transferId);
-      if (item.status !== from) continue;
-      const a = accepted.get(item.transferId);
-      if (isParty ? a === true : a !== false) {
-        if (!isParty) item.status = 'accepted';
-      } else this.failItem(item, sdkError(ErrorCode.PAYER_REJECTION, this.describe, `payer did not accept the ${isParty ? 'party'
-        : 'quote'}`));
-    }
-    for (const transferId of accepted.keys()) {
-      if (!known.has(transferId)) this.log.warn({ bulkTransactionId: id, transferId },
-        'Can not find the individual transfer with this id in the bulk transaction; skipped');
-    }
-    txn.phase = isParty ? 'quote' : 'transfer';
-    txn.currentState = 'COMPLETED';
-    void this.run(txn, () => this.advanceBulk(txn));
-    return txn;
-  }
-
-  private itemView(item: BulkItem): Record<string, unknown> {
-    const src = item.mirror ? this.refItem(item.mirror) : item;
-    const t = item.request;
-    const fulfil = src.fulfil;
-    return stripEmpty({
-      transferId: item.transferId, homeTransactionId: item.homeTransactionId, transactionId: item.transferId,
-      to: src.party ?? t.to, reference: t.reference, amountType: t.amountType, currency: t.currency, amount: t.amount, note: t.note,
-      quoteId: src.quoteId, quoteResponse: src.quote, fulfil, lastError: src.lastError,
-      transferState: fulfil?.transferState ?? (src.lastError && !src.inDoubt ? 'ABORTED' : undefined),
-    });
-  }
-
-  /** A bulk item's state as seen through any record kind (for resends mirroring an earlier payment). */
-  private refItem(ref: ItemRef): Pick<BulkItem, 'party' | 'quoteId' | 'quote' | 'fulfil' | 'lastError' | 'inDoubt'> {
-    if (ref.kind === 'bulkItem') return ref.item.mirror ? this.refItem(ref.item.mirror) : ref.item;
-    if (ref.kind === 'transfer') {
-      const r = ref.rec;
-      return {
-        party: r.party, quoteId: r.quoteId, lastError: r.lastError,
-        quote: r.quote ? { quoteId: r.quoteId!, transferAmount: r.quote.transferAmount, ilpPacket: r.quote.ilpPacket, condition:
-          r.quote.condition } : undefined,
-        fulfil: r.fulfil ? { transferId: r.transferId, fulfilment: r.fulfil.fulfilment, transferState: r.fulfil.transferState } : undefined,
-      };
-    }
-    const res = ref.rec.results[ref.index];
-    return { fulfil: res, lastError: res?.lastError };
+  /** PUT /bulkTransactions/{id}: the caller's acceptance of parties or quotes. */
+  continueBulkTransaction(id: string, body: BulkTransactionContinuation): Promise<BulkTransaction> {
+    return this.bulk.continueBulkTransaction(id, body);
   }
 
   /** The back-office report body (backend bulkTransactionResponse), also what GET /bulkTransactions/{id} returns. */
   bulkTransactionView(txn: BulkTransaction): Record<string, unknown> {
-    return {
-      bulkHomeTransactionID: txn.request.bulkHomeTransactionID, bulkTransactionId: txn.bulkTransactionId,
-      currentState: txn.currentState, options: txn.request.options,
-      individualTransferResults: txn.items.map((i) => this.itemView(i)),
-    };
+    return this.bulk.bulkTransactionView(txn);
   }
 
-  /** Where a bulk transaction stands inside (admin): its phase ('stalled': stopped for good), each item's status. */
+  /** Where a bulk transaction stands inside (admin). */
   bulkTransactionInfo(txn: BulkTransaction): Record<string, unknown> {
-    return {
-      bulkTransactionId: txn.bulkTransactionId, phase: txn.phase, currentState: txn.currentState, bulkSizes: txn.bulkSizes,
-      items: txn.items.map((i) => ({ transferId: i.transferId, homeTransactionId: i.homeTransactionId, status: i.status })),
-    };
+    return this.bulk.bulkTransactionInfo(txn);
   }
 
   /** Everything known about one transfer id (admin). */
@@ -1136,7 +728,7 @@ export class PayerService {
     const treasury = this.treasury.stateOf(transferId) ?? 'none';
     if (ref.kind === 'transfer') return { kind: 'transfer', treasury, ...this.transferView(ref.rec) };
     if (ref.kind === 'bulkItem') return { kind: 'bulkTransaction', bulkTransactionId: ref.txn.bulkTransactionId, treasury,
-      ...this.itemView(ref.item) };
+      ...this.bulk.itemView(ref.item) };
     return { kind: 'bulkTransfer', bulkTransferId: ref.rec.bulkTransferId, treasury, ...ref.rec.results[ref.index] };
   }
 }

@@ -32,3 +32,6 @@ export const stripEmpty = <T extends Record<string, unknown>>(o: T): T => {
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
   return o;
 };
+
+/** The FSPIOP transactionType of every quote we send: a payer-initiated transfer. */
+export const transactionType = (initiatorType: string) => ({ scenario: 'TRANSFER', initiator: 'PAYER', initiatorType });
