@@ -9,7 +9,8 @@ process.env.GPO_LOG_LEVEL = process.env.GPO_LOG_LEVEL || 'silent';
 /** Every test file, the longest first so the two workers finish together (longest-first scheduling). */
 function testFiles() {
   const longest = [
-    'test/scenarios/suite.test.ts', 'test/orchestrator/crash.test.ts', 'test/orchestrator/e2e-sdk.test.ts',
+    'test/orchestrator/crash-transfers.test.ts', 'test/scenarios/suite.test.ts', 'test/orchestrator/crash-bulk-transactions.test.ts',
+    'test/orchestrator/crash-bulk-quotes-transfers.test.ts', 'test/orchestrator/e2e-sdk.test.ts',
     'test/world/world-process.test.ts', 'test/payer-dfsp/network.test.ts', 'test/loadtests/scripts.test.ts',
     'test/world/readme-commands.test.ts', 'test/orchestrator/e2e-more.test.ts',
   ];

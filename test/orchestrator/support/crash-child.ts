@@ -5,7 +5,7 @@
  * API shows them (the service every intake reads) and prints those it had not shown yet (`shown`); `final` carries
  * every payment's status.
  * Env: CRASH_DATA_DIR, CRASH_SDK_URL, CRASH_COUNT, CRASH_MODE, CRASH_HOLD_MS (transferHoldMs), CRASH_KEY (batch key),
- * CRASH_RAIL_CONCURRENCY (railConcurrency), CRASH_PORT (the port every life listens on).
+ * CRASH_RAIL_CONCURRENCY (railConcurrency), CRASH_PORT (the port every life listens on), CRASH_CHUNK_SIZE (chunkSize).
  */
 import { startOrchestrator } from '../../../orchestrator/index';
 import { BatchStatus, PaymentStatus, type MojaloopSdkMode } from '../../../orchestrator/domain/types';
@@ -40,7 +40,7 @@ async function finals(orch: Awaited<ReturnType<typeof startOrchestrator>>, batch
 async function main(): Promise<void> {
   const orch = await startOrchestrator({
     port: Number(process.env.CRASH_PORT ?? 0), host: '127.0.0.1', dataDir: process.env.CRASH_DATA_DIR, sdkUrl: process.env.CRASH_SDK_URL, seed: 42,
-    railMode: (process.env.CRASH_MODE ?? 'bulkQuotesTransfers') as MojaloopSdkMode, chunkSize: 1000,
+    railMode: (process.env.CRASH_MODE ?? 'bulkQuotesTransfers') as MojaloopSdkMode, chunkSize: Number(process.env.CRASH_CHUNK_SIZE ?? 1000),
     retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 }, railTimeoutMs: 20_000, notify: { progressEveryMs: 150 },
     ...(process.env.CRASH_HOLD_MS ? { transferHoldMs: Number(process.env.CRASH_HOLD_MS) } : {}),
     ...(process.env.CRASH_RAIL_CONCURRENCY ? { railConcurrency: Number(process.env.CRASH_RAIL_CONCURRENCY) } : {}),

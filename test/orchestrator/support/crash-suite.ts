@@ -1,8 +1,8 @@
 /**
- * Crash safety: a real orchestrator child process is killed with SIGKILL at ten (transfers mode: six) points of a
- * 20,000-payment batch
- * and started again on the same data directory each time, in each rail mode against the payer DFSP simulator
- * configured as the SDK is for it (transfers: AUTO_ACCEPT_QUOTES=false). Kill points: after intake, mid-quote or
+ * Crash safety: a real orchestrator child process is killed with SIGKILL at six to ten points of one batch (20,000
+ * payments in `npm run test:crash`, fewer in `npm test`) and started again on the same data directory each time,
+ * in each rail mode against the payer DFSP simulator configured as the SDK is for it (transfers:
+ * AUTO_ACCEPT_QUOTES=false). Kill points: after intake, mid-quote or
  * with the SDK's transfer ids answered but not stored (prepare) and stored but not accepted (accept), mid-transfer
  * (the call returned, its results not stored), after a slice's results were stored (final), mid-notify; each
  * counted within one process's life, so the transfers mode (every slice in flight at once, then recovery) kills at
@@ -16,20 +16,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
-import { toUnits } from '../../shared/money';
-import { readPayeeLedger } from '../../scenarios/environment';
-import { defaultWorldConfig, startWorld, type World } from '../../simulators/world';
-import type { BatchView, MojaloopSdkMode } from '../../orchestrator/domain/types';
-import { crashPayments } from './support/crash-batch';
-import { runChild } from './support/crash-run';
-import { setPayerBackend } from '../../simulators/payer-dfsp/backend';
-import { freePort } from '../real-sdk/support/sdk';
+import { toUnits } from '../../../shared/money';
+import { readPayeeLedger } from '../../../scenarios/environment';
+import { defaultWorldConfig, startWorld, type World } from '../../../simulators/world';
+import type { BatchView, MojaloopSdkMode } from '../../../orchestrator/domain/types';
+import { crashPayments } from './crash-batch';
+import { runChild } from './crash-run';
+import { setPayerBackend } from '../../../simulators/payer-dfsp/backend';
+import { freePort } from '../../real-sdk/support/sdk';
 
 /**
- * Payments per batch: 20,000, except that the transfers mode (two calls and three FSPIOP round trips per payment)
- * runs 5,000 in `npm test` to keep the suite within minutes; GPO_CRASH_COUNT=20000 runs every mode at 20,000.
+ * Payments per batch: GPO_CRASH_COUNT (`.ci/run` runs every mode at 20,000 with `npm run test:crash`); in `npm test`
+ * 4,000 for the bulk modes and 2,000 for transfers (two calls and three FSPIOP round trips per payment). Slices are a
+ * twentieth of the batch (1000 at 20,000), so every life meets as many kill points whatever the size.
  */
-const countFor = (mode: string): number => Number(process.env.GPO_CRASH_COUNT ?? (mode === 'transfers' ? 5_000 : 20_000));
+const countFor = (mode: string): number => Number(process.env.GPO_CRASH_COUNT ?? (mode === 'transfers' ? 2_000 : 4_000));
+const chunkFor = (count: number): number => Math.max(50, Math.min(1000, Math.ceil(count / 20)));
 
 const KILLS: Record<string, string[]> = {
   bulkQuotesTransfers: ['intake:1', 'quote:3', 'transfer:4', 'final:3', 'notify:2', 'transfer:3', 'quote:2', 'final:2', 'notify:4',
@@ -38,7 +40,8 @@ const KILLS: Record<string, string[]> = {
   bulkTransactions: ['intake:1', 'prepare:3', 'accept:4', 'transfer:3', 'final:2', 'accept:2', 'notify:2', 'transfer:2'],
 };
 
-for (const mode of Object.keys(KILLS) as MojaloopSdkMode[]) {
+/** The crash test of one rail mode (one file per mode, so that mocha's workers run them side by side). */
+export function crashSuite(mode: MojaloopSdkMode): void {
   describe(`orchestrator crash safety, ${mode} (child process killed with SIGKILL)`, function () {
     this.timeout(600_000);
     let world: World;
@@ -64,7 +67,7 @@ for (const mode of Object.keys(KILLS) as MojaloopSdkMode[]) {
       const port = await freePort();
       await setPayerBackend(world.urls.payerOutbound, `http://127.0.0.1:${port}/sdk-backend`);
       const env = { CRASH_DATA_DIR: dataDir, CRASH_SDK_URL: world.urls.payerOutbound, CRASH_COUNT: String(COUNT), CRASH_MODE: mode,
-        CRASH_PORT: String(port),
+        CRASH_PORT: String(port), CRASH_CHUNK_SIZE: String(chunkFor(COUNT)),
         CRASH_HOLD_MS: '2000', ...(mode === 'bulkQuotesTransfers' ? { CRASH_RAIL_CONCURRENCY: '2' } : {}) };
       const kills: string[] = [];
       let final: BatchView | undefined;
