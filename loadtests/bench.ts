@@ -59,6 +59,9 @@ export interface CycleResult {
   /** Split mode: CPU seconds (user + system) each process used over the cycle. */
   orchestratorCpuS?: number;
   worldCpuS?: number;
+  /** Split mode: those CPU seconds per payment of the cycle, in microseconds. */
+  orchestratorCpuUsPerPayment?: number;
+  worldCpuUsPerPayment?: number;
   /** 'split' (two child processes) or 'in-process' */
   processMode?: string;
   ledgerCommitted: number;
@@ -202,8 +205,12 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
     out.paymentsPerSecond = Math.round(size / (elapsed / 1000));
     if (split && cpu0) {
       const [o, w] = await Promise.all([split.orchestratorProcess.stats(), split.worldProcess.stats()]);
-      out.orchestratorCpuS = Math.round((o.cpuUserS + o.cpuSystemS - cpu0[0].cpuUserS - cpu0[0].cpuSystemS) * 10) / 10;
-      out.worldCpuS = Math.round((w.cpuUserS + w.cpuSystemS - cpu0[1].cpuUserS - cpu0[1].cpuSystemS) * 10) / 10;
+      const orchS = o.cpuUserS + o.cpuSystemS - cpu0[0].cpuUserS - cpu0[0].cpuSystemS;
+      const worldS = w.cpuUserS + w.cpuSystemS - cpu0[1].cpuUserS - cpu0[1].cpuSystemS;
+      out.orchestratorCpuS = Math.round(orchS * 10) / 10;
+      out.worldCpuS = Math.round(worldS * 10) / 10;
+      out.orchestratorCpuUsPerPayment = Math.round((orchS * 1e6) / size);
+      out.worldCpuUsPerPayment = Math.round((worldS * 1e6) / size);
     }
     out.ledgerCommitted = await ledgerCommitted(urls, fsps);
   } catch (err) {
@@ -222,7 +229,7 @@ export async function runCycle(size: number, opts: BenchOptions): Promise<CycleR
     await world.stop().catch(() => undefined);
   }
   log(`cycle ${size}: ${out.error ? `FAILED ${out.error}`
-    : `${out.allFinalS.toFixed(2)} s to all-final, ${out.paymentsPerSecond} payments/s, ${out.completed} completed, ${out.failed} failed, ledgers ${out.ledgerCommitted}, ${split ? `orchestrator peak RSS ${out.peakRssMb} MB, world peak RSS ${out.worldPeakRssMb ?? '-'} MB, CPU s orchestrator ${out.orchestratorCpuS ?? '-'} / world ${out.worldCpuS ?? '-'}` : `peak RSS ${out.peakRssMb} MB (whole process)`}`}`);
+    : `${out.allFinalS.toFixed(2)} s to all-final, ${out.paymentsPerSecond} payments/s, ${out.completed} completed, ${out.failed} failed, ledgers ${out.ledgerCommitted}, ${split ? `orchestrator peak RSS ${out.peakRssMb} MB, world peak RSS ${out.worldPeakRssMb ?? '-'} MB, CPU s orchestrator ${out.orchestratorCpuS ?? '-'} / world ${out.worldCpuS ?? '-'} (µs per payment ${out.orchestratorCpuUsPerPayment ?? '-'} / ${out.worldCpuUsPerPayment ?? '-'})` : `peak RSS ${out.peakRssMb} MB (whole process)`}`}`);
   return out;
 }
 
@@ -269,13 +276,14 @@ export function formatBench(r: BenchResult): string {
   L.push(split ? `orchestrator in a child process, world in ${r.worldProcesses ?? 2} other(s); peak RSS per side`
     : 'world, orchestrator and client in one process; peak RSS of that process');
   L.push(`payments   | all-final s | payments/s | first final s | completed | failed | payee ledgers | ${split ? 'orch. RSS MB'
-    : 'peak RSS MB'} | ${split ? 'world RSS MB | CPU s orch/world | ' : ''}scaling | vs simulators`);
+    : 'peak RSS MB'} | ${split ? 'world RSS MB | CPU s orch/world | CPU µs/payment orch/world | ' : ''}scaling | vs simulators`);
   for (const c of r.cycles) {
     if (c.error) { L.push(`${String(c.payments).padEnd(10)} | FAILED: ${c.error}`); continue; }
     L.push([String(c.payments).padEnd(10), c.allFinalS.toFixed(2).padStart(11), String(c.paymentsPerSecond).padStart(10),
       c.firstFinalS.toFixed(2).padStart(13), String(c.completed).padStart(9), String(c.failed).padStart(6),
         String(c.ledgerCommitted).padStart(13), String(c.peakRssMb).padStart(11),
-          ...(split ? [String(c.worldPeakRssMb ?? '-').padStart(12), `${c.orchestratorCpuS ?? '-'}/${c.worldCpuS ?? '-'}`.padStart(16)]
+          ...(split ? [String(c.worldPeakRssMb ?? '-').padStart(12), `${c.orchestratorCpuS ?? '-'}/${c.worldCpuS ?? '-'}`.padStart(16),
+            `${c.orchestratorCpuUsPerPayment ?? '-'}/${c.worldCpuUsPerPayment ?? '-'}`.padStart(25)]
             : []), String(c.scaling ?? '-').padStart(7), String(c.ratioToSimulators ?? '-').padStart(13)].join(' | '));
   }
   return L.join('\n');
@@ -287,11 +295,12 @@ export function writeBenchDoc(r: BenchResult, file: string): void {
   const m = r.machine;
   const split = r.processMode !== 'in-process';
   const rows = r.cycles.map((c) => (c.error
-    ? `| ${c.payments.toLocaleString('en-US')} | failed: ${c.error.replace(/\|/g, '/')} | | | | | | | |${split ? ' | |' : ''}`
+    ? `| ${c.payments.toLocaleString('en-US')} | failed: ${c.error.replace(/\|/g, '/')} | | | | | | | |${split ? ' | | |' : ''}`
     : `| ${c.payments.toLocaleString('en-US')} | ${c.batches} | ${c.allFinalS.toFixed(2)} | ` +
       `**${c.paymentsPerSecond.toLocaleString('en-US')}** | ${c.firstFinalS.toFixed(2)} | ${c.completed.toLocaleString('en-US')} / ` +
         `${c.failed} | ${c.ledgerCommitted.toLocaleString('en-US')} | ${c.peakRssMb} |${split
-          ? ` ${c.worldPeakRssMb ?? '-'} | ${c.orchestratorCpuS ?? '-'} / ${c.worldCpuS ?? '-'} |`
+          ? ` ${c.worldPeakRssMb ?? '-'} | ${c.orchestratorCpuS ?? '-'} / ${c.worldCpuS ?? '-'} | ${c.orchestratorCpuUsPerPayment ?? '-'} / ${
+            c.worldCpuUsPerPayment ?? '-'} |`
             : ''} ${c.scaling ?? '-'} | ${c.ratioToSimulators ?? '-'} |`));
   const where = split
     ? `Each size runs on a fresh world and a fresh store. The orchestrator (\`loadtests/orchestrator-process.ts\`) runs
@@ -301,7 +310,7 @@ switch and the ALS in one; the payee DFSPs, the payer DFSP and the PIL in the ot
 cores; the client (this benchmark) is one more, light process. Peak RSS is each child's own maximum resident set size
 (getrusage): the orchestrator's alone, and the world's${r.worldProcesses === 1 ? ''
   : ' (the sum of its two processes)'}. "CPU s" is the CPU time
-(user + system) each used during the cycle.`
+(user + system) each used during the cycle, and "CPU µs per payment" that time divided by the cycle's payments.`
     : `Each size runs on a fresh world and a fresh store, all in one Node.js process (\`--in-process\`: the client
 included), so peak RSS is the whole simulated network plus the orchestrator.`;
   const b = r.baseline;
@@ -330,8 +339,8 @@ last payment's final state. "payee ledgers" is the payee DFSP simulators' commit
 linear. "vs simulators": payments/s divided by the simulators-only bulk items/s below.
 
 ${split
-    ? `| payments | batches | time to all-final (s) | payments/s | first final (s) | completed / failed | payee ledgers | orchestrator peak RSS (MB) | world peak RSS (MB) | CPU s orchestrator / world | scaling | vs simulators |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`
+    ? `| payments | batches | time to all-final (s) | payments/s | first final (s) | completed / failed | payee ledgers | orchestrator peak RSS (MB) | world peak RSS (MB) | CPU s orchestrator / world | CPU µs per payment orchestrator / world | scaling | vs simulators |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`
     : `| payments | batches | time to all-final (s) | payments/s | first final (s) | completed / failed | payee ledgers | peak RSS (MB) | scaling | vs simulators |
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`}
 ${rows.join('\n')}

@@ -39,7 +39,8 @@ describe('npm run bench: options and the benchmarks document', () => {
           bulkP95Ms: 400, peakRssMb: 300 },
         cycles: [
           { payments: 10_000, batches: 1, completed: 10_000, failed: 0, submitS: 0.2, firstFinalS: 0.5, allFinalS: 2, paymentsPerSecond:
-            5000, peakRssMb: 400, ledgerCommitted: 10_000, scaling: 1, ratioToSimulators: 1 },
+            5000, peakRssMb: 400, ledgerCommitted: 10_000, scaling: 1, ratioToSimulators: 1, worldPeakRssMb: 900, orchestratorCpuS: 1,
+            worldCpuS: 10, orchestratorCpuUsPerPayment: 100, worldCpuUsPerPayment: 1000 },
           { payments: 100_000, batches: 1, completed: 0, failed: 0, submitS: 0, firstFinalS: 0, allFinalS: 0, paymentsPerSecond: 0,
             peakRssMb: 500, ledgerCommitted: 0, error: 'not all final after 10 s' },
         ],
@@ -53,6 +54,9 @@ describe('npm run bench: options and the benchmarks document', () => {
       assert.match(doc, /\*\*5,000 items\/s\*\*/);
       assert.ok(doc.endsWith(`${KEEP_MARKER}\n## Load runs\nkept note\n`));
       assert.match(formatBench(r), /10000\s+\|\s+2\.00 \|\s+5000/);
+      // CPU per payment on each side, beside payments/s.
+      assert.match(doc, /\| 900 \| 1 \/ 10 \| 100 \/ 1000 \| 1 \| 1 \|/);
+      assert.match(formatBench(r), /1\/10 \|\s+100\/1000 \|/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
