@@ -108,7 +108,13 @@ export async function startOrchestrator(opts: OrchestratorOptions = {}): Promise
   // authenticates nothing, so this path must be reachable by the SDK only (docs/deployment.md).
   server.route({
     method: 'PUT', path: `${SDK_BACKEND_PATH}/bulkTransactions/{bulkTransactionId}`,
-    options: { auth: false, payload: { maxBytes: 64 * 1024 * 1024 } },
+    options: {
+      auth: false,
+      // Errors in the SDK's own format ({statusCode, message}), as it reads them from its back office.
+      payload: { maxBytes: 64 * 1024 * 1024, failAction: (_req, h, err) => h.response({ statusCode: '3101', message:
+        `malformed body: ${String((err as Error | undefined)?.message ?? 'unreadable').slice(0, 200)}` })
+        .code((err as { output?: { statusCode?: number } } | undefined)?.output?.statusCode === 413 ? 413 : 400).takeover() },
+    },
     handler: (req, h) => {
       const body = req.payload as Record<string, unknown> | null;
       const id = String(req.params.bulkTransactionId);

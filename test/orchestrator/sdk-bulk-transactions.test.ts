@@ -8,6 +8,9 @@ import Hapi from '@hapi/hapi';
 import { MojaloopSdkRail } from '../../orchestrator/rails/mojaloop-sdk';
 import type { ItemResult, RailGroup, RailIds } from '../../orchestrator/rails/port';
 import { ErrorCode } from '../../shared/fspiop-errors';
+import { request } from 'undici';
+import { startOrchestrator } from '../../orchestrator/index';
+import { tmpDataDir } from '../support/tmp';
 
 type Obj = Record<string, unknown>;
 
@@ -182,6 +185,39 @@ describe('mojaloop-sdk rail, bulkTransactions mode (scripted SDK)', () => {
     assert.deepEqual(gets, ['s-0']);
     assert.deepEqual(asked[0], { transferId: 't-0', outcome: 'completed', amountDebited: '10', amountCredited: '9.5', fee: '0.5',
       railTransferId: 's-0' });
+  });
+
+  it('the orchestrator serves the SDK backend endpoint: bad bodies refused in the SDK format, a foreign prompt declined', async () => {
+    const dir = tmpDataDir('gpo-sdk-backend-');
+    const orch = await startOrchestrator({ port: 0, host: '127.0.0.1', dataDir: dir.path, sdkUrl: url, auth: { mode: 'on' } });
+    try {
+      assert.equal(orch.sdkBackendUrl, `${orch.url}/sdk-backend`);
+      const put = async (id: string, body: string) => {
+        const res = await request(`${orch.sdkBackendUrl}/bulkTransactions/${id}`, { method: 'PUT', body, headers:
+          { 'content-type': 'application/json' } });
+        const text = await res.body.text();
+        return { status: res.statusCode, body: text ? JSON.parse(text) as Obj : undefined };
+      };
+      const id = '0b7e1c59-9d55-4d0b-8f0c-3a1c1d2e3f41';
+      const broken = await put(id, '{"currentState": ');
+      assert.equal(broken.status, 400);
+      assert.equal(broken.body?.statusCode, '3101');
+      const shapeless = await put(id, JSON.stringify({ individualTransferResults: [] }));
+      assert.deepEqual([shapeless.status, shapeless.body?.statusCode], [400, '3100']);
+      const elsewhere = await put(id, JSON.stringify({ bulkTransactionId: 'another', currentState: 'COMPLETED' }));
+      assert.deepEqual([elsewhere.status, elsewhere.body?.statusCode], [400, '3100']);
+      assert.deepEqual(puts, [], 'nothing was acted on');
+      // Without credentials (the SDK sends none), even with authentication on; GPO is not waiting for it: declined.
+      const declined = new Promise<void>((resolve) => { script.onPut = () => resolve(); });
+      const prompt = await put(id, JSON.stringify({ bulkTransactionId: id, currentState: 'WAITING_FOR_PARTY_ACCEPTANCE',
+        individualTransferResults: [{ transferId: 'old-0', homeTransactionId: 'x-0', to: party(0) }] }));
+      assert.equal(prompt.status, 200);
+      await declined;
+      assert.deepEqual(puts, [{ id, body: { individualTransfers: [{ transferId: 'old-0', acceptParty: false }] } }]);
+    } finally {
+      await orch.stop();
+      dir.remove();
+    }
   });
 
   it('recovery: no stored id means never accepted (no call); a stored id the hub never saw is in doubt through the hold, then ' +
